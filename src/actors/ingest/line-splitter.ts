@@ -1,0 +1,84 @@
+/**
+ * Splits one connection's byte stream into lines (SPEC §1: newline-delimited, trimmed, empty lines
+ * skipped). Holds at most `maxLineBytes` of an unfinished line; a longer line is reported once as
+ * an overflow and its remaining bytes are discarded up to the next newline, so a client that never
+ * sends a newline cannot grow memory without bound.
+ */
+
+export type SplitItem =
+  | { kind: 'line'; line: Buffer; endOffset: number }
+  | { kind: 'overflow'; endOffset: number };
+
+const NEWLINE = 0x0a;
+
+export class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private discarding = false;
+  /** Offset in the connection's stream of the next byte to arrive. */
+  private offset: number;
+
+  constructor(
+    private readonly maxLineBytes: number,
+    startOffset = 0,
+  ) {
+    this.offset = startOffset;
+  }
+
+  get streamOffset(): number {
+    return this.offset;
+  }
+
+  push(chunk: Buffer): SplitItem[] {
+    const items: SplitItem[] = [];
+    const chunkStart = this.offset;
+    this.offset += chunk.length;
+    let start = 0;
+    for (;;) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      if (newline === -1) break;
+      const endOffset = chunkStart + newline + 1;
+      if (this.discarding) {
+        this.discarding = false;
+      } else if (this.pendingBytes + (newline - start) > this.maxLineBytes) {
+        items.push({ kind: 'overflow', endOffset });
+      } else {
+        const piece = chunk.subarray(start, newline);
+        const line = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
+        const trimmed = trimAscii(line);
+        if (trimmed.length > 0) items.push({ kind: 'line', line: trimmed, endOffset });
+      }
+      this.pending = [];
+      this.pendingBytes = 0;
+      start = newline + 1;
+    }
+    if (start < chunk.length && !this.discarding) {
+      const rest = chunk.subarray(start);
+      if (this.pendingBytes + rest.length > this.maxLineBytes) {
+        // Report the overflow now (the client may never send a newline) and drop until the next one.
+        items.push({ kind: 'overflow', endOffset: this.offset });
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.discarding = true;
+      } else {
+        // Copy: the chunk may be a slice of a larger pooled buffer we must not pin.
+        this.pending.push(Buffer.from(rest));
+        this.pendingBytes += rest.length;
+      }
+    }
+    return items;
+  }
+}
+
+/** Trims ASCII whitespace (space, \t, \r, \n, \f, \v) from both ends without copying. */
+export function trimAscii(line: Buffer): Buffer {
+  let start = 0;
+  let end = line.length;
+  while (start < end && isSpace(line[start]!)) start++;
+  while (end > start && isSpace(line[end - 1]!)) end--;
+  return start === 0 && end === line.length ? line : line.subarray(start, end);
+}
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
+}

@@ -1,0 +1,78 @@
+/**
+ * The typed shapes of everything a client can send (SPEC §1–2, §12).
+ * These are the parser's output and the vocabulary every actor shares.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+export const COMMANDS = ['GET_DATASTREAM', 'STATE', 'PAUSE_STATE', 'RESUME_STATE', 'KILL'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export interface SessionInfo {
+  name: string;
+  email: string;
+  session_name: string;
+  session_description: string;
+  /** Any JSON object; nulls allowed (left out of TOML, kept in JSON outputs). */
+  meta?: JsonObject;
+}
+
+export interface SessionMessage {
+  info: SessionInfo;
+}
+
+/**
+ * A channel's values in one message. `single`: a flat list of scalars (also `[]`).
+ * `multi`: one Float64Array per row (one trace each). Numbers are always float64;
+ * NaN and ±Infinity are legal values.
+ */
+export type ChannelData =
+  | { shape: 'single'; values: Float64Array }
+  | { shape: 'multi'; rows: Float64Array[] };
+
+export interface MeasurementChannel {
+  /** The channel name (the key in `measurements`). */
+  name: string;
+  unit: string;
+  data: ChannelData;
+  /**
+   * Client-supplied timestamps for this channel, from the device-level `timestamps` map or the
+   * per-measurement `timestamps` key (device-level wins when both are given). Stored verbatim.
+   */
+  timestamps?: string[];
+}
+
+export interface DeviceMessage {
+  device_name: string;
+  device_config: JsonObject;
+  /** In the order the client sent them. */
+  channels: MeasurementChannel[];
+}
+
+export interface ListenerMessage {
+  name: string;
+  id: string;
+}
+
+export interface ResultMessage {
+  result_name: string;
+  result_description: string;
+  result_status: boolean;
+  result_value?: number;
+  result_lower_bound?: number;
+  result_upper_bound?: number;
+  result_meta?: JsonObject;
+}
+
+export type ParsedLine =
+  | { kind: 'command'; command: Command }
+  | { kind: 'device'; message: DeviceMessage }
+  | { kind: 'session'; message: SessionMessage }
+  | { kind: 'listener'; message: ListenerMessage }
+  | { kind: 'result'; message: ResultMessage }
+  | { kind: 'invalid'; reason: string };
+
+export type MessageKind = ParsedLine['kind'];

@@ -1,0 +1,171 @@
+/**
+ * Journal record codec (pure). The journal is the run's source of truth: every accepted line is
+ * appended here before its reply is sent, and every derived output (store, files, database rows)
+ * can be rebuilt from it.
+ *
+ * File layout: an 8-byte magic, then records. Each record:
+ *
+ *   offset size  field
+ *   0      4     recordLength (u32 LE, whole record including this header)
+ *   4      4     crc32 of bytes [8, recordLength)
+ *   8      1     type (RecordType)
+ *   9      1     flags (for LINE: the message kind code; for PAUSE: 1 paused / 0 running)
+ *   10     2     reserved (0)
+ *   12     4     connection id (0 when not from a connection)
+ *   16     8     arrival time, ns since the Unix epoch (i64 LE)
+ *   24     8     connection stream offset just after this line (u64 LE; dedups re-sent bytes)
+ *   32     ...   body
+ *
+ * A torn or corrupt tail (kill -9 mid-append, power cut) is detected by length + CRC and ignored:
+ * everything before it is intact, and nothing after it was ever acknowledged.
+ */
+import { crc32 } from 'node:zlib';
+
+export const JOURNAL_MAGIC = Buffer.from('REXJRNL1', 'latin1');
+export const RECORD_HEADER_BYTES = 32;
+
+export const RecordType = {
+  /** Body: JSON RunStartRecord. First record of every journal. */
+  RunStart: 1,
+  /** Body: the raw accepted line (UTF-8). flags: LineKind. */
+  Line: 2,
+  /** Body: u32 reason length, reason (UTF-8), then the raw rejected line. Kept for the record, never merged. */
+  Rejected: 3,
+  /** Body: JSON RunEndRecord. Last record of a cleanly finished journal. */
+  RunEnd: 4,
+  /** flags: 1 paused, 0 running. Body empty. */
+  Pause: 5,
+  /** Body: JSON { level, message }: a noteworthy event worth keeping with the data (validation, warnings). */
+  Note: 6,
+} as const;
+export type RecordType = (typeof RecordType)[keyof typeof RecordType];
+
+/** Kinds of accepted lines that change the run's data (commands other than pause are not journaled). */
+export const LineKind = { Device: 1, Session: 2, Result: 3 } as const;
+export type LineKind = (typeof LineKind)[keyof typeof LineKind];
+
+export interface RunStartRecord {
+  uuid: string;
+  /** 0-based loop index and total loop count. */
+  loop: number;
+  loops: number;
+  startTimeNs: string;
+  outputDir: string;
+  dryRun: boolean;
+  /** The `--meta-json` object merged into the session's meta, if any. */
+  metaJson?: Record<string, unknown>;
+  /** The `[session.run]` record known at start (script, interpreter, host, ...). */
+  run: Record<string, unknown>;
+}
+
+export interface RunEndRecord {
+  endTimeNs: string;
+  /** Why the iteration ended: 'script-exit' | 'kill-command' | 'interrupted' | 'validation-failed' | ... */
+  reason: string;
+  exitCode: number | null;
+  signal: string | null;
+  validationError?: string;
+}
+
+export interface RecordHeader {
+  type: RecordType;
+  flags: number;
+  connId: number;
+  arrivalNs: bigint;
+  streamOffset: bigint;
+}
+
+export interface JournalRecord extends RecordHeader {
+  /** Byte offset of this record in the journal file. */
+  offset: number;
+  body: Buffer;
+}
+
+export function encodeRecord(header: RecordHeader, body: Buffer | string): Buffer {
+  const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + bodyBytes.length);
+  writeHeader(record, header);
+  bodyBytes.copy(record, RECORD_HEADER_BYTES);
+  record.writeUInt32LE(crc32(record.subarray(8)), 4);
+  return record;
+}
+
+/**
+ * Encodes a record whose body is a slice of a larger buffer without copying the body:
+ * returns [header, body] for a vectored write. The CRC covers both.
+ */
+export function encodeRecordParts(header: RecordHeader, body: Buffer): [Buffer, Buffer] {
+  const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
+  writeHeader(head, header, body.length);
+  const crc = crc32(body, crc32(head.subarray(8)));
+  head.writeUInt32LE(crc, 4);
+  return [head, body];
+}
+
+function writeHeader(target: Buffer, h: RecordHeader, bodyLength = target.length - RECORD_HEADER_BYTES): void {
+  target.writeUInt32LE(RECORD_HEADER_BYTES + bodyLength, 0);
+  target.writeUInt8(h.type, 8);
+  target.writeUInt8(h.flags, 9);
+  target.writeUInt16LE(0, 10);
+  target.writeUInt32LE(h.connId >>> 0, 12);
+  target.writeBigInt64LE(h.arrivalNs, 16);
+  target.writeBigUInt64LE(h.streamOffset, 24);
+}
+
+export function encodeJsonRecord(type: RecordType, value: unknown, arrivalNs: bigint, flags = 0): Buffer {
+  return encodeRecord({ type, flags, connId: 0, arrivalNs, streamOffset: 0n }, JSON.stringify(value));
+}
+
+export function encodeRejectedBody(reason: string, line: Buffer): Buffer {
+  const reasonBytes = Buffer.from(reason, 'utf8');
+  const body = Buffer.allocUnsafe(4 + reasonBytes.length + line.length);
+  body.writeUInt32LE(reasonBytes.length, 0);
+  reasonBytes.copy(body, 4);
+  line.copy(body, 4 + reasonBytes.length);
+  return body;
+}
+
+export function decodeRejectedBody(body: Buffer): { reason: string; line: Buffer } {
+  const reasonLength = body.readUInt32LE(0);
+  return {
+    reason: body.toString('utf8', 4, 4 + reasonLength),
+    line: body.subarray(4 + reasonLength),
+  };
+}
+
+export type DecodeStep =
+  | { status: 'record'; record: JournalRecord; next: number }
+  /** Not enough bytes yet: a tail still being written, or torn by a crash. */
+  | { status: 'incomplete' }
+  | { status: 'corrupt'; reason: string };
+
+/**
+ * Decodes the record at `position` of `chunk`, whose first byte sits at file offset `chunkOffset`.
+ */
+export function decodeRecordAt(chunk: Buffer, position: number, chunkOffset: number): DecodeStep {
+  if (chunk.length - position < RECORD_HEADER_BYTES) return { status: 'incomplete' };
+  const length = chunk.readUInt32LE(position);
+  if (length < RECORD_HEADER_BYTES) return { status: 'corrupt', reason: `record length ${length} below header size` };
+  if (chunk.length - position < length) return { status: 'incomplete' };
+  const storedCrc = chunk.readUInt32LE(position + 4);
+  const actualCrc = crc32(chunk.subarray(position + 8, position + length));
+  if (storedCrc !== actualCrc) return { status: 'corrupt', reason: 'checksum mismatch' };
+  const type = chunk.readUInt8(position + 8) as RecordType;
+  return {
+    status: 'record',
+    next: position + length,
+    record: {
+      offset: chunkOffset + position,
+      type,
+      flags: chunk.readUInt8(position + 9),
+      connId: chunk.readUInt32LE(position + 12),
+      arrivalNs: chunk.readBigInt64LE(position + 16),
+      streamOffset: chunk.readBigUInt64LE(position + 24),
+      body: chunk.subarray(position + RECORD_HEADER_BYTES, position + length),
+    },
+  };
+}
+
+export function parseJsonBody<T>(record: JournalRecord): T {
+  return JSON.parse(record.body.toString('utf8')) as T;
+}

@@ -1,0 +1,101 @@
+/**
+ * Reads a journal from a given offset. Synchronous on purpose: readers are actors on their own
+ * worker threads that tail the file as it grows, and a sync read of page-cached bytes is the
+ * cheapest way to do that.
+ */
+import fs from 'node:fs';
+import { JOURNAL_MAGIC, decodeRecordAt, type JournalRecord } from './codec.js';
+
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+
+export class JournalReader {
+  private readonly fd: number;
+  /** File offset of the next record to decode. */
+  private offset: number;
+  private corruptAt: { offset: number; reason: string } | undefined;
+
+  constructor(
+    readonly path: string,
+    fromOffset = JOURNAL_MAGIC.length,
+  ) {
+    this.fd = fs.openSync(path, 'r');
+    const magic = Buffer.alloc(JOURNAL_MAGIC.length);
+    fs.readSync(this.fd, magic, 0, magic.length, 0);
+    if (!magic.equals(JOURNAL_MAGIC)) {
+      fs.closeSync(this.fd);
+      throw new Error(`${path} is not a rex journal (bad magic)`);
+    }
+    this.offset = Math.max(fromOffset, JOURNAL_MAGIC.length);
+  }
+
+  /** Offset just after the last record returned. */
+  get position(): number {
+    return this.offset;
+  }
+
+  /** Set when a checksum or length error was found; nothing after it is read. */
+  get corruption(): { offset: number; reason: string } | undefined {
+    return this.corruptAt;
+  }
+
+  /**
+   * Returns the complete records now on disk after the current position, reading at most about
+   * `maxBytes` (a single record larger than that is still returned whole).
+   */
+  readAvailable(maxBytes = READ_CHUNK_BYTES): JournalRecord[] {
+    if (this.corruptAt) return [];
+    const size = fs.fstatSync(this.fd).size;
+    const available = size - this.offset;
+    if (available <= 0) return [];
+    let chunk = this.readAt(this.offset, Math.min(available, maxBytes));
+    const records: JournalRecord[] = [];
+    let position = 0;
+    for (;;) {
+      const step = decodeRecordAt(chunk, position, this.offset);
+      if (step.status === 'record') {
+        records.push(step.record);
+        position = step.next;
+        continue;
+      }
+      if (step.status === 'corrupt') {
+        this.corruptAt = { offset: this.offset + position, reason: step.reason };
+        break;
+      }
+      // Incomplete: if nothing decoded yet and the file holds the whole record, read it whole.
+      if (records.length === 0 && chunk.length - position >= 4) {
+        const length = chunk.readUInt32LE(position);
+        if (length > chunk.length && this.offset + length <= size) {
+          chunk = this.readAt(this.offset, length);
+          continue;
+        }
+      }
+      break;
+    }
+    this.offset += position;
+    return records;
+  }
+
+  /** Yields every record currently on disk, in bounded chunks. */
+  *readAll(maxBytes = READ_CHUNK_BYTES): Generator<JournalRecord> {
+    for (;;) {
+      const records = this.readAvailable(maxBytes);
+      if (records.length === 0) return;
+      yield* records;
+    }
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+
+  private readAt(offset: number, length: number): Buffer {
+    const buffer = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const n = fs.readSync(this.fd, buffer, filled, length - filled, offset + filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return buffer.subarray(0, filled);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Appends records to a run's journal. Appends are synchronous `writev`s: when `append` returns, the
+ * bytes are in the OS (page cache), which is the point after which a reply may be sent. A periodic
+ * `fdatasync` bounds what a power cut can take (see docs/reliability.md).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { JOURNAL_MAGIC, decodeRecordAt } from './codec.js';
+
+export interface JournalWriterOptions {
+  /** How often dirty data is forced to the device, in ms. 0 disables the timer (tests). */
+  syncIntervalMs?: number;
+}
+
+export class JournalWriter {
+  private dirty = false;
+  private closed = false;
+  private readonly syncTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    private size: number,
+    options: JournalWriterOptions,
+  ) {
+    const interval = options.syncIntervalMs ?? 1000;
+    if (interval > 0) {
+      this.syncTimer = setInterval(() => this.syncNow(), interval);
+      this.syncTimer.unref();
+    }
+  }
+
+  /** Creates a new journal holding `firstRecords` (the run-start record), synced to disk. */
+  static create(filePath: string, firstRecords: Buffer[], options: JournalWriterOptions = {}): JournalWriter {
+    fs.mkdirSync(path.dirname(filePath), { recursive: true });
+    const fd = fs.openSync(filePath, 'wx');
+    const writer = new JournalWriter(filePath, fd, 0, options);
+    writer.append([JOURNAL_MAGIC, ...firstRecords]);
+    fs.fdatasyncSync(fd);
+    syncDirectory(path.dirname(filePath));
+    return writer;
+  }
+
+  /**
+   * Reopens an existing journal for appending (a restarted writer). A torn tail left by a crash in
+   * the middle of an append is cut off, so new records follow the last intact one.
+   */
+  static reopen(filePath: string, options: JournalWriterOptions = {}): JournalWriter {
+    const intactLength = intactJournalLength(filePath);
+    const fd = fs.openSync(filePath, 'r+');
+    if (fs.fstatSync(fd).size !== intactLength) fs.ftruncateSync(fd, intactLength);
+    return new JournalWriter(filePath, fd, intactLength, options);
+  }
+
+  get bytesWritten(): number {
+    return this.size;
+  }
+
+  /** Writes all buffers, in order, with as few syscalls as possible. Throws on I/O errors. */
+  append(buffers: Buffer[]): void {
+    if (this.closed) throw new Error(`journal ${this.path} is closed`);
+    let pending = buffers.filter((b) => b.length > 0);
+    while (pending.length > 0) {
+      // Positional writes keep the file consistent even if an earlier partial write happened.
+      let written = fs.writevSync(this.fd, pending.slice(0, 1024), this.size);
+      this.size += written;
+      let consumed = 0;
+      while (consumed < pending.length && written >= pending[consumed]!.length) {
+        written -= pending[consumed]!.length;
+        consumed++;
+      }
+      pending = pending.slice(consumed);
+      if (written > 0 && pending.length > 0) pending[0] = pending[0]!.subarray(written);
+    }
+    this.dirty = true;
+  }
+
+  syncNow(): void {
+    if (!this.dirty || this.closed) return;
+    this.dirty = false;
+    try {
+      fs.fdatasyncSync(this.fd);
+    } catch {
+      // A failed sync is retried on the next tick; the data is still in the page cache.
+      this.dirty = true;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncNow();
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+}
+
+/** Length of the journal's intact prefix: magic plus every complete, checksum-valid record. */
+export function intactJournalLength(filePath: string): number {
+  const fd = fs.openSync(filePath, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const magic = Buffer.alloc(JOURNAL_MAGIC.length);
+    fs.readSync(fd, magic, 0, magic.length, 0);
+    if (!magic.equals(JOURNAL_MAGIC)) throw new Error(`${filePath} is not a rex journal (bad magic)`);
+    let offset = JOURNAL_MAGIC.length;
+    const header = Buffer.alloc(8);
+    while (offset + 8 <= size) {
+      fs.readSync(fd, header, 0, 8, offset);
+      const length = header.readUInt32LE(0);
+      if (length < 32 || offset + length > size) break;
+      const record = Buffer.allocUnsafe(length);
+      fs.readSync(fd, record, 0, length, offset);
+      if (decodeRecordAt(record, 0, offset).status !== 'record') break;
+      offset += length;
+    }
+    return offset;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** fsync a directory so a newly created file's name survives a power cut. Best effort. */
+export function syncDirectory(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Not supported on every platform/filesystem; the journal data itself is still synced.
+  }
+}

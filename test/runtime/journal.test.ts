@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  JOURNAL_MAGIC,
+  LineKind,
+  RecordType,
+  decodeRejectedBody,
+  encodeJsonRecord,
+  encodeRecord,
+  encodeRecordParts,
+  encodeRejectedBody,
+  parseJsonBody,
+} from '../../src/runtime/journal/codec.js';
+import { JournalReader } from '../../src/runtime/journal/reader.js';
+import { JournalWriter, intactJournalLength } from '../../src/runtime/journal/writer.js';
+
+const dirs: string[] = [];
+function tempJournalPath(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-journal-'));
+  dirs.push(dir);
+  return path.join(dir, 'nested', 'run.rexj');
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const lineRecord = (text: string, connId: number, streamOffset: number) =>
+  encodeRecord(
+    { type: RecordType.Line, flags: LineKind.Device, connId, arrivalNs: 1_700_000_000_123_456_789n, streamOffset: BigInt(streamOffset) },
+    text,
+  );
+
+describe('journal', () => {
+  it('round-trips records with their headers, in order', () => {
+    const file = tempJournalPath();
+    const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, { uuid: 'u-1' }, 5n)], { syncIntervalMs: 0 });
+    writer.append([lineRecord('{"a":1}', 7, 8), lineRecord('{"b":2}', 9, 16)]);
+    writer.append(encodeRecordParts({ type: RecordType.Line, flags: LineKind.Result, connId: 3, arrivalNs: 1n, streamOffset: 99n }, Buffer.from('parts')));
+    writer.close();
+
+    const reader = new JournalReader(file);
+    const records = [...reader.readAll()];
+    reader.close();
+    expect(records.map((r) => r.type)).toEqual([RecordType.RunStart, RecordType.Line, RecordType.Line, RecordType.Line]);
+    expect(parseJsonBody<{ uuid: string }>(records[0]!).uuid).toBe('u-1');
+    expect(records[1]!.body.toString()).toBe('{"a":1}');
+    expect(records[1]).toMatchObject({ connId: 7, streamOffset: 8n, arrivalNs: 1_700_000_000_123_456_789n, flags: LineKind.Device });
+    expect(records[3]).toMatchObject({ connId: 3, streamOffset: 99n, flags: LineKind.Result });
+    expect(records[3]!.body.toString()).toBe('parts');
+    expect(records[0]!.offset).toBe(JOURNAL_MAGIC.length);
+  });
+
+  it('ignores a torn tail and reopening cuts it off before appending', () => {
+    const file = tempJournalPath();
+    const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, {}, 1n)], { syncIntervalMs: 0 });
+    writer.append([lineRecord('first', 1, 6)]);
+    writer.close();
+    const goodLength = fs.statSync(file).size;
+    // A crash in the middle of an append leaves half a record.
+    fs.appendFileSync(file, lineRecord('second, torn', 1, 19).subarray(0, 20));
+    expect(intactJournalLength(file)).toBe(goodLength);
+
+    const reopened = JournalWriter.reopen(file, { syncIntervalMs: 0 });
+    reopened.append([lineRecord('third', 1, 25)]);
+    reopened.close();
+    const bodies = [...new JournalReader(file).readAll()].map((r) => r.body.toString());
+    expect(bodies.slice(1)).toEqual(['first', 'third']);
+  });
+
+  it('stops at a corrupted record and reports where', () => {
+    const file = tempJournalPath();
+    const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, {}, 1n)], { syncIntervalMs: 0 });
+    writer.append([lineRecord('keep', 1, 5), lineRecord('flip', 1, 10), lineRecord('after', 1, 16)]);
+    writer.close();
+    const bytes = fs.readFileSync(file);
+    const flipAt = bytes.indexOf('flip');
+    bytes[flipAt] = 'F'.charCodeAt(0);
+    fs.writeFileSync(file, bytes);
+
+    const reader = new JournalReader(file);
+    const bodies = [...reader.readAll()].map((r) => r.body.toString());
+    expect(bodies.slice(1)).toEqual(['keep']);
+    expect(reader.corruption?.reason).toBe('checksum mismatch');
+  });
+
+  it('tails a growing file and returns records larger than the read size whole', () => {
+    const file = tempJournalPath();
+    const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, {}, 1n)], { syncIntervalMs: 0 });
+    const reader = new JournalReader(file);
+    expect(reader.readAvailable(64)).toHaveLength(1);
+    expect(reader.readAvailable(64)).toHaveLength(0);
+    const big = 'x'.repeat(10_000);
+    writer.append([lineRecord('small', 1, 6), lineRecord(big, 1, 10_007)]);
+    const seen: string[] = [];
+    for (let i = 0; i < 4; i++) seen.push(...reader.readAvailable(64).map((r) => r.body.toString()));
+    expect(seen).toEqual(['small', big]);
+    writer.close();
+    reader.close();
+  });
+
+  it('keeps the reason and raw bytes of a rejected line', () => {
+    const raw = Buffer.from([0x7b, 0xff, 0x00, 0x7d]);
+    const decoded = decodeRejectedBody(encodeRejectedBody('unit changed', raw));
+    expect(decoded.reason).toBe('unit changed');
+    expect(decoded.line.equals(raw)).toBe(true);
+  });
+
+  it('refuses a file that is not a journal', () => {
+    const file = tempJournalPath();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'not a journal at all');
+    expect(() => new JournalReader(file)).toThrow(/not a rex journal/);
+  });
+});
