@@ -1,0 +1,55 @@
+/**
+ * The controller actor: runs the plan (loops, script, validation, end-of-iteration order) by asking
+ * the other actors over the bus, and reports the outcome with `run.finished`.
+ */
+import type { ActorDefinition } from '../../runtime/actor.js';
+import { nowEpochNs } from '../../runtime/clock.js';
+import { RunController } from './run-controller.js';
+import type { RunPlan } from './run-plan.js';
+
+/** Ending an iteration may mean writing a multi-gigabyte file: no short timeout there. */
+const FINALIZE_TIMEOUT_MS = 24 * 3600_000;
+
+export const controllerActor: ActorDefinition<RunPlan> = {
+  name: 'controller',
+  async start({ bus, data: plan, log, restartCount }) {
+    if (restartCount > 0) {
+      // The script was started by the thread that crashed; the main thread stops it. Finish cleanly.
+      log('error', 'the controller restarted mid-run: ending the run and saving the data received');
+      const current = await bus.request('run.current', {});
+      const outcome = { uuid: plan.uuid, dryRun: plan.dryRun, iterations: [], interrupted: true, error: 'the controller crashed mid-run' };
+      if (current.journalPath) {
+        await bus.request('ingest.end', { runEnd: { endTimeNs: nowEpochNs().toString(), reason: 'fatal', exitCode: null, signal: null } });
+        if (!plan.dryRun) await bus.request('file.finalize', { journalPath: current.journalPath }, { timeoutMs: FINALIZE_TIMEOUT_MS });
+      }
+      bus.publish('run.finished', outcome);
+      return { async stop() {} };
+    }
+
+    const controller = new RunController(plan, {
+      beginIteration: async (journalPath, runStart) => void (await bus.request('ingest.begin', { journalPath, runStart })),
+      endIteration: async (runEnd) => void (await bus.request('ingest.end', { runEnd })),
+      finalizeFile: async (journalPath) => (await bus.request('file.finalize', { journalPath }, { timeoutMs: FINALIZE_TIMEOUT_MS })).file,
+      sessionState: () => bus.request('store.session', {}),
+      iterationChanged: (event) => bus.publish('run.iteration', event),
+      scriptStarted: (pid) => bus.publish('run.script', { pid }),
+      scriptOutput: (line) => bus.publish('log', { level: line.level, source: 'script', message: line.text, ts: Date.now() }),
+      log,
+      now: nowEpochNs,
+    });
+    const subscriptions = [
+      bus.on('run.kill').subscribe(() => controller.kill()),
+      bus.on('run.interrupt').subscribe(() => controller.interrupt()),
+      bus.on('run.stop').subscribe(({ reason }) => controller.abort(reason)),
+    ];
+    void controller.run().then(
+      (outcome) => bus.publish('run.finished', outcome),
+      (error: Error) => bus.publish('run.finished', { uuid: plan.uuid, dryRun: plan.dryRun, iterations: [], interrupted: false, error: error.message }),
+    );
+    return {
+      async stop() {
+        for (const s of subscriptions) s.unsubscribe();
+      },
+    };
+  },
+};

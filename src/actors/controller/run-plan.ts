@@ -1,0 +1,50 @@
+/**
+ * What `rex run` was asked to do, resolved by the CLI before any actor starts. Plain data: it
+ * crosses to the controller's worker thread.
+ */
+export interface RunPlan {
+  uuid: string;
+  scriptPath: string;
+  interpreter: string;
+  loops: number;
+  delayMinutes: number;
+  dryRun: boolean;
+  /** Where output files go (created if missing). */
+  outputDir: string;
+  /** Where this run's journals live (a hidden folder in the output dir, or a temp dir in dry run). */
+  journalDir: string;
+  /** REX_STORE: the per-run directory holding the live `rex.toml` snapshot. */
+  storeDir: string;
+  port: number;
+  /** Extra environment for the script (REX_PROVIDED_CONFIG_PATH / REX_PROVIDED_OVERWRITE_PATH). */
+  scriptEnv: Record<string, string>;
+  /** RUST_LOG_LEVEL for the script: ERROR | WARNING | INFO | DEBUG. */
+  scriptLogLevel: string;
+  metaJson?: Record<string, unknown>;
+  validations: string[];
+  commandLine: string[];
+  rexVersion: string;
+  /** How long a stopped script gets between SIGTERM and SIGKILL. */
+  stopGraceMs: number;
+}
+
+export type IterationEndReason = 'script-exit' | 'kill-command' | 'interrupted' | 'validation-failed' | 'fatal';
+
+export interface IterationOutcome {
+  loop: number;
+  reason: IterationEndReason;
+  exitCode: number | null;
+  signal: string | null;
+  journalPath: string;
+  outputFile: string | null;
+  validationError?: string;
+}
+
+export interface RunOutcome {
+  uuid: string;
+  dryRun: boolean;
+  iterations: IterationOutcome[];
+  /** True when Ctrl-C / SIGTERM cancelled the remaining loops. */
+  interrupted: boolean;
+  error?: string;
+}

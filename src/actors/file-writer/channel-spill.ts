@@ -1,0 +1,123 @@
+/**
+ * One channel's data on disk while the run goes on, so the final TOML can be written channel by
+ * channel without holding the run in memory:
+ *   values.f64  every value as little-endian float64 (bit-exact; NaN and ±Inf survive)
+ *   rows.u32    multi channels: the length of each row, in order
+ *   stamps.txt  one timestamp per value (single) or row (multi), newline-separated
+ * Appends are buffered and flushed in large writes; `flush()` before reading.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { sliceStamps, stampsLength, type ChannelShape, type StoreOp, type Stamps } from '../../protocol/merge.js';
+
+const FLUSH_BYTES = 1 << 20;
+
+export class ChannelSpill {
+  shape: ChannelShape;
+  private pendingValues: Buffer[] = [];
+  private pendingRows: number[] = [];
+  private pendingStamps: string[] = [];
+  private pendingBytes = 0;
+  valueCount = 0;
+  rowCount = 0;
+  stampCount = 0;
+
+  constructor(
+    readonly dir: string,
+    readonly unit: string,
+    shape: ChannelShape,
+  ) {
+    this.shape = shape;
+    fs.mkdirSync(dir, { recursive: true });
+    for (const file of ['values.f64', 'rows.u32', 'stamps.txt']) fs.writeFileSync(path.join(dir, file), '');
+  }
+
+  get valuesPath(): string {
+    return path.join(this.dir, 'values.f64');
+  }
+  get rowsPath(): string {
+    return path.join(this.dir, 'rows.u32');
+  }
+  get stampsPath(): string {
+    return path.join(this.dir, 'stamps.txt');
+  }
+
+  apply(op: StoreOp, shapeAfter: ChannelShape): void {
+    switch (op.kind) {
+      case 'none':
+        break;
+      case 'append-values':
+        this.appendValues(op.values);
+        this.appendStamps(op.stamps);
+        break;
+      case 'append-rows':
+        for (const row of op.rows) this.appendRow(row);
+        this.appendStamps(op.stamps);
+        break;
+      case 'promote':
+        this.promote(op.rowLength, op.row0Timestamp);
+        for (const row of op.rows) this.appendRow(row);
+        this.appendStamps(op.stamps);
+        break;
+    }
+    this.shape = shapeAfter;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+  }
+
+  flush(): void {
+    if (this.pendingValues.length > 0) fs.appendFileSync(this.valuesPath, Buffer.concat(this.pendingValues));
+    if (this.pendingRows.length > 0) {
+      const rows = Buffer.allocUnsafe(4 * this.pendingRows.length);
+      this.pendingRows.forEach((length, i) => rows.writeUInt32LE(length, 4 * i));
+      fs.appendFileSync(this.rowsPath, rows);
+    }
+    if (this.pendingStamps.length > 0) fs.appendFileSync(this.stampsPath, `${this.pendingStamps.join('\n')}\n`);
+    this.pendingValues = [];
+    this.pendingRows = [];
+    this.pendingStamps = [];
+    this.pendingBytes = 0;
+  }
+
+  private appendValues(values: Float64Array): void {
+    this.pendingValues.push(float64Bytes(values));
+    this.pendingBytes += values.byteLength;
+    this.valueCount += values.length;
+  }
+
+  private appendRow(row: Float64Array): void {
+    this.appendValues(row);
+    this.pendingRows.push(row.length);
+    this.rowCount++;
+  }
+
+  private appendStamps(stamps: Stamps): void {
+    const count = stampsLength(stamps);
+    if (count === 0) return;
+    // One text block per message; a repeated stamp is not expanded into an array first.
+    this.pendingStamps.push(
+      stamps.kind === 'repeat' ? `${stamps.timestamp}\n`.repeat(count).slice(0, -1) : sliceStamps(stamps).join('\n'),
+    );
+    this.pendingBytes += count * 32;
+    this.stampCount += count;
+  }
+
+  /** The channel's only message so far (its values) becomes row 0, stamped once. */
+  private promote(rowLength: number, row0Timestamp: string): void {
+    this.flush();
+    fs.writeFileSync(this.rowsPath, uint32Bytes(rowLength));
+    fs.writeFileSync(this.stampsPath, `${row0Timestamp}\n`);
+    this.rowCount = 1;
+    this.stampCount = 1;
+  }
+}
+
+/** Little-endian float64 bytes of `values` (a copy; the platform is little-endian everywhere Node runs here). */
+function float64Bytes(values: Float64Array): Buffer {
+  return Buffer.from(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+}
+
+function uint32Bytes(value: number): Buffer {
+  const buffer = Buffer.allocUnsafe(4);
+  buffer.writeUInt32LE(value, 0);
+  return buffer;
+}

@@ -1,0 +1,91 @@
+/**
+ * Writes one iteration's output: the live file while the run goes on, the final file at the end.
+ * A live write re-renders the whole file, so it is spaced out by ten times its own duration (at
+ * least every 3 s, as the original): the share of CPU it takes stays flat however big the run gets.
+ */
+import path from 'node:path';
+import { renderOutput } from '../../protocol/output/render.js';
+import { copyFileAtomically, writeFileAtomically } from '../../runtime/atomic-file.js';
+import { JournalFollower } from '../../runtime/journal/follower.js';
+import { RunOutput } from './run-output.js';
+
+export const LIVE_MIN_INTERVAL_MS = 3000;
+const LIVE_COST_FACTOR = 10;
+
+export interface OutputWriterOptions {
+  /** REX_STORE: the live snapshot `rex.toml` is kept here too. */
+  storeDir: string;
+  log(level: 'warn' | 'info' | 'error', message: string): void;
+}
+
+export class OutputWriter {
+  readonly follower: JournalFollower;
+  readonly output: RunOutput;
+  private writing: Promise<unknown> = Promise.resolve();
+  private writtenVersion = -1;
+  private nextLiveAt = 0;
+  private finalized = false;
+
+  constructor(
+    readonly journalPath: string,
+    private readonly options: OutputWriterOptions,
+  ) {
+    this.output = new RunOutput(journalPath.replace(/\.rexj$/, '') + '.spill');
+    this.follower = new JournalFollower(journalPath, {
+      runStart: (r) => this.output.runStart(r),
+      session: (m) => this.output.session(m),
+      device: (m, merged) => this.output.device(m, merged),
+      result: (m) => this.output.result(m),
+      runEnd: (r) => this.output.runEnd(r),
+      problem: (message) => options.log('warn', message),
+    });
+    this.follower.catchUp();
+  }
+
+  catchUp(): void {
+    if (!this.finalized) this.follower.catchUp();
+  }
+
+  /** Called periodically: writes the live file when there is news and the spacing allows. */
+  maybeWriteLive(now = Date.now()): void {
+    const { output } = this;
+    if (this.finalized || !output.start || output.start.dryRun || !output.info) return;
+    if (output.version === this.writtenVersion || now < this.nextLiveAt) return;
+    this.nextLiveAt = Number.POSITIVE_INFINITY;
+    this.writing = this.writing.then(async () => {
+      const started = Date.now();
+      try {
+        await this.write(output.version);
+      } catch (error) {
+        this.options.log('warn', `live file not written: ${(error as Error).message}`);
+      }
+      const took = Date.now() - started;
+      this.nextLiveAt = Date.now() + Math.max(LIVE_MIN_INTERVAL_MS, LIVE_COST_FACTOR * took);
+    });
+  }
+
+  /** Reads the journal to its end and writes the final file; returns its path. */
+  async finalize(): Promise<{ file: string | null; bytes: number }> {
+    await this.writing;
+    this.follower.catchUp();
+    this.finalized = true;
+    if (!this.follower.hasEnded) this.options.log('warn', `${this.journalPath} has no end record; writing what it holds`);
+    if (this.follower.corruption) {
+      this.options.log('error', `${this.journalPath}: ${this.follower.corruption.reason} at offset ${this.follower.corruption.offset}; later records were not read`);
+    }
+    const result = await this.write(this.output.version);
+    this.follower.close();
+    this.output.removeSpill();
+    return result;
+  }
+
+  private async write(version: number): Promise<{ file: string; bytes: number }> {
+    const file = this.output.outputPath();
+    const bytes = await writeFileAtomically(file, renderOutput(this.output.source(), { onWarning: (w) => this.options.log('warn', w.message) }));
+    this.writtenVersion = version;
+    await copyFileAtomically(file, path.join(this.options.storeDir, 'rex.toml')).catch((error: Error) =>
+      this.options.log('warn', `could not update ${this.options.storeDir}/rex.toml: ${error.message}`),
+    );
+    return { file, bytes };
+  }
+}

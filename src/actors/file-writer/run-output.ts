@@ -1,0 +1,130 @@
+/**
+ * Everything the output file of one iteration needs, built from the journal: small things (session,
+ * results, device configs) in memory, the channels' data in spill files. `source()` hands it to the
+ * streaming TOML renderer.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MergeAccepted } from '../../protocol/merge.js';
+import type { DeviceMessage, JsonObject, ResultMessage, SessionInfo, SessionMessage } from '../../protocol/messages.js';
+import { outputFileName } from '../../protocol/output/file-name.js';
+import type { OutputChannel, OutputSource } from '../../protocol/output/source.js';
+import { withMetaJson } from '../../protocol/session-meta.js';
+import { formatSessionTime } from '../../protocol/timestamps.js';
+import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
+import type { RunEventHandler } from '../../runtime/journal/follower.js';
+import { ChannelSpill } from './channel-spill.js';
+import { readFloat64Chunks, readRows, readStampChunks } from './spill-reader.js';
+
+interface DeviceOutput {
+  config: JsonObject;
+  channels: Map<string, ChannelSpill>;
+}
+
+export class RunOutput implements RunEventHandler {
+  start: RunStartRecord | undefined;
+  info: SessionInfo | undefined;
+  end: RunEndRecord | undefined;
+  private readonly results = new Map<string, ResultMessage>();
+  private readonly devices = new Map<string, DeviceOutput>();
+  private channelDirs = 0;
+  /** Bumped on every change, so a live writer knows when there is something new to write. */
+  version = 0;
+
+  constructor(readonly spillDir: string) {
+    fs.rmSync(spillDir, { recursive: true, force: true });
+    fs.mkdirSync(spillDir, { recursive: true });
+  }
+
+  runStart(record: RunStartRecord): void {
+    this.start = record;
+    this.version++;
+  }
+
+  session(message: SessionMessage): void {
+    this.info = withMetaJson(message.info, this.start?.metaJson);
+    this.version++;
+  }
+
+  device(message: DeviceMessage, merged: MergeAccepted): void {
+    let device = this.devices.get(message.device_name);
+    if (!device) {
+      device = { config: merged.device.config, channels: new Map() };
+      this.devices.set(message.device_name, device);
+    }
+    for (const effect of merged.effects) {
+      let spill = device.channels.get(effect.channel);
+      if (!spill) {
+        // Numbered directories: channel names may hold any character.
+        spill = new ChannelSpill(path.join(this.spillDir, String(++this.channelDirs)), effect.unit, effect.shape);
+        device.channels.set(effect.channel, spill);
+      }
+      spill.apply(effect.store, effect.shape);
+    }
+    this.version++;
+  }
+
+  result(message: ResultMessage): void {
+    this.results.set(message.result_name, message);
+    this.version++;
+  }
+
+  runEnd(record: RunEndRecord): void {
+    this.end = record;
+    this.version++;
+  }
+
+  /** Where the output file goes: `{output}/{session name}_{local start time}.toml` (SPEC §5). */
+  outputPath(): string {
+    if (!this.start) throw new Error('the journal has no run-start record');
+    const startDate = new Date(Number(BigInt(this.start.startTimeNs) / 1_000_000n));
+    return path.join(this.start.outputDir, outputFileName(this.info?.session_name, startDate));
+  }
+
+  /** A renderer source over the current state; spills are flushed first. */
+  source(): OutputSource {
+    const start = this.start;
+    const devices = [...this.devices].map(([name, device]) => ({
+      name,
+      config: device.config,
+      channels: [...device.channels].map(([channelName, spill]) => spillChannel(channelName, spill)),
+    }));
+    const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...this.endRecordFields() };
+    return {
+      devices,
+      results: [...this.results.values()],
+      ...(start
+        ? {
+            session: {
+              uuid: start.uuid,
+              start_time: formatSessionTime(BigInt(start.startTimeNs)),
+              end_time: this.end ? formatSessionTime(BigInt(this.end.endTimeNs)) : '',
+              ...(this.info ? { info: this.info } : {}),
+              run,
+            },
+          }
+        : {}),
+    };
+  }
+
+  removeSpill(): void {
+    fs.rmSync(this.spillDir, { recursive: true, force: true });
+  }
+
+  private endRecordFields(): JsonObject {
+    const end = this.end;
+    if (!end) return { status: 'running' };
+    const fields: JsonObject = { status: end.reason, exit_code: end.exitCode, exit_signal: end.signal };
+    if (end.validationError) fields.validation_error = end.validationError;
+    return fields;
+  }
+}
+
+function spillChannel(name: string, spill: ChannelSpill): OutputChannel {
+  spill.flush();
+  const timestamps = () => readStampChunks(spill.stampsPath);
+  if (spill.shape === 'multi') {
+    return { name, unit: spill.unit, shape: 'multi', timestamps, rows: () => readRows(spill.valuesPath, spill.rowsPath) };
+  }
+  return { name, unit: spill.unit, shape: spill.shape, timestamps, values: () => readFloat64Chunks(spill.valuesPath) };
+}

@@ -1,0 +1,90 @@
+/**
+ * The ingest actor (worker side): parses lines, decides merges, journals, answers. Sockets stay on
+ * the main thread (socket-front.ts); on a restart this worker rebuilds its state from the journal
+ * and asks the front for every byte it has not consumed.
+ */
+import type { ActorDefinition } from '../../runtime/actor.js';
+import { nowEpochNs } from '../../runtime/clock.js';
+import { RecordType, encodeJsonRecord } from '../../runtime/journal/codec.js';
+import { JournalWriter } from '../../runtime/journal/writer.js';
+import { parseLine } from '../../protocol/parse.js';
+import { IngestCore, type IngestEnvironment } from './ingest-core.js';
+import type { IngestBytes } from './messages.js';
+import { freshRunState, restoreRunState } from './restore.js';
+
+const QUERY_TIMEOUT_MS = 5000;
+const QUERY_FALLBACK = { GET_DATASTREAM: '{}', STATE: '{"entities":null}' } as const;
+
+export const ingestActor: ActorDefinition<Record<string, never>> = {
+  name: 'ingest',
+  async start({ bus, log }) {
+    // Subscribe before asking for the backlog: nothing published meanwhile is missed.
+    const early: IngestBytes[] = [];
+    let core: IngestCore | null = null;
+    const bytesSubscription = bus.on('ingest.bytes').subscribe((chunk) => {
+      if (core) core.receive(chunk.connId, chunk.offset, Buffer.from(chunk.bytes));
+      else early.push(chunk);
+    });
+    const closedSubscription = bus.on('ingest.closed').subscribe(({ connId }) => core?.closed(connId));
+
+    const env: IngestEnvironment = {
+      parseLine,
+      now: nowEpochNs,
+      query: (command) =>
+        bus
+          .request('store.query', { command }, { timeoutMs: QUERY_TIMEOUT_MS })
+          .then((answer) => answer.text)
+          .catch((error: Error) => {
+            log('warn', `${command}: the store did not answer (${error.message})`);
+            return QUERY_FALLBACK[command];
+          }),
+      send: (reply) => bus.publish('ingest.reply', reply),
+      control: (event) => {
+        if (event.type === 'pause') bus.publish('run.paused', { paused: event.paused });
+        else bus.publish('run.kill', { source: `tcp connection ${event.connId}` });
+      },
+      journalGrew: (size) => {
+        const path = core?.run.journal?.path;
+        if (path) bus.publish('journal.grew', { path, size });
+      },
+      warn: (message) => log('warn', message),
+    };
+
+    const [current, backlog] = await Promise.all([bus.request('run.current', {}), bus.request('ingest.resync', {})]);
+    const consumed = new Map(backlog.connections.map((c) => [c.connId, c.offset]));
+    const run = current.journalPath ? restoreRunState(current.journalPath, consumed) : freshRunState();
+    if (current.journalPath) log('info', `resumed journal ${current.journalPath}`);
+    core = new IngestCore(env, run);
+    for (const c of backlog.connections) core.receive(c.connId, c.offset, Buffer.from(c.bytes));
+    for (const chunk of early.splice(0)) core.receive(chunk.connId, chunk.offset, Buffer.from(chunk.bytes));
+
+    const servers = [
+      bus.serve('ingest.begin', ({ journalPath, runStart }) => {
+        run.journal?.close();
+        const journal = JournalWriter.create(journalPath, [encodeJsonRecord(RecordType.RunStart, runStart, nowEpochNs())]);
+        Object.assign(run, freshRunState(journal));
+        return { size: journal.bytesWritten };
+      }),
+      bus.serve('ingest.end', async ({ runEnd }) => {
+        await core!.drain();
+        const journal = run.journal;
+        if (!journal) return { size: 0 };
+        journal.append([encodeJsonRecord(RecordType.RunEnd, runEnd, nowEpochNs())]);
+        journal.close();
+        run.journal = null;
+        bus.publish('journal.grew', { path: journal.path, size: journal.bytesWritten });
+        return { size: journal.bytesWritten };
+      }),
+    ];
+
+    return {
+      async stop() {
+        await core?.drain();
+        bytesSubscription.unsubscribe();
+        closedSubscription.unsubscribe();
+        for (const server of servers) server.unsubscribe();
+        run.journal?.close();
+      },
+    };
+  },
+};

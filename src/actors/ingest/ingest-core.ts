@@ -1,0 +1,296 @@
+/**
+ * The ingest actor's logic, free of threads and sockets: bytes in (per connection, with stream
+ * offsets), replies out. Every accepted line is appended to the journal before its reply leaves.
+ *
+ * Order: a connection's lines are handled strictly in order; a query (GET_DATASTREAM / STATE)
+ * first flushes what came before it, then waits for the store's answer.
+ */
+import { isUtf8 } from 'node:buffer';
+import { commitMerge, mergeDevice, type DeviceRegistry } from '../../protocol/merge.js';
+import type { Command, ParsedLine } from '../../protocol/messages.js';
+import { MAX_LINE_BYTES } from '../../protocol/limits.js';
+import {
+  REPLY_DEVICE_RECORDED,
+  REPLY_INVALID,
+  REPLY_KILL,
+  REPLY_LISTENER_PAUSED,
+  REPLY_LISTENER_RUNNING,
+  REPLY_PAUSE,
+  REPLY_RESULTS_PROCESSED,
+  REPLY_RESUME,
+  REPLY_SESSION_PROCESSED,
+  invalidReplyWithReason,
+} from '../../protocol/replies.js';
+import { LineKind, RecordType, encodeRecordParts, encodeRejectedBody, encodeRecord } from '../../runtime/journal/codec.js';
+import type { JournalWriter } from '../../runtime/journal/writer.js';
+import { formatRexTimestamp } from '../../protocol/timestamps.js';
+import { LineSplitter } from './line-splitter.js';
+
+export interface IngestReply {
+  connId: number;
+  text: string;
+  /** Every byte of the connection's stream before this offset is consumed (journaled or answered). */
+  consumedOffset: number;
+  close: boolean;
+}
+
+export interface IngestEnvironment {
+  parseLine(line: string): ParsedLine;
+  now(): bigint;
+  /** Answers GET_DATASTREAM / STATE once the store has caught up with `journalOffset`. */
+  query(command: 'GET_DATASTREAM' | 'STATE', journalOffset: number): Promise<string>;
+  send(reply: IngestReply): void;
+  /** Pause flag changed or KILL received. */
+  control(event: { type: 'pause'; paused: boolean } | { type: 'kill'; connId: number }): void;
+  /** The journal grew: consumers (store, file-writer, ...) may read up to `size`. */
+  journalGrew(size: number): void;
+  warn(message: string): void;
+}
+
+/** Run-level state that decides replies; rebuilt from the journal after a restart. */
+export interface IngestRunState {
+  journal: JournalWriter | null;
+  /** Units and shapes of every channel: what decides, before the reply, if a device line merges. */
+  devices: DeviceRegistry;
+  paused: boolean;
+  sessionSeen: boolean;
+  /**
+   * After a restart: replies of lines that were journaled but maybe never answered, per connection
+   * and stream end offset. When the socket front re-sends those bytes they are answered from here,
+   * not journaled or merged a second time.
+   */
+  journaledReplies: Map<number, Map<number, string>>;
+}
+
+interface ConnectionState {
+  splitter: LineSplitter;
+  /** Serialises the connection's work so replies keep the order of lines. */
+  chain: Promise<void>;
+  closed: boolean;
+}
+
+interface PendingBatch {
+  records: Buffer[];
+  replies: Map<number, { text: string; consumedOffset: number; close: boolean }>;
+}
+
+/** Rejected-record flag: the client was told the reason (`Invalid format: <reason>`). */
+export const REJECTED_VISIBLY = 1;
+
+const NO_RUN_REASON = 'no experiment run is in progress';
+
+export class IngestCore {
+  private readonly connections = new Map<number, ConnectionState>();
+
+  constructor(
+    private readonly env: IngestEnvironment,
+    readonly run: IngestRunState,
+  ) {}
+
+  /** Bytes of connection `connId` starting at stream `offset`. Re-sent bytes are skipped. */
+  receive(connId: number, offset: number, bytes: Buffer): void {
+    let connection = this.connections.get(connId);
+    if (!connection) {
+      connection = { splitter: new LineSplitter(MAX_LINE_BYTES, offset), chain: Promise.resolve(), closed: false };
+      this.connections.set(connId, connection);
+    }
+    const expected = connection.splitter.streamOffset;
+    if (offset + bytes.length <= expected) return;
+    if (offset > expected) {
+      this.env.warn(`connection ${connId}: bytes ${expected}..${offset} missing; waiting for them to be re-sent`);
+      return;
+    }
+    const fresh = offset < expected ? bytes.subarray(expected - offset) : bytes;
+    const items = connection.splitter.push(fresh);
+    if (items.length === 0) return;
+    const state = connection;
+    state.chain = state.chain.then(() => this.handleItems(connId, items)).catch((error: unknown) => {
+      // Journal failures must not be swallowed: the actor crashes and the supervisor restarts it.
+      queueMicrotask(() => {
+        throw error;
+      });
+    });
+  }
+
+  closed(connId: number): void {
+    this.connections.delete(connId);
+  }
+
+  /** Resolves when every connection's queued work is done (used on stop). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.connections.values()].map((c) => c.chain));
+  }
+
+  private async handleItems(connId: number, items: ReturnType<LineSplitter['push']>): Promise<void> {
+    let batch = newBatch();
+    for (const item of items) {
+      if (item.kind === 'overflow') {
+        this.env.warn(`connection ${connId}: line longer than ${MAX_LINE_BYTES} bytes discarded`);
+        addReply(batch, connId, invalidReplyWithReason(`line longer than ${MAX_LINE_BYTES} bytes`), item.endOffset);
+        continue;
+      }
+      const query = this.handleLine(batch, connId, item.line, item.endOffset);
+      if (query) {
+        this.flush(batch);
+        batch = newBatch();
+        const text = await this.answerQuery(query);
+        addReply(batch, connId, text, item.endOffset);
+      }
+    }
+    this.flush(batch);
+  }
+
+  /** Handles one line into the batch; returns the command when it needs an asynchronous answer. */
+  private handleLine(batch: PendingBatch, connId: number, line: Buffer, endOffset: number): 'GET_DATASTREAM' | 'STATE' | null {
+    const journaledReply = this.takeJournaledReply(connId, endOffset);
+    if (journaledReply !== undefined) {
+      addReply(batch, connId, journaledReply, endOffset);
+      return null;
+    }
+    if (!isUtf8(line)) {
+      this.reject(batch, connId, line, endOffset, 'line is not valid UTF-8', REPLY_INVALID);
+      return null;
+    }
+    const parsed = this.env.parseLine(line.toString('utf8'));
+    switch (parsed.kind) {
+      case 'command':
+        return this.handleCommand(batch, connId, parsed.command, endOffset);
+      case 'listener':
+        addReply(batch, connId, this.run.paused ? REPLY_LISTENER_PAUSED : REPLY_LISTENER_RUNNING, endOffset);
+        return null;
+      case 'invalid':
+        this.reject(batch, connId, line, endOffset, parsed.reason, REPLY_INVALID);
+        return null;
+      case 'device': {
+        const arrivalNs = this.env.now();
+        const outcome = mergeDevice(this.run.devices, parsed.message, formatRexTimestamp(arrivalNs));
+        if (!outcome.ok) {
+          this.reject(batch, connId, line, endOffset, outcome.reason, invalidReplyWithReason(outcome.reason), REJECTED_VISIBLY);
+          return null;
+        }
+        for (const warning of outcome.warnings) this.env.warn(warning.message);
+        this.accept(batch, connId, line, endOffset, LineKind.Device, REPLY_DEVICE_RECORDED, () => commitMerge(this.run.devices, outcome), arrivalNs);
+        return null;
+      }
+      case 'session':
+        this.accept(batch, connId, line, endOffset, LineKind.Session, REPLY_SESSION_PROCESSED, () => {
+          if (this.run.sessionSeen) this.env.warn('a second session message was received; the first one is kept');
+          this.run.sessionSeen = true;
+        });
+        return null;
+      case 'result':
+        this.accept(batch, connId, line, endOffset, LineKind.Result, REPLY_RESULTS_PROCESSED, () => {});
+        return null;
+    }
+  }
+
+  private handleCommand(
+    batch: PendingBatch,
+    connId: number,
+    command: Command,
+    endOffset: number,
+  ): 'GET_DATASTREAM' | 'STATE' | null {
+    switch (command) {
+      case 'GET_DATASTREAM':
+      case 'STATE':
+        return command;
+      case 'PAUSE_STATE':
+      case 'RESUME_STATE': {
+        const paused = command === 'PAUSE_STATE';
+        if (this.run.journal) {
+          batch.records.push(
+            encodeRecord({ type: RecordType.Pause, flags: paused ? 1 : 0, connId, arrivalNs: this.env.now(), streamOffset: BigInt(endOffset) }, ''),
+          );
+        }
+        if (this.run.paused !== paused) {
+          this.run.paused = paused;
+          this.env.control({ type: 'pause', paused });
+        }
+        addReply(batch, connId, paused ? REPLY_PAUSE : REPLY_RESUME, endOffset);
+        return null;
+      }
+      case 'KILL':
+        addReply(batch, connId, REPLY_KILL, endOffset, true);
+        this.env.control({ type: 'kill', connId });
+        return null;
+    }
+  }
+
+  private accept(
+    batch: PendingBatch,
+    connId: number,
+    line: Buffer,
+    endOffset: number,
+    kind: LineKind,
+    reply: string,
+    apply: () => void,
+    arrivalNs = this.env.now(),
+  ): void {
+    if (!this.run.journal) {
+      addReply(batch, connId, invalidReplyWithReason(NO_RUN_REASON), endOffset);
+      return;
+    }
+    batch.records.push(
+      ...encodeRecordParts({ type: RecordType.Line, flags: kind, connId, arrivalNs, streamOffset: BigInt(endOffset) }, line),
+    );
+    apply();
+    addReply(batch, connId, reply, endOffset);
+  }
+
+  private reject(
+    batch: PendingBatch,
+    connId: number,
+    line: Buffer,
+    endOffset: number,
+    reason: string,
+    reply: string,
+    flags = 0,
+  ): void {
+    this.env.warn(`connection ${connId}: rejected line (${reason})`);
+    if (this.run.journal) {
+      // Kept for the record (and for a human to recover), never merged.
+      batch.records.push(
+        encodeRecord(
+          { type: RecordType.Rejected, flags, connId, arrivalNs: this.env.now(), streamOffset: BigInt(endOffset) },
+          encodeRejectedBody(reason, line),
+        ),
+      );
+    }
+    addReply(batch, connId, reply, endOffset);
+  }
+
+  private takeJournaledReply(connId: number, endOffset: number): string | undefined {
+    const replies = this.run.journaledReplies.get(connId);
+    const reply = replies?.get(endOffset);
+    if (reply !== undefined) replies!.delete(endOffset);
+    return reply;
+  }
+
+  private async answerQuery(command: 'GET_DATASTREAM' | 'STATE'): Promise<string> {
+    return this.env.query(command, this.run.journal?.bytesWritten ?? 0);
+  }
+
+  /** Journal first, then replies: a reply is never sent for bytes that are not in the journal. */
+  private flush(batch: PendingBatch): void {
+    if (batch.records.length > 0 && this.run.journal) {
+      this.run.journal.append(batch.records);
+      this.env.journalGrew(this.run.journal.bytesWritten);
+    }
+    for (const [connId, reply] of batch.replies) this.env.send({ connId, ...reply });
+  }
+}
+
+function newBatch(): PendingBatch {
+  return { records: [], replies: new Map() };
+}
+
+function addReply(batch: PendingBatch, connId: number, text: string, consumedOffset: number, close = false): void {
+  const existing = batch.replies.get(connId);
+  if (existing) {
+    existing.text += `${text}\n`;
+    existing.consumedOffset = consumedOffset;
+    existing.close ||= close;
+  } else {
+    batch.replies.set(connId, { text: `${text}\n`, consumedOffset, close });
+  }
+}

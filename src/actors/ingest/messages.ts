@@ -1,0 +1,51 @@
+/** Bus payloads of the ingest actor (listed in src/bus/topics.ts). */
+import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
+
+/** Socket front → ingest: bytes of connection `connId` starting at stream `offset`. */
+export interface IngestBytes {
+  connId: number;
+  offset: number;
+  bytes: ArrayBuffer;
+}
+
+/** Ingest → socket front: reply text to write, and how far the stream is consumed. */
+export interface IngestReply {
+  connId: number;
+  text: string;
+  consumedOffset: number;
+  close: boolean;
+}
+
+export interface IngestClosed {
+  connId: number;
+}
+
+/** The journal at `path` holds `size` bytes: followers may read up to there. */
+export interface JournalGrew {
+  path: string;
+  size: number;
+}
+
+/** Every byte the socket front holds that the ingest worker has not consumed, per connection. */
+export interface IngestResync {
+  connections: Array<{ connId: number; offset: number; bytes: ArrayBuffer }>;
+}
+
+export interface IngestBegin {
+  journalPath: string;
+  runStart: RunStartRecord;
+}
+
+export interface IngestEnd {
+  runEnd: RunEndRecord;
+}
+
+/** The pause flag changed (SPEC §2: advisory, it only changes the Listener's reply). */
+export interface RunPaused {
+  paused: boolean;
+}
+
+/** Someone asked to end the current iteration (KILL over TCP, HTTP, the TUI). */
+export interface RunKill {
+  source: string;
+}

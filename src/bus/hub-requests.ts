@@ -1,0 +1,159 @@
+/**
+ * Request routing in the hub: which thread serves which request name, and which requests are
+ * in flight to whom. Its one promise: every request gets exactly one response, even when the
+ * server's thread dies (the comlink failure mode, STYLE 1B: pending calls never settle).
+ */
+import type { Unsubscribable } from 'rxjs';
+import { toWire, type WireError } from '../errors.js';
+import { REX_BUS_CLOSED, REX_BUS_NO_SERVER, REX_BUS_SERVER_GONE } from './errors.js';
+import type { RequestName } from './topics.js';
+import type { ResponseMessage } from './wire.js';
+
+/** The hub's view of one worker's port. */
+export interface Connection {
+  readonly id: number;
+  readonly name: string;
+  post(message: unknown, transfer?: readonly ArrayBuffer[]): void;
+}
+
+type AnyHandler = (req: unknown) => unknown;
+
+type Server = { kind: 'port'; conn: Connection } | { kind: 'local'; handler: AnyHandler };
+
+/** Where the answer goes: back over a port under the requester's own id, or to a local callback. */
+export type Origin =
+  | { kind: 'port'; conn: Connection; id: number }
+  | { kind: 'local'; settle(response: ResponseMessage): void };
+
+interface InFlight {
+  name: RequestName;
+  server: Connection;
+  origin: Origin;
+}
+
+export type Warn = (message: string) => void;
+
+export class RequestRouter {
+  private readonly servers = new Map<RequestName, Server>();
+  private readonly inFlight = new Map<number, InFlight>();
+  private nextId = 0;
+
+  constructor(private readonly warn: Warn) {}
+
+  serveLocal(name: RequestName, handler: AnyHandler): Unsubscribable {
+    this.register(name, { kind: 'local', handler });
+    return {
+      unsubscribe: () => {
+        const current = this.servers.get(name);
+        if (current?.kind === 'local' && current.handler === handler) this.servers.delete(name);
+      },
+    };
+  }
+
+  servePort(conn: Connection, name: RequestName): void {
+    this.register(name, { kind: 'port', conn });
+  }
+
+  unservePort(conn: Connection, name: RequestName): void {
+    const current = this.servers.get(name);
+    if (current?.kind === 'port' && current.conn === conn) this.servers.delete(name);
+  }
+
+  /** Route a request; returns a token for `forget` (used when a local requester times out). */
+  dispatch(name: RequestName, payload: unknown, origin: Origin): number | undefined {
+    const server = this.servers.get(name);
+    if (server === undefined) {
+      this.respond(origin, failure(0, toWire(REX_BUS_NO_SERVER(name))));
+      return undefined;
+    }
+    if (server.kind === 'local') {
+      Promise.resolve()
+        .then(() => server.handler(payload))
+        .then(
+          (result) => this.respond(origin, { kind: 'response', id: 0, ok: true, payload: result }),
+          (error: unknown) => this.respond(origin, failure(0, toWire(error))),
+        );
+      return undefined;
+    }
+    const id = ++this.nextId;
+    // Post first: if the payload cannot be cloned this throws and nothing is left in flight.
+    server.conn.post({ kind: 'request', id, name, payload });
+    this.inFlight.set(id, { name, server: server.conn, origin });
+    return id;
+  }
+
+  /** A server answered request `id` (the hub's id). */
+  response(from: Connection, message: ResponseMessage): void {
+    const entry = this.inFlight.get(message.id);
+    if (entry === undefined || entry.server !== from) return; // cancelled, or not its request
+    this.inFlight.delete(message.id);
+    this.respond(entry.origin, message);
+  }
+
+  /** A port requester gave up (timed out) on its request `requesterId`. */
+  cancel(from: Connection, requesterId: number): void {
+    for (const [id, entry] of this.inFlight) {
+      if (entry.origin.kind === 'port' && entry.origin.conn === from && entry.origin.id === requesterId) {
+        this.inFlight.delete(id);
+        return;
+      }
+    }
+  }
+
+  /** A local requester gave up on the request `dispatch` returned `token` for. */
+  forget(token: number): void {
+    this.inFlight.delete(token);
+  }
+
+  /** A thread is gone: drop what it served, fail what it was serving, forget what it asked. */
+  detach(conn: Connection): void {
+    for (const [name, server] of this.servers) {
+      if (server.kind === 'port' && server.conn === conn) this.servers.delete(name);
+    }
+    for (const [id, entry] of this.inFlight) {
+      if (entry.server === conn) {
+        this.inFlight.delete(id);
+        this.respond(entry.origin, failure(0, toWire(REX_BUS_SERVER_GONE(entry.name, conn.name))));
+      } else if (entry.origin.kind === 'port' && entry.origin.conn === conn) {
+        this.inFlight.delete(id);
+      }
+    }
+  }
+
+  /** The hub is closing: every request still in flight fails now. */
+  close(): void {
+    for (const entry of this.inFlight.values()) this.respond(entry.origin, failure(0, toWire(REX_BUS_CLOSED('hub'))));
+    this.inFlight.clear();
+    this.servers.clear();
+  }
+
+  private register(name: RequestName, server: Server): void {
+    const previous = this.servers.get(name);
+    if (previous !== undefined && !(previous.kind === 'port' && server.kind === 'port' && previous.conn === server.conn)) {
+      this.warn(`request "${name}" is now served by "${serverName(server)}" instead of "${serverName(previous)}"`);
+    }
+    this.servers.set(name, server);
+  }
+
+  private respond(origin: Origin, response: ResponseMessage): void {
+    if (origin.kind === 'local') {
+      origin.settle(response);
+      return;
+    }
+    const addressed: ResponseMessage = { ...response, id: origin.id };
+    try {
+      origin.conn.post(addressed);
+    } catch (e) {
+      // The server's result could not be cloned: answer with that error instead.
+      origin.conn.post(failure(origin.id, toWire(e)));
+    }
+  }
+}
+
+function failure(id: number, error: WireError): ResponseMessage {
+  return { kind: 'response', id, ok: false, error };
+}
+
+function serverName(server: Server): string {
+  return server.kind === 'local' ? 'main' : server.conn.name;
+}

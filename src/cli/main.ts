@@ -1,0 +1,75 @@
+/**
+ * The `rex` command line (SPEC §7). Commands build a plan and hand it to the runtime; nothing else
+ * lives here.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../protocol/config.js';
+import { ProvidedConfigError } from '../protocol/provided-config.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { recoverCommand } from './recover-command.js';
+import { runCommand, type RunOptions } from './run-command.js';
+import { rexVersion } from './version.js';
+
+const integer = (name: string) => (text: string): number => {
+  if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`${name} must be a whole number, got "${text}"`);
+  return Number(text);
+};
+const minutes = (text: string): number => {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`expected minutes ≥ 0, got "${text}"`);
+  return value;
+};
+const port = (text: string): number => {
+  const value = integer('port')(text);
+  if (value < 1 || value > 65535) throw new InvalidArgumentError(`port must be 1-65535, got ${value}`);
+  return value;
+};
+
+const program = new Command()
+  .name('rex')
+  .description('Experiment data manager: runs data-acquisition scripts and stores what they send, fail-safe.')
+  .version(rexVersion())
+  .addOption(new Option('-v, --verbosity <level>', 'log level: 0 error, 1 warn, 2 info, 3 debug, 4 trace').argParser(integer('verbosity')).default(2))
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('run an experiment script and store everything it sends')
+  .argument('[script]', 'the experiment script (e.g. experiment.py)')
+  .option('-p, --path <script>', 'the experiment script (the original v1.0 form)')
+  .option('-e, --email <address>', 'e-mail the results to this address when the run ends')
+  .option('-d, --delay <minutes>', 'wait this many minutes before starting', minutes, 0)
+  .option('-l, --loops <n>', 'run the script n times, one output file each', integer('loops'), 1)
+  .option('-n, --dry-run', 'no output file, no database, no e-mail', false)
+  .option('-o, --output <dir>', 'directory for output files', '.')
+  .option('-i, --interactive', 'show the terminal UI on the live run', false)
+  .option('-P, --port <port>', 'TCP port for the script (default: config general.port, 7676)', port)
+  .option('-c, --config <path|json>', 'session config for the script: a TOML file path or a JSON object')
+  .option('--meta-json <json>', "JSON object merged into the session's meta")
+  .option('--bind <host>', 'address to listen on', '127.0.0.1')
+  .option('--keep-journal', 'keep the journal after a successful run', false)
+  .option('--config-file <path>', 'use this rex config file instead of the default location')
+  .action(async (script: string | undefined, options: Omit<RunOptions, 'script'>) => {
+    process.exitCode = await runCommand({ ...options, script }, program.opts<{ verbosity: number }>().verbosity, process.argv.slice(1));
+  });
+
+program
+  .command('recover')
+  .description('rebuild output files from run journals (after a crash, kill -9 or power loss)')
+  .argument('<target>', 'a journal file (*.rexj), a run journal directory, or an output directory')
+  .option('-o, --output <dir>', 'write the recovered files here instead of the original output directory')
+  .action(async (target: string, options: { output?: string }) => {
+    process.exitCode = await recoverCommand(target, options);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProvidedConfigError) {
+    console.error(`rex: ${error.message}`);
+    process.exitCode = EXIT.usage;
+  } else {
+    console.error('rex: internal error:', error);
+    process.exitCode = EXIT.internal;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * `rex run`: resolves the command line and config into a RunPlan, checks what can be checked before
+ * the script starts, hosts the run, and turns its outcome into a summary and an exit code.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunOutcome, RunPlan } from '../actors/controller/run-plan.js';
+import { RunHost } from '../runtime/run-host.js';
+import { loadConfig, prepareProvidedConfig } from './config-file.js';
+import { printLogs, scriptLogLevel } from './console-log.js';
+import { EXIT, UsageError, exitCodeOf } from './exit-codes.js';
+import { rexVersion } from './version.js';
+
+export interface RunOptions {
+  script?: string;
+  path?: string;
+  email?: string;
+  delay: number;
+  loops: number;
+  dryRun: boolean;
+  output: string;
+  interactive: boolean;
+  port?: number;
+  config?: string;
+  metaJson?: string;
+  bind: string;
+  keepJournal: boolean;
+  configFile?: string;
+}
+
+export async function runCommand(options: RunOptions, verbosity: number, argv: string[]): Promise<number> {
+  const scriptArg = options.script ?? options.path;
+  if (!scriptArg) throw new UsageError('no script given: `rex run <script>` (or `rex run -p <script>`)');
+  if (options.script && options.path && options.script !== options.path) {
+    throw new UsageError(`two different scripts given: ${options.script} and -p ${options.path}`);
+  }
+  const scriptPath = path.resolve(scriptArg);
+  if (!fs.statSync(scriptPath, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`script not found: ${scriptArg}`);
+  if (!Number.isInteger(options.loops) || options.loops < 1) throw new UsageError(`--loops must be a whole number ≥ 1, got ${options.loops}`);
+  if (!Number.isFinite(options.delay) || options.delay < 0) throw new UsageError(`--delay must be a number of minutes ≥ 0, got ${options.delay}`);
+  const metaJson = parseMetaJson(options.metaJson);
+
+  const { config, path: configPath, warnings } = await loadConfig(options.configFile ? { path: options.configFile } : {});
+  const uuid = randomUUID();
+  const storeDir = path.join(os.tmpdir(), `rex-${uuid}`);
+  fs.mkdirSync(storeDir, { recursive: true });
+  const outputDir = path.resolve(options.output);
+  if (!options.dryRun) ensureWritableDirectory(outputDir);
+  const journalDir = options.dryRun ? path.join(storeDir, 'journal') : path.join(outputDir, '.rex', uuid);
+
+  const scriptEnv: Record<string, string> = {};
+  if (options.config !== undefined) {
+    const provided = await prepareProvidedConfig(options.config, storeDir);
+    Object.assign(scriptEnv, provided.env);
+    warnings.push(...provided.warnings);
+  }
+
+  const host = new RunHost({ host: options.bind, port: options.port ?? config.general.port, subsampling: config.general.subsampling });
+  const logs = printLogs(host.bus, verbosity);
+  const log = (level: 'info' | 'warn' | 'error', message: string): void =>
+    host.bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
+  log('info', configPath ? `config: ${configPath}` : 'no config file found: using the built-in defaults');
+  for (const warning of warnings) log('warn', warning);
+  if (options.email) log('warn', '--email: mail delivery is not available in this version yet; no mail will be sent');
+  if (options.interactive) log('warn', '--interactive: the terminal UI is not available in this version yet');
+
+  let outcome: RunOutcome | undefined;
+  const signals = handleInterrupts(host, log);
+  try {
+    const requestedPort = options.port ?? config.general.port;
+    const { port, fellBack } = await host.open(storeDir);
+    if (fellBack) log('warn', `port ${requestedPort} is busy: listening on ${port} instead (exported as REX_PORT)`);
+    else log('info', `listening on ${options.bind}:${port}`);
+
+    const plan: RunPlan = {
+      uuid,
+      scriptPath,
+      interpreter: config.general.interpreter,
+      loops: options.loops,
+      delayMinutes: options.delay,
+      dryRun: options.dryRun,
+      outputDir,
+      journalDir,
+      storeDir,
+      port,
+      scriptEnv,
+      scriptLogLevel: scriptLogLevel(verbosity),
+      metaJson,
+      validations: config.general.validations,
+      commandLine: argv,
+      rexVersion: rexVersion(),
+      stopGraceMs: 3000,
+    };
+    outcome = await host.run(plan);
+  } finally {
+    signals.dispose();
+    await host.close();
+    logs.unsubscribe();
+  }
+
+  const exitCode = exitCodeOf(outcome, signals.received());
+  printSummary(outcome, exitCode);
+  cleanUp({ storeDir, journalDir, outputDir, keepJournal: options.keepJournal || exitCode === EXIT.internal, dryRun: options.dryRun, outcome });
+  return exitCode;
+}
+
+function parseMetaJson(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--meta-json is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError('--meta-json must be a JSON object, e.g. \'{"sample_id": "S1"}\'');
+  }
+  return value as Record<string, unknown>;
+}
+
+function ensureWritableDirectory(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    const probe = path.join(dir, `.rex-write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (error) {
+    throw new UsageError(`output directory ${dir} is not writable: ${(error as Error).message}`);
+  }
+}
+
+/** Ctrl-C / SIGTERM: end the iteration and cancel the rest; twice: now; three times: kill the script and leave. */
+function handleInterrupts(host: RunHost, log: (level: 'warn', message: string) => void) {
+  let count = 0;
+  let last: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    count++;
+    last = signal;
+    if (count === 1) log('warn', `${signal}: ending the run after saving the data (again to force)`);
+    if (count >= 3) {
+      log('warn', `${signal} a third time: killing the script; \`rex recover\` rebuilds the file from the journal`);
+      host.killScript();
+      process.exit(EXIT.interrupted);
+    }
+    host.interrupt();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    received: () => last,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function printSummary(outcome: RunOutcome | undefined, exitCode: number): void {
+  if (!outcome) return;
+  for (const it of outcome.iterations) {
+    const status = it.exitCode !== null ? `exit code ${it.exitCode}` : it.signal ? `signal ${it.signal}` : 'no exit status';
+    const prefix = outcome.iterations.length > 1 ? `loop ${it.loop + 1}: ` : '';
+    const detail = it.validationError ? ` (validation failed: ${it.validationError})` : '';
+    console.log(`${prefix}script ended (${it.reason}, ${status})${detail}`);
+    if (it.outputFile) console.log(`${prefix}output file: ${it.outputFile}`);
+  }
+  if (outcome.error) console.error(`rex: ${outcome.error}`);
+  if (exitCode !== EXIT.ok) console.error(`rex: exit code ${exitCode}`);
+}
+
+function cleanUp(args: { storeDir: string; journalDir: string; outputDir: string; keepJournal: boolean; dryRun: boolean; outcome: RunOutcome | undefined }): void {
+  fs.rmSync(args.storeDir, { recursive: true, force: true });
+  if (args.dryRun) return;
+  const allWritten = args.outcome !== undefined && !args.outcome.error && args.outcome.iterations.every((it) => it.outputFile);
+  if (allWritten && !args.keepJournal) {
+    fs.rmSync(args.journalDir, { recursive: true, force: true });
+    const rexDir = path.dirname(args.journalDir);
+    if (fs.existsSync(rexDir) && fs.readdirSync(rexDir).length === 0) fs.rmdirSync(rexDir);
+  } else if (fs.existsSync(args.journalDir)) {
+    console.error(`journal kept in ${args.journalDir} (\`rex recover ${args.journalDir}\` rebuilds the output from it)`);
+  }
+}

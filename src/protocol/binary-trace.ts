@@ -1,0 +1,97 @@
+/**
+ * The binary trace form of a measurement's `data` (SPEC §12 EXTENSION):
+ * `{"f64": "<base64 of little-endian float64>", "shape": [n]}` (Single, n values) or
+ * `"shape": [rows, cols]` (Multi, rows × cols, row-major). NaN and ±Inf survive as bit patterns.
+ *
+ * Accepted base64: the standard alphabet (`A–Z a–z 0–9 + /`), with or without `=` padding, no
+ * whitespace — what Python's `base64.b64encode` writes. The byte count must be exactly
+ * 8 × (product of shape).
+ */
+import type { ChannelData } from './messages.js';
+import { describeJson } from './json.js';
+
+export type BinaryTraceResult = { ok: true; data: ChannelData } | { ok: false; reason: string };
+
+const BASE64_BODY = /^[A-Za-z0-9+/]*$/;
+/** Float64Array uses the platform's byte order; the wire format is little-endian. */
+const PLATFORM_IS_LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/** `trace` is the object given as `data`; `path` names it in reasons (e.g. `measurements.x.data`). */
+export function decodeBinaryTrace(
+  trace: Record<string, unknown>,
+  path: string,
+): BinaryTraceResult {
+  const encoded = trace.f64;
+  if (typeof encoded !== 'string') {
+    return fail(`${path}.f64: expected a base64 string, got ${describeJson(encoded)}`);
+  }
+  const shape = readShape(trace.shape, `${path}.shape`);
+  if (typeof shape === 'string') return fail(shape);
+
+  const valueCount = shape.length === 1 ? shape[0]! : shape[0]! * shape[1]!;
+  const byteCount = decodedByteCount(encoded);
+  if (byteCount === null) {
+    return fail(`${path}.f64: not valid base64 (standard alphabet, optional '=' padding)`);
+  }
+  if (byteCount !== valueCount * 8) {
+    const needed = valueCount * 8;
+    return fail(`${path}.f64: holds ${byteCount} bytes but shape [${shape.join(', ')}] needs ${needed}`);
+  }
+
+  // Decode straight into the Float64Array's own buffer: one allocation, correctly aligned.
+  const values = new Float64Array(valueCount);
+  Buffer.from(values.buffer).write(encoded, 0, byteCount, 'base64');
+  if (!PLATFORM_IS_LITTLE_ENDIAN) swapBytes64(values);
+
+  if (shape.length === 1) return { ok: true, data: { shape: 'single', values } };
+  const [rows, cols] = shape as [number, number];
+  const rowViews: Float64Array[] = new Array<Float64Array>(rows);
+  for (let r = 0; r < rows; r++) rowViews[r] = values.subarray(r * cols, (r + 1) * cols);
+  return { ok: true, data: { shape: 'multi', rows: rowViews } };
+}
+
+/** `[n]` or `[rows, cols]` of non-negative integers; otherwise a reason. */
+function readShape(shape: unknown, path: string): number[] | string {
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 2) {
+    return `${path}: expected [n] or [rows, cols], got ${describeJson(shape)}`;
+  }
+  for (let i = 0; i < shape.length; i++) {
+    const size: unknown = shape[i];
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      return `${path}[${i}]: expected a non-negative integer`;
+    }
+  }
+  const sizes = shape as number[];
+  // A product this large could never fit in a line; stops overflow of the byte arithmetic.
+  if (sizes.reduce((product, size) => product * size, 1) * 8 > Number.MAX_SAFE_INTEGER) {
+    return `${path}: too many values`;
+  }
+  return sizes;
+}
+
+/** Bytes that `encoded` decodes to, or null when it is not canonical-alphabet base64. */
+function decodedByteCount(encoded: string): number | null {
+  let padding = 0;
+  if (encoded.endsWith('==')) padding = 2;
+  else if (encoded.endsWith('=')) padding = 1;
+  const bodyLength = encoded.length - padding;
+  if (padding > 0 && encoded.length % 4 !== 0) return null;
+  if (bodyLength % 4 === 1) return null;
+  if (!BASE64_BODY.test(padding > 0 ? encoded.slice(0, bodyLength) : encoded)) return null;
+  return Math.floor((bodyLength * 3) / 4);
+}
+
+function swapBytes64(values: Float64Array): void {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  for (let i = 0; i < bytes.length; i += 8) {
+    for (let j = 0; j < 4; j++) {
+      const a = bytes[i + j]!;
+      bytes[i + j] = bytes[i + 7 - j]!;
+      bytes[i + 7 - j] = a;
+    }
+  }
+}
+
+function fail(reason: string): BinaryTraceResult {
+  return { ok: false, reason };
+}

@@ -1,0 +1,398 @@
+/**
+ * rex's own config file (SPEC §7): schema, defaults and error messages. Pure: the caller reads
+ * the file (src/cli/config-file.ts) and hands the text and its path here.
+ *
+ * Compatible with every config the original accepted (v1.0 and newest): ports as strings,
+ * `allowed_output_dirs` under `[general]`, plus the table-name spellings its README showed.
+ * Unlike the original, every section and key is optional, unknown keys are warnings, and a
+ * mistake names the file, the dotted key and what was expected.
+ */
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// The normalised config every other module sees (ports are numbers, defaults filled in).
+
+export interface GeneralConfig {
+  /** TCP port of a run (SPEC §1). */
+  port: number;
+  /** Program that runs the experiment script. */
+  interpreter: string;
+  /** Keys that must be present and non-empty in the session's `info.meta` (SPEC §3.4). */
+  validations: string[];
+  /** LTTB reduction of Multi rows in live views (SPEC §6). */
+  subsampling: boolean;
+  /** TUI colour theme; always one of THEMES (an unknown name falls back to `dracula`). */
+  theme: Theme;
+}
+
+export interface EmailServerConfig {
+  server: string;
+  /** true: authenticated TLS, so username and password are present. */
+  security: boolean;
+  username?: string;
+  password?: string;
+  /** Defaults to what the original always used: 465 (security) or 25 (plain). */
+  port: number;
+  from_address: string;
+}
+
+export interface ClickHouseConfig {
+  /** Base URL including the scheme, e.g. `http://127.0.0.1`. */
+  server: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  measurement_table: string;
+  session_meta_table: string;
+  device_meta_table: string;
+  results_table: string;
+}
+
+/** EXTENSION: settings of `rex serve`. Absent values mean the serve command's own defaults. */
+export interface ServeConfig {
+  /** Bearer token required by mutating endpoints. */
+  token?: string;
+  /** From `[serve]` or, as the original put it, `[general]`. Absent: cwd and home. */
+  allowed_output_dirs?: string[];
+  /** Absent: `<config dir>/rex/scripts` (see scriptsDirPath in src/cli/config-file.ts). */
+  scripts_dir?: string;
+  cors_origins?: string[];
+}
+
+export interface RexConfig {
+  general: GeneralConfig;
+  /** Absent: no mail can be sent. */
+  email_server?: EmailServerConfig;
+  /** Absent: nothing is sent to ClickHouse. */
+  click_house_server?: ClickHouseConfig;
+  serve: ServeConfig;
+}
+
+/** Themes of the original's TUI (README "TUI Theming"), in kebab-case as written in the file. */
+export const THEMES = [
+  'dracula', 'one-dark-pro', 'nord', 'catppuccin-mocha', 'catppuccin-latte', 'gruvbox-dark',
+  'gruvbox-light', 'tokyo-night', 'solarized-dark', 'solarized-light', 'monokai-pro', 'rose-pine',
+  'kanagawa', 'everforest', 'cyberpunk',
+] as const;
+export type Theme = (typeof THEMES)[number];
+
+export const DEFAULT_PORT = 7676;
+export const DEFAULT_CLICKHOUSE: Readonly<ClickHouseConfig> = Object.freeze({
+  server: 'http://127.0.0.1',
+  port: 8123,
+  database: 'default',
+  username: 'default',
+  password: '',
+  // Table names of the original's init.sql (SPEC §9), which users' dashboards query.
+  measurement_table: 'measurement_data',
+  session_meta_table: 'session_info',
+  device_meta_table: 'device_info',
+  results_table: 'results_store',
+});
+const DEFAULT_FROM_ADDRESS = 'Rex <rex@localhost>';
+
+/** The config used when there is no file: every default. */
+export function defaultConfig(): RexConfig {
+  return {
+    general: { port: DEFAULT_PORT, interpreter: 'python3', validations: [], subsampling: true, theme: 'dracula' },
+    serve: {},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export type ConfigErrorCode = 'REX_CONFIG_INVALID' | 'REX_CONFIG_SYNTAX' | 'REX_CONFIG_UNREADABLE';
+
+export interface ConfigProblem {
+  /** Dotted key, e.g. `general.port` or `general.validations[1]`; '' for the whole file. */
+  key: string;
+  message: string;
+}
+
+/**
+ * A config file that cannot be used. `message` is ready to show: one line per problem, each
+ * `<file>: <dotted key>: <what was expected>, got <what was found>`.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly code: ConfigErrorCode,
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+    /** TOML syntax errors only. */
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(problems.map((p) => (p.key ? `${file}: ${p.key}: ${p.message}` : `${file}: ${p.message}`)).join('\n'));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value schemas, each with a message that says what was expected and what was found.
+
+type Table = Record<string, unknown>;
+
+function isTable(value: unknown): value is Table {
+  // TOML dates parse to Date objects; they are values, not tables.
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** How a found value is shown in a message: strings quoted, containers by kind. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (value instanceof Date) return `a date-time (${value.toISOString()})`;
+  if (Array.isArray(value)) return 'an array';
+  if (isTable(value)) return 'a table';
+  if (value === undefined) return 'nothing';
+  return String(value);
+}
+
+const got = (expected: string) => (issue: { input?: unknown }) => `${expected}, got ${describeValue(issue.input)}`;
+
+const PORT_EXPECTED = 'expected a port number 1-65535 (integer or digit string)';
+
+/** A port as the original wrote it (a digit string) or as an integer; normalised to a number. */
+const portSchema = z.unknown().transform((value, ctx) => {
+  const port = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]{1,5}$/.test(value) ? Number(value) : NaN;
+  if (Number.isInteger(port) && port >= 1 && port <= 65535) return port;
+  ctx.issues.push({ code: 'custom', input: value, message: got(PORT_EXPECTED)({ input: value }) });
+  return z.NEVER;
+});
+
+const nonEmptyString = z
+  .string({ error: got('expected a non-empty string') })
+  .refine((s) => s.trim() !== '', { error: got('expected a non-empty string') });
+/** Passwords may legitimately be empty (ClickHouse's `default` user). */
+const anyString = z.string({ error: got('expected a string') });
+const bool = z.boolean({ error: got('expected true or false') });
+const stringList = z.array(nonEmptyString, { error: got('expected an array of strings') });
+
+function table<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z.custom<Table>(isTable, { error: got('expected a table') }).pipe(z.object(shape));
+}
+
+/** Alias → canonical key in `[click_house_server]`; the aliases are the README's spellings. */
+const CLICKHOUSE_ALIASES = {
+  experiment_meta_table: 'session_meta_table',
+  device_meta_tables: 'device_meta_table',
+} as const;
+
+const generalSchema = table({
+  port: portSchema.optional(),
+  interpreter: nonEmptyString.optional(),
+  validations: stringList.optional(),
+  subsampling: bool.optional(),
+  theme: nonEmptyString.optional(),
+  allowed_output_dirs: stringList.optional(),
+});
+
+const emailSchema = table({
+  server: nonEmptyString.optional(),
+  security: bool.optional(),
+  username: nonEmptyString.optional(),
+  password: anyString.optional(),
+  port: portSchema.optional(),
+  from_address: nonEmptyString.optional(),
+}).superRefine((email, ctx) => {
+  // The original panicked at send time; say it when the file is read.
+  if (email.security !== true) return;
+  for (const key of ['username', 'password'] as const) {
+    if (email[key] === undefined) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'required when email_server.security = true' });
+    }
+  }
+});
+
+const clickHouseSchema = table({
+  server: nonEmptyString.optional(),
+  port: portSchema.optional(),
+  database: nonEmptyString.optional(),
+  username: nonEmptyString.optional(),
+  password: anyString.optional(),
+  measurement_table: nonEmptyString.optional(),
+  session_meta_table: nonEmptyString.optional(),
+  experiment_meta_table: nonEmptyString.optional(),
+  device_meta_table: nonEmptyString.optional(),
+  device_meta_tables: nonEmptyString.optional(),
+  results_table: nonEmptyString.optional(),
+}).superRefine((ch, ctx) => {
+  for (const [alias, canonical] of Object.entries(CLICKHOUSE_ALIASES)) {
+    if (ch[alias as keyof typeof ch] !== undefined && ch[canonical] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [alias],
+        message: `is another name for click_house_server.${canonical}, which is also set; keep only one`,
+      });
+    }
+  }
+});
+
+const serveSchema = table({
+  token: nonEmptyString.optional(),
+  allowed_output_dirs: stringList.optional(),
+  scripts_dir: nonEmptyString.optional(),
+  cors_origins: stringList.optional(),
+});
+
+const fileSchema = z
+  .object({
+    general: generalSchema.optional(),
+    email_server: emailSchema.optional(),
+    click_house_server: clickHouseSchema.optional(),
+    serve: serveSchema.optional(),
+  })
+  .superRefine((file, ctx) => {
+    if (file.general?.allowed_output_dirs !== undefined && file.serve?.allowed_output_dirs !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['serve', 'allowed_output_dirs'],
+        message: 'general.allowed_output_dirs is also set; keep only one',
+      });
+    }
+  });
+type ParsedFile = z.output<typeof fileSchema>;
+
+/** Every key the file may hold, per section (aliases included), for unknown-key warnings. */
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  general: Object.keys(generalSchema.out.shape),
+  email_server: Object.keys(emailSchema.out.shape),
+  click_house_server: Object.keys(clickHouseSchema.out.shape),
+  serve: Object.keys(serveSchema.out.shape),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/** Parses a config file's text; warnings (unknown keys and the like) are discarded. */
+export function parseConfig(tomlText: string, filePath: string): RexConfig {
+  return parseConfigWithWarnings(tomlText, filePath).config;
+}
+
+/**
+ * Parses a config file's text into the normalised config.
+ * Throws ConfigError (code REX_CONFIG_SYNTAX or REX_CONFIG_INVALID) naming the file and key.
+ * Warnings are complete sentences prefixed with the file, ready to log.
+ */
+export function parseConfigWithWarnings(tomlText: string, filePath: string): { config: RexConfig; warnings: string[] } {
+  const raw = parseTomlText(tomlText, filePath);
+  const result = fileSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => ({ key: dottedKey(issue.path), message: issue.message }));
+    throw new ConfigError('REX_CONFIG_INVALID', filePath, problems);
+  }
+  const warnings = unknownKeyWarnings(raw).map((w) => `${filePath}: ${w}`);
+  const config = normalise(result.data, (w) => warnings.push(`${filePath}: ${w}`));
+  return { config, warnings };
+}
+
+function parseTomlText(tomlText: string, filePath: string): Table {
+  // Editors on Windows may save a byte-order mark, which TOML does not allow.
+  const text = tomlText.startsWith('\uFEFF') ? tomlText.slice(1) : tomlText;
+  try {
+    return parseToml(text);
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    // smol-toml's message is "Invalid TOML document: <reason>\n\n<code excerpt>"; keep both parts.
+    const [reason = error.message, excerpt] = error.message.replace(/^Invalid TOML document: /, '').split('\n\n');
+    const message = `line ${error.line}, column ${error.column}: invalid TOML: ${reason}${excerpt ? `\n${excerpt}` : ''}`;
+    throw new ConfigError('REX_CONFIG_SYNTAX', filePath, [{ key: '', message }], error.line, error.column);
+  }
+}
+
+function unknownKeyWarnings(raw: Table): string[] {
+  const warnings: string[] = [];
+  for (const [section, value] of Object.entries(raw)) {
+    const known = KNOWN_KEYS[section];
+    if (known === undefined) {
+      warnings.push(`${dottedKey([section])}: unknown ${isTable(value) ? 'section' : 'key'}, ignored`);
+      continue;
+    }
+    if (!isTable(value)) continue; // already an error
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key)) warnings.push(`${dottedKey([section, key])}: unknown key, ignored`);
+    }
+  }
+  return warnings;
+}
+
+function normalise(file: ParsedFile, warn: (warning: string) => void): RexConfig {
+  const config = defaultConfig();
+  const general = file.general ?? {};
+  config.general = {
+    port: general.port ?? config.general.port,
+    interpreter: general.interpreter ?? config.general.interpreter,
+    validations: general.validations ?? config.general.validations,
+    subsampling: general.subsampling ?? config.general.subsampling,
+    theme: normaliseTheme(general.theme, warn),
+  };
+
+  if (file.email_server) {
+    const email = file.email_server;
+    const security = email.security ?? false;
+    config.email_server = {
+      server: email.server ?? 'localhost',
+      security,
+      port: email.port ?? (security ? 465 : 25),
+      from_address: email.from_address ?? DEFAULT_FROM_ADDRESS,
+      ...(email.username !== undefined && { username: email.username }),
+      ...(email.password !== undefined && { password: email.password }),
+    };
+  }
+
+  if (file.click_house_server) {
+    const ch = file.click_house_server;
+    config.click_house_server = {
+      server: normaliseServerUrl(ch.server ?? DEFAULT_CLICKHOUSE.server, warn),
+      port: ch.port ?? DEFAULT_CLICKHOUSE.port,
+      database: ch.database ?? DEFAULT_CLICKHOUSE.database,
+      username: ch.username ?? DEFAULT_CLICKHOUSE.username,
+      password: ch.password ?? DEFAULT_CLICKHOUSE.password,
+      measurement_table: ch.measurement_table ?? DEFAULT_CLICKHOUSE.measurement_table,
+      session_meta_table: ch.session_meta_table ?? ch.experiment_meta_table ?? DEFAULT_CLICKHOUSE.session_meta_table,
+      device_meta_table: ch.device_meta_table ?? ch.device_meta_tables ?? DEFAULT_CLICKHOUSE.device_meta_table,
+      results_table: ch.results_table ?? DEFAULT_CLICKHOUSE.results_table,
+    };
+  }
+
+  const serve = file.serve ?? {};
+  const allowedOutputDirs = serve.allowed_output_dirs ?? general.allowed_output_dirs;
+  config.serve = {
+    ...(serve.token !== undefined && { token: serve.token }),
+    ...(allowedOutputDirs !== undefined && { allowed_output_dirs: allowedOutputDirs }),
+    ...(serve.scripts_dir !== undefined && { scripts_dir: serve.scripts_dir }),
+    ...(serve.cors_origins !== undefined && { cors_origins: serve.cors_origins }),
+  };
+  return config;
+}
+
+function normaliseTheme(theme: string | undefined, warn: (warning: string) => void): Theme {
+  if (theme === undefined) return 'dracula';
+  if ((THEMES as readonly string[]).includes(theme)) return theme as Theme;
+  // The original silently fell back to its default theme; do the same, but say so.
+  warn(`general.theme: unknown theme ${JSON.stringify(theme)}, using "dracula" (known: ${THEMES.join(', ')})`);
+  return 'dracula';
+}
+
+function normaliseServerUrl(server: string, warn: (warning: string) => void): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(server)) return server;
+  // The original built `<server>:<port>` as the URL, so a bare host never worked there.
+  warn(`click_house_server.server: ${JSON.stringify(server)} has no scheme, using "http://${server}"`);
+  return `http://${server}`;
+}
+
+/** `['general', 'validations', 1]` → `general.validations[1]`; odd keys quoted as in TOML. */
+function dottedKey(path: readonly PropertyKey[]): string {
+  let key = '';
+  for (const part of path) {
+    if (typeof part === 'number') key += `[${part}]`;
+    else {
+      const name = String(part);
+      const shown = /^[A-Za-z0-9_-]+$/.test(name) ? name : JSON.stringify(name);
+      key += key === '' ? shown : `.${shown}`;
+    }
+  }
+  return key;
+}

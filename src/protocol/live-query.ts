@@ -1,0 +1,229 @@
+/**
+ * Replies to the live queries `GET_DATASTREAM` and `STATE` (SPEC §6), built from a small
+ * per-channel recent window that the store keeps up to date from merge effects. The window never
+ * grows with the run: ≤ 100 values or timestamps, plus one row for multi channels.
+ */
+import { type ChannelEffect, type ChannelShape, type MergeAccepted, type Stamps, sliceStamps, stampsLength } from './merge.js';
+import type { JsonObject, SessionInfo } from './messages.js';
+import { lttbIndices } from './lttb.js';
+import { parseRfc3339Ns, secondsBetween } from './timestamps.js';
+
+/** How many recent values / timestamps a window keeps and a datastream reply shows. */
+export const LIVE_WINDOW = 100;
+
+export interface ChannelWindow {
+  readonly name: string;
+  readonly unit: string;
+  shape: ChannelShape;
+  /** Single: the last ≤ LIVE_WINDOW values, oldest first. Empty for multi channels. */
+  values: number[];
+  /** Multi: the newest row. */
+  lastRow: Float64Array | undefined;
+  /** The channel's first timestamp ever: the zero of "Time since first … measurement (s)". */
+  firstTimestamp: string | undefined;
+  /** The last ≤ LIVE_WINDOW timestamps (one per value, or per row for multi), oldest first. */
+  timestamps: string[];
+}
+
+export interface DeviceWindow {
+  readonly name: string;
+  readonly config: JsonObject;
+  /** In the order the channels were first seen. */
+  readonly channels: Map<string, ChannelWindow>;
+}
+
+export type LiveWindows = Map<string, DeviceWindow>;
+
+/** Brings the windows up to date with an accepted (committed) device merge. */
+export function applyMergeToWindows(windows: LiveWindows, accepted: MergeAccepted): void {
+  let device = windows.get(accepted.device.name);
+  if (device === undefined) {
+    device = { name: accepted.device.name, config: accepted.device.config, channels: new Map() };
+    windows.set(device.name, device);
+  }
+  for (const effect of accepted.effects) applyEffectToWindow(device, effect);
+}
+
+/** Applies one channel effect to a device's windows (creating the channel's window if new). */
+export function applyEffectToWindow(device: DeviceWindow, effect: ChannelEffect): void {
+  let window = device.channels.get(effect.channel);
+  if (window === undefined) {
+    window = { name: effect.channel, unit: effect.unit, shape: effect.shape, values: [], lastRow: undefined, firstTimestamp: undefined, timestamps: [] };
+    device.channels.set(effect.channel, window);
+  }
+  window.shape = effect.shape;
+  const store = effect.store;
+  switch (store.kind) {
+    case 'none':
+      return;
+    case 'append-values': {
+      const tail = store.values.subarray(Math.max(0, store.values.length - LIVE_WINDOW));
+      window.values = keepLast(window.values.concat(Array.from(tail)));
+      pushStamps(window, store.stamps);
+      return;
+    }
+    case 'promote':
+      // The stored values become row 0, which carries one timestamp instead of one per value.
+      window.values = [];
+      window.timestamps = [store.row0Timestamp];
+      window.lastRow = store.rows[store.rows.length - 1];
+      pushStamps(window, store.stamps);
+      return;
+    case 'append-rows':
+      window.lastRow = store.rows[store.rows.length - 1];
+      pushStamps(window, store.stamps);
+      return;
+  }
+}
+
+function pushStamps(window: ChannelWindow, stamps: Stamps): void {
+  const count = stampsLength(stamps);
+  if (count === 0) return;
+  if (window.firstTimestamp === undefined) window.firstTimestamp = sliceStamps(stamps, 0, 1)[0];
+  const tail = sliceStamps(stamps, Math.max(0, count - LIVE_WINDOW), count);
+  window.timestamps = keepLast(window.timestamps.concat(tail));
+}
+
+function keepLast<T>(items: T[]): T[] {
+  return items.length > LIVE_WINDOW ? items.slice(items.length - LIVE_WINDOW) : items;
+}
+
+export interface DatastreamOptions {
+  /** `general.subsampling` (default on): reduce a long row by LTTB; off: by block averages. */
+  readonly subsampling: boolean;
+}
+
+export interface DatastreamDevice {
+  device_name: string;
+  /** Channel → values, and "Time since first <channel> measurement (s)" → seconds. */
+  measurements: Record<string, (number | null)[]>;
+}
+
+export type DatastreamReply = Record<string, DatastreamDevice>;
+
+export function timeSinceFirstKey(channel: string): string {
+  return `Time since first ${channel} measurement (s)`;
+}
+
+/**
+ * The `GET_DATASTREAM` reply: per device, per channel, single → the last ≤ 100 values, multi →
+ * the newest row reduced to ≤ 100 points; plus, per channel with timestamps, the last ≤ 100
+ * timestamps as seconds since the channel's first one. NaN/±Inf (and unparseable timestamps)
+ * are `null`. `{}` without devices. A real channel wins over a computed time key of its name.
+ */
+export function buildDatastream(devices: Iterable<DeviceWindow>, options: DatastreamOptions): DatastreamReply {
+  const reply: DatastreamReply = {};
+  for (const device of devices) {
+    const measurements: Record<string, (number | null)[]> = {};
+    for (const channel of device.channels.values()) {
+      measurements[channel.name] = jsonNumbers(
+        channel.shape === 'multi' ? reduceRow(channel.lastRow ?? new Float64Array(0), options) : channel.values,
+      );
+    }
+    for (const channel of device.channels.values()) {
+      const key = timeSinceFirstKey(channel.name);
+      if (Object.hasOwn(measurements, key)) continue;
+      const seconds = secondsSinceFirst(channel);
+      if (seconds !== undefined) measurements[key] = seconds;
+    }
+    reply[device.name] = { device_name: device.name, measurements };
+  }
+  return reply;
+}
+
+/** A row reduced to ≤ LIVE_WINDOW points: LTTB over the index, or block averages. */
+export function reduceRow(row: ArrayLike<number>, options: DatastreamOptions): number[] {
+  if (row.length <= LIVE_WINDOW) return Array.from(row);
+  if (options.subsampling) return lttbIndices(row, LIVE_WINDOW).map((i) => row[i] as number);
+  // The original v1.0: blocks of ceil(n / 100) values, each replaced by its mean.
+  const block = Math.ceil(row.length / LIVE_WINDOW);
+  const means: number[] = [];
+  for (let start = 0; start < row.length; start += block) {
+    const end = Math.min(start + block, row.length);
+    let sum = 0;
+    for (let i = start; i < end; i++) sum += row[i] as number;
+    means.push(sum / (end - start));
+  }
+  return means;
+}
+
+function secondsSinceFirst(channel: ChannelWindow): (number | null)[] | undefined {
+  if (channel.firstTimestamp === undefined || channel.timestamps.length === 0) return undefined;
+  const base = parseRfc3339Ns(channel.firstTimestamp);
+  if (base === undefined) return undefined;
+  return channel.timestamps.map((text) => {
+    const t = parseRfc3339Ns(text);
+    return t === undefined ? null : secondsBetween(base, t);
+  });
+}
+
+function jsonNumbers(values: ArrayLike<number>): (number | null)[] {
+  return Array.from(values, (v) => (Number.isFinite(v) ? v : null));
+}
+
+/** The session as STATE shows it. */
+export interface StateSession {
+  readonly uuid: string;
+  readonly start_time: string;
+  /** Absent (→ `null`) while the run is going. */
+  readonly end_time?: string;
+  readonly info: SessionInfo;
+}
+
+export interface StateInput {
+  /** Absent before the session message arrived. */
+  readonly session: StateSession | undefined;
+  /** Device name → its frozen `device_config` (nulls kept: this is JSON). */
+  readonly devices: Iterable<{ readonly name: string; readonly config: JsonObject }>;
+  /** The script being run. */
+  readonly runFile: string;
+}
+
+export interface StateEntities {
+  start_time: string;
+  end_time: string | null;
+  uuid: string;
+  info: {
+    name: string;
+    email: string;
+    session_name: string;
+    session_description: string;
+    meta: JsonObject | null;
+  };
+}
+
+/** The newest original's STATE shape; `{"entities": null}` before the session (SPEC §6). */
+export type StateReply =
+  | { entities: null }
+  | { entities: StateEntities; devices: Record<string, JsonObject>; run_file: string };
+
+export function buildStateReply(input: StateInput): StateReply {
+  if (input.session === undefined) return { entities: null };
+  const { session } = input;
+  const devices: Record<string, JsonObject> = {};
+  for (const device of input.devices) devices[device.name] = device.config;
+  return {
+    entities: {
+      start_time: session.start_time,
+      end_time: session.end_time ?? null,
+      uuid: session.uuid,
+      info: {
+        name: session.info.name,
+        email: session.info.email,
+        session_name: session.info.session_name,
+        session_description: session.info.session_description,
+        meta: session.info.meta ?? null,
+      },
+    },
+    devices,
+    run_file: input.runFile,
+  };
+}
+
+/**
+ * One reply line's JSON (without the `\n`). JSON.stringify already writes NaN/±Inf as `null`,
+ * escapes line breaks inside strings and lone surrogates, so the reply is one valid line.
+ */
+export function liveReplyJson(reply: DatastreamReply | StateReply): string {
+  return JSON.stringify(reply);
+}

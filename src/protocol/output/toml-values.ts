@@ -1,0 +1,165 @@
+/**
+ * TOML text for single values and keys (SPEC §5), written for two readers at once: any TOML 1.0
+ * parser (Python's `tomllib`, smol-toml) and the `toml` 0.10 package that the official reader
+ * (rex_utils `load_rex_data`) uses, which follows TOML 0.5: its arrays must be homogeneous.
+ */
+import type { JsonObject, JsonValue } from '../messages.js';
+
+/**
+ * A float that reads back bit-identical and is always a TOML float: JS's shortest round-trip
+ * decimal, plus `.0` on integral values; `nan`, `inf`, `-inf`, `-0.0`. (NaN payloads are not
+ * kept: TOML has a single `nan`.)
+ */
+export function tomlFloat(x: number): string {
+  if (x !== x) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  const text = '' + x;
+  // Integral values below 1e21 print without `.` or exponent: make them floats.
+  if (x % 1 === 0 && x < 1e21 && x > -1e21) return x === 0 && 1 / x < 0 ? '-0.0' : text + '.0';
+  return text;
+}
+
+/**
+ * A number from JSON (config, meta): an integer when it is integral and exactly representable
+ * (a safe integer — JSON's `1000` stays `1000`), a float otherwise. JSON text does not survive
+ * parsing as such, so `1.0` in the message is also written as the integer `1`. `-0` is a float.
+ */
+export function tomlNumber(x: number): string {
+  if (Number.isSafeInteger(x) && !(x === 0 && 1 / x < 0)) return '' + x;
+  return tomlFloat(x);
+}
+
+const BARE_KEY = /^[A-Za-z0-9_-]+$/;
+// Fast path for strings that need no escape: printable ASCII without `"` and `\`.
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\f': '\\f',
+  '\r': '\\r',
+};
+
+/**
+ * A TOML basic string. Escapes `"`, `\` and control characters; other Unicode is written as
+ * is (the file is UTF-8). A lone surrogate cannot be written in UTF-8 or TOML: it becomes U+FFFD.
+ */
+export function tomlString(text: string): string {
+  if (PLAIN_ASCII.test(text)) return '"' + text + '"';
+  return '"' + text.replace(NEEDS_ESCAPE, escapeChar) + '"';
+}
+
+function escapeChar(ch: string): string {
+  const short = SHORT_ESCAPES[ch];
+  if (short !== undefined) return short;
+  const code = ch.charCodeAt(0);
+  if (code >= 0xd800 && code <= 0xdfff) return '\ufffd';
+  return '\\u' + code.toString(16).padStart(4, '0');
+}
+
+/** A key in a `key = value` line: bare when it is only `A-Za-z0-9_-`, else a basic string. */
+export function tomlKey(key: string): string {
+  return BARE_KEY.test(key) ? key : tomlString(key);
+}
+
+const LITERAL_SAFE = /^[^'\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]*$/;
+
+/**
+ * A key in a `[table.header]`. Like {@link tomlKey}, but a key holding `"` or `\` is written as
+ * a literal string when it can be: `toml` 0.10 does not unescape basic-string keys in headers.
+ */
+export function tomlHeaderKey(key: string): string {
+  if (BARE_KEY.test(key)) return key;
+  if ((key.includes('"') || key.includes('\\')) && LITERAL_SAFE.test(key)) return "'" + key + "'";
+  return tomlString(key);
+}
+
+/** The dotted header of a table path, e.g. `device.scope.data."trace (V)"`. */
+export function tomlHeader(path: readonly string[]): string {
+  return path.map(tomlHeaderKey).join('.');
+}
+
+/**
+ * Orders keys as the original did (Rust `String` order = UTF-8 bytes = code points). JS's `<`
+ * compares UTF-16 units, which differs once characters above U+FFFF meet U+E000–U+FFFF.
+ */
+export function compareKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.codePointAt(i) as number;
+    const cb = b.codePointAt(i) as number;
+    if (ca !== cb) return ca - cb;
+    if (ca > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+export type ValueWarning = { code: 'mixed-array'; message: string };
+
+type ValueKind = 'int' | 'float' | 'string' | 'bool' | 'array' | 'table' | 'null';
+
+function kindOf(value: JsonValue): ValueKind {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'number':
+      return Number.isSafeInteger(value) && !(value === 0 && 1 / value < 0) ? 'int' : 'float';
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    default:
+      return Array.isArray(value) ? 'array' : 'table';
+  }
+}
+
+/**
+ * A JSON value as an inline TOML value, or `undefined` for `null` (no TOML form: the key is left
+ * out). Objects become inline tables (nulls left out). Arrays are made homogeneous for TOML 0.5
+ * readers: integers mixed with floats are all written as floats; any other mix (or a `null`
+ * element) is written as an array of strings, each the element's JSON text — nothing is lost,
+ * and the official reader can still load the file.
+ */
+export function tomlInlineValue(value: JsonValue, warn?: (w: ValueWarning) => void): string | undefined {
+  switch (kindOf(value)) {
+    case 'null':
+      return undefined;
+    case 'int':
+      return '' + (value as number);
+    case 'float':
+      return tomlFloat(value as number);
+    case 'string':
+      return tomlString(value as string);
+    case 'bool':
+      return value ? 'true' : 'false';
+    case 'array':
+      return tomlInlineArray(value as JsonValue[], warn);
+    case 'table':
+      return tomlInlineTable(value as JsonObject, warn);
+  }
+}
+
+function tomlInlineArray(items: JsonValue[], warn?: (w: ValueWarning) => void): string {
+  const kinds = new Set(items.map(kindOf));
+  if (kinds.size === 2 && kinds.has('int') && kinds.has('float')) {
+    return '[' + items.map((v) => tomlFloat(v as number)).join(', ') + ']';
+  }
+  if (kinds.size > 1 || kinds.has('null')) {
+    warn?.({ code: 'mixed-array', message: 'an array of mixed types was written as an array of JSON texts' });
+    return '[' + items.map((v) => tomlString(JSON.stringify(v) ?? 'null')).join(', ') + ']';
+  }
+  return '[' + items.map((v) => tomlInlineValue(v, warn) as string).join(', ') + ']';
+}
+
+function tomlInlineTable(table: JsonObject, warn?: (w: ValueWarning) => void): string {
+  const parts: string[] = [];
+  for (const key of Object.keys(table).sort(compareKeys)) {
+    const text = tomlInlineValue(table[key] as JsonValue, warn);
+    if (text !== undefined) parts.push(tomlKey(key) + ' = ' + text);
+  }
+  return parts.length === 0 ? '{}' : '{ ' + parts.join(', ') + ' }';
+}

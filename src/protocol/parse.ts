@@ -1,0 +1,495 @@
+/**
+ * One trimmed, non-empty line → a typed message or the reason it is invalid (SPEC §1–2, §12).
+ *
+ * Dispatch keeps the original's precedence — exact command strings, then Device, Session,
+ * Listener, Result, the first shape that validates wins — without trying every schema in turn:
+ * a shape is a candidate only when all of its required keys are present (a shape missing one can
+ * never validate), and candidates are validated in precedence order. In practice a line has one.
+ *
+ * Device is the hot path and is checked by hand: numeric arrays go to Float64Array in a tight
+ * loop, and channel names are user keys (a zod record would drop a `__proto__` key). The small
+ * fixed-field shapes are zod schemas.
+ *
+ * Decisions where the original's behaviour is not kept (see the report / docs):
+ * - an optional field given as `null` counts as absent (Python `None`), also for `timestamps`
+ *   and `result_meta`, which the original rejected when null;
+ * - the top level must be a JSON object (serde also accepted a JSON array of the fields in order);
+ * - a key given twice in one object: the last one wins (JSON.parse), where serde rejected
+ *   duplicate struct fields.
+ * Channels come in the client's order, except that JS lists integer-like keys ("0", "17")
+ * first, in ascending order (a property of JS objects; the original used a HashMap, no order).
+ */
+import { z } from 'zod';
+import {
+  COMMANDS,
+  type ChannelData,
+  type Command,
+  type DeviceMessage,
+  type JsonObject,
+  type ListenerMessage,
+  type MeasurementChannel,
+  type ParsedLine,
+  type ResultMessage,
+  type SessionMessage,
+} from './messages.js';
+import {
+  describeJson,
+  fieldPath,
+  isNanMarker,
+  isPlainObject,
+  parseJsonText,
+  validateJsonObject,
+} from './json.js';
+import { decodeBinaryTrace } from './binary-trace.js';
+import { MAX_LINE_BYTES } from './limits.js';
+import { toReplySafeText } from './replies.js';
+
+type Validated<T> = { ok: true; value: T } | { ok: false; reason: string };
+type Message = Record<string, unknown>;
+
+const COMMAND_SET: ReadonlySet<string> = new Set(COMMANDS);
+
+export function parseLine(line: string): ParsedLine {
+  if (COMMAND_SET.has(line)) return { kind: 'command', command: line as Command };
+  if (line.length > MAX_LINE_BYTES) {
+    return invalid(`line longer than the ${MAX_LINE_BYTES}-byte limit`);
+  }
+  // Every message is a JSON object; anything else is a (mistyped) command or garbage.
+  if (line.charCodeAt(0) !== 0x7b /* { */) return invalid(notAMessageReason(line));
+
+  const parsed = parseJsonText(line);
+  if (!parsed.ok) return invalid(parsed.reason);
+  if (!isPlainObject(parsed.value)) {
+    return invalid(`expected a JSON object, got ${describeJson(parsed.value)}`);
+  }
+  return classify(parsed.value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification by keys present
+
+interface Shape {
+  label: string;
+  required: readonly string[];
+  validate: (message: Message) => ParsedLine;
+}
+
+/** In the original's precedence order. */
+const SHAPES: readonly Shape[] = [
+  {
+    label: 'Device',
+    required: ['device_name', 'device_config', 'measurements'],
+    validate: (m) => wrap('device', validateDevice(m)),
+  },
+  {
+    label: 'Session',
+    required: ['info'],
+    validate: (m) => wrap('session', validateSession(m)),
+  },
+  {
+    label: 'Listener',
+    required: ['name', 'id'],
+    validate: (m) => wrap('listener', validateListener(m)),
+  },
+  {
+    label: 'Result',
+    required: ['result_name', 'result_description', 'result_status'],
+    validate: (m) => wrap('result', validateResult(m)),
+  },
+];
+
+function classify(message: Message): ParsedLine {
+  let firstFailure: ParsedLine | undefined;
+  for (const shape of SHAPES) {
+    if (!shape.required.every((key) => Object.hasOwn(message, key))) continue;
+    const result = shape.validate(message);
+    if (result.kind !== 'invalid') return result;
+    firstFailure ??= result;
+  }
+  return firstFailure ?? invalid(unrecognisedReason(message));
+}
+
+/** Names the shape the object came closest to and the keys it lacks. */
+function unrecognisedReason(message: Message): string {
+  let best: { shape: Shape; present: number } | undefined;
+  for (const shape of SHAPES) {
+    const present = shape.required.filter((key) => Object.hasOwn(message, key)).length;
+    if (present > 0 && (best === undefined || present > best.present)) best = { shape, present };
+  }
+  if (best === undefined) {
+    return (
+      'not a known message: expected a Device (device_name, device_config, measurements), ' +
+      'Session (info), Listener (name, id) or Result (result_name, result_description, ' +
+      'result_status) object'
+    );
+  }
+  const missing = best.shape.required.filter((key) => !Object.hasOwn(message, key));
+  return `${best.shape.label} message missing ${missing.join(', ')}`;
+}
+
+function notAMessageReason(line: string): string {
+  const upper = line.toUpperCase();
+  const caseMismatch = COMMANDS.find((command) => command === upper);
+  if (caseMismatch !== undefined) {
+    return `unknown command (commands are case-sensitive: did you mean ${caseMismatch}?)`;
+  }
+  return `expected a command (${COMMANDS.join(', ')}) or a JSON object`;
+}
+
+/** Reasons quote client text (keys, JSON.parse snippets): keep them single-line and bounded. */
+function invalid(reason: string): ParsedLine {
+  return { kind: 'invalid', reason: toReplySafeText(reason) };
+}
+
+function wrap<K extends 'device' | 'session' | 'listener' | 'result'>(
+  kind: K,
+  result: Validated<Extract<ParsedLine, { kind: K }>['message']>,
+): ParsedLine {
+  return result.ok ? ({ kind, message: result.value } as ParsedLine) : invalid(result.reason);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aliases (serde `#[serde(alias)]`): an alias maps to its field; two names of one group → invalid
+
+type AliasGroups = Readonly<Record<string, readonly string[]>>;
+
+const SESSION_INFO_ALIASES: AliasGroups = {
+  session_name: ['experiment_name', 'test_name', 'run_name'],
+  session_description: ['experiment_description', 'test_description', 'run_description'],
+};
+
+const RESULT_ALIASES: AliasGroups = {
+  result_upper_bound: ['upper_bound', 'ub'],
+  result_lower_bound: ['lower_bound', 'lb'],
+};
+
+function resolveAliases(object: Message, groups: AliasGroups, path: string): Validated<Message> {
+  let resolved: Message | undefined;
+  for (const [field, aliases] of Object.entries(groups)) {
+    const given = [field, ...aliases].filter((name) => Object.hasOwn(object, name));
+    if (given.length > 1) {
+      return {
+        ok: false,
+        reason: `${fieldPath(path, [field])}: given more than once (as ${given.join(' and ')})`,
+      };
+    }
+    const name = given[0];
+    if (name !== undefined && name !== field) {
+      resolved ??= { ...object };
+      resolved[field] = object[name];
+    }
+  }
+  return { ok: true, value: resolved ?? object };
+}
+
+// ---------------------------------------------------------------------------------------------
+// zod schemas of the fixed-field shapes, with reasons that name the field
+
+const requiredString = z.string({ error: (issue) => expected('a string', issue.input) });
+const optionalString = z
+  .string({ error: (issue) => expected('a string or null', issue.input) })
+  .nullish();
+const requiredBoolean = z.boolean({ error: (issue) => expected('true or false', issue.input) });
+/** Any float64 including ±Infinity and NaN (zod's z.number() refuses non-finite values). */
+const optionalNumber = z
+  .custom<number>((value) => typeof value === 'number' || isNanMarker(value), {
+    error: (issue) => expected('a number or null', issue.input),
+  })
+  .transform((value) => (typeof value === 'number' ? value : NaN))
+  .nullish();
+
+const HYPHENATED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SIMPLE_UUID = /^[0-9a-f]{32}$/i;
+const optionalUuid = z
+  .string({ error: (issue) => expected('a UUID string or null', issue.input) })
+  .refine((text) => isUuidText(text), { error: 'not a valid UUID' })
+  .nullish();
+
+/** The forms serde's `Uuid` accepts: hyphenated, simple (32 hex), `urn:uuid:…`, `{…}`. */
+function isUuidText(text: string): boolean {
+  if (text.startsWith('{') && text.endsWith('}')) return HYPHENATED_UUID.test(text.slice(1, -1));
+  const body = /^urn:uuid:/i.test(text) ? text.slice('urn:uuid:'.length) : text;
+  return HYPHENATED_UUID.test(body) || SIMPLE_UUID.test(body);
+}
+
+export const SessionEnvelopeSchema = z.object({
+  info: z.unknown().optional(),
+  start_time: optionalString,
+  end_time: optionalString,
+  uuid: optionalUuid,
+});
+
+export const SessionInfoSchema = z.object({
+  name: requiredString,
+  email: requiredString,
+  session_name: requiredString,
+  session_description: requiredString,
+  meta: z.unknown().optional(),
+});
+
+export const ListenerSchema = z.object({ name: requiredString, id: requiredString });
+
+export const ResultSchema = z.object({
+  result_name: requiredString,
+  result_description: requiredString,
+  result_status: requiredBoolean,
+  result_value: optionalNumber,
+  result_lower_bound: optionalNumber,
+  result_upper_bound: optionalNumber,
+  result_meta: z.unknown().optional(),
+});
+
+function expected(what: string, input: unknown): string {
+  if (input === undefined) return 'required field missing';
+  return `expected ${what}, got ${describeJson(input)}`;
+}
+
+/** Runs a schema; the first issue becomes `<field path>: <message>`. */
+function zodCheck<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  path: string,
+): Validated<z.output<S>> {
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0]!;
+  const segments = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+  return { ok: false, reason: `${fieldPath(path, segments) || '(message)'}: ${issue.message}` };
+}
+
+/** An optional JSON-object field: absent or null → undefined. */
+function optionalJsonObject(value: unknown, path: string): Validated<JsonObject | undefined> {
+  if (value === undefined || value === null) return { ok: true, value: undefined };
+  return validateJsonObject(value, path);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session, Listener, Result
+
+function validateSession(message: Message): Validated<SessionMessage> {
+  const envelope = zodCheck(SessionEnvelopeSchema, message, '');
+  if (!envelope.ok) return envelope;
+  if (!isPlainObject(message.info)) {
+    return { ok: false, reason: `info: expected an object, got ${describeJson(message.info)}` };
+  }
+  const aliased = resolveAliases(message.info, SESSION_INFO_ALIASES, 'info');
+  if (!aliased.ok) return aliased;
+  const info = zodCheck(SessionInfoSchema, aliased.value, 'info');
+  if (!info.ok) return info;
+  const meta = optionalJsonObject(info.value.meta, 'info.meta');
+  if (!meta.ok) return meta;
+
+  const { name, email, session_name, session_description } = info.value;
+  return {
+    ok: true,
+    value: {
+      info: {
+        name,
+        email,
+        session_name,
+        session_description,
+        ...(meta.value !== undefined && { meta: meta.value }),
+      },
+    },
+  };
+}
+
+function validateListener(message: Message): Validated<ListenerMessage> {
+  const listener = zodCheck(ListenerSchema, message, '');
+  if (!listener.ok) return listener;
+  return { ok: true, value: { name: listener.value.name, id: listener.value.id } };
+}
+
+function validateResult(message: Message): Validated<ResultMessage> {
+  const aliased = resolveAliases(message, RESULT_ALIASES, '');
+  if (!aliased.ok) return aliased;
+  const fields = zodCheck(ResultSchema, aliased.value, '');
+  if (!fields.ok) return fields;
+  const meta = optionalJsonObject(fields.value.result_meta, 'result_meta');
+  if (!meta.ok) return meta;
+
+  const r = fields.value;
+  const result: ResultMessage = {
+    result_name: r.result_name,
+    result_description: r.result_description,
+    result_status: r.result_status,
+  };
+  if (r.result_value != null) result.result_value = r.result_value;
+  if (r.result_lower_bound != null) result.result_lower_bound = r.result_lower_bound;
+  if (r.result_upper_bound != null) result.result_upper_bound = r.result_upper_bound;
+  if (meta.value !== undefined) result.result_meta = meta.value;
+  return { ok: true, value: result };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Device (hot path)
+
+function validateDevice(message: Message): Validated<DeviceMessage> {
+  const deviceName = message.device_name;
+  if (typeof deviceName !== 'string') {
+    return { ok: false, reason: `device_name: ${expected('a string', deviceName)}` };
+  }
+  const config = validateJsonObject(message.device_config, 'device_config');
+  if (!config.ok) return config;
+  const deviceTimestamps = readTimestampMap(message.timestamps);
+  if (!deviceTimestamps.ok) return deviceTimestamps;
+
+  const measurements = message.measurements;
+  if (!isPlainObject(measurements)) {
+    return {
+      ok: false,
+      reason: `measurements: expected an object, got ${describeJson(measurements)}`,
+    };
+  }
+  const channels: MeasurementChannel[] = [];
+  for (const channelName of Object.keys(measurements)) {
+    const channel = readChannel(channelName, measurements[channelName], deviceTimestamps.value);
+    if (!channel.ok) return channel;
+    channels.push(channel.value);
+  }
+  return {
+    ok: true,
+    value: { device_name: deviceName, device_config: config.value, channels },
+  };
+}
+
+function readChannel(
+  name: string,
+  measurement: unknown,
+  deviceTimestamps: Message | undefined,
+): Validated<MeasurementChannel> {
+  const path = fieldPath('measurements', [name]);
+  if (!isPlainObject(measurement)) {
+    return { ok: false, reason: `${path}: expected an object, got ${describeJson(measurement)}` };
+  }
+  const unit = measurement.unit;
+  if (typeof unit !== 'string') {
+    return { ok: false, reason: `${path}.unit: ${expected('a string', unit)}` };
+  }
+  const data = readChannelData(measurement.data, `${path}.data`);
+  if (!data.ok) return data;
+
+  // The device-level map was validated whole; it wins over the per-measurement key.
+  let timestamps: string[] | undefined;
+  if (deviceTimestamps !== undefined && Object.hasOwn(deviceTimestamps, name)) {
+    timestamps = deviceTimestamps[name] as string[];
+  } else if (measurement.timestamps !== undefined && measurement.timestamps !== null) {
+    const own = readStringArray(measurement.timestamps, `${path}.timestamps`);
+    if (!own.ok) return own;
+    timestamps = own.value;
+  }
+  const channel: MeasurementChannel = { name, unit, data: data.value };
+  if (timestamps !== undefined) channel.timestamps = timestamps;
+  return { ok: true, value: channel };
+}
+
+/** The device-level `timestamps` map: channel → array of strings. Absent or null → undefined. */
+function readTimestampMap(value: unknown): Validated<Message | undefined> {
+  if (value === undefined || value === null) return { ok: true, value: undefined };
+  if (!isPlainObject(value)) {
+    return { ok: false, reason: `timestamps: expected an object, got ${describeJson(value)}` };
+  }
+  for (const channelName of Object.keys(value)) {
+    const entry = readStringArray(value[channelName], fieldPath('timestamps', [channelName]));
+    if (!entry.ok) return entry;
+  }
+  return { ok: true, value };
+}
+
+function readStringArray(value: unknown, path: string): Validated<string[]> {
+  if (!Array.isArray(value)) {
+    const got = describeJson(value);
+    return { ok: false, reason: `${path}: expected an array of strings, got ${got}` };
+  }
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item !== 'string') {
+      return { ok: false, reason: `${path}[${i}]: expected a string, got ${describeJson(item)}` };
+    }
+  }
+  return { ok: true, value: value as string[] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Channel data: flat array (Single), array of arrays (Multi), or the binary form (§12)
+
+function readChannelData(data: unknown, path: string): Validated<ChannelData> {
+  if (Array.isArray(data)) {
+    if (data.length > 0 && Array.isArray(data[0])) return toMulti(data, path);
+    return toSingle(data, path);
+  }
+  if (isPlainObject(data)) {
+    const decoded = decodeBinaryTrace(data, path);
+    return decoded.ok ? { ok: true, value: decoded.data } : decoded;
+  }
+  return {
+    ok: false,
+    reason:
+      `${path}: expected an array of numbers, an array of arrays of numbers, or ` +
+      `{"f64", "shape"}, got ${describeJson(data)}`,
+  };
+}
+
+function toSingle(items: unknown[], path: string): Validated<ChannelData> {
+  const values = new Float64Array(items.length);
+  const failedAt = copyNumbers(items, values, 0);
+  if (failedAt !== -1) {
+    return { ok: false, reason: elementReason(items[failedAt], `${path}[${failedAt}]`, NUMBER) };
+  }
+  return { ok: true, value: { shape: 'single', values } };
+}
+
+function toMulti(rowsIn: unknown[], path: string): Validated<ChannelData> {
+  // First pass: shape only, so all rows share one buffer (one transfer across threads).
+  let total = 0;
+  for (let r = 0; r < rowsIn.length; r++) {
+    const row: unknown = rowsIn[r];
+    if (!Array.isArray(row)) {
+      return { ok: false, reason: elementReason(row, `${path}[${r}]`, ROW) };
+    }
+    total += row.length;
+  }
+  const buffer = new Float64Array(total);
+  const rows: Float64Array[] = new Array<Float64Array>(rowsIn.length);
+  let offset = 0;
+  for (let r = 0; r < rowsIn.length; r++) {
+    const row = rowsIn[r] as unknown[];
+    const failedAt = copyNumbers(row, buffer, offset);
+    if (failedAt !== -1) {
+      const at = `${path}[${r}][${failedAt}]`;
+      return { ok: false, reason: elementReason(row[failedAt], at, NUMBER) };
+    }
+    rows[r] = buffer.subarray(offset, offset + row.length);
+    offset += row.length;
+  }
+  return { ok: true, value: { shape: 'multi', rows } };
+}
+
+/**
+ * The tight loop: copies `items` into `target` from `offset`; returns the index of the first
+ * element that is not a number (or NaN marker), or -1. Kept small and monomorphic for the JIT.
+ */
+function copyNumbers(items: unknown[], target: Float64Array, offset: number): number {
+  const length = items.length;
+  for (let i = 0; i < length; i++) {
+    const item = items[i];
+    if (typeof item === 'number') {
+      target[offset + i] = item;
+    } else if (isNanMarker(item)) {
+      target[offset + i] = NaN;
+    } else {
+      return i;
+    }
+  }
+  return -1;
+}
+
+const NUMBER = 'a number';
+const ROW = 'a row (an array of numbers)';
+
+function elementReason(item: unknown, path: string, wanted: typeof NUMBER | typeof ROW): string {
+  const got = describeJson(item);
+  const mixes = wanted === NUMBER ? Array.isArray(item) : typeof item === 'number';
+  const hint = mixes ? ' (data mixes numbers and arrays)' : '';
+  return `${path}: expected ${wanted}, got ${got}${hint}`;
+}

@@ -1,0 +1,118 @@
+/**
+ * Follows a run's journal and turns its records into run events, applying the merge rules of
+ * SPEC §4 exactly as ingest did when it accepted the lines. Store, file-writer and `rex recover`
+ * are all built on this: each derives its own view of the run from the same truth.
+ */
+import {
+  commitMerge,
+  createDeviceRegistry,
+  mergeDevice,
+  type DeviceRegistry,
+  type MergeAccepted,
+} from '../../protocol/merge.js';
+import type { DeviceMessage, ResultMessage, SessionMessage } from '../../protocol/messages.js';
+import { parseLine } from '../../protocol/parse.js';
+import { formatRexTimestamp } from '../../protocol/timestamps.js';
+import { LineKind, RecordType, parseJsonBody, type JournalRecord, type RunEndRecord, type RunStartRecord } from './codec.js';
+import { JournalReader } from './reader.js';
+
+export interface RunEventHandler {
+  runStart?(record: RunStartRecord): void;
+  /** The run's session: only the first session message counts (SPEC §4). */
+  session?(message: SessionMessage, arrivalNs: bigint): void;
+  device?(message: DeviceMessage, merged: MergeAccepted, arrivalNs: bigint): void;
+  result?(message: ResultMessage, arrivalNs: bigint): void;
+  pause?(paused: boolean): void;
+  runEnd?(record: RunEndRecord): void;
+  /** Something in the journal could not be applied (it is skipped, never fatal). */
+  problem?(message: string): void;
+}
+
+export class JournalFollower {
+  private readonly reader: JournalReader;
+  readonly devices: DeviceRegistry = createDeviceRegistry();
+  private sessionSeen = false;
+  private ended = false;
+
+  constructor(
+    readonly path: string,
+    private readonly handler: RunEventHandler,
+  ) {
+    this.reader = new JournalReader(path);
+  }
+
+  /** Offset up to which the journal has been applied. */
+  get position(): number {
+    return this.reader.position;
+  }
+
+  get hasEnded(): boolean {
+    return this.ended;
+  }
+
+  get corruption(): { offset: number; reason: string } | undefined {
+    return this.reader.corruption;
+  }
+
+  /** Applies every complete record now on disk (in bounded reads); returns how many. */
+  catchUp(maxBytesPerRead?: number): number {
+    let applied = 0;
+    for (;;) {
+      const records = this.reader.readAvailable(maxBytesPerRead);
+      if (records.length === 0) return applied;
+      for (const record of records) this.apply(record);
+      applied += records.length;
+    }
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+
+  private apply(record: JournalRecord): void {
+    const { handler } = this;
+    switch (record.type) {
+      case RecordType.RunStart:
+        handler.runStart?.(parseJsonBody<RunStartRecord>(record));
+        return;
+      case RecordType.RunEnd:
+        this.ended = true;
+        handler.runEnd?.(parseJsonBody<RunEndRecord>(record));
+        return;
+      case RecordType.Pause:
+        handler.pause?.(record.flags === 1);
+        return;
+      case RecordType.Line:
+        this.applyLine(record);
+        return;
+      default:
+        // Rejected lines and notes are kept for people, not merged.
+        return;
+    }
+  }
+
+  private applyLine(record: JournalRecord): void {
+    const parsed = parseLine(record.body.toString('utf8'));
+    const at = `journal offset ${record.offset}`;
+    switch (record.flags) {
+      case LineKind.Device: {
+        if (parsed.kind !== 'device') return this.handler.problem?.(`${at}: expected a device message`);
+        const outcome = mergeDevice(this.devices, parsed.message, formatRexTimestamp(record.arrivalNs));
+        if (!outcome.ok) return this.handler.problem?.(`${at}: ${outcome.reason}`);
+        commitMerge(this.devices, outcome);
+        this.handler.device?.(parsed.message, outcome, record.arrivalNs);
+        return;
+      }
+      case LineKind.Session:
+        if (parsed.kind !== 'session') return this.handler.problem?.(`${at}: expected a session message`);
+        if (this.sessionSeen) return;
+        this.sessionSeen = true;
+        this.handler.session?.(parsed.message, record.arrivalNs);
+        return;
+      case LineKind.Result:
+        if (parsed.kind !== 'result') return this.handler.problem?.(`${at}: expected a result message`);
+        this.handler.result?.(parsed.message, record.arrivalNs);
+        return;
+    }
+  }
+}

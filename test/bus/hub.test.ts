@@ -1,0 +1,324 @@
+/**
+ * The hub and the port bus on real MessageChannels in one thread: routing by subscription,
+ * the transfer rule, "publish never throws", request routing and its failure paths.
+ * (Real worker threads: cross-thread.test.ts.)
+ */
+import { config } from 'rxjs';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { defineError, errorCode } from '../../src/errors.js';
+import { BusHub, type HubOptions } from '../../src/bus/hub.js';
+import { connectPortBus } from '../../src/bus/port-bus.js';
+import type { FromHub } from '../../src/bus/wire.js';
+import { record, sleep } from './helpers.js';
+
+function startHub(options?: HubOptions): BusHub {
+  const hub = new BusHub(options);
+  onTestFinished(() => hub.close());
+  return hub;
+}
+
+/** A port bus as a worker would have it, plus a raw tap on what the hub sends it. */
+function attach(hub: BusHub, name: string) {
+  const link = hub.connect(name);
+  const bus = connectPortBus(link.port, name);
+  const delivered: string[] = [];
+  link.port.on('message', (message: FromHub) => {
+    if (message.kind === 'deliver') delivered.push(message.envelope.topic);
+  });
+  onTestFinished(() => bus.close());
+  return { link, bus, delivered };
+}
+
+/** Collect what rxjs reports as unhandled (what runActor turns into a crash). */
+function captureUnhandled(): unknown[] {
+  const reported: unknown[] = [];
+  const previous = config.onUnhandledError;
+  config.onUnhandledError = (error) => reported.push(error);
+  onTestFinished(() => {
+    config.onUnhandledError = previous;
+  });
+  return reported;
+}
+
+const REX_TEST_BOOM = defineError('REX_TEST_BOOM', (what: string) => `boom: ${what}`);
+
+afterEach(() => {
+  config.onUnhandledError = null;
+});
+
+describe('routing', () => {
+  it('forwards a topic only to threads subscribed to it, never back to its source', async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const b = attach(hub, 'b');
+    const atA = record(a.bus, 'test.ping');
+    const atB = record(b.bus, 'test.trace');
+    const atMain = record(hub.bus, 'test.ping');
+    await Promise.all([a.bus.flush(), b.bus.flush()]);
+
+    hub.bus.publish('test.ping', { n: 1, from: 'main' });
+    a.bus.publish('test.ping', { n: 2, from: 'a' });
+    await atMain.waitFor((p) => p.n === 2);
+    await atA.waitFor((p) => p.n === 1);
+    await sleep(20);
+
+    expect(atA.items.map((p) => p.n)).toEqual([1, 2]); // its own ping locally, once
+    expect(a.delivered).toEqual(['test.ping']); // only main's ping came over the port
+    expect(b.delivered).toEqual([]); // b never asked for test.ping
+    expect(atB.items).toEqual([]);
+    expect(atMain.items.map((p) => p.n)).toEqual([1, 2]);
+  });
+
+  it('stops forwarding once the last subscriber in a thread unsubscribes', async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const first = a.bus.on('test.ping').subscribe();
+    const second = a.bus.on('test.ping').subscribe();
+    await a.bus.flush();
+    first.unsubscribe();
+    await a.bus.flush();
+    hub.bus.publish('test.ping', { n: 1, from: 'main' });
+    second.unsubscribe();
+    await a.bus.flush();
+    hub.bus.publish('test.ping', { n: 2, from: 'main' });
+    await sleep(20);
+    expect(a.delivered).toEqual(['test.ping']);
+  });
+
+  it('keeps the publish order of one source', async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const b = attach(hub, 'b');
+    const atB = record(b.bus, 'test.ping');
+    await b.bus.flush();
+    for (let n = 1; n <= 200; n++) a.bus.publish('test.ping', { n, from: 'a' });
+    await atB.waitFor((p) => p.n === 200);
+    expect(atB.items.map((p) => p.n)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  });
+});
+
+describe('transfers', () => {
+  it('hands the buffer to the last thread and copies for the others and for main', async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const b = attach(hub, 'b');
+    const atA = record(a.bus, 'test.trace');
+    const atB = record(b.bus, 'test.trace');
+    const atMain = record(hub.bus, 'test.trace');
+    await Promise.all([a.bus.flush(), b.bus.flush()]);
+
+    const data = Float64Array.from([1.5, -2, Number.NaN, Infinity]);
+    hub.bus.publish('test.trace', { data, from: 'main' }, [data.buffer]);
+    expect(data.byteLength).toBe(0); // handed over
+
+    const [gotA, gotB] = await Promise.all([atA.waitFor(() => true), atB.waitFor(() => true)]);
+    for (const got of [gotA, gotB, atMain.items[0]]) {
+      expect(got?.data).toBeInstanceOf(Float64Array);
+      expect(Array.from(got?.data ?? [])).toEqual([1.5, -2, Number.NaN, Infinity]);
+    }
+    // Three receivers, three distinct buffers: nobody shares memory with anyone.
+    expect(new Set([gotA.data.buffer, gotB.data.buffer, atMain.items[0]?.data.buffer]).size).toBe(3);
+  });
+
+  it('detaches the sender in a port bus, and its own subscribers get an intact copy', async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const atA = record(a.bus, 'test.trace');
+    const atMain = record(hub.bus, 'test.trace');
+    await a.bus.flush();
+    const data = new Float64Array(1000).map((_, i) => i);
+    a.bus.publish('test.trace', { data, from: 'a' }, [data.buffer]);
+    expect(data.byteLength).toBe(0);
+    expect(atA.items[0]?.data.length).toBe(1000); // local delivery is synchronous
+    const got = await atMain.waitFor(() => true);
+    expect(got.data[999]).toBe(999);
+  });
+
+  it('ignores SharedArrayBuffers in the transfer list (they are shared, not moved)', async () => {
+    const hub = startHub();
+    const atMain = record(hub.bus, 'test.trace');
+    const a = attach(hub, 'a');
+    const shared = new Float64Array(new SharedArrayBuffer(16));
+    shared[1] = 7;
+    a.bus.publish('test.trace', { data: shared, from: 'a' }, [shared.buffer]);
+    const got = await atMain.waitFor(() => true);
+    expect(got.data[1]).toBe(7);
+    expect(shared.byteLength).toBe(16);
+  });
+});
+
+describe('publish never throws', () => {
+  it('reports an uncloneable payload on a later tick instead of throwing', async () => {
+    const reported = captureUnhandled();
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const other = attach(hub, 'b');
+    other.bus.on('test.ping').subscribe();
+    await other.bus.flush();
+    const bad = { n: 1, from: 'x', oops: () => 1 } as unknown as { n: number; from: string };
+    expect(() => a.bus.publish('test.ping', bad)).not.toThrow();
+    expect(() => hub.bus.publish('test.ping', bad)).not.toThrow();
+    expect(reported).toEqual([]); // not synchronously
+    await sleep(20);
+    expect(reported.map(errorCode)).toEqual(['REX_BUS_PUBLISH_FAILED', 'REX_BUS_PUBLISH_FAILED']);
+  });
+
+  it('a throwing subscriber neither reaches the publisher nor starves the others', async () => {
+    const reported = captureUnhandled();
+    const hub = startHub();
+    const seen: number[] = [];
+    hub.bus.on('test.ping').subscribe(() => {
+      throw new Error('subscriber bug');
+    });
+    hub.bus.on('test.ping').subscribe((p) => seen.push(p.n));
+    expect(() => hub.bus.publish('test.ping', { n: 1, from: 'main' })).not.toThrow();
+    hub.bus.publish('test.ping', { n: 2, from: 'main' });
+    expect(seen).toEqual([1, 2]);
+    await sleep(20);
+    expect(reported.map((e) => (e as Error).message)).toEqual(['subscriber bug']);
+  });
+});
+
+describe('requests', () => {
+  it('routes main -> port, port -> main and port -> port', async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const b = attach(hub, 'b');
+    a.bus.serve('test.echo', (req) => ({ x: req.x * 2 }));
+    hub.bus.serve('test.sleep', async (req) => ({ slept: req.ms }));
+    await a.bus.flush();
+    await expect(hub.bus.request('test.echo', { x: 4 })).resolves.toEqual({ x: 8 });
+    await expect(b.bus.request('test.echo', { x: 5 })).resolves.toEqual({ x: 10 });
+    await expect(b.bus.request('test.sleep', { ms: 3 })).resolves.toEqual({ slept: 3 });
+  });
+
+  it('rejects at once when no one serves the name', async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const started = Date.now();
+    await expect(hub.bus.request('test.echo', { x: 1 }, { timeoutMs: 5_000 })).rejects.toMatchObject({
+      code: 'REX_BUS_NO_SERVER',
+    });
+    await expect(a.bus.request('test.echo', { x: 1 }, { timeoutMs: 5_000 })).rejects.toMatchObject({
+      code: 'REX_BUS_NO_SERVER',
+      message: expect.stringContaining('test.echo'),
+    });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it("passes the handler's error back with its code", async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const b = attach(hub, 'b');
+    a.bus.serve('test.echo', (req) => {
+      throw REX_TEST_BOOM(`x=${req.x}`);
+    });
+    await a.bus.flush();
+    await expect(b.bus.request('test.echo', { x: 3 })).rejects.toMatchObject({
+      code: 'REX_TEST_BOOM',
+      message: 'boom: x=3',
+    });
+    await expect(hub.bus.request('test.echo', { x: 4 })).rejects.toMatchObject({ code: 'REX_TEST_BOOM' });
+  });
+
+  it('times out, from main and from a port', async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const b = attach(hub, 'b');
+    a.bus.serve('test.sleep', (req) => new Promise((resolve) => setTimeout(() => resolve({ slept: req.ms }), req.ms)));
+    await a.bus.flush();
+    const started = Date.now();
+    await Promise.all([
+      expect(hub.bus.request('test.sleep', { ms: 2_000 }, { timeoutMs: 50 })).rejects.toMatchObject({
+        code: 'REX_BUS_REQUEST_TIMEOUT',
+      }),
+      expect(b.bus.request('test.sleep', { ms: 2_000 }, { timeoutMs: 50 })).rejects.toMatchObject({
+        code: 'REX_BUS_REQUEST_TIMEOUT',
+        message: expect.stringContaining('50 ms'),
+      }),
+    ]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('rejects pending requests when the server goes away, then serves from the new one', async () => {
+    const hub = startHub();
+    const server = attach(hub, 'store');
+    const client = attach(hub, 'client');
+    server.bus.serve('test.sleep', () => new Promise(() => undefined)); // never answers
+    await server.bus.flush();
+    const fromMain = hub.bus.request('test.sleep', { ms: 1 }, { timeoutMs: 10_000 });
+    const fromPort = client.bus.request('test.sleep', { ms: 1 }, { timeoutMs: 10_000 });
+    await sleep(20);
+    server.link.close(); // what the supervisor does when the thread exits
+    await expect(fromMain).rejects.toMatchObject({ code: 'REX_BUS_SERVER_GONE', message: expect.stringContaining('"store"') });
+    await expect(fromPort).rejects.toMatchObject({ code: 'REX_BUS_SERVER_GONE' });
+
+    await expect(hub.bus.request('test.sleep', { ms: 1 })).rejects.toMatchObject({ code: 'REX_BUS_NO_SERVER' });
+    const restarted = attach(hub, 'store');
+    restarted.bus.serve('test.sleep', (req) => ({ slept: req.ms }));
+    await restarted.bus.flush();
+    await expect(client.bus.request('test.sleep', { ms: 9 })).resolves.toEqual({ slept: 9 });
+  });
+
+  it('stops serving after unsubscribe', async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const serving = a.bus.serve('test.echo', (req) => req);
+    await a.bus.flush();
+    await expect(hub.bus.request('test.echo', { x: 1 })).resolves.toEqual({ x: 1 });
+    serving.unsubscribe();
+    await a.bus.flush();
+    await expect(hub.bus.request('test.echo', { x: 1 })).rejects.toMatchObject({ code: 'REX_BUS_NO_SERVER' });
+  });
+
+  it('closing the hub settles every pending request', async () => {
+    const hub = startHub();
+    const a = attach(hub, 'a');
+    const b = attach(hub, 'b');
+    a.bus.serve('test.sleep', () => new Promise(() => undefined));
+    await a.bus.flush();
+    const fromMain = hub.bus.request('test.sleep', { ms: 1 }, { timeoutMs: 10_000 });
+    const fromPort = b.bus.request('test.sleep', { ms: 1 }, { timeoutMs: 10_000 });
+    await sleep(20);
+    hub.close();
+    await expect(fromMain).rejects.toMatchObject({ code: 'REX_BUS_SERVER_GONE' });
+    await expect(fromPort).rejects.toMatchObject({ code: 'REX_BUS_CLOSED' });
+    await expect(hub.bus.request('test.echo', { x: 1 })).rejects.toMatchObject({ code: 'REX_BUS_CLOSED' });
+  });
+});
+
+describe('validation and protocol', () => {
+  it('with validation on, drops an invalid payload and reports it as a fault of its source', async () => {
+    const hub = startHub({ validate: true });
+    const a = attach(hub, 'a');
+    const pings = record(hub.bus, 'test.ping');
+    const faults = record(hub.bus, 'actor.fault');
+    a.bus.publish('test.ping', { n: 'one', from: 'a' } as unknown as { n: number; from: string });
+    a.bus.publish('test.ping', { n: 2, from: 'a' });
+    const fault = await faults.waitFor(() => true);
+    expect(fault).toMatchObject({ actor: 'a', code: 'REX_BUS_INVALID_PAYLOAD', fatal: false });
+    expect(fault.message).toContain('n:');
+    await pings.waitFor((p) => p.n === 2);
+    expect(pings.items).toEqual([{ n: 2, from: 'a' }]);
+  });
+
+  it('with validation off, does not look at payloads', async () => {
+    const hub = startHub({ validate: false });
+    const pings = record(hub.bus, 'test.ping');
+    hub.bus.publish('test.ping', { n: 'one' } as unknown as { n: number; from: string });
+    expect(pings.items).toHaveLength(1);
+  });
+
+  it('reports an unknown message kind, and ignores messages without one', async () => {
+    const hub = startHub();
+    const link = hub.connect('rogue');
+    const faults = record(hub.bus, 'actor.fault');
+    link.port.postMessage({ hello: 'from node --watch' });
+    link.port.postMessage({ kind: 'teleport' });
+    const fault = await faults.waitFor(() => true);
+    expect(fault).toMatchObject({ actor: 'rogue', code: 'REX_BUS_PROTOCOL' });
+    expect(fault.message).toContain('teleport');
+    expect(faults.items).toHaveLength(1);
+    link.close();
+  });
+});
