@@ -48,31 +48,53 @@ const cases = [
 
 /**
  * Times `a` and `b` in alternating batches for about SECONDS_PER_CASE seconds, so both see the
- * same machine load (the ratio stays meaningful on a busy machine); returns ops/s of each.
+ * same machine state; returns ops/s of each. Time is the process's CPU time (user + system),
+ * not wall time, so a busy machine (other processes taking turns on the cores) does not
+ * inflate either side.
  */
 function interleavedOpsPerSecond(a, b, batch = 5) {
   const deadline = process.hrtime.bigint() + BigInt(Math.round(SECONDS_PER_CASE * 1e9));
-  let timeA = 0n;
-  let timeB = 0n;
+  let cpuA = 0;
+  let cpuB = 0;
   let ops = 0;
   let sink = 0;
+  const timeBatch = (fn) => {
+    const start = process.cpuUsage();
+    for (let i = 0; i < batch; i++) sink ^= fn() === undefined ? 1 : 0;
+    const used = process.cpuUsage(start);
+    return used.user + used.system;
+  };
+  let aFirst = true;
   do {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) sink ^= a() === undefined ? 1 : 0;
-    const t1 = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) sink ^= b() === undefined ? 1 : 0;
-    const t2 = process.hrtime.bigint();
-    timeA += t1 - t0;
-    timeB += t2 - t1;
+    // Alternate who goes first: a batch may pay for collecting the other's garbage.
+    if (aFirst) {
+      cpuA += timeBatch(a);
+      cpuB += timeBatch(b);
+    } else {
+      cpuB += timeBatch(b);
+      cpuA += timeBatch(a);
+    }
+    aFirst = !aFirst;
     ops += batch;
   } while (process.hrtime.bigint() < deadline);
   if (sink === 0.5) console.log(sink); // keeps the results observable
-  return [ops / (Number(timeA) / 1e9), ops / (Number(timeB) / 1e9)];
+  return [ops / (cpuA / 1e6), ops / (cpuB / 1e6)];
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`node ${process.version}, ${SECONDS_PER_CASE}s per measurement, batches interleaved, median of ${ROUNDS} rounds (range in brackets)`);
+console.log(
+  `node ${process.version}; ops/s per CPU-second; ${SECONDS_PER_CASE} s per round, ` +
+    `batches interleaved, median of ${ROUNDS} rounds (range of the ratio in brackets)`,
+);
+// Warm up: let the JIT settle on every line shape before anything is timed.
+for (const deadline = Date.now() + 1500; Date.now() < deadline; ) {
+  for (const testCase of cases) {
+    parseLine(testCase.line);
+    JSON.parse(testCase.line.replaceAll('NaN', 'null').replaceAll('Infinity', '1e999'));
+  }
+}
+
 console.log('| case | line size | JSON.parse ops/s | parseLine ops/s | parseLine time ÷ JSON.parse time |');
 console.log('|---|---|---|---|---|');
 for (const testCase of cases) {
@@ -100,3 +122,23 @@ for (const testCase of cases) {
   const kib = (Buffer.byteLength(testCase.line) / 1024).toFixed(0);
   console.log(`| ${testCase.name} | ${kib} KiB | ${json.toFixed(0)} | ${parse.toFixed(0)} | ${ratio.toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |`);
 }
+
+// The binary form (SPEC §12) against the JSON-text form of the same 10,000 values.
+const binaryLine = (() => {
+  const bytes = Buffer.alloc(POINTS * 8);
+  values.forEach((v, i) => bytes.writeDoubleLE(v, i * 8));
+  return deviceLine(JSON.stringify({ f64: bytes.toString('base64'), shape: [POINTS] }));
+})();
+const textLine = cases[0].line;
+if (parseLine(binaryLine).kind !== 'device') throw new Error('binary line did not parse');
+const binaryRates = [];
+for (let round = 0; round < ROUNDS; round++) {
+  binaryRates.push(interleavedOpsPerSecond(() => parseLine(textLine), () => parseLine(binaryLine)));
+}
+const textOps = median(binaryRates.map(([text]) => text));
+const binaryOps = median(binaryRates.map(([, binary]) => binary));
+console.log('');
+console.log('| parseLine, 10000 points | line size | ops/s |');
+console.log('|---|---|---|');
+console.log(`| JSON text | ${(Buffer.byteLength(textLine) / 1024).toFixed(0)} KiB | ${textOps.toFixed(0)} |`);
+console.log(`| binary {f64, shape} | ${(Buffer.byteLength(binaryLine) / 1024).toFixed(0)} KiB | ${binaryOps.toFixed(0)} |`);

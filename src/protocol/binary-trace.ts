@@ -12,7 +12,8 @@ import { describeJson } from './json.js';
 
 export type BinaryTraceResult = { ok: true; data: ChannelData } | { ok: false; reason: string };
 
-const BASE64_BODY = /^[A-Za-z0-9+/]*$/;
+/** Any character outside the alphabet. (An anchored `^[…]*$` test is ~7× slower in V8.) */
+const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
 /** Float64Array uses the platform's byte order; the wire format is little-endian. */
 const PLATFORM_IS_LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
@@ -77,7 +78,9 @@ function decodedByteCount(encoded: string): number | null {
   const bodyLength = encoded.length - padding;
   if (padding > 0 && encoded.length % 4 !== 0) return null;
   if (bodyLength % 4 === 1) return null;
-  if (!BASE64_BODY.test(padding > 0 ? encoded.slice(0, bodyLength) : encoded)) return null;
+  if (NOT_BASE64.test(encoded)) return null;
+  const firstPad = encoded.indexOf('=');
+  if (firstPad !== -1 && firstPad !== bodyLength) return null; // '=' only as trailing padding
   return Math.floor((bodyLength * 3) / 4);
 }
 

@@ -18,7 +18,10 @@ const NAN_MARKER_TEXT = `{${JSON.stringify(NAN_MARKER_KEY)}:0}`;
 const NON_FINITE_TOKEN = /-?Infinity|NaN/g;
 const MAY_HOLD_NON_FINITE = /NaN|Infinity/;
 
-export type JsonParseResult = { ok: true; value: unknown } | { ok: false; reason: string };
+/** `nanMarkers`: the rewrite was used, so NaN markers may stand where numbers may. */
+export type JsonParseResult =
+  | { ok: true; value: unknown; nanMarkers: boolean }
+  | { ok: false; reason: string };
 
 /** True for the stand-in of a `NaN` token produced by the rewrite (never for client data). */
 export function isNanMarker(value: unknown): boolean {
@@ -27,14 +30,14 @@ export function isNanMarker(value: unknown): boolean {
 
 export function parseJsonText(text: string): JsonParseResult {
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(text), nanMarkers: false };
   } catch (error) {
     const reason = `not valid JSON (${(error as Error).message})`;
     if (!MAY_HOLD_NON_FINITE.test(text)) return { ok: false, reason };
     const rewritten = rewriteNonFiniteTokens(text);
     if (rewritten === null) return { ok: false, reason };
     try {
-      return { ok: true, value: JSON.parse(rewritten) };
+      return { ok: true, value: JSON.parse(rewritten), nanMarkers: true };
     } catch {
       // Report the error against the client's own text, not our rewrite of it.
       return { ok: false, reason };

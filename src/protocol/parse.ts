@@ -62,7 +62,8 @@ export function parseLine(line: string): ParsedLine {
   if (!isPlainObject(parsed.value)) {
     return invalid(`expected a JSON object, got ${describeJson(parsed.value)}`);
   }
-  return classify(parsed.value);
+  // Without the NaN rewrite no marker can exist, and the hot loop can skip looking for one.
+  return classify(parsed.value, parsed.nanMarkers ? copyNumbersOrNan : copyNumbers);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ export function parseLine(line: string): ParsedLine {
 interface Shape {
   label: string;
   required: readonly string[];
-  validate: (message: Message) => ParsedLine;
+  validate: (message: Message, copy: CopyNumbers) => ParsedLine;
 }
 
 /** In the original's precedence order. */
@@ -79,7 +80,7 @@ const SHAPES: readonly Shape[] = [
   {
     label: 'Device',
     required: ['device_name', 'device_config', 'measurements'],
-    validate: (m) => wrap('device', validateDevice(m)),
+    validate: (m, copy) => wrap('device', validateDevice(m, copy)),
   },
   {
     label: 'Session',
@@ -98,11 +99,11 @@ const SHAPES: readonly Shape[] = [
   },
 ];
 
-function classify(message: Message): ParsedLine {
+function classify(message: Message, copy: CopyNumbers): ParsedLine {
   let firstFailure: ParsedLine | undefined;
   for (const shape of SHAPES) {
     if (!shape.required.every((key) => Object.hasOwn(message, key))) continue;
-    const result = shape.validate(message);
+    const result = shape.validate(message, copy);
     if (result.kind !== 'invalid') return result;
     firstFailure ??= result;
   }
@@ -324,7 +325,7 @@ function validateResult(message: Message): Validated<ResultMessage> {
 // ---------------------------------------------------------------------------------------------
 // Device (hot path)
 
-function validateDevice(message: Message): Validated<DeviceMessage> {
+function validateDevice(message: Message, copy: CopyNumbers): Validated<DeviceMessage> {
   const deviceName = message.device_name;
   if (typeof deviceName !== 'string') {
     return { ok: false, reason: `device_name: ${expected('a string', deviceName)}` };
@@ -343,7 +344,8 @@ function validateDevice(message: Message): Validated<DeviceMessage> {
   }
   const channels: MeasurementChannel[] = [];
   for (const channelName of Object.keys(measurements)) {
-    const channel = readChannel(channelName, measurements[channelName], deviceTimestamps.value);
+    const measurement = measurements[channelName];
+    const channel = readChannel(channelName, measurement, deviceTimestamps.value, copy);
     if (!channel.ok) return channel;
     channels.push(channel.value);
   }
@@ -357,6 +359,7 @@ function readChannel(
   name: string,
   measurement: unknown,
   deviceTimestamps: Message | undefined,
+  copy: CopyNumbers,
 ): Validated<MeasurementChannel> {
   const path = fieldPath('measurements', [name]);
   if (!isPlainObject(measurement)) {
@@ -366,7 +369,7 @@ function readChannel(
   if (typeof unit !== 'string') {
     return { ok: false, reason: `${path}.unit: ${expected('a string', unit)}` };
   }
-  const data = readChannelData(measurement.data, `${path}.data`);
+  const data = readChannelData(measurement.data, `${path}.data`, copy);
   if (!data.ok) return data;
 
   // The device-level map was validated whole; it wins over the per-measurement key.
@@ -413,10 +416,10 @@ function readStringArray(value: unknown, path: string): Validated<string[]> {
 // ---------------------------------------------------------------------------------------------
 // Channel data: flat array (Single), array of arrays (Multi), or the binary form (§12)
 
-function readChannelData(data: unknown, path: string): Validated<ChannelData> {
+function readChannelData(data: unknown, path: string, copy: CopyNumbers): Validated<ChannelData> {
   if (Array.isArray(data)) {
-    if (data.length > 0 && Array.isArray(data[0])) return toMulti(data, path);
-    return toSingle(data, path);
+    if (data.length > 0 && Array.isArray(data[0])) return toMulti(data, path, copy);
+    return toSingle(data, path, copy);
   }
   if (isPlainObject(data)) {
     const decoded = decodeBinaryTrace(data, path);
@@ -430,16 +433,16 @@ function readChannelData(data: unknown, path: string): Validated<ChannelData> {
   };
 }
 
-function toSingle(items: unknown[], path: string): Validated<ChannelData> {
+function toSingle(items: unknown[], path: string, copy: CopyNumbers): Validated<ChannelData> {
   const values = new Float64Array(items.length);
-  const failedAt = copyNumbers(items, values, 0);
+  const failedAt = copy(items, values, 0);
   if (failedAt !== -1) {
     return { ok: false, reason: elementReason(items[failedAt], `${path}[${failedAt}]`, NUMBER) };
   }
   return { ok: true, value: { shape: 'single', values } };
 }
 
-function toMulti(rowsIn: unknown[], path: string): Validated<ChannelData> {
+function toMulti(rowsIn: unknown[], path: string, copy: CopyNumbers): Validated<ChannelData> {
   // First pass: shape only, so all rows share one buffer (one transfer across threads).
   let total = 0;
   for (let r = 0; r < rowsIn.length; r++) {
@@ -454,7 +457,7 @@ function toMulti(rowsIn: unknown[], path: string): Validated<ChannelData> {
   let offset = 0;
   for (let r = 0; r < rowsIn.length; r++) {
     const row = rowsIn[r] as unknown[];
-    const failedAt = copyNumbers(row, buffer, offset);
+    const failedAt = copy(row, buffer, offset);
     if (failedAt !== -1) {
       const at = `${path}[${r}][${failedAt}]`;
       return { ok: false, reason: elementReason(row[failedAt], at, NUMBER) };
@@ -466,20 +469,29 @@ function toMulti(rowsIn: unknown[], path: string): Validated<ChannelData> {
 }
 
 /**
- * The tight loop: copies `items` into `target` from `offset`; returns the index of the first
- * element that is not a number (or NaN marker), or -1. Kept small and monomorphic for the JIT.
+ * Copies `items` into `target` from `offset`; returns the index of the first element that is
+ * not a number, or -1. Two variants, so the hot one stays a minimal loop the JIT compiles for
+ * plain double arrays, and only lines that went through the NaN rewrite pay for the marker check.
  */
+type CopyNumbers = (items: unknown[], target: Float64Array, offset: number) => number;
+
 function copyNumbers(items: unknown[], target: Float64Array, offset: number): number {
   const length = items.length;
   for (let i = 0; i < length; i++) {
     const item = items[i];
-    if (typeof item === 'number') {
-      target[offset + i] = item;
-    } else if (isNanMarker(item)) {
-      target[offset + i] = NaN;
-    } else {
-      return i;
-    }
+    if (typeof item !== 'number') return i;
+    target[offset + i] = item;
+  }
+  return -1;
+}
+
+function copyNumbersOrNan(items: unknown[], target: Float64Array, offset: number): number {
+  const length = items.length;
+  for (let i = 0; i < length; i++) {
+    const item = items[i];
+    if (typeof item === 'number') target[offset + i] = item;
+    else if (isNanMarker(item)) target[offset + i] = NaN;
+    else return i;
   }
   return -1;
 }

@@ -147,11 +147,19 @@ export class ActorThread {
   }
 
   private watchHeartbeat(): void {
-    const { heartbeatIntervalMs, heartbeatTimeoutMs, name } = this.settings;
+    const { heartbeatIntervalMs, heartbeatTimeoutMs, name, now } = this.settings;
+    const checkEveryMs = Math.max(1, Math.min(heartbeatIntervalMs, heartbeatTimeoutMs / 2));
+    let lastCheck = now();
     this.heartbeatTimer = setInterval(() => {
-      const silentMs = this.settings.now() - this.lastBeat;
+      const at = now();
+      const checkLateBy = at - lastCheck - checkEveryMs;
+      lastCheck = at;
+      // If this thread was blocked, timers run before the queued heartbeats are read: the
+      // silence is ours, not the worker's. Judge again once the queue has been drained.
+      if (checkLateBy > heartbeatTimeoutMs / 2) return;
+      const silentMs = at - this.lastBeat;
       if (silentMs > heartbeatTimeoutMs) this.kill(REX_ACTOR_HUNG(name, silentMs));
-    }, Math.max(1, Math.min(heartbeatIntervalMs, heartbeatTimeoutMs / 2)));
+    }, checkEveryMs);
     // Watching must not keep the process alive on its own.
     this.heartbeatTimer.unref();
   }
@@ -173,10 +181,16 @@ export class ActorThread {
   }
 
   private endReason(exitCode: number): WireError | undefined {
-    if (this.killReason !== undefined) return toWire(this.killReason);
+    if (this.killReason !== undefined) return withoutStack(this.killReason);
     if (this.fault !== undefined) return this.fault;
     if (this.uncaught !== undefined) return this.uncaught;
     if (this.stopped && exitCode === 0) return undefined;
-    return toWire(REX_ACTOR_EXITED(this.settings.name, exitCode));
+    return withoutStack(REX_ACTOR_EXITED(this.settings.name, exitCode));
   }
+}
+
+/** The supervisor's own reasons: their stack would only point into the supervisor. */
+function withoutStack(error: RexError): WireError {
+  const { stack: _supervisorFrames, ...wire } = toWire(error);
+  return wire;
 }

@@ -7,6 +7,7 @@ import { firstValueFrom, take } from 'rxjs';
 import { BusHub } from '../bus/hub.js';
 import type { RunOutcome, RunPlan } from '../actors/controller/run-plan.js';
 import { SocketFront } from '../actors/ingest/socket-front.js';
+import { armFaultPlan } from './fault-plan.js';
 import { Supervisor } from './supervisor.js';
 
 export interface RunHostOptions {
@@ -22,7 +23,7 @@ export class RunHost {
   readonly bus = this.hub.bus;
   readonly supervisor = new Supervisor({ hub: this.hub });
   private readonly front: SocketFront;
-  private currentJournal: string | null = null;
+  private current: { journalPath: string | null; loop: number } = { journalPath: null, loop: 0 };
   private scriptPid: number | null = null;
 
   constructor(private readonly options: RunHostOptions) {
@@ -31,9 +32,10 @@ export class RunHost {
       maxUnackedBytesPerConnection: 64 * 1024 * 1024,
       maxQueuedReplyBytes: 1024 * 1024,
     });
-    this.bus.serve('run.current', () => ({ journalPath: this.currentJournal }));
+    this.bus.serve('run.current', () => this.current);
+    armFaultPlan(this.bus);
     this.bus.on('run.iteration').subscribe((event) => {
-      this.currentJournal = event.phase === 'started' ? event.journalPath : null;
+      this.current = { journalPath: event.phase === 'started' ? event.journalPath : null, loop: event.loop };
     });
     this.bus.on('run.script').subscribe(({ pid }) => (this.scriptPid = pid));
     this.bus.on('actor.fault').subscribe((fault) => {
@@ -44,9 +46,11 @@ export class RunHost {
 
   /** Binds the TCP port (a busy one falls back to a free one) and starts the data actors. */
   async open(storeDir: string): Promise<{ port: number; fellBack: boolean }> {
-    await this.supervisor.start({ name: 'ingest', entry: actorEntry('ingest') });
-    await this.supervisor.start({ name: 'store', entry: actorEntry('store'), data: { subsampling: this.options.subsampling } });
-    await this.supervisor.start({ name: 'file-writer', entry: actorEntry('file-writer'), data: { storeDir } });
+    await Promise.all([
+      this.supervisor.start({ name: 'ingest', entry: actorEntry('ingest') }),
+      this.supervisor.start({ name: 'store', entry: actorEntry('store'), data: { subsampling: this.options.subsampling } }),
+      this.supervisor.start({ name: 'file-writer', entry: actorEntry('file-writer'), data: { storeDir } }),
+    ]);
     return this.front.listen(this.options.port);
   }
 

@@ -146,8 +146,22 @@ export class Supervisor {
   }
 
   private spawn(slot: Slot): void {
+    const { name } = slot.spec;
+    try {
+      slot.thread = this.createThread(slot);
+    } catch (error) {
+      // Only when the hub is already closed: the run is over, nothing to restart into.
+      slot.state = 'failed';
+      slot.firstStart?.reject(withCause(REX_ACTOR_BOOT_FAILED(name, String((error as Error).message)), error));
+      slot.firstStart = undefined;
+      return;
+    }
+    this.publishStatus(slot);
+  }
+
+  private createThread(slot: Slot): ActorThread {
     const { name, entry, data } = slot.spec;
-    slot.thread = new ActorThread(
+    return new ActorThread(
       {
         name,
         entry,
@@ -165,7 +179,6 @@ export class Supervisor {
         exit: (thread, end) => this.onExit(slot, thread, end),
       },
     );
-    this.publishStatus(slot);
   }
 
   private onReady(slot: Slot, thread: ActorThread): void {

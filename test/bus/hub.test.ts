@@ -62,7 +62,8 @@ describe('routing', () => {
     await atA.waitFor((p) => p.n === 1);
     await sleep(20);
 
-    expect(atA.items.map((p) => p.n)).toEqual([1, 2]); // its own ping locally, once
+    // Its own ping locally (synchronously, so first) and once only; main's over the port.
+    expect(atA.items.map((p) => p.n)).toEqual([2, 1]);
     expect(a.delivered).toEqual(['test.ping']); // only main's ping came over the port
     expect(b.delivered).toEqual([]); // b never asked for test.ping
     expect(atB.items).toEqual([]);
@@ -175,7 +176,8 @@ describe('publish never throws', () => {
     hub.bus.publish('test.ping', { n: 2, from: 'main' });
     expect(seen).toEqual([1, 2]);
     await sleep(20);
-    expect(reported.map((e) => (e as Error).message)).toEqual(['subscriber bug']);
+    // rxjs keeps the faulty subscriber subscribed: each delivery reports again.
+    expect(reported.map((e) => (e as Error).message)).toEqual(['subscriber bug', 'subscriber bug']);
   });
 });
 
@@ -275,14 +277,18 @@ describe('requests', () => {
     const hub = startHub();
     const a = attach(hub, 'a');
     const b = attach(hub, 'b');
-    a.bus.serve('test.sleep', () => new Promise(() => undefined));
+    a.bus.serve('test.sleep', () => new Promise(() => undefined)); // never answers
+    hub.bus.serve('test.echo', () => new Promise(() => undefined)); // never answers either
     await a.bus.flush();
-    const fromMain = hub.bus.request('test.sleep', { ms: 1 }, { timeoutMs: 10_000 });
-    const fromPort = b.bus.request('test.sleep', { ms: 1 }, { timeoutMs: 10_000 });
+    const mainToPort = hub.bus.request('test.sleep', { ms: 1 }, { timeoutMs: 10_000 });
+    const portToPort = b.bus.request('test.sleep', { ms: 1 }, { timeoutMs: 10_000 });
+    const portToMain = b.bus.request('test.echo', { x: 1 }, { timeoutMs: 10_000 });
     await sleep(20);
     hub.close();
-    await expect(fromMain).rejects.toMatchObject({ code: 'REX_BUS_SERVER_GONE' });
-    await expect(fromPort).rejects.toMatchObject({ code: 'REX_BUS_CLOSED' });
+    await expect(mainToPort).rejects.toMatchObject({ code: 'REX_BUS_SERVER_GONE' });
+    await expect(portToPort).rejects.toMatchObject({ code: 'REX_BUS_SERVER_GONE' });
+    await expect(portToMain).rejects.toMatchObject({ code: 'REX_BUS_CLOSED' });
+    expect(b.bus.closed).toBe(true);
     await expect(hub.bus.request('test.echo', { x: 1 })).rejects.toMatchObject({ code: 'REX_BUS_CLOSED' });
   });
 });

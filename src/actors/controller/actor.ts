@@ -5,7 +5,7 @@
 import type { ActorDefinition } from '../../runtime/actor.js';
 import { nowEpochNs } from '../../runtime/clock.js';
 import { RunController } from './run-controller.js';
-import type { RunPlan } from './run-plan.js';
+import type { RunOutcome, RunPlan } from './run-plan.js';
 
 /** Ending an iteration may mean writing a multi-gigabyte file: no short timeout there. */
 const FINALIZE_TIMEOUT_MS = 24 * 3600_000;
@@ -17,10 +17,13 @@ export const controllerActor: ActorDefinition<RunPlan> = {
       // The script was started by the thread that crashed; the main thread stops it. Finish cleanly.
       log('error', 'the controller restarted mid-run: ending the run and saving the data received');
       const current = await bus.request('run.current', {});
-      const outcome = { uuid: plan.uuid, dryRun: plan.dryRun, iterations: [], interrupted: true, error: 'the controller crashed mid-run' };
+      const outcome: RunOutcome = { uuid: plan.uuid, dryRun: plan.dryRun, iterations: [], interrupted: true, error: 'the controller crashed mid-run' };
       if (current.journalPath) {
         await bus.request('ingest.end', { runEnd: { endTimeNs: nowEpochNs().toString(), reason: 'fatal', exitCode: null, signal: null } });
-        if (!plan.dryRun) await bus.request('file.finalize', { journalPath: current.journalPath }, { timeoutMs: FINALIZE_TIMEOUT_MS });
+        const outputFile = plan.dryRun
+          ? null
+          : (await bus.request('file.finalize', { journalPath: current.journalPath }, { timeoutMs: FINALIZE_TIMEOUT_MS })).file;
+        outcome.iterations.push({ loop: current.loop, reason: 'fatal', exitCode: null, signal: null, journalPath: current.journalPath, outputFile });
       }
       bus.publish('run.finished', outcome);
       return { async stop() {} };

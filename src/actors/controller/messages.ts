@@ -18,6 +18,8 @@ export type RunInterrupt = Record<string, never>;
 /** Answer to `run.current` (served by the main thread): the iteration in progress. */
 export interface RunCurrent {
   journalPath: string | null;
+  /** 0-based index of the iteration in progress (meaningful when journalPath is set). */
+  loop: number;
 }
 
 /** The script's process, so the main thread can make sure it never outlives rex. */

@@ -7,8 +7,8 @@ import type { JsonObject, JsonValue } from '../messages.js';
 
 /**
  * A float that reads back bit-identical and is always a TOML float: JS's shortest round-trip
- * decimal, plus `.0` on integral values; `nan`, `inf`, `-inf`, `-0.0`. (NaN payloads are not
- * kept: TOML has a single `nan`.)
+ * decimal (as the original's Rust `ryu` and Python's `repr`), plus `.0` on integral values;
+ * `nan`, `inf`, `-inf`, `-0.0`. (NaN payloads are not kept: TOML has a single `nan`.)
  */
 export function tomlFloat(x: number): string {
   if (x !== x) return 'nan';
@@ -18,6 +18,39 @@ export function tomlFloat(x: number): string {
   // Integral values below 1e21 print without `.` or exponent: make them floats.
   if (x % 1 === 0 && x < 1e21 && x > -1e21) return x === 0 && 1 / x < 0 ? '-0.0' : text + '.0';
   return text;
+}
+
+/**
+ * Like {@link tomlFloat} but about three times faster: 17 significant digits (always enough to
+ * read back bit-identical), trailing zeros trimmed. Not always the shortest text: `0.1` is
+ * written `0.10000000000000001` (the same double).
+ */
+export function tomlFloatFast(x: number): string {
+  if (x !== x) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (x === 0) return 1 / x < 0 ? '-0.0' : '0.0';
+  // `d.ddd…`, `d.ddd…e±n`, or — for 1e16 ≤ |x| < 1e17 — 17 digits without a point.
+  const text = x.toPrecision(17);
+  const exponent = text.indexOf('e');
+  if (exponent < 0 && text.indexOf('.') < 0) return text + '.0';
+  const mantissaEnd = exponent < 0 ? text.length : exponent;
+  let end = mantissaEnd;
+  // Trim zeros, keeping one digit after the point.
+  while (text.charCodeAt(end - 1) === 48 && text.charCodeAt(end - 2) !== 46) end--;
+  if (end === mantissaEnd) return text;
+  return exponent < 0 ? text.slice(0, end) : text.slice(0, end) + text.slice(exponent);
+}
+
+/** How data floats are written: `shortest` (default, like the original) or `fast`. */
+export type FloatStyle = 'shortest' | 'fast';
+
+/** `values` as TOML floats joined by `separator`. */
+export function joinFloats(values: Float64Array, separator: string, style: FloatStyle = 'shortest'): string {
+  const format = style === 'fast' ? tomlFloatFast : tomlFloat;
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) parts[i] = format(values[i] as number);
+  return parts.join(separator);
 }
 
 /**

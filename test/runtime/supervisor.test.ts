@@ -1,0 +1,312 @@
+/**
+ * The supervisor with real worker threads (fixture actors compiled to dist/ by `npm run build`):
+ * restarts after a throw, an exit and a hang; the restart budget and a clean give-up; no
+ * respawn after a boot failure; planned stops are final; fault injection needs its env var.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { errorCode } from '../../src/errors.js';
+import { BusHub } from '../../src/bus/hub.js';
+import { Supervisor, type SupervisorOptions } from '../../src/runtime/supervisor.js';
+import type { ChaosData } from '../../src/runtime/testing/fixtures/chaos.js';
+import { fixture, record, sleep } from '../bus/helpers.js';
+
+const running: { hub: BusHub; supervisor: Supervisor }[] = [];
+
+afterEach(async () => {
+  for (const { hub, supervisor } of running.splice(0)) {
+    await supervisor.stopAll();
+    hub.close();
+  }
+  vi.unstubAllEnvs();
+});
+
+function setup(options: Partial<SupervisorOptions> = {}) {
+  const hub = new BusHub({ validate: true });
+  const supervisor = new Supervisor({
+    hub,
+    heartbeatIntervalMs: 20,
+    heartbeatTimeoutMs: 1_000,
+    readyTimeoutMs: 5_000,
+    restart: { maxRestarts: 5, windowMs: 60_000, initialBackoffMs: 10, maxBackoffMs: 80 },
+    ...options,
+  });
+  running.push({ hub, supervisor });
+  const statuses = record(hub.bus, 'actor.status');
+  const faults = record(hub.bus, 'actor.fault');
+  const runStops = record(hub.bus, 'run.stop');
+  const logs = record(hub.bus, 'log');
+  const chaos = (name: string, data: ChaosData, critical?: boolean) =>
+    supervisor.start({ name, entry: fixture('chaos'), data, ...(critical === undefined ? {} : { critical }) });
+  return { hub, supervisor, statuses, faults, runStops, logs, chaos };
+}
+
+/** Resolves to 'pending' if `promise` has not settled within `ms`. */
+function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
+  return Promise.race([promise, sleep(ms).then(() => 'pending' as const)]);
+}
+
+describe('restarts', () => {
+  it('restarts a worker that throws: new thread, READY again, reported on the bus', async () => {
+    const { supervisor, statuses, faults, logs, chaos } = setup();
+    await chaos('c', { crashAfterMs: 30, crashMode: 'throw', crashWhileRestartsBelow: 1 });
+    const firstThread = supervisor.status('c')?.threadId;
+
+    const again = await statuses.waitFor((s) => s.actor === 'c' && s.status === 'ready' && s.restarts === 1);
+    expect(again.threadId).toBeDefined();
+    expect(again.threadId).not.toBe(firstThread);
+    expect(faults.items).toHaveLength(1);
+    expect(faults.items[0]).toMatchObject({ actor: 'c', code: 'REX_ACTOR_CRASHED', fatal: false });
+    expect(faults.items[0]?.message).toContain('crash on purpose (restartCount=0)');
+    expect(faults.items[0]?.stack).toContain('chaos.js');
+    expect(statuses.items.map((s) => s.status)).toEqual(['starting', 'ready', 'restarting', 'starting', 'ready']);
+    // the new thread was told it is a restart
+    await logs.waitFor((l) => l.source === 'c' && l.message === 'chaos started (restartCount=1)');
+  });
+
+  it('restarts a worker that calls process.exit(1)', async () => {
+    const { supervisor, statuses, faults, chaos } = setup();
+    await chaos('c', { crashAfterMs: 30, crashMode: 'exit', crashWhileRestartsBelow: 1 });
+    const firstThread = supervisor.status('c')?.threadId;
+    const again = await statuses.waitFor((s) => s.actor === 'c' && s.status === 'ready' && s.restarts === 1);
+    expect(again.threadId).not.toBe(firstThread);
+    expect(faults.items).toEqual([
+      { actor: 'c', code: 'REX_ACTOR_EXITED', message: 'actor "c" exited unexpectedly with code 1', fatal: false },
+    ]);
+  });
+
+  it('terminates and restarts a hung worker (no heartbeat)', async () => {
+    const { supervisor, statuses, faults, chaos } = setup({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 });
+    await chaos('c', { crashAfterMs: 50, crashMode: 'hang', crashWhileRestartsBelow: 1 });
+    const firstThread = supervisor.status('c')?.threadId;
+    const again = await statuses.waitFor((s) => s.actor === 'c' && s.status === 'ready' && s.restarts === 1);
+    expect(again.threadId).not.toBe(firstThread);
+    expect(faults.items[0]).toMatchObject({ actor: 'c', code: 'REX_ACTOR_HUNG', fatal: false });
+    expect(faults.items[0]?.message).toMatch(/actor "c" sent no heartbeat for \d+ ms/);
+  });
+
+  it('does not mistake a blocked main thread for a hung worker', async () => {
+    const { supervisor, faults, chaos } = setup({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 200 });
+    await chaos('c', {});
+    const before = supervisor.status('c');
+    const until = Date.now() + 700; // heartbeats pile up unread meanwhile
+    while (Date.now() < until) {
+      // block the main thread
+    }
+    await sleep(300);
+    expect(faults.items).toEqual([]);
+    expect(supervisor.status('c')).toEqual(before);
+  });
+
+  it('a restarted actor serves its requests again', async () => {
+    const { hub, statuses, chaos } = setup();
+    await chaos('c', { serveEcho: true, crashAfterMs: 100, crashMode: 'exit', crashWhileRestartsBelow: 1 });
+    await expect(hub.bus.request('test.echo', { x: 1 })).resolves.toEqual({ x: 1 });
+    await statuses.waitFor((s) => s.actor === 'c' && s.status === 'ready' && s.restarts === 1);
+    await expect(hub.bus.request('test.echo', { x: 1 })).resolves.toEqual({ x: 1001 }); // restartCount 1
+  });
+
+  it('backs off, doubling the delay between restarts', async () => {
+    const { statuses, chaos } = setup({ restart: { maxRestarts: 10, initialBackoffMs: 40, maxBackoffMs: 160, windowMs: 60_000 } });
+    const stamps: { status: string; at: number }[] = [];
+    const { hub } = running[0]!;
+    hub.bus.on('actor.status').subscribe((s) => stamps.push({ status: s.status, at: performance.now() }));
+    await chaos('c', { crashAfterMs: 20, crashMode: 'exit', crashWhileRestartsBelow: 4 });
+    await statuses.waitFor((s) => s.status === 'ready' && s.restarts === 4, 10_000);
+    const delays: number[] = [];
+    stamps.forEach((s, i) => {
+      if (s.status === 'restarting') delays.push(stamps[i + 1]!.at - s.at);
+    });
+    expect(delays).toHaveLength(4);
+    [40, 80, 160, 160].forEach((expected, i) => expect(delays[i]).toBeGreaterThanOrEqual(expected - 5));
+  });
+});
+
+describe('giving up', () => {
+  it('a worker that keeps crashing exhausts the budget; the run is asked to stop, clearly', async () => {
+    const { supervisor, statuses, faults, runStops, chaos } = setup({
+      restart: { maxRestarts: 3, windowMs: 60_000, initialBackoffMs: 10, maxBackoffMs: 40 },
+    });
+    await supervisor.start({ name: 'bystander', entry: fixture('probe') });
+    await chaos('c', { crashAfterMs: 20, crashMode: 'throw' });
+
+    const fatal = await supervisor.fatal;
+    expect(errorCode(fatal)).toBe('REX_ACTOR_RESTART_BUDGET');
+    expect(fatal.message).toBe(
+      'actor "c" crashed again after 3 restarts within 60 s; giving up ' +
+        '(last fault: actor "c" crashed: chaos: crash on purpose (restartCount=3))',
+    );
+    expect(runStops.items).toEqual([{ reason: fatal.message }]);
+    const cFaults = faults.items.filter((f) => f.actor === 'c');
+    expect(cFaults.map((f) => f.fatal)).toEqual([false, false, false, true]);
+    expect(cFaults[3]).toMatchObject({ code: 'REX_ACTOR_RESTART_BUDGET', message: fatal.message });
+    expect(supervisor.status('c')).toEqual({ actor: 'c', status: 'failed', restarts: 3 });
+    expect(statuses.items.filter((s) => s.actor === 'c' && s.status === 'starting')).toHaveLength(4);
+
+    // nothing respawns after giving up, and the rest of the run stops cleanly
+    await sleep(100);
+    expect(statuses.items.filter((s) => s.actor === 'c' && s.status === 'starting')).toHaveLength(4);
+    expect(supervisor.status('bystander')?.status).toBe('ready');
+    await supervisor.stopAll();
+    expect(supervisor.status('bystander')?.status).toBe('stopped');
+  });
+
+  it('gives up on a non-critical actor without stopping the run', async () => {
+    const { supervisor, faults, runStops, chaos } = setup({
+      restart: { maxRestarts: 1, windowMs: 60_000, initialBackoffMs: 10, maxBackoffMs: 10 },
+    });
+    await chaos('mailer', { crashAfterMs: 10, crashMode: 'exit' }, false);
+    await faults.waitFor((f) => f.fatal);
+    expect(supervisor.status('mailer')?.status).toBe('failed');
+    expect(await settledWithin(supervisor.fatal, 100)).toBe('pending');
+    expect(runStops.items).toEqual([]);
+  });
+
+  it('the budget is per window: crashes spread out are always restarted', async () => {
+    const { statuses, faults, chaos } = setup({
+      restart: { maxRestarts: 1, windowMs: 100, initialBackoffMs: 10, maxBackoffMs: 10 },
+    });
+    // crashes ~every 150 ms (boot + 150 ms), so never twice within 100 ms
+    await chaos('c', { crashAfterMs: 150, crashMode: 'exit', crashWhileRestartsBelow: 3 });
+    await statuses.waitFor((s) => s.status === 'ready' && s.restarts === 3, 10_000);
+    expect(faults.items.every((f) => !f.fatal)).toBe(true);
+  });
+});
+
+describe('boot failures are not respawned', () => {
+  it.each([
+    ['throw', /chaos: boot failure on purpose/],
+    ['exit', /exited unexpectedly with code 3/],
+  ] as const)('start() rejects when the actor fails before READY (%s)', async (bootFailure, reason) => {
+    const { supervisor, statuses, faults, runStops, chaos } = setup();
+    const error = await chaos('c', { bootFailure }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(errorCode(error)).toBe('REX_ACTOR_BOOT_FAILED');
+    expect(error?.message).toMatch(/^actor "c" failed before READY and will not be restarted: /);
+    expect(error?.message).toMatch(reason);
+    expect(faults.items).toEqual([expect.objectContaining({ actor: 'c', code: 'REX_ACTOR_BOOT_FAILED', fatal: true })]);
+    await sleep(150);
+    expect(statuses.items.map((s) => s.status)).toEqual(['starting', 'failed']);
+    expect(runStops.items).toHaveLength(1); // critical by default
+    await expect(supervisor.fatal).resolves.toBe(error);
+  });
+
+  it('a READY timeout names the actor', async () => {
+    const { chaos } = setup({ readyTimeoutMs: 300 });
+    const error = await chaos('stuck', { bootFailure: 'hang' }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { cause?: unknown },
+    );
+    expect(errorCode(error)).toBe('REX_ACTOR_BOOT_FAILED');
+    expect(error?.message).toContain('actor "stuck" did not become READY within 300 ms');
+    expect(errorCode(error?.cause)).toBe('REX_ACTOR_READY_TIMEOUT');
+  });
+
+  it('a missing entry file fails at once, naming the actor', async () => {
+    const { supervisor } = setup();
+    const error = await supervisor
+      .start({ name: 'ghost', entry: new URL('../../dist/no/such/actor.js', import.meta.url) })
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error & { cause?: unknown },
+      );
+    expect(errorCode(error)).toBe('REX_ACTOR_BOOT_FAILED');
+    expect(error?.message).toContain('actor "ghost"');
+    expect(errorCode(error?.cause)).toMatch(/MODULE_NOT_FOUND/);
+  });
+});
+
+describe('planned stops', () => {
+  it('are never restarted, and wait for the actor to finish stopping', async () => {
+    const { supervisor, statuses, faults, chaos } = setup();
+    await chaos('c', { slowStopMs: 150 });
+    const started = Date.now();
+    await supervisor.stop('c');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    await sleep(150);
+    expect(statuses.items.map((s) => s.status)).toEqual(['starting', 'ready', 'stopping', 'stopped']);
+    expect(faults.items).toEqual([]);
+    await supervisor.stop('c'); // idempotent
+  });
+
+  it('cancels a restart that is waiting for its backoff', async () => {
+    const { supervisor, statuses, chaos } = setup({
+      restart: { maxRestarts: 5, windowMs: 60_000, initialBackoffMs: 500, maxBackoffMs: 500 },
+    });
+    await chaos('c', { crashAfterMs: 10, crashMode: 'exit' });
+    await statuses.waitFor((s) => s.status === 'restarting');
+    await supervisor.stop('c');
+    await sleep(700);
+    expect(statuses.items.map((s) => s.status)).toEqual(['starting', 'ready', 'restarting', 'stopped']);
+  });
+
+  it('terminates an actor whose stop takes too long', async () => {
+    const { supervisor, logs, chaos } = setup({ stopTimeoutMs: 200 });
+    await chaos('c', { slowStopMs: 10_000 });
+    const started = Date.now();
+    await supervisor.stop('c');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(supervisor.status('c')?.status).toBe('stopped');
+    await logs.waitFor((l) => l.level === 'warn' && l.message.includes('did not stop within 200 ms'));
+  });
+
+  it('start() after the hub closed rejects instead of throwing', async () => {
+    const { hub, supervisor } = setup();
+    hub.close();
+    await expect(supervisor.start({ name: 'late', entry: fixture('probe') })).rejects.toMatchObject({
+      code: 'REX_ACTOR_BOOT_FAILED',
+      message: expect.stringContaining('the bus of "hub" is closed'),
+    });
+  });
+
+  it('rejects unknown and duplicate names', async () => {
+    const { supervisor } = setup();
+    await expect(supervisor.stop('nobody')).rejects.toMatchObject({ code: 'REX_ACTOR_UNKNOWN' });
+    await supervisor.start({ name: 'p', entry: fixture('probe') });
+    await expect(supervisor.start({ name: 'p', entry: fixture('probe') })).rejects.toMatchObject({
+      code: 'REX_ACTOR_DUPLICATE',
+    });
+  });
+});
+
+describe('fault injection', () => {
+  it.each([
+    ['throw', 'REX_ACTOR_FAULT_INJECTED'], // thrown in a bus subscriber (rxjs onUnhandledError)
+    ['throw-async', 'REX_ACTOR_FAULT_INJECTED'], // uncaughtException
+    ['reject', 'REX_ACTOR_FAULT_INJECTED'], // unhandledRejection
+    ['exit', 'REX_ACTOR_EXITED'],
+    ['hang', 'REX_ACTOR_HUNG'],
+  ] as const)('with REX_FAULT_INJECTION=1, "%s" crashes the actor and it is restarted', async (mode, code) => {
+    vi.stubEnv('REX_FAULT_INJECTION', '1');
+    const { hub, supervisor, statuses, faults } = setup({ heartbeatTimeoutMs: 300 });
+    await supervisor.start({ name: 'victim', entry: fixture('probe') });
+    const before = supervisor.status('victim')?.threadId;
+    hub.bus.publish('fault.inject', { actor: 'victim', mode });
+    const again = await statuses.waitFor((s) => s.status === 'ready' && s.restarts === 1);
+    expect(again.threadId).not.toBe(before);
+    expect(faults.items).toEqual([expect.objectContaining({ actor: 'victim', code, fatal: false })]);
+  });
+
+  it('is ignored when REX_FAULT_INJECTION is not set', async () => {
+    vi.stubEnv('REX_FAULT_INJECTION', '');
+    const { hub, supervisor, faults } = setup();
+    await supervisor.start({ name: 'victim', entry: fixture('probe'), data: { serve: ['test.echo'] } });
+    const before = supervisor.status('victim');
+    hub.bus.publish('fault.inject', { actor: 'victim', mode: 'exit' });
+    await sleep(300);
+    await expect(hub.bus.request('test.echo', { x: 2 })).resolves.toEqual({ x: 2 });
+    expect(supervisor.status('victim')).toEqual(before);
+    expect(faults.items).toEqual([]);
+  });
+
+  it('only hits the named actor', async () => {
+    vi.stubEnv('REX_FAULT_INJECTION', '1');
+    const { hub, supervisor, statuses } = setup();
+    await supervisor.start({ name: 'one', entry: fixture('probe') });
+    await supervisor.start({ name: 'two', entry: fixture('probe') });
+    hub.bus.publish('fault.inject', { actor: 'two', mode: 'exit' });
+    await statuses.waitFor((s) => s.actor === 'two' && s.status === 'ready' && s.restarts === 1);
+    expect(supervisor.status('one')).toMatchObject({ status: 'ready', restarts: 0 });
+  });
+});
