@@ -41,6 +41,7 @@ export interface Topics {
   'ingest.bytes': IngestBytes;
   'ingest.reply': IngestReply;
   'ingest.closed': IngestClosed;
+  'ingest.eof': IngestClosed;
   'journal.grew': JournalGrew;
   'run.paused': RunPaused;
   'run.kill': RunKill;

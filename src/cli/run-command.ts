@@ -11,6 +11,7 @@ import { RunHost } from '../runtime/run-host.js';
 import { loadConfig, prepareProvidedConfig } from './config-file.js';
 import { printLogs, scriptLogLevel } from './console-log.js';
 import { EXIT, UsageError, exitCodeOf } from './exit-codes.js';
+import { collectRunRecord } from './run-record.js';
 import { rexVersion } from './version.js';
 
 export interface RunOptions {
@@ -57,6 +58,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     warnings.push(...provided.warnings);
   }
 
+  const runRecord = collectRunRecord({ scriptPath, interpreter: config.general.interpreter, commandLine: argv, rexVersion: rexVersion() });
   const host = new RunHost({ host: options.bind, port: options.port ?? config.general.port, subsampling: config.general.subsampling });
   const logs = printLogs(host.bus, verbosity);
   const log = (level: 'info' | 'warn' | 'error', message: string): void =>
@@ -89,8 +91,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
       scriptLogLevel: scriptLogLevel(verbosity),
       metaJson,
       validations: config.general.validations,
-      commandLine: argv,
-      rexVersion: rexVersion(),
+      runRecord: await runRecord,
       stopGraceMs: 3000,
     };
     outcome = await host.run(plan);

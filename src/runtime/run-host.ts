@@ -9,6 +9,7 @@ import type { RunOutcome, RunPlan } from '../actors/controller/run-plan.js';
 import { SocketFront } from '../actors/ingest/socket-front.js';
 import { armFaultPlan } from './fault-plan.js';
 import { Supervisor } from './supervisor.js';
+import { MAX_LINE_BYTES } from '../protocol/limits.js';
 
 export interface RunHostOptions {
   host: string;
@@ -29,7 +30,8 @@ export class RunHost {
   constructor(private readonly options: RunHostOptions) {
     this.front = new SocketFront(this.bus, {
       host: options.host,
-      maxUnackedBytesPerConnection: 64 * 1024 * 1024,
+      // Above the longest line: a line must fit whole before it can be consumed.
+      maxUnackedBytesPerConnection: MAX_LINE_BYTES + (1 << 20),
       maxQueuedReplyBytes: 1024 * 1024,
     });
     this.bus.serve('run.current', () => this.current);

@@ -78,7 +78,9 @@ describe('tomlFloatFast', () => {
     expect(tomlFloatFast(1)).toBe('1.0');
     expect(tomlFloatFast(1.5)).toBe('1.5');
     expect(tomlFloatFast(-0)).toBe('-0.0');
-    expect(tomlFloatFast(1e300)).toBe('1.0e+300');
+    expect(tomlFloatFast(1e300)).toBe('1.0000000000000001e+300');
+    expect(tomlFloatFast(2 ** 60)).toBe('1.152921504606847e+18');
+    expect(tomlFloatFast(19384407651130172)).toBe('19384407651130172.0');
     expect(tomlFloatFast(123.25)).toBe('123.25');
     expect(tomlFloatFast(0.1)).toBe('0.10000000000000001');
   });

@@ -88,10 +88,17 @@ describe('restarts', () => {
     const { supervisor, faults, chaos } = setup({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 200 });
     await chaos('c', {});
     const before = supervisor.status('c');
-    const until = Date.now() + 700; // heartbeats pile up unread meanwhile
-    while (Date.now() < until) {
-      // block the main thread
-    }
+    // Block inside a timer callback: the heartbeat check, due meanwhile, runs in the same
+    // timers phase, before the heartbeats that piled up unread are processed.
+    await new Promise<void>((resolve) =>
+      setTimeout(() => {
+        const until = Date.now() + 700;
+        while (Date.now() < until) {
+          // block the main thread
+        }
+        resolve();
+      }, 50),
+    );
     await sleep(300);
     expect(faults.items).toEqual([]);
     expect(supervisor.status('c')).toEqual(before);

@@ -6,7 +6,6 @@
 import path from 'node:path';
 import type { JsonObject } from '../../protocol/messages.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
-import { collectRunRecord } from './run-record.js';
 import type { IterationEndReason, IterationOutcome, RunOutcome, RunPlan } from './run-plan.js';
 import { ScriptProcess, scriptLaunchCommand, type ScriptExit, type ScriptOutputLine } from './script-process.js';
 import { validateSessionMeta } from './validation.js';
@@ -87,7 +86,7 @@ export class RunController {
       outputDir: plan.outputDir,
       dryRun: plan.dryRun,
       metaJson: plan.metaJson,
-      run: await collectRunRecord({ ...plan, loop }),
+      run: { ...plan.runRecord, loop: loop + 1, loops: plan.loops },
     };
     await ports.beginIteration(journalPath, runStart);
     ports.iterationChanged({ phase: 'started', loop, loops: plan.loops, journalPath });

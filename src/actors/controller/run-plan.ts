@@ -22,8 +22,8 @@ export interface RunPlan {
   scriptLogLevel: string;
   metaJson?: Record<string, unknown>;
   validations: string[];
-  commandLine: string[];
-  rexVersion: string;
+  /** The `[session.run]` record collected before the run (script, hash, interpreter, git, ...). */
+  runRecord: Record<string, string | number | boolean>;
   /** How long a stopped script gets between SIGTERM and SIGKILL. */
   stopGraceMs: number;
 }

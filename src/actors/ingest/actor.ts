@@ -26,6 +26,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
       else early.push(chunk);
     });
     const closedSubscription = bus.on('ingest.closed').subscribe(({ connId }) => core?.closed(connId));
+    const eofSubscription = bus.on('ingest.eof').subscribe(({ connId }) => core?.endOfStream(connId));
 
     const env: IngestEnvironment = {
       parseLine,
@@ -82,6 +83,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
         await core?.drain();
         bytesSubscription.unsubscribe();
         closedSubscription.unsubscribe();
+        eofSubscription.unsubscribe();
         for (const server of servers) server.unsubscribe();
         run.journal?.close();
       },

@@ -24,7 +24,7 @@ import {
 import { LineKind, RecordType, encodeRecordParts, encodeRejectedBody, encodeRecord } from '../../runtime/journal/codec.js';
 import type { JournalWriter } from '../../runtime/journal/writer.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter, type SplitItem } from './line-splitter.js';
 
 export interface IngestReply {
   connId: number;
@@ -101,19 +101,39 @@ export class IngestCore {
       return;
     }
     const fresh = offset < expected ? bytes.subarray(expected - offset) : bytes;
-    const items = connection.splitter.push(fresh);
-    if (items.length === 0) return;
-    const state = connection;
-    state.chain = state.chain.then(() => this.handleItems(connId, items)).catch((error: unknown) => {
-      // Journal failures must not be swallowed: the actor crashes and the supervisor restarts it.
-      queueMicrotask(() => {
-        throw error;
-      });
-    });
+    const { splitter } = connection;
+    const consumedBefore = splitter.consumedOffset;
+    const items = splitter.push(fresh);
+    if (items.length > 0) this.enqueue(connId, connection, items, false);
+    else if (splitter.consumedOffset > consumedBefore) {
+      // Bytes of an over-long line were discarded: let the front forget them too.
+      this.env.send({ connId, text: '', consumedOffset: splitter.consumedOffset, close: false });
+    }
+  }
+
+  /** The client finished sending: a last line without a newline still counts; then close. */
+  endOfStream(connId: number): void {
+    const connection = this.connections.get(connId);
+    if (!connection) return this.env.send({ connId, text: '', consumedOffset: 0, close: true });
+    this.enqueue(connId, connection, connection.splitter.finish(), true);
   }
 
   closed(connId: number): void {
     this.connections.delete(connId);
+  }
+
+  private enqueue(connId: number, connection: ConnectionState, items: SplitItem[], closeAfter: boolean): void {
+    connection.chain = connection.chain
+      .then(async () => {
+        await this.handleItems(connId, items);
+        if (closeAfter) this.env.send({ connId, text: '', consumedOffset: connection.splitter.streamOffset, close: true });
+      })
+      .catch((error: unknown) => {
+        // Journal failures must not be swallowed: the actor crashes and the supervisor restarts it.
+        queueMicrotask(() => {
+          throw error;
+        });
+      });
   }
 
   /** Resolves when every connection's queued work is done (used on stop). */
@@ -121,7 +141,7 @@ export class IngestCore {
     await Promise.all([...this.connections.values()].map((c) => c.chain));
   }
 
-  private async handleItems(connId: number, items: ReturnType<LineSplitter['push']>): Promise<void> {
+  private async handleItems(connId: number, items: SplitItem[]): Promise<void> {
     let batch = newBatch();
     for (const item of items) {
       if (item.kind === 'overflow') {

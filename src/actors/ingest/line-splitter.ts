@@ -29,6 +29,20 @@ export class LineSplitter {
     return this.offset;
   }
 
+  /** Every byte before this offset is in an item already returned, or discarded. */
+  get consumedOffset(): number {
+    return this.offset - this.pendingBytes;
+  }
+
+  /** The stream ended: an unterminated last line counts as a line (as a line reader at EOF sees it). */
+  finish(): SplitItem[] {
+    if (this.discarding || this.pendingBytes === 0) return [];
+    const trimmed = trimAscii(Buffer.concat(this.pending));
+    this.pending = [];
+    this.pendingBytes = 0;
+    return trimmed.length > 0 ? [{ kind: 'line', line: trimmed, endOffset: this.offset }] : [];
+  }
+
   push(chunk: Buffer): SplitItem[] {
     const items: SplitItem[] = [];
     const chunkStart = this.offset;

@@ -16,6 +16,7 @@ export interface IngestReply {
   close: boolean;
 }
 
+/** The connection is gone (`ingest.closed`), or the client finished sending (`ingest.eof`). */
 export interface IngestClosed {
   connId: number;
 }

@@ -33,7 +33,8 @@ export interface ListenResult {
 }
 
 export class SocketFront {
-  private readonly server = net.createServer((socket) => this.accept(socket));
+  // Half-open: a client may finish sending and still read the replies to its last lines.
+  private readonly server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
   private readonly connections = new Map<number, Connection>();
   private nextConnectionId = 1;
   private readonly subscriptions: Subscription[] = [];
@@ -94,6 +95,7 @@ export class SocketFront {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.forward(connection, chunk));
     socket.on('drain', () => this.updateFlow(connection));
+    socket.on('end', () => this.bus.publish('ingest.eof', { connId: connection.id }));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.connections.delete(connection.id);

@@ -206,8 +206,7 @@ function resultNode(result: ResultMessage, warn: (w: RenderWarning) => void): Ta
   }
   const table = `results.${result.result_name}`;
   const meta = result.result_meta ?? {};
-  const reserved = Object.keys(meta).filter((k) => RESULT_RESERVED_KEYS.has(k) && meta[k] !== null);
-  for (const key of reserved) {
+  for (const key of resultMetaCollisions(meta)) {
     warn({ code: 'reserved-key', table, key, message: `${table}: result_meta key '${key}' names a result field; left out of the TOML` });
   }
   const kept = Object.fromEntries(Object.entries(meta).filter(([k, v]) => v !== null && !RESULT_RESERVED_KEYS.has(k)));

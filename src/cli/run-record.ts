@@ -1,5 +1,6 @@
 /**
  * The `[session.run]` record (SPEC §12): what ran, where, with what — enough to reproduce it.
+ * Collected once per `rex run` (the controller adds the loop index), while the actors start.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,8 +16,6 @@ export interface RunRecordInput {
   interpreter: string;
   commandLine: string[];
   rexVersion: string;
-  loop: number;
-  loops: number;
 }
 
 export async function collectRunRecord(input: RunRecordInput): Promise<Record<string, string | number | boolean>> {
@@ -27,8 +26,6 @@ export async function collectRunRecord(input: RunRecordInput): Promise<Record<st
     command_line: input.commandLine.join(' '),
     rex_version: input.rexVersion,
     host: os.hostname(),
-    loop: input.loop + 1,
-    loops: input.loops,
   };
   const [sha, interpreterVersion, git] = await Promise.all([
     sha256File(scriptPath),
