@@ -46,16 +46,21 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   const { config, path: configPath, warnings } = await loadConfig(options.configFile ? { path: options.configFile } : {});
   const uuid = randomUUID();
   const storeDir = path.join(os.tmpdir(), `rex-${uuid}`);
-  fs.mkdirSync(storeDir, { recursive: true });
   const outputDir = path.resolve(options.output);
-  if (!options.dryRun) ensureWritableDirectory(outputDir);
   const journalDir = options.dryRun ? path.join(storeDir, 'journal') : path.join(outputDir, '.rex', uuid);
-
   const scriptEnv: Record<string, string> = {};
-  if (options.config !== undefined) {
-    const provided = await prepareProvidedConfig(options.config, storeDir);
-    Object.assign(scriptEnv, provided.env);
-    warnings.push(...provided.warnings);
+  fs.mkdirSync(storeDir, { recursive: true });
+  try {
+    if (options.config !== undefined) {
+      const provided = await prepareProvidedConfig(options.config, storeDir);
+      Object.assign(scriptEnv, provided.env);
+      warnings.push(...provided.warnings);
+    }
+    if (!options.dryRun) ensureWritableDirectory(outputDir);
+  } catch (error) {
+    // Nothing started: leave nothing behind.
+    fs.rmSync(storeDir, { recursive: true, force: true });
+    throw error;
   }
 
   const runRecord = collectRunRecord({ scriptPath, interpreter: config.general.interpreter, commandLine: argv, rexVersion: rexVersion() });

@@ -1,0 +1,122 @@
+/**
+ * The ingest logic against a real journal on disk (no threads): replies only after journaling,
+ * visible merge rejections, and a restart that answers re-sent lines from the journal instead
+ * of storing them twice.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { IngestCore, type IngestReply } from '../../src/actors/ingest/ingest-core.js';
+import { freshRunState, restoreRunState } from '../../src/actors/ingest/restore.js';
+import { parseLine } from '../../src/protocol/parse.js';
+import { LineKind, RecordType, encodeJsonRecord } from '../../src/runtime/journal/codec.js';
+import { JournalReader } from '../../src/runtime/journal/reader.js';
+import { JournalWriter } from '../../src/runtime/journal/writer.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function setup(journalPath?: string, consumed = new Map<number, number>()) {
+  let file = journalPath;
+  if (!file) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-ingest-'));
+    dirs.push(dir);
+    file = path.join(dir, 'loop-1.rexj');
+  }
+  const run = journalPath
+    ? restoreRunState(file, consumed)
+    : freshRunState(JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, { uuid: 'u' }, 1n)], { syncIntervalMs: 0 }));
+  const replies: IngestReply[] = [];
+  const journalSizesAtReply: number[] = [];
+  let t = 1_000_000_000n;
+  const core = new IngestCore(
+    {
+      parseLine,
+      now: () => (t += 1000n),
+      query: async (command) => `answer to ${command}`,
+      send: (reply) => {
+        replies.push(reply);
+        journalSizesAtReply.push(fs.statSync(file!).size);
+      },
+      control: () => {},
+      journalGrew: () => {},
+      warn: () => {},
+    },
+    run,
+  );
+  return { core, run, file, replies, journalSizesAtReply };
+}
+
+const device = (value: number, unit = 'V') =>
+  JSON.stringify({ device_name: 'dev', device_config: {}, measurements: { ch: { data: [value], unit } } });
+const text = (replies: IngestReply[]) => replies.map((r) => r.text).join('');
+const settle = () => new Promise((r) => setTimeout(r, 20));
+const lineRecords = (file: string) => [...new JournalReader(file).readAll()].filter((r) => r.type === RecordType.Line);
+
+describe('IngestCore', () => {
+  it('journals accepted lines before replying, in order, per connection', async () => {
+    const { core, file, replies, journalSizesAtReply } = setup();
+    core.receive(1, 0, Buffer.from(`${device(1)}\n${device(2)}\nPAUSE_STATE\n{"name":"L","id":"x"}\n`));
+    await settle();
+    expect(text(replies)).toBe('Device measurements recorded\nDevice measurements recorded\nSetting internal server state to paused...\nPaused\n');
+    const records = lineRecords(file);
+    expect(records.map((r) => r.flags)).toEqual([LineKind.Device, LineKind.Device]);
+    expect(records.map((r) => r.connId)).toEqual([1, 1]);
+    // The journal held both lines when the reply went out.
+    expect(journalSizesAtReply[0]).toBeGreaterThanOrEqual(records[1]!.offset + records[1]!.body.length + 32);
+  });
+
+  it('rejects a unit switch visibly, keeps the raw line, and keeps the connection usable', async () => {
+    const { core, file, replies } = setup();
+    core.receive(1, 0, Buffer.from(`${device(1)}\n${device(2, 'mV')}\nnot json\n${device(3)}\n`));
+    await settle();
+    const lines = text(replies).trim().split('\n');
+    expect(lines[0]).toBe('Device measurements recorded');
+    expect(lines[1]).toMatch(/^Invalid format: unit mismatch .*'V'.*'mV'/);
+    expect(lines[2]).toBe('Invalid format');
+    expect(lines[3]).toBe('Device measurements recorded');
+    const all = [...new JournalReader(file).readAll()];
+    expect(all.filter((r) => r.type === RecordType.Rejected)).toHaveLength(2);
+    expect(lineRecords(file)).toHaveLength(2);
+  });
+
+  it('answers queries in line order, after what came before them is journaled', async () => {
+    const { core, replies } = setup();
+    core.receive(1, 0, Buffer.from(`${device(1)}\nSTATE\n${device(2)}\nGET_DATASTREAM\n`));
+    await settle();
+    expect(text(replies)).toBe('Device measurements recorded\nanswer to STATE\nDevice measurements recorded\nanswer to GET_DATASTREAM\n');
+  });
+
+  it('after a restart, re-sent lines already journaled are answered from the journal, not stored twice', async () => {
+    const first = setup();
+    const bytes = Buffer.from(`${device(1)}\n${device(2)}\n${device(3)}\n`);
+    first.core.receive(7, 0, bytes);
+    await settle();
+    const afterFirstLine = bytes.indexOf('\n') + 1;
+    first.run.journal!.close();
+
+    // The front saw only the first reply consumed: it re-sends everything after it.
+    const second = setup(first.file, new Map([[7, afterFirstLine]]));
+    second.core.receive(7, afterFirstLine, bytes.subarray(afterFirstLine));
+    second.core.receive(7, afterFirstLine, Buffer.from(`${device(4)}\n`).length ? Buffer.alloc(0) : Buffer.alloc(0));
+    second.core.receive(7, bytes.length, Buffer.from(`${device(4)}\n`));
+    await settle();
+    expect(text(second.replies)).toBe('Device measurements recorded\n'.repeat(3));
+    const values = lineRecords(first.file).map((r) => JSON.parse(r.body.toString()).measurements.ch.data[0]);
+    expect(values).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a restarted ingest keeps the channel units it had decided', async () => {
+    const first = setup();
+    first.core.receive(1, 0, Buffer.from(`${device(1)}\n`));
+    await settle();
+    first.run.journal!.close();
+    const second = setup(first.file);
+    second.core.receive(2, 0, Buffer.from(`${device(2, 'mV')}\n`));
+    await settle();
+    expect(text(second.replies)).toMatch(/^Invalid format: unit mismatch/);
+  });
+});

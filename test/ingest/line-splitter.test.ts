@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, trimAscii } from '../../src/actors/ingest/line-splitter.js';
+
+const lines = (items: ReturnType<LineSplitter['push']>) =>
+  items.map((i) => (i.kind === 'line' ? `${i.line.toString()}@${i.endOffset}` : `overflow@${i.endOffset}`));
+
+describe('LineSplitter', () => {
+  it('splits, trims and skips empty lines, with stream end offsets', () => {
+    const s = new LineSplitter(1000);
+    expect(lines(s.push(Buffer.from('  a \r\n\n\t\nbb\n')))).toEqual(['a@6', 'bb@12']);
+    expect(s.consumedOffset).toBe(12);
+  });
+
+  it('joins a line split across chunks and keeps the partial tail pending', () => {
+    const s = new LineSplitter(1000, 100);
+    expect(lines(s.push(Buffer.from('{"a"')))).toEqual([]);
+    expect(s.consumedOffset).toBe(100);
+    expect(lines(s.push(Buffer.from(':1}\n{"b"')))).toEqual(['{"a":1}@108']);
+    expect(s.consumedOffset).toBe(108);
+    expect(s.streamOffset).toBe(112);
+  });
+
+  it('reports an over-long line once, at once, and discards it up to the next newline', () => {
+    const s = new LineSplitter(10);
+    expect(lines(s.push(Buffer.from('x'.repeat(25))))).toEqual(['overflow@25']);
+    expect(s.consumedOffset).toBe(25);
+    expect(lines(s.push(Buffer.from('yyyy')))).toEqual([]);
+    expect(s.consumedOffset).toBe(29);
+    expect(lines(s.push(Buffer.from('zz\nok\n')))).toEqual(['ok@35']);
+  });
+
+  it('reports an over-long complete line at its newline', () => {
+    const s = new LineSplitter(10);
+    expect(lines(s.push(Buffer.from(`${'x'.repeat(11)}\nok\n`)))).toEqual(['overflow@12', 'ok@15']);
+  });
+
+  it('a last line without a newline counts at the end of the stream', () => {
+    const s = new LineSplitter(100);
+    s.push(Buffer.from('a\nlast '));
+    expect(lines(s.finish())).toEqual(['last@7']);
+    expect(s.finish()).toEqual([]);
+  });
+
+  it('does not pin the chunk it was given (the pending tail is a copy)', () => {
+    const s = new LineSplitter(100);
+    const chunk = Buffer.from('abc');
+    s.push(chunk);
+    chunk.fill(0x21);
+    expect(lines(s.push(Buffer.from('\n')))).toEqual(['abc@4']);
+  });
+
+  it('trimAscii returns the same buffer when there is nothing to trim', () => {
+    const b = Buffer.from('x');
+    expect(trimAscii(b)).toBe(b);
+    expect(trimAscii(Buffer.from(' \t ')).length).toBe(0);
+  });
+});
