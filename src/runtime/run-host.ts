@@ -3,7 +3,7 @@
  * front of ingest, and the few facts the main thread must own because it outlives every actor
  * (the iteration in progress, the script's pid).
  */
-import { firstValueFrom, take } from 'rxjs';
+import { config as rxConfig, firstValueFrom, take } from 'rxjs';
 import { BusHub } from '../bus/hub.js';
 import type { RunOutcome, RunPlan } from '../actors/controller/run-plan.js';
 import { SocketFront } from '../actors/ingest/socket-front.js';
@@ -34,6 +34,9 @@ export class RunHost {
       maxUnackedBytesPerConnection: MAX_LINE_BYTES + (1 << 20),
       maxQueuedReplyBytes: 1024 * 1024,
     });
+    // A failing main-thread subscriber must not stop the others: report it and go on.
+    rxConfig.onUnhandledError = (error: unknown) =>
+      this.bus.publish('log', { level: 'error', source: 'main', message: `subscriber failed: ${String((error as Error)?.stack ?? error)}`, ts: Date.now() });
     this.bus.serve('run.current', () => this.current);
     armFaultPlan(this.bus);
     this.bus.on('run.iteration').subscribe((event) => {
