@@ -66,7 +66,6 @@ interface ConnectionState {
   splitter: LineSplitter;
   /** Serialises the connection's work so replies keep the order of lines. */
   chain: Promise<void>;
-  closed: boolean;
 }
 
 interface PendingBatch {
@@ -91,7 +90,7 @@ export class IngestCore {
   receive(connId: number, offset: number, bytes: Buffer): void {
     let connection = this.connections.get(connId);
     if (!connection) {
-      connection = { splitter: new LineSplitter(MAX_LINE_BYTES, offset), chain: Promise.resolve(), closed: false };
+      connection = { splitter: new LineSplitter(MAX_LINE_BYTES, offset), chain: Promise.resolve() };
       this.connections.set(connId, connection);
     }
     const expected = connection.splitter.streamOffset;
@@ -106,8 +105,10 @@ export class IngestCore {
     const items = splitter.push(fresh);
     if (items.length > 0) this.enqueue(connId, connection, items, false);
     else if (splitter.consumedOffset > consumedBefore) {
-      // Bytes of an over-long line were discarded: let the front forget them too.
-      this.env.send({ connId, text: '', consumedOffset: splitter.consumedOffset, close: false });
+      // Bytes of an over-long line were discarded: the front may forget them too, once the lines
+      // queued before them are journaled (acknowledging earlier would lose them in a crash).
+      const consumedOffset = splitter.consumedOffset;
+      this.enqueueStep(connection, async () => this.env.send({ connId, text: '', consumedOffset, close: false }));
     }
   }
 
@@ -123,11 +124,15 @@ export class IngestCore {
   }
 
   private enqueue(connId: number, connection: ConnectionState, items: SplitItem[], closeAfter: boolean): void {
+    this.enqueueStep(connection, async () => {
+      await this.handleItems(connId, items);
+      if (closeAfter) this.env.send({ connId, text: '', consumedOffset: connection.splitter.streamOffset, close: true });
+    });
+  }
+
+  private enqueueStep(connection: ConnectionState, step: () => Promise<void>): void {
     connection.chain = connection.chain
-      .then(async () => {
-        await this.handleItems(connId, items);
-        if (closeAfter) this.env.send({ connId, text: '', consumedOffset: connection.splitter.streamOffset, close: true });
-      })
+      .then(step)
       .catch((error: unknown) => {
         // Journal failures must not be swallowed: the actor crashes and the supervisor restarts it.
         queueMicrotask(() => {
