@@ -35,6 +35,12 @@ export interface EmailServerConfig {
   /** Defaults to what the original always used: 465 (security) or 25 (plain). */
   port: number;
   from_address: string;
+  /** EXTENSION (security = true only): implicit TLS or STARTTLS; absent: implicit on 465, STARTTLS otherwise. */
+  tls_mode?: 'implicit' | 'starttls';
+  /** EXTENSION: a PEM file of extra CA certificates to trust (a lab CA, a test server). */
+  tls_ca_file?: string;
+  /** EXTENSION: false accepts any server certificate (tests only; default true). */
+  tls_reject_unauthorized?: boolean;
 }
 
 export interface ClickHouseConfig {
@@ -48,6 +54,8 @@ export interface ClickHouseConfig {
   session_meta_table: string;
   device_meta_table: string;
   results_table: string;
+  /** EXTENSION: at the end of a run, wait until every row is in ClickHouse (absent: true). */
+  wait_at_end?: boolean;
 }
 
 /** EXTENSION: settings of `rex serve`. Absent values mean the serve command's own defaults. */
@@ -196,6 +204,9 @@ const emailSchema = table({
   password: anyString.optional(),
   port: portSchema.optional(),
   from_address: nonEmptyString.optional(),
+  tls_mode: z.enum(['implicit', 'starttls'], { error: got('expected "implicit" or "starttls"') }).optional(),
+  tls_ca_file: nonEmptyString.optional(),
+  tls_reject_unauthorized: bool.optional(),
 }).superRefine((email, ctx) => {
   // The original panicked at send time; say it when the file is read.
   if (email.security !== true) return;
@@ -218,6 +229,7 @@ const clickHouseSchema = table({
   device_meta_table: nonEmptyString.optional(),
   device_meta_tables: nonEmptyString.optional(),
   results_table: nonEmptyString.optional(),
+  wait_at_end: bool.optional(),
 }).superRefine((ch, ctx) => {
   for (const [alias, canonical] of Object.entries(CLICKHOUSE_ALIASES)) {
     if (ch[alias as keyof typeof ch] !== undefined && ch[canonical] !== undefined) {
@@ -339,6 +351,9 @@ function normalise(file: ParsedFile, warn: (warning: string) => void): RexConfig
       from_address: email.from_address ?? DEFAULT_FROM_ADDRESS,
       ...(email.username !== undefined && { username: email.username }),
       ...(email.password !== undefined && { password: email.password }),
+      ...(email.tls_mode !== undefined && { tls_mode: email.tls_mode }),
+      ...(email.tls_ca_file !== undefined && { tls_ca_file: email.tls_ca_file }),
+      ...(email.tls_reject_unauthorized !== undefined && { tls_reject_unauthorized: email.tls_reject_unauthorized }),
     };
   }
 
@@ -354,6 +369,7 @@ function normalise(file: ParsedFile, warn: (warning: string) => void): RexConfig
       session_meta_table: ch.session_meta_table ?? ch.experiment_meta_table ?? DEFAULT_CLICKHOUSE.session_meta_table,
       device_meta_table: ch.device_meta_table ?? ch.device_meta_tables ?? DEFAULT_CLICKHOUSE.device_meta_table,
       results_table: ch.results_table ?? DEFAULT_CLICKHOUSE.results_table,
+      ...(ch.wait_at_end !== undefined && { wait_at_end: ch.wait_at_end }),
     };
   }
 

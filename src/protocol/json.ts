@@ -4,40 +4,42 @@
  * Python's `json.dumps` writes `NaN`, `Infinity` and `-Infinity` by default; `JSON.parse` rejects
  * them. The fast path is a bare `JSON.parse`. Only when that throws and the line contains such a
  * token are the tokens rewritten *outside of strings* and the text parsed again:
- * `Infinity` → `1e999` (parses to Infinity), `NaN` → a marker object whose key carries a
- * per-process random nonce. An object cannot be a JSON key, so `{NaN: 1}` still fails to parse,
- * and a client cannot forge the marker. Whoever reads a value where a number may stand maps the
- * marker back to NaN (`isNanMarker`); everywhere else it is simply "not a string/bool/…".
+ * `Infinity` → `1e999` (parses to Infinity) and `NaN` → NAN_STAND_IN, a number drawn at random
+ * per process, which whoever reads a number maps back to NaN (`isNanStandIn`). A number keeps
+ * numeric arrays as packed doubles (fast), cannot be a JSON key (`{NaN: 1}` still fails), and
+ * cannot be forged by a client that does not know it. Each replacement is padded with spaces so
+ * it cannot fuse with a neighbouring token (`1Infinity` must not become `11e999`); `-NaN` is left
+ * alone and fails, as in Python.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { JsonObject } from './messages.js';
 import { MAX_KEY_CHARS_IN_REASON, MAX_NESTING_DEPTH } from './limits.js';
 
-const NAN_MARKER_KEY = `__rex_nan_${randomUUID().replaceAll('-', '')}`;
-const NAN_MARKER_TEXT = `{${JSON.stringify(NAN_MARKER_KEY)}:0}`;
-const NON_FINITE_TOKEN = /-?Infinity|NaN/g;
+/** A random double in [2^1000, 2^1001): 52 random mantissa bits. */
+const NAN_STAND_IN = (1 + Number(randomBytes(8).readBigUInt64LE() >> 12n) / 2 ** 52) * 2 ** 1000;
+const NAN_STAND_IN_TEXT = ` ${String(NAN_STAND_IN)} `;
 const MAY_HOLD_NON_FINITE = /NaN|Infinity/;
 
-/** `nanMarkers`: the rewrite was used, so NaN markers may stand where numbers may. */
+/** `nanStandIns`: the rewrite was used, so NAN_STAND_IN may stand where numbers may. */
 export type JsonParseResult =
-  | { ok: true; value: unknown; nanMarkers: boolean }
+  | { ok: true; value: unknown; nanStandIns: boolean }
   | { ok: false; reason: string };
 
 /** True for the stand-in of a `NaN` token produced by the rewrite (never for client data). */
-export function isNanMarker(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && Object.hasOwn(value, NAN_MARKER_KEY);
+export function isNanStandIn(value: unknown): boolean {
+  return value === NAN_STAND_IN;
 }
 
 export function parseJsonText(text: string): JsonParseResult {
   try {
-    return { ok: true, value: JSON.parse(text), nanMarkers: false };
+    return { ok: true, value: JSON.parse(text), nanStandIns: false };
   } catch (error) {
     const reason = `not valid JSON (${(error as Error).message})`;
     if (!MAY_HOLD_NON_FINITE.test(text)) return { ok: false, reason };
     const rewritten = rewriteNonFiniteTokens(text);
     if (rewritten === null) return { ok: false, reason };
     try {
-      return { ok: true, value: JSON.parse(rewritten), nanMarkers: true };
+      return { ok: true, value: JSON.parse(rewritten), nanStandIns: true };
     } catch {
       // Report the error against the client's own text, not our rewrite of it.
       return { ok: false, reason };
@@ -47,37 +49,58 @@ export function parseJsonText(text: string): JsonParseResult {
 
 /**
  * Replaces NaN/Infinity/-Infinity tokens outside of string literals; null when there were none.
- * Strings are skipped with indexOf (native speed), so a long base64 payload costs one scan.
+ * Strings are skipped and tokens found with indexOf (native scans; a regex replace with a
+ * callback took about as long as JSON.parse itself on a 200 KB line).
  */
 export function rewriteNonFiniteTokens(text: string): string | null {
   const parts: string[] = [];
   let replaced = false;
-  const rewriteCode = (code: string): string =>
-    code.replace(NON_FINITE_TOKEN, (token) => {
-      replaced = true;
-      if (token === 'NaN') return NAN_MARKER_TEXT;
-      return token === 'Infinity' ? '1e999' : '-1e999';
-    });
-
   let pos = 0;
   while (pos < text.length) {
     const open = text.indexOf('"', pos);
     if (open === -1) break;
-    parts.push(rewriteCode(text.slice(pos, open)));
+    replaced = rewriteCode(text.slice(pos, open), parts) || replaced;
     const close = findClosingQuote(text, open + 1);
     if (close === -1) {
       // Unterminated string: JSON.parse will fail on it anyway; keep the text as it is.
-      pos = open;
+      parts.push(text.slice(open));
+      pos = text.length;
       break;
     }
     parts.push(text.slice(open, close + 1));
     pos = close + 1;
   }
-  if (pos < text.length) {
-    const tail = text.slice(pos);
-    parts.push(tail.startsWith('"') ? tail : rewriteCode(tail));
-  }
+  if (pos < text.length) replaced = rewriteCode(text.slice(pos), parts) || replaced;
   return replaced ? parts.join('') : null;
+}
+
+/** Appends `code` (text outside strings) to `parts` with its tokens replaced; true if any was. */
+function rewriteCode(code: string, parts: string[]): boolean {
+  let nextNan = code.indexOf('NaN');
+  let nextInfinity = code.indexOf('Infinity');
+  if (nextNan === -1 && nextInfinity === -1) {
+    parts.push(code);
+    return false;
+  }
+  let pos = 0;
+  while (nextNan !== -1 || nextInfinity !== -1) {
+    const isNan = nextInfinity === -1 || (nextNan !== -1 && nextNan < nextInfinity);
+    const at = isNan ? nextNan : nextInfinity;
+    const end = at + (isNan ? 3 : 8);
+    const negative = at > 0 && code.charCodeAt(at - 1) === 0x2d; /* - */
+    if (isNan && negative) {
+      parts.push(code.slice(pos, end)); // `-NaN` is not valid even in Python's dialect: let it fail
+    } else {
+      // Padding keeps a replacement from fusing with its neighbours (`1Infinity` ≠ `11e999`).
+      const replacement = isNan ? NAN_STAND_IN_TEXT : negative ? ' -1e999 ' : ' 1e999 ';
+      parts.push(code.slice(pos, negative ? at - 1 : at), replacement);
+    }
+    pos = end;
+    if (isNan) nextNan = code.indexOf('NaN', pos);
+    else nextInfinity = code.indexOf('Infinity', pos);
+  }
+  parts.push(code.slice(pos));
+  return true;
 }
 
 /** Index of the `"` ending a string whose body starts at `from`, or -1. */
@@ -97,7 +120,7 @@ export type JsonObjectResult = { ok: true; value: JsonObject } | { ok: false; re
 
 /**
  * Checks that `value` is a JSON object nested at most MAX_NESTING_DEPTH deep (the object itself
- * is level 1) and turns NaN markers into NaN, in place. Nulls are allowed anywhere inside
+ * is level 1) and turns NaN stand-ins into NaN, in place. Nulls are allowed anywhere inside
  * (SPEC §2 DEVIATION). `path` names the field in the reason.
  */
 export function validateJsonObject(value: unknown, path: string): JsonObjectResult {
@@ -120,11 +143,8 @@ function walkContainer(container: object, depth: number, trail: (string | number
   if (Array.isArray(container)) {
     for (let i = 0; i < container.length; i++) {
       const child: unknown = container[i];
+      if (child === NAN_STAND_IN) container[i] = NaN;
       if (child === null || typeof child !== 'object') continue;
-      if (isNanMarker(child)) {
-        container[i] = NaN;
-        continue;
-      }
       trail.push(i);
       if (depth + 1 > MAX_NESTING_DEPTH || walkContainer(child, depth + 1, trail)) return true;
       trail.pop();
@@ -134,11 +154,8 @@ function walkContainer(container: object, depth: number, trail: (string | number
   const record = container as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     const child = record[key];
+    if (child === NAN_STAND_IN) record[key] = NaN;
     if (child === null || typeof child !== 'object') continue;
-    if (isNanMarker(child)) {
-      record[key] = NaN;
-      continue;
-    }
     trail.push(key);
     if (depth + 1 > MAX_NESTING_DEPTH || walkContainer(child, depth + 1, trail)) return true;
     trail.pop();
@@ -146,10 +163,9 @@ function walkContainer(container: object, depth: number, trail: (string | number
   return false;
 }
 
-/** A JSON object (not an array, not null, not a NaN marker). */
+/** A JSON object (not an array, not null). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  return !Array.isArray(value) && !isNanMarker(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The JSON type of a value, for reasons: "string", "array", "NaN", "nothing" (absent), … */
@@ -157,7 +173,7 @@ export function describeJson(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
-  if (isNanMarker(value)) return 'NaN';
+  if (value === NAN_STAND_IN) return 'NaN';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return typeof value;
 }

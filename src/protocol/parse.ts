@@ -35,12 +35,12 @@ import {
 import {
   describeJson,
   fieldPath,
-  isNanMarker,
+  isNanStandIn,
   isPlainObject,
   parseJsonText,
   validateJsonObject,
 } from './json.js';
-import { decodeBinaryTrace } from './binary-trace.js';
+import { allocFloat64, decodeBinaryTrace } from './binary-trace.js';
 import { MAX_LINE_BYTES } from './limits.js';
 import { toReplySafeText } from './replies.js';
 
@@ -62,8 +62,8 @@ export function parseLine(line: string): ParsedLine {
   if (!isPlainObject(parsed.value)) {
     return invalid(`expected a JSON object, got ${describeJson(parsed.value)}`);
   }
-  // Without the NaN rewrite no marker can exist, and the hot loop can skip looking for one.
-  return classify(parsed.value, parsed.nanMarkers ? copyNumbersOrNan : copyNumbers);
+  // Without the NaN rewrite no stand-in can exist, and the hot loop can skip looking for one.
+  return classify(parsed.value, parsed.nanStandIns ? copyNumbersOrNan : copyNumbers);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -129,7 +129,8 @@ function unrecognisedReason(message: Message): string {
 }
 
 function notAMessageReason(line: string): string {
-  const upper = line.toUpperCase();
+  // Short lines only: no point upper-casing a megabyte of garbage.
+  const upper = line.length <= 16 ? line.toUpperCase() : '';
   const caseMismatch = COMMANDS.find((command) => command === upper);
   if (caseMismatch !== undefined) {
     return `unknown command (commands are case-sensitive: did you mean ${caseMismatch}?)`;
@@ -193,10 +194,10 @@ const optionalString = z
 const requiredBoolean = z.boolean({ error: (issue) => expected('true or false', issue.input) });
 /** Any float64 including ±Infinity and NaN (zod's z.number() refuses non-finite values). */
 const optionalNumber = z
-  .custom<number>((value) => typeof value === 'number' || isNanMarker(value), {
+  .custom<number>((value) => typeof value === 'number', {
     error: (issue) => expected('a number or null', issue.input),
   })
-  .transform((value) => (typeof value === 'number' ? value : NaN))
+  .transform((value) => (isNanStandIn(value) ? NaN : value))
   .nullish();
 
 const HYPHENATED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -434,7 +435,7 @@ function readChannelData(data: unknown, path: string, copy: CopyNumbers): Valida
 }
 
 function toSingle(items: unknown[], path: string, copy: CopyNumbers): Validated<ChannelData> {
-  const values = new Float64Array(items.length);
+  const values = allocFloat64(items.length); // every slot is written or the array is dropped
   const failedAt = copy(items, values, 0);
   if (failedAt !== -1) {
     return { ok: false, reason: elementReason(items[failedAt], `${path}[${failedAt}]`, NUMBER) };
@@ -452,7 +453,7 @@ function toMulti(rowsIn: unknown[], path: string, copy: CopyNumbers): Validated<
     }
     total += row.length;
   }
-  const buffer = new Float64Array(total);
+  const buffer = allocFloat64(total); // every slot is written or the array is dropped
   const rows: Float64Array[] = new Array<Float64Array>(rowsIn.length);
   let offset = 0;
   for (let r = 0; r < rowsIn.length; r++) {
@@ -471,7 +472,7 @@ function toMulti(rowsIn: unknown[], path: string, copy: CopyNumbers): Validated<
 /**
  * Copies `items` into `target` from `offset`; returns the index of the first element that is
  * not a number, or -1. Two variants, so the hot one stays a minimal loop the JIT compiles for
- * plain double arrays, and only lines that went through the NaN rewrite pay for the marker check.
+ * plain double arrays, and only lines that went through the NaN rewrite pay for the stand-in check.
  */
 type CopyNumbers = (items: unknown[], target: Float64Array, offset: number) => number;
 
@@ -489,9 +490,8 @@ function copyNumbersOrNan(items: unknown[], target: Float64Array, offset: number
   const length = items.length;
   for (let i = 0; i < length; i++) {
     const item = items[i];
-    if (typeof item === 'number') target[offset + i] = item;
-    else if (isNanMarker(item)) target[offset + i] = NaN;
-    else return i;
+    if (typeof item !== 'number') return i;
+    target[offset + i] = isNanStandIn(item) ? NaN : item;
   }
   return -1;
 }

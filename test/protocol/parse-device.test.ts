@@ -175,6 +175,14 @@ describe('NaN and ±Infinity (Python json.dumps tokens)', () => {
     expectInvalid(parseLine('{"device_name": "d", "device_config": {}, "measurements": {"a": {"data": [1], "unit": Infinity}}}'), /unit: expected a string, got Infinity/);
   });
 
+  it.each(['[1Infinity]', '[Infinity5]', '[2NaN]', '[NaN2]', '[1e5NaN]', '[-NaN]', '[--Infinity]', '[Infinity.5]'])(
+    'a token fused with another (%s) is still invalid JSON',
+    (data) => {
+      const text = `{"device_name": "d", "device_config": {}, "measurements": {"a": {"data": ${data}, "unit": "V"}}}`;
+      expectInvalid(parseLine(text), /not valid JSON/);
+    },
+  );
+
   it('still cannot be used as a key or glued to other tokens', () => {
     expectInvalid(parseLine('{"device_name": "d", "device_config": {NaN: 1}, "measurements": {}}'), /not valid JSON/);
     expectInvalid(parseLine('{"device_name": "d", "device_config": {"a": NaNx}, "measurements": {}}'), /not valid JSON/);

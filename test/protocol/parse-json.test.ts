@@ -36,7 +36,7 @@ describe('rewriteNonFiniteTokens', () => {
 
 describe('parseJsonText', () => {
   it('fast path for standard JSON', () => {
-    expect(parseJsonText('{"a": [1, 2]}')).toEqual({ ok: true, value: { a: [1, 2] }, nanMarkers: false });
+    expect(parseJsonText('{"a": [1, 2]}')).toEqual({ ok: true, value: { a: [1, 2] }, nanStandIns: false });
   });
 
   it('reports the error against the client text', () => {
