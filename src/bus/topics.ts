@@ -31,6 +31,9 @@ import type {
   RunPaused,
 } from '../actors/ingest/messages.js';
 import type { StoreQuery, StoreQueryAnswer, StoreSession } from '../actors/store/messages.js';
+import type { ClickHouseStatus, ClickHouseStatusRequest } from '../actors/clickhouse-writer/messages.js';
+import type { ServeLaunch, ServeLaunchResult, ServeRunState } from '../actors/http-gateway/messages.js';
+import type { MailOutboxState, MailStatus } from '../actors/mailer/messages.js';
 
 export interface Topics {
   'actor.status': ActorStatus;
@@ -49,6 +52,8 @@ export interface Topics {
   'run.iteration': RunIteration;
   'run.script': RunScript;
   'run.finished': RunFinished;
+  'serve.run': ServeRunState;
+  'mail.status': MailStatus;
   'test.ping': TestPing;
   'test.trace': TestTrace;
   'test.seen': TestSeen;
@@ -62,6 +67,10 @@ export interface Requests {
   'store.query': { req: StoreQuery; res: StoreQueryAnswer };
   'store.session': { req: Record<string, never>; res: StoreSession };
   'file.finalize': { req: FileFinalize; res: FileFinalized };
+  'clickhouse.status': { req: ClickHouseStatusRequest; res: ClickHouseStatus };
+  'serve.launch': { req: ServeLaunch; res: ServeLaunchResult };
+  'serve.state': { req: Record<string, never>; res: ServeRunState };
+  'mail.outbox': { req: Record<string, never>; res: MailOutboxState };
   'test.echo': { req: { x: number }; res: { x: number } };
   'test.sleep': { req: { ms: number }; res: { slept: number } };
   'test.emit': { req: TestEmitRequest; res: TestEmitResult };

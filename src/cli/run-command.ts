@@ -8,8 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunOutcome, RunPlan } from '../actors/controller/run-plan.js';
 import { RunHost } from '../runtime/run-host.js';
+import { announceToServe, serveAssignedRunUuid } from '../actors/http-gateway/run-ipc.js';
+import { mailSummaryLines, planMail } from '../actors/mailer/plan.js';
+import { drainClickHouse, progressLine } from '../actors/clickhouse-writer/drain.js';
 import { loadConfig, prepareProvidedConfig } from './config-file.js';
-import { printLogs, scriptLogLevel } from './console-log.js';
+import { formatLogEntry, printLogs, scriptLogLevel } from './console-log.js';
+import { RunTui } from '../actors/tui/run-tui.js';
 import { EXIT, UsageError, exitCodeOf } from './exit-codes.js';
 import { collectRunRecord } from './run-record.js';
 import { rexVersion } from './version.js';
@@ -44,7 +48,9 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   const metaJson = parseMetaJson(options.metaJson);
 
   const { config, path: configPath, warnings } = await loadConfig(options.configFile ? { path: options.configFile } : {});
-  const uuid = randomUUID();
+  const uuid = serveAssignedRunUuid() ?? randomUUID();
+  const mailPlan = planMail({ email: options.email, dryRun: options.dryRun, server: config.email_server, configPath, uuid, env: process.env });
+  if (mailPlan.usageError) throw new UsageError(mailPlan.usageError);
   const storeDir = path.join(os.tmpdir(), `rex-${uuid}`);
   const outputDir = path.resolve(options.output);
   const journalDir = options.dryRun ? path.join(storeDir, 'journal') : path.join(outputDir, '.rex', uuid);
@@ -64,22 +70,35 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   }
 
   const runRecord = collectRunRecord({ scriptPath, interpreter: config.general.interpreter, commandLine: argv, rexVersion: rexVersion() });
-  const host = new RunHost({ host: options.bind, port: options.port ?? config.general.port, subsampling: config.general.subsampling });
-  const logs = printLogs(host.bus, verbosity);
+  const host = new RunHost({
+    host: options.bind,
+    port: options.port ?? config.general.port,
+    subsampling: config.general.subsampling,
+    ...(mailPlan.data ? { mail: mailPlan.data, mailWaitMs: mailPlan.waitMs } : {}),
+    ...(config.click_house_server && !options.dryRun ? { clickhouse: { journalDir, config: config.click_house_server } } : {}),
+  });
+  // -i: the TUI runs as a child process on the terminal and shows rex's log lines instead of stderr.
+  const tui = options.interactive && RunTui.available()
+    ? new RunTui(host.bus, { verbosity, theme: config.general.theme, onQuit: () => host.interrupt(), formatLine: formatLogEntry })
+    : undefined;
+  const logs = tui ? { unsubscribe: () => tui.dispose() } : printLogs(host.bus, verbosity);
   const log = (level: 'info' | 'warn' | 'error', message: string): void =>
     host.bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
   log('info', configPath ? `config: ${configPath}` : 'no config file found: using the built-in defaults');
   for (const warning of warnings) log('warn', warning);
-  if (options.email) log('warn', '--email: mail delivery is not available in this version yet; no mail will be sent');
-  if (options.interactive) log('warn', '--interactive: the terminal UI is not available in this version yet');
+  for (const note of mailPlan.notes) log(note.level, note.message);
+  if (options.interactive && !tui) log('warn', '--interactive needs a terminal (stdin and stdout a TTY): running without the terminal UI');
 
   let outcome: RunOutcome | undefined;
-  const signals = handleInterrupts(host, log);
+  let clickhouseLeft = false;
+  const signals = handleInterrupts(host, log, () => tui?.close());
   try {
     const requestedPort = options.port ?? config.general.port;
     const { port, fellBack } = await host.open(storeDir);
     if (fellBack) log('warn', `port ${requestedPort} is busy: listening on ${port} instead (exported as REX_PORT)`);
     else log('info', `listening on ${options.bind}:${port}`);
+    tui?.start(options.bind, port);
+    announceToServe({ kind: 'rex.run.listening', uuid, port });
 
     const plan: RunPlan = {
       uuid,
@@ -100,6 +119,10 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
       stopGraceMs: 3000,
     };
     outcome = await host.run(plan);
+    clickhouseLeft = await storeInClickHouse(host, config.click_house_server?.wait_at_end !== false, journalDir, log);
+    // -i: the view shows how the run ended and stays until the user quits it.
+    tui?.finished(outcome);
+    await tui?.closed();
   } finally {
     signals.dispose();
     await host.close();
@@ -108,7 +131,14 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
 
   const exitCode = exitCodeOf(outcome, signals.received());
   printSummary(outcome, exitCode);
-  cleanUp({ storeDir, journalDir, outputDir, keepJournal: options.keepJournal || exitCode === EXIT.internal, dryRun: options.dryRun, outcome });
+  if (options.email !== undefined) {
+    // A mail failure is reported here but does not change the exit code: the data is saved either way.
+    const mail = mailSummaryLines(options.email, mailPlan, host.mail?.report());
+    for (const line of mail.stdout) console.log(line);
+    for (const line of mail.stderr) console.error(`rex: ${line}`);
+  }
+  cleanUp({ storeDir, journalDir, outputDir, keepJournal: options.keepJournal || exitCode === EXIT.internal || clickhouseLeft, dryRun: options.dryRun, outcome });
+  announceToServe({ kind: 'rex.run.finished', uuid, exitCode, outputFiles: (outcome?.iterations ?? []).flatMap((it) => (it.outputFile ? [it.outputFile] : [])) });
   return exitCode;
 }
 
@@ -139,12 +169,13 @@ function ensureWritableDirectory(dir: string): void {
 }
 
 /** Ctrl-C / SIGTERM: end the iteration and cancel the rest; twice: now; three times: kill the script and leave. */
-function handleInterrupts(host: RunHost, log: (level: 'warn', message: string) => void) {
+function handleInterrupts(host: RunHost, log: (level: 'warn', message: string) => void, onAnySignal: () => void = () => {}) {
   let count = 0;
   let last: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
     count++;
     last = signal;
+    onAnySignal();
     if (count === 1) log('warn', `${signal}: ending the run after saving the data (again to force)`);
     if (count >= 3) {
       log('warn', `${signal} a third time: killing the script; \`rex recover\` rebuilds the file from the journal`);
@@ -175,6 +206,21 @@ function printSummary(outcome: RunOutcome | undefined, exitCode: number): void {
   }
   if (outcome.error) console.error(`rex: ${outcome.error}`);
   if (exitCode !== EXIT.ok) console.error(`rex: exit code ${exitCode}`);
+}
+
+/**
+ * SPEC §3.5: ClickHouse after the file. The clickhouse-writer streamed during the run; wait for its
+ * last rows (config `wait_at_end`). Returns true when rows are left in the journal.
+ */
+async function storeInClickHouse(host: RunHost, wait: boolean, journalDir: string, log: (level: 'info' | 'warn' | 'error', message: string) => void): Promise<boolean> {
+  if (!host.hasClickHouse) return false;
+  const result = await drainClickHouse(host.bus, { wait, report: (line) => log('info', line) });
+  if (result.caughtUp) {
+    if (result.status) log('info', progressLine(result.status));
+    return false;
+  }
+  log('error', `ClickHouse: not every row is stored (${result.reason ?? 'unknown reason'}); the journal is kept: \`rex db push ${journalDir}\` stores the rest`);
+  return true;
 }
 
 function cleanUp(args: { storeDir: string; journalDir: string; outputDir: string; keepJournal: boolean; dryRun: boolean; outcome: RunOutcome | undefined }): void {

@@ -61,6 +61,7 @@ async function commandOutput(command: string, args: string[], cwd?: string): Pro
 async function gitState(dir: string): Promise<{ commit: string; dirty: boolean } | null> {
   const commit = await commandOutput('git', ['rev-parse', 'HEAD'], dir);
   if (!commit || !/^[0-9a-f]{40}$/.test(commit)) return null;
-  const status = await commandOutput('git', ['status', '--porcelain'], dir);
+  // --no-optional-locks: never take the user's index lock (a concurrent git command would fail).
+  const status = await commandOutput('git', ['--no-optional-locks', 'status', '--porcelain'], dir);
   return { commit, dirty: status !== null && status.length > 0 };
 }

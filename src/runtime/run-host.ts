@@ -10,11 +10,20 @@ import { SocketFront } from '../actors/ingest/socket-front.js';
 import { armFaultPlan } from './fault-plan.js';
 import { Supervisor } from './supervisor.js';
 import { MAX_LINE_BYTES } from '../protocol/limits.js';
+import type { MailerData } from '../actors/mailer/messages.js';
+import { MailOutbox } from '../actors/mailer/outbox.js';
+import type { ClickHouseWriterData } from '../actors/clickhouse-writer/messages.js';
 
 export interface RunHostOptions {
   host: string;
   port: number;
   subsampling: boolean;
+  /** `--email` (not in dry run): start the mailer with this. */
+  mail?: MailerData;
+  /** How long the run's end waits for mail still on its way (default 120 s). */
+  mailWaitMs?: number;
+  /** `[click_house_server]` configured (not in dry run): stream the journals into ClickHouse. */
+  clickhouse?: ClickHouseWriterData;
 }
 
 const actorEntry = (name: string): URL => new URL(`../actors/${name}/index.js`, import.meta.url);
@@ -26,6 +35,10 @@ export class RunHost {
   private readonly front: SocketFront;
   private current: { journalPath: string | null; loop: number } = { journalPath: null, loop: 0 };
   private scriptPid: number | null = null;
+  /** The run's mail record (null without `--email`): outlives the mailer's threads. */
+  readonly mail: MailOutbox | null;
+  private controllerStarted = false;
+  private earlyInterrupts = 0;
 
   constructor(private readonly options: RunHostOptions) {
     this.front = new SocketFront(this.bus, {
@@ -38,6 +51,7 @@ export class RunHost {
     rxConfig.onUnhandledError = (error: unknown) =>
       this.bus.publish('log', { level: 'error', source: 'main', message: `subscriber failed: ${String((error as Error)?.stack ?? error)}`, ts: Date.now() });
     this.bus.serve('run.current', () => this.current);
+    this.mail = options.mail ? new MailOutbox(this.bus, options.mail.to) : null;
     armFaultPlan(this.bus);
     this.bus.on('run.iteration').subscribe((event) => {
       this.current = { journalPath: event.phase === 'started' ? event.journalPath : null, loop: event.loop };
@@ -55,6 +69,8 @@ export class RunHost {
       this.supervisor.start({ name: 'ingest', entry: actorEntry('ingest') }),
       this.supervisor.start({ name: 'store', entry: actorEntry('store'), data: { subsampling: this.options.subsampling } }),
       this.supervisor.start({ name: 'file-writer', entry: actorEntry('file-writer'), data: { storeDir } }),
+      this.startMailer(),
+      this.startClickHouseWriter(),
     ]);
     return this.front.listen(this.options.port);
   }
@@ -63,16 +79,57 @@ export class RunHost {
   async run(plan: RunPlan): Promise<RunOutcome> {
     const finished = firstValueFrom(this.bus.on('run.finished').pipe(take(1)));
     await this.supervisor.start({ name: 'controller', entry: actorEntry('controller'), data: plan });
+    this.controllerStarted = true;
+    // Ctrl-C / SIGTERM while rex was still starting: nobody was listening for them then.
+    for (; this.earlyInterrupts > 0; this.earlyInterrupts--) this.bus.publish('run.interrupt', {});
     const fatal = this.supervisor.fatal.then(async (error) => {
       // The controller saves what it can when asked to stop; give it that chance.
       const settled = await Promise.race([finished, delay(30_000).then(() => null)]);
       return settled ?? { uuid: plan.uuid, dryRun: plan.dryRun, iterations: [], interrupted: true, error: error.message };
     });
-    return Promise.race([finished, fatal]);
+    let givenUp: Error | undefined;
+    void this.supervisor.fatal.then((error) => (givenUp = error));
+    const outcome = await Promise.race([finished, fatal]);
+    // An actor given up on is why the run stopped: the run's error names it, not a consequence
+    // such as 'no actor serves request "ingest.end"'.
+    if (givenUp && !outcome.error?.includes(givenUp.message)) {
+      outcome.error = outcome.error ? `${givenUp.message} (then: ${outcome.error})` : givenUp.message;
+    }
+    await this.mail?.settle(this.options.mailWaitMs ?? 120_000);
+    return outcome;
+  }
+
+  /** The mailer is not critical: if it cannot start, the run goes on and says there will be no mail. */
+  private async startMailer(): Promise<void> {
+    if (!this.options.mail || !this.mail) return;
+    try {
+      await this.supervisor.start({ name: 'mailer', entry: actorEntry('mailer'), data: this.options.mail, critical: false });
+    } catch (error) {
+      const reason = `the mailer could not start: ${(error as Error).message}`;
+      this.bus.publish('log', { level: 'error', source: 'mailer', message: `${reason}; no mail will be sent`, ts: Date.now() });
+      this.mail.markUnavailable(reason);
+    }
+  }
+
+  /** A clickhouse-writer runs in this run. */
+  get hasClickHouse(): boolean {
+    return this.options.clickhouse !== undefined;
+  }
+
+  /** Not critical either: a database problem never stops the data run (the rows stay in the journal). */
+  private async startClickHouseWriter(): Promise<void> {
+    if (!this.options.clickhouse) return;
+    try {
+      await this.supervisor.start({ name: 'clickhouse-writer', entry: actorEntry('clickhouse-writer'), data: this.options.clickhouse, critical: false });
+    } catch (error) {
+      const message = `the clickhouse-writer could not start: ${(error as Error).message}; rows stay in the journal (\`rex db push\` stores them later)`;
+      this.bus.publish('log', { level: 'error', source: 'clickhouse-writer', message, ts: Date.now() });
+    }
   }
 
   interrupt(): void {
-    this.bus.publish('run.interrupt', {});
+    if (!this.controllerStarted) this.earlyInterrupts++;
+    else this.bus.publish('run.interrupt', {});
   }
 
   /** Last resort (third Ctrl-C): the script's process group is killed at once. */
@@ -89,6 +146,7 @@ export class RunHost {
   async close(): Promise<void> {
     this.killScript();
     await this.supervisor.stopAll();
+    this.mail?.close();
     await this.front.close();
     this.hub.close();
   }
