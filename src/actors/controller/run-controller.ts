@@ -31,6 +31,8 @@ type StopRequest = { reason: Exclude<IterationEndReason, 'script-exit'>; force: 
 
 export class RunController {
   private stopCurrent: ((request: StopRequest) => void) | null = null;
+  /** The script of the iteration in progress (a forced stop must reach it mid-grace-period). */
+  private currentScript: ScriptProcess | null = null;
   private cancelled = false;
   private forced = false;
   private wakeDelay: (() => void) | null = null;
@@ -53,6 +55,11 @@ export class RunController {
     this.forced ||= force;
     this.wakeDelay?.();
     this.stopCurrent?.({ reason: 'interrupted', force });
+    // A stop already under way waits out the grace period: forcing means not waiting.
+    if (force && this.currentScript) {
+      this.ports.log('warn', 'interrupted again: killing the script now');
+      this.currentScript.kill();
+    }
   }
 
   /** The run cannot go on (an actor was given up on): save what there is and stop. */
@@ -94,6 +101,7 @@ export class RunController {
 
     const stopRequested = new Promise<StopRequest>((resolve) => (this.stopCurrent = resolve));
     const script = this.startScript();
+    this.currentScript = script;
     ports.scriptStarted(script.pid ?? null);
     const validation = this.watchValidation(stopRequested);
     if (this.cancelled) this.stopCurrent?.({ reason: 'interrupted', force: this.forced });
@@ -107,6 +115,8 @@ export class RunController {
     let validationError: string | undefined;
     if (first.kind === 'exit') {
       exit = first.exit;
+      // The script is gone; whatever it started and left running is stopped with it (SPEC §3.5).
+      await script.stop(0);
     } else {
       reason = first.request.reason;
       validationError = first.request.detail;
@@ -114,6 +124,7 @@ export class RunController {
       exit = await script.stop(first.request.force ? 0 : plan.stopGraceMs);
     }
     this.stopCurrent = null;
+    this.currentScript = null;
     ports.scriptStarted(null);
     validation.cancel();
     await delay(LATE_LINES_MS);

@@ -46,7 +46,8 @@ export class ScriptProcess {
         this.exitInfo ??= { code: 127, signal: null };
         resolve(this.exitInfo);
       });
-      this.child.once('close', (code, signal) => {
+      // 'exit', not 'close': a child the script left running may hold its stdout open for good.
+      this.child.once('exit', (code, signal) => {
         this.exitInfo ??= { code, signal };
         resolve(this.exitInfo);
       });
@@ -75,6 +76,11 @@ export class ScriptProcess {
     // The script is gone, but children it started may linger in its group.
     this.signalGroup('SIGKILL');
     return exit;
+  }
+
+  /** Kills the script's whole process group now (a forced stop). */
+  kill(): void {
+    this.signalGroup('SIGKILL');
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
