@@ -6,9 +6,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../protocol/config.js';
 import { ProvidedConfigError } from '../protocol/provided-config.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import { dbInitCommand, dbPushCommand } from './db-command.js';
 import { recoverCommand } from './recover-command.js';
 import { runCommand, type RunOptions } from './run-command.js';
+import { serveCommand, type ServeOptions } from './serve-command.js';
 import { rexVersion } from './version.js';
+import { viewCommand } from './view-command.js';
 
 const integer = (name: string) => (text: string): number => {
   if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`${name} must be a whole number, got "${text}"`);
@@ -51,6 +54,34 @@ program
   .option('--config-file <path>', 'use this rex config file instead of the default location')
   .action(async (script: string | undefined, options: Omit<RunOptions, 'script'>) => {
     process.exitCode = await runCommand({ ...options, script }, program.opts<{ verbosity: number }>().verbosity, process.argv.slice(1));
+  });
+
+program
+  .command('serve')
+  .description('HTTP API to start and control runs remotely (docs/serve.md)')
+  .option('-p, --port <port>', 'HTTP port (default 9000)', port)
+  .option('-a, --address <port>', 'HTTP port (the original v1.0 name of --port)', port)
+  .option('--host <host>', 'address to listen on (default: loopback only)', '127.0.0.1')
+  .option('--config-file <path>', 'use this rex config file instead of the default location')
+  .action(async (options: ServeOptions) => {
+    process.exitCode = await serveCommand(options, program.opts<{ verbosity: number }>().verbosity);
+  });
+
+program.addCommand(viewCommand());
+
+const db = program.command('db').description('the ClickHouse database of [click_house_server] (docs/clickhouse.md)');
+db.command('init')
+  .description("create rex's four tables (idempotent; existing tables are kept and checked)")
+  .option('--config-file <path>', 'use this rex config file instead of the default location')
+  .action(async (options: { configFile?: string }) => {
+    process.exitCode = await dbInitCommand(options);
+  });
+db.command('push')
+  .description('store in ClickHouse what a run could not (from its journal; nothing is stored twice)')
+  .argument('<journal...>', 'journal files (*.rexj), run journal directories, or output directories')
+  .option('--config-file <path>', 'use this rex config file instead of the default location')
+  .action(async (targets: string[], options: { configFile?: string }) => {
+    process.exitCode = await dbPushCommand(targets, options);
   });
 
 program

@@ -1,0 +1,120 @@
+/**
+ * Who may use the API (docs/serve.md "Threat model"). Pure: the HTTP hooks and the WebSocket
+ * upgrade both ask `checkAccess`.
+ *
+ * - Host: a server on the loopback address answers only requests addressed to a loopback name, so
+ *   a web page cannot reach it through a domain that resolves to 127.0.0.1 (DNS rebinding).
+ * - Origin: a browser request from another site is refused unless CORS allows that origin, so a
+ *   web page cannot POST /kill to the lab's server behind the user's back (no preflight is needed
+ *   for a bodiless POST).
+ * - Token: when one is configured, every endpoint but `GET /` requires `Authorization: Bearer`.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+export interface AccessPolicy {
+  token?: string;
+  /** The server listens on a loopback address: only loopback Host names are answered. */
+  loopbackOnly: boolean;
+  /** Browser origins allowed (CORS); '*' allows any. */
+  corsOrigins: readonly string[];
+}
+
+export interface AccessRequest {
+  method: string;
+  /** The path without the query. */
+  path: string;
+  host?: string;
+  origin?: string;
+  authorization?: string;
+  /** `?token=`, honoured only where a browser cannot send a header (EventSource, WebSocket). */
+  queryToken?: string;
+}
+
+export type AccessDecision =
+  | { ok: true }
+  | { ok: false; status: 401 | 403; message: string; challenge: boolean };
+
+/** Endpoints a browser's EventSource or WebSocket must open, which cannot carry an Authorization header. */
+const QUERY_TOKEN_PATHS = new Set(['/events', '/ws']);
+
+export function checkAccess(request: AccessRequest, policy: AccessPolicy): AccessDecision {
+  const hostProblem = policy.loopbackOnly ? checkLoopbackHost(request.host) : undefined;
+  if (hostProblem) return { ok: false, status: 403, message: hostProblem, challenge: false };
+  const originProblem = checkOrigin(request.origin, request.host, policy.corsOrigins);
+  if (originProblem) return { ok: false, status: 403, message: originProblem, challenge: false };
+  if (policy.token === undefined || tokenExempt(request)) return { ok: true };
+  const presented = bearerToken(request.authorization) ?? (QUERY_TOKEN_PATHS.has(request.path) ? request.queryToken : undefined);
+  if (presented === undefined) {
+    return { ok: false, status: 401, message: 'this server requires a token: send the header "Authorization: Bearer <token>"', challenge: true };
+  }
+  if (!sameSecret(presented, policy.token)) return { ok: false, status: 401, message: 'wrong token', challenge: true };
+  return { ok: true };
+}
+
+/** `GET /` is the liveness check; a CORS preflight never carries credentials. */
+function tokenExempt({ method, path }: AccessRequest): boolean {
+  return ((method === 'GET' || method === 'HEAD') && path === '/') || method === 'OPTIONS';
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Constant-time comparison (hashing first makes the lengths equal). */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** The host name of a Host header (`[::1]:9000` → `::1`, `localhost:9000` → `localhost`). */
+export function hostName(host: string): string {
+  const trimmed = host.trim().toLowerCase();
+  if (trimmed.startsWith('[')) return trimmed.slice(1, trimmed.indexOf(']') > 0 ? trimmed.indexOf(']') : undefined);
+  const colon = trimmed.indexOf(':');
+  return colon >= 0 && trimmed.indexOf(':', colon + 1) < 0 ? trimmed.slice(0, colon) : trimmed;
+}
+
+export function isLoopbackName(name: string): boolean {
+  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+export function isLoopbackAddress(address: string): boolean {
+  return isLoopbackName(hostName(address)) || address === '::1';
+}
+
+function checkLoopbackHost(host: string | undefined): string | undefined {
+  // Only browsers matter here, and they always send Host.
+  if (host === undefined || isLoopbackName(hostName(host))) return undefined;
+  return `Host ${JSON.stringify(host)} is not a loopback name; this server listens on the loopback address only (use localhost or 127.0.0.1, or start rex serve with --host)`;
+}
+
+function checkOrigin(origin: string | undefined, host: string | undefined, allowed: readonly string[]): string | undefined {
+  if (origin === undefined) return undefined;
+  if (allowed.includes('*') || allowed.includes(origin)) return undefined;
+  // The server's own pages (GET /docs) are same-origin.
+  if (host !== undefined && origin !== 'null' && sameHost(origin, host)) return undefined;
+  return `requests from web pages at ${origin} are not allowed (config serve.cors_origins)`;
+}
+
+function sameHost(origin: string, host: string): boolean {
+  try {
+    // Through URL on both sides, so a default port (":80") is dropped from both.
+    return new URL(origin).host === new URL(`http://${host.trim()}`).host;
+  } catch {
+    return false;
+  }
+}
+
+/** CORS response headers for an allowed origin (none when CORS is off or the origin is not allowed). */
+export function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {
+  if (origin === undefined || allowed.length === 0) return {};
+  if (!allowed.includes('*') && !allowed.includes(origin)) return {};
+  return {
+    'access-control-allow-origin': allowed.includes('*') ? '*' : origin,
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-headers': 'Authorization, Content-Type',
+    'access-control-max-age': '600',
+    vary: 'Origin',
+  };
+}

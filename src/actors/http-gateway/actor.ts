@@ -1,0 +1,84 @@
+/**
+ * The http-gateway actor: the HTTP and WebSocket API of `rex serve` on its own worker thread. It
+ * holds no run: the run is a child process owned by the main thread (./run-launcher.ts), which it
+ * asks over the bus. Restarted after a crash, it listens on the same port again and carries on.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ActorDefinition } from '../../runtime/actor.js';
+import { buildGatewayApp } from './app.js';
+import type { GatewayData, ServeRunState } from './messages.js';
+
+/** `serve.launch` answers once the run listens (the launcher waits up to 20 s); this bounds the request. */
+const LAUNCH_TIMEOUT_MS = 30_000;
+/** A restarted gateway may find the port still held for a moment by the thread that crashed. */
+const RELISTEN_WINDOW_MS = 5_000;
+
+export const httpGatewayActor: ActorDefinition<GatewayData> = {
+  name: 'http-gateway',
+  async start({ bus, data, log, restartCount }) {
+    let runState: ServeRunState | undefined;
+    let onChange: (state: ServeRunState) => void = () => undefined;
+    // Subscribe before asking, so a change that overtakes the answer is not overwritten by it.
+    const subscription = bus.on('serve.run').subscribe((state) => {
+      runState = state;
+      onChange(state);
+    });
+    const initial = await bus.request('serve.state', {});
+    runState ??= initial;
+
+    const gateway = buildGatewayApp({
+      data,
+      runState: () => runState!,
+      launch: (launch) => bus.request('serve.launch', launch, { timeoutMs: LAUNCH_TIMEOUT_MS }),
+      log,
+      version: data.version,
+    });
+    onChange = (state) => gateway.live.runChanged(state);
+
+    try {
+      await listen(gateway.app, data, restartCount > 0 ? RELISTEN_WINDOW_MS : 0);
+    } catch (error) {
+      subscription.unsubscribe();
+      throw error;
+    }
+    const shown = data.host.includes(':') ? `[${data.host}]` : data.host;
+    log('info', `Rex Server listening on http://${shown}:${data.port}${restartCount > 0 ? ` (restarted, ${restartCount})` : ''}`);
+
+    return {
+      async stop() {
+        subscription.unsubscribe();
+        await gateway.close();
+      },
+    };
+  },
+};
+
+async function listen(app: FastifyInstance, data: GatewayData, retryWindowMs: number): Promise<void> {
+  const deadline = Date.now() + retryWindowMs;
+  for (;;) {
+    try {
+      await app.listen({ host: data.host, port: data.port });
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      throw new Error(`cannot listen on ${data.host}:${data.port}: ${describeListenError(code, error as Error)}`);
+    }
+  }
+}
+
+function describeListenError(code: string | undefined, error: Error): string {
+  switch (code) {
+    case 'EADDRINUSE':
+      return 'the port is in use (another rex serve?); choose another with --port';
+    case 'EACCES':
+      return 'permission denied (ports below 1024 need privileges)';
+    case 'EADDRNOTAVAIL':
+      return 'no such address on this machine (see --host)';
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The JSON the API answers with, as zod schemas: the routes build values of these types and the
+ * OpenAPI document (./openapi.ts) is generated from the same schemas. Pure.
+ */
+import { z } from 'zod';
+import type { ServeRunState } from './messages.js';
+import { describeRunExit } from './run-exit.js';
+
+export const RunStartedSchema = z
+  .object({
+    id: z.string().describe('The run UUID (the script sees it as REX_UUID), or "None" when a run was already going.'),
+    message: z.string().describe('"session started", or "Session is already running, ignoring request".'),
+  })
+  .describe("The original's reply to POST /run.");
+export type RunStarted = z.infer<typeof RunStartedSchema>;
+
+export const RUN_STARTED_MESSAGE = 'session started';
+export const RUN_BUSY: RunStarted = { id: 'None', message: 'Session is already running, ignoring request' };
+
+export const RunStateSchema = z
+  .object({
+    phase: z.enum(['idle', 'starting', 'running', 'ended']).describe('idle: no run yet; starting: launched, its TCP port not open yet; running; ended: the last run has ended.'),
+    id: z.string().nullable(),
+    script: z.string().nullable(),
+    output_dir: z.string().nullable(),
+    pid: z.number().int().nullable().describe('Process id of the `rex run` child.'),
+    port: z.number().int().nullable().describe("The run's TCP port, once it listens."),
+    started_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+    exit_code: z.number().int().nullable().describe('Exit code of `rex run`: 0 ok, 1 the script failed, 2 bad arguments, 3 validation failed, 4 rex failed, 130/143 interrupted.'),
+    signal: z.string().nullable(),
+    exit_status: z.string().nullable().describe('The exit code in words, once ended.'),
+    output_files: z.array(z.string()),
+    log_file: z.string().nullable(),
+    log_tail: z.array(z.string()).describe('The last lines of the run log, once ended.'),
+  })
+  .describe('The run started by POST /run, or the last one.');
+export type RunStateBody = z.infer<typeof RunStateSchema>;
+
+export function runStateBody(state: ServeRunState): RunStateBody {
+  return {
+    phase: state.phase,
+    id: state.id,
+    script: state.script,
+    output_dir: state.outputDir,
+    pid: state.pid,
+    port: state.port,
+    started_at: state.startedAt,
+    ended_at: state.endedAt,
+    exit_code: state.exitCode,
+    signal: state.signal,
+    exit_status: state.phase === 'ended' ? describeRunExit(state.exitCode, state.signal) : null,
+    output_files: state.outputFiles,
+    log_file: state.logFile,
+    log_tail: state.logTail,
+  };
+}
+
+export const AllowedScriptsSchema = z
+  .object({ base_dir: z.string(), files: z.array(z.string()) })
+  .describe('Scripts POST /run may start: .py, .rs and .m files up to four levels below the scripts directory.');
+
+export const AllowedOutputDirsSchema = z.object({ dirs: z.array(z.string()) }).describe('Directories POST /run may write output to.');
+
+export const ErrorSchema = z
+  .object({
+    statusCode: z.number().int(),
+    error: z.string(),
+    message: z.string().describe('What is wrong, naming the field: e.g. "loops: expected a whole number ≥ 1, got 0".'),
+    fields: z.array(z.string()).optional().describe('The request fields at fault.'),
+    id: z.string().optional(),
+  })
+  .describe('An error.');
+export type ErrorBody = z.infer<typeof ErrorSchema>;
+
+/** Datastream and STATE replies are the run's own JSON (docs/protocol.md), passed through unchanged. */
+export const RunJsonSchema = z.record(z.string(), z.unknown()).describe("The run's reply, as its TCP server gives it.");

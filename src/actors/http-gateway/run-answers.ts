@@ -1,0 +1,41 @@
+/**
+ * Answers a command word for whatever the run is doing, at once: a query to a live run goes over
+ * its TCP port; with no run (none yet, still starting, ended) the answer says so without waiting.
+ * Failures carry the original's 502 text ("Error communicating with TCP server: ...").
+ */
+import type { ServeRunState } from './messages.js';
+import { describeRunExit } from './run-exit.js';
+import { askRun, RunLinkError, type RunCommand } from './run-link.js';
+
+export type RunAnswer =
+  | { ok: true; text: string }
+  /** 502: no run, or it could not be reached; 504: it did not answer in time. `message` = the HTTP body. */
+  | { ok: false; status: 502 | 504; message: string; reason: string };
+
+const PREFIX = 'Error communicating with TCP server: ';
+
+/** Why there is no run to ask, or undefined when there is one listening. */
+export function noRunReason(state: ServeRunState): string | undefined {
+  switch (state.phase) {
+    case 'idle':
+      return 'no run in progress';
+    case 'starting':
+      return `run ${state.id} is starting; its TCP port is not open yet`;
+    case 'ended':
+      return `no run in progress; the last run, ${state.id}, ended at ${state.endedAt} with ${describeRunExit(state.exitCode, state.signal)}`;
+    case 'running':
+      return state.port === null ? `run ${state.id} has no TCP port` : undefined;
+  }
+}
+
+export async function askCurrentRun(state: ServeRunState, command: RunCommand, timeoutMs: number): Promise<RunAnswer> {
+  const reason = noRunReason(state);
+  if (reason !== undefined) return { ok: false, status: 502, message: PREFIX + reason, reason };
+  try {
+    return { ok: true, text: await askRun(state.port!, command, { timeoutMs }) };
+  } catch (error) {
+    const timeout = error instanceof RunLinkError && error.failure === 'timeout';
+    const why = (error as Error).message;
+    return { ok: false, status: timeout ? 504 : 502, message: PREFIX + why, reason: why };
+  }
+}

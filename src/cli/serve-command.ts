@@ -1,0 +1,168 @@
+/**
+ * `rex serve`: the HTTP API (SPEC §8). The main thread owns the run (a `rex run` child process,
+ * src/actors/http-gateway/run-launcher.ts); the http-gateway actor serves HTTP on a worker thread
+ * under the supervisor, which restarts it if it crashes. Ctrl-C / SIGTERM stop both: the run ends
+ * gracefully with its data saved (again: at once), then the server closes.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { config as rxConfig } from 'rxjs';
+import type { GatewayData } from '../actors/http-gateway/messages.js';
+import { RunLauncher } from '../actors/http-gateway/run-launcher.js';
+import { isLoopbackAddress } from '../actors/http-gateway/access.js';
+import type { Bus } from '../bus/bus.js';
+import { BusHub } from '../bus/hub.js';
+import { FAULT_MODES, type FaultMode } from '../bus/payloads.js';
+import { Supervisor } from '../runtime/supervisor.js';
+import { loadConfig, scriptsDirPath } from './config-file.js';
+import { printLogs } from './console-log.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { rexVersion } from './version.js';
+
+export interface ServeOptions {
+  /** Default 9000. */
+  port?: number;
+  /** `-a/--address`: the original v1.0's name for the port. */
+  address?: number;
+  host: string;
+  configFile?: string;
+}
+
+export const DEFAULT_SERVE_PORT = 9000;
+/** How long a stop waits for the run to save its data before giving up on it. */
+const RUN_STOP_WAIT_MS = 60_000;
+
+const GATEWAY_ENTRY = new URL('../actors/http-gateway/index.js', import.meta.url);
+const REX_BIN = fileURLToPath(new URL('../../bin/rex.js', import.meta.url));
+
+export async function serveCommand(options: ServeOptions, verbosity: number): Promise<number> {
+  if (options.address !== undefined && options.port !== undefined && options.address !== options.port) {
+    throw new UsageError(`two different ports given: --port ${options.port} and --address ${options.address}`);
+  }
+  const port = options.port ?? options.address ?? DEFAULT_SERVE_PORT;
+  const configFile = options.configFile !== undefined ? path.resolve(options.configFile) : undefined;
+  const { config, path: configPath, warnings } = await loadConfig(configFile !== undefined ? { path: configFile } : {});
+  const cwd = process.cwd();
+  const token = process.env.REX_SERVE_TOKEN || config.serve.token;
+  const data: GatewayData = {
+    host: options.host,
+    port,
+    ...(token !== undefined && { token }),
+    scriptsDir: path.resolve(cwd, expandHome(config.serve.scripts_dir ?? scriptsDirPath())),
+    // The original's default: the working directory and the home directory.
+    allowedOutputDirs: (config.serve.allowed_output_dirs ?? [cwd, os.homedir()]).map((dir) => path.resolve(cwd, expandHome(dir))),
+    corsOrigins: config.serve.cors_origins ?? [],
+    cwd,
+    version: rexVersion(),
+  };
+
+  const hub = new BusHub();
+  const bus = hub.bus;
+  const supervisor = new Supervisor({ hub });
+  const logs = printLogs(bus, verbosity);
+  const log = (level: 'info' | 'warn' | 'error', message: string): void => bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
+  rxConfig.onUnhandledError = (error: unknown) => log('error', `subscriber failed: ${String((error as Error)?.stack ?? error)}`);
+  log('info', configPath ? `config: ${configPath}` : 'no config file found: using the built-in defaults');
+  for (const warning of warnings) log('warn', warning);
+  log('info', `scripts directory: ${data.scriptsDir}; allowed output directories: ${data.allowedOutputDirs.join(', ')}`);
+  if (token === undefined && !isLoopbackAddress(options.host)) {
+    log('warn', `listening on ${options.host} without a token: anyone who can reach this port can start and stop runs (set [serve] token or REX_SERVE_TOKEN; see docs/serve.md)`);
+  }
+
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-serve-'));
+  const launcher = new RunLauncher(bus, { rexBin: REX_BIN, verbosity, logDir, ...(configFile !== undefined && { configFile }) });
+  const stop = stopSignals(launcher, log);
+  const faults = armServeFaults(bus);
+
+  let exitCode: number = EXIT.ok;
+  try {
+    try {
+      await supervisor.start({ name: 'http-gateway', entry: GATEWAY_ENTRY, data });
+    } catch (error) {
+      console.error(`rex: the HTTP server did not start: ${causeMessage(error)}`);
+      return EXIT.internal;
+    }
+    const reason = await Promise.race([stop.requested, supervisor.fatal.then((error) => error)]);
+    if (reason instanceof Error) {
+      log('error', `the HTTP server failed for good: ${reason.message}; stopping`);
+      exitCode = EXIT.internal;
+      launcher.interrupt();
+    }
+    // No new requests while the run winds down.
+    await supervisor.stop('http-gateway');
+    if (launcher.running) log('info', 'waiting for the run to save its data (Ctrl-C again to stop it at once)');
+    const ended = await Promise.race([launcher.whenEnded(RUN_STOP_WAIT_MS), stop.abandoned.then(() => false)]);
+    if (!ended && launcher.running) log('warn', `the run ${launcher.current.id} is still going; \`rex recover\` rebuilds its file from the journal if it does not finish`);
+    return exitCode;
+  } finally {
+    stop.dispose();
+    faults.dispose();
+    launcher.close();
+    await supervisor.stopAll();
+    hub.close();
+    logs.unsubscribe();
+    if (!launcher.running) fs.rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Ctrl-C / SIGTERM: the 1st stops the server and ends the run gracefully; each is forwarded to the
+ * run (its 2nd stops the script at once); the 3rd stops waiting for it.
+ */
+function stopSignals(launcher: RunLauncher, log: (level: 'warn', message: string) => void) {
+  let count = 0;
+  let requestStop!: () => void;
+  let abandon!: () => void;
+  const requested = new Promise<'signal'>((resolve) => (requestStop = () => resolve('signal')));
+  const abandoned = new Promise<void>((resolve) => (abandon = resolve));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    count++;
+    if (count === 1) log('warn', `${signal}: stopping the server and ending the run after saving its data (again to force)`);
+    if (count >= 3) {
+      log('warn', `${signal} a third time: leaving without waiting for the run`);
+      abandon();
+    }
+    launcher.interrupt();
+    requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    requested,
+    abandoned,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/**
+ * Tests of the fail-safe promise only (REX_FAULT_INJECTION=1): each SIGUSR2 crashes the
+ * http-gateway actor, in the next way listed in REX_SERVE_FAULT_MODES (default `exit`).
+ */
+function armServeFaults(bus: Bus): { dispose(): void } {
+  if (process.env.REX_FAULT_INJECTION !== '1' || process.platform === 'win32') return { dispose: () => undefined };
+  const modes = (process.env.REX_SERVE_FAULT_MODES ?? 'exit').split(',').map((m) => m.trim()).filter((m): m is FaultMode => (FAULT_MODES as readonly string[]).includes(m));
+  let next = 0;
+  const onSignal = (): void => {
+    const mode = modes[next++ % Math.max(1, modes.length)] ?? 'exit';
+    bus.publish('log', { level: 'warn', source: 'fault-plan', message: `injecting ${mode} into http-gateway`, ts: Date.now() });
+    bus.publish('fault.inject', { actor: 'http-gateway', mode });
+  };
+  process.on('SIGUSR2', onSignal);
+  return { dispose: () => void process.off('SIGUSR2', onSignal) };
+}
+
+function expandHome(dir: string): string {
+  return dir === '~' || dir.startsWith('~/') ? path.join(os.homedir(), dir.slice(1)) : dir;
+}
+
+function causeMessage(error: unknown): string {
+  let current = error as (Error & { cause?: unknown }) | undefined;
+  // The supervisor wraps the actor's own error (REX_ACTOR_BOOT_FAILED); the innermost one says why.
+  while (current?.cause instanceof Error) current = current.cause as Error & { cause?: unknown };
+  return current?.message ?? String(error);
+}
