@@ -6,12 +6,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../protocol/config.js';
 import { ProvidedConfigError } from '../protocol/provided-config.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { dbInitCommand, dbPushCommand } from './db-command.js';
-import { recoverCommand } from './recover-command.js';
-import { runCommand, type RunOptions } from './run-command.js';
-import { serveCommand, type ServeOptions } from './serve-command.js';
+import type { RunOptions } from './run-command.js';
+import type { ServeOptions } from './serve-command.js';
 import { rexVersion } from './version.js';
-import { viewCommand } from './view-command.js';
+
+// Commands are loaded when used: `rex run` must not pay for the TUI, the HTTP server or the
+// database client at start-up (each rex run starts several threads already).
 
 const integer = (name: string) => (text: string): number => {
   if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`${name} must be a whole number, got "${text}"`);
@@ -53,7 +53,7 @@ program
   .option('--keep-journal', 'keep the journal after a successful run', false)
   .option('--config-file <path>', 'use this rex config file instead of the default location')
   .action(async (script: string | undefined, options: Omit<RunOptions, 'script'>) => {
-    process.exitCode = await runCommand({ ...options, script }, program.opts<{ verbosity: number }>().verbosity, process.argv.slice(1));
+    process.exitCode = await (await import('./run-command.js')).runCommand({ ...options, script }, program.opts<{ verbosity: number }>().verbosity, process.argv.slice(1));
   });
 
 program
@@ -64,24 +64,24 @@ program
   .option('--host <host>', 'address to listen on (default: loopback only)', '127.0.0.1')
   .option('--config-file <path>', 'use this rex config file instead of the default location')
   .action(async (options: ServeOptions) => {
-    process.exitCode = await serveCommand(options, program.opts<{ verbosity: number }>().verbosity);
+    process.exitCode = await (await import('./serve-command.js')).serveCommand(options, program.opts<{ verbosity: number }>().verbosity);
   });
 
-program.addCommand(viewCommand());
+program.addCommand((await import('./view-command.js')).viewCommand());
 
 const db = program.command('db').description('the ClickHouse database of [click_house_server] (docs/clickhouse.md)');
 db.command('init')
   .description("create rex's four tables (idempotent; existing tables are kept and checked)")
   .option('--config-file <path>', 'use this rex config file instead of the default location')
   .action(async (options: { configFile?: string }) => {
-    process.exitCode = await dbInitCommand(options);
+    process.exitCode = await (await import('./db-command.js')).dbInitCommand(options);
   });
 db.command('push')
   .description('store in ClickHouse what a run could not (from its journal; nothing is stored twice)')
   .argument('<journal...>', 'journal files (*.rexj), run journal directories, or output directories')
   .option('--config-file <path>', 'use this rex config file instead of the default location')
   .action(async (targets: string[], options: { configFile?: string }) => {
-    process.exitCode = await dbPushCommand(targets, options);
+    process.exitCode = await (await import('./db-command.js')).dbPushCommand(targets, options);
   });
 
 program
@@ -90,7 +90,7 @@ program
   .argument('<target>', 'a journal file (*.rexj), a run journal directory, or an output directory')
   .option('-o, --output <dir>', 'write the recovered files here instead of the original output directory')
   .action(async (target: string, options: { output?: string }) => {
-    process.exitCode = await recoverCommand(target, options);
+    process.exitCode = await (await import('./recover-command.js')).recoverCommand(target, options);
   });
 
 try {

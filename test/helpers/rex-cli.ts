@@ -2,7 +2,7 @@
  * Runs the real `rex` CLI (bin/rex.js → dist/) as a child process for system tests, in a temp
  * directory with an isolated config home, and reads the TOML files it writes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,6 +14,20 @@ import { onTestFinished } from 'vitest';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const REX_BIN = path.join(REPO_ROOT, 'bin/rex.js');
 export const PY_FIXTURES = path.join(REPO_ROOT, 'test/fixtures/python');
+
+/**
+ * PATH with the directory of the real python3 first. Version managers (pyenv) put a shell-script
+ * shim on PATH that costs a second or more per start; the tests run the very same interpreter
+ * without it.
+ */
+const PATH_WITH_REAL_PYTHON = (() => {
+  try {
+    const executable = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+    return `${path.dirname(executable)}${path.delimiter}${process.env.PATH ?? ''}`;
+  } catch {
+    return process.env.PATH ?? '';
+  }
+})();
 
 export interface RexWorkspace {
   dir: string;
@@ -71,7 +85,7 @@ export interface StartRexOptions {
 export function startRex(ws: RexWorkspace, args: string[], options: StartRexOptions = {}): RexRun {
   const child = spawn(process.execPath, [REX_BIN, ...args], {
     cwd: options.cwd ?? ws.dir,
-    env: { ...process.env, XDG_CONFIG_HOME: ws.configHome, ...options.env },
+    env: { ...process.env, PATH: PATH_WITH_REAL_PYTHON, XDG_CONFIG_HOME: ws.configHome, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
