@@ -31,7 +31,8 @@ const actorEntry = (name: string): URL => new URL(`../actors/${name}/index.js`, 
 export class RunHost {
   readonly hub = new BusHub();
   readonly bus = this.hub.bus;
-  readonly supervisor = new Supervisor({ hub: this.hub });
+  // A generous READY timeout: on a loaded machine a worker can take seconds to load its modules.
+  readonly supervisor = new Supervisor({ hub: this.hub, readyTimeoutMs: 30_000 });
   private readonly front: SocketFront;
   private current: { journalPath: string | null; loop: number } = { journalPath: null, loop: 0 };
   private scriptPid: number | null = null;

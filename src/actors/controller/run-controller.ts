@@ -136,7 +136,13 @@ export class RunController {
       signal: exit.signal,
       ...(validationError ? { validationError } : {}),
     };
-    await ports.endIteration(runEnd);
+    try {
+      await ports.endIteration(runEnd);
+    } catch (error) {
+      // The journal could not be closed (e.g. ingest given up on a full disk): what it holds is
+      // still the truth, so the file is written from it all the same.
+      ports.log('error', `could not close the journal: ${(error as Error).message}`);
+    }
     const outputFile = plan.dryRun ? null : await ports.finalizeFile(journalPath);
     ports.iterationChanged({ phase: 'ended', loop, loops: plan.loops, journalPath, outputFile });
     return { loop, reason, exitCode: exit.code, signal: exit.signal, journalPath, outputFile, validationError };

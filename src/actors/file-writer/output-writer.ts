@@ -69,7 +69,10 @@ export class OutputWriter {
     await this.writing;
     this.follower.catchUp();
     this.finalized = true;
-    if (!this.follower.hasEnded) this.options.log('warn', `${this.journalPath} has no end record; writing what it holds`);
+    if (!this.follower.hasEnded) {
+      this.options.log('warn', `${this.journalPath} has no end record; writing what it holds`);
+      this.output.markUnfinished();
+    }
     if (this.follower.corruption) {
       this.options.log('error', `${this.journalPath}: ${this.follower.corruption.reason} at offset ${this.follower.corruption.offset}; later records were not read`);
     }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MergeAccepted } from '../../protocol/merge.js';
-import type { DeviceMessage, JsonObject, ResultMessage, SessionInfo, SessionMessage } from '../../protocol/messages.js';
+import type { DeviceMessage, JsonObject, JsonPath, ResultMessage, SessionInfo, SessionMessage } from '../../protocol/messages.js';
 import { outputFileName } from '../../protocol/output/file-name.js';
 import type { OutputChannel, OutputSource } from '../../protocol/output/source.js';
 import { withMetaJson } from '../../protocol/session-meta.js';
@@ -18,6 +18,7 @@ import { readFloat64Chunks, readRows, readStampChunks } from './spill-reader.js'
 
 interface DeviceOutput {
   config: JsonObject;
+  configFloats: readonly JsonPath[] | undefined;
   channels: Map<string, ChannelSpill>;
 }
 
@@ -28,6 +29,7 @@ export class RunOutput implements RunEventHandler {
   private readonly results = new Map<string, ResultMessage>();
   private readonly devices = new Map<string, DeviceOutput>();
   private channelDirs = 0;
+  private unfinished = false;
   /** Bumped on every change, so a live writer knows when there is something new to write. */
   version = 0;
 
@@ -49,7 +51,7 @@ export class RunOutput implements RunEventHandler {
   device(message: DeviceMessage, merged: MergeAccepted): void {
     let device = this.devices.get(message.device_name);
     if (!device) {
-      device = { config: merged.device.config, channels: new Map() };
+      device = { config: merged.device.config, configFloats: merged.device.configFloats, channels: new Map() };
       this.devices.set(message.device_name, device);
     }
     for (const effect of merged.effects) {
@@ -87,6 +89,7 @@ export class RunOutput implements RunEventHandler {
     const devices = [...this.devices].map(([name, device]) => ({
       name,
       config: device.config,
+      ...(device.configFloats !== undefined && { configFloats: device.configFloats }),
       channels: [...device.channels].map(([channelName, spill]) => spillChannel(channelName, spill)),
     }));
     const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...this.endRecordFields() };
@@ -111,9 +114,15 @@ export class RunOutput implements RunEventHandler {
     fs.rmSync(this.spillDir, { recursive: true, force: true });
   }
 
+  /** The journal ended without an end record (rex was killed, or could not close it). */
+  markUnfinished(): void {
+    this.unfinished = true;
+    this.version++;
+  }
+
   private endRecordFields(): JsonObject {
     const end = this.end;
-    if (!end) return { status: 'running' };
+    if (!end) return { status: this.unfinished ? 'unfinished' : 'running' };
     const fields: JsonObject = { status: end.reason, exit_code: end.exitCode, exit_signal: end.signal };
     if (end.validationError) fields.validation_error = end.validationError;
     return fields;

@@ -51,9 +51,12 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
       warn: (message) => log('warn', message),
     };
 
+    const journalOptions = {
+      onSyncError: (error: Error) => log('error', `${error.message}: acknowledged data may not survive a power cut until this clears`),
+    };
     const [current, backlog] = await Promise.all([bus.request('run.current', {}), bus.request('ingest.resync', {})]);
     const consumed = new Map(backlog.connections.map((c) => [c.connId, c.offset]));
-    const run = current.journalPath ? restoreRunState(current.journalPath, consumed) : freshRunState();
+    const run = current.journalPath ? restoreRunState(current.journalPath, consumed, journalOptions) : freshRunState();
     if (current.journalPath) log('info', `resumed journal ${current.journalPath}`);
     core = new IngestCore(env, run);
     for (const c of backlog.connections) core.receive(c.connId, c.offset, Buffer.from(c.bytes));
@@ -62,7 +65,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
     const servers = [
       bus.serve('ingest.begin', ({ journalPath, runStart }) => {
         run.journal?.close();
-        const journal = JournalWriter.create(journalPath, [encodeJsonRecord(RecordType.RunStart, runStart, nowEpochNs())]);
+        const journal = JournalWriter.create(journalPath, [encodeJsonRecord(RecordType.RunStart, runStart, nowEpochNs())], journalOptions);
         Object.assign(run, freshRunState(journal));
         return { size: journal.bytesWritten };
       }),

@@ -17,7 +17,7 @@ import {
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
 import { LineKind, RecordType, decodeRejectedBody, type JournalRecord } from '../../runtime/journal/codec.js';
 import { JournalReader } from '../../runtime/journal/reader.js';
-import { JournalWriter } from '../../runtime/journal/writer.js';
+import { JournalWriter, type JournalWriterOptions } from '../../runtime/journal/writer.js';
 import { REJECTED_VISIBLY, type IngestRunState } from './ingest-core.js';
 
 export function freshRunState(journal: JournalWriter | null = null): IngestRunState {
@@ -28,8 +28,12 @@ export function freshRunState(journal: JournalWriter | null = null): IngestRunSt
  * Reopens `journalPath` for appending and replays it. `consumedOffsets`: per connection, the
  * stream offset the socket front still holds bytes from (everything before it was answered).
  */
-export function restoreRunState(journalPath: string, consumedOffsets: Map<number, number>): IngestRunState {
-  const journal = JournalWriter.reopen(journalPath);
+export function restoreRunState(
+  journalPath: string,
+  consumedOffsets: Map<number, number>,
+  options: JournalWriterOptions = {},
+): IngestRunState {
+  const journal = JournalWriter.reopen(journalPath, options);
   const state = freshRunState(journal);
   const reader = new JournalReader(journalPath);
   try {

@@ -10,10 +10,13 @@ import { JOURNAL_MAGIC, decodeRecordAt } from './codec.js';
 export interface JournalWriterOptions {
   /** How often dirty data is forced to the device, in ms. 0 disables the timer (tests). */
   syncIntervalMs?: number;
+  /** An fdatasync failed: acknowledged data is in the page cache but not known to be on disk. */
+  onSyncError?: (error: Error) => void;
 }
 
 export class JournalWriter {
   private dirty = false;
+  private syncFailing = false;
   private closed = false;
   private readonly syncTimer: NodeJS.Timeout | undefined;
 
@@ -21,7 +24,7 @@ export class JournalWriter {
     readonly path: string,
     private readonly fd: number,
     private size: number,
-    options: JournalWriterOptions,
+    private readonly options: JournalWriterOptions,
   ) {
     const interval = options.syncIntervalMs ?? 1000;
     if (interval > 0) {
@@ -35,8 +38,15 @@ export class JournalWriter {
     fs.mkdirSync(path.dirname(filePath), { recursive: true });
     const fd = fs.openSync(filePath, 'wx');
     const writer = new JournalWriter(filePath, fd, 0, options);
-    writer.append([JOURNAL_MAGIC, ...firstRecords]);
-    fs.fdatasyncSync(fd);
+    try {
+      writer.append([JOURNAL_MAGIC, ...firstRecords]);
+      fs.fdatasyncSync(fd);
+    } catch (error) {
+      // No half-made journal left behind (nor its descriptor).
+      writer.close();
+      fs.rmSync(filePath, { force: true });
+      throw namingJournal(filePath, error);
+    }
     syncDirectory(path.dirname(filePath));
     return writer;
   }
@@ -62,7 +72,12 @@ export class JournalWriter {
     let pending = buffers.filter((b) => b.length > 0);
     while (pending.length > 0) {
       // Positional writes keep the file consistent even if an earlier partial write happened.
-      let written = fs.writevSync(this.fd, pending.slice(0, 1024), this.size);
+      let written: number;
+      try {
+        written = fs.writevSync(this.fd, pending.slice(0, 1024), this.size);
+      } catch (error) {
+        throw namingJournal(this.path, error);
+      }
       this.size += written;
       let consumed = 0;
       while (consumed < pending.length && written >= pending[consumed]!.length) {
@@ -80,9 +95,13 @@ export class JournalWriter {
     this.dirty = false;
     try {
       fs.fdatasyncSync(this.fd);
-    } catch {
-      // A failed sync is retried on the next tick; the data is still in the page cache.
+      this.syncFailing = false;
+    } catch (error) {
+      // Retried on the next tick (the data is still in the page cache); reported once per streak.
       this.dirty = true;
+      if (!this.syncFailing) this.options.onSyncError?.(namingJournal(this.path, error) as Error);
+      this.syncFailing = true;
+      return;
     }
   }
 
@@ -118,6 +137,15 @@ export function intactJournalLength(filePath: string): number {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Node's write and sync errors do not say which file failed ("ENOSPC: no space left on device,
+ * write"); a journal error must, so the user knows which disk is full. Code and errno are kept.
+ */
+function namingJournal(filePath: string, error: unknown): unknown {
+  if (error instanceof Error && !error.message.includes(filePath)) error.message = `journal ${filePath}: ${error.message}`;
+  return error;
 }
 
 /** fsync a directory so a newly created file's name survives a power cut. Best effort. */
