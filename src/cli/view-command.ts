@@ -4,7 +4,6 @@
  */
 import { Command, Option } from 'commander';
 import { THEMES } from '../protocol/config.js';
-import { runTerminalView } from '../actors/tui/terminal.js';
 import { AddressError, parseHttpUrl, parseTcpAddress } from '../actors/tui/transport/address.js';
 import { HttpTransport } from '../actors/tui/transport/http-transport.js';
 import { TcpTransport } from '../actors/tui/transport/tcp-transport.js';
@@ -46,6 +45,8 @@ export async function viewMain(options: ViewOptions): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new UsageError('rex view needs an interactive terminal (stdin and stdout must be a TTY)');
   }
+  // ink and react load only when a view is really drawn (not on every `rex` start).
+  const { runTerminalView } = await import('../actors/tui/terminal.js');
   await runTerminalView({
     transport,
     theme: options.theme ?? loaded?.config.general.theme,
