@@ -20,7 +20,7 @@
  * - `[]` after the first message appends nothing;
  * - timestamps: one per stored value (single) or row (multi), see {@link resolveTimestamps}.
  */
-import type { DeviceMessage, JsonObject, MeasurementChannel } from './messages.js';
+import type { DeviceMessage, JsonObject, JsonPath, MeasurementChannel } from './messages.js';
 import { isRfc3339 } from './timestamps.js';
 
 export type ChannelShape = 'undecided' | 'single' | 'multi';
@@ -42,6 +42,8 @@ export interface DeviceState {
   readonly name: string;
   /** Frozen at the device's first message; later configs are ignored. */
   readonly config: JsonObject;
+  /** The first message's `device_config_floats`, frozen with its config. */
+  readonly configFloats?: readonly JsonPath[];
   /** In the order the channels were first seen. */
   readonly channels: ReadonlyMap<string, ChannelState>;
 }
@@ -135,9 +137,11 @@ export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrival
     channels.set(channel.name, decided.next);
     effects.push(decided.effect);
   }
+  const frozen = previous ?? { config: msg.device_config, configFloats: msg.device_config_floats };
   const device: DeviceState = {
     name: msg.device_name,
-    config: previous?.config ?? msg.device_config,
+    config: frozen.config,
+    ...(frozen.configFloats !== undefined && { configFloats: frozen.configFloats }),
     channels,
   };
   return { ok: true, previous, device, deviceCreated: previous === undefined, effects, warnings };

@@ -8,6 +8,9 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
+/** A place inside a JSON value: object keys (strings) and array indices (numbers), outermost first. */
+export type JsonPath = readonly (string | number)[];
+
 export const COMMANDS = ['GET_DATASTREAM', 'STATE', 'PAUSE_STATE', 'RESUME_STATE', 'KILL'] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -18,6 +21,8 @@ export interface SessionInfo {
   session_description: string;
   /** Any JSON object; nulls allowed (left out of TOML, kept in JSON outputs). */
   meta?: JsonObject;
+  /** Paths in `meta` of the whole numbers the client wrote as floats (see `device_config_floats`). */
+  meta_floats?: JsonPath[];
 }
 
 export interface SessionMessage {
@@ -48,6 +53,12 @@ export interface MeasurementChannel {
 export interface DeviceMessage {
   device_name: string;
   device_config: JsonObject;
+  /**
+   * Paths in `device_config` of the whole numbers the client wrote as floats (`1.0`, `1e3`,
+   * `-0`), which JSON.parse cannot tell from integers; the TOML writes them as floats, as the
+   * original did. Absent when there are none.
+   */
+  device_config_floats?: JsonPath[];
   /** In the order the client sent them. */
   channels: MeasurementChannel[];
 }
@@ -65,6 +76,8 @@ export interface ResultMessage {
   result_lower_bound?: number;
   result_upper_bound?: number;
   result_meta?: JsonObject;
+  /** Paths in `result_meta` of the whole numbers the client wrote as floats (see `device_config_floats`). */
+  result_meta_floats?: JsonPath[];
 }
 
 export type ParsedLine =

@@ -10,6 +10,10 @@
  * loop, and channel names are user keys (a zod record would drop a `__proto__` key). The small
  * fixed-field shapes are zod schemas.
  *
+ * `device_config`, `info.meta` and `result_meta` come with the paths of the whole numbers the
+ * client wrote as floats (`1.0`), found in the line's text (float-lexemes.ts): JSON.parse loses
+ * the difference, and the TOML keeps it as the original did.
+ *
  * Decisions where the original's behaviour is not kept (see the report / docs):
  * - an optional field given as `null` counts as absent (Python `None`), also for `timestamps`
  *   and `result_meta`, which the original rejected when null;
@@ -41,6 +45,7 @@ import {
   validateJsonObject,
 } from './json.js';
 import { allocFloat64, decodeBinaryTrace } from './binary-trace.js';
+import { integralFloatPaths } from './float-lexemes.js';
 import { MAX_LINE_BYTES } from './limits.js';
 import { toReplySafeText } from './replies.js';
 
@@ -63,7 +68,7 @@ export function parseLine(line: string): ParsedLine {
     return invalid(`expected a JSON object, got ${describeJson(parsed.value)}`);
   }
   // Without the NaN rewrite no stand-in can exist, and the hot loop can skip looking for one.
-  return classify(parsed.value, parsed.nanStandIns ? copyNumbersOrNan : copyNumbers);
+  return classify(parsed.value, line, parsed.nanStandIns ? copyNumbersOrNan : copyNumbers);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -72,7 +77,8 @@ export function parseLine(line: string): ParsedLine {
 interface Shape {
   label: string;
   required: readonly string[];
-  validate: (message: Message, copy: CopyNumbers) => ParsedLine;
+  /** `line` is the message's text: whole numbers written as floats are found in it. */
+  validate: (message: Message, line: string, copy: CopyNumbers) => ParsedLine;
 }
 
 /** In the original's precedence order. */
@@ -80,12 +86,12 @@ const SHAPES: readonly Shape[] = [
   {
     label: 'Device',
     required: ['device_name', 'device_config', 'measurements'],
-    validate: (m, copy) => wrap('device', validateDevice(m, copy)),
+    validate: (m, line, copy) => wrap('device', validateDevice(m, line, copy)),
   },
   {
     label: 'Session',
     required: ['info'],
-    validate: (m) => wrap('session', validateSession(m)),
+    validate: (m, line) => wrap('session', validateSession(m, line)),
   },
   {
     label: 'Listener',
@@ -95,15 +101,15 @@ const SHAPES: readonly Shape[] = [
   {
     label: 'Result',
     required: ['result_name', 'result_description', 'result_status'],
-    validate: (m) => wrap('result', validateResult(m)),
+    validate: (m, line) => wrap('result', validateResult(m, line)),
   },
 ];
 
-function classify(message: Message, copy: CopyNumbers): ParsedLine {
+function classify(message: Message, line: string, copy: CopyNumbers): ParsedLine {
   let firstFailure: ParsedLine | undefined;
   for (const shape of SHAPES) {
     if (!shape.required.every((key) => Object.hasOwn(message, key))) continue;
-    const result = shape.validate(message, copy);
+    const result = shape.validate(message, line, copy);
     if (result.kind !== 'invalid') return result;
     firstFailure ??= result;
   }
@@ -268,7 +274,12 @@ function optionalJsonObject(value: unknown, path: string): Validated<JsonObject 
 // ---------------------------------------------------------------------------------------------
 // Session, Listener, Result
 
-function validateSession(message: Message): Validated<SessionMessage> {
+// Where the JSON objects whose number types are kept sit in the line (aliases do not apply).
+const SESSION_META_AT = ['info', 'meta'];
+const RESULT_META_AT = ['result_meta'];
+const DEVICE_CONFIG_AT = ['device_config'];
+
+function validateSession(message: Message, line: string): Validated<SessionMessage> {
   const envelope = zodCheck(SessionEnvelopeSchema, message, '');
   if (!envelope.ok) return envelope;
   if (!isPlainObject(message.info)) {
@@ -282,6 +293,7 @@ function validateSession(message: Message): Validated<SessionMessage> {
   if (!meta.ok) return meta;
 
   const { name, email, session_name, session_description } = info.value;
+  const metaFloats = meta.value && integralFloatPaths(line, SESSION_META_AT, meta.value);
   return {
     ok: true,
     value: {
@@ -291,6 +303,7 @@ function validateSession(message: Message): Validated<SessionMessage> {
         session_name,
         session_description,
         ...(meta.value !== undefined && { meta: meta.value }),
+        ...(metaFloats !== undefined && { meta_floats: metaFloats }),
       },
     },
   };
@@ -302,7 +315,7 @@ function validateListener(message: Message): Validated<ListenerMessage> {
   return { ok: true, value: { name: listener.value.name, id: listener.value.id } };
 }
 
-function validateResult(message: Message): Validated<ResultMessage> {
+function validateResult(message: Message, line: string): Validated<ResultMessage> {
   const aliased = resolveAliases(message, RESULT_ALIASES, '');
   if (!aliased.ok) return aliased;
   const fields = zodCheck(ResultSchema, aliased.value, '');
@@ -319,14 +332,18 @@ function validateResult(message: Message): Validated<ResultMessage> {
   if (r.result_value != null) result.result_value = r.result_value;
   if (r.result_lower_bound != null) result.result_lower_bound = r.result_lower_bound;
   if (r.result_upper_bound != null) result.result_upper_bound = r.result_upper_bound;
-  if (meta.value !== undefined) result.result_meta = meta.value;
+  if (meta.value !== undefined) {
+    result.result_meta = meta.value;
+    const metaFloats = integralFloatPaths(line, RESULT_META_AT, meta.value);
+    if (metaFloats !== undefined) result.result_meta_floats = metaFloats;
+  }
   return { ok: true, value: result };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Device (hot path)
 
-function validateDevice(message: Message, copy: CopyNumbers): Validated<DeviceMessage> {
+function validateDevice(message: Message, line: string, copy: CopyNumbers): Validated<DeviceMessage> {
   const deviceName = message.device_name;
   if (typeof deviceName !== 'string') {
     return { ok: false, reason: `device_name: ${expected('a string', deviceName)}` };
@@ -350,10 +367,11 @@ function validateDevice(message: Message, copy: CopyNumbers): Validated<DeviceMe
     if (!channel.ok) return channel;
     channels.push(channel.value);
   }
-  return {
-    ok: true,
-    value: { device_name: deviceName, device_config: config.value, channels },
-  };
+  const device: DeviceMessage = { device_name: deviceName, device_config: config.value, channels };
+  // Scans only the config's span of the line (and skips it when the config has no whole number).
+  const configFloats = integralFloatPaths(line, DEVICE_CONFIG_AT, config.value);
+  if (configFloats !== undefined) device.device_config_floats = configFloats;
+  return { ok: true, value: device };
 }
 
 function readChannel(

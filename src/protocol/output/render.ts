@@ -15,8 +15,11 @@
 import type { JsonObject, JsonValue, ResultMessage, SessionInfo } from '../messages.js';
 import type { OutputChannel, OutputDevice, OutputSession, OutputSource } from './source.js';
 import {
+  type FloatMarks,
   type FloatStyle,
+  childMarks,
   compareKeys,
+  floatMarks,
   joinFloats,
   tomlFloat,
   tomlHeader,
@@ -151,25 +154,41 @@ async function* writeTable(path: readonly string[], node: TableNode, out: ChunkB
   }
 }
 
-/** A JSON object as a table node: nested objects → sub-tables, nulls and `skip` keys left out. */
-function jsonNode(table: string, object: JsonObject, warn: (w: RenderWarning) => void, node = tableNode()): TableNode {
+/**
+ * A JSON object as a table node: nested objects → sub-tables, nulls and keys already in `node`
+ * left out. `marks`: the whole numbers in `object` that the client wrote as floats.
+ */
+function jsonNode(
+  table: string,
+  object: JsonObject,
+  marks: FloatMarks | undefined,
+  warn: (w: RenderWarning) => void,
+  node = tableNode(),
+): TableNode {
   for (const [key, value] of Object.entries(object)) {
     if (node.has(key)) {
       warn({ code: 'reserved-key', table, key, message: `${table}: key '${key}' is rex's own; the user value is left out of the TOML` });
       continue;
     }
-    addJsonEntry(node, table, key, value, warn);
+    addJsonEntry(node, table, key, value, childMarks(marks, key), warn);
   }
   return node;
 }
 
-function addJsonEntry(node: TableNode, table: string, key: string, value: JsonValue, warn: (w: RenderWarning) => void): void {
+function addJsonEntry(
+  node: TableNode,
+  table: string,
+  key: string,
+  value: JsonValue,
+  marks: FloatMarks | undefined,
+  warn: (w: RenderWarning) => void,
+): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const path = `${table}.${key}`;
-    node.set(key, { kind: 'table', table: jsonNode(path, value, warn) });
+    node.set(key, { kind: 'table', table: jsonNode(path, value, marks, warn) });
     return;
   }
-  const text = tomlInlineValue(value, (w) => warn({ ...w, table, key, message: `${table}.${key}: ${w.message}` }));
+  const text = tomlInlineValue(value, (w) => warn({ ...w, table, key, message: `${table}.${key}: ${w.message}` }), marks);
   if (text !== undefined) node.set(key, { kind: 'value', text });
 }
 
@@ -189,7 +208,7 @@ function deviceNode(device: OutputDevice, style: FloatStyle, warn: (w: RenderWar
   addTable(node, 'timestamps', timestamps);
   // Config last: rex's keys are already in place, so colliding user keys are reported.
   const withoutNulls = Object.fromEntries(Object.entries(device.config).filter(([, v]) => v !== null));
-  return jsonNode(`device.${device.name}`, withoutNulls, warn, node);
+  return jsonNode(`device.${device.name}`, withoutNulls, floatMarks(device.configFloats), warn, node);
 }
 
 function resultNode(result: ResultMessage, warn: (w: RenderWarning) => void): TableNode {
@@ -210,7 +229,7 @@ function resultNode(result: ResultMessage, warn: (w: RenderWarning) => void): Ta
     warn({ code: 'reserved-key', table, key, message: `${table}: result_meta key '${key}' names a result field; left out of the TOML` });
   }
   const kept = Object.fromEntries(Object.entries(meta).filter(([k, v]) => v !== null && !RESULT_RESERVED_KEYS.has(k)));
-  return jsonNode(table, kept, warn, node);
+  return jsonNode(table, kept, floatMarks(result.result_meta_floats), warn, node);
 }
 
 function sessionNode(session: OutputSession, warn: (w: RenderWarning) => void): TableNode {
@@ -219,7 +238,7 @@ function sessionNode(session: OutputSession, warn: (w: RenderWarning) => void): 
   node.set('start_time', { kind: 'value', text: tomlString(session.start_time) });
   node.set('end_time', { kind: 'value', text: tomlString(session.end_time) });
   if (session.info !== undefined) addTable(node, 'info', infoNode(session.info, warn));
-  if (session.run !== undefined) addTable(node, 'run', jsonNode('session.run', session.run, warn));
+  if (session.run !== undefined) addTable(node, 'run', jsonNode('session.run', session.run, undefined, warn));
   return node;
 }
 
@@ -229,7 +248,9 @@ function infoNode(info: SessionInfo, warn: (w: RenderWarning) => void): TableNod
   node.set('email', { kind: 'value', text: tomlString(info.email) });
   node.set('session_name', { kind: 'value', text: tomlString(info.session_name) });
   node.set('session_description', { kind: 'value', text: tomlString(info.session_description) });
-  if (info.meta !== undefined) addTable(node, 'meta', jsonNode('session.info.meta', info.meta, warn));
+  if (info.meta !== undefined) {
+    addTable(node, 'meta', jsonNode('session.info.meta', info.meta, floatMarks(info.meta_floats), warn));
+  }
   return node;
 }
 

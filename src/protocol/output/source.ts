@@ -4,7 +4,7 @@
  * with gigabytes of traces is never in memory at once.
  */
 import type { ChannelShape } from '../merge.js';
-import type { JsonObject, ResultMessage, SessionInfo } from '../messages.js';
+import type { JsonObject, JsonPath, ResultMessage, SessionInfo } from '../messages.js';
 
 export interface OutputSource {
   /** Any order: the renderer sorts. */
@@ -29,6 +29,8 @@ export interface OutputDevice {
   readonly name: string;
   /** The frozen `device_config`. */
   readonly config: JsonObject;
+  /** Paths in `config` of whole numbers the client wrote as floats: written as TOML floats. */
+  readonly configFloats?: readonly JsonPath[];
   /** Any order: the renderer sorts. */
   readonly channels: readonly OutputChannel[];
 }

@@ -3,7 +3,7 @@
  * parser (Python's `tomllib`, smol-toml) and the `toml` 0.10 package that the official reader
  * (rex_utils `load_rex_data`) uses, which follows TOML 0.5: its arrays must be homogeneous.
  */
-import type { JsonObject, JsonValue } from '../messages.js';
+import type { JsonObject, JsonPath, JsonValue } from '../messages.js';
 
 /**
  * A float that reads back bit-identical and is always a TOML float: JS's shortest round-trip
@@ -55,12 +55,51 @@ export function joinFloats(values: Float64Array, separator: string, style: Float
 
 /**
  * A number from JSON (config, meta): an integer when it is integral and exactly representable
- * (a safe integer — JSON's `1000` stays `1000`), a float otherwise. JSON text does not survive
- * parsing as such, so `1.0` in the message is also written as the integer `1`. `-0` is a float.
+ * (a safe integer — JSON's `1000` stays `1000`) and was not written as a float (`writtenAsFloat`:
+ * the client sent `1.0`, see {@link FloatMarks}), a float otherwise. `-0` is a float.
  */
-export function tomlNumber(x: number): string {
-  if (Number.isSafeInteger(x) && !(x === 0 && 1 / x < 0)) return '' + x;
+export function tomlNumber(x: number, writtenAsFloat = false): string {
+  if (!writtenAsFloat && isTomlInteger(x)) return '' + x;
   return tomlFloat(x);
+}
+
+function isTomlInteger(x: number): boolean {
+  return Number.isSafeInteger(x) && !(x === 0 && 1 / x < 0);
+}
+
+/**
+ * Where in a JSON value the whole numbers written as floats are (from a message's `…_floats`
+ * paths), as a tree walked alongside the value. Array indices are number keys, object keys
+ * string keys, so `"0"` and `0` stay apart.
+ */
+export interface FloatMarks {
+  /** The number here was written as a float. */
+  float: boolean;
+  readonly children: Map<string | number, FloatMarks>;
+}
+
+/** The tree of `paths`; `undefined` when there are none. */
+export function floatMarks(paths: readonly JsonPath[] | undefined): FloatMarks | undefined {
+  if (paths === undefined || paths.length === 0) return undefined;
+  const root: FloatMarks = { float: false, children: new Map() };
+  for (const path of paths) {
+    let node = root;
+    for (const segment of path) {
+      let child = node.children.get(segment);
+      if (child === undefined) {
+        child = { float: false, children: new Map() };
+        node.children.set(segment, child);
+      }
+      node = child;
+    }
+    node.float = true;
+  }
+  return root;
+}
+
+/** The marks of `parent`'s member or element `key`. */
+export function childMarks(parent: FloatMarks | undefined, key: string | number): FloatMarks | undefined {
+  return parent?.children.get(key);
 }
 
 const BARE_KEY = /^[A-Za-z0-9_-]+$/;
@@ -136,11 +175,11 @@ export type ValueWarning = { code: 'mixed-array'; message: string };
 
 type ValueKind = 'int' | 'float' | 'string' | 'bool' | 'array' | 'table' | 'null';
 
-function kindOf(value: JsonValue): ValueKind {
+function kindOf(value: JsonValue, marks: FloatMarks | undefined): ValueKind {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'number':
-      return Number.isSafeInteger(value) && !(value === 0 && 1 / value < 0) ? 'int' : 'float';
+      return isTomlInteger(value) && marks?.float !== true ? 'int' : 'float';
     case 'string':
       return 'string';
     case 'boolean':
@@ -155,10 +194,11 @@ function kindOf(value: JsonValue): ValueKind {
  * out). Objects become inline tables (nulls left out). Arrays are made homogeneous for TOML 0.5
  * readers: integers mixed with floats are all written as floats; any other mix (or a `null`
  * element) is written as an array of strings, each the element's JSON text — nothing is lost,
- * and the official reader can still load the file.
+ * and the official reader can still load the file. `marks`: the numbers in `value` written as
+ * floats, which stay floats.
  */
-export function tomlInlineValue(value: JsonValue, warn?: (w: ValueWarning) => void): string | undefined {
-  switch (kindOf(value)) {
+export function tomlInlineValue(value: JsonValue, warn?: (w: ValueWarning) => void, marks?: FloatMarks): string | undefined {
+  switch (kindOf(value, marks)) {
     case 'null':
       return undefined;
     case 'int':
@@ -170,28 +210,41 @@ export function tomlInlineValue(value: JsonValue, warn?: (w: ValueWarning) => vo
     case 'bool':
       return value ? 'true' : 'false';
     case 'array':
-      return tomlInlineArray(value as JsonValue[], warn);
+      return tomlInlineArray(value as JsonValue[], warn, marks);
     case 'table':
-      return tomlInlineTable(value as JsonObject, warn);
+      return tomlInlineTable(value as JsonObject, warn, marks);
   }
 }
 
-function tomlInlineArray(items: JsonValue[], warn?: (w: ValueWarning) => void): string {
-  const kinds = new Set(items.map(kindOf));
+function tomlInlineArray(items: JsonValue[], warn?: (w: ValueWarning) => void, marks?: FloatMarks): string {
+  const kinds = new Set(items.map((v, i) => kindOf(v, childMarks(marks, i))));
   if (kinds.size === 2 && kinds.has('int') && kinds.has('float')) {
     return '[' + items.map((v) => tomlFloat(v as number)).join(', ') + ']';
   }
   if (kinds.size > 1 || kinds.has('null')) {
     warn?.({ code: 'mixed-array', message: 'an array of mixed types was written as an array of JSON texts' });
-    return '[' + items.map((v) => tomlString(JSON.stringify(v) ?? 'null')).join(', ') + ']';
+    return '[' + items.map((v, i) => tomlString(jsonText(v, childMarks(marks, i)))).join(', ') + ']';
   }
-  return '[' + items.map((v) => tomlInlineValue(v, warn) as string).join(', ') + ']';
+  return '[' + items.map((v, i) => tomlInlineValue(v, warn, childMarks(marks, i)) as string).join(', ') + ']';
 }
 
-function tomlInlineTable(table: JsonObject, warn?: (w: ValueWarning) => void): string {
+/** `value`'s JSON text, its numbers written as floats keeping a fraction (`1.0`). */
+function jsonText(value: JsonValue, marks: FloatMarks | undefined): string {
+  if (marks === undefined) return JSON.stringify(value) ?? 'null';
+  if (typeof value === 'number') {
+    if (!marks.float || !Number.isInteger(value) || Math.abs(value) >= 1e21) return JSON.stringify(value);
+    return value === 0 && 1 / value < 0 ? '-0.0' : value + '.0';
+  }
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return '[' + value.map((v, i) => jsonText(v, childMarks(marks, i))).join(',') + ']';
+  const members = Object.keys(value).map((k) => JSON.stringify(k) + ':' + jsonText(value[k] as JsonValue, childMarks(marks, k)));
+  return '{' + members.join(',') + '}';
+}
+
+function tomlInlineTable(table: JsonObject, warn?: (w: ValueWarning) => void, marks?: FloatMarks): string {
   const parts: string[] = [];
   for (const key of Object.keys(table).sort(compareKeys)) {
-    const text = tomlInlineValue(table[key] as JsonValue, warn);
+    const text = tomlInlineValue(table[key] as JsonValue, warn, childMarks(marks, key));
     if (text !== undefined) parts.push(tomlKey(key) + ' = ' + text);
   }
   return parts.length === 0 ? '{}' : '{ ' + parts.join(', ') + ' }';
