@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunOutcome, RunPlan } from '../actors/controller/run-plan.js';
+import { hasWholeNumber, integralFloatPaths } from '../protocol/float-lexemes.js';
+import type { JsonObject, JsonPath } from '../protocol/messages.js';
 import { RunHost } from '../runtime/run-host.js';
 import { announceToServe, serveAssignedRunUuid } from '../actors/http-gateway/run-ipc.js';
 import { mailSummaryLines, planMail } from '../actors/mailer/plan.js';
@@ -45,7 +47,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   if (!fs.statSync(scriptPath, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`script not found: ${scriptArg}`);
   if (!Number.isInteger(options.loops) || options.loops < 1) throw new UsageError(`--loops must be a whole number ≥ 1, got ${options.loops}`);
   if (!Number.isFinite(options.delay) || options.delay < 0) throw new UsageError(`--delay must be a number of minutes ≥ 0, got ${options.delay}`);
-  const metaJson = parseMetaJson(options.metaJson);
+  const { metaJson, metaJsonFloats } = parseMetaJson(options.metaJson);
 
   const { config, path: configPath, warnings } = await loadConfig(options.configFile ? { path: options.configFile } : {});
   const uuid = serveAssignedRunUuid() ?? randomUUID();
@@ -114,6 +116,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
       scriptEnv,
       scriptLogLevel: scriptLogLevel(verbosity),
       metaJson,
+      metaJsonFloats,
       validations: config.general.validations,
       runRecord: await runRecord,
       stopGraceMs: 3000,
@@ -142,8 +145,9 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   return exitCode;
 }
 
-function parseMetaJson(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
+/** `--meta-json`, with the whole numbers it wrote as floats (so `1.0` stays `1.0` in the TOML). */
+function parseMetaJson(text: string | undefined): { metaJson?: Record<string, unknown>; metaJsonFloats?: JsonPath[] } {
+  if (text === undefined) return {};
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -153,7 +157,8 @@ function parseMetaJson(text: string | undefined): Record<string, unknown> | unde
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new UsageError('--meta-json must be a JSON object, e.g. \'{"sample_id": "S1"}\'');
   }
-  return value as Record<string, unknown>;
+  const metaJsonFloats = hasWholeNumber(value as JsonObject) ? integralFloatPaths(text, [], value as JsonObject) : undefined;
+  return { metaJson: value as Record<string, unknown>, ...(metaJsonFloats ? { metaJsonFloats } : {}) };
 }
 
 function ensureWritableDirectory(dir: string): void {

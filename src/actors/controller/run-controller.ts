@@ -93,6 +93,7 @@ export class RunController {
       outputDir: plan.outputDir,
       dryRun: plan.dryRun,
       metaJson: plan.metaJson,
+      ...(plan.metaJsonFloats ? { metaJsonFloats: plan.metaJsonFloats } : {}),
       run: { ...plan.runRecord, loop: loop + 1, loops: plan.loops },
     };
     await ports.beginIteration(journalPath, runStart);

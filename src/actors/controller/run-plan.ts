@@ -1,3 +1,5 @@
+import type { JsonPath } from '../../protocol/messages.js';
+
 /**
  * What `rex run` was asked to do, resolved by the CLI before any actor starts. Plain data: it
  * crosses to the controller's worker thread.
@@ -21,6 +23,8 @@ export interface RunPlan {
   /** RUST_LOG_LEVEL for the script: ERROR | WARNING | INFO | DEBUG. */
   scriptLogLevel: string;
   metaJson?: Record<string, unknown>;
+  /** Whole numbers `--meta-json` wrote as floats (see src/protocol/float-lexemes.ts). */
+  metaJsonFloats?: JsonPath[];
   validations: string[];
   /** The `[session.run]` record collected before the run (script, hash, interpreter, git, ...). */
   runRecord: Record<string, string | number | boolean>;

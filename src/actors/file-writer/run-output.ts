@@ -44,7 +44,7 @@ export class RunOutput implements RunEventHandler {
   }
 
   session(message: SessionMessage): void {
-    this.info = withMetaJson(message.info, this.start?.metaJson);
+    this.info = withMetaJson(message.info, this.start?.metaJson, this.start?.metaJsonFloats);
     this.version++;
   }
 

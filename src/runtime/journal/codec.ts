@@ -20,6 +20,7 @@
  * everything before it is intact, and nothing after it was ever acknowledged.
  */
 import { crc32 } from 'node:zlib';
+import type { JsonPath } from '../../protocol/messages.js';
 
 export const JOURNAL_MAGIC = Buffer.from('REXJRNL1', 'latin1');
 export const RECORD_HEADER_BYTES = 32;
@@ -54,6 +55,8 @@ export interface RunStartRecord {
   dryRun: boolean;
   /** The `--meta-json` object merged into the session's meta, if any. */
   metaJson?: Record<string, unknown>;
+  /** Whole numbers `--meta-json` wrote as floats, as key paths. */
+  metaJsonFloats?: JsonPath[];
   /** The `[session.run]` record known at start (script, interpreter, host, ...). */
   run: Record<string, unknown>;
 }
