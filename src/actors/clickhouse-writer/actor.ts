@@ -1,0 +1,41 @@
+/**
+ * The clickhouse-writer actor: follows the run's journals into ClickHouse (feeder.ts). Not
+ * critical: whatever the database does, the data run goes on, and everything not yet stored stays
+ * in the journal. Restarted, it resumes from the progress files beside the journals.
+ */
+import type { ActorDefinition } from '../../runtime/actor.js';
+import { RexClickHouse } from './clickhouse-client.js';
+import { ClickHouseFeeder, listJournals } from './feeder.js';
+import type { ClickHouseWriterData } from './messages.js';
+import { tableNames } from './schema.js';
+
+export const clickHouseWriterActor: ActorDefinition<ClickHouseWriterData> = {
+  name: 'clickhouse-writer',
+  async start({ bus, data, log }) {
+    const client = new RexClickHouse(data.config);
+    const feeder = new ClickHouseFeeder({
+      client,
+      tables: tableNames(data.config),
+      journals: () => listJournals(data.journalDir),
+      log,
+    });
+    const subscriptions = [
+      bus.on('journal.grew').subscribe(() => feeder.wake()),
+      bus.on('run.iteration').subscribe(() => feeder.wake()),
+      bus.serve('clickhouse.status', ({ runOver }) => {
+        if (runOver) feeder.finalize();
+        return feeder.status();
+      }),
+    ];
+    // Database failures are retried inside; a failure of the loop itself is an unhandled
+    // rejection, i.e. a crash of this actor, and the supervisor restarts it.
+    void feeder.run();
+    return {
+      async stop() {
+        for (const s of subscriptions) s.unsubscribe();
+        feeder.stop();
+        await client.close().catch(() => {});
+      },
+    };
+  },
+};
