@@ -18,7 +18,7 @@ import type {
   TestTrace,
 } from './payloads.js';
 import type { RunCurrent, RunFinished, RunInterrupt, RunIteration, RunScript } from '../actors/controller/messages.js';
-import type { FileFinalize, FileFinalized } from '../actors/file-writer/messages.js';
+import type { FileFinalize, FileFinalized, FileProgress } from '../actors/file-writer/messages.js';
 import type {
   IngestBegin,
   IngestBytes,
@@ -46,6 +46,7 @@ export interface Topics {
   'ingest.closed': IngestClosed;
   'ingest.eof': IngestClosed;
   'journal.grew': JournalGrew;
+  'file.progress': FileProgress;
   'run.paused': RunPaused;
   'run.kill': RunKill;
   'run.interrupt': RunInterrupt;

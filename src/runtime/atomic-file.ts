@@ -8,9 +8,14 @@ import { syncDirectory } from './journal/writer.js';
 
 const WRITE_BATCH_CHARS = 1 << 20;
 
-export async function writeFileAtomically(target: string, chunks: AsyncIterable<string>): Promise<number> {
+export async function writeFileAtomically(
+  target: string,
+  chunks: AsyncIterable<string>,
+  onProgress?: (bytesWritten: number) => void,
+): Promise<number> {
   const dir = path.dirname(target);
   await fs.promises.mkdir(dir, { recursive: true });
+  await removeStaleTemps(dir, path.basename(target));
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await fs.promises.open(temp, 'w');
   let bytes = 0;
@@ -21,6 +26,7 @@ export async function writeFileAtomically(target: string, chunks: AsyncIterable<
       if (pending.length >= WRITE_BATCH_CHARS) {
         bytes += (await handle.write(pending)).bytesWritten;
         pending = '';
+        onProgress?.(bytes);
       }
     }
     if (pending.length > 0) bytes += (await handle.write(pending)).bytesWritten;
@@ -34,6 +40,15 @@ export async function writeFileAtomically(target: string, chunks: AsyncIterable<
   await fs.promises.rename(temp, target);
   syncDirectory(dir);
   return bytes;
+}
+
+/** Temp files of earlier writes of `base` that were cut short (a crash, kill -9). */
+async function removeStaleTemps(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.`;
+  const entries = await fs.promises.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    entries.filter((name) => name.startsWith(prefix) && name.endsWith('.tmp')).map((name) => fs.promises.rm(path.join(dir, name), { force: true })),
+  );
 }
 
 export async function copyFileAtomically(source: string, target: string): Promise<void> {

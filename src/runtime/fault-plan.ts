@@ -2,7 +2,8 @@
  * Scheduled fault injection for tests of the fail-safe promise (docs/reliability.md). Only active
  * when rex runs with REX_FAULT_INJECTION=1 (the supervisor's switch) and REX_FAULT_PLAN holds a
  * JSON list of faults, e.g. `[{"actor":"ingest","mode":"exit","afterReplies":50}]`: after the
- * ingest actor has sent that many replies, the named actor is crashed in the named way.
+ * ingest actor has sent that many replies, the named actor is crashed in the named way; or
+ * `"afterFinalBytes": N`: once the file-writer has written N bytes of a final output file.
  * A normal run never sets these variables, so it cannot trigger a fault by accident.
  */
 import { z } from 'zod';
@@ -13,24 +14,38 @@ const FaultPlanSchema = z.array(
   z.object({
     actor: z.string(),
     mode: z.enum(FAULT_MODES),
-    /** Fire once ingest has answered this many lines (all connections together). */
-    afterReplies: z.number().int().min(0),
+    /** Fire once ingest has answered this many lines (all connections together)... */
+    afterReplies: z.number().int().min(0).optional(),
+    /** ...or once this many bytes of a final output file are written. */
+    afterFinalBytes: z.number().int().min(0).optional(),
     exitCode: z.number().int().optional(),
   }),
 );
+type Fault = z.infer<typeof FaultPlanSchema>[number];
 
 export function armFaultPlan(bus: Bus, env: NodeJS.ProcessEnv = process.env): void {
   if (env.REX_FAULT_INJECTION !== '1' || !env.REX_FAULT_PLAN) return;
   const plan = FaultPlanSchema.parse(JSON.parse(env.REX_FAULT_PLAN));
+  const inject = (fault: Fault, when: string): void => {
+    bus.publish('log', { level: 'warn', source: 'fault-plan', message: `injecting ${fault.mode} into ${fault.actor} after ${when}`, ts: Date.now() });
+    bus.publish('fault.inject', { actor: fault.actor, mode: fault.mode, ...(fault.exitCode !== undefined ? { exitCode: fault.exitCode } : {}) });
+  };
+  const byReplies = plan.filter((f) => f.afterReplies !== undefined);
+  const byBytes = plan.filter((f) => f.afterFinalBytes !== undefined);
   let replies = 0;
-  const pending = [...plan];
-  const subscription = bus.on('ingest.reply').subscribe((reply) => {
+  const repliesSubscription = bus.on('ingest.reply').subscribe((reply) => {
     replies += reply.text.split('\n').length - 1;
-    for (const fault of pending.filter((f) => replies >= f.afterReplies)) {
-      pending.splice(pending.indexOf(fault), 1);
-      bus.publish('log', { level: 'warn', source: 'fault-plan', message: `injecting ${fault.mode} into ${fault.actor} after ${replies} replies`, ts: Date.now() });
-      bus.publish('fault.inject', { actor: fault.actor, mode: fault.mode, ...(fault.exitCode !== undefined ? { exitCode: fault.exitCode } : {}) });
+    for (const fault of byReplies.filter((f) => replies >= f.afterReplies!)) {
+      byReplies.splice(byReplies.indexOf(fault), 1);
+      inject(fault, `${replies} replies`);
     }
-    if (pending.length === 0) subscription.unsubscribe();
+    if (byReplies.length === 0) repliesSubscription.unsubscribe();
+  });
+  const bytesSubscription = bus.on('file.progress').subscribe(({ bytes }) => {
+    for (const fault of byBytes.filter((f) => bytes >= f.afterFinalBytes!)) {
+      byBytes.splice(byBytes.indexOf(fault), 1);
+      inject(fault, `${bytes} bytes of the final file`);
+    }
+    if (byBytes.length === 0) bytesSubscription.unsubscribe();
   });
 }

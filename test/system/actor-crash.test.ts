@@ -52,6 +52,23 @@ describe('an actor crashed mid-run', () => {
     }, 60_000);
   }
 
+  it('file-writer crashed in the middle of writing the final file: it is written again, whole', async () => {
+    const { ws, result, acks } = await crashRun([{ actor: 'file-writer', mode: 'exit', afterFinalBytes: 1 << 20 }], {
+      REXT_MAX_STEPS: '400',
+      REXT_POINTS: '2000',
+      REXT_SLEEP: '0',
+    });
+    expect(result.stderr).toMatch(/injecting exit into file-writer after \d+ bytes of the final file/);
+    expect(result.stderr).toMatch(/trying again/);
+    expect(result.code).toBe(0);
+    expect(acks).toBe(400);
+    const toml = onlyOutput(ws.outputDir);
+    expect(toml.device.stream.data.n.data).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    expect(toml.device.stream.data.trace.data).toHaveLength(400);
+    // No temp file of the interrupted write is left beside the output.
+    expect(fs.readdirSync(ws.outputDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 90_000);
+
   it('controller: the run ends cleanly, the data is saved, the script is stopped', async () => {
     const { ws, result, acks } = await crashRun([{ actor: 'controller', mode: 'exit', afterReplies: 100 }]);
     expect(result.code).toBe(4);

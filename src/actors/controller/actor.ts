@@ -2,6 +2,7 @@
  * The controller actor: runs the plan (loops, script, validation, end-of-iteration order) by asking
  * the other actors over the bus, and reports the outcome with `run.finished`.
  */
+import type { Bus } from '../../bus/bus.js';
 import type { ActorDefinition } from '../../runtime/actor.js';
 import { nowEpochNs } from '../../runtime/clock.js';
 import { RunController } from './run-controller.js';
@@ -9,6 +10,7 @@ import type { RunOutcome, RunPlan } from './run-plan.js';
 
 /** Ending an iteration may mean writing a multi-gigabyte file: no short timeout there. */
 const FINALIZE_TIMEOUT_MS = 24 * 3600_000;
+const FINALIZE_ATTEMPTS = 5;
 
 export const controllerActor: ActorDefinition<RunPlan> = {
   name: 'controller',
@@ -22,7 +24,7 @@ export const controllerActor: ActorDefinition<RunPlan> = {
         await bus.request('ingest.end', { runEnd: { endTimeNs: nowEpochNs().toString(), reason: 'fatal', exitCode: null, signal: null } });
         const outputFile = plan.dryRun
           ? null
-          : (await bus.request('file.finalize', { journalPath: current.journalPath }, { timeoutMs: FINALIZE_TIMEOUT_MS })).file;
+          : await finalizeWithRetries(bus, current.journalPath, log);
         outcome.iterations.push({ loop: current.loop, reason: 'fatal', exitCode: null, signal: null, journalPath: current.journalPath, outputFile });
       }
       bus.publish('run.finished', outcome);
@@ -32,7 +34,7 @@ export const controllerActor: ActorDefinition<RunPlan> = {
     const controller = new RunController(plan, {
       beginIteration: async (journalPath, runStart) => void (await bus.request('ingest.begin', { journalPath, runStart })),
       endIteration: async (runEnd) => void (await bus.request('ingest.end', { runEnd })),
-      finalizeFile: async (journalPath) => (await bus.request('file.finalize', { journalPath }, { timeoutMs: FINALIZE_TIMEOUT_MS })).file,
+      finalizeFile: (journalPath) => finalizeWithRetries(bus, journalPath, log),
       sessionState: () => bus.request('store.session', {}),
       iterationChanged: (event) => bus.publish('run.iteration', event),
       scriptStarted: (pid) => bus.publish('run.script', { pid }),
@@ -56,3 +58,19 @@ export const controllerActor: ActorDefinition<RunPlan> = {
     };
   },
 };
+
+/**
+ * The file-writer may crash while it writes (it is restarted and rebuilds from the journal): ask
+ * again, a few times, before giving up on the file.
+ */
+async function finalizeWithRetries(bus: Bus, journalPath: string, log: (level: 'warn', message: string) => void): Promise<string | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await bus.request('file.finalize', { journalPath }, { timeoutMs: FINALIZE_TIMEOUT_MS })).file;
+    } catch (error) {
+      if (attempt >= FINALIZE_ATTEMPTS) throw error;
+      log('warn', `writing the output file failed (${(error as Error).message}); trying again`);
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}

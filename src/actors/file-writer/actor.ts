@@ -18,7 +18,13 @@ export const fileWriterActor: ActorDefinition<FileWriterData> = {
     let writer: OutputWriter | null = null;
     let catchUpScheduled = false;
     const follow = (journalPath: string): OutputWriter => {
-      if (writer?.journalPath !== journalPath) writer = new OutputWriter(journalPath, { storeDir: data.storeDir, log });
+      if (writer?.journalPath !== journalPath) {
+        writer = new OutputWriter(journalPath, {
+          storeDir: data.storeDir,
+          log,
+          onFinalProgress: (file, bytes) => bus.publish('file.progress', { file, bytes }),
+        });
+      }
       return writer;
     };
 

@@ -9,3 +9,9 @@ export interface FileFinalized {
   file: string | null;
   bytes: number;
 }
+
+/** The final file is being written: `bytes` so far. */
+export interface FileProgress {
+  file: string;
+  bytes: number;
+}

@@ -15,6 +15,8 @@ const LIVE_COST_FACTOR = 10;
 export interface OutputWriterOptions {
   /** REX_STORE: the live snapshot `rex.toml` is kept here too. */
   storeDir: string;
+  /** Bytes of the final file written so far (progress, and a moment fault-injection tests aim at). */
+  onFinalProgress?: (file: string, bytes: number) => void;
   log(level: 'warn' | 'info' | 'error', message: string): void;
 }
 
@@ -76,15 +78,16 @@ export class OutputWriter {
     if (this.follower.corruption) {
       this.options.log('error', `${this.journalPath}: ${this.follower.corruption.reason} at offset ${this.follower.corruption.offset}; later records were not read`);
     }
-    const result = await this.write(this.output.version);
+    const result = await this.write(this.output.version, this.options.onFinalProgress);
     this.follower.close();
     this.output.removeSpill();
     return result;
   }
 
-  private async write(version: number): Promise<{ file: string; bytes: number }> {
+  private async write(version: number, onProgress?: (file: string, bytes: number) => void): Promise<{ file: string; bytes: number }> {
     const file = this.output.outputPath();
-    const bytes = await writeFileAtomically(file, renderOutput(this.output.source(), { onWarning: (w) => this.options.log('warn', w.message) }));
+    const chunks = renderOutput(this.output.source(), { onWarning: (w) => this.options.log('warn', w.message) });
+    const bytes = await writeFileAtomically(file, chunks, onProgress && ((written) => onProgress(file, written)));
     this.writtenVersion = version;
     await copyFileAtomically(file, path.join(this.options.storeDir, 'rex.toml')).catch((error: Error) =>
       this.options.log('warn', `could not update ${this.options.storeDir}/rex.toml: ${error.message}`),

@@ -3,6 +3,10 @@
  * skipped). Holds at most `maxLineBytes` of an unfinished line; a longer line is reported once as
  * an overflow and its remaining bytes are discarded up to the next newline, so a client that never
  * sends a newline cannot grow memory without bound.
+ *
+ * A chunk that spans the whole of its ArrayBuffer (as bytes arriving from another thread do) is
+ * kept by reference while its line is incomplete, not copied: the caller hands it over. Anything
+ * else (a slice of a larger buffer) is copied, so a pooled buffer is never pinned.
  */
 
 export type SplitItem =
@@ -75,13 +79,42 @@ export class LineSplitter {
         this.pendingBytes = 0;
         this.discarding = true;
       } else {
-        // Copy: the chunk may be a slice of a larger pooled buffer we must not pin.
-        this.pending.push(Buffer.from(rest));
+        // A long line arrives as many whole chunks: copying each would double its cost.
+        this.pending.push(ownsItsBuffer(rest) ? rest : Buffer.from(rest));
         this.pendingBytes += rest.length;
       }
     }
     return items;
   }
+}
+
+function ownsItsBuffer(bytes: Buffer): boolean {
+  return bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
+}
+
+/**
+ * For a sender that only forwards bytes: where in `bytes` the last line that gets a reply ends
+ * (the index after its `\n`; -1 if none ends here). Blank lines get no reply, so they do not
+ * count. `partialHasContent`: the bytes before `bytes` since the previous newline hold a
+ * non-space byte. `tailHasContent`: the same, after `bytes`, for the next call.
+ */
+export function scanLineEnds(bytes: Buffer, partialHasContent: boolean): { lastLineEnd: number; tailHasContent: boolean } {
+  const lastNewline = bytes.lastIndexOf(NEWLINE);
+  if (lastNewline === -1) return { lastLineEnd: -1, tailHasContent: partialHasContent || hasNonSpace(bytes, 0, bytes.length) };
+  const tailHasContent = hasNonSpace(bytes, lastNewline + 1, bytes.length);
+  // Backwards from the last newline: the newline ending the nearest line that holds a non-space byte.
+  let candidate = lastNewline;
+  for (let i = lastNewline - 1; i >= 0; i--) {
+    const byte = bytes[i]!;
+    if (byte === NEWLINE) candidate = i;
+    else if (!isSpace(byte)) return { lastLineEnd: candidate + 1, tailHasContent };
+  }
+  return { lastLineEnd: partialHasContent ? candidate + 1 : -1, tailHasContent };
+}
+
+function hasNonSpace(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isSpace(bytes[i]!)) return true;
+  return false;
 }
 
 /** Trims ASCII whitespace (space, \t, \r, \n, \f, \v) from both ends without copying. */

@@ -3,10 +3,21 @@
  * main thread so that client connections survive a crash of the ingest worker: bytes are forwarded
  * to the worker, and every byte the worker has not yet acknowledged (consumed and journaled) is
  * kept here and re-sent to a restarted worker.
+ *
+ * Flow control, per connection (SPEC §2: bad input never stalls the run for other clients):
+ * - Complete lines go to the worker at most `maxInFlightLineBytes` at a time: more is forwarded
+ *   only once the worker has answered them. A client that floods lines (or sends queries without
+ *   reading the answers) therefore never queues more than that in front of other clients' lines,
+ *   and never makes rex hold more than that of its unanswered lines (plus their replies).
+ * - A line still incomplete is forwarded as it arrives (the worker needs all of it); the worker's
+ *   line limit bounds it.
+ * - Bytes that may not be forwarded yet stop reading from the socket (TCP pushes back on the
+ *   client), as do unread replies piling up over `maxQueuedReplyBytes`.
  */
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
+import { scanLineEnds } from './line-splitter.js';
 
 export interface SocketFrontOptions {
   host: string;
@@ -14,15 +25,37 @@ export interface SocketFrontOptions {
   maxUnackedBytesPerConnection: number;
   /** Stop reading from a client that does not read its replies once this much is queued for it. */
   maxQueuedReplyBytes: number;
+  /** Bytes of complete, unanswered lines handed to the worker per connection (default 16 KiB). */
+  maxInFlightLineBytes?: number;
 }
+
+const DEFAULT_MAX_IN_FLIGHT_LINE_BYTES = 16 * 1024;
+const NEWLINE = 0x0a;
 
 interface Connection {
   id: number;
   socket: net.Socket;
-  /** Chunks forwarded to the worker and not yet consumed, with their stream offsets. */
+  /** Chunks read and not yet consumed by the worker (forwarded or not), with their stream offsets. */
   unacked: Array<{ offset: number; bytes: Buffer }>;
   unackedBytes: number;
+  /** Offset of the next byte to be read from the socket. */
   nextOffset: number;
+  /** Every byte before this offset has been forwarded to the worker. */
+  forwardedOffset: number;
+  /** Every byte before this offset has been consumed by the worker (its replies say so). */
+  consumedOffset: number;
+  /**
+   * End of the last forwarded line that gets a reply (blank lines get none): while this is past
+   * `consumedOffset`, the worker holds complete lines it has not answered.
+   */
+  lastLineEnd: number;
+  /** The forwarded bytes after the last newline hold a non-space byte. */
+  partialHasContent: boolean;
+  /** The client finished sending; the worker hears of it once every byte is forwarded. */
+  eofReceived: boolean;
+  eofForwarded: boolean;
+  /** Reading is paused until the event loop's next turn (see `received`). */
+  yielding: boolean;
   ending: boolean;
 }
 
@@ -38,11 +71,13 @@ export class SocketFront {
   private readonly connections = new Map<number, Connection>();
   private nextConnectionId = 1;
   private readonly subscriptions: Subscription[] = [];
+  private readonly maxInFlightLineBytes: number;
 
   constructor(
     private readonly bus: Bus,
     private readonly options: SocketFrontOptions,
   ) {
+    this.maxInFlightLineBytes = options.maxInFlightLineBytes ?? DEFAULT_MAX_IN_FLIGHT_LINE_BYTES;
     this.subscriptions.push(
       bus.on('ingest.reply').subscribe((reply) => this.onReply(reply)),
     );
@@ -89,32 +124,107 @@ export class SocketFront {
       unacked: [],
       unackedBytes: 0,
       nextOffset: 0,
+      forwardedOffset: 0,
+      consumedOffset: 0,
+      lastLineEnd: 0,
+      partialHasContent: false,
+      eofReceived: false,
+      eofForwarded: false,
+      yielding: false,
       ending: false,
     };
     this.connections.set(connection.id, connection);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.forward(connection, chunk));
-    socket.on('drain', () => this.updateFlow(connection));
-    socket.on('end', () => this.bus.publish('ingest.eof', { connId: connection.id }));
+    socket.on('data', (chunk: Buffer) => this.received(connection, chunk));
+    socket.on('drain', () => this.pump(connection));
+    socket.on('end', () => {
+      connection.eofReceived = true;
+      this.pump(connection);
+    });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      // Whatever the client sent before it went away is still handled (replies go nowhere).
+      this.forward(connection, connection.nextOffset - connection.forwardedOffset);
       this.connections.delete(connection.id);
       this.bus.publish('ingest.closed', { connId: connection.id });
     });
   }
 
-  private forward(connection: Connection, chunk: Buffer): void {
-    const offset = connection.nextOffset;
-    connection.nextOffset += chunk.length;
-    connection.unacked.push({ offset, bytes: chunk });
+  private received(connection: Connection, chunk: Buffer): void {
+    connection.unacked.push({ offset: connection.nextOffset, bytes: chunk });
     connection.unackedBytes += chunk.length;
-    this.bus.publish('ingest.bytes', { connId: connection.id, offset, bytes: toOwnArrayBuffer(chunk) });
-    this.updateFlow(connection);
+    connection.nextOffset += chunk.length;
+    // One read per connection per turn of the event loop: a client streaming a huge line must not
+    // keep the others' reads and replies waiting while it is copied chunk after chunk.
+    connection.yielding = true;
+    setImmediate(() => {
+      connection.yielding = false;
+      this.updateReading(connection);
+    });
+    this.pump(connection);
+  }
+
+  /** Forwards what flow control allows, tells the worker of the end of stream, adjusts reading. */
+  private pump(connection: Connection): void {
+    while (connection.forwardedOffset < connection.nextOffset && !this.repliesPiledUp(connection)) {
+      const inFlight = connection.forwardedOffset - connection.consumedOffset;
+      const linesInFlight = connection.lastLineEnd > connection.consumedOffset;
+      const allowed = linesInFlight ? this.maxInFlightLineBytes - inFlight : this.maxInFlightLineBytes;
+      if (allowed <= 0) break;
+      const rest = this.unforwardedPiece(connection);
+      let length = Math.min(rest.length, allowed);
+      if (!linesInFlight) {
+        // At most an unfinished line is in flight: it goes on at once, up to its end.
+        const firstNewline = rest.indexOf(NEWLINE);
+        if (firstNewline === -1) length = rest.length;
+        else if (firstNewline >= allowed) length = firstNewline + 1;
+      }
+      this.forward(connection, length);
+    }
+    if (connection.eofReceived && !connection.eofForwarded && connection.forwardedOffset === connection.nextOffset) {
+      connection.eofForwarded = true;
+      this.bus.publish('ingest.eof', { connId: connection.id });
+    }
+    this.updateReading(connection);
+  }
+
+  /** Forwards the next `length` unforwarded bytes (they may span chunks) as one transferred buffer. */
+  private forward(connection: Connection, length: number): void {
+    if (length <= 0) return;
+    const offset = connection.forwardedOffset;
+    const copy = Buffer.from(new ArrayBuffer(length));
+    let copied = 0;
+    for (let index = this.chunkIndexAt(connection, offset); copied < length; index++) {
+      const chunk = connection.unacked[index]!;
+      const start = offset + copied - chunk.offset;
+      copied += chunk.bytes.copy(copy, copied, start, start + length - copied);
+    }
+    const ends = scanLineEnds(copy, connection.partialHasContent);
+    if (ends.lastLineEnd !== -1) connection.lastLineEnd = offset + ends.lastLineEnd;
+    connection.partialHasContent = ends.tailHasContent;
+    connection.forwardedOffset += length;
+    // Transferred, not cloned: the chunks kept here are the copy for a restarted worker.
+    this.bus.publish('ingest.bytes', { connId: connection.id, offset, bytes: copy.buffer as ArrayBuffer }, [copy.buffer]);
+  }
+
+  /** The unforwarded bytes of the chunk holding `forwardedOffset` (a view, no copy). */
+  private unforwardedPiece(connection: Connection): Buffer {
+    const from = connection.forwardedOffset;
+    const chunk = connection.unacked[this.chunkIndexAt(connection, from)]!;
+    return chunk.bytes.subarray(from - chunk.offset);
+  }
+
+  /** Index of the kept chunk holding stream offset `offset` (unforwarded bytes are at the end). */
+  private chunkIndexAt(connection: Connection, offset: number): number {
+    let index = connection.unacked.length - 1;
+    while (index > 0 && connection.unacked[index]!.offset > offset) index--;
+    return index;
   }
 
   private onReply(reply: { connId: number; text: string; consumedOffset: number; close: boolean }): void {
     const connection = this.connections.get(reply.connId);
     if (!connection) return;
+    if (reply.consumedOffset > connection.consumedOffset) connection.consumedOffset = reply.consumedOffset;
     while (connection.unacked.length > 0) {
       const first = connection.unacked[0]!;
       const end = first.offset + first.bytes.length;
@@ -135,26 +245,34 @@ export class SocketFront {
       connection.ending = true;
       connection.socket.end();
     }
-    this.updateFlow(connection);
+    this.pump(connection);
   }
 
-  private updateFlow(connection: Connection): void {
-    const congested =
+  private repliesPiledUp(connection: Connection): boolean {
+    return connection.socket.writableLength > this.options.maxQueuedReplyBytes;
+  }
+
+  /** Reads only while every byte read can go to the worker and the client reads its replies. */
+  private updateReading(connection: Connection): void {
+    const hold =
+      connection.yielding ||
+      connection.forwardedOffset < connection.nextOffset ||
       connection.unackedBytes > this.options.maxUnackedBytesPerConnection ||
-      connection.socket.writableLength > this.options.maxQueuedReplyBytes;
-    if (congested && !connection.socket.isPaused()) connection.socket.pause();
-    else if (!congested && connection.socket.isPaused()) connection.socket.resume();
+      this.repliesPiledUp(connection);
+    if (hold && !connection.socket.isPaused()) connection.socket.pause();
+    else if (!hold && connection.socket.isPaused()) connection.socket.resume();
   }
 
   /**
-   * A (re)started worker asks for every byte it has not consumed, per open connection. Chunks
-   * forwarded meanwhile arrive after this answer on the same port; the worker skips what it already has.
+   * A (re)started worker asks for every byte it has not consumed, per open connection: what was
+   * forwarded and not consumed. Later bytes follow through `pump` as usual; chunks forwarded
+   * meanwhile arrive after this answer on the same port, and the worker skips what it already has.
    */
   private unackedSnapshot(): { connections: Array<{ connId: number; offset: number; bytes: ArrayBuffer }> } {
     const connections = [...this.connections.values()].map((connection) => {
-      const offset = connection.unacked[0]?.offset ?? connection.nextOffset;
-      const bytes = Buffer.concat(connection.unacked.map((c) => c.bytes));
-      return { connId: connection.id, offset, bytes: toOwnArrayBuffer(bytes) };
+      const offset = connection.unacked[0]?.offset ?? connection.forwardedOffset;
+      const forwarded = Buffer.concat(connection.unacked.map((c) => c.bytes)).subarray(0, connection.forwardedOffset - offset);
+      return { connId: connection.id, offset, bytes: toOwnArrayBuffer(forwarded) };
     });
     return { connections };
   }
