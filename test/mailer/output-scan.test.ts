@@ -10,7 +10,7 @@ import { summarizeOutputFile } from '../../src/actors/mailer/summary.js';
 import { renderOutput, renderOutputToString } from '../../src/protocol/output/render.js';
 import { memoryChannel, type MemoryChannel, type OutputSource } from '../../src/protocol/output/source.js';
 
-const REFERENCE = fileURLToPath(new URL('../../../shared/reference/rex_output_example.toml', import.meta.url));
+const REFERENCE = fileURLToPath(new URL('../fixtures/reference/rex_output_example.toml', import.meta.url));
 
 const stamps = (n: number): string[] => Array.from({ length: n }, (_, i) => `2026-01-16T06:35:${String(i % 60).padStart(2, '0')}Z`);
 

@@ -17,8 +17,8 @@ import {
   REPLY_SESSION_PROCESSED,
 } from '../../src/protocol/replies.js';
 
-// /work/main/test/protocol → /work/shared/reference/captures
-const CAPTURES_DIR = fileURLToPath(new URL('../../../shared/reference/captures/', import.meta.url));
+// A copy of shared/reference kept in the repository (test/fixtures/reference/README.md).
+const CAPTURES_DIR = fileURLToPath(new URL('../fixtures/reference/captures/', import.meta.url));
 
 /** What a reply says about the request's kind. */
 function kindImpliedBy(reply: string): string {

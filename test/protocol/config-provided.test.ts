@@ -66,7 +66,7 @@ describe('providedConfigFromJson', () => {
   });
 
   it("deep-merges over the official client's example config as rex_utils does", () => {
-    const base = parseToml(readFileSync(new URL('../../../shared/reference/rex_utils_session_config.toml', import.meta.url), 'utf8'));
+    const base = parseToml(readFileSync(new URL('../fixtures/reference/rex_utils_session_config.toml', import.meta.url), 'utf8'));
     const merged = deepMerge(base, parseToml(providedConfigFromJson(json)));
     expect(merged).toEqual({
       session: {

@@ -14,7 +14,7 @@ import {
 } from '../../src/protocol/output/render.js';
 import { type MemoryChannel, type OutputSource, memoryChannel } from '../../src/protocol/output/source.js';
 
-const REFERENCE = fileURLToPath(new URL('../../../shared/reference/rex_output_example.toml', import.meta.url));
+const REFERENCE = fileURLToPath(new URL('../fixtures/reference/rex_output_example.toml', import.meta.url));
 
 type Tree = Record<string, unknown>;
 /** smol-toml gives null-prototype objects; compare plain data. */

@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseToml } from 'smol-toml';
-import { PY_FIXTURES, freePort, runRex, workspace, type TomlTable } from '../helpers/rex-cli.js';
+import { PY_FIXTURES, REPO_ROOT, freePort, runRex, workspace, type TomlTable } from '../helpers/rex-cli.js';
 
 /** Generous: these spawn rex and python, and the whole suite shares two cores. */
 const SYSTEM_TEST_TIMEOUT_MS = 120_000;
 
-const CAPTURES_DIR = '/work/shared/reference/captures';
+const CAPTURES_DIR = path.join(REPO_ROOT, 'test/fixtures/reference/captures');
 const CAPTURES = fs.readdirSync(CAPTURES_DIR).filter((f) => f.endsWith('.log')).sort();
 const REPLAYER = path.join(PY_FIXTURES, 'replay_capture.py');
 
