@@ -53,6 +53,19 @@ type Validated<T> = { ok: true; value: T } | { ok: false; reason: string };
 type Message = Record<string, unknown>;
 
 const COMMAND_SET: ReadonlySet<string> = new Set(COMMANDS);
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** `String.prototype.isWellFormed` (Node 20 has it; TypeScript's ES2023 lib does not list it). */
+const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
+
+function holdsLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return !isWellFormed(value);
+  if (Array.isArray(value)) return value.some(holdsLoneSurrogate);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, child]) => !isWellFormed(key) || holdsLoneSurrogate(child));
+  }
+  return false;
+}
 
 export function parseLine(line: string): ParsedLine {
   if (COMMAND_SET.has(line)) return { kind: 'command', command: line as Command };
@@ -66,6 +79,11 @@ export function parseLine(line: string): ParsedLine {
   if (!parsed.ok) return invalid(parsed.reason);
   if (!isPlainObject(parsed.value)) {
     return invalid(`expected a JSON object, got ${describeJson(parsed.value)}`);
+  }
+  // A `\ud800`-style escape without its pair is not text (the original's parser refused it); two
+  // such names would even collide in the output file. Only lines with such an escape are walked.
+  if (line.includes('\\u') && SURROGATE_ESCAPE.test(line) && holdsLoneSurrogate(parsed.value)) {
+    return invalid('a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)');
   }
   // Without the NaN rewrite no stand-in can exist, and the hot loop can skip looking for one.
   return classify(parsed.value, line, parsed.nanStandIns ? copyNumbersOrNan : copyNumbers);

@@ -262,3 +262,19 @@ describe('unknown fields are ignored everywhere', () => {
     expect(parsed.message.channels).toHaveLength(1);
   });
 });
+
+describe('unpaired surrogate escapes', () => {
+  it('are invalid anywhere in a message, as the original refused them', () => {
+    const device = (name: string) =>
+      `{"device_name": "${name}", "device_config": {}, "measurements": {"c": {"data": [1], "unit": "V"}}}`;
+    expect(parseLine(device('x\\ud800')).kind).toBe('invalid');
+    expect(parseLine(device('x\\udc00y')).kind).toBe('invalid');
+    expect(parseLine('{"info": {"name": "a", "email": "b", "session_name": "c", "session_description": "d", "meta": {"k\\ud801": 1}}}').kind).toBe('invalid');
+  });
+
+  it('a proper pair is fine', () => {
+    const parsed = parseLine('{"device_name": "\\ud83d\\ude00", "device_config": {}, "measurements": {}}');
+    expect(parsed.kind).toBe('device');
+    if (parsed.kind === 'device') expect(parsed.message.device_name).toBe('😀');
+  });
+});

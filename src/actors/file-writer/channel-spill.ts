@@ -1,13 +1,12 @@
 /**
  * One channel's data on disk while the run goes on, so the final TOML can be written channel by
  * channel without holding the run in memory:
- *   values.f64  every value as little-endian float64 (bit-exact; NaN and ±Inf survive)
- *   rows.u32    multi channels: the length of each row, in order
- *   stamps.txt  one timestamp per value (single) or row (multi), newline-separated
+ *   <n>.f64  every value as little-endian float64 (bit-exact; NaN and ±Inf survive)
+ *   <n>.u32  multi channels: the length of each row, in order
+ *   <n>.txt  one timestamp per value (single) or row (multi), newline-separated
  * Appends are buffered and flushed in large writes; `flush()` before reading.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { sliceStamps, stampsLength, type ChannelShape, type StoreOp, type Stamps } from '../../protocol/merge.js';
 
 const FLUSH_BYTES = 1 << 20;
@@ -22,24 +21,26 @@ export class ChannelSpill {
   rowCount = 0;
   stampCount = 0;
 
+  /** The files exist once the first flush made them: a channel costs no syscall until then. */
+  private created = false;
+
+  /** `prefix`: a path without extension; the channel's files are `<prefix>.f64|.u32|.txt`. */
   constructor(
-    readonly dir: string,
+    readonly prefix: string,
     readonly unit: string,
     shape: ChannelShape,
   ) {
     this.shape = shape;
-    fs.mkdirSync(dir, { recursive: true });
-    for (const file of ['values.f64', 'rows.u32', 'stamps.txt']) fs.writeFileSync(path.join(dir, file), '');
   }
 
   get valuesPath(): string {
-    return path.join(this.dir, 'values.f64');
+    return `${this.prefix}.f64`;
   }
   get rowsPath(): string {
-    return path.join(this.dir, 'rows.u32');
+    return `${this.prefix}.u32`;
   }
   get stampsPath(): string {
-    return path.join(this.dir, 'stamps.txt');
+    return `${this.prefix}.txt`;
   }
 
   apply(op: StoreOp, shapeAfter: ChannelShape): void {
@@ -65,6 +66,10 @@ export class ChannelSpill {
   }
 
   flush(): void {
+    if (!this.created) {
+      for (const file of [this.valuesPath, this.rowsPath, this.stampsPath]) fs.writeFileSync(file, '');
+      this.created = true;
+    }
     if (this.pendingValues.length > 0) fs.appendFileSync(this.valuesPath, Buffer.concat(this.pendingValues));
     if (this.pendingRows.length > 0) {
       const rows = Buffer.allocUnsafe(4 * this.pendingRows.length);

@@ -28,7 +28,7 @@ export class RunOutput implements RunEventHandler {
   end: RunEndRecord | undefined;
   private readonly results = new Map<string, ResultMessage>();
   private readonly devices = new Map<string, DeviceOutput>();
-  private channelDirs = 0;
+  private channelFiles = 0;
   private unfinished = false;
   /** Bumped on every change, so a live writer knows when there is something new to write. */
   version = 0;
@@ -57,8 +57,8 @@ export class RunOutput implements RunEventHandler {
     for (const effect of merged.effects) {
       let spill = device.channels.get(effect.channel);
       if (!spill) {
-        // Numbered directories: channel names may hold any character.
-        spill = new ChannelSpill(path.join(this.spillDir, String(++this.channelDirs)), effect.unit, effect.shape);
+        // Numbered files: channel names may hold any character.
+        spill = new ChannelSpill(path.join(this.spillDir, String(++this.channelFiles)), effect.unit, effect.shape);
         device.channels.set(effect.channel, spill);
       }
       spill.apply(effect.store, effect.shape);
@@ -129,11 +129,16 @@ export class RunOutput implements RunEventHandler {
   }
 }
 
+/** A channel read back from its spill files, flushed when the renderer reaches it (not all at once). */
 function spillChannel(name: string, spill: ChannelSpill): OutputChannel {
-  spill.flush();
-  const timestamps = () => readStampChunks(spill.stampsPath);
+  const flushed = <T>(read: () => AsyncGenerator<T>) =>
+    async function* (): AsyncGenerator<T> {
+      spill.flush();
+      yield* read();
+    };
+  const timestamps = flushed(() => readStampChunks(spill.stampsPath));
   if (spill.shape === 'multi') {
-    return { name, unit: spill.unit, shape: 'multi', timestamps, rows: () => readRows(spill.valuesPath, spill.rowsPath) };
+    return { name, unit: spill.unit, shape: 'multi', timestamps, rows: flushed(() => readRows(spill.valuesPath, spill.rowsPath)) };
   }
-  return { name, unit: spill.unit, shape: spill.shape, timestamps, values: () => readFloat64Chunks(spill.valuesPath) };
+  return { name, unit: spill.unit, shape: spill.shape, timestamps, values: flushed(() => readFloat64Chunks(spill.valuesPath)) };
 }

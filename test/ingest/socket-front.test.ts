@@ -1,0 +1,194 @@
+/**
+ * SocketFront flow control with real TCP sockets and the real bus hub; the test plays the ingest
+ * worker (it sees `ingest.bytes` / `ingest.eof` and answers with `ingest.reply`), so it can hold
+ * replies back and watch what the front forwards meanwhile.
+ */
+import net from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { BusHub } from '../../src/bus/hub.js';
+import { SocketFront } from '../../src/actors/ingest/socket-front.js';
+import { LineSplitter, scanLineEnds } from '../../src/actors/ingest/line-splitter.js';
+
+const WINDOW = 1024;
+
+interface Forwarded {
+  offset: number;
+  bytes: Buffer;
+}
+
+async function startFront(maxQueuedReplyBytes = 1 << 20) {
+  const hub = new BusHub();
+  const front = new SocketFront(hub.bus, {
+    host: '127.0.0.1',
+    maxUnackedBytesPerConnection: 64 << 20,
+    maxQueuedReplyBytes,
+    maxInFlightLineBytes: WINDOW,
+  });
+  const forwarded: Forwarded[] = [];
+  const events: string[] = [];
+  hub.bus.on('ingest.bytes').subscribe(({ offset, bytes }) => {
+    forwarded.push({ offset, bytes: Buffer.from(bytes) });
+    events.push('bytes');
+  });
+  hub.bus.on('ingest.eof').subscribe(() => events.push('eof'));
+  const { port } = await front.listen(0);
+  onTestFinished(async () => {
+    await front.close();
+    hub.close();
+  });
+  const client = net.connect({ port, host: '127.0.0.1' });
+  await new Promise((resolve) => client.once('connect', resolve));
+  onTestFinished(() => {
+    client.destroy();
+  });
+  const reply = (consumedOffset: number, text = '') => hub.bus.publish('ingest.reply', { connId: 1, text, consumedOffset, close: false });
+  const forwardedBytes = (): number => forwarded.reduce((sum, f) => sum + f.bytes.length, 0);
+  return { hub, front, client, forwarded, events, reply, forwardedBytes };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** The end offset of the last complete line in what was forwarded. */
+function lastLineEnd(forwarded: Forwarded[]): number {
+  const all = Buffer.concat(forwarded.map((f) => f.bytes));
+  return forwarded[0]!.offset + all.lastIndexOf(0x0a) + 1;
+}
+
+describe('SocketFront flow control', () => {
+  it('hands complete lines to the worker a window at a time, more only once they are answered', async () => {
+    const { client, forwarded, reply, forwardedBytes } = await startFront();
+    const sent = Buffer.from(Array.from({ length: 2_000 }, (_, i) => `line ${i}`.padEnd(15, '.')).join('\n') + '\n');
+    client.write(sent);
+    let consumed = 0;
+    let rounds = 0;
+    while (consumed < sent.length) {
+      await until(() => forwardedBytes() > consumed, 'bytes');
+      await sleep(20);
+      // Not answered yet: no more than the window is in flight.
+      expect(forwardedBytes() - consumed).toBeLessThanOrEqual(WINDOW);
+      consumed = lastLineEnd(forwarded);
+      reply(consumed);
+      rounds++;
+    }
+    const all = Buffer.concat(forwarded.map((f) => f.bytes));
+    expect(all.equals(sent)).toBe(true);
+    forwarded.reduce((expectedOffset, f) => (expect(f.offset).toBe(expectedOffset), expectedOffset + f.bytes.length), 0);
+    expect(rounds).toBeGreaterThan(sent.length / WINDOW / 2);
+  });
+
+  it('streams a long unfinished line through without waiting for replies', async () => {
+    const { client, forwardedBytes, forwarded } = await startFront();
+    const partial = Buffer.alloc(2 << 20, 'x');
+    client.write(partial);
+    await until(() => forwardedBytes() === partial.length, 'the whole partial line');
+    client.write('x\n');
+    await until(() => forwardedBytes() === partial.length + 2, 'its end');
+    expect(Buffer.concat(forwarded.map((f) => f.bytes)).subarray(-2).toString()).toBe('x\n');
+  });
+
+  it('blank lines (which get no reply) do not hold back what follows', async () => {
+    const { client, forwardedBytes, reply } = await startFront();
+    const sent = `a\n${' \r\n'.repeat(2000)}b\n`;
+    client.write(sent);
+    await until(() => forwardedBytes() > 0, 'bytes');
+    await sleep(20);
+    expect(forwardedBytes()).toBeLessThan(sent.length);
+    reply(2, 'Running\n'); // the worker answers "a"; the blank lines after it get nothing
+    await until(() => forwardedBytes() === sent.length, 'the rest, up to "b"');
+  });
+
+  it('tells the worker of the end of stream only after the last byte', async () => {
+    const { client, events, forwarded, reply, forwardedBytes } = await startFront();
+    const sent = 'y'.repeat(40).concat('\n').repeat(200);
+    client.end(sent);
+    let consumed = 0;
+    while (consumed < sent.length) {
+      await until(() => forwardedBytes() > consumed, 'bytes');
+      await sleep(10);
+      // The worker may hear of the end once it has every byte, not before.
+      if (events.includes('eof')) expect(forwardedBytes()).toBe(sent.length);
+      consumed = lastLineEnd(forwarded);
+      reply(consumed);
+    }
+    await until(() => events.includes('eof'), 'eof');
+    expect(events.indexOf('eof')).toBe(events.length - 1);
+  });
+
+  it('stops reading a client that does not read its replies', async () => {
+    const { client, forwarded, reply, forwardedBytes } = await startFront(64 * 1024);
+    client.pause();
+    const bigReply = `${'r'.repeat(64 * 1024)}\n`;
+    let written = 0;
+    const line = Buffer.from('q\n'.repeat(4096));
+    for (let i = 0; i < 5_000 && client.writableLength < 256 * 1024; i++) {
+      client.write(line);
+      written += line.length;
+      // Answer every forwarded line with 64 KiB the client never reads.
+      const end = forwarded.length > 0 ? lastLineEnd(forwarded) : 0;
+      for (let k = 0; k < 4; k++) reply(end, bigReply);
+      await sleep(1);
+    }
+    const plateau = forwardedBytes();
+    await sleep(300);
+    expect(forwardedBytes()).toBe(plateau);
+    expect(client.writableLength).toBeGreaterThan(0);
+    expect(plateau).toBeLessThan(written);
+  });
+
+  it('a restarted worker gets what was forwarded and not consumed, nothing more', async () => {
+    const { hub, client, forwarded, reply, forwardedBytes } = await startFront();
+    client.write('first line\nsecond line\n' + 'z'.repeat(5000) + '\n' + 'tail');
+    await until(() => forwardedBytes() > 0, 'bytes');
+    await sleep(20);
+    reply(11);
+    await sleep(20);
+    const snapshot = await hub.bus.request('ingest.resync', {});
+    expect(snapshot.connections).toHaveLength(1);
+    const [connection] = snapshot.connections;
+    expect(connection!.offset).toBe(11);
+    const all = Buffer.concat(forwarded.map((f) => f.bytes));
+    expect(Buffer.from(connection!.bytes).toString()).toBe(all.subarray(11).toString());
+  });
+});
+
+describe('scanLineEnds (where the last line that gets a reply ends)', () => {
+  const scan = (text: string, partialHasContent = false) => scanLineEnds(Buffer.from(text), partialHasContent);
+
+  it('finds the end of the last non-blank line; blank lines after it do not count', () => {
+    expect(scan('a\nb\n')).toEqual({ lastLineEnd: 4, tailHasContent: false });
+    expect(scan('a\n \r\n\t\n')).toEqual({ lastLineEnd: 2, tailHasContent: false });
+    expect(scan('a\nbc')).toEqual({ lastLineEnd: 2, tailHasContent: true });
+    expect(scan(' \n\n  ')).toEqual({ lastLineEnd: -1, tailHasContent: false });
+    expect(scan('xyz')).toEqual({ lastLineEnd: -1, tailHasContent: true });
+  });
+
+  it('counts a line begun in earlier bytes', () => {
+    expect(scan('\n', true)).toEqual({ lastLineEnd: 1, tailHasContent: false });
+    expect(scan('  \n \n', true)).toEqual({ lastLineEnd: 3, tailHasContent: false });
+    expect(scan('  \n \n', false)).toEqual({ lastLineEnd: -1, tailHasContent: false });
+    expect(scan('  ', true)).toEqual({ lastLineEnd: -1, tailHasContent: true });
+  });
+});
+
+describe('LineSplitter takes over whole-buffer chunks', () => {
+  it('keeps a chunk that spans its own ArrayBuffer by reference, copies a slice of a larger one', () => {
+    const whole = Buffer.from(new ArrayBuffer(3));
+    whole.write('abc');
+    const splitter = new LineSplitter(100);
+    splitter.push(whole);
+    whole.write('xyz'); // handed over: the splitter sees the change
+    expect(splitter.push(Buffer.from('\n')).map((item) => (item.kind === 'line' ? item.line.toString() : item.kind))).toEqual(['xyz']);
+    const pooled = Buffer.from('def'); // a slice of Node's shared pool
+    splitter.push(pooled);
+    pooled.write('uvw');
+    expect(splitter.push(Buffer.from('\n')).map((item) => (item.kind === 'line' ? item.line.toString() : item.kind))).toEqual(['def']);
+  });
+});
