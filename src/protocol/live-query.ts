@@ -177,6 +177,21 @@ export interface StateInput {
   readonly devices: Iterable<{ readonly name: string; readonly config: JsonObject }>;
   /** The script being run. */
   readonly runFile: string;
+  /** EXTENSION: where the run is, for live views (absent: not written). */
+  readonly progress?: RunProgress;
+}
+
+/**
+ * EXTENSION to STATE (`"run"` beside `entities`, only once the session exists): what a live view
+ * cannot work out from a 100-value window — exact counts per channel, the loop, the pause flag.
+ */
+export interface RunProgress {
+  /** 1-based loop of `loops`. */
+  loop: number;
+  loops: number;
+  paused: boolean;
+  /** Device → channel → values (single) or rows (multi) stored so far. */
+  counts: Record<string, Record<string, number>>;
 }
 
 export interface StateEntities {
@@ -195,7 +210,7 @@ export interface StateEntities {
 /** The newest original's STATE shape; `{"entities": null}` before the session (SPEC §6). */
 export type StateReply =
   | { entities: null }
-  | { entities: StateEntities; devices: Record<string, JsonObject>; run_file: string };
+  | { entities: StateEntities; devices: Record<string, JsonObject>; run_file: string; run?: RunProgress };
 
 export function buildStateReply(input: StateInput): StateReply {
   if (input.session === undefined) return { entities: null };
@@ -217,6 +232,7 @@ export function buildStateReply(input: StateInput): StateReply {
     },
     devices,
     run_file: input.runFile,
+    ...(input.progress ? { run: input.progress } : {}),
   };
 }
 

@@ -147,6 +147,13 @@ describe('STATE', () => {
     });
   });
 
+  it('EXTENSION: "run" with loop, pause flag and exact counts, beside entities, only with a session', () => {
+    const progress = { loop: 2, loops: 3, paused: true, counts: { scope: { trace: 40 } } };
+    const reply = buildStateReply({ session: { uuid: 'u', start_time: 's', info }, devices: [], runFile: '', progress });
+    expect(JSON.parse(liveReplyJson(reply)).run).toEqual(progress);
+    expect(liveReplyJson(buildStateReply({ session: undefined, devices: [], runFile: '', progress }))).toBe('{"entities":null}');
+  });
+
   it('meta is null when the session has none; end_time once set', () => {
     const reply = buildStateReply({ session: { uuid: 'u', start_time: 's', end_time: 'e', info }, devices: [], runFile: '' });
     expect(reply).toMatchObject({ entities: { end_time: 'e', info: { meta: null } }, devices: {} });

@@ -458,6 +458,9 @@ describe('live queries and many clients from the test process', { timeout: SYSTE
     });
     expect(state.devices).toEqual({ q: { mode: 'query', gain: 2.5 } });
     expect(state.run_file).toBe(IDLE);
+    // rex-daq's extension: exact counts per channel (the odd line's three values among them).
+    expect(state.run).toMatchObject({ loop: 1, loops: 1, paused: false });
+    expect(state.run.counts.q.odd).toBe(3);
 
     const streamReply = await client.request('GET_DATASTREAM');
     expect(streamReply.reads).toBe(1);

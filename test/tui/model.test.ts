@@ -43,6 +43,21 @@ describe('parsing the live replies', () => {
     expect(state.deviceConfigs.get('scope')).toEqual([['gate_time', '1000'], ['list', '[1,2]'], ['nested.a', '1']]);
     expect(state.runFile).toBe('/exp/run.py');
     expect(parseState('{"entities": null}').session).toBeNull();
+    expect(parseState(STATE).progress).toBeUndefined();
+  });
+
+  it("reads rex-daq's STATE extension: exact counts, loop, pause flag, which replace the estimates", () => {
+    const withRun = JSON.stringify({ ...JSON.parse(STATE), run: { loop: 2, loops: 3, paused: true, counts: { scope: { counts: 1234 } } } });
+    const view = parseState(withRun);
+    expect(view.progress).toMatchObject({ loop: 2, loops: 3, paused: true });
+    expect(view.progress!.counts.get('scope\u0000counts')).toBe(1234);
+    // The window shows only the last 100 timestamps; the server's count wins and is exact.
+    const times = Array.from({ length: 100 }, (_, i) => i);
+    const state = reduce(initialState({ mode: 'view', target: 'tcp 127.0.0.1:7676', now: 0 }), {
+      type: 'polled', at: 100, devices: parseDatastream(datastream({ scope: { counts: times, [T('counts')]: times } })), state: view, paused: undefined,
+    });
+    expect(channelActivity(state.activity, 'scope', 'counts')).toMatchObject({ count: 1234, countIsLowerBound: false });
+    expect(state.paused).toBe(true);
   });
 });
 

@@ -26,6 +26,8 @@ export class LiveStore implements RunEventHandler {
   private start: RunStartRecord | undefined;
   private info: SessionInfo | undefined;
   private endTimeNs: string | undefined;
+  /** Device → channel → values or rows stored (from the merge state: exact, not a window). */
+  private counts: Record<string, Record<string, number>> = {};
   paused = false;
 
   constructor(private readonly options: LiveStoreOptions) {}
@@ -40,6 +42,7 @@ export class LiveStore implements RunEventHandler {
 
   runStart(record: RunStartRecord): void {
     this.windows = new Map();
+    this.counts = {};
     this.start = record;
     this.info = undefined;
     this.endTimeNs = undefined;
@@ -52,6 +55,9 @@ export class LiveStore implements RunEventHandler {
 
   device(_message: unknown, merged: MergeAccepted): void {
     applyMergeToWindows(this.windows, merged);
+    const counts: Record<string, number> = {};
+    for (const [channel, state] of merged.device.channels) counts[channel] = state.count;
+    this.counts[merged.device.name] = counts;
   }
 
   pause(paused: boolean): void {
@@ -79,6 +85,7 @@ export class LiveStore implements RunEventHandler {
         : undefined;
     const devices = [...this.windows.values()].map((d) => ({ name: d.name, config: d.config }));
     const runFile = typeof start?.run.script === 'string' ? start.run.script : '';
-    return liveReplyJson(buildStateReply({ session, devices, runFile }));
+    const progress = start ? { loop: start.loop + 1, loops: start.loops, paused: this.paused, counts: this.counts } : undefined;
+    return liveReplyJson(buildStateReply({ session, devices, runFile, ...(progress ? { progress } : {}) }));
   }
 }

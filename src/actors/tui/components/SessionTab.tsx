@@ -85,7 +85,7 @@ function runSection(state: TuiState, palette: Palette): Line[] {
   const lines: Line[] = [
     { label: 'Status', text: status, color: statusColor, bold: true },
     { label: 'Elapsed', text: elapsed(state) ?? '—' },
-    { label: 'Loop', text: hosted ? `${hosted.loop + 1} of ${hosted.loops}` : 'not reported by the server', color: hosted ? palette.fg : palette.muted },
+    loopLine(state, palette),
     {
       label: 'Connection',
       text: c.kind === 'connected' ? `attached to ${state.target}` : c.kind === 'connecting' ? `connecting to ${state.target}` : c.message,
@@ -96,6 +96,14 @@ function runSection(state: TuiState, palette: Palette): Line[] {
   if (state.state.runFile) lines.push({ label: 'Script', text: state.state.runFile });
   for (const file of hosted?.outputFiles ?? []) lines.push({ label: 'Output', text: file });
   return lines;
+}
+
+function loopLine(state: TuiState, palette: Palette): Line {
+  const hosted = state.hosted;
+  if (hosted) return { label: 'Loop', text: `${hosted.loop + 1} of ${hosted.loops}` };
+  const progress = state.state.progress;
+  if (progress) return { label: 'Loop', text: `${progress.loop} of ${progress.loops}` };
+  return { label: 'Loop', text: 'not reported by the server', color: palette.muted };
 }
 
 function devicesSection(state: TuiState, palette: Palette): Line[] {

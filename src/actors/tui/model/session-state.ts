@@ -24,6 +24,17 @@ export interface StateView {
   /** Device name → its `device_config`, flattened to sorted `key = value` pairs. */
   deviceConfigs: Map<string, Array<[key: string, value: string]>>;
   runFile: string;
+  /** rex-daq's STATE extension (`"run"`): exact counts, loop, pause flag; absent from other servers. */
+  progress?: ProgressView;
+}
+
+export interface ProgressView {
+  /** 1-based. */
+  loop: number;
+  loops: number;
+  paused: boolean;
+  /** `device\u0000channel` → values or rows stored. */
+  counts: Map<string, number>;
 }
 
 export function parseState(text: string): StateView {
@@ -40,7 +51,8 @@ export function parseState(text: string): StateView {
     }
   }
   const runFile = typeof json['run_file'] === 'string' ? json['run_file'] : '';
-  if (!isObject(entities)) return { ...empty, deviceConfigs, runFile };
+  const progress = parseProgress(json['run']);
+  if (!isObject(entities)) return { ...empty, deviceConfigs, runFile, ...(progress ? { progress } : {}) };
   const info = isObject(entities['info']) ? entities['info'] : {};
   const session: SessionView = {
     uuid: text_(entities['uuid']),
@@ -52,7 +64,21 @@ export function parseState(text: string): StateView {
     description: text_(info['session_description']),
     meta: isObject(info['meta']) ? flatten(info['meta']) : [],
   };
-  return { session, deviceConfigs, runFile };
+  return { session, deviceConfigs, runFile, ...(progress ? { progress } : {}) };
+}
+
+function parseProgress(run: unknown): ProgressView | undefined {
+  if (!isObject(run) || typeof run['loop'] !== 'number' || typeof run['loops'] !== 'number') return undefined;
+  const counts = new Map<string, number>();
+  if (isObject(run['counts'])) {
+    for (const [device, channels] of Object.entries(run['counts'])) {
+      if (!isObject(channels)) continue;
+      for (const [channel, count] of Object.entries(channels)) {
+        if (typeof count === 'number') counts.set(`${device}\u0000${channel}`, count);
+      }
+    }
+  }
+  return { loop: run['loop'], loops: run['loops'], paused: run['paused'] === true, counts };
 }
 
 /** Nested objects become dotted keys; arrays and scalars are shown as compact JSON. */

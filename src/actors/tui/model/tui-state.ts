@@ -156,12 +156,24 @@ function polled(state: TuiState, event: Extract<TuiEvent, { type: 'polled' }>): 
     connection: { kind: 'connected' },
     devices: event.devices,
     state: event.state,
-    paused: event.paused ?? state.paused,
-    activity: observeActivity(activity, event.devices, event.at),
+    paused: event.paused ?? event.state.progress?.paused ?? state.paused,
+    activity: withExactCounts(observeActivity(activity, event.devices, event.at), event.state),
     iterationKey: key,
     iterationSeenAt,
   };
   return logs.length > 0 ? withLog(next, ...logs) : next;
+}
+
+/** A server that reports exact counts (rex-daq's STATE extension) replaces the estimates. */
+function withExactCounts(activity: ActivityState, view: StateView): ActivityState {
+  const counts = view.progress?.counts;
+  if (!counts || counts.size === 0) return activity;
+  const exact = new Map(activity);
+  for (const [key, channel] of activity) {
+    const count = counts.get(key);
+    if (count !== undefined) exact.set(key, { ...channel, count, countIsLowerBound: false });
+  }
+  return exact;
 }
 
 function withLog(state: TuiState, ...lines: LogLine[]): TuiState {
