@@ -4,7 +4,7 @@
  * sending and the waiting.
  */
 import fs from 'node:fs';
-import { JournalCursor } from './journal-cursor.js';
+import { JournalFollower } from '../../runtime/journal/follower.js';
 import { loadProgress, progressPathOf, saveProgress, type ProgressState } from './progress-file.js';
 import { RowDeriver } from './row-deriver.js';
 import { RowQueue, type Batch } from './row-queue.js';
@@ -17,7 +17,7 @@ export interface FeedLimits {
 }
 
 export class JournalFeed {
-  private readonly cursor: JournalCursor;
+  private readonly cursor: JournalFollower;
   private readonly deriver: RowDeriver;
   private readonly queue: RowQueue;
   private readonly progressPath: string;
@@ -34,7 +34,7 @@ export class JournalFeed {
     this.state = loadProgress(this.progressPath);
     this.queue = new RowQueue(this.state.committed, now);
     this.deriver = new RowDeriver(this.queue, onProblem);
-    this.cursor = new JournalCursor(journalPath, this.deriver);
+    this.cursor = new JournalFollower(journalPath, this.deriver);
   }
 
   /** Every row of this journal is stored. */

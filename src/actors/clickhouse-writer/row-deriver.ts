@@ -27,8 +27,8 @@ import type { ChannelRef, MeasurementSegment, ResultRow, RowSink } from './rows.
 const NO_RUN_UUID = '00000000-0000-0000-0000-000000000000';
 
 export class RowDeriver implements RunEventHandler {
-  /** Offset of the journal record being applied; set by the reader before each record. */
-  recordOffset = 0;
+  /** Offset of the journal record being applied; set by the follower before each record. */
+  private recordOffset = 0;
   private start: RunStartRecord | undefined;
   private info: SessionInfo | undefined;
   private readonly results = new Map<string, ResultMessage>();
@@ -52,6 +52,10 @@ export class RowDeriver implements RunEventHandler {
   /** The run's UUID (ClickHouse `session_id`, the same for every loop) and the 0-based loop. */
   get identity(): { sessionId: string; loop: number } {
     return { sessionId: this.start?.uuid ?? NO_RUN_UUID, loop: this.start?.loop ?? 0 };
+  }
+
+  beforeRecord(offset: number): void {
+    this.recordOffset = offset;
   }
 
   runStart(record: RunStartRecord): void {

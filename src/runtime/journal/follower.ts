@@ -17,6 +17,8 @@ import { LineKind, RecordType, parseJsonBody, type JournalRecord, type RunEndRec
 import { JournalReader } from './reader.js';
 
 export interface RunEventHandler {
+  /** Called with each record's journal offset before the record is applied. */
+  beforeRecord?(offset: number): void;
   runStart?(record: RunStartRecord): void;
   /** The run's session: only the first session message counts (SPEC §4). */
   session?(message: SessionMessage, arrivalNs: bigint): void;
@@ -57,12 +59,21 @@ export class JournalFollower {
   /** Applies every complete record now on disk (in bounded reads); returns how many. */
   catchUp(maxBytesPerRead?: number): number {
     let applied = 0;
-    for (;;) {
-      const records = this.reader.readAvailable(maxBytesPerRead);
-      if (records.length === 0) return applied;
-      for (const record of records) this.apply(record);
-      applied += records.length;
+    for (let n = this.step(maxBytesPerRead); n > 0; n = this.step(maxBytesPerRead)) applied += n;
+    return applied;
+  }
+
+  /**
+   * Applies the complete records in the next ~`maxBytes` of the journal; returns how many. For a
+   * reader far behind (a database outage) that must not turn a whole backlog into work at once.
+   */
+  step(maxBytes?: number): number {
+    const records = this.reader.readAvailable(maxBytes);
+    for (const record of records) {
+      this.handler.beforeRecord?.(record.offset);
+      this.apply(record);
     }
+    return records.length;
   }
 
   close(): void {
