@@ -13,6 +13,7 @@ import { tableNames } from '../actors/clickhouse-writer/schema.js';
 import type { ClickHouseConfig } from '../protocol/config.js';
 import { loadConfig } from './config-file.js';
 import { UsageError } from './exit-codes.js';
+import { findJournals } from './find-journals.js';
 
 /** Exit code of a db command that could not do its job (server unreachable, wrong password, ...). */
 export const DB_FAILED = 1;
@@ -72,22 +73,4 @@ export async function dbPushCommand(targets: string[], options: DbOptions & { gi
   }
   console.log(`${progressLine(status)} from ${journals.length} journal(s) into ClickHouse at ${client.url}`);
   return 0;
-}
-
-/** A journal file, a run's journal directory, or an output directory holding `.rex/<uuid>/` ones. */
-function findJournals(target: string): string[] {
-  const stat = fs.statSync(target, { throwIfNoEntry: false });
-  if (!stat) throw new UsageError(`${target} does not exist`);
-  if (stat.isFile()) return [target];
-  const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isFile() && entry.name.endsWith('.rexj')) found.push(full);
-      else if (entry.isDirectory() && depth < 3 && !entry.name.endsWith('.spill')) walk(full, depth + 1);
-    }
-  };
-  walk(target, 0);
-  // loop-2 before loop-10
-  return found.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }

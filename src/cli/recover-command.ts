@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OutputWriter } from '../actors/file-writer/output-writer.js';
 import { UsageError } from './exit-codes.js';
+import { findJournals } from './find-journals.js';
 
 export async function recoverCommand(target: string, options: { output?: string }): Promise<number> {
   const journals = findJournals(path.resolve(target));
@@ -22,21 +23,4 @@ export async function recoverCommand(target: string, options: { output?: string 
     console.log(`recovered ${journal} -> ${file}`);
   }
   return 0;
-}
-
-/** A journal file, a run's journal dir, or an output dir holding `.rex/<uuid>/` journal dirs. */
-function findJournals(target: string): string[] {
-  const stat = fs.statSync(target, { throwIfNoEntry: false });
-  if (!stat) throw new UsageError(`${target} does not exist`);
-  if (stat.isFile()) return [target];
-  const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isFile() && entry.name.endsWith('.rexj')) found.push(full);
-      else if (entry.isDirectory() && depth < 3 && !entry.name.endsWith('.spill')) walk(full, depth + 1);
-    }
-  };
-  walk(target, 0);
-  return found.sort();
 }
