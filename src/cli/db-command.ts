@@ -3,7 +3,6 @@
  * drop retried inserts. `rex db push <journal...>`: stores what a run could not (the database was
  * down at its end), from the journal, without duplicating what is already there.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { RexClickHouse } from '../actors/clickhouse-writer/clickhouse-client.js';
 import { initDatabase } from '../actors/clickhouse-writer/db-init.js';
