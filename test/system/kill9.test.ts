@@ -123,9 +123,12 @@ interface TrialResult {
 
 function streamChannel(toml: TomlTable): { n: number[]; rows: number[][]; stamps: string[] } {
   const data = toml.device?.stream?.data;
+  const trace: number[] | number[][] = data?.trace?.data ?? [];
   return {
     n: data?.n?.data ?? [],
-    rows: data?.trace?.data ?? [],
+    // One flat trace is still a Single channel (SPEC §4: it becomes Multi rows only once a second
+    // message of the same length arrives), so a run killed after one message holds it flat.
+    rows: trace.length > 0 && typeof trace[0] === 'number' ? [trace as number[]] : (trace as number[][]),
     stamps: toml.device?.stream?.timestamps?.n ?? [],
   };
 }
