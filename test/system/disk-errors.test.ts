@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PY_FIXTURES, REX_BIN, freePort, onlyOutput, outputFiles, readToml, runRex, workspace, type RexWorkspace } from '../helpers/rex-cli.js';
+import { counterLines, processGone } from '../helpers/processes.js';
 
 const ENV_PROBE = path.join(PY_FIXTURES, 'env_probe.py');
 const STREAM = path.join(PY_FIXTURES, 'stream_with_child.py');
@@ -89,32 +90,6 @@ function runRexOnTmpfs(ws: RexWorkspace, tmpfs: TmpfsOptions, args: string[], en
 /** `rex <args>` with RLIMIT_FSIZE = `bytes`: a write past it fails with EFBIG (Node ignores SIGXFSZ). */
 function runRexWithFileSizeLimit(ws: RexWorkspace, bytes: number, args: string[], env: Record<string, string> = {}): Promise<Finished> {
   return runWrapped(ws, 'prlimit', [`--fsize=${bytes}`, process.execPath, REX_BIN, ...args], env);
-}
-
-/** Complete lines "1", "2", ... of a counter file written by the fixture; checks they are 1..n. */
-function counterLines(file: string): number {
-  if (!fs.existsSync(file)) return 0;
-  const text = fs.readFileSync(file, 'utf8');
-  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map(Number);
-  lines.forEach((value, index) => {
-    if (value !== index + 1) throw new Error(`${file}: line ${index + 1} is ${value}`);
-  });
-  return lines.length;
-}
-
-/** Gone, or a zombie (dead, only not yet reaped by whoever inherited it). */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
 }
 
 describe('an output directory rex cannot write: refused before the script starts', () => {

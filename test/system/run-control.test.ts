@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PY_FIXTURES, outputFiles, readToml, startRex, workspace, freePort, type RexRun, type RexWorkspace, type TomlTable } from '../helpers/rex-cli.js';
+import { counterLines, processGone, waitFor } from '../helpers/processes.js';
 
 /** Generous: these spawn rex and python, and the whole suite shares two cores. */
 const SYSTEM_TEST_TIMEOUT_MS = 120_000;
@@ -17,42 +18,6 @@ const IDLE = path.join(PY_FIXTURES, 'idle.py');
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** Complete lines "1", "2", ... of a counter file; fails if they are not exactly 1..n. */
-function counterLines(file: string): number {
-  if (!fs.existsSync(file)) return 0;
-  const text = fs.readFileSync(file, 'utf8');
-  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map(Number);
-  lines.forEach((value, index) => {
-    if (value !== index + 1) throw new Error(`${file}: line ${index + 1} is ${value}`);
-  });
-  return lines.length;
-}
-
-/** Gone, or a zombie (dead, merely not yet reaped by whoever inherited it). */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
 
 interface StreamRun {
   rex: RexRun;

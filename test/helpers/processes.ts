@@ -1,0 +1,47 @@
+/**
+ * Small helpers the system tests share: polling for a condition, reading the counter files the
+ * fixtures write, and telling whether a process is gone.
+ */
+import fs from 'node:fs';
+
+/** Polls `probe` every `pollMs` until it gives a value, or fails naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | null | false,
+  timeoutMs = 45_000,
+  pollMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** Complete lines "1", "2", ... of a counter file written by a fixture; fails if they are not exactly 1..n. */
+export function counterLines(file: string): number {
+  if (!fs.existsSync(file)) return 0;
+  const text = fs.readFileSync(file, 'utf8');
+  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map(Number);
+  lines.forEach((value, index) => {
+    if (value !== index + 1) throw new Error(`${file}: line ${index + 1} is ${value}`);
+  });
+  return lines.length;
+}
+
+/** Gone, or a zombie (dead, merely not yet reaped by whoever inherited it). */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
