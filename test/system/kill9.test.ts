@@ -12,6 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PY_FIXTURES, freePort, outputFiles, readToml, runRex, startRex, workspace, type TomlTable } from '../helpers/rex-cli.js';
+import { counterLines, processGone, waitFor } from '../helpers/processes.js';
 
 const STREAM = path.join(PY_FIXTURES, 'stream_with_child.py');
 
@@ -64,42 +65,6 @@ function planTrials(seed: number): TrialPlan[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-/** Complete lines "1", "2", ... of a counter file written by the fixture; checks they are 1..n. */
-function counterLines(file: string): number {
-  if (!fs.existsSync(file)) return 0;
-  const text = fs.readFileSync(file, 'utf8');
-  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map(Number);
-  lines.forEach((value, index) => {
-    if (value !== index + 1) throw new Error(`${file}: line ${index + 1} is ${value}`);
-  });
-  return lines.length;
-}
-
-/** Gone, or a zombie (dead, only not yet reaped by whoever inherited it). */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
 function killGroup(pid: number): void {
   try {
     process.kill(-pid, 'SIGKILL');
@@ -133,9 +98,16 @@ function streamChannel(toml: TomlTable): { n: number[]; rows: number[][]; stamps
   };
 }
 
+/** True while `<output>/.rex/` still holds a journal (it is removed once a run's file is written). */
+function journalLeft(outputDir: string): boolean {
+  const rexDir = path.join(outputDir, '.rex');
+  if (!fs.existsSync(rexDir)) return false;
+  return fs.readdirSync(rexDir, { recursive: true }).some((entry) => String(entry).endsWith('.rexj'));
+}
+
 /**
  * One rex boots at a time: starting five threads and python is the CPU-heavy part, and on a busy
- * 2-core machine several boots at once can exceed the supervisor's 10 s READY timeout.
+ * 2-core machine several boots at once slow each other down badly (the run host's READY timeout is 30 s).
  */
 class BootGate {
   private last: Promise<void> = Promise.resolve();
@@ -175,9 +147,9 @@ async function runTrial(plan: TrialPlan, gate: BootGate, scriptGroups: Set<numbe
   const scriptPid = Number(started[1]);
   scriptGroups.add(scriptPid);
 
-  if (plan.kind === 'streaming') await waitFor(`${label}: first acknowledgement`, () => counterLines(ackFile) >= 1);
+  if (plan.kind === 'streaming') await waitFor(`${label}: first acknowledgement`, () => counterLines(ackFile) >= 1, 60_000, 10);
   const steps = Number(kind.env.REXT_MAX_STEPS ?? 0);
-  if (plan.kind === 'final-write') await waitFor(`${label}: last acknowledgement`, () => counterLines(ackFile) >= steps);
+  if (plan.kind === 'final-write') await waitFor(`${label}: last acknowledgement`, () => counterLines(ackFile) >= steps, 60_000, 10);
   await sleep(plan.delayMs);
 
   const rexExited = rex.child.exitCode !== null || rex.child.signalCode !== null;
@@ -193,6 +165,11 @@ async function runTrial(plan: TrialPlan, gate: BootGate, scriptGroups: Set<numbe
   if (rexExited) {
     // The run finished before the kill: the normal path, which must have stored everything.
     expect(result.code, `${label}: rex exited by itself\n${result.stderr}`).toBe(0);
+  } else if (!journalLeft(ws.outputDir)) {
+    // Killed in the last moments of a finished run: the final file was written and the journal
+    // removed after it, so there is nothing to recover, and the file must be the finished one.
+    expect(result.signal, label).toBe('SIGKILL');
+    expect(readToml(outputFiles(ws.outputDir)[0]!).session.run.status, `${label}: a finished file`).toBe('script-exit');
   } else {
     expect(result.signal, label).toBe('SIGKILL');
     const recovered = await runRex(ws, ['recover', ws.outputDir]);
@@ -288,7 +265,7 @@ describe('no orphaned script process after an ordinary stop', () => {
     const rex = startRex(ws, ['run', STREAM, '-o', ws.outputDir, '-P', String(port)], {
       env: { REXT_PID_FILE: pidFile, REXT_ACK_FILE: ackFile, REXT_SLEEP: '0.01' },
     });
-    await waitFor('the script to stream', () => fs.existsSync(pidFile) && counterLines(ackFile) >= 3, 30_000);
+    await waitFor('the script to stream', () => fs.existsSync(pidFile) && counterLines(ackFile) >= 3, 30_000, 10);
     const pids = JSON.parse(fs.readFileSync(pidFile, 'utf8')) as { script: number; child: number };
     return { ws, rex, port, pids, ackFile };
   }
