@@ -45,6 +45,10 @@ export async function viewMain(options: ViewOptions): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new UsageError('rex view needs an interactive terminal (stdin and stdout must be a TTY)');
   }
+  // ink draws only a final frame when it thinks it runs in CI (CI=1 in the environment, read when
+  // ink loads); here both ends are a real terminal, so a person is watching.
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
   // ink and react load only when a view is really drawn (not on every `rex` start).
   const { runTerminalView } = await import('../actors/tui/terminal.js');
   await runTerminalView({

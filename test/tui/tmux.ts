@@ -15,7 +15,8 @@ export class Tmux {
 
   /** Starts `command` (a shell command line) in a detached session of `columns` × `rows`. */
   start(command: string, columns = 120, rows = 40): void {
-    this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), command);
+    // CI=1 as on a CI machine, where ink would otherwise draw only its last frame: the view must not.
+    this.tmux('new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), `CI=1 ${command}`);
   }
 
   /** The visible screen as plain text. */
