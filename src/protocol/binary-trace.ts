@@ -13,17 +13,21 @@ import { describeJson } from './json.js';
 export type BinaryTraceResult = { ok: true; data: ChannelData } | { ok: false; reason: string };
 
 /** Any character outside the alphabet: a plain search, not an anchored `^[…]*$` that can backtrack. */
-const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
+const NOT_BASE64_BODY = /[^A-Za-z0-9+/]/;
 /** Float64Array uses the platform's byte order; the wire format is little-endian. */
 const PLATFORM_IS_LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
-/** `trace` is the object given as `data`; `path` names it in reasons (e.g. `measurements.x.data`). */
+/**
+ * `trace` is the object given as `data`; `path` names it in reasons (e.g. `measurements.x.data`).
+ * `extractedBytes` gives the base64 text of `f64` when it was kept as bytes (line-skeleton.ts).
+ */
 export function decodeBinaryTrace(
   trace: Record<string, unknown>,
   path: string,
+  extractedBytes?: (value: unknown) => Buffer | undefined,
 ): BinaryTraceResult {
-  const encoded = trace.f64;
-  if (typeof encoded !== 'string') {
+  const encoded = extractedBytes?.(trace.f64) ?? trace.f64;
+  if (typeof encoded !== 'string' && !Buffer.isBuffer(encoded)) {
     return fail(`${path}.f64: expected a base64 string, got ${describeJson(encoded)}`);
   }
   const shape = readShape(trace.shape, `${path}.shape`);
@@ -41,7 +45,7 @@ export function decodeBinaryTrace(
 
   // Decode straight into the Float64Array's own buffer: one allocation, correctly aligned.
   const values = allocFloat64(valueCount);
-  const written = Buffer.from(values.buffer, values.byteOffset, byteCount).write(encoded, 'base64');
+  const written = writeBase64(Buffer.from(values.buffer, values.byteOffset, byteCount), encoded);
   if (written !== byteCount) return fail(`${path}.f64: not valid base64`); // never leave bytes unset
   if (!PLATFORM_IS_LITTLE_ENDIAN) swapBytes64(values);
 
@@ -71,18 +75,40 @@ function readShape(shape: unknown, path: string): number[] | string {
   return sizes;
 }
 
+/** Base64 text as bytes is decoded in pieces: one string of it all would be slow when big. */
+const BASE64_PIECE_CHARS = 64 * 1024;
+
+/** Decodes `encoded` into `target`; returns the bytes written. */
+function writeBase64(target: Buffer, encoded: string | Buffer): number {
+  if (typeof encoded === 'string') return target.write(encoded, 'base64');
+  let written = 0;
+  for (let from = 0; from < encoded.length; from += BASE64_PIECE_CHARS) {
+    written += target.write(encoded.toString('latin1', from, Math.min(encoded.length, from + BASE64_PIECE_CHARS)), written, 'base64');
+  }
+  return written;
+}
+
 /** Bytes that `encoded` decodes to, or null when it is not canonical-alphabet base64. */
-function decodedByteCount(encoded: string): number | null {
+function decodedByteCount(encoded: string | Buffer): number | null {
+  const length = encoded.length;
+  const at = (index: number): number => (typeof encoded === 'string' ? encoded.charCodeAt(index) : encoded[index]!);
   let padding = 0;
-  if (encoded.endsWith('==')) padding = 2;
-  else if (encoded.endsWith('=')) padding = 1;
-  const bodyLength = encoded.length - padding;
-  if (padding > 0 && encoded.length % 4 !== 0) return null;
+  if (length >= 1 && at(length - 1) === EQUALS) padding = length >= 2 && at(length - 2) === EQUALS ? 2 : 1;
+  const bodyLength = length - padding;
+  if (padding > 0 && length % 4 !== 0) return null;
   if (bodyLength % 4 === 1) return null;
-  if (NOT_BASE64.test(encoded)) return null;
-  const firstPad = encoded.indexOf('=');
-  if (firstPad !== -1 && firstPad !== bodyLength) return null; // '=' only as trailing padding
+  if (!isBase64Body(encoded, bodyLength)) return null; // also: '=' only as trailing padding
   return Math.floor((bodyLength * 3) / 4);
+}
+
+const EQUALS = 0x3d;
+
+function isBase64Body(encoded: string | Buffer, bodyLength: number): boolean {
+  if (typeof encoded === 'string') return !NOT_BASE64_BODY.test(encoded.slice(0, bodyLength));
+  for (let from = 0; from < bodyLength; from += BASE64_PIECE_CHARS) {
+    if (NOT_BASE64_BODY.test(encoded.toString('latin1', from, Math.min(bodyLength, from + BASE64_PIECE_CHARS)))) return false;
+  }
+  return true;
 }
 
 /** Below this many values a typed array lives on V8's heap, which is cheaper than a backing store. */

@@ -45,6 +45,7 @@ import {
   validateJsonObject,
 } from './json.js';
 import { allocFloat64, decodeBinaryTrace } from './binary-trace.js';
+import { type ExtractedData, type LineSkeleton, extractMeasurementData, placeholderIndex } from './line-skeleton.js';
 import { integralFloatPaths } from './float-lexemes.js';
 import { MAX_LINE_BYTES } from './limits.js';
 import { toReplySafeText } from './replies.js';
@@ -67,6 +68,32 @@ function holdsLoneSurrogate(value: unknown): boolean {
   return false;
 }
 
+/** Lines from this size on are parsed from their bytes (line-skeleton.ts); smaller ones as text. */
+const BYTE_PATH_MIN_BYTES = 16 * 1024;
+
+export interface BytesParse {
+  parsed: ParsedLine;
+  /** Set when the line was read as skeleton + bulk data: what the journal keeps of it. */
+  skeleton: LineSkeleton | null;
+}
+
+/**
+ * One trimmed line of valid UTF-8 → as `parseLine`, with the same result. A big device line's
+ * bulk data is read from the bytes and never becomes one big string.
+ */
+export function parseLineBytes(line: Buffer): BytesParse {
+  if (line.length >= BYTE_PATH_MIN_BYTES && line.length <= MAX_LINE_BYTES) {
+    const skeleton = extractMeasurementData(line);
+    if (skeleton !== null) return { parsed: parseLineSkeleton(skeleton), skeleton };
+  }
+  return { parsed: parseLine(line.toString('utf8')), skeleton: null };
+}
+
+/** A line kept as skeleton + bulk data (line-skeleton.ts) → what its whole text parses to. */
+export function parseLineSkeleton(skeleton: LineSkeleton): ParsedLine {
+  return parseMessage(skeleton.text, skeleton);
+}
+
 export function parseLine(line: string): ParsedLine {
   if (COMMAND_SET.has(line)) return { kind: 'command', command: line as Command };
   if (line.length > MAX_LINE_BYTES) {
@@ -74,7 +101,15 @@ export function parseLine(line: string): ParsedLine {
   }
   // Every message is a JSON object; anything else is a (mistyped) command or garbage.
   if (line.charCodeAt(0) !== 0x7b /* { */) return invalid(notAMessageReason(line));
+  return parseMessage(line, NOTHING_EXTRACTED);
+}
 
+const NOTHING_EXTRACTED: PlaceholderData = { key: '', extracted: [] };
+
+type PlaceholderData = Readonly<Pick<LineSkeleton, 'key'>> & { readonly extracted: readonly ExtractedData[] };
+
+/** `line`: JSON object text, where placeholders may stand for extracted data. */
+function parseMessage(line: string, { key, extracted }: PlaceholderData): ParsedLine {
   const parsed = parseJsonText(line);
   if (!parsed.ok) return invalid(parsed.reason);
   if (!isPlainObject(parsed.value)) {
@@ -86,7 +121,7 @@ export function parseLine(line: string): ParsedLine {
     return invalid('a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)');
   }
   // Without the NaN rewrite no stand-in can exist, and the hot loop can skip looking for one.
-  return classify(parsed.value, line, parsed.nanStandIns ? copyNumbersOrNan : copyNumbers);
+  return classify(parsed.value, line, { copy: parsed.nanStandIns ? copyNumbersOrNan : copyNumbers, key, extracted });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -96,7 +131,7 @@ interface Shape {
   label: string;
   required: readonly string[];
   /** `line` is the message's text: whole numbers written as floats are found in it. */
-  validate: (message: Message, line: string, copy: CopyNumbers) => ParsedLine;
+  validate: (message: Message, line: string, numbers: NumberSource) => ParsedLine;
 }
 
 /** In the original's precedence order. */
@@ -104,7 +139,7 @@ const SHAPES: readonly Shape[] = [
   {
     label: 'Device',
     required: ['device_name', 'device_config', 'measurements'],
-    validate: (m, line, copy) => wrap('device', validateDevice(m, line, copy)),
+    validate: (m, line, numbers) => wrap('device', validateDevice(m, line, numbers)),
   },
   {
     label: 'Session',
@@ -123,11 +158,11 @@ const SHAPES: readonly Shape[] = [
   },
 ];
 
-function classify(message: Message, line: string, copy: CopyNumbers): ParsedLine {
+function classify(message: Message, line: string, numbers: NumberSource): ParsedLine {
   let firstFailure: ParsedLine | undefined;
   for (const shape of SHAPES) {
     if (!shape.required.every((key) => Object.hasOwn(message, key))) continue;
-    const result = shape.validate(message, line, copy);
+    const result = shape.validate(message, line, numbers);
     if (result.kind !== 'invalid') return result;
     firstFailure ??= result;
   }
@@ -361,7 +396,7 @@ function validateResult(message: Message, line: string): Validated<ResultMessage
 // ---------------------------------------------------------------------------------------------
 // Device (hot path)
 
-function validateDevice(message: Message, line: string, copy: CopyNumbers): Validated<DeviceMessage> {
+function validateDevice(message: Message, line: string, numbers: NumberSource): Validated<DeviceMessage> {
   const deviceName = message.device_name;
   if (typeof deviceName !== 'string') {
     return { ok: false, reason: `device_name: ${expected('a string', deviceName)}` };
@@ -381,7 +416,7 @@ function validateDevice(message: Message, line: string, copy: CopyNumbers): Vali
   const channels: MeasurementChannel[] = [];
   for (const channelName of Object.keys(measurements)) {
     const measurement = measurements[channelName];
-    const channel = readChannel(channelName, measurement, deviceTimestamps.value, copy);
+    const channel = readChannel(channelName, measurement, deviceTimestamps.value, numbers);
     if (!channel.ok) return channel;
     channels.push(channel.value);
   }
@@ -396,7 +431,7 @@ function readChannel(
   name: string,
   measurement: unknown,
   deviceTimestamps: Message | undefined,
-  copy: CopyNumbers,
+  numbers: NumberSource,
 ): Validated<MeasurementChannel> {
   const path = fieldPath('measurements', [name]);
   if (!isPlainObject(measurement)) {
@@ -406,7 +441,7 @@ function readChannel(
   if (typeof unit !== 'string') {
     return { ok: false, reason: `${path}.unit: ${expected('a string', unit)}` };
   }
-  const data = readChannelData(measurement.data, `${path}.data`, copy);
+  const data = readChannelData(measurement.data, `${path}.data`, numbers);
   if (!data.ok) return data;
 
   // The device-level map was validated whole; it wins over the per-measurement key.
@@ -453,13 +488,16 @@ function readStringArray(value: unknown, path: string): Validated<string[]> {
 // ---------------------------------------------------------------------------------------------
 // Channel data: flat array (Single), array of arrays (Multi), or the binary form (§12)
 
-function readChannelData(data: unknown, path: string, copy: CopyNumbers): Validated<ChannelData> {
+function readChannelData(data: unknown, path: string, numbers: NumberSource): Validated<ChannelData> {
+  const single = extractedNumbers(data, numbers);
+  if (single !== undefined) return { ok: true, value: { shape: 'single', values: single } };
   if (Array.isArray(data)) {
-    if (data.length > 0 && Array.isArray(data[0])) return toMulti(data, path, copy);
-    return toSingle(data, path, copy);
+    if (data.length > 0 && extractedNumbers(data[0], numbers) !== undefined) return extractedRows(data, numbers);
+    if (data.length > 0 && Array.isArray(data[0])) return toMulti(data, path, numbers.copy);
+    return toSingle(data, path, numbers.copy);
   }
   if (isPlainObject(data)) {
-    const decoded = decodeBinaryTrace(data, path);
+    const decoded = decodeBinaryTrace(data, path, (value) => extractedBytes(value, numbers));
     return decoded.ok ? { ok: true, value: decoded.data } : decoded;
   }
   return {
@@ -468,6 +506,23 @@ function readChannelData(data: unknown, path: string, copy: CopyNumbers): Valida
       `${path}: expected an array of numbers, an array of arrays of numbers, or ` +
       `{"f64", "shape"}, got ${describeJson(data)}`,
   };
+}
+
+/** A Multi whose rows were all read from the bytes (line-skeleton.ts extracts every row or none). */
+function extractedRows(rows: unknown[], numbers: NumberSource): Validated<ChannelData> {
+  return { ok: true, value: { shape: 'multi', rows: rows.map((row) => extractedNumbers(row, numbers)!) } };
+}
+
+function extractedNumbers(value: unknown, numbers: NumberSource): Float64Array | undefined {
+  if (numbers.extracted.length === 0) return undefined;
+  const data = numbers.extracted[placeholderIndex(value, numbers.key)];
+  return data instanceof Float64Array ? data : undefined;
+}
+
+function extractedBytes(value: unknown, numbers: NumberSource): Buffer | undefined {
+  if (numbers.extracted.length === 0) return undefined;
+  const data = numbers.extracted[placeholderIndex(value, numbers.key)];
+  return data instanceof Buffer ? data : undefined;
 }
 
 function toSingle(items: unknown[], path: string, copy: CopyNumbers): Validated<ChannelData> {
@@ -511,6 +566,14 @@ function toMulti(rowsIn: unknown[], path: string, copy: CopyNumbers): Validated<
  * plain double arrays, and only lines that went through the NaN rewrite pay for the stand-in check.
  */
 type CopyNumbers = (items: unknown[], target: Float64Array, offset: number) => number;
+
+/** How a message's numbers are read: copied from parsed arrays, or already read from the bytes. */
+interface NumberSource {
+  copy: CopyNumbers;
+  /** Placeholders' key and the data they stand for (none for a line parsed as text). */
+  key: string;
+  extracted: readonly ExtractedData[];
+}
 
 function copyNumbers(items: unknown[], target: Float64Array, offset: number): number {
   const length = items.length;

@@ -7,9 +7,10 @@ import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BusHub } from '../../src/bus/hub.js';
 import { SocketFront } from '../../src/actors/ingest/socket-front.js';
-import { LineSplitter, scanLineEnds } from '../../src/actors/ingest/line-splitter.js';
+import { LineSplitter, contentLineEnds } from '../../src/actors/ingest/line-splitter.js';
 
-const WINDOW = 1024;
+const MAX_LINES = 8;
+const MAX_BYTES = 1024;
 
 interface Forwarded {
   offset: number;
@@ -22,7 +23,8 @@ async function startFront(maxQueuedReplyBytes = 1 << 20) {
     host: '127.0.0.1',
     maxUnackedBytesPerConnection: 64 << 20,
     maxQueuedReplyBytes,
-    maxInFlightLineBytes: WINDOW,
+    maxLinesInFlight: MAX_LINES,
+    maxInFlightBytes: MAX_BYTES,
   });
   const forwarded: Forwarded[] = [];
   const events: string[] = [];
@@ -63,7 +65,7 @@ function lastLineEnd(forwarded: Forwarded[]): number {
 }
 
 describe('SocketFront flow control', () => {
-  it('hands complete lines to the worker a window at a time, more only once they are answered', async () => {
+  it('hands complete lines to the worker a few at a time, more only once they are answered', async () => {
     const { client, forwarded, reply, forwardedBytes } = await startFront();
     const sent = Buffer.from(Array.from({ length: 2_000 }, (_, i) => `line ${i}`.padEnd(15, '.')).join('\n') + '\n');
     client.write(sent);
@@ -73,7 +75,7 @@ describe('SocketFront flow control', () => {
       await until(() => forwardedBytes() > consumed, 'bytes');
       await sleep(20);
       // Not answered yet: no more than the window is in flight.
-      expect(forwardedBytes() - consumed).toBeLessThanOrEqual(WINDOW);
+      expect(forwardedBytes() - consumed).toBe(MAX_LINES * 16);
       consumed = lastLineEnd(forwarded);
       reply(consumed);
       rounds++;
@@ -81,7 +83,20 @@ describe('SocketFront flow control', () => {
     const all = Buffer.concat(forwarded.map((f) => f.bytes));
     expect(all.equals(sent)).toBe(true);
     forwarded.reduce((expectedOffset, f) => (expect(f.offset).toBe(expectedOffset), expectedOffset + f.bytes.length), 0);
-    expect(rounds).toBeGreaterThan(sent.length / WINDOW / 2);
+    expect(rounds).toBe(2_000 / MAX_LINES);
+  });
+
+  it('big lines: past the first, no more than the byte limit in flight', async () => {
+    const { client, forwardedBytes, reply } = await startFront();
+    const line = `${'z'.repeat(599)}\n`;
+    client.write(line.repeat(10));
+    await until(() => forwardedBytes() > 0, 'bytes');
+    await sleep(30);
+    expect(forwardedBytes()).toBe(2 * 600); // the second line pushes past 1024 bytes: no third
+    reply(600);
+    await until(() => forwardedBytes() === 3 * 600, 'one more line');
+    await sleep(30);
+    expect(forwardedBytes()).toBe(3 * 600);
   });
 
   it('streams a long unfinished line through without waiting for replies', async () => {
@@ -96,12 +111,12 @@ describe('SocketFront flow control', () => {
 
   it('blank lines (which get no reply) do not hold back what follows', async () => {
     const { client, forwardedBytes, reply } = await startFront();
-    const sent = `a\n${' \r\n'.repeat(2000)}b\n`;
+    const sent = `${'a\n'.repeat(MAX_LINES)}${' \r\n'.repeat(2000)}b\n`;
     client.write(sent);
     await until(() => forwardedBytes() > 0, 'bytes');
     await sleep(20);
-    expect(forwardedBytes()).toBeLessThan(sent.length);
-    reply(2, 'Running\n'); // the worker answers "a"; the blank lines after it get nothing
+    expect(forwardedBytes()).toBe(2 * MAX_LINES);
+    reply(2 * MAX_LINES, 'Running\n'.repeat(MAX_LINES)); // the blank lines after them get nothing
     await until(() => forwardedBytes() === sent.length, 'the rest, up to "b"');
   });
 
@@ -159,22 +174,26 @@ describe('SocketFront flow control', () => {
   });
 });
 
-describe('scanLineEnds (where the last line that gets a reply ends)', () => {
-  const scan = (text: string, partialHasContent = false) => scanLineEnds(Buffer.from(text), partialHasContent);
+describe('contentLineEnds (where the lines that get a reply end)', () => {
+  const scan = (text: string, partialHasContent = false, maxLines?: number) => contentLineEnds(Buffer.from(text), partialHasContent, maxLines);
 
-  it('finds the end of the last non-blank line; blank lines after it do not count', () => {
-    expect(scan('a\nb\n')).toEqual({ lastLineEnd: 4, tailHasContent: false });
-    expect(scan('a\n \r\n\t\n')).toEqual({ lastLineEnd: 2, tailHasContent: false });
-    expect(scan('a\nbc')).toEqual({ lastLineEnd: 2, tailHasContent: true });
-    expect(scan(' \n\n  ')).toEqual({ lastLineEnd: -1, tailHasContent: false });
-    expect(scan('xyz')).toEqual({ lastLineEnd: -1, tailHasContent: true });
+  it('finds the end of each non-blank line; blank lines do not count', () => {
+    expect(scan('a\nb\n')).toEqual({ ends: [2, 4], tailHasContent: false });
+    expect(scan('a\n \r\n\t\n')).toEqual({ ends: [2], tailHasContent: false });
+    expect(scan('a\nbc')).toEqual({ ends: [2], tailHasContent: true });
+    expect(scan(' \n\n  ')).toEqual({ ends: [], tailHasContent: false });
+    expect(scan('xyz')).toEqual({ ends: [], tailHasContent: true });
   });
 
   it('counts a line begun in earlier bytes', () => {
-    expect(scan('\n', true)).toEqual({ lastLineEnd: 1, tailHasContent: false });
-    expect(scan('  \n \n', true)).toEqual({ lastLineEnd: 3, tailHasContent: false });
-    expect(scan('  \n \n', false)).toEqual({ lastLineEnd: -1, tailHasContent: false });
-    expect(scan('  ', true)).toEqual({ lastLineEnd: -1, tailHasContent: true });
+    expect(scan('\n', true)).toEqual({ ends: [1], tailHasContent: false });
+    expect(scan('  \n \n', true)).toEqual({ ends: [3], tailHasContent: false });
+    expect(scan('  \n \n', false)).toEqual({ ends: [], tailHasContent: false });
+    expect(scan('  ', true)).toEqual({ ends: [], tailHasContent: true });
+  });
+
+  it('stops after maxLines', () => {
+    expect(scan('a\n\nb\nc\nd', false, 2)).toEqual({ ends: [2, 5], tailHasContent: false });
   });
 });
 

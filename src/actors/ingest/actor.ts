@@ -7,7 +7,7 @@ import type { ActorDefinition } from '../../runtime/actor.js';
 import { nowEpochNs } from '../../runtime/clock.js';
 import { RecordType, encodeJsonRecord } from '../../runtime/journal/codec.js';
 import { JournalWriter } from '../../runtime/journal/writer.js';
-import { parseLine } from '../../protocol/parse.js';
+import { parseLineBytes } from '../../protocol/parse.js';
 import { IngestCore, type IngestEnvironment } from './ingest-core.js';
 import type { IngestBytes } from './messages.js';
 import { freshRunState, restoreRunState } from './restore.js';
@@ -29,7 +29,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
     const eofSubscription = bus.on('ingest.eof').subscribe(({ connId }) => core?.endOfStream(connId));
 
     const env: IngestEnvironment = {
-      parseLine,
+      parseLine: parseLineBytes,
       now: nowEpochNs,
       query: (command) =>
         bus

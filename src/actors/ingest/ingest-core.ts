@@ -7,7 +7,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { commitMerge, mergeDevice, type DeviceRegistry } from '../../protocol/merge.js';
-import type { Command, ParsedLine } from '../../protocol/messages.js';
+import type { Command } from '../../protocol/messages.js';
+import type { BytesParse } from '../../protocol/parse.js';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
 import {
   REPLY_DEVICE_RECORDED,
@@ -23,6 +24,7 @@ import {
 } from '../../protocol/replies.js';
 import { LineKind, RecordType, encodeRecordParts, encodeRejectedBody, encodeRecord } from '../../runtime/journal/codec.js';
 import type { JournalWriter } from '../../runtime/journal/writer.js';
+import { encodeSkeletonBody } from '../../runtime/journal/line-body.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
 import { LineSplitter, type SplitItem } from './line-splitter.js';
 
@@ -35,7 +37,7 @@ export interface IngestReply {
 }
 
 export interface IngestEnvironment {
-  parseLine(line: string): ParsedLine;
+  parseLine(line: Buffer): BytesParse;
   now(): bigint;
   /** Answers GET_DATASTREAM / STATE once the store has caught up with `journalOffset`. */
   query(command: 'GET_DATASTREAM' | 'STATE', journalOffset: number): Promise<string>;
@@ -176,7 +178,7 @@ export class IngestCore {
       this.reject(batch, connId, line, endOffset, 'line is not valid UTF-8', REPLY_INVALID);
       return null;
     }
-    const parsed = this.env.parseLine(line.toString('utf8'));
+    const { parsed, skeleton } = this.env.parseLine(line);
     switch (parsed.kind) {
       case 'command':
         return this.handleCommand(batch, connId, parsed.command, endOffset);
@@ -194,7 +196,9 @@ export class IngestCore {
           return null;
         }
         for (const warning of outcome.warnings) this.env.warn(warning.message);
-        this.accept(batch, connId, line, endOffset, LineKind.Device, REPLY_DEVICE_RECORDED, () => commitMerge(this.run.devices, outcome), arrivalNs);
+        // A line read from its bytes is journaled as such: no reader parses its numbers again.
+        const body = skeleton ? encodeSkeletonBody(skeleton) : line;
+        this.accept(batch, connId, body, endOffset, LineKind.Device, REPLY_DEVICE_RECORDED, () => commitMerge(this.run.devices, outcome), arrivalNs);
         return null;
       }
       case 'session':
@@ -244,7 +248,7 @@ export class IngestCore {
   private accept(
     batch: PendingBatch,
     connId: number,
-    line: Buffer,
+    body: Buffer | Buffer[],
     endOffset: number,
     kind: LineKind,
     reply: string,
@@ -256,7 +260,7 @@ export class IngestCore {
       return;
     }
     batch.records.push(
-      ...encodeRecordParts({ type: RecordType.Line, flags: kind, connId, arrivalNs, streamOffset: BigInt(endOffset) }, line),
+      ...encodeRecordParts({ type: RecordType.Line, flags: kind, connId, arrivalNs, streamOffset: BigInt(endOffset) }, body),
     );
     apply();
     addReply(batch, connId, reply, endOffset);

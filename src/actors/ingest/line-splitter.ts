@@ -93,23 +93,23 @@ function ownsItsBuffer(bytes: Buffer): boolean {
 }
 
 /**
- * For a sender that only forwards bytes: where in `bytes` the last line that gets a reply ends
- * (the index after its `\n`; -1 if none ends here). Blank lines get no reply, so they do not
+ * For a sender that only forwards bytes: where in `bytes` the lines that get a reply end (the
+ * index after each `\n`), at most `maxLines` of them. Blank lines get no reply, so they do not
  * count. `partialHasContent`: the bytes before `bytes` since the previous newline hold a
- * non-space byte. `tailHasContent`: the same, after `bytes`, for the next call.
+ * non-space byte. `tailHasContent`: the same after the last newline scanned (the last end found
+ * when `maxLines` were found), for the next call.
  */
-export function scanLineEnds(bytes: Buffer, partialHasContent: boolean): { lastLineEnd: number; tailHasContent: boolean } {
-  const lastNewline = bytes.lastIndexOf(NEWLINE);
-  if (lastNewline === -1) return { lastLineEnd: -1, tailHasContent: partialHasContent || hasNonSpace(bytes, 0, bytes.length) };
-  const tailHasContent = hasNonSpace(bytes, lastNewline + 1, bytes.length);
-  // Backwards from the last newline: the newline ending the nearest line that holds a non-space byte.
-  let candidate = lastNewline;
-  for (let i = lastNewline - 1; i >= 0; i--) {
-    const byte = bytes[i]!;
-    if (byte === NEWLINE) candidate = i;
-    else if (!isSpace(byte)) return { lastLineEnd: candidate + 1, tailHasContent };
+export function contentLineEnds(bytes: Buffer, partialHasContent: boolean, maxLines = Infinity): { ends: number[]; tailHasContent: boolean } {
+  const ends: number[] = [];
+  let lineStart = 0;
+  let hasContent = partialHasContent;
+  for (let newline = bytes.indexOf(NEWLINE); newline !== -1; newline = bytes.indexOf(NEWLINE, lineStart)) {
+    if (hasContent || hasNonSpace(bytes, lineStart, newline)) ends.push(newline + 1);
+    hasContent = false;
+    lineStart = newline + 1;
+    if (ends.length === maxLines) return { ends, tailHasContent: false };
   }
-  return { lastLineEnd: partialHasContent ? candidate + 1 : -1, tailHasContent };
+  return { ends, tailHasContent: hasContent || hasNonSpace(bytes, lineStart, bytes.length) };
 }
 
 function hasNonSpace(bytes: Buffer, start: number, end: number): boolean {

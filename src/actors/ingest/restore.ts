@@ -4,7 +4,7 @@
  * after the last bytes the socket front saw consumed, so re-sent lines are answered, not re-journaled.
  */
 import { commitMerge, createDeviceRegistry, mergeDevice } from '../../protocol/merge.js';
-import { parseLine } from '../../protocol/parse.js';
+import { parseLineBody } from '../../runtime/journal/line-body.js';
 import {
   REPLY_DEVICE_RECORDED,
   REPLY_INVALID,
@@ -60,7 +60,7 @@ function replay(state: IngestRunState, record: JournalRecord): void {
   if (record.type !== RecordType.Line) return;
   if (record.flags === LineKind.Session) state.sessionSeen = true;
   if (record.flags !== LineKind.Device) return;
-  const parsed = parseLine(record.body.toString('utf8'));
+  const parsed = parseLineBody(record.body);
   if (parsed.kind !== 'device') return;
   const outcome = mergeDevice(state.devices, parsed.message, formatRexTimestamp(record.arrivalNs));
   if (outcome.ok) commitMerge(state.devices, outcome);

@@ -5,10 +5,11 @@
  * kept here and re-sent to a restarted worker.
  *
  * Flow control, per connection (SPEC §2: bad input never stalls the run for other clients):
- * - Complete lines go to the worker at most `maxInFlightLineBytes` at a time: more is forwarded
- *   only once the worker has answered them. A client that floods lines (or sends queries without
- *   reading the answers) therefore never queues more than that in front of other clients' lines,
- *   and never makes rex hold more than that of its unanswered lines (plus their replies).
+ * - At most `maxLinesInFlight` complete lines (and, past the first, `maxInFlightBytes`) are with
+ *   the worker unanswered; more are forwarded as they are answered. A client that floods lines
+ *   (or sends queries without reading the answers) therefore never queues more than that in
+ *   front of other clients' lines, while a client pipelining big traces keeps several in flight,
+ *   so the worker can parse one while the next arrives.
  * - A line still incomplete is forwarded as it arrives (the worker needs all of it); the worker's
  *   line limit bounds it.
  * - Bytes that may not be forwarded yet stop reading from the socket (TCP pushes back on the
@@ -17,7 +18,7 @@
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
-import { scanLineEnds } from './line-splitter.js';
+import { contentLineEnds } from './line-splitter.js';
 
 export interface SocketFrontOptions {
   host: string;
@@ -25,12 +26,14 @@ export interface SocketFrontOptions {
   maxUnackedBytesPerConnection: number;
   /** Stop reading from a client that does not read its replies once this much is queued for it. */
   maxQueuedReplyBytes: number;
-  /** Bytes of complete, unanswered lines handed to the worker per connection (default 16 KiB). */
-  maxInFlightLineBytes?: number;
+  /** Complete, unanswered lines handed to the worker per connection (default 16). */
+  maxLinesInFlight?: number;
+  /** Past one line, bytes of unanswered lines handed to the worker per connection (default 8 MiB). */
+  maxInFlightBytes?: number;
 }
 
-const DEFAULT_MAX_IN_FLIGHT_LINE_BYTES = 16 * 1024;
-const NEWLINE = 0x0a;
+const DEFAULT_MAX_LINES_IN_FLIGHT = 16;
+const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 
 interface Connection {
   id: number;
@@ -44,11 +47,8 @@ interface Connection {
   forwardedOffset: number;
   /** Every byte before this offset has been consumed by the worker (its replies say so). */
   consumedOffset: number;
-  /**
-   * End of the last forwarded line that gets a reply (blank lines get none): while this is past
-   * `consumedOffset`, the worker holds complete lines it has not answered.
-   */
-  lastLineEnd: number;
+  /** Ends of the forwarded lines the worker has not answered yet (blank lines get no answer). */
+  lineEnds: number[];
   /** The forwarded bytes after the last newline hold a non-space byte. */
   partialHasContent: boolean;
   /** The client finished sending; the worker hears of it once every byte is forwarded. */
@@ -71,13 +71,15 @@ export class SocketFront {
   private readonly connections = new Map<number, Connection>();
   private nextConnectionId = 1;
   private readonly subscriptions: Subscription[] = [];
-  private readonly maxInFlightLineBytes: number;
+  private readonly maxLinesInFlight: number;
+  private readonly maxInFlightBytes: number;
 
   constructor(
     private readonly bus: Bus,
     private readonly options: SocketFrontOptions,
   ) {
-    this.maxInFlightLineBytes = options.maxInFlightLineBytes ?? DEFAULT_MAX_IN_FLIGHT_LINE_BYTES;
+    this.maxLinesInFlight = options.maxLinesInFlight ?? DEFAULT_MAX_LINES_IN_FLIGHT;
+    this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
     this.subscriptions.push(
       bus.on('ingest.reply').subscribe((reply) => this.onReply(reply)),
     );
@@ -126,7 +128,7 @@ export class SocketFront {
       nextOffset: 0,
       forwardedOffset: 0,
       consumedOffset: 0,
-      lastLineEnd: 0,
+      lineEnds: [],
       partialHasContent: false,
       eofReceived: false,
       eofForwarded: false,
@@ -167,18 +169,12 @@ export class SocketFront {
   /** Forwards what flow control allows, tells the worker of the end of stream, adjusts reading. */
   private pump(connection: Connection): void {
     while (connection.forwardedOffset < connection.nextOffset && !this.repliesPiledUp(connection)) {
-      const inFlight = connection.forwardedOffset - connection.consumedOffset;
-      const linesInFlight = connection.lastLineEnd > connection.consumedOffset;
-      const allowed = linesInFlight ? this.maxInFlightLineBytes - inFlight : this.maxInFlightLineBytes;
-      if (allowed <= 0) break;
-      const rest = this.unforwardedPiece(connection);
-      let length = Math.min(rest.length, allowed);
-      if (!linesInFlight) {
-        // At most an unfinished line is in flight: it goes on at once, up to its end.
-        const firstNewline = rest.indexOf(NEWLINE);
-        if (firstNewline === -1) length = rest.length;
-        else if (firstNewline >= allowed) length = firstNewline + 1;
-      }
+      const linesInFlight = connection.lineEnds.length;
+      const room = this.maxLinesInFlight - linesInFlight;
+      if (room <= 0) break;
+      if (linesInFlight > 0 && connection.forwardedOffset - connection.consumedOffset >= this.maxInFlightBytes) break;
+      const length = this.forwardableLength(connection, room);
+      if (length === 0) break;
       this.forward(connection, length);
     }
     if (connection.eofReceived && !connection.eofForwarded && connection.forwardedOffset === connection.nextOffset) {
@@ -186,6 +182,23 @@ export class SocketFront {
       this.bus.publish('ingest.eof', { connId: connection.id });
     }
     this.updateReading(connection);
+  }
+
+  /**
+   * How much of the next unforwarded piece may go: whole lines while there is room for them, the
+   * first always, the others only while the bytes in flight before them are under the byte limit;
+   * then what follows the last of them (a line in progress goes on as it arrives).
+   */
+  private forwardableLength(connection: Connection, room: number): number {
+    const piece = this.unforwardedPiece(connection);
+    const { ends } = contentLineEnds(piece, connection.partialHasContent, room);
+    const inFlight = connection.forwardedOffset - connection.consumedOffset;
+    const anyInFlight = connection.lineEnds.length > 0;
+    for (let i = 0; i <= ends.length; i++) {
+      const lineStart = i === 0 ? 0 : ends[i - 1]!;
+      if ((anyInFlight || i > 0) && inFlight + lineStart >= this.maxInFlightBytes) return lineStart;
+    }
+    return ends.length === room ? ends[room - 1]! : piece.length;
   }
 
   /** Forwards the next `length` unforwarded bytes (they may span chunks) as one transferred buffer. */
@@ -199,9 +212,9 @@ export class SocketFront {
       const start = offset + copied - chunk.offset;
       copied += chunk.bytes.copy(copy, copied, start, start + length - copied);
     }
-    const ends = scanLineEnds(copy, connection.partialHasContent);
-    if (ends.lastLineEnd !== -1) connection.lastLineEnd = offset + ends.lastLineEnd;
-    connection.partialHasContent = ends.tailHasContent;
+    const { ends, tailHasContent } = contentLineEnds(copy, connection.partialHasContent);
+    for (const end of ends) connection.lineEnds.push(offset + end);
+    connection.partialHasContent = tailHasContent;
     connection.forwardedOffset += length;
     // Transferred, not cloned: the chunks kept here are the copy for a restarted worker.
     this.bus.publish('ingest.bytes', { connId: connection.id, offset, bytes: copy.buffer as ArrayBuffer }, [copy.buffer]);
@@ -225,6 +238,8 @@ export class SocketFront {
     const connection = this.connections.get(reply.connId);
     if (!connection) return;
     if (reply.consumedOffset > connection.consumedOffset) connection.consumedOffset = reply.consumedOffset;
+    const answered = connection.lineEnds.findIndex((end) => end > connection.consumedOffset);
+    connection.lineEnds.splice(0, answered === -1 ? connection.lineEnds.length : answered);
     while (connection.unacked.length > 0) {
       const first = connection.unacked[0]!;
       const end = first.offset + first.bytes.length;

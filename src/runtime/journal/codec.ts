@@ -28,7 +28,7 @@ export const RECORD_HEADER_BYTES = 32;
 export const RecordType = {
   /** Body: JSON RunStartRecord. First record of every journal. */
   RunStart: 1,
-  /** Body: the raw accepted line (UTF-8). flags: LineKind. */
+  /** Body: the accepted line, as sent or as parsed from its bytes (line-body.ts). flags: LineKind. */
   Line: 2,
   /** Body: u32 reason length, reason (UTF-8), then the raw rejected line. Kept for the record, never merged. */
   Rejected: 3,
@@ -94,15 +94,17 @@ export function encodeRecord(header: RecordHeader, body: Buffer | string): Buffe
 }
 
 /**
- * Encodes a record whose body is a slice of a larger buffer without copying the body:
- * returns [header, body] for a vectored write. The CRC covers both.
+ * Encodes a record whose body is one or more slices of other buffers without copying them:
+ * returns [header, ...body] for a vectored write. The CRC covers them all.
  */
-export function encodeRecordParts(header: RecordHeader, body: Buffer): [Buffer, Buffer] {
+export function encodeRecordParts(header: RecordHeader, body: Buffer | Buffer[]): Buffer[] {
+  const parts = Array.isArray(body) ? body : [body];
   const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
-  writeHeader(head, header, body.length);
-  const crc = crc32(body, crc32(head.subarray(8)));
+  writeHeader(head, header, parts.reduce((total, part) => total + part.length, 0));
+  let crc = crc32(head.subarray(8));
+  for (const part of parts) crc = crc32(part, crc);
   head.writeUInt32LE(crc, 4);
-  return [head, body];
+  return [head, ...parts];
 }
 
 function writeHeader(target: Buffer, h: RecordHeader, bodyLength = target.length - RECORD_HEADER_BYTES): void {

@@ -11,9 +11,9 @@ import {
   type MergeAccepted,
 } from '../../protocol/merge.js';
 import type { DeviceMessage, ResultMessage, SessionMessage } from '../../protocol/messages.js';
-import { parseLine } from '../../protocol/parse.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
 import { LineKind, RecordType, parseJsonBody, type JournalRecord, type RunEndRecord, type RunStartRecord } from './codec.js';
+import { parseLineBody } from './line-body.js';
 import { JournalReader } from './reader.js';
 
 export interface RunEventHandler {
@@ -103,7 +103,7 @@ export class JournalFollower {
   }
 
   private applyLine(record: JournalRecord): void {
-    const parsed = parseLine(record.body.toString('utf8'));
+    const parsed = parseLineBody(record.body);
     const at = `journal offset ${record.offset}`;
     switch (record.flags) {
       case LineKind.Device: {
