@@ -8,12 +8,34 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleTreeRss } from './rss.mjs';
 
-export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const REX_BIN = path.join(BENCH_DIR, '..', 'bin', 'rex.js');
+const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = path.join(BENCH_DIR, '..');
+let rexBin = path.join(REPO_ROOT, 'bin', 'rex.js');
+
+/**
+ * Runs every scenario on a copy of the current build: dist/ may be rebuilt by someone else while a
+ * long benchmark runs, and one table must not mix two builds. Returns the commit it was built from.
+ */
+export function pinRexBuild() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bench-build-'));
+  for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(REPO_ROOT, part), path.join(dir, part), { recursive: true });
+  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  rexBin = path.join(dir, 'bin', 'rex.js');
+  const git = (...args) => execFileSync('git', ['-C', REPO_ROOT, ...args], { encoding: 'utf8' }).trim();
+  let build;
+  try {
+    build = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? ' + uncommitted src/ changes' : ''}`;
+  } catch {
+    build = 'unknown (not a git work tree)';
+  }
+  return { build, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
 
 /** The real python3, not a version manager's shim (pyenv's costs a second per start). */
 export const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
 const PATH_WITH_REAL_PYTHON = `${path.dirname(PYTHON)}${path.delimiter}${process.env.PATH ?? ''}`;
+/** The clients import benchlib.py: no __pycache__ left in bench/clients. */
+const CLIENT_ENV = { PYTHONDONTWRITEBYTECODE: '1' };
 
 export const TARGETS = ['rex', 'floor', 'raw'];
 
@@ -73,10 +95,10 @@ async function runRex(client, env, timeoutMs) {
   try {
     const resultFile = path.join(dir, 'result.json');
     const script = path.join(BENCH_DIR, 'clients', client);
-    const args = [REX_BIN, 'run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
+    const args = [rexBin, 'run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
     const rex = start(process.execPath, args, {
       cwd: dir,
-      env: { ...process.env, PATH: PATH_WITH_REAL_PYTHON, XDG_CONFIG_HOME: path.join(dir, 'config'), ...env, BENCH_RESULT: resultFile },
+      env: { ...process.env, ...CLIENT_ENV, PATH: PATH_WITH_REAL_PYTHON, XDG_CONFIG_HOME: path.join(dir, 'config'), ...env, BENCH_RESULT: resultFile },
     }, timeoutMs);
     const rss = sampleTreeRss(rex.child.pid, { excludeArg: script });
     const exit = await rex.exited;
@@ -113,7 +135,7 @@ async function runBaseline(kind, client, env, timeoutMs) {
     const script = path.join(BENCH_DIR, 'clients', client);
     const clientRun = start(PYTHON, ['-u', script], {
       cwd: dir,
-      env: { ...process.env, ...env, REX_PORT: port, BENCH_RESULT: resultFile },
+      env: { ...process.env, ...CLIENT_ENV, ...env, REX_PORT: port, BENCH_RESULT: resultFile },
     }, timeoutMs);
     const exit = await clientRun.exited;
     const peakRssMB = rss.stop();

@@ -44,6 +44,17 @@ export function applyMergeToWindows(windows: LiveWindows, accepted: MergeAccepte
   for (const effect of accepted.effects) applyEffectToWindow(device, effect);
 }
 
+/**
+ * A copy of `row` to keep (the caller's row may be a view of memory about to be reused), in the
+ * previous copy's memory when the length is the same: no fresh allocation per trace.
+ */
+function keptRow(previous: Float64Array | undefined, row: Float64Array | undefined): Float64Array | undefined {
+  if (row === undefined) return previous;
+  if (previous === undefined || previous.length !== row.length) return row.slice();
+  previous.set(row);
+  return previous;
+}
+
 /** Applies one channel effect to a device's windows (creating the channel's window if new). */
 export function applyEffectToWindow(device: DeviceWindow, effect: ChannelEffect): void {
   let window = device.channels.get(effect.channel);
@@ -66,11 +77,11 @@ export function applyEffectToWindow(device: DeviceWindow, effect: ChannelEffect)
       // The stored values become row 0, which carries one timestamp instead of one per value.
       window.values = [];
       window.timestamps = [store.row0Timestamp];
-      window.lastRow = store.rows[store.rows.length - 1];
+      window.lastRow = keptRow(window.lastRow, store.rows[store.rows.length - 1]);
       pushStamps(window, store.stamps);
       return;
     case 'append-rows':
-      window.lastRow = store.rows[store.rows.length - 1];
+      window.lastRow = keptRow(window.lastRow, store.rows[store.rows.length - 1]);
       pushStamps(window, store.stamps);
       return;
   }

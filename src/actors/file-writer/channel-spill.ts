@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import { sliceStamps, stampsLength, type ChannelShape, type StoreOp, type Stamps } from '../../protocol/merge.js';
 
 const FLUSH_BYTES = 1 << 20;
+/** Values at least this big are written as they come, not copied into the pending buffers. */
+const DIRECT_WRITE_BYTES = 64 * 1024;
 
 export class ChannelSpill {
   shape: ChannelShape;
@@ -83,9 +85,15 @@ export class ChannelSpill {
     this.pendingBytes = 0;
   }
 
+  /** `values` may be a view of memory the caller reuses: it is written or copied now. */
   private appendValues(values: Float64Array): void {
-    this.pendingValues.push(float64Bytes(values));
-    this.pendingBytes += values.byteLength;
+    if (values.byteLength >= DIRECT_WRITE_BYTES) {
+      this.flush();
+      fs.appendFileSync(this.valuesPath, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+    } else {
+      this.pendingValues.push(float64Bytes(values));
+      this.pendingBytes += values.byteLength;
+    }
     this.valueCount += values.length;
   }
 

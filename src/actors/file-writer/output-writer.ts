@@ -40,7 +40,7 @@ export class OutputWriter {
       result: (m) => this.output.result(m),
       runEnd: (r) => this.output.runEnd(r),
       problem: (message) => options.log('warn', message),
-    });
+    }, { transient: true }); // the channel spills write or copy what they get at once
     this.follower.catchUp();
   }
 

@@ -7,7 +7,7 @@ import type { ActorDefinition } from '../../runtime/actor.js';
 import { nowEpochNs } from '../../runtime/clock.js';
 import { RecordType, encodeJsonRecord } from '../../runtime/journal/codec.js';
 import { JournalWriter } from '../../runtime/journal/writer.js';
-import { parseLineBytes } from '../../protocol/parse.js';
+import { LineParser } from './line-parser.js';
 import { IngestCore, type IngestEnvironment } from './ingest-core.js';
 import type { IngestBytes } from './messages.js';
 import { freshRunState, restoreRunState } from './restore.js';
@@ -20,6 +20,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
   async start({ bus, log }) {
     // Subscribe before asking for the backlog: nothing published meanwhile is missed.
     const early: IngestBytes[] = [];
+    const parser = new LineParser();
     let core: IngestCore | null = null;
     const bytesSubscription = bus.on('ingest.bytes').subscribe((chunk) => {
       if (core) core.receive(chunk.connId, chunk.offset, Buffer.from(chunk.bytes));
@@ -29,7 +30,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
     const eofSubscription = bus.on('ingest.eof').subscribe(({ connId }) => core?.endOfStream(connId));
 
     const env: IngestEnvironment = {
-      parseLine: parseLineBytes,
+      parseLine: (line, owned) => parser.parse(line, owned),
       now: nowEpochNs,
       query: (command) =>
         bus
@@ -89,6 +90,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
         eofSubscription.unsubscribe();
         for (const server of servers) server.unsubscribe();
         run.journal?.close();
+        await parser.close();
       },
     };
   },

@@ -5,10 +5,8 @@
  * Order: a connection's lines are handled strictly in order; a query (GET_DATASTREAM / STATE)
  * first flushes what came before it, then waits for the store's answer.
  */
-import { isUtf8 } from 'node:buffer';
 import { commitMerge, mergeDevice, type DeviceRegistry } from '../../protocol/merge.js';
 import type { Command } from '../../protocol/messages.js';
-import type { BytesParse } from '../../protocol/parse.js';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
 import {
   REPLY_DEVICE_RECORDED,
@@ -24,8 +22,8 @@ import {
 } from '../../protocol/replies.js';
 import { LineKind, RecordType, encodeRecordParts, encodeRejectedBody, encodeRecord } from '../../runtime/journal/codec.js';
 import type { JournalWriter } from '../../runtime/journal/writer.js';
-import { encodeSkeletonBody } from '../../runtime/journal/line-body.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
+import type { LineParse } from './line-parse.js';
 import { LineSplitter, type SplitItem } from './line-splitter.js';
 
 export interface IngestReply {
@@ -37,7 +35,11 @@ export interface IngestReply {
 }
 
 export interface IngestEnvironment {
-  parseLine(line: Buffer): BytesParse;
+  /**
+   * At once, or later for a big line parsed elsewhere (several may be under way at once).
+   * `owned`: nothing else lives in the line's ArrayBuffer, so it may be moved to another thread.
+   */
+  parseLine(line: Buffer, owned: boolean): LineParse | Promise<LineParse>;
   now(): bigint;
   /** Answers GET_DATASTREAM / STATE once the store has caught up with `journalOffset`. */
   query(command: 'GET_DATASTREAM' | 'STATE', journalOffset: number): Promise<string>;
@@ -126,8 +128,10 @@ export class IngestCore {
   }
 
   private enqueue(connId: number, connection: ConnectionState, items: SplitItem[], closeAfter: boolean): void {
+    // Parsing starts now, before the lines queued earlier are handled: big lines parse in parallel.
+    const parses = items.map((item) => (item.kind === 'line' && !this.isJournaled(connId, item.endOffset) ? this.env.parseLine(item.line, item.owned) : undefined));
     this.enqueueStep(connection, async () => {
-      await this.handleItems(connId, items);
+      await this.handleItems(connId, items, parses);
       if (closeAfter) this.env.send({ connId, text: '', consumedOffset: connection.splitter.streamOffset, close: true });
     });
   }
@@ -148,15 +152,22 @@ export class IngestCore {
     await Promise.all([...this.connections.values()].map((c) => c.chain));
   }
 
-  private async handleItems(connId: number, items: SplitItem[]): Promise<void> {
+  private async handleItems(connId: number, items: SplitItem[], parses: Array<LineParse | Promise<LineParse> | undefined>): Promise<void> {
     let batch = newBatch();
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
       if (item.kind === 'overflow') {
         this.env.warn(`connection ${connId}: line longer than ${MAX_LINE_BYTES} bytes discarded`);
         addReply(batch, connId, invalidReplyWithReason(`line longer than ${MAX_LINE_BYTES} bytes`), item.endOffset);
         continue;
       }
-      const query = this.handleLine(batch, connId, item.line, item.endOffset);
+      let parse = parses[index] ?? (this.isJournaled(connId, item.endOffset) ? undefined : this.env.parseLine(item.line, item.owned));
+      if (parse instanceof Promise) {
+        // Answer what is ready before waiting for a line parsed elsewhere.
+        this.flush(batch);
+        batch = newBatch();
+        parse = await parse;
+      }
+      const query = this.handleLine(batch, connId, parse, item.endOffset);
       if (query) {
         this.flush(batch);
         batch = newBatch();
@@ -167,18 +178,22 @@ export class IngestCore {
     this.flush(batch);
   }
 
-  /** Handles one line into the batch; returns the command when it needs an asynchronous answer. */
-  private handleLine(batch: PendingBatch, connId: number, line: Buffer, endOffset: number): 'GET_DATASTREAM' | 'STATE' | null {
+  /**
+   * Handles one line into the batch; returns the command when it needs an asynchronous answer.
+   * `parse` is undefined for a line journaled before a restart: it is only answered again.
+   */
+  private handleLine(batch: PendingBatch, connId: number, parse: LineParse | undefined, endOffset: number): 'GET_DATASTREAM' | 'STATE' | null {
     const journaledReply = this.takeJournaledReply(connId, endOffset);
     if (journaledReply !== undefined) {
       addReply(batch, connId, journaledReply, endOffset);
       return null;
     }
-    if (!isUtf8(line)) {
+    if (parse === undefined) throw new Error(`connection ${connId}: a line at ${endOffset} was neither journaled nor parsed`);
+    const { line, parsed, deviceBody } = parse;
+    if (parsed === null) {
       this.reject(batch, connId, line, endOffset, 'line is not valid UTF-8', REPLY_INVALID);
       return null;
     }
-    const { parsed, skeleton } = this.env.parseLine(line);
     switch (parsed.kind) {
       case 'command':
         return this.handleCommand(batch, connId, parsed.command, endOffset);
@@ -197,8 +212,7 @@ export class IngestCore {
         }
         for (const warning of outcome.warnings) this.env.warn(warning.message);
         // A line read from its bytes is journaled as such: no reader parses its numbers again.
-        const body = skeleton ? encodeSkeletonBody(skeleton) : line;
-        this.accept(batch, connId, body, endOffset, LineKind.Device, REPLY_DEVICE_RECORDED, () => commitMerge(this.run.devices, outcome), arrivalNs);
+        this.accept(batch, connId, deviceBody ?? line, endOffset, LineKind.Device, REPLY_DEVICE_RECORDED, () => commitMerge(this.run.devices, outcome), arrivalNs);
         return null;
       }
       case 'session':
@@ -286,6 +300,10 @@ export class IngestCore {
       );
     }
     addReply(batch, connId, reply, endOffset);
+  }
+
+  private isJournaled(connId: number, endOffset: number): boolean {
+    return this.run.journaledReplies.get(connId)?.has(endOffset) === true;
   }
 
   private takeJournaledReply(connId: number, endOffset: number): string | undefined {

@@ -10,7 +10,8 @@
  */
 
 export type SplitItem =
-  | { kind: 'line'; line: Buffer; endOffset: number }
+  /** `owned`: the line's ArrayBuffer holds nothing else (it may be moved to another thread). */
+  | { kind: 'line'; line: Buffer; endOffset: number; owned: boolean }
   | { kind: 'overflow'; endOffset: number };
 
 const NEWLINE = 0x0a;
@@ -41,10 +42,10 @@ export class LineSplitter {
   /** The stream ended: an unterminated last line counts as a line (as a line reader at EOF sees it). */
   finish(): SplitItem[] {
     if (this.discarding || this.pendingBytes === 0) return [];
-    const trimmed = trimAscii(Buffer.concat(this.pending));
+    const trimmed = trimAscii(concatOwned(this.pending, this.pendingBytes));
     this.pending = [];
     this.pendingBytes = 0;
-    return trimmed.length > 0 ? [{ kind: 'line', line: trimmed, endOffset: this.offset }] : [];
+    return trimmed.length > 0 ? [{ kind: 'line', line: trimmed, endOffset: this.offset, owned: true }] : [];
   }
 
   push(chunk: Buffer): SplitItem[] {
@@ -62,9 +63,10 @@ export class LineSplitter {
         items.push({ kind: 'overflow', endOffset });
       } else {
         const piece = chunk.subarray(start, newline);
-        const line = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
+        const spansChunks = this.pending.length > 0;
+        const line = spansChunks ? concatOwned([...this.pending, piece], this.pendingBytes + piece.length) : piece;
         const trimmed = trimAscii(line);
-        if (trimmed.length > 0) items.push({ kind: 'line', line: trimmed, endOffset });
+        if (trimmed.length > 0) items.push({ kind: 'line', line: trimmed, endOffset, owned: spansChunks });
       }
       this.pending = [];
       this.pendingBytes = 0;
@@ -86,6 +88,14 @@ export class LineSplitter {
     }
     return items;
   }
+}
+
+/** Like Buffer.concat, but always into a new ArrayBuffer of its own (never Node's shared pool). */
+function concatOwned(parts: Buffer[], length: number): Buffer {
+  const line = Buffer.from(new ArrayBuffer(length));
+  let at = 0;
+  for (const part of parts) at += part.copy(line, at);
+  return line;
 }
 
 function ownsItsBuffer(bytes: Buffer): boolean {

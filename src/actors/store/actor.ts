@@ -29,7 +29,7 @@ export const storeActor: ActorDefinition<StoreActorData> = {
         pause: (p) => store.pause(p),
         runEnd: (r) => store.runEnd(r),
         problem: (message) => log('warn', message),
-      });
+      }, { transient: true }); // the windows copy what they keep
       follower.catchUp();
     };
     const catchUp = (): void => {

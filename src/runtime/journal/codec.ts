@@ -10,11 +10,14 @@
  *   4      4     crc32 of bytes [8, recordLength)
  *   8      1     type (RecordType)
  *   9      1     flags (for LINE: the message kind code; for PAUSE: 1 paused / 0 running)
- *   10     2     reserved (0)
+ *   10     2     padding: zero bytes after the body, so every record ends at a multiple of 8
  *   12     4     connection id (0 when not from a connection)
  *   16     8     arrival time, ns since the Unix epoch (i64 LE)
  *   24     8     connection stream offset just after this line (u64 LE; dedups re-sent bytes)
- *   32     ...   body
+ *   32     ...   body, then the padding
+ *
+ * Records start at multiples of 8 (the magic is 8 bytes), so float64 data inside a body can be
+ * read in place (line-body.ts). Journals written before the padding existed hold 0 there.
  *
  * A torn or corrupt tail (kill -9 mid-append, power cut) is detected by length + CRC and ignored:
  * everything before it is intact, and nothing after it was ever acknowledged.
@@ -86,8 +89,9 @@ export interface JournalRecord extends RecordHeader {
 
 export function encodeRecord(header: RecordHeader, body: Buffer | string): Buffer {
   const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + bodyBytes.length);
-  writeHeader(record, header);
+  const padding = paddingAfter(bodyBytes.length);
+  const record = Buffer.alloc(RECORD_HEADER_BYTES + bodyBytes.length + padding);
+  writeHeader(record, header, bodyBytes.length, padding);
   bodyBytes.copy(record, RECORD_HEADER_BYTES);
   record.writeUInt32LE(crc32(record.subarray(8)), 4);
   return record;
@@ -98,20 +102,29 @@ export function encodeRecord(header: RecordHeader, body: Buffer | string): Buffe
  * returns [header, ...body] for a vectored write. The CRC covers them all.
  */
 export function encodeRecordParts(header: RecordHeader, body: Buffer | Buffer[]): Buffer[] {
-  const parts = Array.isArray(body) ? body : [body];
+  const parts = Array.isArray(body) ? [...body] : [body];
+  const bodyLength = parts.reduce((total, part) => total + part.length, 0);
+  const padding = paddingAfter(bodyLength);
+  if (padding > 0) parts.push(ZEROS.subarray(0, padding));
   const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
-  writeHeader(head, header, parts.reduce((total, part) => total + part.length, 0));
+  writeHeader(head, header, bodyLength, padding);
   let crc = crc32(head.subarray(8));
   for (const part of parts) crc = crc32(part, crc);
   head.writeUInt32LE(crc, 4);
   return [head, ...parts];
 }
 
-function writeHeader(target: Buffer, h: RecordHeader, bodyLength = target.length - RECORD_HEADER_BYTES): void {
-  target.writeUInt32LE(RECORD_HEADER_BYTES + bodyLength, 0);
+const ZEROS = Buffer.alloc(8);
+
+function paddingAfter(bodyLength: number): number {
+  return (8 - ((RECORD_HEADER_BYTES + bodyLength) % 8)) % 8;
+}
+
+function writeHeader(target: Buffer, h: RecordHeader, bodyLength: number, padding: number): void {
+  target.writeUInt32LE(RECORD_HEADER_BYTES + bodyLength + padding, 0);
   target.writeUInt8(h.type, 8);
   target.writeUInt8(h.flags, 9);
-  target.writeUInt16LE(0, 10);
+  target.writeUInt16LE(padding, 10);
   target.writeUInt32LE(h.connId >>> 0, 12);
   target.writeBigInt64LE(h.arrivalNs, 16);
   target.writeBigUInt64LE(h.streamOffset, 24);
@@ -156,6 +169,8 @@ export function decodeRecordAt(chunk: Buffer, position: number, chunkOffset: num
   const actualCrc = crc32(chunk.subarray(position + 8, position + length));
   if (storedCrc !== actualCrc) return { status: 'corrupt', reason: 'checksum mismatch' };
   const type = chunk.readUInt8(position + 8) as RecordType;
+  const padding = chunk.readUInt16LE(position + 10);
+  if (padding > length - RECORD_HEADER_BYTES) return { status: 'corrupt', reason: `padding ${padding} longer than the body` };
   return {
     status: 'record',
     next: position + length,
@@ -166,7 +181,7 @@ export function decodeRecordAt(chunk: Buffer, position: number, chunkOffset: num
       connId: chunk.readUInt32LE(position + 12),
       arrivalNs: chunk.readBigInt64LE(position + 16),
       streamOffset: chunk.readBigUInt64LE(position + 24),
-      body: chunk.subarray(position + RECORD_HEADER_BYTES, position + length),
+      body: chunk.subarray(position + RECORD_HEADER_BYTES, position + length - padding),
     },
   };
 }

@@ -50,13 +50,21 @@ export function encodeSkeletonBody(skeleton: LineSkeleton): Buffer[] {
   return parts;
 }
 
-/** What a journaled line parses to, whichever form it was kept in. */
-export function parseLineBody(body: Buffer): ParsedLine {
-  if (body.length === 0 || body[0] !== SKELETON_MARK) return parseLine(body.toString('utf8'));
-  return parseLineSkeleton(decodeSkeletonBody(body));
+export interface LineBodyOptions {
+  /**
+   * Float64 values may be views of `body` (when aligned) instead of copies: for a reader that is
+   * done with them before `body`'s memory is reused.
+   */
+  views?: boolean;
 }
 
-export function decodeSkeletonBody(body: Buffer): LineSkeleton {
+/** What a journaled line parses to, whichever form it was kept in. */
+export function parseLineBody(body: Buffer, options: LineBodyOptions = {}): ParsedLine {
+  if (body.length === 0 || body[0] !== SKELETON_MARK) return parseLine(body.toString('utf8'));
+  return parseLineSkeleton(decodeSkeletonBody(body, options));
+}
+
+export function decodeSkeletonBody(body: Buffer, { views = false }: LineBodyOptions = {}): LineSkeleton {
   if (body.readUInt8(1) !== VERSION) throw new Error(`journal line body: unknown format version ${body.readUInt8(1)}`);
   const textLength = body.readUInt32LE(4);
   const keyLength = body.readUInt32LE(8);
@@ -77,15 +85,19 @@ export function decodeSkeletonBody(body: Buffer): LineSkeleton {
     if (kind === KIND_BYTES) {
       extracted.push(bytes); // read once, while the record is applied
     } else if (kind === KIND_FLOAT64 && length % 8 === 0) {
-      // Copied into its own aligned buffer: the record's bytes are a view of a larger read.
-      const values = allocFloat64(length / 8);
-      new Uint8Array(values.buffer, values.byteOffset, length).set(bytes);
-      extracted.push(values);
+      extracted.push(views && bytes.byteOffset % 8 === 0 ? new Float64Array(bytes.buffer, bytes.byteOffset, length / 8) : copyFloat64(bytes));
     } else {
       throw new Error(`journal line body: piece ${index} has kind ${kind} and ${length} bytes`);
     }
   }
   return { text, key, extracted };
+}
+
+/** Into its own aligned buffer: the record's bytes are a view of a larger read. */
+function copyFloat64(bytes: Buffer): Float64Array {
+  const values = allocFloat64(bytes.length / 8);
+  new Uint8Array(values.buffer, values.byteOffset, bytes.length).set(bytes);
+  return values;
 }
 
 function paddingTo8(length: number): number {

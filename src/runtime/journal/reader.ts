@@ -8,8 +8,18 @@ import { JOURNAL_MAGIC, decodeRecordAt, type JournalRecord } from './codec.js';
 
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
+export interface JournalReaderOptions {
+  /**
+   * Read into one buffer kept for the reader's life instead of a new one per read (fresh memory
+   * is costly: every page of it faults in). The records of a read are then views of that buffer,
+   * valid only until the next read.
+   */
+  reuseBuffer?: boolean;
+}
+
 export class JournalReader {
   private readonly fd: number;
+  private readBuffer: Buffer | undefined;
   /** File offset of the next record to decode. */
   private offset: number;
   private corruptAt: { offset: number; reason: string } | undefined;
@@ -17,6 +27,7 @@ export class JournalReader {
   constructor(
     readonly path: string,
     fromOffset = JOURNAL_MAGIC.length,
+    private readonly options: JournalReaderOptions = {},
   ) {
     this.fd = fs.openSync(path, 'r');
     const magic = Buffer.alloc(JOURNAL_MAGIC.length);
@@ -89,7 +100,7 @@ export class JournalReader {
   }
 
   private readAt(offset: number, length: number): Buffer {
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer = this.options.reuseBuffer ? this.reusableBuffer(length) : Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < length) {
       const n = fs.readSync(this.fd, buffer, filled, length - filled, offset + filled);
@@ -97,5 +108,13 @@ export class JournalReader {
       filled += n;
     }
     return buffer.subarray(0, filled);
+  }
+
+  /** At least `length` bytes, starting at offset 0 of its own memory (8-aligned, as records are). */
+  private reusableBuffer(length: number): Buffer {
+    if (this.readBuffer === undefined || this.readBuffer.length < length) {
+      this.readBuffer = Buffer.allocUnsafeSlow(Math.max(length, this.readBuffer ? 2 * this.readBuffer.length : 0));
+    }
+    return this.readBuffer;
   }
 }

@@ -1,0 +1,25 @@
+/**
+ * What the ingest needs of one line: is it UTF-8, what does it parse to, and, for a big device
+ * line read from its bytes, the journal body that keeps it as skeleton + float64 (line-body.ts).
+ * Pure; used on the ingest thread for small lines and in the parse pool for big ones.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { ParsedLine } from '../../protocol/messages.js';
+import { parseLineBytes } from '../../protocol/parse.js';
+import { encodeSkeletonBody } from '../../runtime/journal/line-body.js';
+
+export interface LineParse {
+  /** The line's bytes (handed back by the pool, which had them moved to it). */
+  line: Buffer;
+  /** null: the line is not valid UTF-8. */
+  parsed: ParsedLine | null;
+  /** The journal body of a device line read as skeleton + numbers; null: journal the line itself. */
+  deviceBody: Buffer[] | null;
+}
+
+export function parseLineForIngest(line: Buffer): LineParse {
+  if (!isUtf8(line)) return { line, parsed: null, deviceBody: null };
+  const { parsed, skeleton } = parseLineBytes(line);
+  const deviceBody = skeleton !== null && parsed.kind === 'device' ? encodeSkeletonBody(skeleton) : null;
+  return { line, parsed, deviceBody };
+}
