@@ -18,22 +18,37 @@ const NOT_BASE64_BODY = /[^A-Za-z0-9+/]/;
 const PLATFORM_IS_LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
 /**
+ * The `f64` of a big line as line-skeleton.ts kept it: the base64 text as bytes, or its values
+ * once decoded (`decoded` is then called, so that the journal keeps the values, not the text).
+ */
+export interface ExtractedBase64 {
+  data: Buffer | Float64Array;
+  decoded(values: Float64Array): void;
+}
+
+/**
  * `trace` is the object given as `data`; `path` names it in reasons (e.g. `measurements.x.data`).
- * `extractedBytes` gives the base64 text of `f64` when it was kept as bytes (line-skeleton.ts).
+ * `extracted` gives the `f64` of a big line, kept apart from the text (line-skeleton.ts).
  */
 export function decodeBinaryTrace(
   trace: Record<string, unknown>,
   path: string,
-  extractedBytes?: (value: unknown) => Buffer | undefined,
+  extracted?: (value: unknown) => ExtractedBase64 | undefined,
 ): BinaryTraceResult {
-  const encoded = extractedBytes?.(trace.f64) ?? trace.f64;
-  if (typeof encoded !== 'string' && !Buffer.isBuffer(encoded)) {
+  const piece = extracted?.(trace.f64);
+  const encoded = piece?.data ?? trace.f64;
+  if (typeof encoded !== 'string' && !Buffer.isBuffer(encoded) && !(encoded instanceof Float64Array)) {
     return fail(`${path}.f64: expected a base64 string, got ${describeJson(encoded)}`);
   }
   const shape = readShape(trace.shape, `${path}.shape`);
   if (typeof shape === 'string') return fail(shape);
 
   const valueCount = shape.length === 1 ? shape[0]! : shape[0]! * shape[1]!;
+  if (encoded instanceof Float64Array) {
+    // Decoded when the line was accepted (read back from the journal): only the shape is checked.
+    if (encoded.length !== valueCount) return fail(`${path}.f64: holds ${encoded.length} values but shape [${shape.join(', ')}] needs ${valueCount}`);
+    return { ok: true, data: shaped(encoded, shape) };
+  }
   const byteCount = decodedByteCount(encoded);
   if (byteCount === null) {
     return fail(`${path}.f64: not valid base64 (standard alphabet, optional '=' padding)`);
@@ -48,12 +63,16 @@ export function decodeBinaryTrace(
   const written = writeBase64(Buffer.from(values.buffer, values.byteOffset, byteCount), encoded);
   if (written !== byteCount) return fail(`${path}.f64: not valid base64`); // never leave bytes unset
   if (!PLATFORM_IS_LITTLE_ENDIAN) swapBytes64(values);
+  piece?.decoded(values);
+  return { ok: true, data: shaped(values, shape) };
+}
 
-  if (shape.length === 1) return { ok: true, data: { shape: 'single', values } };
+function shaped(values: Float64Array, shape: number[]): ChannelData {
+  if (shape.length === 1) return { shape: 'single', values };
   const [rows, cols] = shape as [number, number];
   const rowViews: Float64Array[] = new Array<Float64Array>(rows);
   for (let r = 0; r < rows; r++) rowViews[r] = values.subarray(r * cols, (r + 1) * cols);
-  return { ok: true, data: { shape: 'multi', rows: rowViews } };
+  return { shape: 'multi', rows: rowViews };
 }
 
 /** `[n]` or `[rows, cols]` of non-negative integers; otherwise a reason. */
@@ -105,11 +124,17 @@ const EQUALS = 0x3d;
 
 function isBase64Body(encoded: string | Buffer, bodyLength: number): boolean {
   if (typeof encoded === 'string') return !NOT_BASE64_BODY.test(encoded.slice(0, bodyLength));
-  for (let from = 0; from < bodyLength; from += BASE64_PIECE_CHARS) {
-    if (NOT_BASE64_BODY.test(encoded.toString('latin1', from, Math.min(bodyLength, from + BASE64_PIECE_CHARS)))) return false;
-  }
+  // A table lookup per byte: several times faster than a regex over the text made of it.
+  for (let i = 0; i < bodyLength; i++) if (BASE64_ALPHABET[encoded[i]!] === 0) return false;
   return true;
 }
+
+/** 1 for the bytes of the standard base64 alphabet (without `=`), 0 for every other byte. */
+const BASE64_ALPHABET = (() => {
+  const table = new Uint8Array(256);
+  for (const c of Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')) table[c] = 1;
+  return table;
+})();
 
 /** Below this many values a typed array lives on V8's heap, which is cheaper than a backing store. */
 const ON_HEAP_MAX_VALUES = 8;

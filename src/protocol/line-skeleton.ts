@@ -15,7 +15,10 @@
 import { randomBytes } from 'node:crypto';
 import { readNumberArray } from './number-array-bytes.js';
 
-/** A data array read into numbers, or the base64 bytes of a binary trace. */
+/**
+ * A data array read into numbers, or the base64 bytes of a binary trace — replaced by its values
+ * once the parser has decoded them (so a journaled skeleton keeps the values, see line-body.ts).
+ */
 export type ExtractedData = Float64Array | Buffer;
 
 export interface LineSkeleton {

@@ -44,7 +44,7 @@ import {
   parseJsonText,
   validateJsonObject,
 } from './json.js';
-import { allocFloat64, decodeBinaryTrace } from './binary-trace.js';
+import { type ExtractedBase64, allocFloat64, decodeBinaryTrace } from './binary-trace.js';
 import { type ExtractedData, type LineSkeleton, extractMeasurementData, placeholderIndex } from './line-skeleton.js';
 import { integralFloatPaths } from './float-lexemes.js';
 import { MAX_LINE_BYTES } from './limits.js';
@@ -106,7 +106,7 @@ export function parseLine(line: string): ParsedLine {
 
 const NOTHING_EXTRACTED: PlaceholderData = { key: '', extracted: [] };
 
-type PlaceholderData = Readonly<Pick<LineSkeleton, 'key'>> & { readonly extracted: readonly ExtractedData[] };
+type PlaceholderData = Pick<LineSkeleton, 'key' | 'extracted'>;
 
 /** `line`: JSON object text, where placeholders may stand for extracted data. */
 function parseMessage(line: string, { key, extracted }: PlaceholderData): ParsedLine {
@@ -497,7 +497,7 @@ function readChannelData(data: unknown, path: string, numbers: NumberSource): Va
     return toSingle(data, path, numbers.copy);
   }
   if (isPlainObject(data)) {
-    const decoded = decodeBinaryTrace(data, path, (value) => extractedBytes(value, numbers));
+    const decoded = decodeBinaryTrace(data, path, (value) => extractedBase64(value, numbers));
     return decoded.ok ? { ok: true, value: decoded.data } : decoded;
   }
   return {
@@ -519,10 +519,13 @@ function extractedNumbers(value: unknown, numbers: NumberSource): Float64Array |
   return data instanceof Float64Array ? data : undefined;
 }
 
-function extractedBytes(value: unknown, numbers: NumberSource): Buffer | undefined {
+/** The `f64` of a binary trace kept apart: its base64 bytes, or its values once decoded. */
+function extractedBase64(value: unknown, numbers: NumberSource): ExtractedBase64 | undefined {
   if (numbers.extracted.length === 0) return undefined;
-  const data = numbers.extracted[placeholderIndex(value, numbers.key)];
-  return data instanceof Buffer ? data : undefined;
+  const index = placeholderIndex(value, numbers.key);
+  const data = numbers.extracted[index];
+  if (data === undefined) return undefined;
+  return { data, decoded: (values) => void (numbers.extracted[index] = values) };
 }
 
 function toSingle(items: unknown[], path: string, copy: CopyNumbers): Validated<ChannelData> {
@@ -572,7 +575,7 @@ interface NumberSource {
   copy: CopyNumbers;
   /** Placeholders' key and the data they stand for (none for a line parsed as text). */
   key: string;
-  extracted: readonly ExtractedData[];
+  extracted: ExtractedData[];
 }
 
 function copyNumbers(items: unknown[], target: Float64Array, offset: number): number {

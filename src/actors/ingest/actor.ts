@@ -15,12 +15,48 @@ import { freshRunState, restoreRunState } from './restore.js';
 const QUERY_TIMEOUT_MS = 5000;
 const QUERY_FALLBACK = { GET_DATASTREAM: '{}', STATE: '{"entities":null}' } as const;
 
+/**
+ * `journal.grew` at most every GROWTH_NOTICE_MS: each notice crosses threads to every reader, and
+ * a client pipelining traces grows the journal thousands of times a second. Readers that must be
+ * current (queries, the final file) catch up on their own.
+ */
+const GROWTH_NOTICE_MS = 2;
+
+class GrowthNotice {
+  private timer: NodeJS.Timeout | undefined;
+  private lastSent = 0;
+
+  constructor(private readonly send: () => void) {}
+
+  grew(): void {
+    if (this.timer) return;
+    const wait = this.lastSent + GROWTH_NOTICE_MS - Date.now();
+    if (wait <= 0) return this.sendNow();
+    this.timer = setTimeout(() => this.sendNow(), wait);
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private sendNow(): void {
+    this.timer = undefined;
+    this.lastSent = Date.now();
+    this.send();
+  }
+}
+
 export const ingestActor: ActorDefinition<Record<string, never>> = {
   name: 'ingest',
   async start({ bus, log }) {
     // Subscribe before asking for the backlog: nothing published meanwhile is missed.
     const early: IngestBytes[] = [];
     const parser = new LineParser();
+    const growthNotice = new GrowthNotice(() => {
+      const journal = core?.run.journal;
+      if (journal) bus.publish('journal.grew', { path: journal.path, size: journal.bytesWritten });
+    });
     let core: IngestCore | null = null;
     const bytesSubscription = bus.on('ingest.bytes').subscribe((chunk) => {
       if (core) core.receive(chunk.connId, chunk.offset, Buffer.from(chunk.bytes));
@@ -45,10 +81,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
         if (event.type === 'pause') bus.publish('run.paused', { paused: event.paused });
         else bus.publish('run.kill', { source: `tcp connection ${event.connId}` });
       },
-      journalGrew: (size) => {
-        const path = core?.run.journal?.path;
-        if (path) bus.publish('journal.grew', { path, size });
-      },
+      journalGrew: () => growthNotice.grew(),
       warn: (message) => log('warn', message),
     };
 
@@ -89,6 +122,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
         closedSubscription.unsubscribe();
         eofSubscription.unsubscribe();
         for (const server of servers) server.unsubscribe();
+        growthNotice.cancel();
         run.journal?.close();
         await parser.close();
       },

@@ -8,7 +8,6 @@
  * both cores busy, and moving a line to another thread costs more than it saves (measured in
  * bench/RESULTS.md: a pool for 200 KB traces halved throughput).
  */
-import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { type LineParse, parseLineForIngest } from './line-parse.js';
 import type { ParseTask } from './parse-pool-worker.js';
@@ -26,7 +25,7 @@ export class LineParser {
     this.pool ??= new Piscina({
       filename: new URL('./parse-pool-worker.js', import.meta.url).href,
       minThreads: 0,
-      maxThreads: Math.max(1, availableParallelism()),
+      maxThreads: 1,
       idleTimeout: IDLE_THREAD_MS,
     });
     const task = owned ? line : ownedCopy(line);

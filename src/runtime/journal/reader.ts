@@ -110,11 +110,13 @@ export class JournalReader {
     return buffer.subarray(0, filled);
   }
 
-  /** At least `length` bytes, starting at offset 0 of its own memory (8-aligned, as records are). */
+  /**
+   * At least `length` bytes, starting at offset 0 of its own memory (8-aligned, as records are).
+   * Kept at the usual read size: one for a rare huge record is not kept for the reader's life.
+   */
   private reusableBuffer(length: number): Buffer {
-    if (this.readBuffer === undefined || this.readBuffer.length < length) {
-      this.readBuffer = Buffer.allocUnsafeSlow(Math.max(length, this.readBuffer ? 2 * this.readBuffer.length : 0));
-    }
+    if (length > READ_CHUNK_BYTES) return Buffer.allocUnsafeSlow(length);
+    this.readBuffer ??= Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
     return this.readBuffer;
   }
 }

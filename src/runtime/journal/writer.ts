@@ -1,7 +1,9 @@
 /**
  * Appends records to a run's journal. Appends are synchronous `writev`s: when `append` returns, the
  * bytes are in the OS (page cache), which is the point after which a reply may be sent. A periodic
- * `fdatasync` bounds what a power cut can take (see docs/reliability.md).
+ * `fdatasync` bounds what a power cut can take (see docs/reliability.md); it runs on libuv's
+ * thread pool, because flushing a second of fast traces can take a good part of a second, and the
+ * writer's thread must go on appending meanwhile. `close` syncs synchronously.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +20,9 @@ export class JournalWriter {
   private dirty = false;
   private syncFailing = false;
   private closed = false;
+  /** An asynchronous fdatasync is running: the descriptor stays open until it is done. */
+  private syncInFlight = false;
+  private closeWhenSynced = false;
   private readonly syncTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -28,7 +33,7 @@ export class JournalWriter {
   ) {
     const interval = options.syncIntervalMs ?? 1000;
     if (interval > 0) {
-      this.syncTimer = setInterval(() => this.syncNow(), interval);
+      this.syncTimer = setInterval(() => this.syncInBackground(), interval);
       this.syncTimer.unref();
     }
   }
@@ -90,6 +95,25 @@ export class JournalWriter {
     this.dirty = true;
   }
 
+  private syncInBackground(): void {
+    if (!this.dirty || this.closed || this.syncInFlight) return;
+    this.dirty = false;
+    this.syncInFlight = true;
+    fs.fdatasync(this.fd, (error) => {
+      this.syncInFlight = false;
+      if (this.closeWhenSynced) fs.closeSync(this.fd);
+      else if (error) this.syncFailed(error);
+      else this.syncFailing = false;
+    });
+  }
+
+  private syncFailed(error: Error): void {
+    // Retried on the next tick (the data is still in the page cache); reported once per streak.
+    this.dirty = true;
+    if (!this.syncFailing) this.options.onSyncError?.(namingJournal(this.path, error) as Error);
+    this.syncFailing = true;
+  }
+
   syncNow(): void {
     if (!this.dirty || this.closed) return;
     this.dirty = false;
@@ -97,20 +121,18 @@ export class JournalWriter {
       fs.fdatasyncSync(this.fd);
       this.syncFailing = false;
     } catch (error) {
-      // Retried on the next tick (the data is still in the page cache); reported once per streak.
-      this.dirty = true;
-      if (!this.syncFailing) this.options.onSyncError?.(namingJournal(this.path, error) as Error);
-      this.syncFailing = true;
-      return;
+      this.syncFailed(error as Error);
     }
   }
 
   close(): void {
     if (this.closed) return;
     if (this.syncTimer) clearInterval(this.syncTimer);
+    this.dirty ||= this.syncInFlight; // what the background sync covers is synced again here
     this.syncNow();
     this.closed = true;
-    fs.closeSync(this.fd);
+    if (this.syncInFlight) this.closeWhenSynced = true;
+    else fs.closeSync(this.fd);
   }
 }
 
