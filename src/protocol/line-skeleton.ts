@@ -44,6 +44,11 @@ const MEASUREMENTS = Buffer.from('"measurements"');
 const DATA = Buffer.from('"data"');
 const F64 = Buffer.from('"f64"');
 const FAILED = -1;
+/**
+ * Arrays shorter than this stay in the skeleton: a placeholder and a piece of its own cost more
+ * than parsing a few numbers as text (a message with 10,000 one-value channels took 10× longer).
+ */
+const MIN_EXTRACTED_BYTES = 512;
 
 /** The index a parsed placeholder (with key `key`) stands for, or -1 when `value` is not one. */
 export function placeholderIndex(value: unknown, key: string): number {
@@ -88,8 +93,9 @@ class SkeletonScan {
     if (line[at] === OPEN_BRACE) return this.object(at, (key, value) => (this.keyIs(key, F64) && line[value] === QUOTE ? this.base64(value) : this.value(value)));
     if (line[at] !== OPEN_BRACKET) return this.value(at);
     const first = this.spaces(at + 1);
-    if (line[first] !== OPEN_BRACKET) return this.numbers(at);
-    // Multi: every element a row of numbers.
+    if (line[first] !== OPEN_BRACKET) return this.isSmall(at) ? this.value(at) : this.numbers(at);
+    // Multi: every element a row of numbers, all extracted or (short first row) none.
+    if (this.isSmall(first)) return this.value(at);
     let pos = first;
     for (;;) {
       if (line[pos] !== OPEN_BRACKET) return FAILED;
@@ -100,6 +106,12 @@ class SkeletonScan {
       if (line[pos] !== COMMA) return FAILED;
       pos = this.spaces(pos + 1);
     }
+  }
+
+  /** The array opening at `open` ends (at its first `]`) within MIN_EXTRACTED_BYTES. */
+  private isSmall(open: number): boolean {
+    const close = this.line.indexOf(CLOSE_BRACKET, open + 1);
+    return close !== -1 && close - open < MIN_EXTRACTED_BYTES;
   }
 
   private numbers(open: number): number {

@@ -84,7 +84,8 @@ export interface BytesParse {
 export function parseLineBytes(line: Buffer): BytesParse {
   if (line.length >= BYTE_PATH_MIN_BYTES && line.length <= MAX_LINE_BYTES) {
     const skeleton = extractMeasurementData(line);
-    if (skeleton !== null) return { parsed: parseLineSkeleton(skeleton), skeleton };
+    // Nothing taken out (small arrays only): the skeleton is the whole text, kept as such.
+    if (skeleton !== null) return { parsed: parseLineSkeleton(skeleton), skeleton: skeleton.extracted.length > 0 ? skeleton : null };
   }
   return { parsed: parseLine(line.toString('utf8')), skeleton: null };
 }

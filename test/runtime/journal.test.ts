@@ -11,6 +11,7 @@ import {
   encodeRecord,
   encodeRecordParts,
   encodeRejectedBody,
+  MAX_KEPT_REJECTED_BYTES,
   parseJsonBody,
 } from '../../src/runtime/journal/codec.js';
 import { JournalReader } from '../../src/runtime/journal/reader.js';
@@ -102,9 +103,16 @@ describe('journal', () => {
 
   it('keeps the reason and raw bytes of a rejected line', () => {
     const raw = Buffer.from([0x7b, 0xff, 0x00, 0x7d]);
-    const decoded = decodeRejectedBody(encodeRejectedBody('unit changed', raw));
+    const decoded = decodeRejectedBody(Buffer.concat(encodeRejectedBody('unit changed', raw)));
     expect(decoded.reason).toBe('unit changed');
     expect(decoded.line.equals(raw)).toBe(true);
+  });
+
+  it('keeps only the first MiB of a huge rejected line', () => {
+    const huge = Buffer.alloc(3 * MAX_KEPT_REJECTED_BYTES, 'x');
+    const decoded = decodeRejectedBody(Buffer.concat(encodeRejectedBody('line is not valid UTF-8', huge)));
+    expect(decoded.reason).toBe('line is not valid UTF-8');
+    expect(decoded.line.equals(huge.subarray(0, MAX_KEPT_REJECTED_BYTES))).toBe(true);
   });
 
   it('refuses a file that is not a journal', () => {

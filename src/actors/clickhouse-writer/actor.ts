@@ -8,10 +8,12 @@ import { RexClickHouse } from './clickhouse-client.js';
 import { ClickHouseFeeder, listJournals } from './feeder.js';
 import type { ClickHouseWriterData } from './messages.js';
 import { tableNames } from './schema.js';
+import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
 
 export const clickHouseWriterActor: ActorDefinition<ClickHouseWriterData> = {
   name: 'clickhouse-writer',
   async start({ bus, data, log }) {
+    runThisThreadInBackground();
     const client = new RexClickHouse(data.config);
     const feeder = new ClickHouseFeeder({
       client,

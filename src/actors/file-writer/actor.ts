@@ -5,6 +5,7 @@
  */
 import type { ActorDefinition } from '../../runtime/actor.js';
 import { OutputWriter } from './output-writer.js';
+import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
 
 export interface FileWriterData {
   storeDir: string;
@@ -15,6 +16,7 @@ const LIVE_CHECK_MS = 500;
 export const fileWriterActor: ActorDefinition<FileWriterData> = {
   name: 'file-writer',
   async start({ bus, data, log }) {
+    runThisThreadInBackground();
     let writer: OutputWriter | null = null;
     let catchUpScheduled = false;
     const follow = (journalPath: string): OutputWriter => {

@@ -293,7 +293,7 @@ export class IngestCore {
     if (this.run.journal) {
       // Kept for the record (and for a human to recover), never merged.
       batch.records.push(
-        encodeRecord(
+        ...encodeRecordParts(
           { type: RecordType.Rejected, flags, connId, arrivalNs: this.env.now(), streamOffset: BigInt(endOffset) },
           encodeRejectedBody(reason, line),
         ),

@@ -11,7 +11,10 @@ import { encodeSkeletonBody } from '../../runtime/journal/line-body.js';
 export interface LineParse {
   /** The line's bytes (handed back by the pool, which had them moved to it). */
   line: Buffer;
-  /** null: the line is not valid UTF-8. */
+  /**
+   * null: the line is not valid UTF-8. From the parse pool, without a device's config or a
+   * session's or result's meta (parse-pool-worker.ts): the ingest decides without them.
+   */
   parsed: ParsedLine | null;
   /** The journal body of a device line read as skeleton + numbers; null: journal the line itself. */
   deviceBody: Buffer[] | null;

@@ -11,10 +11,12 @@ import type { ActorDefinition } from '../../runtime/actor.js';
 import { MailQueue } from './mail-queue.js';
 import type { MailerData } from './messages.js';
 import { MailBodyCache, sendNotification } from './send.js';
+import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
 
 export const mailerActor: ActorDefinition<MailerData> = {
   name: 'mailer',
   async start({ bus, data, log, restartCount }) {
+    runThisThreadInBackground();
     const bodies = new MailBodyCache();
     const queue = new MailQueue({
       send: (job) => sendNotification(data, job, bodies),

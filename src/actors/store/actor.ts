@@ -6,6 +6,7 @@
 import type { ActorDefinition } from '../../runtime/actor.js';
 import { JournalFollower } from '../../runtime/journal/follower.js';
 import { LiveStore } from './live-store.js';
+import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
 
 export interface StoreActorData {
   subsampling: boolean;
@@ -14,6 +15,7 @@ export interface StoreActorData {
 export const storeActor: ActorDefinition<StoreActorData> = {
   name: 'store',
   async start({ bus, data, log }) {
+    runThisThreadInBackground();
     let store = new LiveStore({ subsampling: data.subsampling });
     let follower: JournalFollower | null = null;
     let catchUpScheduled = false;

@@ -134,14 +134,19 @@ export function encodeJsonRecord(type: RecordType, value: unknown, arrivalNs: bi
   return encodeRecord({ type, flags, connId: 0, arrivalNs, streamOffset: 0n }, JSON.stringify(value));
 }
 
-export function encodeRejectedBody(reason: string, line: Buffer): Buffer {
+/**
+ * A rejected line is kept for people to look at, up to its first MAX_KEPT_REJECTED_BYTES: whole,
+ * a hostile 200 MB line would cost the ingest thread a copy, a checksum and a write of it. (Its
+ * full length is in the stream offsets.) Returns parts for a vectored write: the line is not copied.
+ */
+export function encodeRejectedBody(reason: string, line: Buffer): Buffer[] {
   const reasonBytes = Buffer.from(reason, 'utf8');
-  const body = Buffer.allocUnsafe(4 + reasonBytes.length + line.length);
-  body.writeUInt32LE(reasonBytes.length, 0);
-  reasonBytes.copy(body, 4);
-  line.copy(body, 4 + reasonBytes.length);
-  return body;
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32LE(reasonBytes.length, 0);
+  return [head, reasonBytes, line.subarray(0, MAX_KEPT_REJECTED_BYTES)];
 }
+
+export const MAX_KEPT_REJECTED_BYTES = 1024 * 1024;
 
 export function decodeRejectedBody(body: Buffer): { reason: string; line: Buffer } {
   const reasonLength = body.readUInt32LE(0);
