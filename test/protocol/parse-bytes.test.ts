@@ -4,18 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLine, parseLineBytes } from '../../src/protocol/parse.js';
 import type { ParsedLine } from '../../src/protocol/messages.js';
-
-/** mulberry32: the same lines on every run for a given seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/random.js';
 
 /** Number texts as clients write them, including the edges of the exact fast path. */
 const EDGE_NUMBERS = [
@@ -92,7 +81,7 @@ function expectSameAsText(text: string): ParsedLine {
 
 describe('parseLineBytes gives what parseLine gives', () => {
   it('for 150 generated device lines (number forms, separators, Single and Multi)', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     let devices = 0;
     for (let i = 0; i < 150; i++) {
       const line = deviceLine(next);
@@ -103,7 +92,7 @@ describe('parseLineBytes gives what parseLine gives', () => {
   });
 
   it('for 150 broken lines: the same reason', () => {
-    const next = random(11);
+    const next = seededRandom(11);
     let invalid = 0;
     for (let i = 0; i < 150; i++) {
       if (expectSameAsText(broken(deviceLine(next), next)).kind === 'invalid') invalid++;
@@ -112,7 +101,7 @@ describe('parseLineBytes gives what parseLine gives', () => {
   });
 
   it('reads full-precision doubles bit for bit', () => {
-    const next = random(3);
+    const next = seededRandom(3);
     const values = Array.from({ length: 5000 }, () => (next() - 0.5) * 10 ** Math.floor(next() * 40 - 20));
     const line = `{"device_name": "a", "device_config": {}, "measurements": {"x": {"data": [${values.join(', ')}], "unit": "V"}}}`;
     const parsed = expectSameAsText(line);

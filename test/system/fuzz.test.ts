@@ -17,26 +17,14 @@ import type { ChannelData, ParsedLine } from '../../src/protocol/messages.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type TomlTable } from '../helpers/rex-cli.js';
 import { mibInKb, startSteadyRun } from '../helpers/steady-run.js';
+import { type Random, seededRandom } from '../helpers/random.js';
 
 const LINES_PER_RUN = 10_500;
 const CONNECTIONS = 4;
 const SEED = process.env.REX_FUZZ_SEED ? Number(process.env.REX_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 
 // -------------------------------------------------------------------------------------------
-// A small seeded PRNG (mulberry32) and helpers
-
-type Random = () => number;
-
-function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Helpers over the seeded PRNG (replayable with REX_FUZZ_SEED)
 
 const int = (random: Random, below: number): number => Math.floor(random() * below);
 const pick = <T>(random: Random, items: readonly T[]): T => items[int(random, items.length)]!;
@@ -270,7 +258,7 @@ function storedValues(channel: TomlTable): number[] {
 describe('fuzzing the wire protocol', () => {
   it(`${LINES_PER_RUN} generated lines on ${CONNECTIONS} connections: one allowed reply per line, in order; accepted data all stored`, { timeout: 120_000 }, async () => {
     console.log(`[fuzz] seed ${SEED} (replay with REX_FUZZ_SEED=${SEED})`);
-    const random = mulberry32(SEED);
+    const random = seededRandom(SEED);
     const streams = Array.from({ length: CONNECTIONS }, (_, c) => generateStream(random, c, Math.ceil(LINES_PER_RUN / CONNECTIONS)));
     const framed = streams.map(frame);
     // A line that is exactly KILL would end the run: the generator cannot write it, check anyway.
@@ -284,7 +272,7 @@ describe('fuzzing the wire protocol', () => {
         const reading = client.readLines(framed[index]!.length, 90_000);
         // Pipelined, in writes of random sizes (lines split anywhere); one generator per
         // connection, so the cuts replay exactly whatever order the writes complete in.
-        const cuts = mulberry32(SEED + 1 + index);
+        const cuts = seededRandom(SEED + 1 + index);
         for (let at = 0; at < stream.length; ) {
           const size = 1 + int(cuts, 16 * 1024);
           await client.write(stream.subarray(at, at + size));

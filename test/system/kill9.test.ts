@@ -13,6 +13,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PY_FIXTURES, freePort, outputFiles, readToml, runRex, startRex, workspace, type TomlTable } from '../helpers/rex-cli.js';
 import { counterLines, processGone, waitFor } from '../helpers/processes.js';
+import { seededRandom } from '../helpers/random.js';
 
 const STREAM = path.join(PY_FIXTURES, 'stream_with_child.py');
 
@@ -40,20 +41,8 @@ const KINDS: Record<TrialKind, { trials: number; maxDelayMs: number; env: Record
 };
 const PARALLEL = 3;
 
-/** mulberry32: a small seeded PRNG, so a failing plan can be replayed exactly. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function planTrials(seed: number): TrialPlan[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const kinds = (Object.keys(KINDS) as TrialKind[]).flatMap((kind) => Array.from({ length: KINDS[kind].trials }, () => kind));
   // Shuffle so the parallel lanes mix kinds (and the load they put on the machine).
   for (let i = kinds.length - 1; i > 0; i--) {

@@ -1,8 +1,8 @@
 /**
  * Parses lines for the ingest thread: most at once, big ones (from POOL_MIN_LINE_BYTES, such as a
  * hostile 10 MB line) on a pool of threads (piscina), so that the ingest thread keeps answering
- * other lines and other connections meanwhile. The pool starts with the first huge line and its
- * threads stop when idle.
+ * other lines and other connections meanwhile. The pool (one thread: the run's own threads share
+ * the cores) starts with the first big line, runs at a lower priority, and stops when idle.
  *
  * Why not every trace: on a 2-core machine the run's own threads and the client already keep
  * both cores busy, and moving a line to another thread costs more than it saves (measured in
