@@ -6,7 +6,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { syncDirectory } from './journal/writer.js';
 
-const WRITE_BATCH_CHARS = 1 << 20;
+const WRITE_BATCH_BYTES = 1 << 20;
+
+/** writev until every byte is written (a vectored write may stop short). */
+async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[]): Promise<number> {
+  let rest = buffers;
+  let total = 0;
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    total += bytesWritten;
+    while (rest.length > 0 && bytesWritten >= rest[0]!.length) bytesWritten -= rest.shift()!.length;
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+  }
+  return total;
+}
 
 export async function writeFileAtomically(
   target: string,
@@ -20,16 +33,22 @@ export async function writeFileAtomically(
   const handle = await fs.promises.open(temp, 'w');
   let bytes = 0;
   try {
-    let pending = '';
+    // Each chunk is encoded as it comes (small strings encode fast; one joined megabyte string
+    // had to be flattened and encoded whole) and a batch goes in one vectored write.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
     for await (const chunk of chunks) {
-      pending += chunk;
-      if (pending.length >= WRITE_BATCH_CHARS) {
-        bytes += (await handle.write(pending)).bytesWritten;
-        pending = '';
+      const encoded = Buffer.from(chunk, 'utf8');
+      pending.push(encoded);
+      pendingBytes += encoded.length;
+      if (pendingBytes >= WRITE_BATCH_BYTES) {
+        bytes += await writeAll(handle, pending);
+        pending = [];
+        pendingBytes = 0;
         onProgress?.(bytes);
       }
     }
-    if (pending.length > 0) bytes += (await handle.write(pending)).bytesWritten;
+    if (pending.length > 0) bytes += await writeAll(handle, pending);
     await handle.datasync();
   } catch (error) {
     await handle.close().catch(() => {});

@@ -13,6 +13,7 @@ import {
   resultMetaCollisions,
 } from '../../src/protocol/output/render.js';
 import { type MemoryChannel, type OutputSource, memoryChannel } from '../../src/protocol/output/source.js';
+import { joinFloats } from '../../src/protocol/output/toml-values.js';
 
 const REFERENCE = fileURLToPath(new URL('../fixtures/reference/rex_output_example.toml', import.meta.url));
 
@@ -314,5 +315,34 @@ describe('other readers', () => {
     expect(dev.data.c?.unit).toBe('ü');
     expect(dev.data['trace (V)']?.data).toEqual([Array.from(values.subarray(0, 10), hex), Array.from(values.subarray(10), hex)]);
     expect(((fromPython.session as Tree).info as Tree).meta).toEqual({ tags: ['x', 'y'], mixed: ['1', '"a"'], n: { deep: true } });
+  });
+});
+
+describe('data formatted elsewhere (formatFloats, as the file-writer does on a second core)', () => {
+  it('runs that come back late and out of order still give the very same file', async () => {
+    const long = randomDoubles(10_000); // several runs
+    const rows = [randomDoubles(9_000), new Float64Array(0), randomDoubles(3), randomDoubles(4_097)];
+    const src = source([
+      {
+        name: 'scope',
+        channels: [
+          { name: 'flat', unit: 'V', shape: 'single', values: long, timestamps: Array.from({ length: long.length }, () => 't') },
+          { name: 'rows', unit: 'V', shape: 'multi', rows, timestamps: rows.map(() => 't') },
+        ],
+      },
+    ]);
+    const expected = await renderOutputToString(src, { chunkChars: 1024 });
+    let calls = 0;
+    const late = await renderOutputToString(src, {
+      chunkChars: 1024,
+      formatFloats: async (values, separator, style) => {
+        const copy = values.slice();
+        // Later runs finish first: every other run waits longer than the ones after it.
+        await new Promise((resolve) => setTimeout(resolve, calls++ % 2 === 0 ? 5 : 0));
+        return joinFloats(copy, separator, style);
+      },
+    });
+    expect(calls).toBeGreaterThan(5);
+    expect(late).toBe(expected);
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { renderOutput } from '../../protocol/output/render.js';
 import { copyFileAtomically, writeFileAtomically } from '../../runtime/atomic-file.js';
 import { JournalFollower } from '../../runtime/journal/follower.js';
+import { FloatFormatPool } from './float-format-pool.js';
 import { RunOutput } from './run-output.js';
 
 export const LIVE_MIN_INTERVAL_MS = 3000;
@@ -78,15 +79,24 @@ export class OutputWriter {
     if (this.follower.corruption) {
       this.options.log('error', `${this.journalPath}: ${this.follower.corruption.reason} at offset ${this.follower.corruption.offset}; later records were not read`);
     }
-    const result = await this.write(this.output.version, this.options.onFinalProgress);
+    // The final file formats on two cores (live files stay on one: the run still needs the other).
+    const formatPool = new FloatFormatPool();
+    const result = await this.write(this.output.version, this.options.onFinalProgress, formatPool).finally(() => formatPool.close());
     this.follower.close();
     this.output.removeSpill();
     return result;
   }
 
-  private async write(version: number, onProgress?: (file: string, bytes: number) => void): Promise<{ file: string; bytes: number }> {
+  private async write(
+    version: number,
+    onProgress?: (file: string, bytes: number) => void,
+    formatPool?: FloatFormatPool,
+  ): Promise<{ file: string; bytes: number }> {
     const file = this.output.outputPath();
-    const chunks = renderOutput(this.output.source(), { onWarning: (w) => this.options.log('warn', w.message) });
+    const chunks = renderOutput(this.output.source(), {
+      onWarning: (w) => this.options.log('warn', w.message),
+      ...(formatPool && { formatFloats: formatPool.format }),
+    });
     const bytes = await writeFileAtomically(file, chunks, onProgress && ((written) => onProgress(file, written)));
     this.writtenVersion = version;
     await copyFileAtomically(file, path.join(this.options.storeDir, 'rex.toml')).catch((error: Error) =>

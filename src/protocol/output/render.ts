@@ -47,6 +47,20 @@ export interface RenderOptions {
    * original and Python's `repr`; `fast` (17 significant digits) formats ~3× faster.
    */
   readonly floatStyle?: FloatStyle;
+  /**
+   * Formats a run of data values (default: `joinFloats`, here). The file-writer hands some runs
+   * to another thread; results are written in order whenever they come.
+   */
+  readonly formatFloats?: FloatRunFormatter;
+}
+
+/** `values` as TOML floats joined by `separator`, now or later. */
+export type FloatRunFormatter = (values: Float64Array, separator: string, style: FloatStyle) => string | Promise<string>;
+
+/** How a file's data values are written. */
+interface FloatWriting {
+  readonly style: FloatStyle;
+  readonly format: FloatRunFormatter;
 }
 
 /** Keys rex writes itself in a device table. */
@@ -78,7 +92,8 @@ export async function* renderOutput(source: OutputSource, options: RenderOptions
   const root = tableNode();
   if (source.devices.length > 0) {
     const devices = tableNode();
-    for (const device of source.devices) addTable(devices, device.name, deviceNode(device, options.floatStyle ?? 'shortest', warn));
+    const floats: FloatWriting = { style: options.floatStyle ?? 'shortest', format: options.formatFloats ?? joinFloats };
+    for (const device of source.devices) addTable(devices, device.name, deviceNode(device, floats, warn));
     addTable(root, 'device', devices);
   }
   if (source.results !== undefined && source.results.length > 0) {
@@ -192,14 +207,14 @@ function addJsonEntry(
   if (text !== undefined) node.set(key, { kind: 'value', text });
 }
 
-function deviceNode(device: OutputDevice, style: FloatStyle, warn: (w: RenderWarning) => void): TableNode {
+function deviceNode(device: OutputDevice, floats: FloatWriting, warn: (w: RenderWarning) => void): TableNode {
   const node = tableNode();
   node.set('device_name', { kind: 'value', text: tomlString(device.name) });
   const data = tableNode();
   const timestamps = tableNode();
   for (const channel of device.channels) {
     const channelTable = tableNode();
-    channelTable.set('data', { kind: 'stream', write: channelDataStream(channel, style) });
+    channelTable.set('data', { kind: 'stream', write: channelDataStream(channel, floats) });
     channelTable.set('unit', { kind: 'value', text: tomlString(channel.unit) });
     addTable(data, channel.name, channelTable);
     timestamps.set(channel.name, { kind: 'stream', write: (out) => writeStrings(channel.timestamps(), out) });
@@ -254,10 +269,10 @@ function infoNode(info: SessionInfo, warn: (w: RenderWarning) => void): TableNod
   return node;
 }
 
-function channelDataStream(channel: OutputChannel, style: FloatStyle): ValueStream {
+function channelDataStream(channel: OutputChannel, floats: FloatWriting): ValueStream {
   return channel.shape === 'multi'
-    ? (out) => writeRows(channel.rows(), out, style)
-    : (out) => writeValues(channel.values(), out, style);
+    ? (out) => writeRows(channel.rows(), out, floats)
+    : (out) => writeValues(channel.values(), out, floats);
 }
 
 // The hot loops. One value per line for single channels (as the original), one row per line
@@ -266,33 +281,62 @@ function channelDataStream(channel: OutputChannel, style: FloatStyle): ValueStre
 // deep rope that costs more than the formatting.
 
 /** Values are formatted in runs of this many. */
-const RUN = 2048;
+const RUN = 4096;
+/** Runs being formatted ahead of the one being written (some of them on another thread). */
+const RUNS_AHEAD = 4;
 
-async function* writeValues(chunks: AsyncIterable<Float64Array>, out: ChunkBuffer, style: FloatStyle): AsyncGenerator<string> {
+/** Formatted runs waiting to be written in order, each between its own fixed texts. */
+class RunQueue {
+  private readonly runs: Array<{ before: string; text: string | Promise<string>; after: string }> = [];
+
+  constructor(
+    private readonly out: ChunkBuffer,
+    private readonly floats: FloatWriting,
+  ) {}
+
+  add(before: string, values: Float64Array, separator: string, after = ''): void {
+    this.runs.push({ before, text: values.length === 0 ? '' : this.floats.format(values, separator, this.floats.style), after });
+  }
+
+  /** Writes what is ready (or everything with `all`), yielding full chunks. */
+  async *drain(all = false): AsyncGenerator<string> {
+    while (this.runs.length > (all ? 0 : RUNS_AHEAD)) {
+      const run = this.runs.shift()!;
+      this.out.text += run.before + (await run.text) + run.after;
+      if (this.out.full) yield this.out.take();
+    }
+  }
+}
+
+async function* writeValues(chunks: AsyncIterable<Float64Array>, out: ChunkBuffer, floats: FloatWriting): AsyncGenerator<string> {
   let any = false;
   out.text += '[';
+  const queue = new RunQueue(out, floats);
   for await (const values of chunks) {
     for (let start = 0; start < values.length; start += RUN) {
-      out.text += '\n    ' + joinFloats(values.subarray(start, start + RUN), ',\n    ', style) + ',';
-      if (out.full) yield out.take();
+      queue.add('\n    ', values.subarray(start, start + RUN), ',\n    ', ',');
+      yield* queue.drain();
     }
     if (values.length > 0) any = true;
   }
+  yield* queue.drain(true);
   out.text += any ? '\n]\n' : ']\n';
 }
 
-async function* writeRows(rows: AsyncIterable<Float64Array>, out: ChunkBuffer, style: FloatStyle): AsyncGenerator<string> {
+async function* writeRows(rows: AsyncIterable<Float64Array>, out: ChunkBuffer, floats: FloatWriting): AsyncGenerator<string> {
   let any = false;
   out.text += '[';
+  const queue = new RunQueue(out, floats);
   for await (const row of rows) {
-    out.text += '\n    [';
+    if (row.length === 0) queue.add('\n    [', row, ', ', '],');
     for (let start = 0; start < row.length; start += RUN) {
-      out.text += (start === 0 ? '' : ', ') + joinFloats(row.subarray(start, start + RUN), ', ', style);
-      if (out.full) yield out.take();
+      const last = start + RUN >= row.length;
+      queue.add(start === 0 ? '\n    [' : ', ', row.subarray(start, start + RUN), ', ', last ? '],' : '');
+      yield* queue.drain();
     }
-    out.text += '],';
     any = true;
   }
+  yield* queue.drain(true);
   out.text += any ? '\n]\n' : ']\n';
 }
 

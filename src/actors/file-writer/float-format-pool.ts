@@ -1,0 +1,37 @@
+/**
+ * Formats the final file's data on two cores: turning doubles into their shortest decimal text is
+ * most of the final write (150–350 ns a value here), and at the end of a run the other core is
+ * idle. Some runs go to one pool thread while this thread formats the next ones (render.ts keeps
+ * the order); with two runs already there, the next is formatted here.
+ */
+import { Piscina } from 'piscina';
+import type { FloatRunFormatter } from '../../protocol/output/render.js';
+import { joinFloats } from '../../protocol/output/toml-values.js';
+import type { FormatTask } from './format-pool-worker.js';
+
+const MAX_RUNS_IN_POOL = 2;
+const IDLE_THREAD_MS = 5_000;
+
+export class FloatFormatPool {
+  private pool: Piscina<FormatTask, string> | undefined;
+  private runsInPool = 0;
+
+  readonly format: FloatRunFormatter = (values, separator, style) => {
+    if (this.runsInPool >= MAX_RUNS_IN_POOL) return joinFloats(values, separator, style);
+    this.pool ??= new Piscina({
+      filename: new URL('./format-pool-worker.js', import.meta.url).href,
+      minThreads: 0,
+      maxThreads: 1,
+      idleTimeout: IDLE_THREAD_MS,
+    });
+    this.runsInPool++;
+    // A copy: the caller's values may be a view of memory it reuses.
+    const own = values.slice();
+    return this.pool.run({ values: own, separator, style }, { transferList: [own.buffer] }).finally(() => this.runsInPool--);
+  };
+
+  async close(): Promise<void> {
+    await this.pool?.destroy();
+    this.pool = undefined;
+  }
+}
