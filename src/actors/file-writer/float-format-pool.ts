@@ -23,11 +23,18 @@ export class FloatFormatPool {
       minThreads: 0,
       maxThreads: 1,
       idleTimeout: IDLE_THREAD_MS,
+      // A run is 4096 values and its text: a small heap keeps the thread's memory small (the
+      // 400 MB budget of a long run, bench/RESULTS.md, counts every thread).
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
     });
     this.runsInPool++;
-    // A copy: the caller's values may be a view of memory it reuses.
+    // A copy: the caller's values may be a view of memory it reuses. Cloned to the pool, not
+    // moved, so that if the pool fails the run is still formatted here.
     const own = values.slice();
-    return this.pool.run({ values: own, separator, style }, { transferList: [own.buffer] }).finally(() => this.runsInPool--);
+    return this.pool
+      .run({ values: own, separator, style })
+      .catch(() => joinFloats(own, separator, style))
+      .finally(() => this.runsInPool--);
   };
 
   async close(): Promise<void> {
