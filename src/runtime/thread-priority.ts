@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 /** Niceness of background threads: they still get ~10 % of a busy core each, never starve. */
 const BACKGROUND_NICENESS = 10;
@@ -14,13 +15,10 @@ const BACKGROUND_NICENESS = 10;
 export function runThisThreadInBackground(): void {
   if (process.platform !== 'linux') return;
   try {
-    const threadId = Number(baseName(fs.readlinkSync('/proc/thread-self')));
+    const threadId = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
     if (Number.isInteger(threadId) && threadId > 0) os.setPriority(threadId, BACKGROUND_NICENESS);
   } catch {
     // No /proc, or not allowed: the thread keeps the process's priority.
   }
 }
 
-function baseName(link: string): string {
-  return link.slice(link.lastIndexOf('/') + 1);
-}

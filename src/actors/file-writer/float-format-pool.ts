@@ -1,6 +1,6 @@
 /**
  * Formats the final file's data on two cores: turning doubles into their shortest decimal text is
- * most of the final write (150–350 ns a value here), and at the end of a run the other core is
+ * most of the final write (120–370 ns a value, measured here), and at the end of a run the other core is
  * idle. Some runs go to one pool thread while this thread formats the next ones (render.ts keeps
  * the order); with two runs already there, the next is formatted here.
  */

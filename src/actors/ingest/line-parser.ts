@@ -14,7 +14,7 @@ import type { ParseTask } from './parse-pool-worker.js';
 
 /**
  * From this size on a line is parsed in the pool. A 10,000-point trace (~200 KB, ~1 ms) stays on
- * the ingest thread; a message of 10,000 small channels (~360 KB) took ~100 ms to validate.
+ * the ingest thread; a message of 10,000 small channels (~360 KB) took 70–130 ms to parse.
  */
 export const POOL_MIN_LINE_BYTES = 256 * 1024;
 const IDLE_THREAD_MS = 30_000;

@@ -109,7 +109,12 @@ function ownsItsBuffer(bytes: Buffer): boolean {
  * non-space byte. `tailHasContent`: the same after the last newline scanned (the last end found
  * when `maxLines` were found), for the next call.
  */
-export function contentLineEnds(bytes: Buffer, partialHasContent: boolean, maxLines = Infinity): { ends: number[]; tailHasContent: boolean } {
+export interface LineEnds {
+  ends: number[];
+  tailHasContent: boolean;
+}
+
+export function contentLineEnds(bytes: Buffer, partialHasContent: boolean, maxLines = Infinity): LineEnds {
   const ends: number[] = [];
   let lineStart = 0;
   let hasContent = partialHasContent;

@@ -23,8 +23,8 @@ export default function parseInPool({ line }: ParseTask): object {
 /**
  * The ingest decides replies and merges from kinds, names, units and shapes; a device's config
  * and a session's or result's meta only go to the journal (in the line or the body, both handed
- * back). They are left out of the answer: cloning an object of 100,000 keys back to the ingest
- * thread held it for ~100 ms.
+ * back). They are left out of the answer: cloning an object of 100,000 keys back held the ingest
+ * thread (the slowest steady reply in the hostile test went from 151 to 74 ms without it).
  */
 function withoutFreeFormJson(result: LineParse): LineParse {
   const parsed = result.parsed;

@@ -18,7 +18,7 @@
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
-import { contentLineEnds } from './line-splitter.js';
+import { type LineEnds, contentLineEnds } from './line-splitter.js';
 
 export interface SocketFrontOptions {
   host: string;
@@ -176,9 +176,9 @@ export class SocketFront {
       const room = this.maxLinesInFlight - linesInFlight;
       if (room <= 0) break;
       if (linesInFlight > 0 && connection.forwardedOffset - connection.consumedOffset >= this.maxInFlightBytes) break;
-      const length = this.forwardableLength(connection, room);
-      if (length === 0) break;
-      this.forward(connection, length);
+      const next = this.forwardable(connection, room);
+      if (next.length === 0) break;
+      this.forward(connection, next.length, next);
     }
     if (connection.eofReceived && !connection.eofForwarded && connection.forwardedOffset === connection.nextOffset) {
       connection.eofForwarded = true;
@@ -192,20 +192,24 @@ export class SocketFront {
    * first always, the others only while the bytes in flight before them are under the byte limit;
    * then what follows the last of them (a line in progress goes on as it arrives).
    */
-  private forwardableLength(connection: Connection, room: number): number {
+  private forwardable(connection: Connection, room: number): LineEnds & { length: number } {
     const piece = this.unforwardedPiece(connection);
-    const { ends } = contentLineEnds(piece, connection.partialHasContent, room);
+    const { ends, tailHasContent } = contentLineEnds(piece, connection.partialHasContent, room);
     const inFlight = connection.forwardedOffset - connection.consumedOffset;
     const anyInFlight = connection.lineEnds.length > 0;
     for (let i = 0; i <= ends.length; i++) {
       const lineStart = i === 0 ? 0 : ends[i - 1]!;
-      if ((anyInFlight || i > 0) && inFlight + lineStart >= this.maxInFlightBytes) return lineStart;
+      if ((anyInFlight || i > 0) && inFlight + lineStart >= this.maxInFlightBytes) return { length: lineStart, ends: ends.slice(0, i), tailHasContent: false };
     }
-    return ends.length === room ? ends[room - 1]! : piece.length;
+    if (ends.length === room) return { length: ends[room - 1]!, ends, tailHasContent: false };
+    return { length: piece.length, ends, tailHasContent };
   }
 
-  /** Forwards the next `length` unforwarded bytes (they may span chunks) as one transferred buffer. */
-  private forward(connection: Connection, length: number): void {
+  /**
+   * Forwards the next `length` unforwarded bytes (they may span chunks) as one transferred buffer.
+   * `scanned`: their line ends, when the caller has found them already (each byte is scanned once).
+   */
+  private forward(connection: Connection, length: number, scanned?: LineEnds): void {
     if (length <= 0) return;
     const offset = connection.forwardedOffset;
     const copy = Buffer.from(new ArrayBuffer(length));
@@ -215,7 +219,7 @@ export class SocketFront {
       const start = offset + copied - chunk.offset;
       copied += chunk.bytes.copy(copy, copied, start, start + length - copied);
     }
-    const { ends, tailHasContent } = contentLineEnds(copy, connection.partialHasContent);
+    const { ends, tailHasContent } = scanned ?? contentLineEnds(copy, connection.partialHasContent);
     for (const end of ends) connection.lineEnds.push(offset + end);
     connection.partialHasContent = tailHasContent;
     connection.forwardedOffset += length;
