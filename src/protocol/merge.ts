@@ -164,6 +164,11 @@ export function mergeAndCommit(devices: DeviceRegistry, msg: DeviceMessage, arri
 
 type ChannelDecision = { ok: true; next: ChannelState; effect: ChannelEffect } | MergeRejected;
 
+/**
+ * One channel's decision. Kept free of per-channel closures and strings (the channel's place in
+ * messages is only spelled out for a reason or a warning): a hostile client may send 10,000
+ * channels in one line, and this runs on the ingest thread before the reply.
+ */
 function mergeChannel(
   device: string,
   state: ChannelState | undefined,
@@ -171,61 +176,58 @@ function mergeChannel(
   arrivalTime: string,
   warnings: MergeWarning[],
 ): ChannelDecision {
-  const where = `device '${device}' channel '${channel.name}'`;
   const created = state === undefined;
   const current: ChannelState = state ?? { unit: channel.unit, shape: 'undecided', count: 0 };
   if (current.unit !== channel.unit) {
     return {
       ok: false,
-      reason: `unit mismatch for ${where}: the channel's unit is '${current.unit}', this message has '${channel.unit}'`,
+      reason: `unit mismatch for ${where(device, channel)}: the channel's unit is '${current.unit}', this message has '${channel.unit}'`,
     };
   }
-  const stamp = (count: number): Stamps =>
-    resolveTimestamps(count, channel.timestamps, arrivalTime, (code, message) =>
-      warnings.push({ code, device, channel: channel.name, message: `${where}: ${message}` }),
-    );
-  const accept = (next: ChannelState, store: StoreOp): ChannelDecision => ({
-    ok: true,
-    next,
-    effect: { channel: channel.name, unit: current.unit, created, shape: next.shape, store },
-  });
   const data = channel.data;
 
   if (data.shape === 'multi') {
     const rows = data.rows;
-    if (rows.length === 0) return accept(current, { kind: 'none' });
+    if (rows.length === 0) return accepted(channel, created, current, { kind: 'none' });
     if (current.shape === 'single') {
       const pending = current.pendingRow;
       if (pending === undefined || rows[0]?.length !== pending.length) {
         return {
           ok: false,
           reason:
-            `shape mismatch for ${where}: the channel holds single values, ` +
+            `shape mismatch for ${where(device, channel)}: the channel holds single values, ` +
             `this message has an array of arrays`,
         };
       }
-      return accept(
+      const stamps = channelStamps(device, channel, rows.length, arrivalTime, warnings);
+      return accepted(
+        channel,
+        created,
         { unit: current.unit, shape: 'multi', count: 1 + rows.length },
-        { kind: 'promote', rowLength: pending.length, row0Timestamp: pending.timestamp, rows, stamps: stamp(rows.length) },
+        { kind: 'promote', rowLength: pending.length, row0Timestamp: pending.timestamp, rows, stamps },
       );
     }
     // undecided or multi: append the rows
-    return accept(
+    return accepted(
+      channel,
+      created,
       { unit: current.unit, shape: 'multi', count: current.count + rows.length },
-      { kind: 'append-rows', rows, stamps: stamp(rows.length) },
+      { kind: 'append-rows', rows, stamps: channelStamps(device, channel, rows.length, arrivalTime, warnings) },
     );
   }
 
   const values = data.values;
-  if (values.length === 0) return accept(current, { kind: 'none' });
+  if (values.length === 0) return accepted(channel, created, current, { kind: 'none' });
   switch (current.shape) {
     case 'multi':
-      return accept(
+      return accepted(
+        channel,
+        created,
         { unit: current.unit, shape: 'multi', count: current.count + 1 },
-        { kind: 'append-rows', rows: [values], stamps: stamp(1) },
+        { kind: 'append-rows', rows: [values], stamps: channelStamps(device, channel, 1, arrivalTime, warnings) },
       );
     case 'undecided': {
-      const stamps = stamp(values.length);
+      const stamps = channelStamps(device, channel, values.length, arrivalTime, warnings);
       const next: ChannelState =
         values.length > 1
           ? {
@@ -235,23 +237,44 @@ function mergeChannel(
               pendingRow: { length: values.length, timestamp: firstStamp(stamps) },
             }
           : { unit: current.unit, shape: 'single', count: values.length };
-      return accept(next, { kind: 'append-values', values, stamps });
+      return accepted(channel, created, next, { kind: 'append-values', values, stamps });
     }
     case 'single': {
       const pending = current.pendingRow;
       if (pending !== undefined && pending.length === values.length) {
-        return accept(
+        const stamps = channelStamps(device, channel, 1, arrivalTime, warnings);
+        return accepted(
+          channel,
+          created,
           { unit: current.unit, shape: 'multi', count: 2 },
-          { kind: 'promote', rowLength: pending.length, row0Timestamp: pending.timestamp, rows: [values], stamps: stamp(1) },
+          { kind: 'promote', rowLength: pending.length, row0Timestamp: pending.timestamp, rows: [values], stamps },
         );
       }
       // Lengths differ (or the first message had one value): a plain single channel for good.
-      return accept(
+      return accepted(
+        channel,
+        created,
         { unit: current.unit, shape: 'single', count: current.count + values.length },
-        { kind: 'append-values', values, stamps: stamp(values.length) },
+        { kind: 'append-values', values, stamps: channelStamps(device, channel, values.length, arrivalTime, warnings) },
       );
     }
   }
+}
+
+function accepted(channel: MeasurementChannel, created: boolean, next: ChannelState, store: StoreOp): ChannelDecision {
+  return { ok: true, next, effect: { channel: channel.name, unit: next.unit, created, shape: next.shape, store } };
+}
+
+function where(device: string, channel: MeasurementChannel): string {
+  return `device '${device}' channel '${channel.name}'`;
+}
+
+/** The channel's timestamps for `count` new values or rows (warnings name the channel). */
+function channelStamps(device: string, channel: MeasurementChannel, count: number, arrivalTime: string, warnings: MergeWarning[]): Stamps {
+  if (channel.timestamps === undefined) return { kind: 'repeat', timestamp: arrivalTime, count };
+  return resolveTimestamps(count, channel.timestamps, arrivalTime, (code, message) =>
+    warnings.push({ code, device, channel: channel.name, message: `${where(device, channel)}: ${message}` }),
+  );
 }
 
 /**

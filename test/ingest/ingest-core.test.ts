@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IngestCore, type IngestReply } from '../../src/actors/ingest/ingest-core.js';
 import { freshRunState, restoreRunState } from '../../src/actors/ingest/restore.js';
 import { parseLineForIngest } from '../../src/actors/ingest/line-parse.js';
+import { joinParts } from '../../src/actors/ingest/line-splitter.js';
 import { LineKind, RecordType, encodeJsonRecord } from '../../src/runtime/journal/codec.js';
 import { JournalReader } from '../../src/runtime/journal/reader.js';
 import { JournalWriter } from '../../src/runtime/journal/writer.js';
@@ -34,7 +35,7 @@ function setup(journalPath?: string, consumed = new Map<number, number>()) {
   let t = 1_000_000_000n;
   const core = new IngestCore(
     {
-      parseLine: parseLineForIngest,
+      parseLine: (line) => parseLineForIngest(joinParts(line.parts, line.length)),
       now: () => (t += 1000n),
       query: async (command) => `answer to ${command}`,
       send: (reply) => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, trimAscii } from '../../src/actors/ingest/line-splitter.js';
+import { LineSplitter, joinParts, trimAscii } from '../../src/actors/ingest/line-splitter.js';
 
 const lines = (items: ReturnType<LineSplitter['push']>) =>
-  items.map((i) => (i.kind === 'line' ? `${i.line.toString()}@${i.endOffset}` : `overflow@${i.endOffset}`));
+  items.map((i) => (i.kind === 'line' ? `${joinParts(i.parts, i.length).toString()}@${i.endOffset}` : `overflow@${i.endOffset}`));
 
 describe('LineSplitter', () => {
   it('splits, trims and skips empty lines, with stream end offsets', () => {
@@ -47,6 +47,31 @@ describe('LineSplitter', () => {
     s.push(chunk);
     chunk.fill(0x21);
     expect(lines(s.push(Buffer.from('\n')))).toEqual(['abc@4']);
+  });
+
+  it('hands a line spanning chunks over as its parts, trimmed across them, each owning its buffer', () => {
+    const s = new LineSplitter(1000);
+    const own = (text: string): Buffer => Buffer.from(new TextEncoder().encode(text).buffer as ArrayBuffer);
+    expect(s.push(own(' \n  '))).toEqual([]);
+    expect(s.push(own(' '))).toEqual([]);
+    const first = own('{"a"');
+    const middle = own(':1');
+    const last = own('}  \t \n  \n');
+    s.push(first);
+    s.push(middle);
+    const [item] = s.push(last);
+    if (item?.kind !== 'line') throw new Error('expected a line');
+    expect(item.parts.map(String)).toEqual(['{"a"', ':1', '}']);
+    expect(item.length).toBe(7);
+    expect(item.owned).toBe(true);
+    // Whole chunks are kept by reference; the last piece is copied out of a chunk holding more.
+    expect(item.parts[0]!.buffer).toBe(first.buffer);
+    expect(item.parts[1]!.buffer).toBe(middle.buffer);
+    expect(item.parts[2]!.buffer).not.toBe(last.buffer);
+    expect(item.endOffset).toBe(17);
+    // Parts that are all blank are dropped; a line of nothing but blank parts is no line.
+    s.push(own('   '));
+    expect(s.push(own(' \t\n'))).toEqual([]);
   });
 
   it('trimAscii returns the same buffer when there is nothing to trim', () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   JOURNAL_MAGIC,
@@ -14,8 +15,10 @@ import {
   MAX_KEPT_REJECTED_BYTES,
   parseJsonBody,
 } from '../../src/runtime/journal/codec.js';
+import { crc32Combine } from '../../src/runtime/journal/crc32-combine.js';
 import { JournalReader } from '../../src/runtime/journal/reader.js';
 import { JournalWriter, intactJournalLength } from '../../src/runtime/journal/writer.js';
+import { seededRandom } from '../helpers/random.js';
 
 const dirs: string[] = [];
 function tempJournalPath(): string {
@@ -120,5 +123,26 @@ describe('journal', () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, 'not a journal at all');
     expect(() => new JournalReader(file)).toThrow(/not a rex journal/);
+  });
+});
+
+describe('record checksums computed elsewhere', () => {
+  it('crc32Combine gives the CRC of a concatenation from the CRCs of its parts', () => {
+    const next = seededRandom(5);
+    for (const [a, b] of [[0, 0], [24, 0], [0, 9], [24, 1], [24, 65_537], [3, 1_000_003]] as const) {
+      const left = Buffer.from(Array.from({ length: a }, () => Math.floor(next() * 256)));
+      const right = Buffer.from(Array.from({ length: b }, () => Math.floor(next() * 256)));
+      expect(crc32Combine(crc32(left), crc32(right), b)).toBe(crc32(Buffer.concat([left, right])));
+    }
+  });
+
+  it('a record encoded with its body CRC given is the same record, byte for byte', () => {
+    const header = { type: RecordType.Line, flags: LineKind.Device, connId: 3, arrivalNs: 5n, streamOffset: 77n };
+    for (const length of [0, 1, 8, 13, 100_001]) {
+      const body = [Buffer.alloc(length, 0x61), Buffer.from('tail')];
+      const given = encodeRecordParts(header, body, crc32(Buffer.concat(body)));
+      expect(Buffer.concat(given)).toEqual(Buffer.concat(encodeRecordParts(header, body)));
+      expect(Buffer.concat(given)).toEqual(encodeRecord(header, Buffer.concat(body)));
+    }
   });
 });

@@ -66,7 +66,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
     const eofSubscription = bus.on('ingest.eof').subscribe(({ connId }) => core?.endOfStream(connId));
 
     const env: IngestEnvironment = {
-      parseLine: (line, owned) => parser.parse(line, owned),
+      parseLine: (line) => parser.parse(line.parts, line.length, line.owned),
       now: nowEpochNs,
       query: (command) =>
         bus

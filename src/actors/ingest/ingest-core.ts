@@ -24,7 +24,7 @@ import { LineKind, RecordType, encodeRecordParts, encodeRejectedBody, encodeReco
 import type { JournalWriter } from '../../runtime/journal/writer.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
 import type { LineParse } from './line-parse.js';
-import { LineSplitter, type SplitItem } from './line-splitter.js';
+import { type LineItem, LineSplitter, type SplitItem } from './line-splitter.js';
 
 export interface IngestReply {
   connId: number;
@@ -39,7 +39,7 @@ export interface IngestEnvironment {
    * At once, or later for a big line parsed elsewhere (several may be under way at once).
    * `owned`: nothing else lives in the line's ArrayBuffer, so it may be moved to another thread.
    */
-  parseLine(line: Buffer, owned: boolean): LineParse | Promise<LineParse>;
+  parseLine(line: LineItem): LineParse | Promise<LineParse>;
   now(): bigint;
   /** Answers GET_DATASTREAM / STATE once the store has caught up with `journalOffset`. */
   query(command: 'GET_DATASTREAM' | 'STATE', journalOffset: number): Promise<string>;
@@ -129,7 +129,7 @@ export class IngestCore {
 
   private enqueue(connId: number, connection: ConnectionState, items: SplitItem[], closeAfter: boolean): void {
     // Parsing starts now, before the lines queued earlier are handled: big lines parse in parallel.
-    const parses = items.map((item) => (item.kind === 'line' && !this.isJournaled(connId, item.endOffset) ? this.env.parseLine(item.line, item.owned) : undefined));
+    const parses = items.map((item) => (item.kind === 'line' && !this.isJournaled(connId, item.endOffset) ? this.env.parseLine(item) : undefined));
     this.enqueueStep(connection, async () => {
       await this.handleItems(connId, items, parses);
       if (closeAfter) this.env.send({ connId, text: '', consumedOffset: connection.splitter.streamOffset, close: true });
@@ -160,7 +160,7 @@ export class IngestCore {
         addReply(batch, connId, invalidReplyWithReason(`line longer than ${MAX_LINE_BYTES} bytes`), item.endOffset);
         continue;
       }
-      let parse = parses[index] ?? (this.isJournaled(connId, item.endOffset) ? undefined : this.env.parseLine(item.line, item.owned));
+      let parse = parses[index] ?? (this.isJournaled(connId, item.endOffset) ? undefined : this.env.parseLine(item));
       if (parse instanceof Promise) {
         // Answer what is ready before waiting for a line parsed elsewhere.
         this.flush(batch);
@@ -189,7 +189,7 @@ export class IngestCore {
       return null;
     }
     if (parse === undefined) throw new Error(`connection ${connId}: a line at ${endOffset} was neither journaled nor parsed`);
-    const { line, parsed, deviceBody } = parse;
+    const { line, parsed } = parse;
     if (parsed === null) {
       this.reject(batch, connId, line, endOffset, 'line is not valid UTF-8', REPLY_INVALID);
       return null;
@@ -212,17 +212,17 @@ export class IngestCore {
         }
         for (const warning of outcome.warnings) this.env.warn(warning.message);
         // A line read from its bytes is journaled as such: no reader parses its numbers again.
-        this.accept(batch, connId, deviceBody ?? line, endOffset, LineKind.Device, REPLY_DEVICE_RECORDED, () => commitMerge(this.run.devices, outcome), arrivalNs);
+        this.accept(batch, connId, parse, endOffset, LineKind.Device, REPLY_DEVICE_RECORDED, () => commitMerge(this.run.devices, outcome), arrivalNs);
         return null;
       }
       case 'session':
-        this.accept(batch, connId, line, endOffset, LineKind.Session, REPLY_SESSION_PROCESSED, () => {
+        this.accept(batch, connId, parse, endOffset, LineKind.Session, REPLY_SESSION_PROCESSED, () => {
           if (this.run.sessionSeen) this.env.warn('a second session message was received; the first one is kept');
           this.run.sessionSeen = true;
         });
         return null;
       case 'result':
-        this.accept(batch, connId, line, endOffset, LineKind.Result, REPLY_RESULTS_PROCESSED, () => {});
+        this.accept(batch, connId, parse, endOffset, LineKind.Result, REPLY_RESULTS_PROCESSED, () => {});
         return null;
     }
   }
@@ -259,10 +259,11 @@ export class IngestCore {
     }
   }
 
+  /** Journals the line (as its skeleton + numbers body when it was read so), applies, replies. */
   private accept(
     batch: PendingBatch,
     connId: number,
-    body: Buffer | Buffer[],
+    parse: LineParse,
     endOffset: number,
     kind: LineKind,
     reply: string,
@@ -274,7 +275,11 @@ export class IngestCore {
       return;
     }
     batch.records.push(
-      ...encodeRecordParts({ type: RecordType.Line, flags: kind, connId, arrivalNs, streamOffset: BigInt(endOffset) }, body),
+      ...encodeRecordParts(
+        { type: RecordType.Line, flags: kind, connId, arrivalNs, streamOffset: BigInt(endOffset) },
+        parse.deviceBody ?? parse.line,
+        parse.bodyCrc,
+      ),
     );
     apply();
     addReply(batch, connId, reply, endOffset);

@@ -18,6 +18,8 @@ export interface LineParse {
   parsed: ParsedLine | null;
   /** The journal body of a device line read as skeleton + numbers; null: journal the line itself. */
   deviceBody: Buffer[] | null;
+  /** crc32 of that body (`deviceBody`, else `line`), when the parse pool computed it. */
+  bodyCrc?: number;
 }
 
 export function parseLineForIngest(line: Buffer): LineParse {

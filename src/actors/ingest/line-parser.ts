@@ -10,7 +10,9 @@
  */
 import { Piscina } from 'piscina';
 import { type LineParse, parseLineForIngest } from './line-parse.js';
-import type { ParseTask } from './parse-pool-worker.js';
+import { concatOwned, joinParts } from './line-splitter.js';
+import { unpackDevice } from './packed-device.js';
+import type { ParseTask, PoolAnswer } from './parse-pool-worker.js';
 
 /**
  * From this size on a line is parsed in the pool. A 10,000-point trace (~200 KB, ~1 ms) stays on
@@ -20,19 +22,23 @@ export const POOL_MIN_LINE_BYTES = 256 * 1024;
 const IDLE_THREAD_MS = 30_000;
 
 export class LineParser {
-  private pool: Piscina<ParseTask, LineParse> | undefined;
+  private pool: Piscina<ParseTask, PoolAnswer> | undefined;
 
-  /** `owned`: the line's ArrayBuffer holds nothing else, so it is moved to the pool, not copied. */
-  parse(line: Buffer, owned: boolean): LineParse | Promise<LineParse> {
-    if (line.length < POOL_MIN_LINE_BYTES) return parseLineForIngest(line);
+  /**
+   * `parts`: the line, in pieces when it spanned chunks (a big one is joined on the pool's thread).
+   * `owned`: their ArrayBuffers hold nothing else, so they are moved to the pool, not copied.
+   */
+  parse(parts: Buffer[], length: number, owned: boolean): LineParse | Promise<LineParse> {
+    if (length < POOL_MIN_LINE_BYTES) return parseLineForIngest(joinParts(parts, length));
     this.pool ??= new Piscina({
       filename: new URL('./parse-pool-worker.js', import.meta.url).href,
       minThreads: 0,
       maxThreads: 1,
       idleTimeout: IDLE_THREAD_MS,
     });
-    const task = owned ? line : ownedCopy(line);
-    return this.pool.run({ line: task }, { transferList: [task.buffer as ArrayBuffer] }).then(rewrapBuffers);
+    const task = owned ? parts : [concatOwned(parts, length)];
+    const transferList = [...new Set(task.map((part) => part.buffer as ArrayBuffer))];
+    return this.pool.run({ parts: task, length }, { transferList }).then(fromPool);
   }
 
   async close(): Promise<void> {
@@ -40,15 +46,14 @@ export class LineParser {
   }
 }
 
-/** The line alone in its own ArrayBuffer, which can be moved to the pool. */
-function ownedCopy(line: Buffer): Uint8Array {
-  const copy = new Uint8Array(new ArrayBuffer(line.length));
-  copy.set(line);
-  return copy;
-}
-
-/** Buffers come back from another thread as plain Uint8Arrays. */
-function rewrapBuffers(result: LineParse): LineParse {
+/** Buffers come back from another thread as plain Uint8Arrays; a device message comes back packed. */
+function fromPool(answer: PoolAnswer): LineParse {
   const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  return { ...result, line: asBuffer(result.line), deviceBody: result.deviceBody?.map(asBuffer) ?? null };
+  const { parsed } = answer;
+  return {
+    line: asBuffer(answer.line),
+    parsed: parsed?.kind === 'packed-device' ? { kind: 'device', message: unpackDevice(parsed.packed) } : parsed,
+    deviceBody: answer.deviceBody?.map(asBuffer) ?? null,
+    bodyCrc: answer.bodyCrc,
+  };
 }

@@ -6,13 +6,20 @@
  *
  * A chunk that spans the whole of its ArrayBuffer (as bytes arriving from another thread do) is
  * kept by reference while its line is incomplete, not copied: the caller hands it over. Anything
- * else (a slice of a larger buffer) is copied, so a pooled buffer is never pinned.
+ * else (a slice of a larger buffer) is copied, so a pooled buffer is never pinned. A line that
+ * spans chunks is returned as its pieces: joining a 10 MB line is left to whoever needs it whole
+ * (the parse pool, for a big one), not done on the thread that answers every client.
  */
 
 export type SplitItem =
-  /** `owned`: the line's ArrayBuffer holds nothing else (it may be moved to another thread). */
-  | { kind: 'line'; line: Buffer; endOffset: number; owned: boolean }
+  /**
+   * `parts`: the line's bytes, trimmed, in order (one part unless it spanned chunks).
+   * `owned`: the parts' ArrayBuffers hold nothing else (they may be moved to another thread).
+   */
+  | { kind: 'line'; parts: Buffer[]; length: number; endOffset: number; owned: boolean }
   | { kind: 'overflow'; endOffset: number };
+
+export type LineItem = Extract<SplitItem, { kind: 'line' }>;
 
 const NEWLINE = 0x0a;
 
@@ -42,10 +49,10 @@ export class LineSplitter {
   /** The stream ended: an unterminated last line counts as a line (as a line reader at EOF sees it). */
   finish(): SplitItem[] {
     if (this.discarding || this.pendingBytes === 0) return [];
-    const trimmed = trimAscii(concatOwned(this.pending, this.pendingBytes));
+    const item = lineItem(this.pending, this.offset, true);
     this.pending = [];
     this.pendingBytes = 0;
-    return trimmed.length > 0 ? [{ kind: 'line', line: trimmed, endOffset: this.offset, owned: true }] : [];
+    return item ? [item] : [];
   }
 
   push(chunk: Buffer): SplitItem[] {
@@ -64,9 +71,9 @@ export class LineSplitter {
       } else {
         const piece = chunk.subarray(start, newline);
         const spansChunks = this.pending.length > 0;
-        const line = spansChunks ? concatOwned([...this.pending, piece], this.pendingBytes + piece.length) : piece;
-        const trimmed = trimAscii(line);
-        if (trimmed.length > 0) items.push({ kind: 'line', line: trimmed, endOffset, owned: spansChunks });
+        // The last piece is copied (at most a chunk) so that every part of a long line owns its buffer.
+        const item = spansChunks ? lineItem([...this.pending, ownedCopy(piece)], endOffset, true) : lineItem([piece], endOffset, false);
+        if (item) items.push(item);
       }
       this.pending = [];
       this.pendingBytes = 0;
@@ -90,12 +97,29 @@ export class LineSplitter {
   }
 }
 
+/** The trimmed line of `parts` as an item; null when it is blank. */
+function lineItem(parts: Buffer[], endOffset: number, owned: boolean): SplitItem | null {
+  const trimmed = trimParts(parts);
+  if (trimmed.length === 0) return null;
+  return { kind: 'line', parts: trimmed, length: trimmed.reduce((total, part) => total + part.length, 0), endOffset, owned };
+}
+
+/** The parts as one buffer: the part itself when there is one, else a copy into a new ArrayBuffer. */
+export function joinParts(parts: readonly Buffer[], length: number): Buffer {
+  return parts.length === 1 ? parts[0]! : concatOwned(parts, length);
+}
+
 /** Like Buffer.concat, but always into a new ArrayBuffer of its own (never Node's shared pool). */
-function concatOwned(parts: Buffer[], length: number): Buffer {
+export function concatOwned(parts: readonly Buffer[], length: number): Buffer {
   const line = Buffer.from(new ArrayBuffer(length));
   let at = 0;
   for (const part of parts) at += part.copy(line, at);
   return line;
+}
+
+/** `bytes` alone in a new ArrayBuffer (Buffer.from would put small ones in Node's shared pool). */
+function ownedCopy(bytes: Buffer): Buffer {
+  return concatOwned([bytes], bytes.length);
 }
 
 function ownsItsBuffer(bytes: Buffer): boolean {
@@ -134,11 +158,36 @@ function hasNonSpace(bytes: Buffer, start: number, end: number): boolean {
 
 /** Trims ASCII whitespace (space, \t, \r, \n, \f, \v) from both ends without copying. */
 export function trimAscii(line: Buffer): Buffer {
+  return trimEnd(trimStart(line));
+}
+
+/** trimAscii across the parts of one line (parts left blank are dropped). */
+function trimParts(parts: Buffer[]): Buffer[] {
+  if (parts.length === 1) {
+    const trimmed = trimAscii(parts[0]!);
+    return trimmed.length > 0 ? [trimmed] : [];
+  }
+  let first = 0;
+  let last = parts.length - 1;
+  while (first <= last && !hasNonSpace(parts[first]!, 0, parts[first]!.length)) first++;
+  while (last > first && !hasNonSpace(parts[last]!, 0, parts[last]!.length)) last--;
+  if (first > last) return [];
+  const kept = parts.slice(first, last + 1);
+  kept[0] = trimStart(kept[0]!);
+  kept[kept.length - 1] = trimEnd(kept[kept.length - 1]!);
+  return kept;
+}
+
+function trimStart(bytes: Buffer): Buffer {
   let start = 0;
-  let end = line.length;
-  while (start < end && isSpace(line[start]!)) start++;
-  while (end > start && isSpace(line[end - 1]!)) end--;
-  return start === 0 && end === line.length ? line : line.subarray(start, end);
+  while (start < bytes.length && isSpace(bytes[start]!)) start++;
+  return start === 0 ? bytes : bytes.subarray(start);
+}
+
+function trimEnd(bytes: Buffer): Buffer {
+  let end = bytes.length;
+  while (end > 0 && isSpace(bytes[end - 1]!)) end--;
+  return end === bytes.length ? bytes : bytes.subarray(0, end);
 }
 
 function isSpace(byte: number): boolean {

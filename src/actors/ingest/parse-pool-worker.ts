@@ -1,65 +1,89 @@
 /**
- * A parse-pool thread (piscina): parses one big line for the ingest thread. The line's memory
- * comes in moved, and goes back moved with every buffer the answer holds (numbers, journal
- * body): nothing big is copied either way.
+ * A parse-pool thread (piscina): joins, parses and checksums one big line for the ingest thread.
+ * The line's pieces come in moved, and the line goes back moved with every buffer the answer
+ * holds (numbers, journal body): nothing big is copied between the threads, and the ingest
+ * thread neither joins a big line nor checksums its journal body.
  */
+import { crc32 } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
+import type { ParsedLine } from '../../protocol/messages.js';
 import { type LineParse, parseLineForIngest } from './line-parse.js';
+import { concatOwned } from './line-splitter.js';
+import { type PackedDevice, packDevice } from './packed-device.js';
 
 // A huge line's parse must not take the CPU from the threads answering other clients.
 runThisThreadInBackground();
 
 export interface ParseTask {
-  /** The line, alone in its ArrayBuffer (which is moved here). */
-  line: Uint8Array;
+  /** The line's pieces, in order, each alone in its ArrayBuffer (which is moved here). */
+  parts: Uint8Array[];
+  length: number;
 }
 
-export default function parseInPool({ line }: ParseTask): object {
-  const result = withoutFreeFormJson(parseLineForIngest(Buffer.from(line.buffer, line.byteOffset, line.length)));
-  return move({ [transferableSymbol]: ownBuffersOf(result), [valueSymbol]: result });
+/** What the pool answers: a LineParse whose device message (if any) is packed. */
+export interface PoolAnswer extends Omit<LineParse, 'parsed'> {
+  parsed: Exclude<ParsedLine, { kind: 'device' }> | PackedDeviceLine | null;
+  bodyCrc: number;
+}
+
+export interface PackedDeviceLine {
+  kind: 'packed-device';
+  packed: PackedDevice;
+}
+
+export default function parseInPool({ parts, length }: ParseTask): object {
+  const pieces = parts.map((part) => Buffer.from(part.buffer, part.byteOffset, part.length));
+  const parse = parseLineForIngest(pieces.length === 1 ? pieces[0]! : concatOwned(pieces, length));
+  const answer: PoolAnswer = { ...parse, parsed: slimmed(parse.parsed), bodyCrc: crcOf(parse.deviceBody ?? [parse.line]) };
+  return move({ [transferableSymbol]: ownBuffersOf(answer), [valueSymbol]: answer });
+}
+
+function crcOf(parts: readonly Buffer[]): number {
+  let crc = 0;
+  for (const part of parts) crc = crc32(part, crc);
+  return crc;
 }
 
 /**
  * The ingest decides replies and merges from kinds, names, units and shapes; a device's config
  * and a session's or result's meta only go to the journal (in the line or the body, both handed
  * back). They are left out of the answer: cloning an object of 100,000 keys back held the ingest
- * thread (the slowest steady reply in the hostile test went from 151 to 74 ms without it).
+ * thread (the slowest steady reply in the hostile test went from 151 to 74 ms without it). A
+ * device message goes back packed (packed-device.ts), for the same reason.
  */
-function withoutFreeFormJson(result: LineParse): LineParse {
-  const parsed = result.parsed;
-  if (parsed?.kind === 'device') {
-    const { device_config_floats: _floats, ...message } = parsed.message;
-    return { ...result, parsed: { kind: 'device', message: { ...message, device_config: {} } } };
+function slimmed(parsed: ParsedLine | null): PoolAnswer['parsed'] {
+  switch (parsed?.kind) {
+    case 'device':
+      return { kind: 'packed-device', packed: packDevice(parsed.message) };
+    case 'session': {
+      const { meta: _meta, meta_floats: _metaFloats, ...info } = parsed.message.info;
+      return { kind: 'session', message: { ...parsed.message, info } };
+    }
+    case 'result': {
+      const { result_meta: _meta, result_meta_floats: _metaFloats, ...message } = parsed.message;
+      return { kind: 'result', message };
+    }
+    default:
+      return parsed ?? null;
   }
-  if (parsed?.kind === 'session') {
-    const { meta: _meta, meta_floats: _metaFloats, ...info } = parsed.message.info;
-    return { ...result, parsed: { kind: 'session', message: { ...parsed.message, info } } };
-  }
-  if (parsed?.kind === 'result') {
-    const { result_meta: _meta, result_meta_floats: _metaFloats, ...message } = parsed.message;
-    return { ...result, parsed: { kind: 'result', message } };
-  }
-  return result;
 }
 
 /**
- * The result's big ArrayBuffers. Small ones are copied: they may be Node's shared Buffer pool
+ * The answer's big ArrayBuffers. Small ones are copied: they may be Node's shared Buffer pool
  * slab (Buffer.poolSize bytes), which must never be moved away.
  */
-function ownBuffersOf(result: LineParse): ArrayBuffer[] {
+function ownBuffersOf(answer: PoolAnswer): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   const add = (view: ArrayBufferView): void => {
     const buffer = view.buffer;
     if (buffer instanceof ArrayBuffer && buffer.byteLength > Buffer.poolSize) buffers.add(buffer);
   };
-  add(result.line);
-  for (const part of result.deviceBody ?? []) add(part);
-  if (result.parsed?.kind === 'device') {
-    for (const channel of result.parsed.message.channels) {
-      if (channel.data.shape === 'single') add(channel.data.values);
-      else for (const row of channel.data.rows) add(row);
-    }
+  add(answer.line);
+  for (const part of answer.deviceBody ?? []) add(part);
+  if (answer.parsed?.kind === 'packed-device') {
+    add(answer.parsed.packed.slab);
+    for (const values of answer.parsed.packed.arrays) add(values);
   }
   return [...buffers];
 }

@@ -23,6 +23,7 @@
  * everything before it is intact, and nothing after it was ever acknowledged.
  */
 import { crc32 } from 'node:zlib';
+import { crc32Combine } from './crc32-combine.js';
 import type { JsonPath } from '../../protocol/messages.js';
 
 export const JOURNAL_MAGIC = Buffer.from('REXJRNL1', 'latin1');
@@ -99,19 +100,25 @@ export function encodeRecord(header: RecordHeader, body: Buffer | string): Buffe
 
 /**
  * Encodes a record whose body is one or more slices of other buffers without copying them:
- * returns [header, ...body] for a vectored write. The CRC covers them all.
+ * returns [header, ...body] for a vectored write. The CRC covers them all. `bodyCrc`: the body's
+ * crc32, when it was computed elsewhere (a big line's, on the parse pool's thread).
  */
-export function encodeRecordParts(header: RecordHeader, body: Buffer | Buffer[]): Buffer[] {
+export function encodeRecordParts(header: RecordHeader, body: Buffer | Buffer[], bodyCrc?: number): Buffer[] {
   const parts = Array.isArray(body) ? [...body] : [body];
   const bodyLength = parts.reduce((total, part) => total + part.length, 0);
   const padding = paddingAfter(bodyLength);
-  if (padding > 0) parts.push(ZEROS.subarray(0, padding));
+  const paddingBytes = ZEROS.subarray(0, padding);
   const head = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
   writeHeader(head, header, bodyLength, padding);
   let crc = crc32(head.subarray(8));
-  for (const part of parts) crc = crc32(part, crc);
+  if (bodyCrc === undefined) {
+    for (const part of parts) crc = crc32(part, crc);
+    crc = crc32(paddingBytes, crc);
+  } else {
+    crc = crc32Combine(crc, crc32(paddingBytes, bodyCrc), bodyLength + padding);
+  }
   head.writeUInt32LE(crc, 4);
-  return [head, ...parts];
+  return padding > 0 ? [head, ...parts, paddingBytes] : [head, ...parts];
 }
 
 const ZEROS = Buffer.alloc(8);

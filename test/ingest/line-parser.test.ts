@@ -1,0 +1,55 @@
+// The parse pool (real piscina thread, from the build in dist/) joins a big line's parts, parses it
+// and checksums its journal body: the answer must be what the ingest thread would compute itself
+// (a skeleton body's placeholder key is random per parse, so bodies are compared by their parse).
+import { crc32 } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LineParser as LineParserType } from '../../src/actors/ingest/line-parser.js';
+import { parseLineForIngest } from '../../src/actors/ingest/line-parse.js';
+
+const { LineParser, POOL_MIN_LINE_BYTES } = (await import(new URL('../../dist/actors/ingest/line-parser.js', import.meta.url).href)) as typeof import('../../src/actors/ingest/line-parser.js');
+const parser: LineParserType = new LineParser();
+afterAll(() => parser.close());
+
+/** `text` cut into `count` pieces, each alone in its own ArrayBuffer (as the splitter hands them over). */
+function ownedParts(text: string, count: number): Buffer[] {
+  const bytes = Buffer.from(text);
+  const size = Math.ceil(bytes.length / count);
+  return Array.from({ length: count }, (_, i) => {
+    const part = Buffer.from(new ArrayBuffer(Math.min(size, bytes.length - i * size)));
+    bytes.copy(part, 0, i * size);
+    return part;
+  });
+}
+
+describe('LineParser', () => {
+  const values = Array.from({ length: 40_000 }, (_, i) => Math.sin(i) / 3);
+  const trace = `{"device_name": "scope", "device_config": {"gain": 2}, "measurements": {"ch1": {"data": [${values.join(', ')}], "unit": "V"}}}`;
+  const session = `{"info": {"name": "n", "email": "e@x", "session_name": "s", "session_description": "${'d'.repeat(POOL_MIN_LINE_BYTES)}"}}`;
+
+  it('a big line in parts: joined, parsed and its body checksummed on the pool thread', async () => {
+    expect(trace.length).toBeGreaterThan(POOL_MIN_LINE_BYTES);
+    for (const text of [trace, session]) {
+      const local = parseLineForIngest(Buffer.from(text));
+      const parts = ownedParts(text, 7);
+      const pooled = await parser.parse(parts, Buffer.byteLength(text), true);
+      expect(parts[0]!.buffer.byteLength).toBe(0); // moved to the pool, not copied
+      expect(pooled.line.toString()).toBe(text);
+      expect(pooled.parsed?.kind).toBe(local.parsed?.kind);
+      expect(pooled.deviceBody === null).toBe(local.deviceBody === null);
+      expect(pooled.bodyCrc).toBe(crc32(Buffer.concat(pooled.deviceBody ?? [pooled.line])));
+      if (pooled.parsed?.kind === 'device' && local.parsed?.kind === 'device') {
+        expect(pooled.parsed.message.channels).toEqual(local.parsed.message.channels);
+      }
+    }
+  });
+
+  it('parts it does not own are copied, not moved; small lines are parsed at once', async () => {
+    const shared = Buffer.from(`${trace}\n${trace}`);
+    const first = shared.subarray(0, trace.length);
+    const pooled = await parser.parse([first], first.length, false);
+    expect(shared.buffer.byteLength).toBeGreaterThan(0);
+    expect(pooled.parsed?.kind).toBe('device');
+    const small = parser.parse([Buffer.from('{"info": '), Buffer.from('{}}')], 12, true);
+    expect(small).not.toBeInstanceOf(Promise);
+  });
+});
