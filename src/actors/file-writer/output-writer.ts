@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { renderOutput } from '../../protocol/output/render.js';
-import { copyFileAtomically, writeFileAtomically } from '../../runtime/atomic-file.js';
+import { linkOrCopyAtomically, writeFileAtomically } from '../../runtime/atomic-file.js';
 import { JournalFollower } from '../../runtime/journal/follower.js';
 import { FloatFormatPool } from './float-format-pool.js';
 import { RunOutput } from './run-output.js';
@@ -97,9 +97,9 @@ export class OutputWriter {
       onWarning: (w) => this.options.log('warn', w.message),
       ...(formatPool && { formatFloats: formatPool.format }),
     });
-    const bytes = await writeFileAtomically(file, chunks, onProgress && ((written) => onProgress(file, written)));
+    const bytes = await writeFileAtomically(file, chunks, onProgress && { onProgress: (written) => onProgress(file, written) });
     this.writtenVersion = version;
-    await copyFileAtomically(file, path.join(this.options.storeDir, 'rex.toml')).catch((error: Error) =>
+    await linkOrCopyAtomically(file, path.join(this.options.storeDir, 'rex.toml')).catch((error: Error) =>
       this.options.log('warn', `could not update ${this.options.storeDir}/rex.toml: ${error.message}`),
     );
     return { file, bytes };
