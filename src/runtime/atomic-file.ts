@@ -17,6 +17,8 @@ export interface AtomicWriteOptions {
   onProgress?: (bytesWritten: number) => void;
   /** A sync is started (and not awaited) each time this much more is written (default 64 MiB). */
   syncEveryBytes?: number;
+  /** Aborting stops the write between chunks: the target is left as it was. */
+  signal?: AbortSignal;
 }
 
 /** writev until every byte is written (a vectored write may stop short). */
@@ -35,7 +37,7 @@ async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[]): Prom
 export async function writeFileAtomically(
   target: string,
   chunks: AsyncIterable<string>,
-  { onProgress, syncEveryBytes = SYNC_EVERY_BYTES }: AtomicWriteOptions = {},
+  { onProgress, syncEveryBytes = SYNC_EVERY_BYTES, signal }: AtomicWriteOptions = {},
 ): Promise<number> {
   const dir = path.dirname(target);
   await fs.promises.mkdir(dir, { recursive: true });
@@ -52,6 +54,7 @@ export async function writeFileAtomically(
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     for await (const chunk of chunks) {
+      signal?.throwIfAborted();
       const encoded = Buffer.from(chunk, 'utf8');
       pending.push(encoded);
       pendingBytes += encoded.length;

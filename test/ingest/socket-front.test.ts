@@ -171,6 +171,16 @@ describe('SocketFront flow control', () => {
     expect(connection!.offset).toBe(11);
     const all = Buffer.concat(forwarded.map((f) => f.bytes));
     expect(Buffer.from(connection!.bytes).toString()).toBe(all.subarray(11).toString());
+    expect(connection!.eof).toBe(false);
+  });
+
+  it('a restarted worker learns that a half-closed client ended its stream', async () => {
+    const { hub, client, events } = await startFront();
+    client.end('last line\n'); // the client is done sending, and waits for the reply and our close
+    await until(() => events.includes('eof'), 'the end of stream');
+    const [connection] = (await hub.bus.request('ingest.resync', {})).connections;
+    expect(Buffer.from(connection!.bytes).toString()).toBe('last line\n');
+    expect(connection!.eof).toBe(true);
   });
 });
 

@@ -44,6 +44,24 @@ describe('writeFileAtomically', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('old\n');
     expect(fs.readdirSync(path.dirname(file))).toEqual(['out.toml']);
   });
+
+  it('an aborted write stops between chunks and leaves the old file', async () => {
+    const file = path.join(tempDir(), 'out.toml');
+    fs.writeFileSync(file, 'old\n');
+    const abort = new AbortController();
+    const progress: number[] = [];
+    const writing = writeFileAtomically(file, lines(50_000), {
+      signal: abort.signal,
+      onProgress: (n) => {
+        progress.push(n);
+        if (progress.length === 2) abort.abort();
+      },
+    });
+    await expect(writing).rejects.toThrow(/abort/i);
+    expect(progress).toHaveLength(2);
+    expect(fs.readFileSync(file, 'utf8')).toBe('old\n');
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['out.toml']);
+  });
 });
 
 describe('linkOrCopyAtomically', () => {

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PY_FIXTURES, freePort, onlyOutput, runRex, workspace } from '../helpers/rex-cli.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { PY_FIXTURES, freePort, onlyOutput, runRex, startRex, workspace } from '../helpers/rex-cli.js';
 
 const STEPS = 300;
 
@@ -80,4 +81,29 @@ describe('an actor crashed mid-run', () => {
     expect(n).toEqual(Array.from({ length: n.length }, (_, i) => i));
     expect(toml.session.run.status).toBe('fatal');
   }, 60_000);
+
+  it('ingest crashed while a half-closed client waits for its replies: every reply comes, then the close', async () => {
+    const ws = workspace();
+    const exitFile = path.join(ws.dir, 'exit');
+    const port = await freePort();
+    const rex = startRex(ws, ['run', path.join(PY_FIXTURES, 'idle.py'), '-o', ws.outputDir, '-P', String(port)], {
+      env: { REX_FAULT_INJECTION: '1', REX_FAULT_PLAN: JSON.stringify([{ actor: 'ingest', mode: 'exit', afterReplies: 2 }]), REXT_EXIT_FILE: exitFile },
+    });
+    await rex.waitForOutput(/idle: ready/, 60_000);
+    const client = await RawClient.connect(port);
+    // Ten lines of ~300 KB (each parsed on the pool) and then the end of our stream, all at once:
+    // the front forwards it all, and the crash comes while most lines are still being handled.
+    const lines = Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify({ device_name: 'scope', device_config: {}, measurements: { n: { data: [i], unit: 'V' }, trace: { data: Array.from({ length: 20_000 }, (_, k) => k + i / 7), unit: 'V' } } }),
+    );
+    await client.write(`${lines.join('\n')}\n`);
+    client.end();
+    expect(await client.readLines(10, 30_000)).toEqual(Array(10).fill('Device measurements recorded'));
+    await client.waitClosed(10_000);
+    await rex.waitForOutput(/injecting exit into ingest/);
+    fs.writeFileSync(exitFile, '');
+    const result = await rex.done;
+    expect(result.code).toBe(0);
+    expect(onlyOutput(ws.outputDir).device.scope.data.n.data).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  }, 90_000);
 });

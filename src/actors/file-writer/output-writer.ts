@@ -25,6 +25,8 @@ export class OutputWriter {
   readonly follower: JournalFollower;
   readonly output: RunOutput;
   private writing: Promise<unknown> = Promise.resolve();
+  /** Stops the live write under way: once the final file is asked for, it is out of date. */
+  private liveWrite = new AbortController();
   private writtenVersion = -1;
   private nextLiveAt = 0;
   private finalized = false;
@@ -58,9 +60,9 @@ export class OutputWriter {
     this.writing = this.writing.then(async () => {
       const started = Date.now();
       try {
-        await this.write(output.version);
+        await this.write(output.version, { signal: this.liveWrite.signal });
       } catch (error) {
-        this.options.log('warn', `live file not written: ${(error as Error).message}`);
+        if (!this.liveWrite.signal.aborted) this.options.log('warn', `live file not written: ${(error as Error).message}`);
       }
       const took = Date.now() - started;
       this.nextLiveAt = Date.now() + Math.max(LIVE_MIN_INTERVAL_MS, LIVE_COST_FACTOR * took);
@@ -69,6 +71,8 @@ export class OutputWriter {
 
   /** Reads the journal to its end and writes the final file; returns its path. */
   async finalize(): Promise<{ file: string | null; bytes: number }> {
+    // A live write of a big run can take as long as the final one: it is dropped, not waited for.
+    this.liveWrite.abort();
     await this.writing;
     this.follower.catchUp();
     this.finalized = true;
@@ -81,7 +85,7 @@ export class OutputWriter {
     }
     // The final file formats on two cores (live files stay on one: the run still needs the other).
     const formatPool = new FloatFormatPool();
-    const result = await this.write(this.output.version, this.options.onFinalProgress, formatPool).finally(() => formatPool.close());
+    const result = await this.write(this.output.version, { onProgress: this.options.onFinalProgress, formatPool }).finally(() => formatPool.close());
     this.follower.close();
     this.output.removeSpill();
     return result;
@@ -89,15 +93,17 @@ export class OutputWriter {
 
   private async write(
     version: number,
-    onProgress?: (file: string, bytes: number) => void,
-    formatPool?: FloatFormatPool,
+    { onProgress, formatPool, signal }: { onProgress?: (file: string, bytes: number) => void; formatPool?: FloatFormatPool; signal?: AbortSignal } = {},
   ): Promise<{ file: string; bytes: number }> {
     const file = this.output.outputPath();
     const chunks = renderOutput(this.output.source(), {
       onWarning: (w) => this.options.log('warn', w.message),
       ...(formatPool && { formatFloats: formatPool.format }),
     });
-    const bytes = await writeFileAtomically(file, chunks, onProgress && { onProgress: (written) => onProgress(file, written) });
+    const bytes = await writeFileAtomically(file, chunks, {
+      ...(onProgress && { onProgress: (written: number) => onProgress(file, written) }),
+      ...(signal && { signal }),
+    });
     this.writtenVersion = version;
     await linkOrCopyAtomically(file, path.join(this.options.storeDir, 'rex.toml')).catch((error: Error) =>
       this.options.log('warn', `could not update ${this.options.storeDir}/rex.toml: ${error.message}`),

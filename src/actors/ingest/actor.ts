@@ -9,7 +9,6 @@ import { RecordType, encodeJsonRecord } from '../../runtime/journal/codec.js';
 import { JournalWriter } from '../../runtime/journal/writer.js';
 import { LineParser } from './line-parser.js';
 import { IngestCore, type IngestEnvironment } from './ingest-core.js';
-import type { IngestBytes } from './messages.js';
 import { freshRunState, restoreRunState } from './restore.js';
 
 const QUERY_TIMEOUT_MS = 5000;
@@ -50,20 +49,24 @@ class GrowthNotice {
 export const ingestActor: ActorDefinition<Record<string, never>> = {
   name: 'ingest',
   async start({ bus, log }) {
-    // Subscribe before asking for the backlog: nothing published meanwhile is missed.
-    const early: IngestBytes[] = [];
+    // Subscribe before asking for the backlog: nothing published meanwhile is missed. Until the
+    // core exists, what arrives is kept, in order, and handled after the backlog.
+    const early: Array<(core: IngestCore) => void> = [];
     const parser = new LineParser();
     const growthNotice = new GrowthNotice(() => {
       const journal = core?.run.journal;
       if (journal) bus.publish('journal.grew', { path: journal.path, size: journal.bytesWritten });
     });
     let core: IngestCore | null = null;
-    const bytesSubscription = bus.on('ingest.bytes').subscribe((chunk) => {
-      if (core) core.receive(chunk.connId, chunk.offset, Buffer.from(chunk.bytes));
-      else early.push(chunk);
-    });
-    const closedSubscription = bus.on('ingest.closed').subscribe(({ connId }) => core?.closed(connId));
-    const eofSubscription = bus.on('ingest.eof').subscribe(({ connId }) => core?.endOfStream(connId));
+    const handle = (event: (core: IngestCore) => void): void => {
+      if (core) event(core);
+      else early.push(event);
+    };
+    const subscriptions = [
+      bus.on('ingest.bytes').subscribe((chunk) => handle((c) => c.receive(chunk.connId, chunk.offset, Buffer.from(chunk.bytes)))),
+      bus.on('ingest.closed').subscribe(({ connId }) => handle((c) => c.closed(connId))),
+      bus.on('ingest.eof').subscribe(({ connId }) => handle((c) => c.endOfStream(connId))),
+    ];
 
     const env: IngestEnvironment = {
       parseLine: (line) => parser.parse(line.parts, line.length, line.owned),
@@ -92,9 +95,13 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
     const consumed = new Map(backlog.connections.map((c) => [c.connId, c.offset]));
     const run = current.journalPath ? restoreRunState(current.journalPath, consumed, journalOptions) : freshRunState();
     if (current.journalPath) log('info', `resumed journal ${current.journalPath}`);
-    core = new IngestCore(env, run);
-    for (const c of backlog.connections) core.receive(c.connId, c.offset, Buffer.from(c.bytes));
-    for (const chunk of early.splice(0)) core.receive(chunk.connId, chunk.offset, Buffer.from(chunk.bytes));
+    const restarted = new IngestCore(env, run);
+    for (const c of backlog.connections) {
+      restarted.receive(c.connId, c.offset, Buffer.from(c.bytes));
+      if (c.eof) restarted.endOfStream(c.connId);
+    }
+    for (const event of early.splice(0)) event(restarted);
+    core = restarted;
 
     const servers = [
       bus.serve('ingest.begin', ({ journalPath, runStart }) => {
@@ -118,10 +125,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
     return {
       async stop() {
         await core?.drain();
-        bytesSubscription.unsubscribe();
-        closedSubscription.unsubscribe();
-        eofSubscription.unsubscribe();
-        for (const server of servers) server.unsubscribe();
+        for (const subscription of [...subscriptions, ...servers]) subscription.unsubscribe();
         growthNotice.cancel();
         run.journal?.close();
         await parser.close();

@@ -27,9 +27,13 @@ export interface JournalGrew {
   size: number;
 }
 
-/** Every byte the socket front holds that the ingest worker has not consumed, per connection. */
+/**
+ * Every byte the socket front holds that the ingest worker has not consumed, per connection.
+ * `eof`: the client finished sending and the end of its stream was already forwarded (a worker
+ * that restarts must end the stream after these bytes, or the half-closed client is never closed).
+ */
 export interface IngestResync {
-  connections: Array<{ connId: number; offset: number; bytes: ArrayBuffer }>;
+  connections: Array<{ connId: number; offset: number; bytes: ArrayBuffer; eof: boolean }>;
 }
 
 export interface IngestBegin {

@@ -19,6 +19,7 @@ import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
 import { type LineEnds, contentLineEnds } from './line-splitter.js';
+import type { IngestResync } from './messages.js';
 
 export interface SocketFrontOptions {
   host: string;
@@ -308,11 +309,11 @@ export class SocketFront {
    * forwarded and not consumed. Later bytes follow through `pump` as usual; chunks forwarded
    * meanwhile arrive after this answer on the same port, and the worker skips what it already has.
    */
-  private unackedSnapshot(): { connections: Array<{ connId: number; offset: number; bytes: ArrayBuffer }> } {
+  private unackedSnapshot(): IngestResync {
     const connections = [...this.connections.values()].map((connection) => {
       const offset = connection.unacked[0]?.offset ?? connection.forwardedOffset;
       const forwarded = Buffer.concat(connection.unacked.map((c) => c.bytes)).subarray(0, connection.forwardedOffset - offset);
-      return { connId: connection.id, offset, bytes: toOwnArrayBuffer(forwarded) };
+      return { connId: connection.id, offset, bytes: toOwnArrayBuffer(forwarded), eof: connection.eofForwarded };
     });
     return { connections };
   }
