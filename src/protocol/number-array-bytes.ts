@@ -34,6 +34,8 @@ const SMALL_E = 0x65;
 const BIG_E = 0x45;
 /** Above this the next digit could make the mantissa inexact (> 2^53); later digits go to `low`. */
 const MANTISSA_LIMIT = 900719925474098;
+/** Below this, four more digits keep the mantissa exact. */
+const MANTISSA_LIMIT_FOUR = 900719925473;
 /** Digits kept past the mantissa: up to 20 significant digits are read exactly. */
 const MAX_LOW_DIGITS = 4;
 const POWERS_OF_TEN = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
@@ -90,6 +92,7 @@ function pieceEndAt(bytes: Buffer, from: number, close: number): number {
  * (the piece is re-read by JSON.parse).
  */
 function readPieceFast(bytes: Buffer, from: number, end: number, at: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   let pos = from;
   let n = 0;
   for (;;) {
@@ -119,6 +122,15 @@ function readPieceFast(bytes: Buffer, from: number, end: number, at: number): nu
     if (c === DOT) {
       c = bytes[++pos]!;
       if (c < ZERO || c > NINE) return -1;
+      // Four digits at a time while they fit the mantissa exactly (most of a full-precision fraction).
+      while (mantissa <= MANTISSA_LIMIT_FOUR && pos + 4 <= bytes.length) {
+        const four = fourDigits(view.getUint32(pos, true));
+        if (four < 0) break;
+        mantissa = mantissa * 10000 + four;
+        exponent -= 4;
+        pos += 4;
+      }
+      c = bytes[pos]!;
       while (c >= ZERO && c <= NINE) {
         if (mantissa <= MANTISSA_LIMIT) mantissa = mantissa * 10 + (c - ZERO);
         else if (lowDigits < MAX_LOW_DIGITS) {
@@ -196,6 +208,18 @@ function tokensAreWhole(bytes: Buffer, from: number, end: number, first: number,
     if (at + token.length > end || bytes.compare(token, 0, token.length, at, at + token.length) !== 0) return false;
   }
   return true;
+}
+
+/**
+ * The value of four ASCII digits read as a little-endian 32-bit word, or -1 if any byte is not a
+ * digit (SWAR: every byte is checked and converted at once).
+ */
+function fourDigits(word: number): number {
+  // A digit byte is 0x30..0x39: its high nibble is 3, and adding 6 does not carry out of it.
+  if ((word & 0xf0f0f0f0) !== 0x30303030 || ((word + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) return -1;
+  const digits = word - 0x30303030; // d0 in the low byte
+  const pairs = (digits * 10 + (digits >>> 8)) & 0x00ff00ff; // d0d1 in byte 0, d2d3 in byte 2
+  return (pairs * 100 + (pairs >>> 16)) & 0xffff;
 }
 
 function store(index: number, value: number): void {
