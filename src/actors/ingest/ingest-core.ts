@@ -37,7 +37,8 @@ export interface IngestReply {
 export interface IngestEnvironment {
   /**
    * At once, or later for a big line parsed elsewhere (several may be under way at once).
-   * `owned`: nothing else lives in the line's ArrayBuffer, so it may be moved to another thread.
+   * The line comes as the splitter gives it: in parts, which may be moved to another thread when
+   * they are `owned`.
    */
   parseLine(line: LineItem): LineParse | Promise<LineParse>;
   now(): bigint;

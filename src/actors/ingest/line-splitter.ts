@@ -163,15 +163,11 @@ export function trimAscii(line: Buffer): Buffer {
 
 /** trimAscii across the parts of one line (parts left blank are dropped). */
 function trimParts(parts: Buffer[]): Buffer[] {
-  if (parts.length === 1) {
-    const trimmed = trimAscii(parts[0]!);
-    return trimmed.length > 0 ? [trimmed] : [];
-  }
   let first = 0;
   let last = parts.length - 1;
   while (first <= last && !hasNonSpace(parts[first]!, 0, parts[first]!.length)) first++;
-  while (last > first && !hasNonSpace(parts[last]!, 0, parts[last]!.length)) last--;
   if (first > last) return [];
+  while (last > first && !hasNonSpace(parts[last]!, 0, parts[last]!.length)) last--;
   const kept = parts.slice(first, last + 1);
   kept[0] = trimStart(kept[0]!);
   kept[kept.length - 1] = trimEnd(kept[kept.length - 1]!);
