@@ -88,31 +88,49 @@ export function startRex(ws: RexWorkspace, args: string[], options: StartRexOpti
     env: { ...process.env, PATH: PATH_WITH_REAL_PYTHON, XDG_CONFIG_HOME: ws.configHome, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  const listeners = new Set<() => void>();
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    for (const l of listeners) l();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    for (const l of listeners) l();
-  });
+  const watched = watchOutput(child, 'output so far', 20_000);
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: watched.stdout(), stderr: watched.stderr() }));
   });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
+  return { child, done, output: watched.output, waitForOutput: watched.waitForOutput };
+}
+
+export interface WatchedOutput {
+  stdout(): string;
+  stderr(): string;
+  /** stdout and stderr as they arrived. */
+  output(): string;
+  /** Resolves once the output from offset `from` matches (rejects after `timeoutMs`, showing it). */
+  waitForOutput(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
+}
+
+/** Collects a child's stdout and stderr and lets a test wait for a pattern in them. */
+export function watchOutput(child: ChildProcess, what: string, defaultTimeoutMs: number): WatchedOutput {
+  let stdout = '';
+  let stderr = '';
+  let output = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    output += d.toString();
+    for (const l of listeners) l();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    output += d.toString();
+    for (const l of listeners) l();
+  });
   return {
-    child,
-    done,
-    output: () => stdout + stderr,
-    waitForOutput(pattern, timeoutMs = 20_000) {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    output: () => output,
+    waitForOutput(pattern, timeoutMs = defaultTimeoutMs, from = 0) {
       return new Promise((resolve, reject) => {
         const check = (): boolean => {
-          const match = (stdout + stderr).match(pattern);
+          const match = output.slice(from).match(pattern);
           if (match) {
             listeners.delete(check);
             clearTimeout(timer);
@@ -122,7 +140,7 @@ export function startRex(ws: RexWorkspace, args: string[], options: StartRexOpti
         };
         const timer = setTimeout(() => {
           listeners.delete(check);
-          reject(new Error(`timed out waiting for ${pattern}; output so far:\n${stdout + stderr}`));
+          reject(new Error(`timed out waiting for ${pattern}; ${what}:\n${output}`));
         }, timeoutMs);
         if (!check()) listeners.add(check);
       });

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, REPO_ROOT, REX_BIN } from '../helpers/rex-cli.js';
+import { freePort, REPO_ROOT, REX_BIN, watchOutput } from '../helpers/rex-cli.js';
 
 export const TEST_DIR = path.join(REPO_ROOT, 'test');
 
@@ -64,33 +64,8 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
   if (options.envToken !== undefined) env.REX_SERVE_TOKEN = options.envToken;
   const clientToken = options.token ?? options.envToken;
   const child = spawn(process.execPath, [REX_BIN, 'serve', '--port', String(port)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const listeners = new Set<() => void>();
-  const onData = (d: Buffer): void => {
-    output += d.toString();
-    for (const l of listeners) l();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  const { output, waitForOutput } = watchOutput(child, 'rex serve output so far', 60_000);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-
-  const waitForOutput = (pattern: RegExp, timeoutMs = 60_000, from = 0): Promise<RegExpMatchArray> =>
-    new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const match = output.slice(from).match(pattern);
-        if (match) {
-          listeners.delete(check);
-          clearTimeout(timer);
-          resolve(match);
-        }
-        return Boolean(match);
-      };
-      const timer = setTimeout(() => {
-        listeners.delete(check);
-        reject(new Error(`timed out waiting for ${pattern}; rex serve output so far:\n${output}`));
-      }, timeoutMs);
-      if (!check()) listeners.add(check);
-    });
 
   const url = `http://127.0.0.1:${port}`;
   const http: ServeProcess['http'] = async (method, route, request = {}) => {
@@ -113,7 +88,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
     url,
     dir,
     outputDir,
-    output: () => output,
+    output,
     waitForOutput,
     http,
     async waitForRun(predicate, timeoutMs = 60_000) {
@@ -121,7 +96,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
       for (;;) {
         const run = (await http('GET', '/run')).json();
         if (predicate(run)) return run;
-        if (Date.now() > deadline) throw new Error(`run never reached the expected state; last: ${JSON.stringify(run)}\n${output}`);
+        if (Date.now() > deadline) throw new Error(`run never reached the expected state; last: ${JSON.stringify(run)}\n${output()}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     },

@@ -7,49 +7,15 @@
 // exits; an idle one keeps running. The test kills the script's group itself afterwards.
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { PY_FIXTURES, freePort, outputFiles, readToml, runRex, startRex, workspace, type RexRun, type RexWorkspace, type TomlTable } from '../helpers/rex-cli.js';
+import { describe, expect, it } from 'vitest';
+import { outputFiles, readToml, runRex, workspace, type RexWorkspace, type TomlTable } from '../helpers/rex-cli.js';
 import { counterLines, processGone, waitFor } from '../helpers/processes.js';
+import { type StreamRun, startStream } from '../helpers/stream-run.js';
 
 /** Generous: these spawn rex and python, and the whole suite shares two cores. */
 const SYSTEM_TEST_TIMEOUT_MS = 120_000;
 
-const STREAM = path.join(PY_FIXTURES, 'stream_with_child.py');
-
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
-
-interface StreamRun {
-  rex: RexRun;
-  ws: RexWorkspace;
-  ackFile: string;
-  sentFile: string;
-  pids(): { script: number; child: number; uuid: string };
-}
-
-async function startStream(env: Record<string, string>, extraArgs: string[] = []): Promise<StreamRun> {
-  const ws = workspace();
-  const ackFile = path.join(ws.dir, 'ack');
-  const sentFile = path.join(ws.dir, 'sent');
-  const pidFile = path.join(ws.dir, 'pids.json');
-  const rex = startRex(ws, ['run', STREAM, '-P', String(await freePort()), '-o', ws.outputDir, ...extraArgs], {
-    env: { REXT_ACK_FILE: ackFile, REXT_SENT_FILE: sentFile, REXT_PID_FILE: pidFile, ...env },
-  });
-  const pids = (): { script: number; child: number; uuid: string } => JSON.parse(fs.readFileSync(pidFile, 'utf8'));
-  // rex killed with SIGKILL cannot stop the script: its process group is ours to end.
-  onTestFinished(() => {
-    if (!fs.existsSync(pidFile)) return;
-    const { script, child } = pids();
-    for (const target of [-script, script, child]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-  await waitFor('the script to start', () => fs.existsSync(pidFile));
-  return { rex, ws, ackFile, sentFile, pids };
-}
 
 /** `rex recover <target> [-o dir]`: the file it reports, parsed, plus its path. */
 async function recover(ws: RexWorkspace, target: string, outputDir?: string): Promise<Array<{ file: string; doc: TomlTable }>> {
@@ -125,7 +91,7 @@ const MOMENTS: Moment[] = [
 describe('rex recover after kill -9 of rex', { timeout: SYSTEM_TEST_TIMEOUT_MS }, () => {
   for (const moment of MOMENTS) {
     it(`kill -9 ${moment.name}: the recovered file holds every acknowledged message once`, async () => {
-      const run = await startStream(moment.env);
+      const run = await startStream({ env: moment.env });
       await moment.reached(run);
       run.rex.child.kill('SIGKILL');
       const ended = await run.rex.done;
@@ -163,7 +129,7 @@ describe('rex recover after kill -9 of rex', { timeout: SYSTEM_TEST_TIMEOUT_MS }
 
 describe('rex recover on clean journals and bad targets', { timeout: SYSTEM_TEST_TIMEOUT_MS }, () => {
   it('a kept journal of a finished run rebuilds exactly the live final files (both loops)', async () => {
-    const run = await startStream({ REXT_SLEEP: '0', REXT_MAX_STEPS: '15', REXT_POINTS: '8' }, ['--keep-journal', '--loops', '2']);
+    const run = await startStream({ env: { REXT_SLEEP: '0', REXT_MAX_STEPS: '15', REXT_POINTS: '8' }, args: ['--keep-journal', '--loops', '2'] });
     const { code, stdout } = await run.rex.done;
     expect(code, run.rex.output()).toBe(0);
     const liveFiles = [...stdout.matchAll(/output file: (.+)/g)].map((m) => m[1]!.trim());

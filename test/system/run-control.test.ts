@@ -8,53 +8,17 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PY_FIXTURES, outputFiles, readToml, startRex, workspace, freePort, type RexRun, type RexWorkspace, type TomlTable } from '../helpers/rex-cli.js';
 import { counterLines, processGone, waitFor } from '../helpers/processes.js';
+import { STREAM, type StreamRun, startStream } from '../helpers/stream-run.js';
 
 /** Generous: these spawn rex and python, and the whole suite shares two cores. */
 const SYSTEM_TEST_TIMEOUT_MS = 120_000;
 
-const STREAM = path.join(PY_FIXTURES, 'stream_with_child.py');
 const IDLE = path.join(PY_FIXTURES, 'idle.py');
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-interface StreamRun {
-  rex: RexRun;
-  ws: RexWorkspace;
-  ackFile: string;
-  sentFile: string;
-  pids(): { script: number; child: number; uuid: string };
-}
-
-/** `rex run stream_with_child.py`; the script's process group is killed after the test whatever happens. */
-async function startStream(extraArgs: string[] = [], env: Record<string, string> = {}): Promise<StreamRun> {
-  const ws = workspace();
-  const ackFile = path.join(ws.dir, 'ack');
-  const sentFile = path.join(ws.dir, 'sent');
-  const pidFile = path.join(ws.dir, 'pids.json');
-  const rex = startRex(ws, ['run', STREAM, '-P', String(await freePort()), '-o', ws.outputDir, ...extraArgs], {
-    env: { REXT_ACK_FILE: ackFile, REXT_SENT_FILE: sentFile, REXT_PID_FILE: pidFile, ...env },
-  });
-  const pids = (): { script: number; child: number; uuid: string } => JSON.parse(fs.readFileSync(pidFile, 'utf8'));
-  onTestFinished(() => {
-    if (!fs.existsSync(pidFile)) return;
-    for (const pid of [pids().script, pids().child]) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // not a group leader, or already gone
-      }
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-  await waitFor('the script to start', () => fs.existsSync(pidFile));
-  return { rex, ws, ackFile, sentFile, pids };
-}
 
 /** The output file rex reported on stdout (`output file: <path>`), parsed. */
 function reportedOutput(stdout: string): TomlTable {
@@ -278,7 +242,7 @@ describe('ending a run: signals and KILL', { timeout: SYSTEM_TEST_TIMEOUT_MS }, 
   });
 
   it('a script that ignores SIGTERM is killed, with its child, after the grace period (exit 130, data kept)', async () => {
-    const run = await startStream([], { REXT_IGNORE_SIGTERM: '1' });
+    const run = await startStream({ env: { REXT_IGNORE_SIGTERM: '1' } });
     await waitFor('10 acknowledged messages', () => counterLines(run.ackFile) >= 10);
     const interruptedAt = Date.now();
     run.rex.child.kill('SIGINT');
@@ -291,7 +255,7 @@ describe('ending a run: signals and KILL', { timeout: SYSTEM_TEST_TIMEOUT_MS }, 
   });
 
   it('a second Ctrl-C does not wait for the grace period (script killed at once, data kept)', async () => {
-    const run = await startStream([], { REXT_IGNORE_SIGTERM: '1' });
+    const run = await startStream({ env: { REXT_IGNORE_SIGTERM: '1' } });
     await waitFor('10 acknowledged messages', () => counterLines(run.ackFile) >= 10);
     run.rex.child.kill('SIGINT');
     await run.rex.waitForOutput(/interrupted: stopping the script/, 60_000);
@@ -328,7 +292,7 @@ describe('ending a run: signals and KILL', { timeout: SYSTEM_TEST_TIMEOUT_MS }, 
   });
 
   it('a script that exits by itself does not leave its children running', async () => {
-    const run = await startStream([], { REXT_MAX_STEPS: '5', REXT_SLEEP: '0' });
+    const run = await startStream({ env: { REXT_MAX_STEPS: '5', REXT_SLEEP: '0' } });
     const { code, stdout } = await run.rex.done;
     expect(code, run.rex.output()).toBe(0);
     expect(stdout).toMatch(/script ended \(script-exit, exit code 0\)/);
@@ -338,7 +302,7 @@ describe('ending a run: signals and KILL', { timeout: SYSTEM_TEST_TIMEOUT_MS }, 
   });
 
   it('--loops 3 with Ctrl-C during loop 1: the remaining loops are cancelled (one file)', async () => {
-    const run = await startStream(['--loops', '3']);
+    const run = await startStream({ args: ['--loops', '3'] });
     await waitFor('5 acknowledged messages', () => counterLines(run.ackFile) >= 5);
     run.rex.child.kill('SIGINT');
     const { code, stdout } = await run.rex.done;
