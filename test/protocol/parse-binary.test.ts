@@ -71,6 +71,11 @@ describe('binary trace: bad, each with a reason', () => {
     ['embedded whitespace', { f64: `${two.slice(0, 8)} ${two.slice(9)}`, shape: [2] }, /not valid base64/],
     ['impossible length', { f64: 'AAAAA', shape: [0] }, /not valid base64/],
     ['padding in the middle', { f64: 'AA==AAAA', shape: [0] }, /not valid base64/],
+    // The length alone would fit the shape: the decoding itself must find these.
+    ['padding in the middle, the length right for the shape', { f64: `${two.slice(0, 4)}==${two.slice(6)}`, shape: [2] }, /not valid base64/],
+    ['one url-safe character, the length right', { f64: `${two.slice(0, 3)}-${two.slice(4)}`, shape: [2] }, /not valid base64/],
+    ['one non-ASCII character, the length right', { f64: `${two.slice(0, 5)}é${two.slice(6)}`, shape: [2] }, /not valid base64/],
+    ['bad characters and a wrong length: the characters are named first', { f64: `*${two}`.slice(0, 24), shape: [3] }, /not valid base64/],
     ['too few bytes for the shape', { f64: two, shape: [3] }, /holds 16 bytes but shape \[3\] needs 24/],
     ['too many bytes for the shape', { f64: two, shape: [1, 1] }, /holds 16 bytes but shape \[1, 1\] needs 8/],
     ['bytes not a multiple of 8', { f64: Buffer.alloc(12).toString('base64'), shape: [1] }, /holds 12 bytes/],
