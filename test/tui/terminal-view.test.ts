@@ -25,11 +25,13 @@ describe('rex view in a real terminal', () => {
     });
 
     tmux.send('Right', 'y', 'Left', 'x');
-    const chart = await tmux.waitFor('the chart', (s) => s.includes('>> [X,Y] sensor') && BRAILLE.test(s));
+    // The first frames may come before the sine has reached its bounds (the script sends a value
+    // every 50 ms): the chart is awaited until it has, then checked.
+    const SINE_BOUND_TICK = /-?1(\.0)?┤/;
+    const chart = await tmux.waitFor('the chart at the sine bounds', (s) => s.includes('>> [X,Y] sensor') && BRAILLE.test(s) && SINE_BOUND_TICK.test(s));
     expect(chart).toContain('[Y] voltage');
     expect(chart).toContain('[X] Time since first voltage measurement (s)');
     expect(chart).toContain('sensor · voltage vs sensor · Time since first voltage measurement (s)');
-    expect(chart).toMatch(/-?1(\.0)?┤/); // a y tick label at the sine's bounds
     expect(chart).toMatch(/└[─┬]+/);
 
     tmux.send('p');
