@@ -114,16 +114,12 @@ function writeBase64(target: Buffer, encoded: string | Buffer): number {
 
 /**
  * Bytes that `encoded` decodes to, from its length and padding alone; null when those already
- * rule it out (padding without a length of a multiple of 4, a body of 4k + 1 characters, `=`
- * other than at the end). Its characters are checked by the decoding (see decodeBinaryTrace).
+ * rule it out (padding without a length of a multiple of 4, a body of 4k + 1 characters). Its
+ * characters are checked by the decoding (see decodeBinaryTrace).
  */
 function decodedByteCount(encoded: string | Buffer): number | null {
-  const length = encoded.length;
-  const at = (index: number): number => (typeof encoded === 'string' ? encoded.charCodeAt(index) : encoded[index]!);
-  let padding = 0;
-  if (length >= 1 && at(length - 1) === EQUALS) padding = length >= 2 && at(length - 2) === EQUALS ? 2 : 1;
-  const bodyLength = length - padding;
-  if (padding > 0 && length % 4 !== 0) return null;
+  const bodyLength = bodyLengthOf(encoded);
+  if (bodyLength < encoded.length && encoded.length % 4 !== 0) return null;
   if (bodyLength % 4 === 1) return null;
   return Math.floor((bodyLength * 3) / 4);
 }
@@ -132,11 +128,17 @@ const EQUALS = 0x3d;
 const MINUS = 0x2d;
 const UNDERSCORE = 0x5f;
 
-/** The body (all but trailing `=`) is all standard-alphabet characters. */
-function isBase64Body(encoded: string | Buffer): boolean {
-  let bodyLength = encoded.length;
+/** Length without the trailing `=` padding (at most two). */
+function bodyLengthOf(encoded: string | Buffer): number {
   const at = (index: number): number => (typeof encoded === 'string' ? encoded.charCodeAt(index) : encoded[index]!);
+  let bodyLength = encoded.length;
   while (bodyLength > 0 && encoded.length - bodyLength < 2 && at(bodyLength - 1) === EQUALS) bodyLength--;
+  return bodyLength;
+}
+
+/** The body (all but the trailing `=`) is all standard-alphabet characters. */
+function isBase64Body(encoded: string | Buffer): boolean {
+  const bodyLength = bodyLengthOf(encoded);
   if (typeof encoded === 'string') return !NOT_BASE64_BODY.test(encoded.slice(0, bodyLength));
   for (let i = 0; i < bodyLength; i++) if (BASE64_ALPHABET[encoded[i]!] === 0) return false;
   return true;

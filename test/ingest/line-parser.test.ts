@@ -4,11 +4,20 @@
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LineParser as LineParserType } from '../../src/actors/ingest/line-parser.js';
+import type { LineItem } from '../../src/actors/ingest/line-splitter.js';
 import { parseLineForIngest } from '../../src/actors/ingest/line-parse.js';
 
 const { LineParser, POOL_MIN_LINE_BYTES } = (await import(new URL('../../dist/actors/ingest/line-parser.js', import.meta.url).href)) as typeof import('../../src/actors/ingest/line-parser.js');
 const parser: LineParserType = new LineParser();
 afterAll(() => parser.close());
+
+const lineItem = (parts: Buffer[], lastOwned: boolean): LineItem => ({
+  kind: 'line',
+  parts,
+  length: parts.reduce((total, part) => total + part.length, 0),
+  endOffset: 0,
+  lastOwned,
+});
 
 /** `text` cut into `count` pieces, each alone in its own ArrayBuffer (as the splitter hands them over). */
 function ownedParts(text: string, count: number): Buffer[] {
@@ -31,8 +40,9 @@ describe('LineParser', () => {
     for (const text of [trace, session]) {
       const local = parseLineForIngest(Buffer.from(text));
       const parts = ownedParts(text, 7);
-      const pooled = await parser.parse(parts, Buffer.byteLength(text), true);
+      const pooled = await parser.parse(lineItem(parts, true));
       expect(parts[0]!.buffer.byteLength).toBe(0); // moved to the pool, not copied
+      expect(parts.at(-1)!.buffer.byteLength).toBe(0);
       expect(pooled.line.toString()).toBe(text);
       expect(pooled.parsed?.kind).toBe(local.parsed?.kind);
       expect(pooled.deviceBody === null).toBe(local.deviceBody === null);
@@ -43,13 +53,16 @@ describe('LineParser', () => {
     }
   });
 
-  it('parts it does not own are copied, not moved; small lines are parsed at once', async () => {
-    const shared = Buffer.from(`${trace}\n${trace}`);
-    const first = shared.subarray(0, trace.length);
-    const pooled = await parser.parse([first], first.length, false);
-    expect(shared.buffer.byteLength).toBeGreaterThan(0);
+  it('a last part it does not own is copied, the others moved; small lines are parsed at once', async () => {
+    const [head, ...rest] = ownedParts(trace, 3);
+    const shared = Buffer.concat([...rest, Buffer.from(`\n${trace}`)]);
+    const tail = shared.subarray(0, rest[0]!.length + rest[1]!.length);
+    const pooled = await parser.parse(lineItem([head!, tail], false));
+    expect(head!.buffer.byteLength).toBe(0); // moved
+    expect(shared.buffer.byteLength).toBeGreaterThan(0); // copied: the next line lives there
+    expect(pooled.line.toString()).toBe(trace);
     expect(pooled.parsed?.kind).toBe('device');
-    const small = parser.parse([Buffer.from('{"info": '), Buffer.from('{}}')], 12, true);
+    const small = parser.parse(lineItem([Buffer.from('{"info": '), Buffer.from('{}}')], true));
     expect(small).not.toBeInstanceOf(Promise);
   });
 });

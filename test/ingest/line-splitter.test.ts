@@ -49,7 +49,17 @@ describe('LineSplitter', () => {
     expect(lines(s.push(Buffer.from('\n')))).toEqual(['abc@4']);
   });
 
-  it('hands a line spanning chunks over as its parts, trimmed across them, each owning its buffer', () => {
+  it('the copy of a tail is alone in its ArrayBuffer (never Node\'s shared pool), so it can be moved', () => {
+    const s = new LineSplitter(100);
+    s.push(Buffer.from('x\n{"a"'));
+    const [item] = s.push(Buffer.from(':1}\n'));
+    if (item?.kind !== 'line') throw new Error('expected a line');
+    const [tail] = item.parts;
+    expect(tail!.toString()).toBe('{"a"');
+    expect(tail!.buffer.byteLength).toBe(tail!.length);
+  });
+
+  it('hands a line spanning chunks over as its parts, trimmed across them, without copying', () => {
     const s = new LineSplitter(1000);
     const own = (text: string): Buffer => Buffer.from(new TextEncoder().encode(text).buffer as ArrayBuffer);
     expect(s.push(own(' \n  '))).toEqual([]);
@@ -63,11 +73,12 @@ describe('LineSplitter', () => {
     if (item?.kind !== 'line') throw new Error('expected a line');
     expect(item.parts.map(String)).toEqual(['{"a"', ':1', '}']);
     expect(item.length).toBe(7);
-    expect(item.owned).toBe(true);
-    // Whole chunks are kept by reference; the last piece is copied out of a chunk holding more.
+    // Nothing is copied: whole chunks are kept by reference, and the last piece is a view of a
+    // chunk that holds more, so it is marked as not owned (whoever moves it copies it).
     expect(item.parts[0]!.buffer).toBe(first.buffer);
     expect(item.parts[1]!.buffer).toBe(middle.buffer);
-    expect(item.parts[2]!.buffer).not.toBe(last.buffer);
+    expect(item.parts[2]!.buffer).toBe(last.buffer);
+    expect(item.lastOwned).toBe(false);
     expect(item.endOffset).toBe(17);
     // Parts that are all blank are dropped; a line of nothing but blank parts is no line.
     s.push(own('   '));

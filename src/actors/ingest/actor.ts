@@ -69,7 +69,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
     ];
 
     const env: IngestEnvironment = {
-      parseLine: (line) => parser.parse(line.parts, line.length, line.owned),
+      parseLine: (line) => parser.parse(line),
       now: nowEpochNs,
       query: (command) =>
         bus

@@ -37,8 +37,7 @@ export interface IngestReply {
 export interface IngestEnvironment {
   /**
    * At once, or later for a big line parsed elsewhere (several may be under way at once).
-   * The line comes as the splitter gives it: in parts, which may be moved to another thread when
-   * they are `owned`.
+   * The line comes as the splitter gives it: in parts, which may be moved to another thread.
    */
   parseLine(line: LineItem): LineParse | Promise<LineParse>;
   now(): bigint;

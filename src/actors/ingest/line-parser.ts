@@ -10,7 +10,7 @@
  */
 import { Piscina } from 'piscina';
 import { type LineParse, parseLineForIngest } from './line-parse.js';
-import { concatOwned, joinParts } from './line-splitter.js';
+import { type LineItem, concatOwned, joinParts } from './line-splitter.js';
 import { unpackDevice } from './packed-device.js';
 import type { ParseTask, PoolAnswer } from './parse-pool-worker.js';
 
@@ -25,10 +25,11 @@ export class LineParser {
   private pool: Piscina<ParseTask, PoolAnswer> | undefined;
 
   /**
-   * `parts`: the line, in pieces when it spanned chunks (a big one is joined on the pool's thread).
-   * `owned`: their ArrayBuffers hold nothing else, so they are moved to the pool, not copied.
+   * `line` as the splitter gives it: in pieces when it spanned chunks (a big one is joined on the
+   * pool's thread). The pieces that own their ArrayBuffers are moved to the pool, not copied; the
+   * last one, when it shares its chunk with what follows, is copied (at most a chunk).
    */
-  parse(parts: Buffer[], length: number, owned: boolean): LineParse | Promise<LineParse> {
+  parse({ parts, length, lastOwned }: LineItem): LineParse | Promise<LineParse> {
     if (length < POOL_MIN_LINE_BYTES) return parseLineForIngest(joinParts(parts, length));
     this.pool ??= new Piscina({
       filename: new URL('./parse-pool-worker.js', import.meta.url).href,
@@ -36,7 +37,8 @@ export class LineParser {
       maxThreads: 1,
       idleTimeout: IDLE_THREAD_MS,
     });
-    const task = owned ? parts : [concatOwned(parts, length)];
+    const last = parts.at(-1)!;
+    const task = lastOwned ? parts : [...parts.slice(0, -1), concatOwned([last], last.length)];
     const transferList = [...new Set(task.map((part) => part.buffer as ArrayBuffer))];
     return this.pool.run({ parts: task, length }, { transferList }).then(fromPool);
   }

@@ -13,10 +13,11 @@
 
 export type SplitItem =
   /**
-   * `parts`: the line's bytes, trimmed, in order (one part unless it spanned chunks).
-   * `owned`: the parts' ArrayBuffers hold nothing else (they may be moved to another thread).
+   * `parts`: the line's bytes, trimmed, in order (one part unless it spanned chunks). Every part
+   * but the last owns its ArrayBuffer (nothing else lives there: it may be moved to another
+   * thread); `lastOwned` says whether the last does too (it may share its chunk with the next line).
    */
-  | { kind: 'line'; parts: Buffer[]; length: number; endOffset: number; owned: boolean }
+  | { kind: 'line'; parts: Buffer[]; length: number; endOffset: number; lastOwned: boolean }
   | { kind: 'overflow'; endOffset: number };
 
 export type LineItem = Extract<SplitItem, { kind: 'line' }>;
@@ -69,10 +70,7 @@ export class LineSplitter {
       } else if (this.pendingBytes + (newline - start) > this.maxLineBytes) {
         items.push({ kind: 'overflow', endOffset });
       } else {
-        const piece = chunk.subarray(start, newline);
-        const spansChunks = this.pending.length > 0;
-        // The last piece is copied (at most a chunk) so that every part of a long line owns its buffer.
-        const item = spansChunks ? lineItem([...this.pending, ownedCopy(piece)], endOffset, true) : lineItem([piece], endOffset, false);
+        const item = lineItem([...this.pending, chunk.subarray(start, newline)], endOffset, false);
         if (item) items.push(item);
       }
       this.pending = [];
@@ -89,7 +87,8 @@ export class LineSplitter {
         this.discarding = true;
       } else {
         // A long line arrives as many whole chunks: copying each would double its cost.
-        this.pending.push(ownsItsBuffer(rest) ? rest : Buffer.from(rest));
+        // A copy gets an ArrayBuffer of its own (Buffer.from would use Node's shared pool): it may be moved.
+        this.pending.push(ownsItsBuffer(rest) ? rest : concatOwned([rest], rest.length));
         this.pendingBytes += rest.length;
       }
     }
@@ -98,10 +97,10 @@ export class LineSplitter {
 }
 
 /** The trimmed line of `parts` as an item; null when it is blank. */
-function lineItem(parts: Buffer[], endOffset: number, owned: boolean): SplitItem | null {
+function lineItem(parts: Buffer[], endOffset: number, lastOwned: boolean): SplitItem | null {
   const trimmed = trimParts(parts);
   if (trimmed.length === 0) return null;
-  return { kind: 'line', parts: trimmed, length: trimmed.reduce((total, part) => total + part.length, 0), endOffset, owned };
+  return { kind: 'line', parts: trimmed, length: trimmed.reduce((total, part) => total + part.length, 0), endOffset, lastOwned };
 }
 
 /** The parts as one buffer: the part itself when there is one, else a copy into a new ArrayBuffer. */
@@ -115,11 +114,6 @@ export function concatOwned(parts: readonly Buffer[], length: number): Buffer {
   let at = 0;
   for (const part of parts) at += part.copy(line, at);
   return line;
-}
-
-/** `bytes` alone in a new ArrayBuffer (Buffer.from would put small ones in Node's shared pool). */
-function ownedCopy(bytes: Buffer): Buffer {
-  return concatOwned([bytes], bytes.length);
 }
 
 function ownsItsBuffer(bytes: Buffer): boolean {

@@ -54,7 +54,10 @@ export interface RenderOptions {
   readonly formatFloats?: FloatRunFormatter;
 }
 
-/** `values` as TOML floats joined by `separator`, now or later. */
+/**
+ * `values` as TOML floats joined by `separator`, now or later. `values` may be a view of memory the
+ * caller reuses once this returns: a formatter that works later copies them first.
+ */
 export type FloatRunFormatter = (values: Float64Array, separator: string, style: FloatStyle) => string | Promise<string>;
 
 /** How a file's data values are written. */
