@@ -104,6 +104,20 @@ describe('restarts', () => {
     expect(supervisor.status('c')).toEqual(before);
   });
 
+  it('a crash soon after READY is restarted even when the main thread was busy during boot', async () => {
+    const { statuses, faults, chaos } = setup();
+    const started = chaos('c', { crashAfterMs: 1, crashMode: 'exit', crashWhileRestartsBelow: 1 });
+    // The worker boots while this thread cannot answer its bus flush: READY comes late, and
+    // the crash must still be counted after it (the fixture once armed it before READY).
+    const until = Date.now() + 300;
+    while (Date.now() < until) {
+      // block the main thread
+    }
+    await started;
+    await statuses.waitFor((s) => s.actor === 'c' && s.status === 'ready' && s.restarts === 1);
+    expect(faults.items.map((f) => f.fatal)).toEqual([false]);
+  });
+
   it('a restarted actor serves its requests again', async () => {
     const { hub, statuses, chaos } = setup();
     await chaos('c', { serveEcho: true, crashAfterMs: 100, crashMode: 'exit', crashWhileRestartsBelow: 1 });
