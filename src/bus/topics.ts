@@ -23,6 +23,7 @@ import type {
   IngestBegin,
   IngestBytes,
   IngestClosed,
+  IngestEof,
   IngestEnd,
   IngestReply,
   IngestResync,
@@ -44,7 +45,7 @@ export interface Topics {
   'ingest.bytes': IngestBytes;
   'ingest.reply': IngestReply;
   'ingest.closed': IngestClosed;
-  'ingest.eof': IngestClosed;
+  'ingest.eof': IngestEof;
   'journal.grew': JournalGrew;
   'file.progress': FileProgress;
   'run.paused': RunPaused;

@@ -33,6 +33,7 @@ async function startFront(maxQueuedReplyBytes = 1 << 20) {
     events.push('bytes');
   });
   hub.bus.on('ingest.eof').subscribe(() => events.push('eof'));
+  hub.bus.on('ingest.closed').subscribe(({ connIds }) => events.push(`closed ${connIds.join(',')}`));
   const { port } = await front.listen(0);
   onTestFinished(async () => {
     await front.close();
@@ -172,6 +173,29 @@ describe('SocketFront flow control', () => {
     const all = Buffer.concat(forwarded.map((f) => f.bytes));
     expect(Buffer.from(connection!.bytes).toString()).toBe(all.subarray(11).toString());
     expect(connection!.eof).toBe(false);
+  });
+
+  it('a client that ends with every line answered is closed by the front; the worker only hears it is gone', async () => {
+    const { client, events, reply, forwardedBytes } = await startFront();
+    client.write('only line\n');
+    await until(() => forwardedBytes() === 10, 'the line');
+    reply(10, 'answer\n');
+    let received = '';
+    client.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    await until(() => received === 'answer\n', 'the answer');
+    client.end(' \n'); // a blank line needs no answer
+    await new Promise((resolve) => client.once('close', resolve));
+    await until(() => events.some((e) => e.startsWith('closed')), 'the worker told the connection is gone');
+    expect(events.filter((e) => e !== 'bytes')).toEqual(['closed 1']);
+  });
+
+  it('a client that ends with a line unanswered is left to the worker to close', async () => {
+    const { client, events, forwardedBytes } = await startFront();
+    client.end('last line, no newline');
+    await until(() => events.includes('eof'), 'the end of stream');
+    expect(forwardedBytes()).toBe(21);
+    await sleep(50);
+    expect(client.readableEnded).toBe(false); // the worker has not answered yet: rex keeps it open
   });
 
   it('a restarted worker learns that a half-closed client ended its stream', async () => {

@@ -16,9 +16,14 @@ export interface IngestReply {
   close: boolean;
 }
 
-/** The connection is gone (`ingest.closed`), or the client finished sending (`ingest.eof`). */
-export interface IngestClosed {
+/** The client finished sending (`ingest.eof`). */
+export interface IngestEof {
   connId: number;
+}
+
+/** These connections are gone (`ingest.closed`): those closed in one turn of the event loop. */
+export interface IngestClosed {
+  connIds: number[];
 }
 
 /** The journal at `path` holds `size` bytes: followers may read up to there. */
