@@ -63,7 +63,7 @@ interface Connection {
    * worker when it still owes replies (or has a last line without a newline), else the front closes.
    */
   eofReceived: boolean;
-  eofForwarded: boolean;
+  eofHandled: boolean;
   /** Reading is paused until the event loop's next turn (see `received`). */
   yielding: boolean;
   /** Replies are being gathered into one write (see `writeReply`). */
@@ -145,7 +145,7 @@ export class SocketFront {
       lineEnds: [],
       partialHasContent: false,
       eofReceived: false,
-      eofForwarded: false,
+      eofHandled: false,
       yielding: false,
       corked: false,
       ending: false,
@@ -208,13 +208,16 @@ export class SocketFront {
       if (next.length === 0) break;
       this.forward(connection, next.length, next);
     }
-    if (connection.eofReceived && !connection.eofForwarded && connection.forwardedOffset === connection.nextOffset) {
-      connection.eofForwarded = true;
-      if (connection.lineEnds.length > 0 || connection.partialHasContent) this.bus.publish('ingest.eof', { connId: connection.id });
-      // Every line answered and no last line without a newline: the worker has nothing left to say.
-      // Closing here spares it and this thread two messages per client (1,000 clients leaving at
-      // once were 2,000 messages in front of everyone else's replies).
-      else this.endSocket(connection);
+    if (connection.eofReceived && !connection.eofHandled && connection.forwardedOffset === connection.nextOffset) {
+      connection.eofHandled = true;
+      if (connection.lineEnds.length === 0 && !connection.partialHasContent) {
+        // Every line answered and no last line without a newline: the worker has nothing left to
+        // say. Closing here spares it and this thread two messages per client (1,000 clients
+        // leaving at once were 2,000 messages in front of everyone else's replies).
+        this.endSocket(connection);
+      } else {
+        this.bus.publish('ingest.eof', { connId: connection.id });
+      }
     }
     this.updateReading(connection);
   }
@@ -347,7 +350,7 @@ export class SocketFront {
     const connections = [...this.connections.values()].map((connection) => {
       const offset = connection.unacked[0]?.offset ?? connection.forwardedOffset;
       const forwarded = Buffer.concat(connection.unacked.map((c) => c.bytes)).subarray(0, connection.forwardedOffset - offset);
-      return { connId: connection.id, offset, bytes: toOwnArrayBuffer(forwarded), eof: connection.eofForwarded };
+      return { connId: connection.id, offset, bytes: toOwnArrayBuffer(forwarded), eof: connection.eofHandled };
     });
     return { connections };
   }
