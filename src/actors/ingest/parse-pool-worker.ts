@@ -9,7 +9,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
 import type { ParsedLine } from '../../protocol/messages.js';
 import { type LineParse, parseLineForIngest } from './line-parse.js';
-import { concatOwned } from './line-splitter.js';
+import { joinParts } from './line-splitter.js';
 import { type PackedDevice, packDevice } from './packed-device.js';
 
 // A huge line's parse must not take the CPU from the threads answering other clients.
@@ -34,7 +34,7 @@ export interface PackedDeviceLine {
 
 export default function parseInPool({ parts, length }: ParseTask): object {
   const pieces = parts.map((part) => Buffer.from(part.buffer, part.byteOffset, part.length));
-  const parse = parseLineForIngest(pieces.length === 1 ? pieces[0]! : concatOwned(pieces, length));
+  const parse = parseLineForIngest(joinParts(pieces, length));
   const answer: PoolAnswer = { ...parse, parsed: slimmed(parse.parsed), bodyCrc: crcOf(parse.deviceBody ?? [parse.line]) };
   return move({ [transferableSymbol]: ownBuffersOf(answer), [valueSymbol]: answer });
 }
