@@ -11,25 +11,25 @@
  * midpoints such as 2^53 + 1, which take that way).
  */
 
+import {
+  MAX_EXPONENT,
+  MIN_EXPONENT,
+  POWER_HIGH,
+  POWER_HIGH_LOWER,
+  POWER_HIGH_UPPER,
+  POWER_LOW,
+  split,
+  twoProductError,
+} from './powers-of-ten.js';
+
+export { MAX_EXPONENT, MIN_EXPONENT };
+
 /** Returned when the rounding cannot be decided here. */
 export const UNDECIDED = Number.NaN;
 
-/** Decimal exponents with a double-double power of ten (wider than lab data needs). */
-export const MIN_EXPONENT = -120;
-export const MAX_EXPONENT = 120;
-
-/** Veltkamp's split constant, 2^27 + 1: a double splits into two 26-bit halves. */
-const SPLITTER = 134217729;
 /** The bound on the result's relative error used for the rounding decision (true bound ≈ 2^-101). */
 const ERROR_BOUND = 2 ** -96;
 const POWERS_OF_TEN_EXACT = [1, 10, 100, 1000, 10000];
-
-/** 10^e ≈ HIGH[i] + LOW[i] for e = MIN_EXPONENT + i; HIGH is also kept split for Dekker. */
-const POWER_HIGH = new Float64Array(MAX_EXPONENT - MIN_EXPONENT + 1);
-const POWER_LOW = new Float64Array(POWER_HIGH.length);
-const POWER_HIGH_UPPER = new Float64Array(POWER_HIGH.length);
-const POWER_HIGH_LOWER = new Float64Array(POWER_HIGH.length);
-fillPowerTable();
 
 /**
  * `(high × 10^lowDigits + low) × 10^exponent`, correctly rounded, or UNDECIDED.
@@ -68,58 +68,9 @@ export function decimalToDouble(high: number, lowDigits: number, low: number, ex
   return rounded;
 }
 
-function split(value: number): number {
-  const scaled = SPLITTER * value;
-  return scaled - (scaled - value);
-}
-
-/** The rounding error of `product = a × b` (exact: product + error = a × b). */
-function twoProductError(a: number, b: number, product: number): number {
-  const aUpper = split(a);
-  const aLower = a - aUpper;
-  const bUpper = split(b);
-  const bLower = b - bUpper;
-  return aUpper * bUpper - product + aUpper * bLower + aLower * bUpper + aLower * bLower;
-}
-
 /** The rounding error of `sum = a + b` (exact: sum + error = a + b). */
 function twoSumError(a: number, b: number, sum: number): number {
   const bVirtual = sum - a;
   const aVirtual = sum - bVirtual;
   return a - aVirtual + (b - bVirtual);
-}
-
-/**
- * HIGH = 10^e correctly rounded (`Number('1e' + e)`, exact by the language's rules for one
- * digit); LOW = 10^e − HIGH, computed exactly with BigInt and rounded.
- */
-function fillPowerTable(): void {
-  const bits = new BigUint64Array(1);
-  const asDouble = new Float64Array(bits.buffer);
-  for (let e = MIN_EXPONENT; e <= MAX_EXPONENT; e++) {
-    const i = e - MIN_EXPONENT;
-    const high = Number(`1e${e}`);
-    asDouble[0] = high;
-    const exponentBits = Number((bits[0]! >> 52n) & 0x7ffn);
-    const mantissa = (bits[0]! & ((1n << 52n) - 1n)) | (1n << 52n); // every entry is a normal number
-    const binaryExponent = exponentBits - 1075; // high = mantissa × 2^binaryExponent
-    // 10^e − high = numerator / denominator, exactly.
-    const tenPower = 10n ** BigInt(Math.abs(e));
-    let numerator: bigint;
-    let denominator: bigint;
-    if (e >= 0) {
-      numerator = binaryExponent >= 0 ? tenPower - (mantissa << BigInt(binaryExponent)) : (tenPower << BigInt(-binaryExponent)) - mantissa;
-      denominator = binaryExponent >= 0 ? 1n : 1n << BigInt(-binaryExponent);
-    } else {
-      // 10^e = 1 / tenPower, and binaryExponent < 0 here.
-      numerator = (1n << BigInt(-binaryExponent)) - mantissa * tenPower;
-      denominator = tenPower << BigInt(-binaryExponent);
-    }
-    // Scaled so the integer quotient keeps far more than 53 bits, then scaled back exactly.
-    const shift = 160 + 4 * Math.abs(e);
-    POWER_LOW[i] = Number((numerator << BigInt(shift)) / denominator) * 2 ** -shift;
-    POWER_HIGH[i] = high;
-    POWER_HIGH_UPPER[i] = split(high);
-    POWER_HIGH_LOWER[i] = high - POWER_HIGH_UPPER[i]!;
-  }
 }

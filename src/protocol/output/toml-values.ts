@@ -4,6 +4,7 @@
  * (rex_utils `load_rex_data`) uses, which follows TOML 0.5: its arrays must be homogeneous.
  */
 import type { JsonObject, JsonPath, JsonValue } from '../messages.js';
+import { writeShortestDouble } from './shortest-double.js';
 
 /**
  * A float that reads back bit-identical and is always a TOML float: JS's shortest round-trip
@@ -47,10 +48,31 @@ export type FloatStyle = 'shortest' | 'fast';
 
 /** `values` as TOML floats joined by `separator`. */
 export function joinFloats(values: Float64Array, separator: string, style: FloatStyle = 'shortest'): string {
-  const format = style === 'fast' ? tomlFloatFast : tomlFloat;
+  if (style === 'shortest') return joinShortest(values, separator);
   const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) parts[i] = format(values[i] as number);
+  for (let i = 0; i < values.length; i++) parts[i] = tomlFloatFast(values[i] as number);
   return parts.join(separator);
+}
+
+/** The longest text {@link tomlFloat} gives: `-1.2345678901234567e-308`. */
+const MAX_FLOAT_TEXT = 24;
+/** Reused across calls: the text of a run is built as bytes, then made one string. */
+let scratch = Buffer.allocUnsafe(0);
+
+/** {@link tomlFloat} of each value, written as bytes (`writeShortestDouble`): no string per value. */
+function joinShortest(values: Float64Array, separator: string): string {
+  const needed = values.length * (MAX_FLOAT_TEXT + separator.length);
+  if (scratch.length < needed) scratch = Buffer.allocUnsafe(Math.max(needed, 2 * scratch.length));
+  const out = scratch;
+  const separatorBytes = Buffer.from(separator, 'latin1');
+  let pos = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) for (let j = 0; j < separatorBytes.length; j++) out[pos++] = separatorBytes[j]!;
+    const x = values[i]!;
+    const end = writeShortestDouble(x, out, pos);
+    pos = end >= 0 ? end : pos + out.write(tomlFloat(x), pos, 'latin1');
+  }
+  return out.toString('latin1', 0, pos);
 }
 
 /**
