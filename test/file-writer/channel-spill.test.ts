@@ -1,22 +1,27 @@
 // A channel's spill must read back exactly what was appended, in order, whatever mix of small
 // values (gathered in a reused block), big rows (written as they come) and flushes produced it,
-// even when the caller reuses the memory of the values it handed over.
+// even when the caller reuses the memory of the values it handed over, and however often the
+// shared descriptors are closed and reopened (the tests keep at most two open).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AppendFiles } from '../../src/actors/file-writer/append-files.js';
 import { ChannelSpill } from '../../src/actors/file-writer/channel-spill.js';
 import { readFloat64Chunks, readRows, readStampChunks } from '../../src/actors/file-writer/spill-reader.js';
 
 const dirs: string[] = [];
+let files = new AppendFiles(2);
 afterEach(() => {
+  files.closeAll();
+  files = new AppendFiles(2);
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function newSpill(shape: 'single' | 'multi'): ChannelSpill {
+function newSpill(shape: 'single' | 'multi', name = '1'): ChannelSpill {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-channel-spill-'));
   dirs.push(dir);
-  return new ChannelSpill(path.join(dir, '1'), 'V', shape);
+  return new ChannelSpill(path.join(dir, name), 'V', shape, files);
 }
 
 async function collect<T>(chunks: AsyncGenerator<T[] | Float64Array>): Promise<T[]> {
@@ -83,5 +88,22 @@ describe('channel spill', () => {
       [4, 5, 6],
     ]);
     expect(await collect<string>(readStampChunks(spill.stampsPath))).toEqual(['first', 'second']);
+  });
+
+  it('channels sharing two descriptors: rows of three channels interleaved each land in their own files', async () => {
+    const spills = [newSpill('multi', 'a'), newSpill('multi', 'b'), newSpill('multi', 'c')];
+    const written: number[][][] = [[], [], []];
+    for (let i = 0; i < 30; i++) {
+      const which = (i * 7) % 3;
+      const row = Float64Array.from({ length: 9_000 }, (_, k) => which * 1e6 + i * 1e4 + k);
+      written[which]!.push(Array.from(row));
+      spills[which]!.apply({ kind: 'append-rows', rows: [row], stamps: repeat(`r${i}`, 1) }, 'multi');
+    }
+    for (const [which, spill] of spills.entries()) {
+      spill.flush();
+      const read: number[][] = [];
+      for await (const row of readRows(spill.valuesPath, spill.rowsPath)) read.push(Array.from(row));
+      expect(read).toEqual(written[which]);
+    }
   });
 });

@@ -7,6 +7,7 @@
  * Appends are buffered and flushed in large writes; `flush()` before reading.
  */
 import fs from 'node:fs';
+import type { AppendFiles } from './append-files.js';
 import { sliceStamps, stampsLength, type ChannelShape, type StoreOp, type Stamps } from '../../protocol/merge.js';
 
 const FLUSH_BYTES = 1 << 20;
@@ -36,6 +37,7 @@ export class ChannelSpill {
     readonly prefix: string,
     readonly unit: string,
     shape: ChannelShape,
+    private readonly files: AppendFiles,
   ) {
     this.shape = shape;
   }
@@ -78,14 +80,14 @@ export class ChannelSpill {
       this.created = true;
     }
     if (this.pendingValueCount > 0) {
-      fs.appendFileSync(this.valuesPath, new Uint8Array(this.pendingValues.buffer, 0, this.pendingValueCount * 8));
+      this.files.append(this.valuesPath, new Uint8Array(this.pendingValues.buffer, 0, this.pendingValueCount * 8));
     }
     if (this.pendingRows.length > 0) {
       const rows = Buffer.allocUnsafe(4 * this.pendingRows.length);
       this.pendingRows.forEach((length, i) => rows.writeUInt32LE(length, 4 * i));
-      fs.appendFileSync(this.rowsPath, rows);
+      this.files.append(this.rowsPath, rows);
     }
-    if (this.pendingStamps.length > 0) fs.appendFileSync(this.stampsPath, `${this.pendingStamps.join('\n')}\n`);
+    if (this.pendingStamps.length > 0) this.files.append(this.stampsPath, `${this.pendingStamps.join('\n')}\n`);
     this.pendingValueCount = 0;
     this.pendingRows = [];
     this.pendingStamps = [];
@@ -96,7 +98,7 @@ export class ChannelSpill {
   private appendValues(values: Float64Array): void {
     if (values.byteLength >= DIRECT_WRITE_BYTES) {
       this.flush();
-      fs.appendFileSync(this.valuesPath, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+      this.files.append(this.valuesPath, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
     } else {
       this.reserve(values.length);
       this.pendingValues.set(values, this.pendingValueCount);

@@ -13,6 +13,7 @@ import { withMetaJson } from '../../protocol/session-meta.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { RunEventHandler } from '../../runtime/journal/follower.js';
+import { AppendFiles } from './append-files.js';
 import { ChannelSpill } from './channel-spill.js';
 import { readFloat64Chunks, readRows, readStampChunks } from './spill-reader.js';
 
@@ -29,6 +30,7 @@ export class RunOutput implements RunEventHandler {
   private readonly results = new Map<string, ResultMessage>();
   private readonly devices = new Map<string, DeviceOutput>();
   private channelFiles = 0;
+  private readonly spillFiles = new AppendFiles();
   private unfinished = false;
   /** Bumped on every change, so a live writer knows when there is something new to write. */
   version = 0;
@@ -58,7 +60,7 @@ export class RunOutput implements RunEventHandler {
       let spill = device.channels.get(effect.channel);
       if (!spill) {
         // Numbered files: channel names may hold any character.
-        spill = new ChannelSpill(path.join(this.spillDir, String(++this.channelFiles)), effect.unit, effect.shape);
+        spill = new ChannelSpill(path.join(this.spillDir, String(++this.channelFiles)), effect.unit, effect.shape, this.spillFiles);
         device.channels.set(effect.channel, spill);
       }
       spill.apply(effect.store, effect.shape);
@@ -111,6 +113,7 @@ export class RunOutput implements RunEventHandler {
   }
 
   removeSpill(): void {
+    this.spillFiles.closeAll();
     fs.rmSync(this.spillDir, { recursive: true, force: true });
   }
 
