@@ -16,8 +16,8 @@ export class FloatFormatPool {
   private pool: Piscina<FormatTask, string> | undefined;
   private runsInPool = 0;
 
-  readonly format: FloatRunFormatter = (values, separator, style) => {
-    if (this.runsInPool >= MAX_RUNS_IN_POOL) return joinFloats(values, separator, style);
+  readonly format: FloatRunFormatter = (values, separator) => {
+    if (this.runsInPool >= MAX_RUNS_IN_POOL) return joinFloats(values, separator);
     this.pool ??= new Piscina({
       filename: new URL('./format-pool-worker.js', import.meta.url).href,
       minThreads: 0,
@@ -32,8 +32,8 @@ export class FloatFormatPool {
     // moved, so that if the pool fails the run is still formatted here.
     const own = values.slice();
     return this.pool
-      .run({ values: own, separator, style })
-      .catch(() => joinFloats(own, separator, style))
+      .run({ values: own, separator })
+      .catch(() => joinFloats(own, separator))
       .finally(() => this.runsInPool--);
   };
 

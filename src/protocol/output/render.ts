@@ -16,7 +16,6 @@ import type { JsonObject, JsonValue, ResultMessage, SessionInfo } from '../messa
 import type { OutputChannel, OutputDevice, OutputSession, OutputSource } from './source.js';
 import {
   type FloatMarks,
-  type FloatStyle,
   childMarks,
   compareKeys,
   floatMarks,
@@ -43,11 +42,6 @@ export interface RenderOptions {
   readonly chunkChars?: number;
   readonly onWarning?: (warning: RenderWarning) => void;
   /**
-   * How data values are written (both read back bit-identical): `shortest` (default) as the
-   * original and Python's `repr`; `fast` (17 significant digits) formats ~3× faster.
-   */
-  readonly floatStyle?: FloatStyle;
-  /**
    * Formats a run of data values (default: `joinFloats`, here). The file-writer hands some runs
    * to another thread; results are written in order whenever they come.
    */
@@ -58,13 +52,8 @@ export interface RenderOptions {
  * `values` as TOML floats joined by `separator`, now or later. `values` may be a view of memory the
  * caller reuses once this returns: a formatter that works later copies them first.
  */
-export type FloatRunFormatter = (values: Float64Array, separator: string, style: FloatStyle) => string | Promise<string>;
+export type FloatRunFormatter = (values: Float64Array, separator: string) => string | Promise<string>;
 
-/** How a file's data values are written. */
-interface FloatWriting {
-  readonly style: FloatStyle;
-  readonly format: FloatRunFormatter;
-}
 
 /** Keys rex writes itself in a device table. */
 export const DEVICE_RESERVED_KEYS: ReadonlySet<string> = new Set(['device_name', 'data', 'timestamps']);
@@ -95,7 +84,7 @@ export async function* renderOutput(source: OutputSource, options: RenderOptions
   const root = tableNode();
   if (source.devices.length > 0) {
     const devices = tableNode();
-    const floats: FloatWriting = { style: options.floatStyle ?? 'shortest', format: options.formatFloats ?? joinFloats };
+    const floats = options.formatFloats ?? joinFloats;
     for (const device of source.devices) addTable(devices, device.name, deviceNode(device, floats, warn));
     addTable(root, 'device', devices);
   }
@@ -210,7 +199,7 @@ function addJsonEntry(
   if (text !== undefined) node.set(key, { kind: 'value', text });
 }
 
-function deviceNode(device: OutputDevice, floats: FloatWriting, warn: (w: RenderWarning) => void): TableNode {
+function deviceNode(device: OutputDevice, floats: FloatRunFormatter, warn: (w: RenderWarning) => void): TableNode {
   const node = tableNode();
   node.set('device_name', { kind: 'value', text: tomlString(device.name) });
   const data = tableNode();
@@ -272,7 +261,7 @@ function infoNode(info: SessionInfo, warn: (w: RenderWarning) => void): TableNod
   return node;
 }
 
-function channelDataStream(channel: OutputChannel, floats: FloatWriting): ValueStream {
+function channelDataStream(channel: OutputChannel, floats: FloatRunFormatter): ValueStream {
   return channel.shape === 'multi'
     ? (out) => writeRows(channel.rows(), out, floats)
     : (out) => writeValues(channel.values(), out, floats);
@@ -294,11 +283,11 @@ class RunQueue {
 
   constructor(
     private readonly out: ChunkBuffer,
-    private readonly floats: FloatWriting,
+    private readonly floats: FloatRunFormatter,
   ) {}
 
   add(before: string, values: Float64Array, separator: string, after = ''): void {
-    this.runs.push({ before, text: values.length === 0 ? '' : this.floats.format(values, separator, this.floats.style), after });
+    this.runs.push({ before, text: values.length === 0 ? '' : this.floats(values, separator), after });
   }
 
   /** Writes what is ready (or everything with `all`), yielding full chunks. */
@@ -311,7 +300,7 @@ class RunQueue {
   }
 }
 
-async function* writeValues(chunks: AsyncIterable<Float64Array>, out: ChunkBuffer, floats: FloatWriting): AsyncGenerator<string> {
+async function* writeValues(chunks: AsyncIterable<Float64Array>, out: ChunkBuffer, floats: FloatRunFormatter): AsyncGenerator<string> {
   let any = false;
   out.text += '[';
   const queue = new RunQueue(out, floats);
@@ -326,7 +315,7 @@ async function* writeValues(chunks: AsyncIterable<Float64Array>, out: ChunkBuffe
   out.text += any ? '\n]\n' : ']\n';
 }
 
-async function* writeRows(rows: AsyncIterable<Float64Array>, out: ChunkBuffer, floats: FloatWriting): AsyncGenerator<string> {
+async function* writeRows(rows: AsyncIterable<Float64Array>, out: ChunkBuffer, floats: FloatRunFormatter): AsyncGenerator<string> {
   let any = false;
   out.text += '[';
   const queue = new RunQueue(out, floats);

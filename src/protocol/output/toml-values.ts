@@ -21,46 +21,16 @@ export function tomlFloat(x: number): string {
   return text;
 }
 
-/**
- * Like {@link tomlFloat} but about three times faster: 17 significant digits (always enough to
- * read back bit-identical), trailing zeros trimmed. Not always the shortest text: `0.1` is
- * written `0.10000000000000001` (the same double).
- */
-export function tomlFloatFast(x: number): string {
-  if (x !== x) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  if (x === 0) return 1 / x < 0 ? '-0.0' : '0.0';
-  // `d.ddd…`, `d.ddd…e±n`, or — for 1e16 ≤ |x| < 1e17 — 17 digits without a point.
-  const text = x.toPrecision(17);
-  const exponent = text.indexOf('e');
-  if (exponent < 0 && text.indexOf('.') < 0) return text + '.0';
-  const mantissaEnd = exponent < 0 ? text.length : exponent;
-  let end = mantissaEnd;
-  // Trim zeros, keeping one digit after the point.
-  while (text.charCodeAt(end - 1) === 48 && text.charCodeAt(end - 2) !== 46) end--;
-  if (end === mantissaEnd) return text;
-  return exponent < 0 ? text.slice(0, end) : text.slice(0, end) + text.slice(exponent);
-}
-
-/** How data floats are written: `shortest` (default, like the original) or `fast`. */
-export type FloatStyle = 'shortest' | 'fast';
-
-/** `values` as TOML floats joined by `separator`. */
-export function joinFloats(values: Float64Array, separator: string, style: FloatStyle = 'shortest'): string {
-  if (style === 'shortest') return joinShortest(values, separator);
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) parts[i] = tomlFloatFast(values[i] as number);
-  return parts.join(separator);
-}
-
 /** The longest text {@link tomlFloat} gives: `-1.2345678901234567e-308`. */
 const MAX_FLOAT_TEXT = 24;
 /** Reused across calls: the text of a run is built as bytes, then made one string. */
 let scratch = Buffer.allocUnsafe(0);
 
-/** {@link tomlFloat} of each value, written as bytes (`writeShortestDouble`): no string per value. */
-function joinShortest(values: Float64Array, separator: string): string {
+/**
+ * `values` as TOML floats ({@link tomlFloat}) joined by `separator`, written as bytes
+ * (`writeShortestDouble`): no string per value.
+ */
+export function joinFloats(values: Float64Array, separator: string): string {
   const needed = values.length * (MAX_FLOAT_TEXT + separator.length);
   if (scratch.length < needed) scratch = Buffer.allocUnsafe(Math.max(needed, 2 * scratch.length));
   const out = scratch;
