@@ -36,7 +36,7 @@ async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[]): Prom
 
 export async function writeFileAtomically(
   target: string,
-  chunks: AsyncIterable<string>,
+  chunks: AsyncIterable<string | Uint8Array>,
   { onProgress, syncEveryBytes = SYNC_EVERY_BYTES, signal }: AtomicWriteOptions = {},
 ): Promise<number> {
   const dir = path.dirname(target);
@@ -55,7 +55,7 @@ export async function writeFileAtomically(
     let pendingBytes = 0;
     for await (const chunk of chunks) {
       signal?.throwIfAborted();
-      const encoded = Buffer.from(chunk, 'utf8');
+      const encoded = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       pending.push(encoded);
       pendingBytes += encoded.length;
       if (pendingBytes >= WRITE_BATCH_BYTES) {

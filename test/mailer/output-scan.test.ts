@@ -107,7 +107,7 @@ describe('OutputScanner', () => {
     const scanner = new OutputScanner();
     let bytes = 0;
     for await (const chunk of renderOutput(big, { chunkChars: 1 << 20 })) {
-      const buffer = Buffer.from(chunk, 'utf8');
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
       bytes += buffer.length;
       scanner.push(buffer);
       // What the scanner keeps of the line in progress stays a few bytes, however long the line.

@@ -6,6 +6,7 @@ import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, ResultMessage, SessionInfo } from '../../src/protocol/messages.js';
 import {
+  type OutputChunk,
   type RenderWarning,
   deviceConfigCollisions,
   renderOutput,
@@ -13,7 +14,7 @@ import {
   resultMetaCollisions,
 } from '../../src/protocol/output/render.js';
 import { type MemoryChannel, type OutputSource, memoryChannel } from '../../src/protocol/output/source.js';
-import { joinFloats } from '../../src/protocol/output/toml-values.js';
+import { formatFloats } from '../../src/protocol/output/toml-values.js';
 
 const REFERENCE = fileURLToPath(new URL('../fixtures/reference/rex_output_example.toml', import.meta.url));
 
@@ -232,11 +233,11 @@ describe('rex keys win over colliding user keys', () => {
 });
 
 describe('streaming', () => {
-  it('yields chunks before the source is exhausted, each at least chunkChars long but the last', async () => {
+  it('yields chunks before the source is exhausted: data as bytes, text at least chunkChars long unless data follows', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
     let sourceDone = false;
-    const big = Float64Array.from({ length: 50_000 }, (_, i) => i + 0.5);
+    const big = Float64Array.from({ length: 100_000 }, (_, i) => i + 0.5); // more runs than are formatted ahead
     const src: OutputSource = { devices: [{ name: 'd', config: {}, channels: [{
       name: 'c', unit: 'V', shape: 'single',
       values: async function* () {
@@ -246,10 +247,10 @@ describe('streaming', () => {
         sourceDone = true;
       },
       timestamps: async function* () {
-        yield new Array<string>(100_000).fill('2026-01-16T06:35:32.423257Z');
+        yield new Array<string>(200_000).fill('2026-01-16T06:35:32.423257Z');
       },
     }] }] };
-    const chunks: string[] = [];
+    const chunks: OutputChunk[] = [];
     const iterator = renderOutput(src, { chunkChars: 64 * 1024 })[Symbol.asyncIterator]();
     const first = await Promise.race([
       iterator.next(),
@@ -257,16 +258,19 @@ describe('streaming', () => {
     ]);
     expect(sourceDone).toBe(false);
     expect(first.done).toBe(false);
-    chunks.push(first.value as string);
+    chunks.push(first.value as OutputChunk);
     release();
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) chunks.push(r.value);
     expect(sourceDone).toBe(true);
     expect(chunks.length).toBeGreaterThan(10);
-    chunks.slice(0, -1).forEach((c) => expect(c.length).toBeGreaterThanOrEqual(64 * 1024));
-    const tree = read(chunks.join(''));
+    expect(chunks.some((c) => typeof c !== 'string')).toBe(true);
+    chunks.slice(0, -1).forEach((c, i) => {
+      if (typeof c === 'string' && typeof chunks[i + 1] === 'string') expect(c.length).toBeGreaterThanOrEqual(64 * 1024);
+    });
+    const tree = read(chunks.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('latin1'))).join(''));
     const channel = ((tree.device as Tree).d as { data: { c: { data: number[] } }; timestamps: { c: string[] } });
-    expect(channel.data.c.data.length).toBe(100_000);
-    expect(channel.timestamps.c.length).toBe(100_000);
+    expect(channel.data.c.data.length).toBe(200_000);
+    expect(channel.timestamps.c.length).toBe(200_000);
   });
 });
 
@@ -309,8 +313,8 @@ describe('other readers', () => {
 
 describe('data formatted elsewhere (formatFloats, as the file-writer does on a second core)', () => {
   it('runs that come back late and out of order still give the very same file', async () => {
-    const long = randomDoubles(10_000); // several runs
-    const rows = [randomDoubles(9_000), new Float64Array(0), randomDoubles(3), randomDoubles(4_097)];
+    const long = randomDoubles(40_000); // several runs
+    const rows = [randomDoubles(9_000), new Float64Array(0), randomDoubles(3), randomDoubles(16_385), randomDoubles(4_097)];
     const src = source([
       {
         name: 'scope',
@@ -328,7 +332,7 @@ describe('data formatted elsewhere (formatFloats, as the file-writer does on a s
         const copy = values.slice();
         // Later runs finish first: every other run waits longer than the ones after it.
         await new Promise((resolve) => setTimeout(resolve, calls++ % 2 === 0 ? 5 : 0));
-        return joinFloats(copy, separator);
+        return formatFloats(copy, separator);
       },
     });
     expect(calls).toBeGreaterThan(5);

@@ -1,16 +1,17 @@
 // writeShortestDouble must give exactly String(x) — the digits and the layout — or hand the value
-// back; joinFloats (the final file's data) must equal tomlFloat joined value by value.
+// back; formatFloats (the final file's data) must equal tomlFloat joined value by value.
 import { describe, expect, it } from 'vitest';
 import { writeShortestDouble } from '../../src/protocol/output/shortest-double.js';
-import { joinFloats, tomlFloat } from '../../src/protocol/output/toml-values.js';
+import { formatFloats, tomlFloat } from '../../src/protocol/output/toml-values.js';
 import { seededRandom, type Random } from '../helpers/random.js';
 
 const out = new Uint8Array(32);
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
 
 /** The text written, or null when the value was handed back. */
 function written(x: number): string | null {
   const end = writeShortestDouble(x, out, 0);
-  return end < 0 ? null : Buffer.from(out.subarray(0, end)).toString('latin1');
+  return end < 0 ? null : text(out.subarray(0, end));
 }
 
 const bits = new Float64Array(1);
@@ -98,12 +99,12 @@ describe('writeShortestDouble', () => {
   });
 });
 
-describe('joinFloats', () => {
+describe('formatFloats', () => {
   it('is tomlFloat of each value joined, with every value kind and separator', () => {
     const values = Float64Array.from([...doubles(seededRandom(7), 20_000), NaN, Infinity, -Infinity, -0, 0, 3, -(2 ** 70), 0.5]);
     for (const separator of [', ', ',\n    ']) {
-      expect(joinFloats(values, separator)).toBe(Array.from(values, tomlFloat).join(separator));
+      expect(text(formatFloats(values, separator))).toBe(Array.from(values, tomlFloat).join(separator));
     }
-    expect(joinFloats(new Float64Array(0), ', ')).toBe('');
+    expect(text(formatFloats(new Float64Array(0), ', '))).toBe('');
   });
 });

@@ -19,7 +19,7 @@ import {
   childMarks,
   compareKeys,
   floatMarks,
-  joinFloats,
+  formatFloats,
   tomlFloat,
   tomlHeader,
   tomlInlineValue,
@@ -38,11 +38,14 @@ export interface RenderWarning {
 }
 
 export interface RenderOptions {
-  /** Chunks are yielded once this many characters are buffered (default 64 Ki). */
+  /**
+   * Text is yielded once this many characters are buffered (default 64 Ki), and before each run of
+   * data values, which comes as bytes.
+   */
   readonly chunkChars?: number;
   readonly onWarning?: (warning: RenderWarning) => void;
   /**
-   * Formats a run of data values (default: `joinFloats`, here). The file-writer hands some runs
+   * Formats a run of data values (default: `formatFloats`, here). The file-writer hands some runs
    * to another thread; results are written in order whenever they come.
    */
   readonly formatFloats?: FloatRunFormatter;
@@ -52,7 +55,10 @@ export interface RenderOptions {
  * `values` as TOML floats joined by `separator`, now or later. `values` may be a view of memory the
  * caller reuses once this returns: a formatter that works later copies them first.
  */
-export type FloatRunFormatter = (values: Float64Array, separator: string) => string | Promise<string>;
+export type FloatRunFormatter = (values: Float64Array, separator: string) => Uint8Array | Promise<Uint8Array>;
+
+/** A piece of the file: text, or the ASCII bytes of formatted data values. */
+export type OutputChunk = string | Uint8Array;
 
 
 /** Keys rex writes itself in a device table. */
@@ -78,13 +84,13 @@ export function resultMetaCollisions(meta: JsonObject): string[] {
 }
 
 /** Renders the whole file; concatenating the chunks gives the file's text. */
-export async function* renderOutput(source: OutputSource, options: RenderOptions = {}): AsyncGenerator<string> {
+export async function* renderOutput(source: OutputSource, options: RenderOptions = {}): AsyncGenerator<OutputChunk> {
   const out = new ChunkBuffer(options.chunkChars ?? 64 * 1024);
   const warn = options.onWarning ?? (() => {});
   const root = tableNode();
   if (source.devices.length > 0) {
     const devices = tableNode();
-    const floats = options.formatFloats ?? joinFloats;
+    const floats = options.formatFloats ?? formatFloats;
     for (const device of source.devices) addTable(devices, device.name, deviceNode(device, floats, warn));
     addTable(root, 'device', devices);
   }
@@ -102,7 +108,7 @@ export async function* renderOutput(source: OutputSource, options: RenderOptions
 /** The whole file as one string (tests, small runs). */
 export async function renderOutputToString(source: OutputSource, options: RenderOptions = {}): Promise<string> {
   let text = '';
-  for await (const chunk of renderOutput(source, options)) text += chunk;
+  for await (const chunk of renderOutput(source, options)) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1');
   return text;
 }
 
@@ -126,7 +132,7 @@ class ChunkBuffer {
 }
 
 /** Writes a value after `key = ` into the buffer, yielding chunks as it fills. */
-type ValueStream = (out: ChunkBuffer) => AsyncGenerator<string>;
+type ValueStream = (out: ChunkBuffer) => AsyncGenerator<OutputChunk>;
 
 type Entry =
   | { readonly kind: 'value'; readonly text: string }
@@ -143,7 +149,7 @@ function addTable(parent: TableNode, key: string, table: TableNode): void {
   parent.set(key, { kind: 'table', table });
 }
 
-async function* writeTable(path: readonly string[], node: TableNode, out: ChunkBuffer): AsyncGenerator<string> {
+async function* writeTable(path: readonly string[], node: TableNode, out: ChunkBuffer): AsyncGenerator<OutputChunk> {
   const keys = [...node.keys()].sort(compareKeys);
   const plain = keys.filter((k) => node.get(k)?.kind !== 'table');
   const tables = keys.filter((k) => node.get(k)?.kind === 'table');
@@ -269,17 +275,17 @@ function channelDataStream(channel: OutputChannel, floats: FloatRunFormatter): V
 
 // The hot loops. One value per line for single channels (as the original), one row per line
 // for multi channels (the original's one-element-per-line nesting costs ~30% more bytes).
-// Values are formatted in runs joined at once: appending them one by one to a string builds a
-// deep rope that costs more than the formatting.
+// Values are formatted in runs, each written as bytes at once: appending them one by one to a
+// string built a deep rope that cost more than the formatting.
 
-/** Values are formatted in runs of this many. */
-const RUN = 4096;
+/** Values are formatted in runs of this many (a 10k-point trace row is one run). */
+const RUN = 16384;
 /** Runs being formatted ahead of the one being written (some of them on another thread). */
 const RUNS_AHEAD = 4;
 
 /** Formatted runs waiting to be written in order, each between its own fixed texts. */
 class RunQueue {
-  private readonly runs: Array<{ before: string; text: string | Promise<string>; after: string }> = [];
+  private readonly runs: Array<{ before: string; bytes: Uint8Array | Promise<Uint8Array> | null; after: string }> = [];
 
   constructor(
     private readonly out: ChunkBuffer,
@@ -287,20 +293,26 @@ class RunQueue {
   ) {}
 
   add(before: string, values: Float64Array, separator: string, after = ''): void {
-    this.runs.push({ before, text: values.length === 0 ? '' : this.floats(values, separator), after });
+    this.runs.push({ before, bytes: values.length === 0 ? null : this.floats(values, separator), after });
   }
 
   /** Writes what is ready (or everything with `all`), yielding full chunks. */
-  async *drain(all = false): AsyncGenerator<string> {
+  async *drain(all = false): AsyncGenerator<OutputChunk> {
     while (this.runs.length > (all ? 0 : RUNS_AHEAD)) {
       const run = this.runs.shift()!;
-      this.out.text += run.before + (await run.text) + run.after;
+      this.out.text += run.before;
+      const bytes = await run.bytes;
+      if (bytes !== null && bytes.length > 0) {
+        if (this.out.text.length > 0) yield this.out.take();
+        yield bytes;
+      }
+      this.out.text += run.after;
       if (this.out.full) yield this.out.take();
     }
   }
 }
 
-async function* writeValues(chunks: AsyncIterable<Float64Array>, out: ChunkBuffer, floats: FloatRunFormatter): AsyncGenerator<string> {
+async function* writeValues(chunks: AsyncIterable<Float64Array>, out: ChunkBuffer, floats: FloatRunFormatter): AsyncGenerator<OutputChunk> {
   let any = false;
   out.text += '[';
   const queue = new RunQueue(out, floats);
@@ -315,7 +327,7 @@ async function* writeValues(chunks: AsyncIterable<Float64Array>, out: ChunkBuffe
   out.text += any ? '\n]\n' : ']\n';
 }
 
-async function* writeRows(rows: AsyncIterable<Float64Array>, out: ChunkBuffer, floats: FloatRunFormatter): AsyncGenerator<string> {
+async function* writeRows(rows: AsyncIterable<Float64Array>, out: ChunkBuffer, floats: FloatRunFormatter): AsyncGenerator<OutputChunk> {
   let any = false;
   out.text += '[';
   const queue = new RunQueue(out, floats);

@@ -23,18 +23,15 @@ export function tomlFloat(x: number): string {
 
 /** The longest text {@link tomlFloat} gives: `-1.2345678901234567e-308`. */
 const MAX_FLOAT_TEXT = 24;
-/** Reused across calls: the text of a run is built as bytes, then made one string. */
-let scratch = Buffer.allocUnsafe(0);
 
 /**
- * `values` as TOML floats ({@link tomlFloat}) joined by `separator`, written as bytes
- * (`writeShortestDouble`): no string per value.
+ * `values` as TOML floats ({@link tomlFloat}) joined by `separator`, as ASCII bytes
+ * (`writeShortestDouble`: no string per value). The bytes have an ArrayBuffer of their own, so a
+ * formatting thread can move them back; its unwritten tail is never touched, so never paged in.
  */
-export function joinFloats(values: Float64Array, separator: string): string {
-  const needed = values.length * (MAX_FLOAT_TEXT + separator.length);
-  if (scratch.length < needed) scratch = Buffer.allocUnsafe(Math.max(needed, 2 * scratch.length));
-  const out = scratch;
+export function formatFloats(values: Float64Array, separator: string): Uint8Array {
   const separatorBytes = Buffer.from(separator, 'latin1');
+  const out = Buffer.from(new ArrayBuffer(values.length * (MAX_FLOAT_TEXT + separatorBytes.length)));
   let pos = 0;
   for (let i = 0; i < values.length; i++) {
     if (i > 0) for (let j = 0; j < separatorBytes.length; j++) out[pos++] = separatorBytes[j]!;
@@ -42,7 +39,7 @@ export function joinFloats(values: Float64Array, separator: string): string {
     const end = writeShortestDouble(x, out, pos);
     pos = end >= 0 ? end : pos + out.write(tomlFloat(x), pos, 'latin1');
   }
-  return out.toString('latin1', 0, pos);
+  return out.subarray(0, pos);
 }
 
 /**
