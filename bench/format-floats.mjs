@@ -2,24 +2,13 @@
 // joined as the renderer used to (see bench/README.md, "format-floats").
 // Run: npm run build && node bench/format-floats.mjs [seconds per round, default 2]
 import { formatFloats, tomlFloat } from '../dist/protocol/output/toml-values.js';
+import { seededRandom } from './lib/random.mjs';
 
 const SECONDS_PER_ROUND = Number(process.argv[2] ?? 2);
 const ROUNDS = 5;
 const RUN = 16_384;
 
-// Deterministic pseudo-random noise (mulberry32) so every run formats the same values.
-function noise(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const next = noise(42);
+const next = seededRandom(42);
 const cases = [
   // What the bench clients send: full-precision doubles, ~18 digits each.
   { name: 'trace: sin(i·0.001) + noise', values: Float64Array.from({ length: RUN }, (_, i) => Math.sin(i * 0.001) + next() * 1e-3) },

@@ -1,23 +1,16 @@
 // parseLine vs a bare JSON.parse of the same line (see bench/README.md, "parse-line").
 // Run: npm run build && node bench/parse-line.mjs [seconds per round, default 2]
 import { parseLine } from '../dist/protocol/parse.js';
+import { seededRandom } from './lib/random.mjs';
 
 const SECONDS_PER_ROUND = Number(process.argv[2] ?? 2);
 const ROUNDS = 5;
 const POINTS = 10_000;
 
-// Deterministic pseudo-random values (mulberry32) so every run parses the same text.
+// Deterministic pseudo-random values so every run parses the same text.
 function randomValues(count, seed) {
-  let state = seed >>> 0;
-  const values = new Array(count);
-  for (let i = 0; i < count; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    values[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return values;
+  const next = seededRandom(seed);
+  return Array.from({ length: count }, () => next() * 2 - 1);
 }
 
 /** Python json.dumps style: `", "` separators, shortest round-trip floats. */
