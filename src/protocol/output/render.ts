@@ -60,7 +60,6 @@ export type FloatRunFormatter = (values: Float64Array, separator: string) => Uin
 /** A piece of the file: text, or the ASCII bytes of formatted data values. */
 export type OutputChunk = string | Uint8Array;
 
-
 /** Keys rex writes itself in a device table. */
 export const DEVICE_RESERVED_KEYS: ReadonlySet<string> = new Set(['device_name', 'data', 'timestamps']);
 /** Keys rex writes itself in a result table (plus the table's own name). */
@@ -83,7 +82,7 @@ export function resultMetaCollisions(meta: JsonObject): string[] {
   return Object.keys(meta).filter((k) => RESULT_RESERVED_KEYS.has(k) && meta[k] !== null);
 }
 
-/** Renders the whole file; concatenating the chunks gives the file's text. */
+/** Renders the whole file; concatenating the chunks (bytes read as ASCII) gives the file's text. */
 export async function* renderOutput(source: OutputSource, options: RenderOptions = {}): AsyncGenerator<OutputChunk> {
   const out = new ChunkBuffer(options.chunkChars ?? 64 * 1024);
   const warn = options.onWarning ?? (() => {});

@@ -1,8 +1,8 @@
 /**
  * A double's shortest round-trip text, written as ASCII bytes: exactly what `String(x)` gives
  * (ECMAScript's Number::toString: the fewest digits that read back as x, the closest of them to
- * x), about four times as fast. V8's conversion took 270–330 ns a value here, most of the time of
- * writing a big run's final file (issue #6).
+ * x), 2.5–4 times as fast (bench/format-floats.mjs). V8's conversion took 270–330 ns a value
+ * here, most of the time of writing a big run's final file (issue #6).
  *
  * How: |x| × 10^p, with p chosen so the result has 17 integer digits, is computed as a
  * double-double (Dekker's exact product with a ~106-bit power of ten): known to within ~10^-13 of
@@ -51,7 +51,7 @@ export function writeShortestDouble(x: number, out: Uint8Array, pos: number): nu
   let index = power - MIN_EXPONENT;
   let scaledHigh = magnitude * POWER_HIGH[index]!;
   if (scaledHigh < 1e16 || scaledHigh >= 1e17) {
-    // log10 was off by one next to a power of ten.
+    // The estimate was off by one next to a power of ten.
     exponent10 += scaledHigh < 1e16 ? -1 : 1;
     power = 16 - exponent10;
     index = power - MIN_EXPONENT;

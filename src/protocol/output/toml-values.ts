@@ -27,7 +27,7 @@ const MAX_FLOAT_TEXT = 24;
 /**
  * `values` as TOML floats ({@link tomlFloat}) joined by `separator`, as ASCII bytes
  * (`writeShortestDouble`: no string per value). The bytes have an ArrayBuffer of their own, so a
- * formatting thread can move them back; its unwritten tail is never touched, so never paged in.
+ * formatting thread can move them back.
  */
 export function formatFloats(values: Float64Array, separator: string): Uint8Array {
   const separatorBytes = Buffer.from(separator, 'latin1');
