@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFloat64Chunks, readRows } from '../../src/actors/file-writer/spill-reader.js';
+import { readFloat64Chunks, readRows, readStampChunks } from '../../src/actors/file-writer/spill-reader.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -58,5 +58,27 @@ describe('spill reader', () => {
     }
     expect(at).toBe(values.length);
     expect(bytesOf(joined).equals(bytesOf(values))).toBe(true);
+  });
+
+  it('reads no further than asked: values across blocks, rows, timestamps within a chunk', async () => {
+    const values = ramp(1_300_000, 3);
+    const { valuesPath, rowsPath } = spill([values.subarray(0, 700_000), values.subarray(700_000)]);
+    let count = 0;
+    let last = Number.NaN;
+    for await (const chunk of readFloat64Chunks(valuesPath, 1_000_001)) {
+      count += chunk.length;
+      last = chunk[chunk.length - 1]!;
+    }
+    expect(count).toBe(1_000_001);
+    expect(last).toBe(values[1_000_000]);
+    const rows: number[] = [];
+    for await (const row of readRows(valuesPath, rowsPath, 1)) rows.push(row.length);
+    expect(rows).toEqual([700_000]);
+
+    const stampsPath = path.join(path.dirname(valuesPath), '0.txt');
+    fs.writeFileSync(stampsPath, 'a\nb\nc\nd\n');
+    const stamps: string[] = [];
+    for await (const chunk of readStampChunks(stampsPath, 3)) stamps.push(...chunk);
+    expect(stamps).toEqual(['a', 'b', 'c']);
   });
 });

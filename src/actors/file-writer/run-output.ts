@@ -132,16 +132,21 @@ export class RunOutput implements RunEventHandler {
   }
 }
 
-/** A channel read back from its spill files, flushed when the renderer reaches it (not all at once). */
+/**
+ * A channel read back from its spill files, flushed when the renderer reaches it (not all at once).
+ * It is read as it stands now: a live write renders while the run goes on appending, and its data
+ * and timestamps, read at different moments, must still count the same.
+ */
 function spillChannel(name: string, spill: ChannelSpill): OutputChannel {
+  const { valueCount, rowCount, stampCount } = spill;
   const flushed = <T>(read: () => AsyncGenerator<T>) =>
     async function* (): AsyncGenerator<T> {
       spill.flush();
       yield* read();
     };
-  const timestamps = flushed(() => readStampChunks(spill.stampsPath));
+  const timestamps = flushed(() => readStampChunks(spill.stampsPath, stampCount));
   if (spill.shape === 'multi') {
-    return { name, unit: spill.unit, shape: 'multi', timestamps, rows: flushed(() => readRows(spill.valuesPath, spill.rowsPath)) };
+    return { name, unit: spill.unit, shape: 'multi', timestamps, rows: flushed(() => readRows(spill.valuesPath, spill.rowsPath, rowCount)) };
   }
-  return { name, unit: spill.unit, shape: spill.shape, timestamps, values: flushed(() => readFloat64Chunks(spill.valuesPath)) };
+  return { name, unit: spill.unit, shape: spill.shape, timestamps, values: flushed(() => readFloat64Chunks(spill.valuesPath, valueCount)) };
 }

@@ -11,16 +11,17 @@ import fs from 'node:fs';
 const CHUNK_BYTES = 1 << 20;
 const BLOCK_VALUES = (4 << 20) / 8;
 
-/** The values file as Float64Array chunks of at most 4 MiB (views of one block). */
-export async function* readFloat64Chunks(valuesPath: string): AsyncGenerator<Float64Array> {
+/** The values file (its first `maxValues`) as Float64Array chunks of at most 4 MiB (views of one block). */
+export async function* readFloat64Chunks(valuesPath: string, maxValues = Infinity): AsyncGenerator<Float64Array> {
   const handle = await fs.promises.open(valuesPath, 'r');
   try {
     const { size } = await handle.stat();
-    const block = new Float64Array(Math.max(1, Math.min(BLOCK_VALUES, Math.ceil(size / 8))));
+    const end = Math.min(size, maxValues * 8);
+    const block = new Float64Array(Math.max(1, Math.min(BLOCK_VALUES, Math.ceil(end / 8))));
     const bytes = new Uint8Array(block.buffer);
     let position = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(bytes, 0, bytes.length, position);
+      const { bytesRead } = await handle.read(bytes, 0, Math.min(bytes.length, end - position), position);
       if (bytesRead === 0) return;
       position += bytesRead;
       yield block.subarray(0, Math.floor(bytesRead / 8));
@@ -30,9 +31,13 @@ export async function* readFloat64Chunks(valuesPath: string): AsyncGenerator<Flo
   }
 }
 
-/** One Float64Array per row, sized by the rows file (views of one block; a longer row gets its own). */
-export async function* readRows(valuesPath: string, rowsPath: string): AsyncGenerator<Float64Array> {
-  const rowLengths = new Uint32Array(new Uint8Array(await fs.promises.readFile(rowsPath)).buffer);
+/**
+ * One Float64Array per row (the first `maxRows`), sized by the rows file (views of one block; a
+ * longer row gets its own).
+ */
+export async function* readRows(valuesPath: string, rowsPath: string, maxRows = Infinity): AsyncGenerator<Float64Array> {
+  const allRowLengths = new Uint32Array(new Uint8Array(await fs.promises.readFile(rowsPath)).buffer);
+  const rowLengths = allRowLengths.subarray(0, Math.min(allRowLengths.length, maxRows));
   const total = rowLengths.reduce((sum, length) => sum + length, 0);
   const block = new Float64Array(Math.min(BLOCK_VALUES, total));
   const handle = await fs.promises.open(valuesPath, 'r');
@@ -70,14 +75,22 @@ async function readInto(handle: fs.promises.FileHandle, target: Float64Array, po
   return position + bytes.length;
 }
 
-/** Timestamps, in chunks of whole lines. */
-export async function* readStampChunks(stampsPath: string): AsyncGenerator<string[]> {
+/** Timestamps (the first `maxStamps`), in chunks of whole lines. */
+export async function* readStampChunks(stampsPath: string, maxStamps = Infinity): AsyncGenerator<string[]> {
   let carry = '';
+  let left = maxStamps;
   for await (const chunk of fs.createReadStream(stampsPath, { encoding: 'utf8', highWaterMark: CHUNK_BYTES })) {
     const text = carry + (chunk as string);
     const lastNewline = text.lastIndexOf('\n');
     carry = text.slice(lastNewline + 1);
-    if (lastNewline >= 0) yield text.slice(0, lastNewline).split('\n');
+    if (lastNewline < 0) continue;
+    const lines = text.slice(0, lastNewline).split('\n');
+    if (lines.length >= left) {
+      yield lines.slice(0, left);
+      return;
+    }
+    left -= lines.length;
+    yield lines;
   }
-  if (carry.length > 0) yield [carry];
+  if (carry.length > 0 && left > 0) yield [carry];
 }
