@@ -4,11 +4,8 @@
  * down at its end), from the journal, without duplicating what is already there.
  */
 import path from 'node:path';
-import { RexClickHouse } from '../actors/clickhouse-writer/clickhouse-client.js';
-import { initDatabase } from '../actors/clickhouse-writer/db-init.js';
-import { progressLine } from '../actors/clickhouse-writer/drain.js';
-import { ClickHouseFeeder } from '../actors/clickhouse-writer/feeder.js';
-import { tableNames } from '../actors/clickhouse-writer/schema.js';
+import { ClickHouseFeeder, initDatabase, RexClickHouse, tableNames } from '../actors/clickhouse-writer/index.js';
+import { progressLine } from '../host/run/clickhouse-drain.js';
 import type { ClickHouseConfig } from '../protocol/config.js';
 import { loadConfig } from './config-file.js';
 import { UsageError } from './exit-codes.js';

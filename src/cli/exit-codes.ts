@@ -1,7 +1,7 @@
 /**
  * rex's exit codes (documented in README and docs/cli.md).
  */
-import type { RunOutcome } from '../actors/controller/run-plan.js';
+import type { RunOutcome } from '../actors/controller/index.js';
 
 export const EXIT = {
   /** Every iteration ended normally (the script exited 0, or a KILL command ended it) and its file was written. */

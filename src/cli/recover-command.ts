@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { OutputWriter } from '../actors/file-writer/output-writer.js';
+import { OutputWriter } from '../actors/file-writer/index.js';
 import { UsageError } from './exit-codes.js';
 import { findJournals } from './find-journals.js';
 

@@ -9,13 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { config as rxConfig } from 'rxjs';
-import type { GatewayData } from '../actors/http-gateway/messages.js';
-import { RunLauncher } from '../actors/http-gateway/run-launcher.js';
-import { isLoopbackAddress } from '../actors/http-gateway/access.js';
+import type { GatewayData } from '../actors/http-gateway/index.js';
+import { RunLauncher } from '../host/serve/run-launcher.js';
+import { isLoopbackAddress } from '../actors/http-gateway/index.js';
 import type { Bus } from '../bus/bus.js';
 import { BusHub } from '../bus/hub.js';
 import { FAULT_MODES, type FaultMode } from '../bus/payloads.js';
-import { Supervisor } from '../runtime/supervisor.js';
+import { Supervisor } from '../host/supervisor/supervisor.js';
+import { actorWorker } from '../host/supervisor/actor-worker.js';
 import { loadConfig, scriptsDirPath } from './config-file.js';
 import { printLogs } from './console-log.js';
 import { EXIT, UsageError } from './exit-codes.js';
@@ -34,7 +35,6 @@ export const DEFAULT_SERVE_PORT = 9000;
 /** How long a stop waits for the run to save its data before giving up on it. */
 const RUN_STOP_WAIT_MS = 60_000;
 
-const GATEWAY_ENTRY = new URL('../actors/http-gateway/index.js', import.meta.url);
 const REX_BIN = fileURLToPath(new URL('../../bin/rex.js', import.meta.url));
 
 export async function serveCommand(options: ServeOptions, verbosity: number): Promise<number> {
@@ -79,7 +79,7 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
   let exitCode: number = EXIT.ok;
   try {
     try {
-      await supervisor.start({ name: 'http-gateway', entry: GATEWAY_ENTRY, data });
+      await supervisor.start({ name: 'http-gateway', entry: actorWorker('http-gateway'), data });
     } catch (error) {
       console.error(`rex: the HTTP server did not start: ${causeMessage(error)}`);
       return EXIT.internal;

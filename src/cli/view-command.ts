@@ -4,10 +4,10 @@
  */
 import { Command, Option } from 'commander';
 import { THEMES } from '../protocol/config.js';
-import { AddressError, parseHttpUrl, parseTcpAddress } from '../actors/tui/transport/address.js';
-import { HttpTransport } from '../actors/tui/transport/http-transport.js';
-import { TcpTransport } from '../actors/tui/transport/tcp-transport.js';
-import type { Transport } from '../actors/tui/transport/transport.js';
+import { AddressError, parseHttpUrl, parseTcpAddress } from '../view/transport/address.js';
+import { HttpTransport } from '../view/transport/http-transport.js';
+import { TcpTransport } from '../view/transport/tcp-transport.js';
+import type { Transport } from '../view/transport/transport.js';
 import { loadConfig } from './config-file.js';
 import { EXIT, UsageError } from './exit-codes.js';
 
@@ -50,7 +50,7 @@ export async function viewMain(options: ViewOptions): Promise<number> {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   // ink and react load only when a view is really drawn (not on every `rex` start).
-  const { runTerminalView } = await import('../actors/tui/terminal.js');
+  const { runTerminalView } = await import('../view/terminal.js');
   await runTerminalView({
     transport,
     theme: options.theme ?? loaded?.config.general.theme,

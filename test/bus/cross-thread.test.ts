@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BusHub } from '../../src/bus/hub.js';
-import { Supervisor } from '../../src/runtime/supervisor.js';
+import { Supervisor } from '../../src/host/supervisor/supervisor.js';
 import type { ProbeData } from '../../src/runtime/testing/fixtures/probe.js';
 import { fixture, record, sleep } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { Bus } from '../../src/bus/bus.js';
 import type { ActorFault, ActorStatus, TestPing, TestTrace } from '../../src/bus/payloads.js';
 import type { Topic } from '../../src/bus/topics.js';
-import type { ActorContext, ActorDefinition } from '../../src/runtime/actor.js';
+import type { ActorContext, ActorDefinition } from '../../src/runtime/worker/run-actor.js';
 
 declare const bus: Bus;
 

@@ -3,7 +3,7 @@
  * drops retried inserts, how user-given table names are quoted.
  */
 import { describe, expect, it } from 'vitest';
-import { progressLine } from '../../src/actors/clickhouse-writer/drain.js';
+import { progressLine } from '../../src/host/run/clickhouse-drain.js';
 import { COLUMNS, compareColumns, createTableStatement, deduplicates, quoteTableName } from '../../src/actors/clickhouse-writer/schema.js';
 
 describe('ClickHouse schema', () => {

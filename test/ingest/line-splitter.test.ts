@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, joinParts, trimAscii } from '../../src/actors/ingest/line-splitter.js';
+import { LineSplitter, joinParts, trimAscii } from '../../src/protocol/line-splitter.js';
 
 const lines = (items: ReturnType<LineSplitter['push']>) =>
   items.map((i) => (i.kind === 'line' ? `${joinParts(i.parts, i.length).toString()}@${i.endOffset}` : `overflow@${i.endOffset}`));

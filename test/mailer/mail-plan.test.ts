@@ -1,7 +1,7 @@
 // The pure parts of the mailer: body, transport options, error classes, the CLI's mail plan.
 import { describe, expect, it } from 'vitest';
 import { esc, renderMailBody, runStatusText } from '../../src/actors/mailer/mail-body.js';
-import { addressProblem, DEFAULT_RETRY_DELAYS_MS, mailSummaryLines, planMail } from '../../src/actors/mailer/plan.js';
+import { addressProblem, DEFAULT_RETRY_DELAYS_MS, mailSummaryLines, planMail } from '../../src/cli/mail-plan.js';
 import type { FileSummary } from '../../src/actors/mailer/summary.js';
 import { isPermanentMailError, smtpOptions, tlsModeOf } from '../../src/actors/mailer/transport.js';
 import type { EmailServerConfig } from '../../src/protocol/config.js';

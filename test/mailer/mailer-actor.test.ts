@@ -9,13 +9,13 @@ import path from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { MailerData } from '../../src/actors/mailer/messages.js';
-import { MailOutbox } from '../../src/actors/mailer/outbox.js';
+import { MailOutbox } from '../../src/host/run/mail-outbox.js';
 import { BusHub } from '../../src/bus/hub.js';
-import { Supervisor } from '../../src/runtime/supervisor.js';
+import { Supervisor } from '../../src/host/supervisor/supervisor.js';
 import { parseMail } from './helpers/mime.js';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp.js';
 
-const MAILER = new URL('../../dist/actors/mailer/index.js', import.meta.url);
+const MAILER = new URL('../../dist/actors/mailer/worker.js', import.meta.url);
 const running: { hub: BusHub; supervisor: Supervisor; outbox: MailOutbox }[] = [];
 let dir: string;
 

@@ -1,6 +1,6 @@
 /** The restart policy, pure: backoff doubling, its cap, and the sliding budget window. */
 import { describe, expect, it } from 'vitest';
-import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicy } from '../../src/runtime/restart-policy.js';
+import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicy } from '../../src/host/supervisor/restart-policy.js';
 
 const policy: RestartPolicy = { maxRestarts: 5, windowMs: 60_000, initialBackoffMs: 50, maxBackoffMs: 2_000 };
 

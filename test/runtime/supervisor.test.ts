@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { errorCode } from '../../src/errors.js';
 import { BusHub } from '../../src/bus/hub.js';
-import { Supervisor, type SupervisorOptions } from '../../src/runtime/supervisor.js';
+import { Supervisor, type SupervisorOptions } from '../../src/host/supervisor/supervisor.js';
 import type { ChaosData } from '../../src/runtime/testing/fixtures/chaos.js';
 import { fixture, record, sleep } from '../bus/helpers.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildGatewayApp, BODY_LIMIT_BYTES, type GatewayApp } from '../../src/actors/http-gateway/app.js';
 import type { GatewayData, ServeRunState } from '../../src/actors/http-gateway/messages.js';
-import { idleRunState } from '../../src/actors/http-gateway/run-launcher.js';
+import { idleRunState } from '../../src/host/serve/run-launcher.js';
 
 let root: string;
 let data: GatewayData;

@@ -3,7 +3,7 @@
  * critical: whatever the database does, the data run goes on, and everything not yet stored stays
  * in the journal. Restarted, it resumes from the progress files beside the journals.
  */
-import type { ActorDefinition } from '../../runtime/actor.js';
+import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { RexClickHouse } from './clickhouse-client.js';
 import { ClickHouseFeeder, listJournals } from './feeder.js';
 import type { ClickHouseWriterData } from './messages.js';

@@ -3,7 +3,7 @@
  * the other actors over the bus, and reports the outcome with `run.finished`.
  */
 import type { Bus } from '../../bus/bus.js';
-import type { ActorDefinition } from '../../runtime/actor.js';
+import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { nowEpochNs } from '../../runtime/clock.js';
 import { RunController } from './run-controller.js';
 import type { RunOutcome, RunPlan } from './run-plan.js';

@@ -3,7 +3,7 @@
  * TOML file fresh, and writes the final file when the controller asks. Restarted, it rebuilds its
  * spill files from the journal.
  */
-import type { ActorDefinition } from '../../runtime/actor.js';
+import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { OutputWriter } from './output-writer.js';
 import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
 

@@ -7,7 +7,7 @@
 import { Piscina } from 'piscina';
 import type { FloatRunFormatter } from '../../protocol/output/render.js';
 import { formatFloats } from '../../protocol/output/toml-values.js';
-import type { FormatTask } from './format-pool-worker.js';
+import type { FormatTask } from './format-pool-thread.js';
 
 const MAX_RUNS_IN_POOL = 2;
 const IDLE_THREAD_MS = 5_000;
@@ -19,7 +19,7 @@ export class FloatFormatPool {
   readonly format: FloatRunFormatter = (values, separator) => {
     if (this.runsInPool >= MAX_RUNS_IN_POOL) return formatFloats(values, separator);
     this.pool ??= new Piscina({
-      filename: new URL('./format-pool-worker.js', import.meta.url).href,
+      filename: new URL('./format-pool-thread.js', import.meta.url).href,
       minThreads: 0,
       maxThreads: 1,
       idleTimeout: IDLE_THREAD_MS,

@@ -4,7 +4,7 @@
  * asks over the bus. Restarted after a crash, it listens on the same port again and carries on.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ActorDefinition } from '../../runtime/actor.js';
+import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { buildGatewayApp } from './app.js';
 import type { GatewayData, ServeRunState } from './messages.js';
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { ServeRunState } from './messages.js';
-import { describeRunExit } from './run-exit.js';
+import { describeRunExit } from '../../protocol/run-exit.js';
 
 export const RunStartedSchema = z
   .object({

@@ -12,7 +12,7 @@ import { rawPath, sendError } from './http-util.js';
 import { LiveEvents } from './live-events.js';
 import type { GatewayData, ServeLaunch, ServeLaunchResult, ServeRunState } from './messages.js';
 import { askCurrentRun, type RunAnswer } from './run-answers.js';
-import { isRunCommand, type RunCommand } from './run-link.js';
+import { isRunCommand, type RunCommand } from './run-tcp-command.js';
 import { registerControlRoutes } from './routes-control.js';
 import { registerInfoRoutes } from './routes-info.js';
 import { registerRunRoutes } from './routes-run.js';

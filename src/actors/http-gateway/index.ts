@@ -1,4 +1,6 @@
-import { runActor } from '../../runtime/actor.js';
-import { httpGatewayActor } from './actor.js';
-
-await runActor(httpGatewayActor);
+/**
+ * The http-gateway actor's public entry: what the host and the CLI may use of it (checked by
+ * .dependency-cruiser.cjs). Its worker thread starts at worker.ts.
+ */
+export type * from './messages.js';
+export { isLoopbackAddress } from './access.js';

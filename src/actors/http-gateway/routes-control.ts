@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RouteContext } from './app.js';
 import { rawPath } from './http-util.js';
-import type { RunCommand } from './run-link.js';
+import type { RunCommand } from './run-tcp-command.js';
 
 export function registerControlRoutes(app: FastifyInstance, context: RouteContext): void {
   app.get('/', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Server is up!'));

@@ -4,8 +4,8 @@
  * Failures carry the original's 502 text ("Error communicating with TCP server: ...").
  */
 import type { ServeRunState } from './messages.js';
-import { describeRunExit } from './run-exit.js';
-import { askRun, RunLinkError, type RunCommand } from './run-link.js';
+import { describeRunExit } from '../../protocol/run-exit.js';
+import { askRun, RunLinkError, type RunCommand } from './run-tcp-command.js';
 
 export type RunAnswer =
   | { ok: true; text: string }

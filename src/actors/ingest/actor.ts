@@ -3,11 +3,11 @@
  * the main thread (socket-front.ts); on a restart this worker rebuilds its state from the journal
  * and asks the front for every byte it has not consumed.
  */
-import type { ActorDefinition } from '../../runtime/actor.js';
+import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { nowEpochNs } from '../../runtime/clock.js';
 import { RecordType, encodeJsonRecord } from '../../runtime/journal/codec.js';
 import { JournalWriter } from '../../runtime/journal/writer.js';
-import { LineParser } from './line-parser.js';
+import { LineParser } from './pooled-line-parser.js';
 import { IngestCore, type IngestEnvironment } from './ingest-core.js';
 import { freshRunState, restoreRunState } from './restore.js';
 

@@ -23,8 +23,8 @@ import {
 import { LineKind, RecordType, encodeRecordParts, encodeRejectedBody, encodeRecord } from '../../runtime/journal/codec.js';
 import type { JournalWriter } from '../../runtime/journal/writer.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
-import type { LineParse } from './line-parse.js';
-import { type LineItem, LineSplitter, type SplitItem } from './line-splitter.js';
+import type { LineParse } from './parse-line-for-ingest.js';
+import { type LineItem, LineSplitter, type SplitItem } from '../../protocol/line-splitter.js';
 
 export interface IngestReply {
   connId: number;

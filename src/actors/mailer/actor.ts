@@ -7,7 +7,7 @@
  * mails not yet sent or given up on, so an iteration that ended while the mailer was down, or a
  * mail cut off mid-send, is sent by the new thread; one that was sent is never sent again.
  */
-import type { ActorDefinition } from '../../runtime/actor.js';
+import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { MailQueue } from './mail-queue.js';
 import type { MailerData } from './messages.js';
 import { MailBodyCache, sendNotification } from './send.js';

@@ -3,7 +3,7 @@
  * queries (GET_DATASTREAM, STATE) and the controller's session checks. Its state is only a recent
  * window, so a restart simply follows the journal again.
  */
-import type { ActorDefinition } from '../../runtime/actor.js';
+import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { JournalFollower } from '../../runtime/journal/follower.js';
 import { LiveStore } from './live-store.js';
 import { runThisThreadInBackground } from '../../runtime/thread-priority.js';

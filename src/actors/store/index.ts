@@ -1,4 +1,5 @@
-import { runActor } from '../../runtime/actor.js';
-import { storeActor } from './actor.js';
-
-await runActor(storeActor);
+/**
+ * The store actor's public entry: what the host and the CLI may use of it (checked by
+ * .dependency-cruiser.cjs). Its worker thread starts at worker.ts.
+ */
+export type * from './messages.js';

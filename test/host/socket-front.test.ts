@@ -6,8 +6,8 @@
 import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BusHub } from '../../src/bus/hub.js';
-import { SocketFront } from '../../src/actors/ingest/socket-front.js';
-import { LineSplitter, contentLineEnds, joinParts } from '../../src/actors/ingest/line-splitter.js';
+import { SocketFront } from '../../src/host/run/socket-front.js';
+import { LineSplitter, contentLineEnds, joinParts } from '../../src/protocol/line-splitter.js';
 
 const MAX_LINES = 8;
 const MAX_BYTES = 1024;

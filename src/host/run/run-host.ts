@@ -4,15 +4,16 @@
  * (the iteration in progress, the script's pid).
  */
 import { config as rxConfig, firstValueFrom, take } from 'rxjs';
-import { BusHub } from '../bus/hub.js';
-import type { RunOutcome, RunPlan } from '../actors/controller/run-plan.js';
-import { SocketFront } from '../actors/ingest/socket-front.js';
+import { BusHub } from '../../bus/hub.js';
+import type { RunOutcome, RunPlan } from '../../actors/controller/index.js';
+import { SocketFront } from './socket-front.js';
 import { armFaultPlan } from './fault-plan.js';
-import { Supervisor } from './supervisor.js';
-import { MAX_LINE_BYTES } from '../protocol/limits.js';
-import type { MailerData } from '../actors/mailer/messages.js';
-import { MailOutbox } from '../actors/mailer/outbox.js';
-import type { ClickHouseWriterData } from '../actors/clickhouse-writer/messages.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import { actorWorker } from '../supervisor/actor-worker.js';
+import { MAX_LINE_BYTES } from '../../protocol/limits.js';
+import type { MailerData } from '../../actors/mailer/index.js';
+import { MailOutbox } from './mail-outbox.js';
+import type { ClickHouseWriterData } from '../../actors/clickhouse-writer/index.js';
 
 export interface RunHostOptions {
   host: string;
@@ -25,8 +26,6 @@ export interface RunHostOptions {
   /** `[click_house_server]` configured (not in dry run): stream the journals into ClickHouse. */
   clickhouse?: ClickHouseWriterData;
 }
-
-const actorEntry = (name: string): URL => new URL(`../actors/${name}/index.js`, import.meta.url);
 
 export class RunHost {
   readonly hub = new BusHub();
@@ -67,9 +66,9 @@ export class RunHost {
   /** Binds the TCP port (a busy one falls back to a free one) and starts the data actors. */
   async open(storeDir: string): Promise<{ port: number; fellBack: boolean }> {
     await Promise.all([
-      this.supervisor.start({ name: 'ingest', entry: actorEntry('ingest') }),
-      this.supervisor.start({ name: 'store', entry: actorEntry('store'), data: { subsampling: this.options.subsampling } }),
-      this.supervisor.start({ name: 'file-writer', entry: actorEntry('file-writer'), data: { storeDir } }),
+      this.supervisor.start({ name: 'ingest', entry: actorWorker('ingest') }),
+      this.supervisor.start({ name: 'store', entry: actorWorker('store'), data: { subsampling: this.options.subsampling } }),
+      this.supervisor.start({ name: 'file-writer', entry: actorWorker('file-writer'), data: { storeDir } }),
       this.startMailer(),
       this.startClickHouseWriter(),
     ]);
@@ -79,7 +78,7 @@ export class RunHost {
   /** Starts the controller on `plan`; resolves with the run's outcome. */
   async run(plan: RunPlan): Promise<RunOutcome> {
     const finished = firstValueFrom(this.bus.on('run.finished').pipe(take(1)));
-    await this.supervisor.start({ name: 'controller', entry: actorEntry('controller'), data: plan });
+    await this.supervisor.start({ name: 'controller', entry: actorWorker('controller'), data: plan });
     this.controllerStarted = true;
     // Ctrl-C / SIGTERM while rex was still starting: nobody was listening for them then.
     for (; this.earlyInterrupts > 0; this.earlyInterrupts--) this.bus.publish('run.interrupt', {});
@@ -104,7 +103,7 @@ export class RunHost {
   private async startMailer(): Promise<void> {
     if (!this.options.mail || !this.mail) return;
     try {
-      await this.supervisor.start({ name: 'mailer', entry: actorEntry('mailer'), data: this.options.mail, critical: false });
+      await this.supervisor.start({ name: 'mailer', entry: actorWorker('mailer'), data: this.options.mail, critical: false });
     } catch (error) {
       const reason = `the mailer could not start: ${(error as Error).message}`;
       this.bus.publish('log', { level: 'error', source: 'mailer', message: `${reason}; no mail will be sent`, ts: Date.now() });
@@ -121,7 +120,7 @@ export class RunHost {
   private async startClickHouseWriter(): Promise<void> {
     if (!this.options.clickhouse) return;
     try {
-      await this.supervisor.start({ name: 'clickhouse-writer', entry: actorEntry('clickhouse-writer'), data: this.options.clickhouse, critical: false });
+      await this.supervisor.start({ name: 'clickhouse-writer', entry: actorWorker('clickhouse-writer'), data: this.options.clickhouse, critical: false });
     } catch (error) {
       const message = `the clickhouse-writer could not start: ${(error as Error).message}; rows stay in the journal (\`rex db push\` stores them later)`;
       this.bus.publish('log', { level: 'error', source: 'clickhouse-writer', message, ts: Date.now() });

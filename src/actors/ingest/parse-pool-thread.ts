@@ -8,8 +8,8 @@ import { crc32 } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
 import type { ParsedLine } from '../../protocol/messages.js';
-import { type LineParse, parseLineForIngest } from './line-parse.js';
-import { joinParts } from './line-splitter.js';
+import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
+import { joinParts } from '../../protocol/line-splitter.js';
 import { type PackedDevice, packDevice } from './packed-device.js';
 
 // A huge line's parse must not take the CPU from the threads answering other clients.

@@ -3,14 +3,14 @@
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../src/actors/tui/components/App.js';
-import { TuiView } from '../../src/actors/tui/components/TuiView.js';
-import { parseDatastream, timeKeyOf } from '../../src/actors/tui/model/datastream.js';
-import { parseState } from '../../src/actors/tui/model/session-state.js';
-import { initialState, reduce, type TuiState } from '../../src/actors/tui/model/tui-state.js';
-import { paletteOf } from '../../src/actors/tui/theme.js';
-import { TcpTransport } from '../../src/actors/tui/transport/tcp-transport.js';
-import { ViewController } from '../../src/actors/tui/view-controller.js';
+import { App } from '../../src/view/components/App.js';
+import { TuiView } from '../../src/view/components/TuiView.js';
+import { parseDatastream, timeKeyOf } from '../../src/view/model/datastream.js';
+import { parseState } from '../../src/view/model/session-state.js';
+import { initialState, reduce, type TuiState } from '../../src/view/model/tui-state.js';
+import { paletteOf } from '../../src/view/theme.js';
+import { TcpTransport } from '../../src/view/transport/tcp-transport.js';
+import { ViewController } from '../../src/view/view-controller.js';
 import { startFakeRun } from './protocol-servers.js';
 
 const BRAILLE = /[\u2801-\u28ff]/;

@@ -6,7 +6,7 @@
  */
 import type { Subscription } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
-import type { MailJob, MailState, MailStatus } from './messages.js';
+import type { MailJob, MailState, MailStatus } from '../../actors/mailer/index.js';
 
 export interface MailReport {
   loop: number;

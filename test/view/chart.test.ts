@@ -1,7 +1,7 @@
 // The chart as text: Braille cells, auto-scaled round-number axes, readable labels, NaN gaps.
 import { describe, expect, it } from 'vitest';
-import { pairSeries, renderChart } from '../../src/actors/tui/model/chart.js';
-import { formatTick, niceScale, niceStep } from '../../src/actors/tui/model/ticks.js';
+import { pairSeries, renderChart } from '../../src/view/model/chart.js';
+import { formatTick, niceScale, niceStep } from '../../src/view/model/ticks.js';
 
 const BRAILLE = /[\u2801-\u28ff]/;
 

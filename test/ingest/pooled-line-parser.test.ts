@@ -3,11 +3,11 @@
 // (a skeleton body's placeholder key is random per parse, so bodies are compared by their parse).
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LineParser as LineParserType } from '../../src/actors/ingest/line-parser.js';
-import type { LineItem } from '../../src/actors/ingest/line-splitter.js';
-import { parseLineForIngest } from '../../src/actors/ingest/line-parse.js';
+import type { LineParser as LineParserType } from '../../src/actors/ingest/pooled-line-parser.js';
+import type { LineItem } from '../../src/protocol/line-splitter.js';
+import { parseLineForIngest } from '../../src/actors/ingest/parse-line-for-ingest.js';
 
-const { LineParser, POOL_MIN_LINE_BYTES } = (await import(new URL('../../dist/actors/ingest/line-parser.js', import.meta.url).href)) as typeof import('../../src/actors/ingest/line-parser.js');
+const { LineParser, POOL_MIN_LINE_BYTES } = (await import(new URL('../../dist/actors/ingest/pooled-line-parser.js', import.meta.url).href)) as typeof import('../../src/actors/ingest/pooled-line-parser.js');
 const parser: LineParserType = new LineParser();
 afterAll(() => parser.close());
 

@@ -9,10 +9,10 @@
  * bench/RESULTS.md: a pool for 200 KB traces halved throughput).
  */
 import { Piscina } from 'piscina';
-import { type LineParse, parseLineForIngest } from './line-parse.js';
-import { type LineItem, concatOwned, joinParts } from './line-splitter.js';
+import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
+import { type LineItem, concatOwned, joinParts } from '../../protocol/line-splitter.js';
 import { unpackDevice } from './packed-device.js';
-import type { ParseTask, PoolAnswer } from './parse-pool-worker.js';
+import type { ParseTask, PoolAnswer } from './parse-pool-thread.js';
 
 /**
  * From this size on a line is parsed in the pool. A 10,000-point trace (~200 KB, ~1 ms) stays on
@@ -32,7 +32,7 @@ export class LineParser {
   parse({ parts, length, lastOwned }: LineItem): LineParse | Promise<LineParse> {
     if (length < POOL_MIN_LINE_BYTES) return parseLineForIngest(joinParts(parts, length));
     this.pool ??= new Piscina({
-      filename: new URL('./parse-pool-worker.js', import.meta.url).href,
+      filename: new URL('./parse-pool-thread.js', import.meta.url).href,
       minThreads: 0,
       maxThreads: 1,
       idleTimeout: IDLE_THREAD_MS,

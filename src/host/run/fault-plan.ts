@@ -7,8 +7,8 @@
  * A normal run never sets these variables, so it cannot trigger a fault by accident.
  */
 import { z } from 'zod';
-import type { Bus } from '../bus/bus.js';
-import { FAULT_MODES } from '../bus/payloads.js';
+import type { Bus } from '../../bus/bus.js';
+import { FAULT_MODES } from '../../bus/payloads.js';
 
 const FaultPlanSchema = z.array(
   z.object({

@@ -1,9 +1,9 @@
 // The two ways the TUI reaches a run, against real servers: a run's TCP port and rex serve's HTTP API.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseHttpUrl, parseTcpAddress, connectHostFor } from '../../src/actors/tui/transport/address.js';
-import { HttpTransport } from '../../src/actors/tui/transport/http-transport.js';
-import { TcpTransport } from '../../src/actors/tui/transport/tcp-transport.js';
-import { TransportError } from '../../src/actors/tui/transport/transport.js';
+import { parseHttpUrl, parseTcpAddress, connectHostFor } from '../../src/view/transport/address.js';
+import { HttpTransport } from '../../src/view/transport/http-transport.js';
+import { TcpTransport } from '../../src/view/transport/tcp-transport.js';
+import { TransportError } from '../../src/view/transport/transport.js';
 import { closedPort, startFakeRun, startFakeServe } from './protocol-servers.js';
 
 const DATASTREAM = '{"scope":{"device_name":"scope","measurements":{"counts":[1,2]}}}';

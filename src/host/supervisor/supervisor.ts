@@ -4,9 +4,9 @@
  * giving up is: after too many restarts of a critical actor the supervisor publishes `run.stop`
  * and settles `fatal`, which the CLI awaits. See docs/bus.md "Supervisor".
  */
-import type { BusHub } from '../bus/hub.js';
-import type { ActorState, ActorStatus } from '../bus/payloads.js';
-import { fromWire, withCause, type WireError } from '../errors.js';
+import type { BusHub } from '../../bus/hub.js';
+import type { ActorState, ActorStatus } from '../../bus/payloads.js';
+import { fromWire, withCause, type WireError } from '../../errors.js';
 import { ActorThread, type ThreadEnd } from './actor-thread.js';
 import {
   REX_ACTOR_BOOT_FAILED,
@@ -15,13 +15,13 @@ import {
   REX_ACTOR_RESTART_BUDGET,
   REX_ACTOR_STOPPED_BEFORE_READY,
   REX_ACTOR_UNKNOWN,
-} from './errors.js';
+} from '../../runtime/errors.js';
 import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
 
 export interface ActorSpec<Data = unknown> {
   /** Unique name; the actor's bus `src` and the `actor` field of its status and faults. */
   name: string;
-  /** The compiled entry file (dist/.../index.js) that calls runActor. */
+  /** The compiled entry file (dist/actors/<name>/worker.js) that calls runActor. */
   entry: URL;
   data?: Data;
   /** Giving up on a critical actor stops the run (default true). */

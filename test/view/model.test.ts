@@ -1,11 +1,11 @@
 // The TUI's pure model: parsing the live replies, counts and rates, selection and axes, keys.
 import { describe, expect, it } from 'vitest';
-import { channelActivity, observeActivity, totalMessageRate, type ActivityState } from '../../src/actors/tui/model/activity.js';
-import { parseDatastream, timeKeyOf } from '../../src/actors/tui/model/datastream.js';
-import { keyAction } from '../../src/actors/tui/model/keys.js';
-import { parseState } from '../../src/actors/tui/model/session-state.js';
-import { initialState, reduce, runStatus, selectedRef, type TuiEvent, type TuiState } from '../../src/actors/tui/model/tui-state.js';
-import { paletteOf } from '../../src/actors/tui/theme.js';
+import { channelActivity, observeActivity, totalMessageRate, type ActivityState } from '../../src/view/model/activity.js';
+import { parseDatastream, timeKeyOf } from '../../src/view/model/datastream.js';
+import { keyAction } from '../../src/view/model/keys.js';
+import { parseState } from '../../src/view/model/session-state.js';
+import { initialState, reduce, runStatus, selectedRef, type TuiEvent, type TuiState } from '../../src/view/model/tui-state.js';
+import { paletteOf } from '../../src/view/theme.js';
 
 const T = (channel: string): string => timeKeyOf(channel);
 

@@ -4,16 +4,16 @@
  * the reason the thread ended. Policy (restart or not) is the supervisor's.
  */
 import { Worker } from 'node:worker_threads';
-import type { BusHub, HubLink } from '../bus/hub.js';
-import { isWireError, toWire, type RexError, type WireError } from '../errors.js';
-import { ACTOR_PROTOCOL, codeOf, type ActorWorkerData, type ToActor, type ToSupervisor } from './actor-protocol.js';
+import type { BusHub, HubLink } from '../../bus/hub.js';
+import { isWireError, toWire, type RexError, type WireError } from '../../errors.js';
+import { ACTOR_PROTOCOL, codeOf, type ActorWorkerData, type ToActor, type ToSupervisor } from '../../runtime/control-protocol.js';
 import {
   REX_ACTOR_EXITED,
   REX_ACTOR_HUNG,
   REX_ACTOR_PROTOCOL,
   REX_ACTOR_READY_TIMEOUT,
   REX_ACTOR_STOP_TIMEOUT,
-} from './errors.js';
+} from '../../runtime/errors.js';
 
 export interface ThreadSettings {
   name: string;

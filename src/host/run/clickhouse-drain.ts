@@ -5,7 +5,7 @@
  * stored by then stay in the journal, which the caller keeps for `rex db push`.
  */
 import type { Bus } from '../../bus/bus.js';
-import type { ClickHouseStatus } from './messages.js';
+import type { ClickHouseStatus } from '../../actors/clickhouse-writer/index.js';
 
 export interface DrainOptions {
   /** false: do not wait (config `wait_at_end = false`); just ask where the writer is. */

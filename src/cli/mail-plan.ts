@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
-import type { EmailServerConfig } from '../../protocol/config.js';
-import type { MailerData } from './messages.js';
-import type { MailReport } from './outbox.js';
+import type { EmailServerConfig } from '../protocol/config.js';
+import type { MailerData } from '../actors/mailer/index.js';
+import type { MailReport } from '../host/run/mail-outbox.js';
 
 /** Waits between attempts: three attempts within about 12 s, then the mail is given up. */
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [2_000, 10_000];

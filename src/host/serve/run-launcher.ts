@@ -12,8 +12,8 @@ import path from 'node:path';
 import type { Unsubscribable } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
 import { LogTail } from './log-tail.js';
-import type { ServeLaunch, ServeLaunchResult, ServeRunState } from './messages.js';
-import { describeRunExit } from './run-exit.js';
+import type { ServeLaunch, ServeLaunchResult, ServeRunState } from '../../actors/http-gateway/index.js';
+import { describeRunExit } from '../../protocol/run-exit.js';
 import { parseRunIpcMessage, SERVE_RUN_UUID_ENV } from './run-ipc.js';
 
 export interface RunLauncherOptions {

@@ -8,7 +8,7 @@ import type { KeyAction } from './model/keys.js';
 import { parseState } from './model/session-state.js';
 import { type TuiEvent, type TuiState, initialState, reduce } from './model/tui-state.js';
 import { type ControlCommand, type Transport, TransportError } from './transport/transport.js';
-import { REPLY_PAUSE, REPLY_RESUME } from '../../protocol/replies.js';
+import { REPLY_PAUSE, REPLY_RESUME } from '../protocol/replies.js';
 
 export interface ViewControllerOptions {
   transport: Transport;

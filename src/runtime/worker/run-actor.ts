@@ -7,12 +7,12 @@
  */
 import { isMainThread, MessagePort, parentPort, threadId, workerData } from 'node:worker_threads';
 import { config } from 'rxjs';
-import { toWire } from '../errors.js';
-import type { Bus } from '../bus/bus.js';
-import type { FaultInject, LogLevel } from '../bus/payloads.js';
-import { connectPortBus, type PortBus } from '../bus/port-bus.js';
-import { ACTOR_PROTOCOL, codeOf, type ActorWorkerData, type ToSupervisor } from './actor-protocol.js';
-import { REX_ACTOR_FAULT_INJECTED, REX_ACTOR_NOT_IN_WORKER, REX_ACTOR_PROTOCOL } from './errors.js';
+import { toWire } from '../../errors.js';
+import type { Bus } from '../../bus/bus.js';
+import type { FaultInject, LogLevel } from '../../bus/payloads.js';
+import { connectPortBus, type PortBus } from '../../bus/port-bus.js';
+import { ACTOR_PROTOCOL, codeOf, type ActorWorkerData, type ToSupervisor } from '../control-protocol.js';
+import { REX_ACTOR_FAULT_INJECTED, REX_ACTOR_NOT_IN_WORKER, REX_ACTOR_PROTOCOL } from '../errors.js';
 
 export interface ActorContext<Data> {
   /** The name the supervisor runs this actor under (also its bus `src`). */

@@ -2,7 +2,7 @@
  * Colour themes: the original's (config `general.theme`, kebab-case names; dracula by default),
  * each a semantic palette of the published colour scheme. Components ask for roles, not colours.
  */
-import { THEMES, type Theme } from '../../protocol/config.js';
+import { THEMES, type Theme } from '../protocol/config.js';
 
 export interface Palette {
   /** Active tab, focused borders, selection marker. */

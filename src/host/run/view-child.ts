@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import type { Subscription } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
 import type { LogEntry } from '../../bus/payloads.js';
-import type { RunOutcome } from '../controller/run-plan.js';
-import type { LogLine } from './model/tui-state.js';
-import { type ToView, isFromView } from './run-link.js';
-import { connectHostFor, formatTcpAddress } from './transport/address.js';
+import type { RunOutcome } from '../../actors/controller/index.js';
+import type { LogLine } from '../../view/model/tui-state.js';
+import { type ToView, isFromView } from '../../view/hosted-ipc.js';
+import { connectHostFor, formatTcpAddress } from '../../view/transport/address.js';
 
 export interface RunTuiOptions {
   /** `-v`: which log levels reach the pane (0 error … 4 trace). */

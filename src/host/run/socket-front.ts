@@ -18,8 +18,8 @@
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
-import { type LineEnds, contentLineEnds } from './line-splitter.js';
-import type { IngestResync } from './messages.js';
+import { type LineEnds, contentLineEnds } from '../../protocol/line-splitter.js';
+import type { IngestResync } from '../../actors/ingest/index.js';
 
 export interface SocketFrontOptions {
   host: string;

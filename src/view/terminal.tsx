@@ -4,7 +4,7 @@
  */
 import { render } from 'ink';
 import { App } from './components/App.js';
-import { type FromView, isToView } from './run-link.js';
+import { type FromView, isToView } from './hosted-ipc.js';
 import { paletteOf } from './theme.js';
 import type { Transport } from './transport/transport.js';
 import { ViewController } from './view-controller.js';
