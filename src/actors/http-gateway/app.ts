@@ -1,8 +1,8 @@
 /**
  * Builds the HTTP API of `rex serve` (SPEC §8) without listening: the actor listens, tests may
  * `inject()` or listen on port 0. One fastify plugin per concern, registered in this order:
- * who may call (./access-hooks.ts), WebSocket support, the API description (./api-docs.ts, before
- * the routes so that it sees them), then the routes: ./routes-control.ts, ./routes-run.ts,
+ * WebSocket support (./live-routes.ts), who may call (./access-hooks.ts), the API description
+ * (./api-docs.ts, before the routes so that it sees them), then the routes: ./routes-control.ts, ./routes-run.ts,
  * ./routes-info.ts, ./live-routes.ts. Request bodies are validated by the routes' zod schemas.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -59,12 +59,13 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
 
   installBodyParsers(app);
   installErrorHandlers(app, options.log);
+  // WebSocket support first: its hooks mark an upgrade, so that one refused by a later hook is closed.
+  app.register(websocketPlugin, { log: options.log });
   app.register(accessPlugin, {
     ...(data.token !== undefined && { token: data.token }),
     loopbackOnly: isLoopbackAddress(data.host),
     corsOrigins: data.corsOrigins,
   });
-  app.register(websocketPlugin, { log: options.log });
   app.register(apiDocsPlugin, { version: options.version, tokenRequired: data.token !== undefined });
   app.register(controlRoutes, { context });
   app.register(runRoutes, { context });
