@@ -95,6 +95,16 @@ describe('who may call', () => {
     expect(allowed.statusCode).toBe(204);
     expect(allowed.headers['access-control-allow-origin']).toBe('https://gui.lab.org');
     expect((await cors.inject({ method: 'GET', url: '/', headers: { origin: 'https://other.example' } })).statusCode).toBe(403);
+    const foreignPreflight = await cors.inject({ method: 'OPTIONS', url: '/run', headers: { origin: 'https://other.example', 'access-control-request-method': 'POST' } });
+    expect(foreignPreflight.statusCode).toBe(403);
+    expect(foreignPreflight.headers['access-control-allow-origin']).toBeUndefined();
+
+    // A page at an allowed origin can read why it was refused.
+    const guarded = build({ corsOrigins: ['https://gui.lab.org'], token: 's3cret' }).app;
+    const noToken = await guarded.inject({ method: 'GET', url: '/status', headers: { origin: 'https://gui.lab.org' } });
+    expect(noToken.statusCode).toBe(401);
+    expect(noToken.headers['access-control-allow-origin']).toBe('https://gui.lab.org');
+    expect((await guarded.inject({ method: 'OPTIONS', url: '/status', headers: { origin: 'https://gui.lab.org', 'access-control-request-method': 'GET' } })).statusCode).toBe(204);
   });
 });
 
@@ -116,12 +126,19 @@ describe('bodies', () => {
 
     const empty = await app.inject({ method: 'POST', url: '/run', headers: { 'content-type': 'application/json' } });
     expect(empty.statusCode).toBe(400);
-    expect(empty.json()).toMatchObject({ fields: ['body'] });
+    expect(empty.json()).toMatchObject({ message: 'body: expected a JSON object such as {"path": "scan.py"}, got nothing', fields: ['body'] });
+    const notAnObject = await app.inject({ method: 'POST', url: '/run', headers: { 'content-type': 'application/json' }, payload: '["scan.py"]' });
+    expect(notAnObject.statusCode).toBe(400);
+    expect(notAnObject.json()).toMatchObject({ message: 'body: expected a JSON object such as {"path": "scan.py"}, got an array', fields: ['body'] });
   });
 
   it('answers field mistakes and policy refusals with the field named, before anything starts', async () => {
     const { app } = build();
     const post = (payload: unknown) => app.inject({ method: 'POST', url: '/run', payload: payload as object });
+    const twoWrong = await post({ path: 3, loops: 'x' });
+    expect(twoWrong.json()).toMatchObject({ message: 'path: expected the script to run, a non-empty string, got 3; loops: expected a whole number ≥ 1, got "x"', fields: ['path', 'loops'] });
+    const badMeta = await post({ path: 'scan.py', meta_json: '{oops' });
+    expect(badMeta.json()).toMatchObject({ message: expect.stringMatching(/^meta_json: not valid JSON: /), fields: ['meta_json'] });
     const badLoops = await post({ path: 'scan.py', loops: 0 });
     expect(badLoops.statusCode).toBe(400);
     expect(badLoops.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: 'loops: expected a whole number ≥ 1, got 0', fields: ['loops'] });

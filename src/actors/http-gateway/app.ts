@@ -20,7 +20,7 @@ import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';
 
 export { BODY_LIMIT_BYTES };
-export type { GatewayAppOptions, RouteContext };
+export type { GatewayAppOptions };
 /** Event streams and WebSockets open at once. */
 export const MAX_LIVE_CONNECTIONS = 32;
 
