@@ -1,6 +1,6 @@
 /**
- * Who may use the API (docs/serve.md "Threat model"). Pure: the HTTP hooks and the WebSocket
- * upgrade both ask `checkAccess`.
+ * Who may use the API (docs/serve.md "Threat model"). Pure: ./access-hooks.ts asks these for
+ * every request, WebSocket upgrades included (they go through fastify's routing).
  *
  * - Host: a server on the loopback address answers only requests addressed to a loopback name, so
  *   a web page cannot reach it through a domain that resolves to 127.0.0.1 (DNS rebinding).
@@ -30,25 +30,29 @@ export interface AccessRequest {
   queryToken?: string;
 }
 
-export type AccessDecision =
-  | { ok: true }
-  | { ok: false; status: 401 | 403; message: string; challenge: boolean };
+export type AccessRefusal = { status: 401 | 403; message: string; challenge: boolean };
 
 /** Endpoints a browser's EventSource or WebSocket must open, which cannot carry an Authorization header. */
 const QUERY_TOKEN_PATHS = new Set(['/events', '/ws']);
 
-export function checkAccess(request: AccessRequest, policy: AccessPolicy): AccessDecision {
+/** The DNS-rebinding and cross-site checks (403), or undefined when the request may go on. */
+export function checkHostAndOrigin(request: AccessRequest, policy: AccessPolicy): AccessRefusal | undefined {
   const hostProblem = policy.loopbackOnly ? checkLoopbackHost(request.host) : undefined;
-  if (hostProblem) return { ok: false, status: 403, message: hostProblem, challenge: false };
+  if (hostProblem) return { status: 403, message: hostProblem, challenge: false };
   const originProblem = checkOrigin(request.origin, request.host, policy.corsOrigins);
-  if (originProblem) return { ok: false, status: 403, message: originProblem, challenge: false };
-  if (policy.token === undefined || tokenExempt(request)) return { ok: true };
+  if (originProblem) return { status: 403, message: originProblem, challenge: false };
+  return undefined;
+}
+
+/** The bearer token check (401), or undefined when no token is needed or the right one came. */
+export function checkToken(request: AccessRequest, policy: AccessPolicy): AccessRefusal | undefined {
+  if (policy.token === undefined || tokenExempt(request)) return undefined;
   const presented = bearerToken(request.authorization) ?? (QUERY_TOKEN_PATHS.has(request.path) ? request.queryToken : undefined);
   if (presented === undefined) {
-    return { ok: false, status: 401, message: 'this server requires a token: send the header "Authorization: Bearer <token>"', challenge: true };
+    return { status: 401, message: 'this server requires a token: send the header "Authorization: Bearer <token>"', challenge: true };
   }
-  if (!sameSecret(presented, policy.token)) return { ok: false, status: 401, message: 'wrong token', challenge: true };
-  return { ok: true };
+  if (!sameSecret(presented, policy.token)) return { status: 401, message: 'wrong token', challenge: true };
+  return undefined;
 }
 
 /** `GET /` is the liveness check; a CORS preflight never carries credentials. */
@@ -104,17 +108,4 @@ function sameHost(origin: string, host: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** CORS response headers for an allowed origin (none when CORS is off or the origin is not allowed). */
-export function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {
-  if (origin === undefined || allowed.length === 0) return {};
-  if (!allowed.includes('*') && !allowed.includes(origin)) return {};
-  return {
-    'access-control-allow-origin': allowed.includes('*') ? '*' : origin,
-    'access-control-allow-methods': 'GET, POST, OPTIONS',
-    'access-control-allow-headers': 'Authorization, Content-Type',
-    'access-control-max-age': '600',
-    vary: 'Origin',
-  };
 }

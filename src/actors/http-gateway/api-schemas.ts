@@ -1,6 +1,7 @@
 /**
- * The JSON the API answers with, as zod schemas: the routes build values of these types and the
- * OpenAPI document (./openapi.ts) is generated from the same schemas. Pure.
+ * The JSON the API answers with, as zod schemas, and the response descriptions the routes declare
+ * with them: the routes build values of these types, and @fastify/swagger describes the API from
+ * the same schemas (GET /openapi.json). Pure.
  */
 import { z } from 'zod';
 import type { ServeRunState } from './messages.js';
@@ -75,3 +76,12 @@ export type ErrorBody = z.infer<typeof ErrorSchema>;
 
 /** Datastream and STATE replies are the run's own JSON (docs/protocol.md), passed through unchanged. */
 export const RunJsonSchema = z.record(z.string(), z.unknown()).describe("The run's reply, as its TCP server gives it.");
+
+/** Response descriptions for route schemas (fastify's `content` form, so text replies are described too). */
+export const jsonReply = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+export const textReply = (description: string) => ({ description, content: { 'text/plain': { schema: z.string() } } });
+export const errorReply = (description: string) => jsonReply(ErrorSchema, description);
+/** A reply without a body (@fastify/swagger documents `type: null` as no content). */
+export const emptyReply = (description: string) => z.null().describe(description);
+export const NO_RUN_REPLY = textReply('No run to ask ("Error communicating with TCP server: ..."), or the run could not be reached.');
+export const SLOW_RUN_REPLY = textReply('The run did not answer within the time limit.');

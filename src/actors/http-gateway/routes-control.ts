@@ -2,35 +2,53 @@
  * The original's endpoints that talk to the run over its TCP port (SPEC §8): each answers at once
  * whatever the run is doing, with the run's reply, or 502 with the reason there is none.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { RouteContext } from './app.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { jsonReply, NO_RUN_REPLY, RunJsonSchema, SLOW_RUN_REPLY, textReply } from './api-schemas.js';
 import { rawPath } from './http-util.js';
+import type { RouteContext } from './route-context.js';
 import type { RunCommand } from './run-tcp-command.js';
 
-export function registerControlRoutes(app: FastifyInstance, context: RouteContext): void {
-  app.get('/', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Server is up!'));
+const TEXT = 'text/plain; charset=utf-8';
 
-  const json = (command: RunCommand) => async (_request: unknown, reply: FastifyReply) => {
+export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async (app, { context }) => {
+  app.get(
+    '/',
+    { schema: { summary: 'Liveness check', security: [], response: { 200: textReply('`Server is up!`') } } },
+    async (_request, reply) => reply.type(TEXT).send('Server is up!'),
+  );
+
+  const json = (command: RunCommand) => async (_request: FastifyRequest, reply: FastifyReply) => {
     const answer = await context.ask(command);
-    if (!answer.ok) return reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.message);
+    if (!answer.ok) return reply.code(answer.status).type(TEXT).send(answer.message);
     try {
       JSON.parse(answer.text);
     } catch {
-      return reply.code(502).type('text/plain; charset=utf-8').send(`Received malformed JSON: ${answer.text.slice(0, 1000)}`);
+      return reply.code(502).type(TEXT).send(`Received malformed JSON: ${answer.text.slice(0, 1000)}`);
     }
     // Passed through as the run wrote it: no second serialisation of a large datastream.
     return reply.type('application/json; charset=utf-8').send(answer.text);
   };
-  app.get('/datastream', json('GET_DATASTREAM'));
-  app.get('/status', json('STATE'));
+  const query = (summary: string, description: string, reply: string) => ({
+    schema: { summary, description, response: { 200: jsonReply(RunJsonSchema, reply), 502: NO_RUN_REPLY, 504: SLOW_RUN_REPLY } },
+  });
+  app.get('/datastream', query('Live data (GET_DATASTREAM)', 'The last ≤100 values of each channel, as `GET_DATASTREAM` over TCP.', 'The datastream JSON.'), json('GET_DATASTREAM'));
+  app.get('/status', query('Session state (STATE)', 'As `STATE` over TCP: `{"entities": null}` until the script has sent its session.', 'The state JSON.'), json('STATE'));
 
-  const control = (command: RunCommand) => async (request: { method: string; url: string; ip: string }, reply: FastifyReply) => {
+  const control = (command: RunCommand) => async (request: FastifyRequest, reply: FastifyReply) => {
     const answer = await context.ask(command);
     context.options.log(answer.ok ? 'info' : 'warn', `${request.method} ${rawPath(request.url)} from ${request.ip}: ${answer.ok ? answer.text : answer.message}`);
-    if (!answer.ok) return reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.message);
-    return reply.type('text/plain; charset=utf-8').send(answer.text);
+    if (!answer.ok) return reply.code(answer.status).type(TEXT).send(answer.message);
+    return reply.type(TEXT).send(answer.text);
   };
-  app.post('/pause', control('PAUSE_STATE'));
-  app.post('/continue', control('RESUME_STATE'));
-  app.post('/kill', control('KILL'));
-}
+  const operation = (command: RunCommand, summary: string, reply: string) => ({
+    schema: {
+      summary,
+      description: `Sends \`${command}\` to the run over its TCP port and answers with its reply line.`,
+      response: { 200: textReply(`The run's reply: \`${reply}\`.`), 502: NO_RUN_REPLY, 504: SLOW_RUN_REPLY },
+    },
+  });
+  app.post('/pause', operation('PAUSE_STATE', 'Pause (the script\'s Listener answers "Paused")', 'Setting internal server state to paused...'), control('PAUSE_STATE'));
+  app.post('/continue', operation('RESUME_STATE', 'Resume (the Listener answers "Running")', 'Setting internal server state to start...'), control('RESUME_STATE'));
+  app.post('/kill', operation('KILL', 'End the current run iteration gracefully; the data is saved', 'Shutting down server...'), control('KILL'));
+};

@@ -1,21 +1,22 @@
 /**
  * What a client needs to build a request: the scripts and output directories this server allows
- * (the newest original's endpoints), and the API description (`/openapi.json`, `/docs`).
+ * (the newest original's endpoints). The API description is ./api-docs.ts.
  */
-import type { FastifyInstance } from 'fastify';
-import type { RouteContext } from './app.js';
-import { docsPage, openApiDocument } from './openapi.js';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AllowedOutputDirsSchema, AllowedScriptsSchema, jsonReply } from './api-schemas.js';
 import { listScripts } from './path-policy.js';
+import type { RouteContext } from './route-context.js';
 
-export function registerInfoRoutes(app: FastifyInstance, context: RouteContext): void {
-  const { data, version } = context.options;
-  app.get('/allowed_scripts', async (_request, reply) => reply.send(listScripts(data.scriptsDir)));
-  app.get('/allowed_output_dirs', async (_request, reply) => reply.send({ dirs: data.allowedOutputDirs }));
-
-  const document = openApiDocument({ version, tokenRequired: data.token !== undefined });
-  const page = docsPage(document);
-  app.get('/openapi.json', async (_request, reply) => reply.send(document));
-  app.get('/docs', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(page),
+export const infoRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async (app, { context }) => {
+  const { data } = context.options;
+  app.get(
+    '/allowed_scripts',
+    { schema: { summary: 'Scripts POST /run may start', response: { 200: jsonReply(AllowedScriptsSchema, 'The scripts directory and its scripts.') } } },
+    async (_request, reply) => reply.send(listScripts(data.scriptsDir)),
   );
-}
+  app.get(
+    '/allowed_output_dirs',
+    { schema: { summary: 'Where POST /run may write', response: { 200: jsonReply(AllowedOutputDirsSchema, 'The allowed output directories.') } } },
+    async (_request, reply) => reply.send({ dirs: data.allowedOutputDirs }),
+  );
+};

@@ -1,83 +1,112 @@
 /**
- * Starting a run and following it: `POST /run`, `GET /run`, `GET /status_check`, `GET /events`.
+ * Starting a run and following it: `POST /run`, `GET /run`, `GET /status_check`. The body of
+ * `POST /run` is validated by its zod schema (./run-request.ts) before the handler runs; the
+ * handler applies the path policy (./path-policy.ts), which is domain logic, not validation.
  */
-import type { FastifyInstance } from 'fastify';
-import { RUN_BUSY, RUN_STARTED_MESSAGE, runStateBody, type RunStarted } from './api-schemas.js';
-import type { RouteContext } from './app.js';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  emptyReply,
+  errorReply,
+  jsonReply,
+  RUN_BUSY,
+  RUN_STARTED_MESSAGE,
+  RunStartedSchema,
+  RunStateSchema,
+  runStateBody,
+  type RunStarted,
+} from './api-schemas.js';
 import { sendError } from './http-util.js';
 import type { ServeLaunch } from './messages.js';
 import { checkOutputDir, checkScript } from './path-policy.js';
-import { parseRunRequest } from './run-request.js';
+import type { RouteContext } from './route-context.js';
+import { RUN_BODY_EXPECTED, RunRequestSchema } from './run-request.js';
 
-export function registerRunRoutes(app: FastifyInstance, context: RouteContext): void {
+const RUN_SCHEMA = {
+  summary: 'Start a run (one at a time)',
+  description:
+    'Starts `rex run` on a script from the scripts directory, as a child process: a crash of the run or its script never takes the server down. Answers once the run listens on its TCP port (or has ended).',
+  body: RunRequestSchema,
+  response: {
+    200: jsonReply(RunStartedSchema, 'Started (`{"id": "<uuid>", "message": "session started"}`), or a run is already going (`{"id": "None", ...}`).'),
+    400: errorReply('The body is not valid JSON, or a field is wrong (the message names it), or the run refused its arguments.'),
+    403: errorReply('The script is outside the scripts directory, or the output directory is not allowed.'),
+    413: errorReply('The body is larger than the limit.'),
+    415: errorReply('The body is not `application/json`.'),
+    500: errorReply('The run could not be started (the message holds the end of its log).'),
+  },
+};
+
+export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async (app, { context }) => {
   const { options } = context;
 
-  app.post('/run', async (request, reply) => {
-    if (!request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
-      return sendError(reply, 415, 'body: POST /run expects a JSON object with Content-Type: application/json', { fields: ['body'] });
-    }
-    const parsed = parseRunRequest(request.body);
-    if (!parsed.ok) return sendError(reply, 400, parsed.message, { fields: parsed.fields });
-    const run = parsed.request;
-    const script = checkScript(run.path, options.data.scriptsDir);
-    if (!script.ok) return sendError(reply, script.status, script.message, { fields: [script.field] });
-    const output = checkOutputDir(run.output, options.data.allowedOutputDirs, options.data.cwd);
-    if (!output.ok) return sendError(reply, output.status, output.message, { fields: [output.field] });
-    if (run.ignoredFields.length > 0) options.log('warn', `POST /run: ignored unknown fields: ${run.ignoredFields.join(', ')}`);
-    if (run.interactive) options.log('warn', 'POST /run: "interactive" is ignored: a run started over HTTP has no terminal');
+  app.post(
+    '/run',
+    {
+      schema: RUN_SCHEMA,
+      // Before validation: a body that is not JSON, or none, is answered as such, not field by field.
+      preValidation: async (request, reply) => {
+        if (!request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
+          return sendError(reply, 415, 'body: POST /run expects a JSON object with Content-Type: application/json', { fields: ['body'] });
+        }
+        if (request.body === undefined) {
+          return sendError(reply, 400, `body: expected ${RUN_BODY_EXPECTED}, got nothing`, { fields: ['body'] });
+        }
+      },
+    },
+    async (request, reply) => {
+      const run = request.body;
+      const script = checkScript(run.path, options.data.scriptsDir);
+      if (!script.ok) return sendError(reply, script.status, script.message, { fields: [script.field] });
+      const output = checkOutputDir(run.output, options.data.allowedOutputDirs, options.data.cwd);
+      if (!output.ok) return sendError(reply, output.status, output.message, { fields: [output.field] });
+      if (run.ignoredFields.length > 0) options.log('warn', `POST /run: ignored unknown fields: ${run.ignoredFields.join(', ')}`);
+      if (run.interactive) options.log('warn', 'POST /run: "interactive" is ignored: a run started over HTTP has no terminal');
 
-    const launch: ServeLaunch = {
-      scriptPath: script.path,
-      outputDir: output.path,
-      delayMinutes: run.delayMinutes,
-      loops: run.loops,
-      dryRun: run.dryRun,
-      ...(run.email !== undefined && { email: run.email }),
-      ...(run.port !== undefined && { port: run.port }),
-      ...(run.config !== undefined && { config: run.config }),
-      ...(run.metaJson !== undefined && { metaJson: run.metaJson }),
-    };
-    let result;
-    try {
-      result = await options.launch(launch);
-    } catch (error) {
-      return sendError(reply, 500, `the run could not be started: ${(error as Error).message}`);
-    }
-    if (!result.started && result.reason === 'busy') {
-      options.log('info', `POST /run from ${request.ip}: a run is already going; ignored`);
-      return reply.send(RUN_BUSY);
-    }
-    if (!result.started) {
-      // Exit code 2: `rex run` refused its arguments (nothing started), so the request was at fault.
-      const status = result.exitCode === 2 ? 400 : 500;
-      return sendError(reply, status, `the run did not start (${result.exitCode === null ? 'no exit status' : `exit code ${result.exitCode}`}): ${result.message}`, { id: result.id });
-    }
-    const body: RunStarted = { id: result.id, message: RUN_STARTED_MESSAGE };
-    return reply.send(body);
-  });
+      const launch: ServeLaunch = {
+        scriptPath: script.path,
+        outputDir: output.path,
+        delayMinutes: run.delayMinutes,
+        loops: run.loops,
+        dryRun: run.dryRun,
+        ...(run.email !== undefined && { email: run.email }),
+        ...(run.port !== undefined && { port: run.port }),
+        ...(run.config !== undefined && { config: run.config }),
+        ...(run.metaJson !== undefined && { metaJson: run.metaJson }),
+      };
+      let result;
+      try {
+        result = await options.launch(launch);
+      } catch (error) {
+        return sendError(reply, 500, `the run could not be started: ${(error as Error).message}`);
+      }
+      if (!result.started && result.reason === 'busy') {
+        options.log('info', `POST /run from ${request.ip}: a run is already going; ignored`);
+        return reply.send(RUN_BUSY);
+      }
+      if (!result.started) {
+        // Exit code 2: `rex run` refused its arguments (nothing started), so the request was at fault.
+        const status = result.exitCode === 2 ? 400 : 500;
+        return sendError(reply, status, `the run did not start (${result.exitCode === null ? 'no exit status' : `exit code ${result.exitCode}`}): ${result.message}`, { id: result.id });
+      }
+      const body: RunStarted = { id: result.id, message: RUN_STARTED_MESSAGE };
+      return reply.send(body);
+    },
+  );
 
-  app.get('/run', async (_request, reply) => reply.send(runStateBody(options.runState())));
+  app.get(
+    '/run',
+    { schema: { summary: 'The current or last run', response: { 200: jsonReply(RunStateSchema, 'Its state, exit status and output files.') } } },
+    async (_request, reply) => reply.send(runStateBody(options.runState())),
+  );
 
   // The newest original: 200 while a run is going, 204 when idle.
-  app.get('/status_check', async (_request, reply) => {
-    const { phase } = options.runState();
-    return reply.code(phase === 'starting' || phase === 'running' ? 200 : 204).send();
-  });
-
-  app.get('/events', async (request, reply) => {
-    if (!context.admitLive()) return sendError(reply, 503, 'too many live connections; try again later');
-    reply.hijack();
-    const response = reply.raw;
-    response.writeHead(200, {
-      ...(reply.getHeaders() as Record<string, string>),
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    response.on('close', context.releaseLive);
-    // An event stream has no end: the per-request timeout must not cut it.
-    request.raw.socket.setTimeout(0);
-    context.live.add(response);
-  });
-}
+  app.get(
+    '/status_check',
+    { schema: { summary: 'Is a run going?', response: { 200: emptyReply('A run is starting or running.'), 204: emptyReply('No run.') } } },
+    async (_request, reply) => {
+      const { phase } = options.runState();
+      // No body at all (not `null`): the schema types the reply as null only to document "no content".
+      return reply.code(phase === 'starting' || phase === 'running' ? 200 : 204).send(undefined as never);
+    },
+  );
+};

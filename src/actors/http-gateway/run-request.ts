@@ -1,24 +1,15 @@
 /**
  * The body of `POST /run` (SPEC §8): the original's `RunArgs` as JSON, plus what this project
- * accepts beyond it (`port` as a number, `output` optional, `meta_json` as an object). Pure: the
- * same schema validates requests and describes them in the OpenAPI document.
+ * accepts beyond it (`port` as a number, `output` optional, `meta_json` as an object). Pure. This
+ * one schema validates the body (fastify-type-provider-zod), gives the handler its normalised
+ * `RunRequest`, and describes the body in the OpenAPI document (@fastify/swagger).
  *
  * Every optional field may also be `null` (the original's own client sends `"email": null`).
  * Unknown fields are ignored, as the original ignored them; they are reported so a typo is seen.
  */
 import { z } from 'zod';
 import { convertProvidedConfigJson, isJsonArgument } from '../../protocol/provided-config.js';
-
-/** How a found value is shown in a message. */
-function describeInput(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
-const expected = (what: string) => ({ error: (issue: { input?: unknown }) => `expected ${what}, got ${describeInput(issue.input)}` });
+import { describeInput, describeProblems, expected, type ValidationMessage } from './validation-message.js';
 
 const PORT_TEXT = 'a port number 1-65535 (number or digit string)';
 const portSchema = z
@@ -29,53 +20,51 @@ const portSchema = z
   }, expected(PORT_TEXT))
   .describe("The run's TCP port for the script (REX_PORT); a busy port falls back to a free one. Default: config general.port (7676).");
 
-export const RunRequestSchema = z
-  .object({
-    path: z
-      .string(expected('the script to run, a non-empty string'))
-      .refine((s) => s.trim() !== '', expected('the script to run, a non-empty string'))
-      .describe('The experiment script: a path relative to the scripts directory (GET /allowed_scripts), or an absolute path inside it.'),
-    output: z
-      .string(expected('a directory, a non-empty string'))
-      .refine((s) => s.trim() !== '', expected('a directory, a non-empty string'))
-      .nullish()
-      .describe('Directory for the output files; must be inside an allowed output directory (GET /allowed_output_dirs). Default: the first of those.'),
-    email: z
-      .string(expected('an e-mail address'))
-      .refine((s) => s.trim() !== '', expected('an e-mail address'))
-      .nullish()
-      .describe('E-mail the results to this address when the run ends.'),
-    delay: z
-      .number(expected('minutes, a number ≥ 0'))
-      .min(0, expected('minutes, a number ≥ 0'))
-      .nullish()
-      .describe('Minutes to wait before the first loop (default 0).'),
-    loops: z
-      .number(expected('a whole number ≥ 1'))
-      .int(expected('a whole number ≥ 1'))
-      .min(1, expected('a whole number ≥ 1'))
-      .max(1_000_000, expected('a whole number ≥ 1'))
-      .nullish()
-      .describe('Run the script this many times, one output file each (default 1).'),
-    dry_run: z.boolean(expected('true or false')).nullish().describe('No output file, no database, no e-mail (default false).'),
-    interactive: z
-      .boolean(expected('true or false'))
-      .nullish()
-      .describe('Accepted for compatibility with the original and ignored: a run started over HTTP has no terminal.'),
-    port: portSchema.nullish(),
-    config: z
-      .string(expected('a config file path or a JSON object as text'))
-      .refine((s) => s.trim() !== '', expected('a config file path or a JSON object as text'))
-      .nullish()
-      .describe("Session config for the script, as `rex run --config`: a TOML file path, or JSON text such as '{\"name\": \"Jane\"}'."),
-    meta_json: z
-      .union([z.string(), z.record(z.string(), z.unknown())], expected('a JSON object, or its text'))
-      .nullish()
-      .describe("Merged into the session's meta, as `rex run --meta-json`: a JSON object or its text."),
-  })
-  .describe('Start a run (one at a time).');
-
-export type RunRequestBody = z.input<typeof RunRequestSchema>;
+const RUN_ARGS = {
+  path: z
+    .string(expected('the script to run, a non-empty string'))
+    .refine((s) => s.trim() !== '', expected('the script to run, a non-empty string'))
+    .describe('The experiment script: a path relative to the scripts directory (GET /allowed_scripts), or an absolute path inside it.'),
+  output: z
+    .string(expected('a directory, a non-empty string'))
+    .refine((s) => s.trim() !== '', expected('a directory, a non-empty string'))
+    .nullish()
+    .describe('Directory for the output files; must be inside an allowed output directory (GET /allowed_output_dirs). Default: the first of those.'),
+  email: z
+    .string(expected('an e-mail address'))
+    .refine((s) => s.trim() !== '', expected('an e-mail address'))
+    .nullish()
+    .describe('E-mail the results to this address when the run ends.'),
+  delay: z
+    .number(expected('minutes, a number ≥ 0'))
+    .min(0, expected('minutes, a number ≥ 0'))
+    .nullish()
+    .describe('Minutes to wait before the first loop (default 0).'),
+  loops: z
+    .number(expected('a whole number ≥ 1'))
+    .int(expected('a whole number ≥ 1'))
+    .min(1, expected('a whole number ≥ 1'))
+    .max(1_000_000, expected('a whole number ≥ 1'))
+    .nullish()
+    .describe('Run the script this many times, one output file each (default 1).'),
+  dry_run: z.boolean(expected('true or false')).nullish().describe('No output file, no database, no e-mail (default false).'),
+  interactive: z
+    .boolean(expected('true or false'))
+    .nullish()
+    .describe('Accepted for compatibility with the original and ignored: a run started over HTTP has no terminal.'),
+  port: portSchema.nullish(),
+  config: z
+    .string(expected('a config file path or a JSON object as text'))
+    .refine((s) => s.trim() !== '', expected('a config file path or a JSON object as text'))
+    .nullish()
+    .describe("Session config for the script, as `rex run --config`: a TOML file path, or JSON text such as '{\"name\": \"Jane\"}'."),
+  meta_json: z
+    .union([z.string(), z.record(z.string(), z.unknown())], expected('a JSON object, or its text'))
+    .nullish()
+    .describe("Merged into the session's meta, as `rex run --meta-json`: a JSON object or its text."),
+};
+const KNOWN_FIELDS = new Set(Object.keys(RUN_ARGS));
+export const RUN_BODY_EXPECTED = 'a JSON object such as {"path": "scan.py"}';
 
 /** A valid request, normalised: defaults filled in, `meta_json` as JSON text, paths not yet checked. */
 export interface RunRequest {
@@ -93,42 +82,45 @@ export interface RunRequest {
   ignoredFields: string[];
 }
 
-export type ParsedRunRequest =
-  | { ok: true; request: RunRequest }
-  /** `message` names each field that is wrong, e.g. `loops: expected a whole number ≥ 1, got 0`. */
-  | { ok: false; message: string; fields: string[] };
+export const RunRequestSchema = z
+  // Loose: unknown fields pass through to the transform, which names them instead of failing.
+  .looseObject(RUN_ARGS, expected(RUN_BODY_EXPECTED))
+  .transform((value, context): RunRequest => {
+    const metaJson = normaliseMetaJson(value.meta_json);
+    if (typeof metaJson === 'object') {
+      context.issues.push({ code: 'custom', path: ['meta_json'], message: metaJson.problem, input: value.meta_json });
+      return z.NEVER;
+    }
+    const configProblem = value.config != null ? checkConfigArgument(value.config) : undefined;
+    if (configProblem) {
+      context.issues.push({ code: 'custom', path: ['config'], message: configProblem, input: value.config });
+      return z.NEVER;
+    }
+    const request: RunRequest = {
+      path: value.path,
+      delayMinutes: value.delay ?? 0,
+      loops: value.loops ?? 1,
+      dryRun: value.dry_run ?? false,
+      interactive: value.interactive ?? false,
+      ignoredFields: Object.keys(value).filter((key) => !KNOWN_FIELDS.has(key)),
+    };
+    if (value.output != null) request.output = value.output;
+    if (value.email != null) request.email = value.email;
+    if (value.port != null) request.port = Number(value.port);
+    if (value.config != null) request.config = value.config;
+    if (metaJson !== undefined) request.metaJson = metaJson;
+    return request;
+  })
+  .describe('Start a run (one at a time).');
 
-const KNOWN_FIELDS = new Set(Object.keys(RunRequestSchema.shape));
+export type RunRequestBody = z.input<typeof RunRequestSchema>;
 
+export type ParsedRunRequest = { ok: true; request: RunRequest } | ({ ok: false } & ValidationMessage);
+
+/** The schema outside fastify, with the message the API would answer. */
 export function parseRunRequest(body: unknown): ParsedRunRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, message: `body: expected a JSON object such as {"path": "scan.py"}, got ${describeInput(body)}`, fields: ['body'] };
-  }
   const result = RunRequestSchema.safeParse(body);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || 'body', message: issue.message }));
-    return { ok: false, message: problems.map((p) => `${p.field}: ${p.message}`).join('; '), fields: [...new Set(problems.map((p) => p.field))] };
-  }
-  const value = result.data;
-  const metaJson = normaliseMetaJson(value.meta_json);
-  if (typeof metaJson === 'object') return { ok: false, message: `meta_json: ${metaJson.problem}`, fields: ['meta_json'] };
-  const configProblem = value.config != null ? checkConfigArgument(value.config) : undefined;
-  if (configProblem) return { ok: false, message: `config: ${configProblem}`, fields: ['config'] };
-
-  const request: RunRequest = {
-    path: value.path,
-    delayMinutes: value.delay ?? 0,
-    loops: value.loops ?? 1,
-    dryRun: value.dry_run ?? false,
-    interactive: value.interactive ?? false,
-    ignoredFields: Object.keys(body).filter((key) => !KNOWN_FIELDS.has(key)),
-  };
-  if (value.output != null) request.output = value.output;
-  if (value.email != null) request.email = value.email;
-  if (value.port != null) request.port = Number(value.port);
-  if (value.config != null) request.config = value.config;
-  if (metaJson !== undefined) request.metaJson = metaJson;
-  return { ok: true, request };
+  return result.success ? { ok: true, request: result.data } : { ok: false, ...describeProblems(result.error.issues) };
 }
 
 function normaliseMetaJson(meta: string | Record<string, unknown> | null | undefined): string | undefined | { problem: string } {

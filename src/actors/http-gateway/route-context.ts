@@ -1,0 +1,28 @@
+/** What the gateway's plugins share: the actor's options and the run it asks. */
+import type { LogLevel } from '../../bus/payloads.js';
+import type { LiveEvents } from './live-events.js';
+import type { GatewayData, ServeLaunch, ServeLaunchResult, ServeRunState } from './messages.js';
+import type { RunAnswer } from './run-answers.js';
+import type { RunCommand } from './run-tcp-command.js';
+
+export interface GatewayAppOptions {
+  data: GatewayData;
+  runState(): ServeRunState;
+  launch(launch: ServeLaunch): Promise<ServeLaunchResult>;
+  log(level: LogLevel, message: string): void;
+  version: string;
+  /** How long the run may take to answer a command word (default 5 s). */
+  tcpTimeoutMs?: number;
+  /** Datastream poll of the live push (default 500 ms). */
+  pollMs?: number;
+}
+
+/** What every route plugin gets. */
+export interface RouteContext {
+  options: GatewayAppOptions;
+  live: LiveEvents;
+  ask(command: RunCommand): Promise<RunAnswer>;
+  /** A slot for a long-lived connection (event stream, WebSocket); false when all are taken. */
+  admitLive(): boolean;
+  releaseLive(): void;
+}
