@@ -4,29 +4,14 @@
  * who may connect, the command words answered in order, the limits, and that a client which
  * floods or never reads cannot hold the server.
  */
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { buildGatewayApp, MAX_LIVE_CONNECTIONS, type GatewayApp } from '../../src/actors/http-gateway/app.js';
 import type { ServeRunState } from '../../src/actors/http-gateway/messages.js';
 import { MAX_BUFFERED_REPLY_BYTES, MAX_MESSAGE_BYTES } from '../../src/actors/http-gateway/websocket-session.js';
 import { idleRunState } from '../../src/host/serve/run-launcher.js';
-
-/** The part of `ws`'s client used here (the project has no @types/ws). */
-interface Client {
-  readonly bufferedAmount: number;
-  send(data: string | Buffer): void;
-  close(code?: number): void;
-  pause(): void;
-  resume(): void;
-  on(event: 'open', listener: () => void): this;
-  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
-  on(event: 'close', listener: (code: number, reason: Buffer) => void): this;
-  on(event: 'error', listener: (error: Error) => void): this;
-  on(event: 'unexpected-response', listener: (request: unknown, response: import('node:http').IncomingMessage) => void): this;
-}
-const { WebSocket } = createRequire(import.meta.url)('ws') as { WebSocket: new (url: string, options?: { headers?: Record<string, string> }) => Client };
 
 const TOKEN = 's3cret';
 const STATE_REPLY = '{"entities":null}';
@@ -63,7 +48,7 @@ afterEach(async () => {
   await gateway.close();
 });
 
-type Opened = { client: Client; refused?: undefined } | { client?: undefined; refused: { status: number; body: string } };
+type Opened = { client: WebSocket; refused?: undefined } | { client?: undefined; refused: { status: number; body: string } };
 
 function connect(path: string, headers: Record<string, string> = {}): Promise<Opened> {
   return new Promise((resolve, reject) => {
@@ -78,14 +63,14 @@ function connect(path: string, headers: Record<string, string> = {}): Promise<Op
   });
 }
 
-async function open(path = `/ws?token=${TOKEN}`): Promise<Client> {
+async function open(path = `/ws?token=${TOKEN}`): Promise<WebSocket> {
   const opened = await connect(path);
   if (!opened.client) throw new Error(`refused: ${JSON.stringify(opened.refused)}`);
   return opened.client;
 }
 
 /** The next `count` replies. */
-function replies(client: Client, count: number): Promise<string[]> {
+function replies(client: WebSocket, count: number): Promise<string[]> {
   return new Promise((resolve) => {
     const received: string[] = [];
     const onMessage = (data: Buffer) => {
@@ -96,7 +81,7 @@ function replies(client: Client, count: number): Promise<string[]> {
   });
 }
 
-const closed = (client: Client) => new Promise<{ code: number; reason: string }>((resolve) => client.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+const closed = (client: WebSocket) => new Promise<{ code: number; reason: string }>((resolve) => client.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 
 describe('who may connect', () => {
   it('accepts the token in the query or the header; refuses none, a wrong one, another site, another path', async () => {

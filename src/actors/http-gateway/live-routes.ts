@@ -12,7 +12,7 @@ import { emptyReply, errorReply, runStateBody, textReply } from './api-schemas.j
 import { rawPath, sendError } from './http-util.js';
 import type { RouteContext } from './route-context.js';
 import { isRunCommand } from './run-tcp-command.js';
-import { closeWebSocket, MAX_MESSAGE_BYTES, serveWebSocketSession, type CommandSocket } from './websocket-session.js';
+import { closeWebSocket, MAX_MESSAGE_BYTES, serveWebSocketSession } from './websocket-session.js';
 
 /**
  * @fastify/websocket at the app's root: it must see every route, since an upgrade is routed like any
@@ -23,10 +23,10 @@ async function websocketSupport(app: FastifyInstance, { log }: Pick<RouteContext
     options: { maxPayload: MAX_MESSAGE_BYTES },
     errorHandler: (error, socket) => {
       log('warn', `WebSocket client closed: ${error.message}`);
-      closeWebSocket(socket as CommandSocket, 1011, 'internal error');
+      closeWebSocket(socket, 1011, 'internal error');
     },
     preClose(done) {
-      for (const client of this.websocketServer.clients) closeWebSocket(client as CommandSocket, 1001, 'server stopping');
+      for (const client of this.websocketServer.clients) closeWebSocket(client, 1001, 'server stopping');
       done();
     },
   });
@@ -89,7 +89,7 @@ export const liveRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
       reply.code(426).header('upgrade', 'websocket').type('text/plain; charset=utf-8').send('expected a WebSocket upgrade (GET with "Upgrade: websocket")'),
     wsHandler: (socket) => {
       context.options.log('debug', 'WebSocket client connected');
-      serveWebSocketSession(socket as CommandSocket, { answer: (text) => answerCommand(text, context), log: context.options.log });
+      serveWebSocketSession(socket, { answer: (text) => answerCommand(text, context), log: context.options.log });
     },
   });
 };

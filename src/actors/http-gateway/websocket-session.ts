@@ -8,23 +8,8 @@
  * - a client that does not read its replies is dropped once MAX_BUFFERED_REPLY_BYTES wait for it;
  * - a client that does not answer a close is not waited for beyond CLOSE_GRACE_MS.
  */
+import type { WebSocket } from 'ws';
 import type { LogLevel } from '../../bus/payloads.js';
-
-/** The part of a `ws` WebSocket used here (the project has no @types/ws). */
-export interface CommandSocket {
-  readonly readyState: number;
-  readonly OPEN: number;
-  readonly CLOSED: number;
-  /** Bytes sent but not yet taken by the network. */
-  readonly bufferedAmount: number;
-  send(text: string): void;
-  close(code: number, reason: string): void;
-  terminate(): void;
-  /** Stops/starts reading the socket. */
-  pause(): void;
-  resume(): void;
-  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): void;
-}
 
 /** Commands are short: the original's words are under 20 bytes. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -39,7 +24,7 @@ export interface SessionOptions {
   log(level: LogLevel, message: string): void;
 }
 
-export function serveWebSocketSession(socket: CommandSocket, options: SessionOptions): void {
+export function serveWebSocketSession(socket: WebSocket, options: SessionOptions): void {
   let queue: Promise<void> = Promise.resolve();
   let pending = 0;
   let paused = false;
@@ -77,7 +62,7 @@ export function serveWebSocketSession(socket: CommandSocket, options: SessionOpt
 }
 
 /** Closes with `code`, and drops the connection if the client does not complete the close soon. */
-export function closeWebSocket(socket: CommandSocket, code: number, reason: string): void {
+export function closeWebSocket(socket: WebSocket, code: number, reason: string): void {
   if (socket.readyState === socket.CLOSED) return;
   socket.close(code, reason.slice(0, 100));
   setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
