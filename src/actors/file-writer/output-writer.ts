@@ -64,11 +64,16 @@ export class OutputWriter {
     if (!this.finalized) this.follower.catchUp();
   }
 
-  /** Called periodically: writes the live file when there is news and the spacing allows. */
-  maybeWriteLive(now = this.clock.now()): void {
+  /** When the next live write may start (on the writer's clock); +Infinity while one is under way. */
+  get nextLiveWriteAt(): number {
+    return this.nextLiveAt;
+  }
+
+  /** Called periodically: writes the live file when there is news and the spacing allows. Says whether it started one. */
+  maybeWriteLive(now = this.clock.now()): boolean {
     const { output } = this;
-    if (this.finalized || !output.start || output.start.dryRun || !output.info) return;
-    if (output.version === this.writtenVersion || now < this.nextLiveAt) return;
+    if (this.finalized || !output.start || output.start.dryRun || !output.info) return false;
+    if (output.version === this.writtenVersion || now < this.nextLiveAt) return false;
     this.nextLiveAt = Number.POSITIVE_INFINITY;
     this.writing = this.writing.then(async () => {
       const started = this.clock.now();
@@ -80,6 +85,7 @@ export class OutputWriter {
       const finished = this.clock.now();
       this.nextLiveAt = finished + liveWriteSpacingMs(finished - started);
     });
+    return true;
   }
 
   /** Reads the journal to its end and writes the final file; returns its path. */
