@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initDatabase } from '../../src/actors/clickhouse-writer/db-init.js';
 import { DEFAULT_CLICKHOUSE } from '../../src/protocol/config.js';
 import { PY_FIXTURES, freePort, onlyOutput, runRex, startRex, workspace, type RexWorkspace } from '../helpers/rex-cli.js';
@@ -99,15 +99,11 @@ describe('rex run with ClickHouse', () => {
     const run = await longRun(ws, { REXT_SLEEP: '0.02' });
     // Rows arrive while the script still runs (streaming, not at the end).
     const uuid = await waitForRunUuid(ws);
-    let storedMidRun = 0;
-    const deadline = Date.now() + 30_000;
-    while (storedMidRun === 0 && Date.now() < deadline) {
-      storedMidRun = (await countRows(uuid)).n;
-      if (storedMidRun === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(storedMidRun).toBeGreaterThan(0);
+    // Rows stored are only seen by asking the server: polled.
+    await vi.waitFor(async () => expect((await countRows(uuid)).n).toBeGreaterThan(0), { timeout: 30_000, interval: 100 });
     await server.kill();
     await run.waitForOutput(/cannot reach ClickHouse|lost the connection/);
+    // The server stays down a while on purpose: the run goes on and the writer keeps retrying.
     await new Promise((resolve) => setTimeout(resolve, 500));
     await server.restart();
     const result = await run.done;
@@ -141,11 +137,13 @@ describe('rex run with ClickHouse', () => {
 /** The run's UUID, from its journal directory (`<output>/.rex/<uuid>/`). */
 async function waitForRunUuid(ws: RexWorkspace): Promise<string> {
   const rexDir = path.join(ws.outputDir, '.rex');
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const entries = fs.existsSync(rexDir) ? fs.readdirSync(rexDir) : [];
-    if (entries[0]) return entries[0];
-    if (Date.now() > deadline) throw new Error('no journal directory appeared');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  // Made by another process: polled.
+  return vi.waitFor(
+    () => {
+      const [uuid] = fs.existsSync(rexDir) ? fs.readdirSync(rexDir) : [];
+      expect(uuid, 'the journal directory').toBeDefined();
+      return uuid!;
+    },
+    { timeout: 30_000, interval: 50 },
+  );
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RexClickHouse } from '../../src/actors/clickhouse-writer/clickhouse-client.js';
 import { initDatabase } from '../../src/actors/clickhouse-writer/db-init.js';
 import { ClickHouseFeeder, listJournals, type FeederOptions } from '../../src/actors/clickhouse-writer/feeder.js';
@@ -62,13 +62,8 @@ async function storeAll(journalDir: string, overrides: Partial<FeederOptions> = 
   return logs;
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** The feeder's status has no change event: it is polled. */
+const STATUS_POLL = { timeout: 20_000, interval: 20 };
 
 async function count(table: string, uuid: string): Promise<number> {
   const [row] = await server.query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE session_id = '${uuid}'`);
@@ -286,9 +281,10 @@ describe('clickhouse-writer failures', () => {
     const { instance, client, logs } = feeder(dir, { limits: { batchRows: 5000 } });
     instance.finalize();
     const running = instance.run(true);
-    await until(() => instance.status().measurementRows >= 10_000);
+    await vi.waitFor(() => expect(instance.status().measurementRows).toBeGreaterThanOrEqual(10_000), STATUS_POLL);
     await server.kill();
-    await until(() => instance.status().lastError !== null);
+    await vi.waitFor(() => expect(instance.status().lastError).not.toBeNull(), STATUS_POLL);
+    // The server stays down a while on purpose: the feeder keeps retrying meanwhile.
     await new Promise((resolve) => setTimeout(resolve, 500));
     await server.restart();
     await running;
@@ -308,7 +304,7 @@ describe('clickhouse-writer failures', () => {
     const first = feeder(dir, { limits: { batchRows: 1000 }, retry: { initialMs: 60_000, maxMs: 60_000 } });
     first.instance.finalize();
     const running = first.instance.run(true);
-    await until(() => first.instance.status().lastError !== null);
+    await vi.waitFor(() => expect(first.instance.status().lastError).not.toBeNull(), STATUS_POLL);
     first.instance.stop();
     await running;
     await first.client.close();
@@ -331,7 +327,7 @@ describe('clickhouse-writer failures', () => {
     const wrong = feeder(dir, {}, { ...config, password: 'not-the-password' });
     wrong.instance.finalize();
     const running = wrong.instance.run(true);
-    await until(() => wrong.instance.status().lastError !== null);
+    await vi.waitFor(() => expect(wrong.instance.status().lastError).not.toBeNull(), STATUS_POLL);
     wrong.instance.stop();
     await running;
     await wrong.client.close();
@@ -349,7 +345,7 @@ describe('clickhouse-writer failures', () => {
     const { instance, client } = feeder(dir, {}, { ...config, port: 1 });
     instance.finalize();
     const running = instance.run(true);
-    await until(() => instance.status().lastError !== null);
+    await vi.waitFor(() => expect(instance.status().lastError).not.toBeNull(), STATUS_POLL);
     instance.stop();
     await running;
     await client.close();

@@ -3,21 +3,33 @@
  * fixtures write, and telling whether a process is gone.
  */
 import fs from 'node:fs';
+import { vi } from 'vitest';
 
-/** Polls `probe` every `pollMs` until it gives a value, or fails naming `what`. */
+/**
+ * Polls `probe` every `pollMs` until it gives a value, or fails naming `what` (for what other
+ * processes do, which sends no event). A probe that throws fails at once, not at the timeout.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => T | undefined | null | false,
   timeoutMs = 45_000,
   pollMs = 25,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
+  const outcome = await vi.waitFor(
+    (): { value: T } | { error: unknown } => {
+      let value: T | undefined | null | false;
+      try {
+        value = probe();
+      } catch (error) {
+        return { error };
+      }
+      if (value === undefined || value === null || value === false) throw new Error(`timed out waiting for ${what}`);
+      return { value };
+    },
+    { timeout: timeoutMs, interval: pollMs },
+  );
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
 }
 
 /** Complete lines "1", "2", ... of a counter file written by a fixture; fails if they are not exactly 1..n. */

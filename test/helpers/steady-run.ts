@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect, onTestFinished } from 'vitest';
+import { expect, onTestFinished, vi } from 'vitest';
 import { PY_FIXTURES, freePort, onlyOutput, startRex, workspace, type RexRun, type RexWorkspace, type TomlTable } from './rex-cli.js';
 
 /**
@@ -69,12 +69,16 @@ export async function startSteadyRun(extraEnv: Record<string, string> = {}): Pro
     return Number(lines[lines.length - 1] ?? 0) || 0;
   };
   const waitForAcks = async (count: number, timeoutMs = 20_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (acked() < count) {
-      if (Date.now() > deadline) throw new Error(`steady client has ${acked()} of ${count} replies; rex said:\n${rex.output()}`);
-      if (rex.child.exitCode !== null) throw new Error(`rex exited early; it said:\n${rex.output()}`);
-      await sleep(20);
-    }
+    // The steady client's progress is a file: polled. rex exiting first fails at once.
+    const exitedEarly = await vi.waitFor(
+      () => {
+        if (acked() >= count) return false;
+        if (rex.child.exitCode !== null) return true;
+        throw new Error(`steady client has ${acked()} of ${count} replies; rex said:\n${rex.output()}`);
+      },
+      { timeout: timeoutMs, interval: 20 },
+    );
+    if (exitedEarly) throw new Error(`rex exited early; it said:\n${rex.output()}`);
   };
   await waitForAcks(20);
 

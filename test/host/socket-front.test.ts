@@ -4,7 +4,7 @@
  * replies back and watch what the front forwards meanwhile.
  */
 import net from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { BusHub } from '../../src/bus/hub.js';
 import { SocketFront } from '../../src/host/run/socket-front.js';
 import { LineSplitter, contentLineEnds, joinParts } from '../../src/protocol/line-splitter.js';
@@ -49,14 +49,17 @@ async function startFront(maxQueuedReplyBytes = 1 << 20) {
   return { hub, front, client, forwarded, events, reply, forwardedBytes };
 }
 
+/** For tests that prove something does NOT happen within a while: there is no event to wait for. */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits for `condition` (the front forwards on socket reads, which a test cannot await). */
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
+  await vi.waitFor(
+    () => {
+      if (!condition()) throw new Error(`timed out waiting for ${what}`);
+    },
+    { timeout: timeoutMs, interval: 5 },
+  );
 }
 
 /** The end offset of the last complete line in what was forwarded. */
@@ -67,16 +70,18 @@ function lastLineEnd(forwarded: Forwarded[]): number {
 
 describe('SocketFront flow control', () => {
   it('hands complete lines to the worker a few at a time, more only once they are answered', async () => {
-    const { client, forwarded, reply, forwardedBytes } = await startFront();
+    const { hub, client, forwarded, reply, forwardedBytes } = await startFront();
     const sent = Buffer.from(Array.from({ length: 2_000 }, (_, i) => `line ${i}`.padEnd(15, '.')).join('\n') + '\n');
-    client.write(sent);
     let consumed = 0;
+    // Checked at every forward, as it happens: never more than the window in flight.
+    let mostInFlight = 0;
+    hub.bus.on('ingest.bytes').subscribe(() => (mostInFlight = Math.max(mostInFlight, forwardedBytes() - consumed)));
+    client.write(sent);
     let rounds = 0;
     while (consumed < sent.length) {
-      await until(() => forwardedBytes() > consumed, 'bytes');
-      await sleep(20);
-      // Not answered yet: no more than the window is in flight.
-      expect(forwardedBytes() - consumed).toBe(MAX_LINES * 16);
+      // Not answered yet: the window fills, and no more.
+      await until(() => forwardedBytes() - consumed === MAX_LINES * 16, 'a full window');
+      expect(mostInFlight).toBe(MAX_LINES * 16);
       consumed = lastLineEnd(forwarded);
       reply(consumed);
       rounds++;
@@ -92,11 +97,11 @@ describe('SocketFront flow control', () => {
     const line = `${'z'.repeat(599)}\n`;
     client.write(line.repeat(10));
     await until(() => forwardedBytes() > 0, 'bytes');
-    await sleep(30);
+    await sleep(30); // a third line would come within this while
     expect(forwardedBytes()).toBe(2 * 600); // the second line pushes past 1024 bytes: no third
     reply(600);
     await until(() => forwardedBytes() === 3 * 600, 'one more line');
-    await sleep(30);
+    await sleep(30); // and a fifth within this one
     expect(forwardedBytes()).toBe(3 * 600);
   });
 
@@ -115,26 +120,27 @@ describe('SocketFront flow control', () => {
     const sent = `${'a\n'.repeat(MAX_LINES)}${' \r\n'.repeat(2000)}b\n`;
     client.write(sent);
     await until(() => forwardedBytes() > 0, 'bytes');
-    await sleep(20);
+    await sleep(20); // more would come within this while
     expect(forwardedBytes()).toBe(2 * MAX_LINES);
     reply(2 * MAX_LINES, 'Running\n'.repeat(MAX_LINES)); // the blank lines after them get nothing
     await until(() => forwardedBytes() === sent.length, 'the rest, up to "b"');
   });
 
   it('tells the worker of the end of stream only after the last byte', async () => {
-    const { client, events, forwarded, reply, forwardedBytes } = await startFront();
+    const { hub, client, events, forwarded, reply, forwardedBytes } = await startFront();
     const sent = 'y'.repeat(40).concat('\n').repeat(200);
+    // The worker may hear of the end once it has every byte, not before: checked as it hears it.
+    let forwardedAtEof: number | undefined;
+    hub.bus.on('ingest.eof').subscribe(() => (forwardedAtEof = forwardedBytes()));
     client.end(sent);
     let consumed = 0;
     while (consumed < sent.length) {
       await until(() => forwardedBytes() > consumed, 'bytes');
-      await sleep(10);
-      // The worker may hear of the end once it has every byte, not before.
-      if (events.includes('eof')) expect(forwardedBytes()).toBe(sent.length);
       consumed = lastLineEnd(forwarded);
       reply(consumed);
     }
     await until(() => events.includes('eof'), 'eof');
+    expect(forwardedAtEof).toBe(sent.length);
     expect(events.indexOf('eof')).toBe(events.length - 1);
   });
 
@@ -153,7 +159,7 @@ describe('SocketFront flow control', () => {
       await sleep(1);
     }
     const plateau = forwardedBytes();
-    await sleep(300);
+    await sleep(300); // nothing more is read meanwhile
     expect(forwardedBytes()).toBe(plateau);
     expect(client.writableLength).toBeGreaterThan(0);
     expect(plateau).toBeLessThan(written);
@@ -163,6 +169,7 @@ describe('SocketFront flow control', () => {
     const { hub, client, forwarded, reply, forwardedBytes } = await startFront();
     client.write('first line\nsecond line\n' + 'z'.repeat(5000) + '\n' + 'tail');
     await until(() => forwardedBytes() > 0, 'bytes');
+    // Let what the front forwards settle before and after the reply (it sends no event when it stops).
     await sleep(20);
     reply(11);
     await sleep(20);
@@ -194,7 +201,7 @@ describe('SocketFront flow control', () => {
     client.end('last line, no newline');
     await until(() => events.includes('eof'), 'the end of stream');
     expect(forwardedBytes()).toBe(21);
-    await sleep(50);
+    await sleep(50); // time for a close that must not come
     expect(client.readableEnded).toBe(false); // the worker has not answered yet: rex keeps it open
   });
 

@@ -54,14 +54,13 @@ function setup(journalPath?: string, consumed = new Map<number, number>()) {
 const device = (value: number, unit = 'V') =>
   JSON.stringify({ device_name: 'dev', device_config: {}, measurements: { ch: { data: [value], unit } } });
 const text = (replies: IngestReply[]) => replies.map((r) => r.text).join('');
-const settle = () => new Promise((r) => setTimeout(r, 20));
 const lineRecords = (file: string) => [...new JournalReader(file).readAll()].filter((r) => r.type === RecordType.Line);
 
 describe('IngestCore', () => {
   it('journals accepted lines before replying, in order, per connection', async () => {
     const { core, file, replies, journalSizesAtReply } = setup();
     core.receive(1, 0, Buffer.from(`${device(1)}\n${device(2)}\nPAUSE_STATE\n{"name":"L","id":"x"}\n`));
-    await settle();
+    await core.drain();
     expect(text(replies)).toBe('Device measurements recorded\nDevice measurements recorded\nSetting internal server state to paused...\nPaused\n');
     const records = lineRecords(file);
     expect(records.map((r) => r.flags)).toEqual([LineKind.Device, LineKind.Device]);
@@ -73,7 +72,7 @@ describe('IngestCore', () => {
   it('rejects a unit switch visibly, keeps the raw line, and keeps the connection usable', async () => {
     const { core, file, replies } = setup();
     core.receive(1, 0, Buffer.from(`${device(1)}\n${device(2, 'mV')}\nnot json\n${device(3)}\n`));
-    await settle();
+    await core.drain();
     const lines = text(replies).trim().split('\n');
     expect(lines[0]).toBe('Device measurements recorded');
     expect(lines[1]).toMatch(/^Invalid format: unit mismatch .*'V'.*'mV'/);
@@ -87,7 +86,7 @@ describe('IngestCore', () => {
   it('answers queries in line order, after what came before them is journaled', async () => {
     const { core, replies } = setup();
     core.receive(1, 0, Buffer.from(`${device(1)}\nSTATE\n${device(2)}\nGET_DATASTREAM\n`));
-    await settle();
+    await core.drain();
     expect(text(replies)).toBe('Device measurements recorded\nanswer to STATE\nDevice measurements recorded\nanswer to GET_DATASTREAM\n');
   });
 
@@ -95,7 +94,7 @@ describe('IngestCore', () => {
     const first = setup();
     const bytes = Buffer.from(`${device(1)}\n${device(2)}\n${device(3)}\n`);
     first.core.receive(7, 0, bytes);
-    await settle();
+    await first.core.drain();
     const afterFirstLine = bytes.indexOf('\n') + 1;
     first.run.journal!.close();
 
@@ -104,7 +103,7 @@ describe('IngestCore', () => {
     second.core.receive(7, afterFirstLine, bytes.subarray(afterFirstLine));
     second.core.receive(7, afterFirstLine, Buffer.from(`${device(4)}\n`).length ? Buffer.alloc(0) : Buffer.alloc(0));
     second.core.receive(7, bytes.length, Buffer.from(`${device(4)}\n`));
-    await settle();
+    await second.core.drain();
     expect(text(second.replies)).toBe('Device measurements recorded\n'.repeat(3));
     const values = lineRecords(first.file).map((r) => JSON.parse(r.body.toString()).measurements.ch.data[0]);
     expect(values).toEqual([1, 2, 3, 4]);
@@ -113,11 +112,11 @@ describe('IngestCore', () => {
   it('a restarted ingest keeps the channel units it had decided', async () => {
     const first = setup();
     first.core.receive(1, 0, Buffer.from(`${device(1)}\n`));
-    await settle();
+    await first.core.drain();
     first.run.journal!.close();
     const second = setup(first.file);
     second.core.receive(2, 0, Buffer.from(`${device(2, 'mV')}\n`));
-    await settle();
+    await second.core.drain();
     expect(text(second.replies)).toMatch(/^Invalid format: unit mismatch/);
   });
 });

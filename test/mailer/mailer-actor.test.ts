@@ -105,7 +105,7 @@ describe('the mailer actor', () => {
     const again = restarted(2);
     hub.bus.publish('fault.inject', { actor: 'mailer', mode: 'throw' });
     await again;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // time for a second mail that must not come
     expect(server.received).toHaveLength(1);
   }, 30_000);
 

@@ -3,13 +3,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { MailQueue } from '../../src/actors/mailer/mail-queue.js';
 import type { MailJob, MailStatus, MailerData } from '../../src/actors/mailer/messages.js';
 import { MailBodyCache, notificationMessageId, sendNotification } from '../../src/actors/mailer/send.js';
 import type { EmailServerConfig } from '../../src/protocol/config.js';
 import { renderOutputToString } from '../../src/protocol/output/render.js';
 import { memoryChannel } from '../../src/protocol/output/source.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { parseMail, partText } from './helpers/mime.js';
 import { hasOpenssl, selfSignedCertificate, startSmtpServer, type TestSmtpServer } from './helpers/smtp.js';
 
@@ -176,6 +177,28 @@ describe('sending a notification', () => {
     const { statuses } = await deliver(mailerData({ port: server.port }, [20]));
     expect(statuses.map((s) => s.state)).toEqual(['sending', 'retrying', 'sending', 'sent']);
     expect(server.dataTransfers).toBe(2);
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('waits between attempts as long as retryDelaysMs says, on the queue\'s clock', async () => {
+    let answers = 0;
+    const server = await smtp({ onMessage: async () => ++answers > 2 });
+    const data = mailerData({ port: server.port }, [60_000, 120_000]);
+    const clock = new ManualClock();
+    const statuses: MailStatus[] = [];
+    const queue = new MailQueue({ send: (j) => sendNotification(data, j), status: (s) => statuses.push(s), log: () => {}, retryDelaysMs: data.retryDelaysMs, to: data.to, clock });
+    queue.add(job());
+    const attemptsStarted = () => statuses.filter((s) => s.state === 'sending').length;
+    for (const [attempt, waitMs] of [[1, 60_000], [2, 120_000]] as const) {
+      await vi.waitFor(() => expect(statuses.at(-1)).toMatchObject({ state: 'retrying', attempt }));
+      clock.advance(waitMs - 1);
+      await new Promise((resolve) => setImmediate(resolve)); // a retry due now would have started by this turn
+      expect(attemptsStarted()).toBe(attempt);
+      clock.advance(1);
+      await vi.waitFor(() => expect(attemptsStarted()).toBe(attempt + 1));
+    }
+    await queue.idle();
+    expect(statuses.map((s) => s.state)).toEqual(['sending', 'retrying', 'sending', 'retrying', 'sending', 'sent']);
     expect(server.received).toHaveLength(1);
   });
 

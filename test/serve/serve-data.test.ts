@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort, outputFiles, readToml, type TomlTable } from '../helpers/rex-cli.js';
 import { readEvents, startServe, type ServeProcess } from './serve-process.js';
 
@@ -19,13 +19,8 @@ function acknowledged(ackFile: string): number {
   return Number(lines.at(-1) ?? 0);
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** The script's acknowledgements are a file it appends to: polled, there is no event to wait for. */
+const ACKS_POLL = { timeout: 60_000, interval: 100 };
 
 function outputOf(dir: string, runId: string): TomlTable {
   const match = outputFiles(dir).map(readToml).find((toml) => toml.session?.UUID === runId);
@@ -89,7 +84,7 @@ describe('rex serve: data, kill, gateway crash and Ctrl-C', () => {
     fs.writeFileSync(ackFile, '');
     const started = await serve.http('POST', '/run', { body: { path: 'fixtures/python/long_running.py', port: await freePort() } });
     const { id } = started.json();
-    await until(() => acknowledged(ackFile) >= 30, 'the script to get 30 messages acknowledged');
+    await vi.waitFor(() => expect(acknowledged(ackFile), 'messages acknowledged').toBeGreaterThanOrEqual(30), ACKS_POLL);
 
     for (const [mode, restart] of [['exit', 1], ['throw-async', 2]] as const) {
       const before = serve.output().length;
@@ -101,7 +96,7 @@ describe('rex serve: data, kill, gateway crash and Ctrl-C', () => {
       expect(datastream.status).toBe(200);
       expect(datastream.json().stream.measurements.n.length).toBeGreaterThan(0);
       // The run never noticed: its script is still being acknowledged.
-      await until(() => acknowledged(ackFile) > during + 10, 'more acknowledged messages after the restart');
+      await vi.waitFor(() => expect(acknowledged(ackFile), 'messages acknowledged after the restart').toBeGreaterThan(during + 10), ACKS_POLL);
     }
     expect((await serve.http('GET', '/run')).json()).toMatchObject({ phase: 'running', id });
 

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { vi } from 'vitest';
 import { freePort, REPO_ROOT, REX_BIN, watchOutput } from '../helpers/rex-cli.js';
 
 export const TEST_DIR = path.join(REPO_ROOT, 'test');
@@ -91,14 +92,16 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
     output,
     waitForOutput,
     http,
-    async waitForRun(predicate, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const run = (await http('GET', '/run')).json();
-        if (predicate(run)) return run;
-        if (Date.now() > deadline) throw new Error(`run never reached the expected state; last: ${JSON.stringify(run)}\n${output()}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+    waitForRun(predicate, timeoutMs = 60_000) {
+      // The run's state is only seen by asking for it: polled.
+      return vi.waitFor(
+        async () => {
+          const run = (await http('GET', '/run')).json();
+          if (!predicate(run)) throw new Error(`run never reached the expected state; last: ${JSON.stringify(run)}\n${output()}`);
+          return run;
+        },
+        { timeout: timeoutMs, interval: 200 },
+      );
     },
     exited,
     async dispose() {

@@ -84,7 +84,7 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
     for (let i = 0; i < 20; i++) {
       const client = await RawClient.connect(run.port);
       await client.write('{"device_name":"rst_dev","device_config":{},"measurements":{"c":{"data":[1],');
-      await sleep(5);
+      await sleep(5); // let the half line reach rex before the reset
       client.reset();
     }
 
@@ -97,7 +97,7 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
       const line = Buffer.from(`${TINY_WRITES_LINE}\n`);
       for (let i = 0; i < line.length; i++) {
         await client.write(line.subarray(i, i + 1));
-        if (i % 8 === 0) await sleep(1);
+        if (i % 8 === 0) await sleep(1); // paced, so the bytes arrive in separate reads
       }
       const reply = await client.readLine();
       if (reply !== RECORDED) problems.push(`one byte per write: expected ${RECORDED}, got ${JSON.stringify(reply)}`);
@@ -170,7 +170,7 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
     for (let batch = 0; batch < 10; batch++) {
       idle.push(...(await Promise.all(Array.from({ length: 100 }, () => RawClient.connect(run.port)))));
     }
-    await sleep(1000);
+    await sleep(1000); // idle on purpose: the cost of connections that only sit there
     const rssWithIdleKb = run.sampleRss();
     // Every one of them still works (ten at a time: this is about idle connections, not a burst).
     for (let batch = 0; batch < 100; batch++) {
@@ -214,7 +214,7 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
         flooder.writeNoWait(queries);
         written += queries.length;
       }
-      await sleep(5);
+      await sleep(5); // the flood's pace: top up the client's buffer as the kernel takes it
     }
     const acceptedBytes = written - flooder.queuedWriteBytes;
     console.log(`[non-reader] wrote ${(written / 1e6).toFixed(1)} MB in 3 s; the kernel took ${(acceptedBytes / 1e6).toFixed(1)} MB; rex tree RSS ${mb(run.sampleRss())} MB`);
@@ -229,7 +229,7 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
     lagger.stopReading();
     const batch = 3000;
     lagger.writeNoWait(Buffer.from(`${'GET_DATASTREAM\n'.repeat(batch)}${SENTINEL}\n`));
-    await sleep(1500);
+    await sleep(1500); // unread for a while on purpose: rex must stop reading it (no event says so)
     lagger.resumeReading();
     const replies = await lagger.readLines(batch + 1, 60_000);
     expect(replies.slice(0, batch).every((reply) => reply.startsWith('{"steady":'))).toBe(true);

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { PY_FIXTURES, freePort, outputFiles, readToml, runRex, startRex, workspace, type TomlTable } from '../helpers/rex-cli.js';
 import { counterLines, processGone, waitFor } from '../helpers/processes.js';
 import { seededRandom } from '../helpers/random.js';
@@ -139,7 +139,7 @@ async function runTrial(plan: TrialPlan, gate: BootGate, scriptGroups: Set<numbe
   if (plan.kind === 'streaming') await waitFor(`${label}: first acknowledgement`, () => counterLines(ackFile) >= 1, 60_000, 10);
   const steps = Number(kind.env.REXT_MAX_STEPS ?? 0);
   if (plan.kind === 'final-write') await waitFor(`${label}: last acknowledgement`, () => counterLines(ackFile) >= steps, 60_000, 10);
-  await sleep(plan.delayMs);
+  await sleep(plan.delayMs); // the random moment of the kill
 
   const rexExited = rex.child.exitCode !== null || rex.child.signalCode !== null;
   const scriptEnded = processGone(scriptPid);
@@ -261,8 +261,9 @@ describe('no orphaned script process after an ordinary stop', () => {
 
   async function expectNoOrphans(pids: { script: number; child: number }): Promise<void> {
     // SIGKILL is delivered at once but the kernel needs a moment to tear a process down.
-    const deadline = Date.now() + 1000;
-    while (Date.now() < deadline && !(processGone(pids.script) && processGone(pids.child))) await sleep(20);
+    await vi
+      .waitFor(() => expect(processGone(pids.script) && processGone(pids.child)).toBe(true), { timeout: 1000, interval: 20 })
+      .catch(() => undefined); // judged, and cleaned up, below
     const alive = [pids.script, pids.child].filter((pid) => !processGone(pid));
     for (const pid of alive) killGroup(pid);
     expect(alive, `still alive after rex exited (script ${pids.script}, child ${pids.child})`).toEqual([]);

@@ -82,7 +82,7 @@ const MOMENTS: Moment[] = [
     points: 0,
     reached: async (run) => {
       await waitFor('40 acknowledgements', () => counterLines(run.ackFile) === 40);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 200)); // into the idle time after the last line
     },
     streaming: false,
   },

@@ -2,7 +2,7 @@
 // streams, axis markers, labels and the chart; keys change the selection and send the commands.
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../src/view/components/App.js';
 import { TuiView } from '../../src/view/components/TuiView.js';
 import { parseDatastream, timeKeyOf } from '../../src/view/model/datastream.js';
@@ -41,13 +41,8 @@ function stateWithData(): TuiState {
   });
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** ink renders on its own schedule, with no event a test can await: the frame is polled. */
+const FRAME_POLL = { timeout: 10_000, interval: 20 };
 
 describe('TuiView', () => {
   it('shows the devices, the streams of the selected device, and a hint before axes are chosen', () => {
@@ -119,10 +114,14 @@ describe('App on a live connection', () => {
     const ui = render(createElement(App, { controller, palette, size }));
     cleanups.push(() => controller.stop(), ui.unmount);
     controller.start();
-    await until('the devices', () => ui.lastFrame()?.includes('stage') ?? false);
+    await vi.waitFor(() => expect(ui.lastFrame()).toContain('stage'), FRAME_POLL);
     const press = async (key: string, expectFrame?: (frame: string) => boolean): Promise<void> => {
       ui.stdin.write(key);
-      if (expectFrame) await until(`the frame after ${JSON.stringify(key)}`, () => expectFrame(ui.lastFrame() ?? ''));
+      if (!expectFrame) return;
+      await vi.waitFor(() => {
+        const frame = ui.lastFrame() ?? '';
+        expect(expectFrame(frame), `the frame after ${JSON.stringify(key)}:\n${frame}`).toBe(true);
+      }, FRAME_POLL);
     };
     return { run, ui, press, quits: () => quits };
   }
@@ -155,6 +154,6 @@ describe('App on a live connection', () => {
     await press('m', (f) => f.includes('Help (m or Esc to close)') && f.includes('q: end run & quit'));
     await press('m', (f) => !f.includes('Help (m or Esc'));
     await press('q');
-    await until('the quit', () => quits() === 1);
+    await vi.waitFor(() => expect(quits()).toBe(1), FRAME_POLL);
   });
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { onTestFinished } from 'vitest';
+import { onTestFinished, vi } from 'vitest';
 
 export class Tmux {
   /** A socket of our own (not the user's tmux server), removed by kill(). */
@@ -30,19 +30,21 @@ export class Tmux {
   }
 
   /** Resolves with the screen once `check` accepts it; fails with the last screen after `timeoutMs`. */
-  async waitFor(what: string, check: (screen: string) => boolean, timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let screen = '';
-    for (;;) {
-      try {
-        screen = this.capture();
-      } catch {
-        screen = '(no tmux session)';
-      }
-      if (check(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${screen}`);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
+  waitFor(what: string, check: (screen: string) => boolean, timeoutMs = 30_000): Promise<string> {
+    // Another process draws the screen: polled.
+    return vi.waitFor(
+      () => {
+        let screen: string;
+        try {
+          screen = this.capture();
+        } catch {
+          screen = '(no tmux session)';
+        }
+        if (!check(screen)) throw new Error(`timed out waiting for ${what}; the screen:\n${screen}`);
+        return screen;
+      },
+      { timeout: timeoutMs, interval: 150 },
+    );
   }
 
   kill(): void {
@@ -74,11 +76,12 @@ export function lines(file: string): string[] {
 }
 
 export async function waitUntil(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await vi.waitFor(
+    () => {
+      if (!check()) throw new Error(`timed out waiting for ${what}`);
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }
 
 /** A tmux server for this test, killed after it. */

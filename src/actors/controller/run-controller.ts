@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { JsonObject } from '../../protocol/messages.js';
+import { sleepOn, systemClock, type Clock } from '../../runtime/clock.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { IterationEndReason, IterationOutcome, RunOutcome, RunPlan } from './run-plan.js';
 import { ScriptProcess, scriptLaunchCommand, type ScriptExit, type ScriptOutputLine } from './script-process.js';
@@ -41,6 +42,8 @@ export class RunController {
     private readonly plan: RunPlan,
     private readonly ports: ControllerPorts,
     private readonly validationScheduleMs = VALIDATION_SCHEDULE_MS,
+    /** Times the delay before the first loop, the late-lines wait and the validation schedule. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** KILL over TCP (or HTTP): end the current iteration gracefully; later loops still run. */
@@ -128,7 +131,7 @@ export class RunController {
     this.currentScript = null;
     ports.scriptStarted(null);
     validation.cancel();
-    await delay(LATE_LINES_MS);
+    await sleepOn(this.clock, LATE_LINES_MS);
 
     const runEnd: RunEndRecord = {
       endTimeNs: ports.now().toString(),
@@ -174,7 +177,7 @@ export class RunController {
     void (async () => {
       let problem: string | null = null;
       for (const [attempt, waitMs] of this.validationScheduleMs.entries()) {
-        await delay(waitMs);
+        await sleepOn(this.clock, waitMs);
         if (cancelled) return;
         const session = await this.ports.sessionState().catch(() => ({ sessionSeen: false, meta: undefined }));
         problem = validateSessionMeta(session.meta, keys, session.sessionSeen);
@@ -188,9 +191,9 @@ export class RunController {
 
   private sleepInterruptibly(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const timer = this.clock.setTimeout(resolve, ms);
       this.wakeDelay = () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve();
       };
     });
@@ -208,8 +211,4 @@ function stopMessage(request: StopRequest): string {
     case 'fatal':
       return `stopping the run: ${request.detail}`;
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { renderOutput } from '../../protocol/output/render.js';
 import { linkOrCopyAtomically, writeFileAtomically } from '../../runtime/atomic-file.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
 import { JournalFollower } from '../../runtime/journal/follower.js';
 import { FloatFormatPool } from './float-format-pool.js';
 import { RunOutput } from './run-output.js';
@@ -15,12 +16,19 @@ import { RunOutput } from './run-output.js';
 export const LIVE_MIN_INTERVAL_MS = 3000;
 const LIVE_COST_FACTOR = 10;
 
+/** How long after a live write that took `tookMs` the next may start. */
+export function liveWriteSpacingMs(tookMs: number): number {
+  return Math.max(LIVE_MIN_INTERVAL_MS, LIVE_COST_FACTOR * tookMs);
+}
+
 export interface OutputWriterOptions {
   /** REX_STORE: the live snapshot `rex.toml` is kept here too. */
   storeDir: string;
   /** Bytes of the final file written so far (progress, and a moment fault-injection tests aim at). */
   onFinalProgress?: (file: string, bytes: number) => void;
   log(level: 'warn' | 'info' | 'error', message: string): void;
+  /** Times the spacing of live writes (default: the system clock). */
+  clock?: Clock;
 }
 
 export class OutputWriter {
@@ -30,13 +38,16 @@ export class OutputWriter {
   /** Stops the live write under way: once the final file is asked for, it is out of date. */
   private liveWrite = new AbortController();
   private writtenVersion = -1;
-  private nextLiveAt = Date.now() + LIVE_MIN_INTERVAL_MS;
+  private nextLiveAt: number;
   private finalized = false;
+  private readonly clock: Clock;
 
   constructor(
     readonly journalPath: string,
     private readonly options: OutputWriterOptions,
   ) {
+    this.clock = options.clock ?? systemClock;
+    this.nextLiveAt = this.clock.now() + LIVE_MIN_INTERVAL_MS;
     this.output = new RunOutput(journalPath.replace(/\.rexj$/, '') + '.spill');
     this.follower = new JournalFollower(journalPath, {
       runStart: (r) => this.output.runStart(r),
@@ -53,22 +64,28 @@ export class OutputWriter {
     if (!this.finalized) this.follower.catchUp();
   }
 
-  /** Called periodically: writes the live file when there is news and the spacing allows. */
-  maybeWriteLive(now = Date.now()): void {
+  /** When the next live write may start (on the writer's clock); +Infinity while one is under way. */
+  get nextLiveWriteAt(): number {
+    return this.nextLiveAt;
+  }
+
+  /** Called periodically: writes the live file when there is news and the spacing allows. Says whether it started one. */
+  maybeWriteLive(now = this.clock.now()): boolean {
     const { output } = this;
-    if (this.finalized || !output.start || output.start.dryRun || !output.info) return;
-    if (output.version === this.writtenVersion || now < this.nextLiveAt) return;
+    if (this.finalized || !output.start || output.start.dryRun || !output.info) return false;
+    if (output.version === this.writtenVersion || now < this.nextLiveAt) return false;
     this.nextLiveAt = Number.POSITIVE_INFINITY;
     this.writing = this.writing.then(async () => {
-      const started = Date.now();
+      const started = this.clock.now();
       try {
         await this.write(output.version, { signal: this.liveWrite.signal });
       } catch (error) {
         if (!this.liveWrite.signal.aborted) this.options.log('warn', `live file not written: ${(error as Error).message}`);
       }
-      const took = Date.now() - started;
-      this.nextLiveAt = Date.now() + Math.max(LIVE_MIN_INTERVAL_MS, LIVE_COST_FACTOR * took);
+      const finished = this.clock.now();
+      this.nextLiveAt = finished + liveWriteSpacingMs(finished - started);
     });
+    return true;
   }
 
   /** Reads the journal to its end and writes the final file; returns its path. */

@@ -3,6 +3,7 @@
  * iterations ended, each tried a few times with growing waits. A failure is reported (status and
  * log), never thrown: mail never affects the data or the run.
  */
+import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { MailJob, MailStatus } from './messages.js';
 import type { SendAttempt, SentMail } from './send.js';
 import { describeMailError, isPermanentMailError } from './transport.js';
@@ -15,6 +16,8 @@ export interface MailQueueDeps {
   retryDelaysMs: readonly number[];
   /** Who the mail is for, for the log. */
   to: string;
+  /** Times the waits between attempts (default: the system clock). */
+  clock?: Clock;
 }
 
 export class MailQueue {
@@ -80,10 +83,11 @@ export class MailQueue {
   }
 
   private sleep(ms: number): Promise<void> {
+    const clock = this.deps.clock ?? systemClock;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = clock.setTimeout(done, ms);
       function done(): void {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve();
       }
       this.wake = done;

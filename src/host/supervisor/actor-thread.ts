@@ -14,6 +14,8 @@ import {
   REX_ACTOR_READY_TIMEOUT,
   REX_ACTOR_STOP_TIMEOUT,
 } from '../../runtime/errors.js';
+import type { Clock, TimerHandle } from '../../runtime/clock.js';
+import { heartbeatCheckEveryMs, judgeHeartbeat } from './heartbeat-watch.js';
 
 export interface ThreadSettings {
   name: string;
@@ -25,7 +27,8 @@ export interface ThreadSettings {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   faultInjection: boolean;
-  now(): number;
+  /** Times READY, heartbeats and stops; the worker itself runs on real time. */
+  clock: Clock;
 }
 
 export interface ThreadEnd {
@@ -55,15 +58,15 @@ export class ActorThread {
   private killReason: RexError | undefined;
   private fault: WireError | undefined;
   private uncaught: WireError | undefined;
-  private readyTimer: NodeJS.Timeout | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private stopTimer: NodeJS.Timeout | undefined;
+  private readyTimer: TimerHandle | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
+  private stopTimer: TimerHandle | undefined;
 
   constructor(
     private readonly settings: ThreadSettings,
     private readonly events: ThreadEvents,
   ) {
-    this.lastBeat = settings.now();
+    this.lastBeat = settings.clock.now();
     this.link = settings.hub.connect(settings.name);
     const workerData: ActorWorkerData = {
       protocol: ACTOR_PROTOCOL,
@@ -93,7 +96,7 @@ export class ActorThread {
       this.uncaught ??= toWire(error);
     });
     worker.on('exit', (exitCode: number) => this.onExit(exitCode));
-    this.readyTimer = setTimeout(
+    this.readyTimer = settings.clock.setTimeout(
       () => this.kill(REX_ACTOR_READY_TIMEOUT(settings.name, settings.readyTimeoutMs)),
       settings.readyTimeoutMs,
     );
@@ -106,10 +109,10 @@ export class ActorThread {
   /** Ask for a planned stop; terminate if it takes longer than `timeoutMs`. */
   stop(timeoutMs: number): void {
     if (this.exited || this.worker === undefined || this.stopTimer !== undefined) return;
-    clearInterval(this.heartbeatTimer);
+    this.settings.clock.clearInterval(this.heartbeatTimer);
     const message: ToActor = { code: 'STOP' };
     this.worker.postMessage(message);
-    this.stopTimer = setTimeout(() => this.kill(REX_ACTOR_STOP_TIMEOUT(this.settings.name, timeoutMs)), timeoutMs);
+    this.stopTimer = this.settings.clock.setTimeout(() => this.kill(REX_ACTOR_STOP_TIMEOUT(this.settings.name, timeoutMs)), timeoutMs);
   }
 
   /** End the thread now, recording why. */
@@ -127,13 +130,13 @@ export class ActorThread {
       case 'READY':
         if (this.ready) return;
         this.ready = true;
-        clearTimeout(this.readyTimer);
-        this.lastBeat = this.settings.now();
+        this.settings.clock.clearTimeout(this.readyTimer);
+        this.lastBeat = this.settings.clock.now();
         if (this.stopTimer === undefined) this.watchHeartbeat();
         this.events.ready(this);
         return;
       case 'HEARTBEAT':
-        this.lastBeat = this.settings.now();
+        this.lastBeat = this.settings.clock.now();
         return;
       case 'FAULT':
         this.fault ??= isWireError(message.error) ? message.error : { name: 'Error', message: 'malformed FAULT' };
@@ -147,29 +150,26 @@ export class ActorThread {
   }
 
   private watchHeartbeat(): void {
-    const { heartbeatIntervalMs, heartbeatTimeoutMs, name, now } = this.settings;
-    const checkEveryMs = Math.max(1, Math.min(heartbeatIntervalMs, heartbeatTimeoutMs / 2));
-    let lastCheck = now();
-    this.heartbeatTimer = setInterval(() => {
-      const at = now();
-      const checkLateBy = at - lastCheck - checkEveryMs;
+    const { heartbeatIntervalMs, heartbeatTimeoutMs, name, clock } = this.settings;
+    const checkEveryMs = heartbeatCheckEveryMs(heartbeatIntervalMs, heartbeatTimeoutMs);
+    let lastCheck = clock.now();
+    this.heartbeatTimer = clock.setInterval(() => {
+      const at = clock.now();
+      const verdict = judgeHeartbeat({ at, lastCheck, lastBeat: this.lastBeat, checkEveryMs, timeoutMs: heartbeatTimeoutMs });
       lastCheck = at;
-      // If this thread was blocked, timers run before the queued heartbeats are read: the
-      // silence is ours, not the worker's. Judge again once the queue has been drained.
-      if (checkLateBy > heartbeatTimeoutMs / 2) return;
-      const silentMs = at - this.lastBeat;
-      if (silentMs > heartbeatTimeoutMs) this.kill(REX_ACTOR_HUNG(name, silentMs));
+      if (verdict.kind === 'hung') this.kill(REX_ACTOR_HUNG(name, verdict.silentMs));
     }, checkEveryMs);
     // Watching must not keep the process alive on its own.
-    this.heartbeatTimer.unref();
+    this.heartbeatTimer.unref?.();
   }
 
   private onExit(exitCode: number): void {
     if (this.exited) return;
     this.exited = true;
-    clearTimeout(this.readyTimer);
-    clearInterval(this.heartbeatTimer);
-    clearTimeout(this.stopTimer);
+    const { clock } = this.settings;
+    clock.clearTimeout(this.readyTimer);
+    clock.clearInterval(this.heartbeatTimer);
+    clock.clearTimeout(this.stopTimer);
     // Requests this thread was serving fail now, not at their timeout.
     this.link.close();
     this.events.exit(this, {

@@ -17,6 +17,7 @@ import {
   REX_ACTOR_UNKNOWN,
 } from '../../runtime/errors.js';
 import { decideRestart, DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
+import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
 
 export interface ActorSpec<Data = unknown> {
   /** Unique name; the actor's bus `src` and the `actor` field of its status and faults. */
@@ -39,8 +40,12 @@ export interface SupervisorOptions {
   /** How long a planned stop may take before the thread is terminated (default 5 s). */
   stopTimeoutMs?: number;
   restart?: Partial<RestartPolicy>;
-  /** Clock for heartbeats and the restart window (tests may inject one). */
-  now?: () => number;
+  /**
+   * Time for every window the supervisor judges: READY, heartbeat and stop timeouts, restart
+   * backoff and the restart budget. Tests inject a manual clock to let them elapse at once; the
+   * workers keep real time (their heartbeats are sent on it, but judged on this clock).
+   */
+  clock?: Clock;
 }
 
 interface Slot {
@@ -53,7 +58,7 @@ interface Slot {
   thread: ActorThread | undefined;
   /** Some thread of this actor reached READY: later boot failures are crashes, not fatal. */
   everReady: boolean;
-  restartTimer: NodeJS.Timeout | undefined;
+  restartTimer: TimerHandle | undefined;
   firstStart: { resolve(): void; reject(error: Error): void } | undefined;
   stopWaiters: (() => void)[];
 }
@@ -70,7 +75,7 @@ export class Supervisor {
   private readonly heartbeatTimeoutMs: number;
   private readonly stopTimeoutMs: number;
   private readonly policy: RestartPolicy;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   /** Fault injection is honoured only when the run was started with REX_FAULT_INJECTION=1. */
   private readonly faultInjection = process.env.REX_FAULT_INJECTION === '1';
 
@@ -81,7 +86,7 @@ export class Supervisor {
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     this.policy = { ...DEFAULT_RESTART_POLICY, ...options.restart };
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.fatal = new Promise<Error>((resolve) => {
       this.settleFatal = resolve;
     });
@@ -122,7 +127,7 @@ export class Supervisor {
       case 'failed':
         return Promise.resolve();
       case 'restarting':
-        clearTimeout(slot.restartTimer);
+        this.clock.clearTimeout(slot.restartTimer);
         this.setState(slot, 'stopped');
         return Promise.resolve();
       case 'starting':
@@ -172,7 +177,7 @@ export class Supervisor {
         heartbeatIntervalMs: this.heartbeatIntervalMs,
         heartbeatTimeoutMs: this.heartbeatTimeoutMs,
         faultInjection: this.faultInjection,
-        now: this.now,
+        clock: this.clock,
       },
       {
         ready: (thread) => this.onReady(slot, thread),
@@ -233,7 +238,7 @@ export class Supervisor {
     const code = reason.code ?? REX_ACTOR_CRASHED.code;
     const message = ownReason ? reason.message : REX_ACTOR_CRASHED(name, reason.message).message;
     const stack = reason.stack === undefined ? {} : { stack: reason.stack };
-    const decision = decideRestart(slot.history, this.now(), this.policy);
+    const decision = decideRestart(slot.history, this.clock.now(), this.policy);
     if (decision.action === 'give-up') {
       const error = withCause(
         REX_ACTOR_RESTART_BUDGET(name, decision.restartsInWindow, this.policy.windowMs, message),
@@ -246,7 +251,7 @@ export class Supervisor {
     this.hub.bus.publish('actor.fault', { actor: name, code, message, ...stack, fatal: false });
     slot.history = decision.history;
     this.setState(slot, 'restarting');
-    slot.restartTimer = setTimeout(() => {
+    slot.restartTimer = this.clock.setTimeout(() => {
       slot.restartTimer = undefined;
       if (slot.state !== 'restarting') return;
       slot.restarts += 1;
