@@ -9,6 +9,7 @@ import path from 'node:path';
 import { renderOutput } from '../../protocol/output/render.js';
 import { linkOrCopyAtomically, writeFileAtomically } from '../../runtime/atomic-file.js';
 import { JournalFollower } from '../../runtime/journal/follower.js';
+import type { TailedJournal } from '../../runtime/worker/journal-tail.js';
 import { FloatFormatPool } from './float-format-pool.js';
 import { RunOutput } from './run-output.js';
 
@@ -23,7 +24,7 @@ export interface OutputWriterOptions {
   log(level: 'warn' | 'info' | 'error', message: string): void;
 }
 
-export class OutputWriter {
+export class OutputWriter implements TailedJournal {
   readonly follower: JournalFollower;
   readonly output: RunOutput;
   private writing: Promise<unknown> = Promise.resolve();
@@ -31,7 +32,9 @@ export class OutputWriter {
   private liveWrite = new AbortController();
   private writtenVersion = -1;
   private nextLiveAt = Date.now() + LIVE_MIN_INTERVAL_MS;
+  private finalizing = false;
   private finalized = false;
+  private closed = false;
 
   constructor(
     readonly journalPath: string,
@@ -50,7 +53,14 @@ export class OutputWriter {
   }
 
   catchUp(): void {
-    if (!this.finalized) this.follower.catchUp();
+    if (!this.finalized && !this.closed) this.follower.catchUp();
+  }
+
+  /** Stops following (another journal is followed now). A final file under way closes on its own. */
+  close(): void {
+    if (this.finalizing) return;
+    this.closed = true;
+    this.follower.close();
   }
 
   /** Called periodically: writes the live file when there is news and the spacing allows. */
@@ -73,6 +83,7 @@ export class OutputWriter {
 
   /** Reads the journal to its end and writes the final file; returns its path. */
   async finalize(): Promise<{ file: string | null; bytes: number }> {
+    this.finalizing = true;
     // A live write of a big run can take as long as the final one: it is dropped, not waited for.
     this.liveWrite.abort();
     await this.writing;
