@@ -47,17 +47,14 @@ export class JournalTail<T extends TailedJournal> {
    * start. Then each iteration's journal as it starts, and reads on when ingest says it grew.
    */
   static async start<T extends TailedJournal>(bus: Bus, open: (journalPath: string) => T): Promise<JournalTail<T>> {
-    const tail = new JournalTail(bus, open);
+    const tail = new JournalTail(open);
     const current = await bus.request('run.current', {});
     if (current.journalPath) tail.follow(current.journalPath);
     tail.listen(bus);
     return tail;
   }
 
-  private constructor(
-    bus: Bus,
-    private readonly open: (journalPath: string) => T,
-  ) {
+  private constructor(private readonly open: (journalPath: string) => T) {
     this.subscriptions = [
       // Notices that come in one turn make one catch-up, on the next turn: each reads all there is.
       this.catchUpSoon.pipe(audit(nextTurn)).subscribe(() => this.reading?.catchUp()),
