@@ -56,6 +56,15 @@ describe('journal', () => {
     expect(records[0]!.offset).toBe(JOURNAL_MAGIC.length);
   });
 
+  it('a closed reader may be closed again, and refuses to read (its descriptor may be another file now)', () => {
+    const file = tempJournalPath();
+    JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, { uuid: 'u-1' }, 5n)], { syncIntervalMs: 0 }).close();
+    const reader = new JournalReader(file);
+    reader.close();
+    expect(() => reader.close()).not.toThrow();
+    expect(() => reader.readAvailable()).toThrow(/read after the journal reader was closed/);
+  });
+
   it('ignores a torn tail and reopening cuts it off before appending', () => {
     const file = tempJournalPath();
     const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, {}, 1n)], { syncIntervalMs: 0 });

@@ -9,6 +9,7 @@ import { ClickHouseFeeder, listJournals } from './feeder.js';
 import type { ClickHouseWriterData } from './messages.js';
 import { tableNames } from './schema.js';
 import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
+import { journalNews } from '../../runtime/worker/journal-tail.js';
 
 export const clickHouseWriterActor: ActorDefinition<ClickHouseWriterData> = {
   name: 'clickhouse-writer',
@@ -22,8 +23,8 @@ export const clickHouseWriterActor: ActorDefinition<ClickHouseWriterData> = {
       log,
     });
     const subscriptions = [
-      bus.on('journal.grew').subscribe(() => feeder.wake()),
-      bus.on('run.iteration').subscribe(() => feeder.wake()),
+      // Only the news: which journal to read and how far is the feeder's (its own pace).
+      journalNews(bus).subscribe(() => feeder.wake()),
       bus.serve('clickhouse.status', ({ runOver }) => {
         if (runOver) feeder.finalize();
         return feeder.status();

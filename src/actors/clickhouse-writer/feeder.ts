@@ -250,7 +250,11 @@ export class ClickHouseFeeder {
     this.lastError = null;
   }
 
-  /** Until `wake()` (or `ms`, when given), returning at once if woken since the step began. */
+  /**
+   * Until `wake()` (or `ms`, when given), returning at once if woken since the step began. Kept
+   * by hand, not as rxjs over the news: a wake-up that came during the step, before this wait
+   * began, must still count, and the `woken` flag keeps it where a subscription made now would not.
+   */
   private sleep(ms: number | null): Promise<void> {
     if (this.woken || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {

@@ -10,6 +10,7 @@ import { renderOutput } from '../../protocol/output/render.js';
 import { linkOrCopyAtomically, writeFileAtomically } from '../../runtime/atomic-file.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { JournalFollower } from '../../runtime/journal/follower.js';
+import type { TailedJournal } from '../../runtime/worker/journal-tail.js';
 import { FloatFormatPool } from './float-format-pool.js';
 import { RunOutput } from './run-output.js';
 
@@ -31,7 +32,7 @@ export interface OutputWriterOptions {
   clock?: Clock;
 }
 
-export class OutputWriter {
+export class OutputWriter implements TailedJournal {
   readonly follower: JournalFollower;
   readonly output: RunOutput;
   private writing: Promise<unknown> = Promise.resolve();
@@ -39,7 +40,9 @@ export class OutputWriter {
   private liveWrite = new AbortController();
   private writtenVersion = -1;
   private nextLiveAt: number;
+  private finalizing = false;
   private finalized = false;
+  private closed = false;
   private readonly clock: Clock;
 
   constructor(
@@ -61,7 +64,14 @@ export class OutputWriter {
   }
 
   catchUp(): void {
-    if (!this.finalized) this.follower.catchUp();
+    if (!this.finalized && !this.closed) this.follower.catchUp();
+  }
+
+  /** Stops following (another journal is followed now). A final file under way closes on its own. */
+  close(): void {
+    if (this.finalizing) return;
+    this.closed = true;
+    this.follower.close();
   }
 
   /** When the next live write may start (on the writer's clock); +Infinity while one is under way. */
@@ -90,6 +100,7 @@ export class OutputWriter {
 
   /** Reads the journal to its end and writes the final file; returns its path. */
   async finalize(): Promise<{ file: string | null; bytes: number }> {
+    this.finalizing = true;
     // A live write of a big run can take as long as the final one: it is dropped, not waited for.
     this.liveWrite.abort();
     await this.writing;

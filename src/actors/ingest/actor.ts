@@ -9,44 +9,11 @@ import { RecordType, encodeJsonRecord } from '../../runtime/journal/codec.js';
 import { JournalWriter } from '../../runtime/journal/writer.js';
 import { LineParser } from './pooled-line-parser.js';
 import { IngestCore, type IngestEnvironment } from './ingest-core.js';
+import { GrowthNotice } from './growth-notice.js';
 import { freshRunState, restoreRunState } from './restore.js';
 
 const QUERY_TIMEOUT_MS = 5000;
 const QUERY_FALLBACK = { GET_DATASTREAM: '{}', STATE: '{"entities":null}' } as const;
-
-/**
- * `journal.grew` at most every GROWTH_NOTICE_MS, and never in the turn that appended: each notice
- * wakes every reader thread (store, file-writer, clickhouse-writer), and on two cores those
- * wake-ups compete with the main thread writing the replies. Readers catch up on the whole
- * backlog per notice, and those that must be current (queries, the final file) catch up on their
- * own, so the interval only sets how fresh the live views are. At 2 ms a request/response client
- * waited 235-260 µs for a reply at p50; at 20 ms, 169-172 µs (5,000 scalar lines, alternating runs).
- */
-const GROWTH_NOTICE_MS = 20;
-
-class GrowthNotice {
-  private timer: NodeJS.Timeout | undefined;
-  private lastSent = 0;
-
-  constructor(private readonly send: () => void) {}
-
-  grew(): void {
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastSent + GROWTH_NOTICE_MS - Date.now());
-    this.timer = setTimeout(() => this.sendNow(), wait);
-  }
-
-  cancel(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private sendNow(): void {
-    this.timer = undefined;
-    this.lastSent = Date.now();
-    this.send();
-  }
-}
 
 export const ingestActor: ActorDefinition<Record<string, never>> = {
   name: 'ingest',

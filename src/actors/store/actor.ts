@@ -1,10 +1,11 @@
 /**
  * The store actor: follows the current iteration's journal into a LiveStore and answers the live
  * queries (GET_DATASTREAM, STATE) and the controller's session checks. Its state is only a recent
- * window, so a restart simply follows the journal again.
+ * window, so a restart simply follows the journal again (the journal tail does the following).
  */
 import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { JournalFollower } from '../../runtime/journal/follower.js';
+import { JournalTail, type TailedJournal } from '../../runtime/worker/journal-tail.js';
 import { LiveStore } from './live-store.js';
 import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
 
@@ -12,19 +13,18 @@ export interface StoreActorData {
   subsampling: boolean;
 }
 
+/** One journal read into a fresh LiveStore. */
+interface StoreReader extends TailedJournal {
+  readonly store: LiveStore;
+}
+
 export const storeActor: ActorDefinition<StoreActorData> = {
   name: 'store',
   async start({ bus, data, log }) {
     runThisThreadInBackground();
-    let store = new LiveStore({ subsampling: data.subsampling });
-    let follower: JournalFollower | null = null;
-    let catchUpScheduled = false;
-
-    const follow = (journalPath: string): void => {
-      if (follower?.path === journalPath) return;
-      follower?.close();
-      store = new LiveStore({ subsampling: data.subsampling });
-      follower = new JournalFollower(journalPath, {
+    const open = (journalPath: string): StoreReader => {
+      const store = new LiveStore({ subsampling: data.subsampling });
+      const follower = new JournalFollower(journalPath, {
         runStart: (r) => store.runStart(r),
         session: (m) => store.session(m),
         device: (m, merged) => store.device(m, merged),
@@ -32,33 +32,20 @@ export const storeActor: ActorDefinition<StoreActorData> = {
         runEnd: (r) => store.runEnd(r),
         problem: (message) => log('warn', message),
       }, { transient: true }); // the windows copy what they keep
-      follower.catchUp();
+      return { journalPath, store, catchUp: () => void follower.catchUp(), close: () => follower.close() };
     };
-    const catchUp = (): void => {
-      catchUpScheduled = false;
-      follower?.catchUp();
-    };
-
-    const current = await bus.request('run.current', {});
-    if (current.journalPath) follow(current.journalPath);
+    const tail = await JournalTail.start(bus, open);
+    // Before any journal: the answers of an empty store.
+    const idle = new LiveStore({ subsampling: data.subsampling });
+    const storeNow = (): LiveStore => tail.catchUp()?.store ?? idle;
 
     const subscriptions = [
-      bus.on('run.iteration').subscribe((event) => {
-        if (event.phase === 'started') follow(event.journalPath);
-      }),
-      bus.on('journal.grew').subscribe(({ path }) => {
-        if (follower?.path !== path) return follow(path);
-        if (!catchUpScheduled) {
-          catchUpScheduled = true;
-          setImmediate(catchUp);
-        }
-      }),
       bus.serve('store.query', ({ command }) => {
-        follower?.catchUp();
+        const store = storeNow();
         return { text: command === 'STATE' ? store.stateJson() : store.datastreamJson() };
       }),
       bus.serve('store.session', () => {
-        follower?.catchUp();
+        const store = storeNow();
         return { sessionSeen: store.sessionSeen, meta: store.meta };
       }),
     ];
@@ -66,7 +53,7 @@ export const storeActor: ActorDefinition<StoreActorData> = {
     return {
       async stop() {
         for (const s of subscriptions) s.unsubscribe();
-        follower?.close();
+        tail.stop();
       },
     };
   },

@@ -23,6 +23,7 @@ export class JournalReader {
   /** File offset of the next record to decode. */
   private offset: number;
   private corruptAt: { offset: number; reason: string } | undefined;
+  private closed = false;
 
   constructor(
     readonly path: string,
@@ -54,6 +55,8 @@ export class JournalReader {
    * `maxBytes` (a single record larger than that is still returned whole).
    */
   readAvailable(maxBytes = READ_CHUNK_BYTES): JournalRecord[] {
+    // A closed descriptor's number may already be another file's.
+    if (this.closed) throw new Error(`${this.path}: read after the journal reader was closed`);
     if (this.corruptAt) return [];
     const size = fs.fstatSync(this.fd).size;
     const available = size - this.offset;
@@ -95,7 +98,10 @@ export class JournalReader {
     }
   }
 
+  /** Idempotent: a reader may be closed by its owner and again by the journal tail replacing it. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     fs.closeSync(this.fd);
   }
 
