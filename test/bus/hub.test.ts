@@ -6,21 +6,22 @@
 import { config } from 'rxjs';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { defineError, errorCode } from '../../src/errors.js';
-import { BusHub, type HubOptions } from '../../src/bus/hub.js';
+import type { HubOptions } from '../../src/bus/hub.js';
 import { connectPortBus } from '../../src/bus/port-bus.js';
 import type { FromHub } from '../../src/bus/wire.js';
-import { record, sleep } from './helpers.js';
+import type { TestRequests, TestTopics } from '../fixtures/actors/test-topics.js';
+import { record, sleep, testHub, type TestHub } from './helpers.js';
 
-function startHub(options?: HubOptions): BusHub {
-  const hub = new BusHub(options);
+function startHub(options?: Omit<HubOptions, 'schemas'>): TestHub {
+  const hub = testHub(options);
   onTestFinished(() => hub.close());
   return hub;
 }
 
 /** A port bus as a worker would have it, plus a raw tap on what the hub sends it. */
-function attach(hub: BusHub, name: string) {
+function attach(hub: TestHub, name: string) {
   const link = hub.connect(name);
-  const bus = connectPortBus(link.port, name);
+  const bus = connectPortBus<TestTopics, TestRequests>(link.port, name);
   const delivered: string[] = [];
   link.port.on('message', (message: FromHub) => {
     if (message.kind === 'deliver') delivered.push(message.envelope.topic);

@@ -1,16 +1,15 @@
 /**
- * The supervisor with real worker threads (fixture actors compiled to dist/ by `npm run build`):
+ * The supervisor with real worker threads (fixture actors compiled to test/.build by `npm run build:fixtures`):
  * restarts after a throw, an exit and a hang; the restart budget and a clean give-up; no
  * respawn after a boot failure; planned stops are final; fault injection needs its env var.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { errorCode } from '../../src/errors.js';
-import { BusHub } from '../../src/bus/hub.js';
 import { Supervisor, type SupervisorOptions } from '../../src/host/supervisor/supervisor.js';
-import type { ChaosData } from '../../src/runtime/testing/fixtures/chaos.js';
-import { fixture, record, sleep } from '../bus/helpers.js';
+import type { ChaosData } from '../fixtures/actors/chaos.js';
+import { fixture, record, sleep, testHub, type TestHub } from '../bus/helpers.js';
 
-const running: { hub: BusHub; supervisor: Supervisor }[] = [];
+const running: { hub: TestHub; supervisor: Supervisor }[] = [];
 
 afterEach(async () => {
   for (const { hub, supervisor } of running.splice(0)) {
@@ -21,7 +20,7 @@ afterEach(async () => {
 });
 
 function setup(options: Partial<SupervisorOptions> = {}) {
-  const hub = new BusHub({ validate: true });
+  const hub = testHub({ validate: true });
   const supervisor = new Supervisor({
     hub,
     heartbeatIntervalMs: 20,
