@@ -21,7 +21,7 @@ const CALLS = Number(process.argv[2] ?? 5000);
 const WARMUP = 2000;
 const DEATH_WAIT_MS = 3000;
 /** A STATE answer of about the usual size. */
-const ANSWER = { text: JSON.stringify({ state: 'running', loop: 0, loops: 1, paused: false, devices: ['scope', 'dmm'] }) };
+const ANSWER = { text: JSON.stringify({ state: 'running', loop: 1, loops: 1, paused: false, devices: ['scope', 'dmm'] }) };
 
 /** comlink and its Node adapter, or undefined when it is not installed. */
 async function loadComlink() {
@@ -40,7 +40,8 @@ else await worker();
 async function main() {
   const { BusHub } = await import('../dist/bus/hub.js');
   const hub = new BusHub({ validate: false }); // production default: no payload checks
-  const spawn = (role, port) => new Worker(new URL(import.meta.url), { workerData: { role, port }, transferList: [port] });
+  const spawn = (role, port) =>
+    new Worker(new URL(import.meta.url), { workerData: { role, port }, transferList: [port] });
   const ready = (w) => once(w, 'message');
 
   const busServerLink = hub.connect('server');
@@ -88,8 +89,10 @@ async function main() {
   }
 
   console.log(`# bus request vs comlink call — ${new Date().toISOString()}`);
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${ROUNDS} rounds × ${CALLS} sequential calls each, after ${WARMUP} warm-up calls; round trip per call, µs\n`);
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load ${load}`);
+  console.log(`${ROUNDS} rounds × ${CALLS} sequential calls each, after ${WARMUP} warm-up calls`);
+  console.log('round trip per call, µs\n');
   console.log('| path | p50 | p90 | p99 | mean | calls/s (sequential) |');
   console.log('|---|---|---|---|---|---|');
   for (const [kind, label] of [
@@ -118,9 +121,11 @@ async function main() {
     await server.terminate();
     const { settled, code } = await outcome;
     const afterKillMs = (performance.now() - killedAt).toFixed(1);
-    console.log(
-      `- ${kind}: ${settled === 'pending' ? `still pending ${DEATH_WAIT_MS} ms later (it never settles)` : `${settled} with ${code}, ${afterKillMs} ms after the kill`}`,
-    );
+    const told =
+      settled === 'pending'
+        ? `still pending ${DEATH_WAIT_MS} ms later (it never settles)`
+        : `${settled} with ${code}, ${afterKillMs} ms after the kill`;
+    console.log(`- ${kind}: ${told}`);
   }
   for (const client of Object.values(clients)) await client.terminate();
   await busServer.terminate();
@@ -138,7 +143,8 @@ async function worker() {
     parentPort.postMessage('ready');
   } else if (role === 'comlink-server') {
     const { Comlink, nodeEndpoint } = await loadComlink();
-    Comlink.expose({ query: (req) => (req.command === 'STATE' ? ANSWER : new Promise(() => undefined)) }, nodeEndpoint(port));
+    const query = (req) => (req.command === 'STATE' ? ANSWER : new Promise(() => undefined));
+    Comlink.expose({ query }, nodeEndpoint(port));
     parentPort.postMessage('ready');
   } else {
     let call;

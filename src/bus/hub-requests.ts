@@ -86,7 +86,10 @@ export class RequestRouter {
       Promise.resolve()
         .then(() => server.handler(payload))
         .then(
-          (result) => this.respond(origin, this.checked(name, 'main', { kind: 'response', id: 0, ok: true, payload: result })),
+          (result) => {
+            const response: ResponseMessage = { kind: 'response', id: 0, ok: true, payload: result };
+            this.respond(origin, this.checked(name, 'main', response));
+          },
           (error: unknown) => this.respond(origin, failure(0, toWire(error))),
         );
       return undefined;

@@ -372,7 +372,9 @@ describe('validation and protocol', () => {
       code: 'REX_BUS_INVALID_PAYLOAD',
       message: expect.stringContaining('response: x:'),
     });
-    await expect(server.bus.request('test.sleep', { ms: 1 })).rejects.toMatchObject({ code: 'REX_BUS_INVALID_PAYLOAD' });
+    await expect(server.bus.request('test.sleep', { ms: 1 })).rejects.toMatchObject({
+      code: 'REX_BUS_INVALID_PAYLOAD',
+    });
     await faults.waitFor((f) => f.actor === 'main');
     expect(faults.items.map((f) => f.actor)).toEqual(['server', 'main']);
   });
