@@ -29,7 +29,7 @@ import {
 import { RequestRouter, type Connection, type PayloadChecks } from './hub-requests.js';
 import { LocalTopics, reportUnhandled } from './local.js';
 import type { ActorFault, LogEntry, LogLevel } from './payloads.js';
-import { busSchemas, schemaProblem, type BusSchemas } from './schemas.js';
+import { busSchemas, entry, schemaProblem, type BusSchemas } from './schemas.js';
 import type { Requests, Topics } from './topics.js';
 import { BUS_PROTOCOL, kindOf, transferableBuffers, type Envelope, type ToHub } from './wire.js';
 
@@ -165,7 +165,7 @@ export class BusHub<T extends TopicMap = Topics, R extends RequestMap = Requests
   /** Deliver one message to every interested thread except its source (which delivered locally). */
   private route(envelope: Envelope, from: PortConnection | undefined): void {
     if (this.schemas !== undefined) {
-      const problem = schemaProblem(this.schemas.topics[envelope.topic], envelope.payload);
+      const problem = schemaProblem(entry(this.schemas.topics, envelope.topic), envelope.payload);
       if (problem !== undefined) {
         const error = REX_BUS_INVALID_PAYLOAD(envelope.topic, envelope.src, problem);
         this.fault(envelope.src, error.code, error.message);
@@ -191,7 +191,7 @@ export class BusHub<T extends TopicMap = Topics, R extends RequestMap = Requests
   /** Request and response checks: the requester gets REX_BUS_INVALID_PAYLOAD, the culprit a fault. */
   private requestChecks(schemas: BusSchemas): PayloadChecks {
     const check = (kind: 'req' | 'res', name: string, src: string, payload: unknown): Error | undefined => {
-      const problem = schemaProblem(schemas.requests[name]?.[kind], payload);
+      const problem = schemaProblem(entry(schemas.requests, name)?.[kind], payload);
       if (problem === undefined) return undefined;
       const error = REX_BUS_INVALID_PAYLOAD(name, src, `${kind === 'req' ? 'request' : 'response'}: ${problem}`);
       this.fault(src, error.code, error.message);

@@ -14,6 +14,11 @@ export interface BusSchemas {
 
 export const busSchemas: BusSchemas = { topics, requests };
 
+/** `table[name]` if the table has that name (a topic named `constructor` is not in it). */
+export function entry<V>(table: Readonly<Record<string, V>>, name: string): V | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 /** Undefined when `payload` fits `schema`, else a short reason (no schema: the name is unknown). */
 export function schemaProblem(schema: z.ZodType | undefined, payload: unknown): string | undefined {
   if (schema === undefined) return 'no schema: not in the topic table';

@@ -3,7 +3,7 @@
  * the transfer rule, "publish never throws", request routing and its failure paths.
  * (Real worker threads: cross-thread.test.ts.)
  */
-import { config, firstValueFrom } from 'rxjs';
+import { config, firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { defineError, errorCode } from '../../src/errors.js';
 import type { IngestBytes } from '../../src/actors/ingest/messages.js';
@@ -384,13 +384,16 @@ describe('validation and protocol', () => {
     onTestFinished(() => hub.close());
     const a = connectPortBus<TestTopics, TestRequests>(hub.connect('a').port, 'a');
     onTestFinished(() => a.close());
-    const fault = firstValueFrom(hub.bus.on('actor.fault'));
+    const faults = firstValueFrom(hub.bus.on('actor.fault').pipe(take(2), toArray()));
     a.publish('test.ping', { n: 1, from: 'a' });
-    expect(await fault).toMatchObject({
-      actor: 'a',
-      code: 'REX_BUS_INVALID_PAYLOAD',
-      message: expect.stringContaining('not in the topic table'),
-    });
+    // Not even a name every object has: the table is looked up by its own keys only.
+    const link = hub.connect('rogue');
+    onTestFinished(() => link.close());
+    link.port.postMessage({ kind: 'publish', envelope: { v: 1, topic: 'constructor', seq: 1, src: 'rogue', payload: {} } });
+    const [fromA, fromRogue] = await faults;
+    const notInTable = { code: 'REX_BUS_INVALID_PAYLOAD', message: expect.stringContaining('not in the topic table') };
+    expect(fromA).toMatchObject({ actor: 'a', ...notInTable });
+    expect(fromRogue).toMatchObject({ actor: 'rogue', ...notInTable });
   });
 
   it('reports an unknown message kind, and ignores messages without one', async () => {
