@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     pool: 'forks',
+    // Every bus hub, in the test process and in each `rex` it spawns, checks every payload
+    // against the topic table (docs/bus.md "Validation"): real traffic must pass.
+    env: { REX_BUS_VALIDATE: '1' },
   },
 });

@@ -6,7 +6,6 @@
 import type { Unsubscribable } from 'rxjs';
 import { toWire, type WireError } from '../errors.js';
 import { REX_BUS_CLOSED, REX_BUS_NO_SERVER, REX_BUS_SERVER_GONE } from './errors.js';
-import type { RequestName } from './topics.js';
 import type { ResponseMessage } from './wire.js';
 
 /** The hub's view of one worker's port. */
@@ -26,21 +25,33 @@ export type Origin =
   | { kind: 'local'; settle(response: ResponseMessage): void };
 
 interface InFlight {
-  name: RequestName;
+  name: string;
   server: Connection;
   origin: Origin;
 }
 
 export type Warn = (message: string) => void;
 
+/**
+ * Validation of requests and responses (only when the hub validates). Each returns the error
+ * to answer the requester with, or undefined when the payload is fine; `src` is who sent it.
+ */
+export interface PayloadChecks {
+  request(name: string, src: string, payload: unknown): Error | undefined;
+  response(name: string, src: string, payload: unknown): Error | undefined;
+}
+
 export class RequestRouter {
-  private readonly servers = new Map<RequestName, Server>();
+  private readonly servers = new Map<string, Server>();
   private readonly inFlight = new Map<number, InFlight>();
   private nextId = 0;
 
-  constructor(private readonly warn: Warn) {}
+  constructor(
+    private readonly warn: Warn,
+    private readonly checks?: PayloadChecks,
+  ) {}
 
-  serveLocal(name: RequestName, handler: AnyHandler): Unsubscribable {
+  serveLocal(name: string, handler: AnyHandler): Unsubscribable {
     this.register(name, { kind: 'local', handler });
     return {
       unsubscribe: () => {
@@ -50,17 +61,22 @@ export class RequestRouter {
     };
   }
 
-  servePort(conn: Connection, name: RequestName): void {
+  servePort(conn: Connection, name: string): void {
     this.register(name, { kind: 'port', conn });
   }
 
-  unservePort(conn: Connection, name: RequestName): void {
+  unservePort(conn: Connection, name: string): void {
     const current = this.servers.get(name);
     if (current?.kind === 'port' && current.conn === conn) this.servers.delete(name);
   }
 
   /** Route a request; returns a token for `forget` (used when a local requester times out). */
-  dispatch(name: RequestName, payload: unknown, origin: Origin): number | undefined {
+  dispatch(name: string, payload: unknown, origin: Origin): number | undefined {
+    const invalid = this.checks?.request(name, originName(origin), payload);
+    if (invalid !== undefined) {
+      this.respond(origin, failure(0, toWire(invalid)));
+      return undefined;
+    }
     const server = this.servers.get(name);
     if (server === undefined) {
       this.respond(origin, failure(0, toWire(REX_BUS_NO_SERVER(name))));
@@ -70,7 +86,10 @@ export class RequestRouter {
       Promise.resolve()
         .then(() => server.handler(payload))
         .then(
-          (result) => this.respond(origin, { kind: 'response', id: 0, ok: true, payload: result }),
+          (result) => {
+            const response: ResponseMessage = { kind: 'response', id: 0, ok: true, payload: result };
+            this.respond(origin, this.checked(name, 'main', response));
+          },
           (error: unknown) => this.respond(origin, failure(0, toWire(error))),
         );
       return undefined;
@@ -87,7 +106,7 @@ export class RequestRouter {
     const entry = this.inFlight.get(message.id);
     if (entry === undefined || entry.server !== from) return; // cancelled, or not its request
     this.inFlight.delete(message.id);
-    this.respond(entry.origin, message);
+    this.respond(entry.origin, this.checked(entry.name, from.name, message));
   }
 
   /** A port requester gave up (timed out) on its request `requesterId`. */
@@ -127,12 +146,19 @@ export class RequestRouter {
     this.servers.clear();
   }
 
-  private register(name: RequestName, server: Server): void {
+  private register(name: string, server: Server): void {
     const previous = this.servers.get(name);
     if (previous !== undefined && !(previous.kind === 'port' && server.kind === 'port' && previous.conn === server.conn)) {
       this.warn(`request "${name}" is now served by "${serverName(server)}" instead of "${serverName(previous)}"`);
     }
     this.servers.set(name, server);
+  }
+
+  /** The response, or the validation error in its place. */
+  private checked(name: string, server: string, response: ResponseMessage): ResponseMessage {
+    if (this.checks === undefined || !response.ok) return response;
+    const invalid = this.checks.response(name, server, response.payload);
+    return invalid === undefined ? response : failure(response.id, toWire(invalid));
   }
 
   private respond(origin: Origin, response: ResponseMessage): void {
@@ -152,6 +178,10 @@ export class RequestRouter {
 
 function failure(id: number, error: WireError): ResponseMessage {
   return { kind: 'response', id, ok: false, error };
+}
+
+function originName(origin: Origin): string {
+  return origin.kind === 'local' ? 'main' : origin.conn.name;
 }
 
 function serverName(server: Server): string {

@@ -11,7 +11,14 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Unsubscribable } from 'rxjs';
 import { fromWire, withCause } from '../errors.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, type Bus, type RequestHandler, type RequestOptions } from './bus.js';
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type Bus,
+  type RequestHandler,
+  type RequestMap,
+  type RequestOptions,
+  type TopicMap,
+} from './bus.js';
 import {
   REX_BUS_CLOSED,
   REX_BUS_INVALID_PAYLOAD,
@@ -19,16 +26,21 @@ import {
   REX_BUS_PUBLISH_FAILED,
   REX_BUS_REQUEST_TIMEOUT,
 } from './errors.js';
-import { RequestRouter, type Connection } from './hub-requests.js';
+import { RequestRouter, type Connection, type PayloadChecks } from './hub-requests.js';
 import { LocalTopics, reportUnhandled } from './local.js';
-import type { LogLevel } from './payloads.js';
-import { payloadProblem } from './schemas.js';
-import type { RequestName, RequestOf, ResponseOf, Topic, Topics } from './topics.js';
+import type { ActorFault, LogEntry, LogLevel } from './payloads.js';
+import { busSchemas, entry, schemaProblem, type BusSchemas } from './schemas.js';
+import type { Requests, Topics } from './topics.js';
 import { BUS_PROTOCOL, kindOf, transferableBuffers, type Envelope, type ToHub } from './wire.js';
 
 export interface HubOptions {
-  /** Check payloads against src/bus/schemas.ts. Default: REX_BUS_VALIDATE === '1'. */
+  /** Check every payload against the topic table. Default: REX_BUS_VALIDATE === '1'. */
   validate?: boolean;
+  /**
+   * The tables to validate against (default: rex's own, topics.ts). Tests pass theirs, a
+   * superset, together with the matching type parameters of `BusHub`.
+   */
+  schemas?: BusSchemas;
 }
 
 /** One worker's end of the bus, as the hub sees it. */
@@ -43,7 +55,7 @@ export interface HubLink {
 const MAIN = 'main';
 
 class PortConnection implements Connection {
-  readonly topics = new Set<Topic>();
+  readonly topics = new Set<string>();
   open = true;
 
   constructor(
@@ -57,22 +69,27 @@ class PortConnection implements Connection {
   }
 }
 
-export class BusHub {
+export class BusHub<T extends TopicMap = Topics, R extends RequestMap = Requests> {
   /** The main thread's bus. */
-  readonly bus: Bus;
+  readonly bus: Bus<T, R>;
   private readonly connections = new Set<PortConnection>();
-  private readonly local: LocalTopics;
+  private readonly local: LocalTopics<T>;
   private readonly router: RequestRouter;
-  private readonly validate: boolean;
+  /** Set only when validation is on: with it off, no payload is ever looked at. */
+  private readonly schemas: BusSchemas | undefined;
   private seq = 0;
   private nextConnectionId = 0;
   private closed = false;
 
   constructor(options: HubOptions = {}) {
-    this.validate = options.validate ?? process.env.REX_BUS_VALIDATE === '1';
+    const validate = options.validate ?? process.env.REX_BUS_VALIDATE === '1';
+    this.schemas = validate ? (options.schemas ?? busSchemas) : undefined;
     // Main-thread subscriptions need no announcement: the hub sees them directly.
-    this.local = new LocalTopics(MAIN, { first: () => undefined, last: () => undefined });
-    this.router = new RequestRouter((message) => this.log('warn', message));
+    this.local = new LocalTopics<T>(MAIN, { first: () => undefined, last: () => undefined });
+    this.router = new RequestRouter(
+      (message) => this.log('warn', message),
+      this.schemas === undefined ? undefined : this.requestChecks(this.schemas),
+    );
     this.bus = this.createMainBus();
   }
 
@@ -147,8 +164,8 @@ export class BusHub {
 
   /** Deliver one message to every interested thread except its source (which delivered locally). */
   private route(envelope: Envelope, from: PortConnection | undefined): void {
-    if (this.validate) {
-      const problem = payloadProblem(envelope.topic, envelope.payload);
+    if (this.schemas !== undefined) {
+      const problem = schemaProblem(entry(this.schemas.topics, envelope.topic), envelope.payload);
       if (problem !== undefined) {
         const error = REX_BUS_INVALID_PAYLOAD(envelope.topic, envelope.src, problem);
         this.fault(envelope.src, error.code, error.message);
@@ -171,35 +188,54 @@ export class BusHub {
     if (listensHere) this.local.deliver(envelope.topic, localPayload);
   }
 
-  private createMainBus(): Bus {
+  /** Request and response checks: the requester gets REX_BUS_INVALID_PAYLOAD, the culprit a fault. */
+  private requestChecks(schemas: BusSchemas): PayloadChecks {
+    const check = (kind: 'req' | 'res', name: string, src: string, payload: unknown): Error | undefined => {
+      const problem = schemaProblem(entry(schemas.requests, name)?.[kind], payload);
+      if (problem === undefined) return undefined;
+      const error = REX_BUS_INVALID_PAYLOAD(name, src, `${kind === 'req' ? 'request' : 'response'}: ${problem}`);
+      this.fault(src, error.code, error.message);
+      return error;
+    };
+    return {
+      request: (name, src, payload) => check('req', name, src, payload),
+      response: (name, src, payload) => check('res', name, src, payload),
+    };
+  }
+
+  private createMainBus(): Bus<T, R> {
     return {
       src: MAIN,
-      publish: <T extends Topic>(topic: T, payload: Topics[T], transfer?: readonly ArrayBufferLike[]): void => {
-        if (this.closed) return;
-        const envelope: Envelope = { v: BUS_PROTOCOL, topic, seq: ++this.seq, src: MAIN, payload };
-        const buffers = transferableBuffers(transfer);
-        if (buffers.length > 0) envelope.transfer = buffers;
-        try {
-          this.route(envelope, undefined);
-        } catch (e) {
-          reportUnhandled(withCause(REX_BUS_PUBLISH_FAILED(topic, MAIN), e));
-        }
-      },
-      on: <T extends Topic>(topic: T) => this.local.observe(topic),
-      request: <N extends RequestName>(name: N, req: RequestOf<N>, options?: RequestOptions) =>
+      publish: <K extends keyof T & string>(topic: K, payload: T[K], transfer?: readonly ArrayBufferLike[]): void =>
+        this.publishFromMain(topic, payload, transfer),
+      on: <K extends keyof T & string>(topic: K) => this.local.observe(topic),
+      request: <N extends keyof R & string>(name: N, req: R[N]['req'], options?: RequestOptions) =>
         this.requestFromMain(name, req, options),
-      serve: <N extends RequestName>(name: N, handler: RequestHandler<N>): Unsubscribable =>
+      serve: <N extends keyof R & string>(name: N, handler: RequestHandler<N, R>): Unsubscribable =>
         this.router.serveLocal(name, handler as (req: unknown) => unknown),
     };
   }
 
-  private requestFromMain<N extends RequestName>(
+  /** `bus.publish` of the main thread; typed by its callers (the bus, and the hub's own reports). */
+  private publishFromMain(topic: string, payload: unknown, transfer?: readonly ArrayBufferLike[]): void {
+    if (this.closed) return;
+    const envelope: Envelope = { v: BUS_PROTOCOL, topic, seq: ++this.seq, src: MAIN, payload };
+    const buffers = transferableBuffers(transfer);
+    if (buffers.length > 0) envelope.transfer = buffers;
+    try {
+      this.route(envelope, undefined);
+    } catch (e) {
+      reportUnhandled(withCause(REX_BUS_PUBLISH_FAILED(topic, MAIN), e));
+    }
+  }
+
+  private requestFromMain<N extends keyof R & string>(
     name: N,
-    req: RequestOf<N>,
+    req: R[N]['req'],
     options?: RequestOptions,
-  ): Promise<ResponseOf<N>> {
+  ): Promise<R[N]['res']> {
     const timeoutMs = options?.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    return new Promise<ResponseOf<N>>((resolve, reject) => {
+    return new Promise<R[N]['res']>((resolve, reject) => {
       if (this.closed) {
         reject(REX_BUS_CLOSED('hub'));
         return;
@@ -218,7 +254,7 @@ export class BusHub {
             if (settled) return;
             settled = true;
             clearTimeout(timer);
-            if (response.ok) resolve(response.payload as ResponseOf<N>);
+            if (response.ok) resolve(response.payload as R[N]['res']);
             else reject(fromWire(response.error));
           },
         });
@@ -237,11 +273,11 @@ export class BusHub {
   }
 
   private fault(actor: string, code: string, message: string): void {
-    this.bus.publish('actor.fault', { actor, code, message, fatal: false });
+    this.publishFromMain('actor.fault', { actor, code, message, fatal: false } satisfies ActorFault);
     this.log('error', message);
   }
 
   private log(level: LogLevel, message: string): void {
-    this.bus.publish('log', { level, source: 'bus', message, ts: Date.now() });
+    this.publishFromMain('log', { level, source: 'bus', message, ts: Date.now() } satisfies LogEntry);
   }
 }

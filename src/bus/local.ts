@@ -6,18 +6,19 @@
 import { config, Observable, Subject } from 'rxjs';
 import { withCause } from '../errors.js';
 import { REX_BUS_SUBSCRIBER_FAILED } from './errors.js';
-import type { Topic, Topics } from './topics.js';
+import type { TopicMap } from './bus.js';
 
 export interface InterestHooks {
   /** The first subscriber of `topic` in this thread arrived. */
-  first(topic: Topic): void;
+  first(topic: string): void;
   /** The last subscriber of `topic` in this thread left. */
-  last(topic: Topic): void;
+  last(topic: string): void;
 }
 
-export class LocalTopics {
-  private readonly subjects = new Map<Topic, Subject<unknown>>();
-  private readonly counts = new Map<Topic, number>();
+/** `T`: the topic table, for the types `observe` hands out. */
+export class LocalTopics<T extends TopicMap> {
+  private readonly subjects = new Map<string, Subject<unknown>>();
+  private readonly counts = new Map<string, number>();
   private completed = false;
 
   constructor(
@@ -25,8 +26,8 @@ export class LocalTopics {
     private readonly hooks: InterestHooks,
   ) {}
 
-  observe<T extends Topic>(topic: T): Observable<Topics[T]> {
-    return new Observable<Topics[T]>((subscriber) => {
+  observe<K extends keyof T & string>(topic: K): Observable<T[K]> {
+    return new Observable<T[K]>((subscriber) => {
       if (this.completed) {
         subscriber.complete();
         return undefined;
@@ -34,7 +35,7 @@ export class LocalTopics {
       const count = (this.counts.get(topic) ?? 0) + 1;
       this.counts.set(topic, count);
       if (count === 1) this.hooks.first(topic);
-      const inner = (this.subjectFor(topic) as Subject<Topics[T]>).subscribe(subscriber);
+      const inner = (this.subjectFor(topic) as Subject<T[K]>).subscribe(subscriber);
       return () => {
         inner.unsubscribe();
         const left = (this.counts.get(topic) ?? 1) - 1;
@@ -48,15 +49,15 @@ export class LocalTopics {
     });
   }
 
-  has(topic: Topic): boolean {
+  has(topic: string): boolean {
     return this.counts.has(topic);
   }
 
-  topics(): Topic[] {
+  topics(): string[] {
     return [...this.counts.keys()];
   }
 
-  deliver(topic: Topic, payload: unknown): void {
+  deliver(topic: string, payload: unknown): void {
     const subject = this.subjects.get(topic);
     if (subject === undefined || this.completed) return;
     try {
@@ -76,7 +77,7 @@ export class LocalTopics {
     this.counts.clear();
   }
 
-  private subjectFor(topic: Topic): Subject<unknown> {
+  private subjectFor(topic: string): Subject<unknown> {
     let subject = this.subjects.get(topic);
     if (subject === undefined) {
       subject = new Subject<unknown>();

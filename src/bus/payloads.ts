@@ -1,48 +1,52 @@
 /**
- * Payload types of the bus's own topics (supervision, logging, run control, tests).
- * Actors declare their payloads in their own `messages.ts`; `topics.ts` lists them all.
+ * Payloads of the bus's own topics (supervision, logging, run control), each declared once as a
+ * zod schema with its TypeScript type inferred. Actors declare theirs in their own `messages.ts`;
+ * `topics.ts` lists them all.
  */
+import { z } from 'zod';
 
 export const ACTOR_STATES = ['starting', 'ready', 'restarting', 'stopping', 'stopped', 'failed'] as const;
 export type ActorState = (typeof ACTOR_STATES)[number];
 
 /** Published by the supervisor on every lifecycle change of an actor. */
-export interface ActorStatus {
-  actor: string;
-  status: ActorState;
+export const ActorStatus = z.object({
+  actor: z.string(),
+  status: z.enum(ACTOR_STATES),
   /** Restarts so far in this run (0 for the first thread). */
-  restarts: number;
+  restarts: z.number().int().nonnegative(),
   /** The worker's threadId, when a thread exists. */
-  threadId?: number;
-}
+  threadId: z.number().int().optional(),
+});
+export type ActorStatus = z.infer<typeof ActorStatus>;
 
 /** Published by the supervisor when an actor crashes, hangs or is given up on. */
-export interface ActorFault {
-  actor: string;
+export const ActorFault = z.object({
+  actor: z.string(),
   /** A catalogued code (REX_ACTOR_*, REX_BUS_*, or the thrown error's own code). */
-  code: string;
-  message: string;
-  stack?: string;
+  code: z.string(),
+  message: z.string(),
+  stack: z.string().optional(),
   /** True when the supervisor will not restart the actor again. */
-  fatal: boolean;
-}
+  fatal: z.boolean(),
+});
+export type ActorFault = z.infer<typeof ActorFault>;
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface LogEntry {
-  level: LogLevel;
+export const LogEntry = z.object({
+  level: z.enum(LOG_LEVELS),
   /** Who logged: an actor name, 'supervisor' or 'bus'. */
-  source: string;
-  message: string;
+  source: z.string(),
+  message: z.string(),
   /** Milliseconds since the epoch. */
-  ts: number;
-}
+  ts: z.number(),
+});
+export type LogEntry = z.infer<typeof LogEntry>;
 
 /** The supervisor asks the run to stop cleanly (it gave up on a critical actor). */
-export interface RunStop {
-  reason: string;
-}
+export const RunStop = z.object({ reason: z.string() });
+export type RunStop = z.infer<typeof RunStop>;
 
 export const FAULT_MODES = ['throw', 'throw-async', 'reject', 'exit', 'hang'] as const;
 /**
@@ -53,46 +57,13 @@ export const FAULT_MODES = ['throw', 'throw-async', 'reject', 'exit', 'hang'] as
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 /** Fault injection, obeyed by `runActor` only when REX_FAULT_INJECTION=1 was set for the run. */
-export interface FaultInject {
-  actor: string;
-  mode: FaultMode;
-  exitCode?: number;
-}
+export const FaultInject = z.object({
+  actor: z.string(),
+  mode: z.enum(FAULT_MODES),
+  exitCode: z.number().int().optional(),
+});
+export type FaultInject = z.infer<typeof FaultInject>;
 
-// ---- test-only topics and requests (served by the fixture actors in src/runtime/testing) ----
-
-export interface TestPing {
-  n: number;
-  from: string;
-}
-
-export interface TestTrace {
-  data: Float64Array;
-  from: string;
-}
-
-/** A fixture actor reports what it received, so a test can see inside another thread. */
-export interface TestSeen {
-  by: string;
-  threadId: number;
-  topic: 'test.ping' | 'test.trace';
-  from: string;
-  n?: number;
-  length?: number;
-  sum?: number;
-  /** True when the received value really is a Float64Array in the receiving thread. */
-  isFloat64Array?: boolean;
-}
-
-/** Ask a fixture actor to publish something from its own thread. */
-export type TestEmitRequest =
-  | { topic: 'test.ping'; n: number }
-  | { topic: 'test.trace'; length: number; transfer: boolean };
-
-export interface TestEmitResult {
-  /** `data.buffer.byteLength` in the publishing thread right after `publish` returned. */
-  byteLengthAfterPublish: number;
-}
-
-/** What a fixture actor got when it asked `test.echo` from its own thread. */
-export type TestAskResult = { ok: true; x: number } | { ok: false; code: string; message: string };
+/** The request payload of requests that take no argument (`{}`). */
+export const NoArguments = z.record(z.string(), z.never());
+export type NoArguments = z.infer<typeof NoArguments>;

@@ -6,7 +6,14 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Unsubscribable } from 'rxjs';
 import { fromWire, toWire, withCause } from '../errors.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, type Bus, type RequestHandler, type RequestOptions } from './bus.js';
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type Bus,
+  type RequestHandler,
+  type RequestMap,
+  type RequestOptions,
+  type TopicMap,
+} from './bus.js';
 import {
   REX_BUS_CLOSED,
   REX_BUS_NO_SERVER,
@@ -15,10 +22,10 @@ import {
   REX_BUS_REQUEST_TIMEOUT,
 } from './errors.js';
 import { LocalTopics, reportUnhandled } from './local.js';
-import type { RequestName, RequestOf, ResponseOf, Topic, Topics } from './topics.js';
+import type { Requests, Topics } from './topics.js';
 import { BUS_PROTOCOL, kindOf, transferableBuffers, type Envelope, type FromHub, type ToHub } from './wire.js';
 
-export interface PortBus extends Bus {
+export interface PortBus<T extends TopicMap = Topics, R extends RequestMap = Requests> extends Bus<T, R> {
   /** Resolves once the hub has handled everything sent before (subscriptions, serves). */
   flush(): Promise<void>;
   /** Reject pending requests, complete subscribers, close the port. Idempotent. */
@@ -27,7 +34,7 @@ export interface PortBus extends Bus {
 }
 
 interface PendingRequest {
-  name: RequestName;
+  name: string;
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -35,16 +42,19 @@ interface PendingRequest {
 
 type AnyHandler = (req: unknown) => unknown;
 
-export function connectPortBus(port: MessagePort, src: string): PortBus {
-  return new PortBusClient(port, src);
+export function connectPortBus<T extends TopicMap = Topics, R extends RequestMap = Requests>(
+  port: MessagePort,
+  src: string,
+): PortBus<T, R> {
+  return new PortBusClient<T, R>(port, src);
 }
 
-class PortBusClient implements PortBus {
+class PortBusClient<T extends TopicMap, R extends RequestMap> implements PortBus<T, R> {
   private seq = 0;
   private nextId = 0;
   private isClosed = false;
-  private readonly local: LocalTopics;
-  private readonly servers = new Map<RequestName, AnyHandler>();
+  private readonly local: LocalTopics<T>;
+  private readonly servers = new Map<string, AnyHandler>();
   private readonly pending = new Map<number, PendingRequest>();
   private readonly syncs = new Map<number, { resolve(): void; reject(error: Error): void }>();
 
@@ -52,7 +62,7 @@ class PortBusClient implements PortBus {
     private readonly port: MessagePort,
     readonly src: string,
   ) {
-    this.local = new LocalTopics(src, {
+    this.local = new LocalTopics<T>(src, {
       first: (topic) => this.send({ kind: 'subscribe', topic }),
       last: (topic) => this.send({ kind: 'unsubscribe', topic }),
     });
@@ -65,7 +75,7 @@ class PortBusClient implements PortBus {
     return this.isClosed;
   }
 
-  publish<T extends Topic>(topic: T, payload: Topics[T], transfer?: readonly ArrayBufferLike[]): void {
+  publish<K extends keyof T & string>(topic: K, payload: T[K], transfer?: readonly ArrayBufferLike[]): void {
     if (this.isClosed) return;
     const buffers = transferableBuffers(transfer);
     const envelope: Envelope = { v: BUS_PROTOCOL, topic, seq: ++this.seq, src: this.src, payload };
@@ -84,13 +94,13 @@ class PortBusClient implements PortBus {
     if (listensHere) this.local.deliver(topic, localPayload);
   }
 
-  on<T extends Topic>(topic: T) {
+  on<K extends keyof T & string>(topic: K) {
     return this.local.observe(topic);
   }
 
-  request<N extends RequestName>(name: N, req: RequestOf<N>, options?: RequestOptions): Promise<ResponseOf<N>> {
+  request<N extends keyof R & string>(name: N, req: R[N]['req'], options?: RequestOptions): Promise<R[N]['res']> {
     const timeoutMs = options?.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    return new Promise<ResponseOf<N>>((resolve, reject) => {
+    return new Promise<R[N]['res']>((resolve, reject) => {
       if (this.isClosed) {
         reject(REX_BUS_CLOSED(this.src));
         return;
@@ -113,7 +123,7 @@ class PortBusClient implements PortBus {
     });
   }
 
-  serve<N extends RequestName>(name: N, handler: RequestHandler<N>): Unsubscribable {
+  serve<N extends keyof R & string>(name: N, handler: RequestHandler<N, R>): Unsubscribable {
     const registered = handler as AnyHandler;
     this.servers.set(name, registered);
     this.send({ kind: 'serve', name });
@@ -190,7 +200,7 @@ class PortBusClient implements PortBus {
     }
   }
 
-  private answer(id: number, name: RequestName, payload: unknown): void {
+  private answer(id: number, name: string, payload: unknown): void {
     const handler = this.servers.get(name);
     if (handler === undefined) {
       this.send({ kind: 'response', id, ok: false, error: toWire(REX_BUS_NO_SERVER(name)) });

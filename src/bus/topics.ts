@@ -1,25 +1,17 @@
 /**
- * THE list of bus topics and request names, with their payload types. Nothing else declares
- * a topic: `Bus.publish`/`on`/`request`/`serve` are type-checked against these interfaces.
- * To add a topic: import its payload type and add one line. Document it in docs/bus.md
- * (a test compares the two).
+ * THE table of bus topics and requests: each name with the zod schema of its payload. Payloads
+ * are declared once, as schemas in the owning actor's `messages.ts` (the bus's own in
+ * payloads.ts), their types inferred; `Topics` and `Requests` are derived from this table, so
+ * `Bus.publish`/`on`/`request`/`serve` are type-checked against it, and under
+ * REX_BUS_VALIDATE=1 the hub checks every payload against the same schemas.
+ * To add a topic: declare its schema in messages.ts, add one line here, and one row to
+ * docs/bus.md (a test compares the two).
  */
-import type {
-  ActorFault,
-  ActorStatus,
-  FaultInject,
-  LogEntry,
-  RunStop,
-  TestEmitRequest,
-  TestAskResult,
-  TestEmitResult,
-  TestPing,
-  TestSeen,
-  TestTrace,
-} from './payloads.js';
-import type { RunCurrent, RunFinished, RunInterrupt, RunIteration, RunScript } from '../actors/controller/messages.js';
-import type { FileFinalize, FileFinalized, FileProgress } from '../actors/file-writer/messages.js';
-import type {
+import type { z } from 'zod';
+import { ActorFault, ActorStatus, FaultInject, LogEntry, NoArguments, RunStop } from './payloads.js';
+import { RunCurrent, RunFinished, RunInterrupt, RunIteration, RunScript } from '../actors/controller/messages.js';
+import { FileFinalize, FileFinalized, FileProgress } from '../actors/file-writer/messages.js';
+import {
   IngestBegin,
   IngestBytes,
   IngestClosed,
@@ -28,57 +20,65 @@ import type {
   IngestReply,
   IngestResync,
   JournalGrew,
+  JournalSize,
   RunKill,
   RunPaused,
 } from '../actors/ingest/messages.js';
-import type { StoreQuery, StoreQueryAnswer, StoreSession } from '../actors/store/messages.js';
-import type { ClickHouseStatus, ClickHouseStatusRequest } from '../actors/clickhouse-writer/messages.js';
-import type { ServeLaunch, ServeLaunchResult, ServeRunState } from '../actors/http-gateway/messages.js';
-import type { MailOutboxState, MailStatus } from '../actors/mailer/messages.js';
+import { StoreQuery, StoreQueryAnswer, StoreSession } from '../actors/store/messages.js';
+import { ClickHouseStatus, ClickHouseStatusRequest } from '../actors/clickhouse-writer/messages.js';
+import { ServeLaunch, ServeLaunchResult, ServeRunState } from '../actors/http-gateway/messages.js';
+import { MailOutboxState, MailStatus } from '../actors/mailer/messages.js';
 
-export interface Topics {
-  'actor.status': ActorStatus;
-  'actor.fault': ActorFault;
-  'log': LogEntry;
-  'run.stop': RunStop;
-  'fault.inject': FaultInject;
-  'ingest.bytes': IngestBytes;
-  'ingest.reply': IngestReply;
-  'ingest.closed': IngestClosed;
-  'ingest.eof': IngestEof;
-  'journal.grew': JournalGrew;
-  'file.progress': FileProgress;
-  'run.paused': RunPaused;
-  'run.kill': RunKill;
-  'run.interrupt': RunInterrupt;
-  'run.iteration': RunIteration;
-  'run.script': RunScript;
-  'run.finished': RunFinished;
-  'serve.run': ServeRunState;
-  'mail.status': MailStatus;
-  'test.ping': TestPing;
-  'test.trace': TestTrace;
-  'test.seen': TestSeen;
-}
+/** A schema per topic name. */
+export type TopicSchemas = Readonly<Record<string, z.ZodType>>;
+/** The request's and the response's schema per request name. */
+export type RequestSchemas = Readonly<Record<string, { readonly req: z.ZodType; readonly res: z.ZodType }>>;
 
-export interface Requests {
-  'run.current': { req: Record<string, never>; res: RunCurrent };
-  'ingest.resync': { req: Record<string, never>; res: IngestResync };
-  'ingest.begin': { req: IngestBegin; res: { size: number } };
-  'ingest.end': { req: IngestEnd; res: { size: number } };
-  'store.query': { req: StoreQuery; res: StoreQueryAnswer };
-  'store.session': { req: Record<string, never>; res: StoreSession };
-  'file.finalize': { req: FileFinalize; res: FileFinalized };
-  'clickhouse.status': { req: ClickHouseStatusRequest; res: ClickHouseStatus };
-  'serve.launch': { req: ServeLaunch; res: ServeLaunchResult };
-  'serve.state': { req: Record<string, never>; res: ServeRunState };
-  'mail.outbox': { req: Record<string, never>; res: MailOutboxState };
-  'test.echo': { req: { x: number }; res: { x: number } };
-  'test.sleep': { req: { ms: number }; res: { slept: number } };
-  'test.emit': { req: TestEmitRequest; res: TestEmitResult };
-  'test.ask': { req: { x: number; timeoutMs?: number }; res: TestAskResult };
-}
+export const topics = {
+  'actor.status': ActorStatus,
+  'actor.fault': ActorFault,
+  'log': LogEntry,
+  'run.stop': RunStop,
+  'fault.inject': FaultInject,
+  'ingest.bytes': IngestBytes,
+  'ingest.reply': IngestReply,
+  'ingest.closed': IngestClosed,
+  'ingest.eof': IngestEof,
+  'journal.grew': JournalGrew,
+  'file.progress': FileProgress,
+  'run.paused': RunPaused,
+  'run.kill': RunKill,
+  'run.interrupt': RunInterrupt,
+  'run.iteration': RunIteration,
+  'run.script': RunScript,
+  'run.finished': RunFinished,
+  'serve.run': ServeRunState,
+  'mail.status': MailStatus,
+} as const satisfies TopicSchemas;
 
+export const requests = {
+  'run.current': { req: NoArguments, res: RunCurrent },
+  'ingest.resync': { req: NoArguments, res: IngestResync },
+  'ingest.begin': { req: IngestBegin, res: JournalSize },
+  'ingest.end': { req: IngestEnd, res: JournalSize },
+  'store.query': { req: StoreQuery, res: StoreQueryAnswer },
+  'store.session': { req: NoArguments, res: StoreSession },
+  'file.finalize': { req: FileFinalize, res: FileFinalized },
+  'clickhouse.status': { req: ClickHouseStatusRequest, res: ClickHouseStatus },
+  'serve.launch': { req: ServeLaunch, res: ServeLaunchResult },
+  'serve.state': { req: NoArguments, res: ServeRunState },
+  'mail.outbox': { req: NoArguments, res: MailOutboxState },
+} as const satisfies RequestSchemas;
+
+/** The payload types of a topic table. */
+export type TopicsOf<S extends TopicSchemas> = { -readonly [K in keyof S]: z.infer<S[K]> };
+/** The request and response types of a request table. */
+export type RequestsOf<S extends RequestSchemas> = {
+  -readonly [N in keyof S]: { req: z.infer<S[N]['req']>; res: z.infer<S[N]['res']> };
+};
+
+export type Topics = TopicsOf<typeof topics>;
+export type Requests = RequestsOf<typeof requests>;
 export type Topic = keyof Topics;
 export type RequestName = keyof Requests;
 export type RequestOf<N extends RequestName> = Requests[N]['req'];

@@ -4,19 +4,18 @@
  * with an unknown `kind` is a protocol violation; one with no `kind` is ignored.
  */
 import type { WireError } from '../errors.js';
-import type { RequestName, Topic } from './topics.js';
 
 /** Bumped when the shapes below change incompatibly. */
 export const BUS_PROTOCOL = 1;
 
 export interface Envelope {
   v: typeof BUS_PROTOCOL;
-  topic: Topic;
+  topic: string;
   /** Per-source sequence number, from 1. */
   seq: number;
   /** Who published: an actor name, or 'main'. */
   src: string;
-  /** The payload, typed by `Topics[topic]`. */
+  /** The payload, typed by the topic table (`Topics[topic]`). */
   payload: unknown;
   /**
    * Buffers handed over with the payload. Sent in the same structured clone, so on the
@@ -32,11 +31,11 @@ export type ResponseMessage =
 /** Worker -> hub. */
 export type ToHub =
   | { kind: 'publish'; envelope: Envelope }
-  | { kind: 'subscribe'; topic: Topic }
-  | { kind: 'unsubscribe'; topic: Topic }
-  | { kind: 'serve'; name: RequestName }
-  | { kind: 'unserve'; name: RequestName }
-  | { kind: 'request'; id: number; name: RequestName; payload: unknown }
+  | { kind: 'subscribe'; topic: string }
+  | { kind: 'unsubscribe'; topic: string }
+  | { kind: 'serve'; name: string }
+  | { kind: 'unserve'; name: string }
+  | { kind: 'request'; id: number; name: string; payload: unknown }
   | { kind: 'cancel'; id: number }
   | ResponseMessage
   /** Round trip: the hub answers `synced` after everything sent before it is registered. */
@@ -45,7 +44,7 @@ export type ToHub =
 /** Hub -> worker. */
 export type FromHub =
   | { kind: 'deliver'; envelope: Envelope }
-  | { kind: 'request'; id: number; name: RequestName; payload: unknown }
+  | { kind: 'request'; id: number; name: string; payload: unknown }
   | ResponseMessage
   | { kind: 'synced'; id: number };
 

@@ -1,19 +1,18 @@
 /**
- * The bus across real worker threads (fixture actors compiled to dist/ by `npm run build`):
+ * The bus across real worker threads (fixture actors compiled to test/.build by `npm run build:fixtures`):
  * delivery between two workers, Float64Array transfer, request/response and its failure paths.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BusHub } from '../../src/bus/hub.js';
 import { Supervisor } from '../../src/host/supervisor/supervisor.js';
-import type { ProbeData } from '../../src/runtime/testing/fixtures/probe.js';
-import { fixture, record, sleep } from './helpers.js';
+import type { ProbeData } from '../fixtures/actors/probe.js';
+import { fixture, record, sleep, testHub, type TestHub } from './helpers.js';
 
-let hub: BusHub;
+let hub: TestHub;
 let supervisor: Supervisor;
 
 beforeEach(() => {
   vi.stubEnv('REX_FAULT_INJECTION', '1'); // read by the Supervisor constructor
-  hub = new BusHub({ validate: true });
+  hub = testHub({ validate: true });
   supervisor = new Supervisor({
     hub,
     heartbeatIntervalMs: 20,

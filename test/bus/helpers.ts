@@ -1,11 +1,19 @@
 /**
- * Helpers for bus and supervisor tests: record a topic from the moment of the call (so an event
- * that comes early is not missed), wait for a matching one, and locate compiled fixture actors.
+ * Helpers for bus and supervisor tests: a hub that knows the test topics, record a topic from
+ * the moment of the call (so an event that comes early is not missed), wait for a matching one,
+ * and locate compiled fixture actors.
  */
 import type { Subscription } from 'rxjs';
 import { onTestFinished } from 'vitest';
-import type { Bus } from '../../src/bus/bus.js';
-import type { Topic, Topics } from '../../src/bus/topics.js';
+import { BusHub, type HubOptions } from '../../src/bus/hub.js';
+import { testSchemas, type TestBus, type TestRequests, type TestTopics } from '../fixtures/actors/test-topics.js';
+
+export type TestHub = BusHub<TestTopics, TestRequests>;
+
+/** A hub over rex's topics plus the test ones, validating against both unless told otherwise. */
+export function testHub(options: Omit<HubOptions, 'schemas'> = {}): TestHub {
+  return new BusHub<TestTopics, TestRequests>({ schemas: testSchemas, ...options });
+}
 
 export interface Recording<T> {
   readonly items: T[];
@@ -13,9 +21,9 @@ export interface Recording<T> {
   waitFor(pred: (item: T) => boolean, timeoutMs?: number): Promise<T>;
 }
 
-export function record<K extends Topic>(bus: Bus, topic: K): Recording<Topics[K]> {
-  const items: Topics[K][] = [];
-  const waiters = new Set<{ pred: (item: Topics[K]) => boolean; resolve: (item: Topics[K]) => void }>();
+export function record<K extends keyof TestTopics & string>(bus: TestBus, topic: K): Recording<TestTopics[K]> {
+  const items: TestTopics[K][] = [];
+  const waiters = new Set<{ pred: (item: TestTopics[K]) => boolean; resolve: (item: TestTopics[K]) => void }>();
   const subscription: Subscription = bus.on(topic).subscribe((item) => {
     items.push(item);
     for (const waiter of waiters) {
@@ -34,7 +42,7 @@ export function record<K extends Topic>(bus: Bus, topic: K): Recording<Topics[K]
       return new Promise((resolve, reject) => {
         const waiter = {
           pred,
-          resolve: (item: Topics[K]) => {
+          resolve: (item: TestTopics[K]) => {
             clearTimeout(timer);
             resolve(item);
           },
@@ -49,9 +57,9 @@ export function record<K extends Topic>(bus: Bus, topic: K): Recording<Topics[K]
   };
 }
 
-/** A fixture actor compiled by `npm run build` (src/runtime/testing/fixtures/<name>.ts). */
+/** A fixture actor compiled by `npm run build:fixtures` (test/fixtures/actors/<name>.ts). */
 export function fixture(name: 'probe' | 'chaos'): URL {
-  return new URL(`../../dist/runtime/testing/fixtures/${name}.js`, import.meta.url);
+  return new URL(`../.build/test/fixtures/actors/${name}.js`, import.meta.url);
 }
 
 export function sleep(ms: number): Promise<void> {

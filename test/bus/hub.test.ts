@@ -3,24 +3,26 @@
  * the transfer rule, "publish never throws", request routing and its failure paths.
  * (Real worker threads: cross-thread.test.ts.)
  */
-import { config } from 'rxjs';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { config, firstValueFrom, take, toArray } from 'rxjs';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { defineError, errorCode } from '../../src/errors.js';
+import type { IngestBytes } from '../../src/actors/ingest/messages.js';
 import { BusHub, type HubOptions } from '../../src/bus/hub.js';
 import { connectPortBus } from '../../src/bus/port-bus.js';
 import type { FromHub } from '../../src/bus/wire.js';
-import { record, sleep } from './helpers.js';
+import { testTopics, type TestRequests, type TestTopics } from '../fixtures/actors/test-topics.js';
+import { record, sleep, testHub, type TestHub } from './helpers.js';
 
-function startHub(options?: HubOptions): BusHub {
-  const hub = new BusHub(options);
+function startHub(options?: Omit<HubOptions, 'schemas'>): TestHub {
+  const hub = testHub(options);
   onTestFinished(() => hub.close());
   return hub;
 }
 
 /** A port bus as a worker would have it, plus a raw tap on what the hub sends it. */
-function attach(hub: BusHub, name: string) {
+function attach(hub: TestHub, name: string) {
   const link = hub.connect(name);
-  const bus = connectPortBus(link.port, name);
+  const bus = connectPortBus<TestTopics, TestRequests>(link.port, name);
   const delivered: string[] = [];
   link.port.on('message', (message: FromHub) => {
     if (message.kind === 'deliver') delivered.push(message.envelope.topic);
@@ -308,11 +310,90 @@ describe('validation and protocol', () => {
     expect(pings.items).toEqual([{ n: 2, from: 'a' }]);
   });
 
-  it('with validation off, does not look at payloads', async () => {
+  it('with validation off, does not look at payloads (no zod call at all)', async () => {
     const hub = startHub({ validate: false });
     const pings = record(hub.bus, 'test.ping');
+    const parse = vi.spyOn(testTopics['test.ping'], 'safeParse');
+    onTestFinished(() => parse.mockRestore());
     hub.bus.publish('test.ping', { n: 'one' } as unknown as { n: number; from: string });
     expect(pings.items).toHaveLength(1);
+    expect(parse).not.toHaveBeenCalled();
+  });
+
+  it("checks rex's own hot topics as they arrive from another thread: a Buffer is no ArrayBuffer", async () => {
+    const hub = startHub({ validate: true });
+    const front = attach(hub, 'front');
+    const ingest = attach(hub, 'ingest');
+    const chunks = record(ingest.bus, 'ingest.bytes');
+    const faults = record(hub.bus, 'actor.fault');
+    await ingest.bus.flush();
+    const bytes = Buffer.from('{"a":1}\n');
+    // A Buffer crosses a port as a plain Uint8Array; the socket front sends its ArrayBuffer.
+    front.bus.publish('ingest.bytes', { connId: 1, offset: 0, bytes } as unknown as IngestBytes);
+    const fault = await faults.waitFor(() => true);
+    expect(fault).toMatchObject({ actor: 'front', code: 'REX_BUS_INVALID_PAYLOAD' });
+    expect(fault.message).toContain('ingest.bytes');
+    expect(fault.message).toContain('bytes:');
+    const buffer = new Uint8Array(bytes).buffer;
+    front.bus.publish('ingest.bytes', { connId: 1, offset: 0, bytes: buffer }, [buffer]);
+    const chunk = await chunks.waitFor(() => true);
+    expect(chunk.bytes).toBeInstanceOf(ArrayBuffer);
+    expect(chunks.items).toHaveLength(1);
+  });
+
+  it('with validation on, rejects an invalid request and reports its requester', async () => {
+    const hub = startHub({ validate: true });
+    const server = attach(hub, 'server');
+    const client = attach(hub, 'client');
+    const faults = record(hub.bus, 'actor.fault');
+    let handled = 0;
+    server.bus.serve('test.echo', (req) => {
+      handled++;
+      return req;
+    });
+    await server.bus.flush();
+    await expect(client.bus.request('test.echo', { x: 'one' } as unknown as { x: number })).rejects.toMatchObject({
+      code: 'REX_BUS_INVALID_PAYLOAD',
+      message: expect.stringContaining('request: x:'),
+    });
+    expect(await faults.waitFor(() => true)).toMatchObject({ actor: 'client', code: 'REX_BUS_INVALID_PAYLOAD' });
+    expect(handled).toBe(0);
+    await expect(client.bus.request('test.echo', { x: 1 })).resolves.toEqual({ x: 1 });
+  });
+
+  it('with validation on, replaces an invalid response by an error and reports its server', async () => {
+    const hub = startHub({ validate: true });
+    const server = attach(hub, 'server');
+    const faults = record(hub.bus, 'actor.fault');
+    server.bus.serve('test.echo', () => ({ y: 1 }) as unknown as { x: number });
+    hub.bus.serve('test.sleep', () => ({ slept: 'long' }) as unknown as { slept: number });
+    await server.bus.flush();
+    await expect(hub.bus.request('test.echo', { x: 1 })).rejects.toMatchObject({
+      code: 'REX_BUS_INVALID_PAYLOAD',
+      message: expect.stringContaining('response: x:'),
+    });
+    await expect(server.bus.request('test.sleep', { ms: 1 })).rejects.toMatchObject({
+      code: 'REX_BUS_INVALID_PAYLOAD',
+    });
+    await faults.waitFor((f) => f.actor === 'main');
+    expect(faults.items.map((f) => f.actor)).toEqual(['server', 'main']);
+  });
+
+  it('with validation on, a topic outside the table is invalid', async () => {
+    const hub = new BusHub({ validate: true }); // rex's own table: no test topics
+    onTestFinished(() => hub.close());
+    const a = connectPortBus<TestTopics, TestRequests>(hub.connect('a').port, 'a');
+    onTestFinished(() => a.close());
+    const faults = firstValueFrom(hub.bus.on('actor.fault').pipe(take(2), toArray()));
+    a.publish('test.ping', { n: 1, from: 'a' });
+    // Not even a name every object has: the table is looked up by its own keys only.
+    const link = hub.connect('rogue');
+    onTestFinished(() => link.close());
+    link.port.postMessage({ kind: 'publish', envelope: { v: 1, topic: 'constructor', seq: 1, src: 'rogue', payload: {} } });
+    const [fromA, fromRogue] = await faults;
+    const notInTable = { code: 'REX_BUS_INVALID_PAYLOAD', message: expect.stringContaining('not in the topic table') };
+    expect(fromA).toMatchObject({ actor: 'a', ...notInTable });
+    expect(fromRogue).toMatchObject({ actor: 'rogue', ...notInTable });
   });
 
   it('reports an unknown message kind, and ignores messages without one', async () => {

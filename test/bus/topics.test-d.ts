@@ -1,16 +1,19 @@
 /**
- * Compile-time contract of the bus: topics, payloads and requests are checked against
- * src/bus/topics.ts. Every `@ts-expect-error` line must really be an error (tsc fails on an
- * unused one), so these negatives cannot pass by accident.
+ * Compile-time contract of the bus: topics, payloads and requests are checked against the
+ * topic table (src/bus/topics.ts, widened here by the test table of test/fixtures/actors).
+ * Every `@ts-expect-error` line must really be an error (tsc fails on an unused one), so these
+ * negatives cannot pass by accident.
  */
 import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Bus } from '../../src/bus/bus.js';
-import type { ActorFault, ActorStatus, TestPing, TestTrace } from '../../src/bus/payloads.js';
+import type { ActorFault, ActorStatus } from '../../src/bus/payloads.js';
 import type { Topic } from '../../src/bus/topics.js';
 import type { ActorContext, ActorDefinition } from '../../src/runtime/worker/run-actor.js';
+import type { TestBus, TestPing, TestTopics, TestTrace } from '../fixtures/actors/test-topics.js';
 
-declare const bus: Bus;
+declare const bus: TestBus;
+declare const productionBus: Bus;
 
 describe('publish', () => {
   it('accepts a declared topic with its payload', () => {
@@ -76,8 +79,28 @@ describe('on', () => {
   });
 
   it('Topic is exactly the declared keys', () => {
-    expectTypeOf<'test.ping'>().toMatchTypeOf<Topic>();
+    expectTypeOf<'ingest.bytes'>().toMatchTypeOf<Topic>();
     expectTypeOf<'test.pong'>().not.toMatchTypeOf<Topic>();
+    expectTypeOf<'test.ping'>().toMatchTypeOf<keyof TestTopics>();
+  });
+});
+
+describe('the production bus', () => {
+  it('knows no test topic or request', () => {
+    expectTypeOf<'test.ping'>().not.toMatchTypeOf<Topic>();
+    // @ts-expect-error test topics exist only on a test bus
+    productionBus.publish('test.ping', { n: 1, from: 'a' });
+    // @ts-expect-error test requests exist only on a test bus
+    void productionBus.request('test.echo', { x: 1 });
+  });
+
+  it('types the payloads inferred from the schemas', () => {
+    productionBus.publish('ingest.bytes', { connId: 1, offset: 0, bytes: new ArrayBuffer(4) });
+    // @ts-expect-error bytes travel as an ArrayBuffer, not a Buffer view
+    productionBus.publish('ingest.bytes', { connId: 1, offset: 0, bytes: Buffer.from('x') });
+    productionBus.publish('run.iteration', { phase: 'started', loop: 0, loops: 1, journalPath: '/j' });
+    // @ts-expect-error a request without arguments takes {}
+    void productionBus.request('run.current', { x: 1 });
   });
 });
 

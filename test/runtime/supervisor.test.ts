@@ -1,5 +1,5 @@
 /**
- * The supervisor with real worker threads (fixture actors compiled to dist/ by `npm run build`):
+ * The supervisor with real worker threads (fixture actors compiled to test/.build by `npm run build:fixtures`):
  * restarts after a throw, an exit and a hang; the restart budget and a clean give-up; no
  * respawn after a boot failure; planned stops are final; fault injection needs its env var.
  * Where a test is about a window (backoff, budget, READY and stop timeouts) the supervisor runs
@@ -8,13 +8,12 @@
  */
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { errorCode } from '../../src/errors.js';
-import { BusHub } from '../../src/bus/hub.js';
 import { Supervisor, type SupervisorOptions } from '../../src/host/supervisor/supervisor.js';
-import type { ChaosData } from '../../src/runtime/testing/fixtures/chaos.js';
-import { fixture, record, sleep } from '../bus/helpers.js';
+import type { ChaosData } from '../fixtures/actors/chaos.js';
+import { fixture, record, sleep, testHub, type TestHub } from '../bus/helpers.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
-const running: { hub: BusHub; supervisor: Supervisor }[] = [];
+const running: { hub: TestHub; supervisor: Supervisor }[] = [];
 
 afterEach(async () => {
   for (const { hub, supervisor } of running.splice(0)) {
@@ -25,7 +24,7 @@ afterEach(async () => {
 });
 
 function setup(options: Partial<SupervisorOptions> = {}) {
-  const hub = new BusHub({ validate: true });
+  const hub = testHub({ validate: true });
   const supervisor = new Supervisor({
     hub,
     heartbeatIntervalMs: 20,
@@ -50,7 +49,7 @@ function settledByNextTurn<T>(promise: Promise<T>): Promise<T | 'pending'> {
 }
 
 /** Lets each restart backoff elapse on `clock` as soon as it starts (on a later turn, so every subscriber sees 'restarting' first). */
-function skipBackoffs(hub: BusHub, clock: ManualClock, maxBackoffMs: number): void {
+function skipBackoffs(hub: TestHub, clock: ManualClock, maxBackoffMs: number): void {
   const subscription = hub.bus.on('actor.status').subscribe((s) => {
     if (s.status === 'restarting') setImmediate(() => clock.advance(maxBackoffMs));
   });

@@ -1,7 +1,8 @@
 /** Bus payloads of the clickhouse-writer actor (listed in src/bus/topics.ts). */
+import { z } from 'zod';
 import type { ClickHouseConfig } from '../../protocol/config.js';
 
-/** What the run host hands the actor when it starts it. */
+/** What the run host hands the actor when it starts it (workerData, not a bus payload). */
 export interface ClickHouseWriterData {
   /** The run's journal directory: its `loop-N.rexj` files are stored in order. */
   journalDir: string;
@@ -9,23 +10,23 @@ export interface ClickHouseWriterData {
 }
 
 /** `clickhouse.status` request: `runOver` tells the writer no journal will grow any more. */
-export interface ClickHouseStatusRequest {
-  runOver: boolean;
-}
+export const ClickHouseStatusRequest = z.object({ runOver: z.boolean() });
+export type ClickHouseStatusRequest = z.infer<typeof ClickHouseStatusRequest>;
 
-export interface ClickHouseStatus {
-  runOver: boolean;
+export const ClickHouseStatus = z.object({
+  runOver: z.boolean(),
   /** The run is over and every row of every journal is stored. */
-  caughtUp: boolean;
-  journals: number;
-  journalsDone: number;
+  caughtUp: z.boolean(),
+  journals: z.number(),
+  journalsDone: z.number(),
   /** Measurement rows stored so far. */
-  measurementRows: number;
+  measurementRows: z.number(),
   /** Journal bytes whose rows are stored, of all journal bytes (a progress measure). */
-  bytesDone: number;
-  bytesTotal: number;
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
   /** The current failure, while it lasts. */
-  lastError: string | null;
+  lastError: z.string().nullable(),
   /** Since when (ms since the epoch) the writer has been failing; null while it is not. */
-  failingSince: number | null;
-}
+  failingSince: z.number().nullable(),
+});
+export type ClickHouseStatus = z.infer<typeof ClickHouseStatus>;

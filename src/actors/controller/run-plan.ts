@@ -32,23 +32,5 @@ export interface RunPlan {
   stopGraceMs: number;
 }
 
-export type IterationEndReason = 'script-exit' | 'kill-command' | 'interrupted' | 'validation-failed' | 'fatal';
-
-export interface IterationOutcome {
-  loop: number;
-  reason: IterationEndReason;
-  exitCode: number | null;
-  signal: string | null;
-  journalPath: string;
-  outputFile: string | null;
-  validationError?: string;
-}
-
-export interface RunOutcome {
-  uuid: string;
-  dryRun: boolean;
-  iterations: IterationOutcome[];
-  /** True when Ctrl-C / SIGTERM cancelled the remaining loops. */
-  interrupted: boolean;
-  error?: string;
-}
+// Declared with the controller's bus payloads (`run.finished` carries a RunOutcome).
+export type { IterationEndReason, IterationOutcome, RunOutcome } from './messages.js';

@@ -1,17 +1,16 @@
-/** Bus requests served by the file-writer actor (listed in src/bus/topics.ts). */
+/** Bus payloads of the file-writer actor (listed in src/bus/topics.ts). */
+import { z } from 'zod';
 
-export interface FileFinalize {
-  journalPath: string;
-}
+export const FileFinalize = z.object({ journalPath: z.string() });
+export type FileFinalize = z.infer<typeof FileFinalize>;
 
-export interface FileFinalized {
+export const FileFinalized = z.object({
   /** The output file written, or null when there was nothing to write. */
-  file: string | null;
-  bytes: number;
-}
+  file: z.string().nullable(),
+  bytes: z.number(),
+});
+export type FileFinalized = z.infer<typeof FileFinalized>;
 
 /** The final file is being written: `bytes` so far. */
-export interface FileProgress {
-  file: string;
-  bytes: number;
-}
+export const FileProgress = z.object({ file: z.string(), bytes: z.number() });
+export type FileProgress = z.infer<typeof FileProgress>;

@@ -3,55 +3,67 @@
  * say to each other over the bus (listed in src/bus/topics.ts). The launcher owns the run's child
  * process because the main thread outlives every actor: a crash of the gateway never touches a run.
  */
+import { z } from 'zod';
 
-export type ServeRunPhase = 'idle' | 'starting' | 'running' | 'ended';
+export const SERVE_RUN_PHASES = ['idle', 'starting', 'running', 'ended'] as const;
+export type ServeRunPhase = (typeof SERVE_RUN_PHASES)[number];
 
 /** The run started by `POST /run`, or the last one that ended. Published as `serve.run` on every change. */
-export interface ServeRunState {
-  phase: ServeRunPhase;
+export const ServeRunState = z.object({
+  phase: z.enum(SERVE_RUN_PHASES),
   /** The run's UUID (the script's REX_UUID); null when no run was ever started. */
-  id: string | null;
-  script: string | null;
-  outputDir: string | null;
+  id: z.string().nullable(),
+  script: z.string().nullable(),
+  outputDir: z.string().nullable(),
   /** Process id of the `rex run` child. */
-  pid: number | null;
+  pid: z.number().nullable(),
   /** The run's TCP port, once it listens (a busy requested port falls back to a free one). */
-  port: number | null;
+  port: z.number().nullable(),
   /** ISO 8601 UTC. */
-  startedAt: string | null;
-  endedAt: string | null;
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
   /** Exit code of `rex run` (0 ok, 1 script failed, ...; see README "Exit codes"). */
-  exitCode: number | null;
-  signal: string | null;
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
   /** Output files the run reported writing. */
-  outputFiles: string[];
+  outputFiles: z.array(z.string()),
   /** Where the run's own log (stdout and stderr of `rex run`) is written. */
-  logFile: string | null;
+  logFile: z.string().nullable(),
   /** The last lines of that log once the run has ended (why it failed, when it did). */
-  logTail: string[];
-}
+  logTail: z.array(z.string()),
+});
+export type ServeRunState = z.infer<typeof ServeRunState>;
 
 /** `serve.launch`: start a run. Every path is absolute and already checked against the policy. */
-export interface ServeLaunch {
-  scriptPath: string;
-  outputDir: string;
-  email?: string;
-  delayMinutes: number;
-  loops: number;
-  dryRun: boolean;
+export const ServeLaunch = z.object({
+  scriptPath: z.string(),
+  outputDir: z.string(),
+  email: z.string().optional(),
+  delayMinutes: z.number(),
+  loops: z.number(),
+  dryRun: z.boolean(),
   /** The run's TCP port (default: config `general.port`). */
-  port?: number;
+  port: z.number().optional(),
   /** `--config PATH|JSON` for the script. */
-  config?: string;
+  config: z.string().optional(),
   /** A JSON object, as text (`--meta-json`). */
-  metaJson?: string;
-}
+  metaJson: z.string().optional(),
+});
+export type ServeLaunch = z.infer<typeof ServeLaunch>;
 
-export type ServeLaunchResult =
-  | { started: true; id: string }
-  | { started: false; reason: 'busy' }
+export const ServeLaunchResult = z.union([
+  z.object({ started: z.literal(true), id: z.string() }),
+  z.object({ started: z.literal(false), reason: z.literal('busy') }),
   /** The run ended before it listened; `message` holds the end of its log. */
-  | { started: false; reason: 'failed'; id: string; exitCode: number | null; message: string };
+  z.object({
+    started: z.literal(false),
+    reason: z.literal('failed'),
+    id: z.string(),
+    exitCode: z.number().nullable(),
+    message: z.string(),
+  }),
+]);
+export type ServeLaunchResult = z.infer<typeof ServeLaunchResult>;
 
 /** workerData of the http-gateway actor, resolved by `rex serve`. */
 export interface GatewayData {

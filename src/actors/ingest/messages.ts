@@ -1,61 +1,87 @@
 /** Bus payloads of the ingest actor (listed in src/bus/topics.ts). */
+import { z } from 'zod';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 
 /** Socket front → ingest: bytes of connection `connId` starting at stream `offset`. */
-export interface IngestBytes {
-  connId: number;
-  offset: number;
-  bytes: ArrayBuffer;
-}
+export const IngestBytes = z.object({
+  connId: z.number(),
+  offset: z.number(),
+  /** Handed over (transferred) by the socket front: a plain ArrayBuffer on both sides. */
+  bytes: z.instanceof(ArrayBuffer),
+});
+export type IngestBytes = z.infer<typeof IngestBytes>;
 
 /** Ingest → socket front: reply text to write, and how far the stream is consumed. */
-export interface IngestReply {
-  connId: number;
-  text: string;
-  consumedOffset: number;
-  close: boolean;
-}
+export const IngestReply = z.object({
+  connId: z.number(),
+  text: z.string(),
+  consumedOffset: z.number(),
+  close: z.boolean(),
+});
+export type IngestReply = z.infer<typeof IngestReply>;
 
 /** The client finished sending (`ingest.eof`). */
-export interface IngestEof {
-  connId: number;
-}
+export const IngestEof = z.object({ connId: z.number() });
+export type IngestEof = z.infer<typeof IngestEof>;
 
 /** These connections are gone (`ingest.closed`): those closed in one turn of the event loop. */
-export interface IngestClosed {
-  connIds: number[];
-}
+export const IngestClosed = z.object({ connIds: z.array(z.number()) });
+export type IngestClosed = z.infer<typeof IngestClosed>;
 
 /** The journal at `path` holds `size` bytes: followers may read up to there. */
-export interface JournalGrew {
-  path: string;
-  size: number;
-}
+export const JournalGrew = z.object({ path: z.string(), size: z.number() });
+export type JournalGrew = z.infer<typeof JournalGrew>;
 
 /**
  * Every byte the socket front holds that the ingest worker has not consumed, per connection.
  * `eof`: the client finished sending and the end of its stream was already forwarded (a worker
  * that restarts must end the stream after these bytes, or the half-closed client is never closed).
  */
-export interface IngestResync {
-  connections: Array<{ connId: number; offset: number; bytes: ArrayBuffer; eof: boolean }>;
-}
+export const IngestResync = z.object({
+  connections: z.array(
+    z.object({ connId: z.number(), offset: z.number(), bytes: z.instanceof(ArrayBuffer), eof: z.boolean() }),
+  ),
+});
+export type IngestResync = z.infer<typeof IngestResync>;
 
-export interface IngestBegin {
-  journalPath: string;
-  runStart: RunStartRecord;
-}
+/** Answer to `ingest.begin` / `ingest.end`: the journal's size. */
+export const JournalSize = z.object({ size: z.number() });
+export type JournalSize = z.infer<typeof JournalSize>;
 
-export interface IngestEnd {
-  runEnd: RunEndRecord;
-}
+// The journal's records are declared by the journal codec (src/runtime cannot import actors);
+// these schemas mirror them, and `Same` below fails the build if the two drift apart.
+const RunStartRecordSchema = z.object({
+  uuid: z.string(),
+  loop: z.number(),
+  loops: z.number(),
+  startTimeNs: z.string(),
+  outputDir: z.string(),
+  dryRun: z.boolean(),
+  metaJson: z.record(z.string(), z.unknown()).optional(),
+  metaJsonFloats: z.array(z.array(z.union([z.string(), z.number()])).readonly()).optional(),
+  run: z.record(z.string(), z.unknown()),
+});
+const RunEndRecordSchema = z.object({
+  endTimeNs: z.string(),
+  reason: z.string(),
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  validationError: z.string().optional(),
+});
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+true satisfies Same<z.infer<typeof RunStartRecordSchema>, RunStartRecord>;
+true satisfies Same<z.infer<typeof RunEndRecordSchema>, RunEndRecord>;
+
+export const IngestBegin = z.object({ journalPath: z.string(), runStart: RunStartRecordSchema });
+export type IngestBegin = z.infer<typeof IngestBegin>;
+
+export const IngestEnd = z.object({ runEnd: RunEndRecordSchema });
+export type IngestEnd = z.infer<typeof IngestEnd>;
 
 /** The pause flag changed (SPEC §2: advisory, it only changes the Listener's reply). */
-export interface RunPaused {
-  paused: boolean;
-}
+export const RunPaused = z.object({ paused: z.boolean() });
+export type RunPaused = z.infer<typeof RunPaused>;
 
 /** Someone asked to end the current iteration (KILL over TCP, HTTP, the TUI). */
-export interface RunKill {
-  source: string;
-}
+export const RunKill = z.object({ source: z.string() });
+export type RunKill = z.infer<typeof RunKill>;

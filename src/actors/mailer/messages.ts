@@ -1,7 +1,8 @@
 /** Bus payloads of the mailer actor and its main-thread outbox (listed in src/bus/topics.ts). */
+import { z } from 'zod';
 import type { EmailServerConfig } from '../../protocol/config.js';
 
-/** What the run host hands the mailer actor (plain data: it crosses to the worker). */
+/** What the run host hands the mailer actor (workerData, not a bus payload). */
 export interface MailerData {
   /** The `--email` address(es), as given. */
   to: string;
@@ -13,28 +14,26 @@ export interface MailerData {
 }
 
 /** One mail to send: the output file of one ended iteration. */
-export interface MailJob {
-  loop: number;
-  loops: number;
-  outputFile: string;
-}
+export const MailJob = z.object({ loop: z.number(), loops: z.number(), outputFile: z.string() });
+export type MailJob = z.infer<typeof MailJob>;
 
-export type MailState = 'sending' | 'retrying' | 'sent' | 'failed';
+export const MAIL_STATES = ['sending', 'retrying', 'sent', 'failed'] as const;
+export type MailState = (typeof MAIL_STATES)[number];
 
 /** Published by the mailer on every step of a job; the outbox keeps the last one per loop. */
-export interface MailStatus {
-  loop: number;
-  outputFile: string;
-  state: MailState;
+export const MailStatus = z.object({
+  loop: z.number(),
+  outputFile: z.string(),
+  state: z.enum(MAIL_STATES),
   /** 1-based attempt this status is about. */
-  attempt: number;
+  attempt: z.number(),
   /** Why the attempt failed (retrying, failed). */
-  error?: string;
+  error: z.string().optional(),
   /** The SMTP server's answer (sent). */
-  response?: string;
-}
+  response: z.string().optional(),
+});
+export type MailStatus = z.infer<typeof MailStatus>;
 
 /** Answer to `mail.outbox` (served by the main thread): jobs not yet sent or given up. */
-export interface MailOutboxState {
-  pending: MailJob[];
-}
+export const MailOutboxState = z.object({ pending: z.array(MailJob) });
+export type MailOutboxState = z.infer<typeof MailOutboxState>;

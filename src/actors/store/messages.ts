@@ -1,16 +1,24 @@
 /** Bus requests served by the store actor (listed in src/bus/topics.ts). */
+import { z } from 'zod';
 import type { JsonObject } from '../../protocol/messages.js';
 
-export interface StoreQuery {
-  command: 'GET_DATASTREAM' | 'STATE';
-}
+export const StoreQuery = z.object({ command: z.enum(['GET_DATASTREAM', 'STATE']) });
+export type StoreQuery = z.infer<typeof StoreQuery>;
 
-export interface StoreQueryAnswer {
+export const StoreQueryAnswer = z.object({
   /** The reply line's JSON, without the newline. */
-  text: string;
-}
+  text: z.string(),
+});
+export type StoreQueryAnswer = z.infer<typeof StoreQueryAnswer>;
 
-export interface StoreSession {
-  sessionSeen: boolean;
-  meta: JsonObject | undefined;
-}
+/** A JSON object (the session's meta); its values were checked when the line was parsed. */
+const JsonObjectValue = z.custom<JsonObject>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+);
+
+export const StoreSession = z.object({
+  sessionSeen: z.boolean(),
+  /** Always present, undefined until the session line has a meta. */
+  meta: z.union([JsonObjectValue, z.undefined()]),
+});
+export type StoreSession = z.infer<typeof StoreSession>;

@@ -8,16 +8,18 @@
 import { isMainThread, MessagePort, parentPort, threadId, workerData } from 'node:worker_threads';
 import { config } from 'rxjs';
 import { toWire } from '../../errors.js';
-import type { Bus } from '../../bus/bus.js';
+import type { Bus, RequestMap, TopicMap } from '../../bus/bus.js';
 import type { FaultInject, LogLevel } from '../../bus/payloads.js';
 import { connectPortBus, type PortBus } from '../../bus/port-bus.js';
+import type { Requests, Topics } from '../../bus/topics.js';
 import { ACTOR_PROTOCOL, codeOf, type ActorWorkerData, type ToSupervisor } from '../control-protocol.js';
 import { REX_ACTOR_FAULT_INJECTED, REX_ACTOR_NOT_IN_WORKER, REX_ACTOR_PROTOCOL } from '../errors.js';
 
-export interface ActorContext<Data> {
+/** `T`, `R`: the bus's tables; rex's own unless a test actor widens them (test/fixtures/actors). */
+export interface ActorContext<Data, T extends TopicMap = Topics, R extends RequestMap = Requests> {
   /** The name the supervisor runs this actor under (also its bus `src`). */
   name: string;
-  bus: Bus;
+  bus: Bus<T, R>;
   data: Data;
   /** 0 on the first start; n after the n-th restart (restore state from the journal then). */
   restartCount: number;
@@ -31,17 +33,19 @@ export interface ActorInstance {
   stop(): Promise<void>;
 }
 
-export interface ActorDefinition<Data> {
+export interface ActorDefinition<Data, T extends TopicMap = Topics, R extends RequestMap = Requests> {
   name: string;
   /** Resolve once the actor can do its job; READY is posted only then. A throw here is fatal. */
-  start(ctx: ActorContext<Data>): Promise<ActorInstance>;
+  start(ctx: ActorContext<Data, T, R>): Promise<ActorInstance>;
 }
 
 /**
  * Run `def` in this worker thread. Resolves after READY; never rejects once inside a worker (a
  * failure becomes a FAULT and the end of the thread). Rejects outside a worker.
  */
-export async function runActor<Data>(def: ActorDefinition<Data>): Promise<void> {
+export async function runActor<Data, T extends Topics = Topics, R extends Requests = Requests>(
+  def: ActorDefinition<Data, T, R>,
+): Promise<void> {
   const control = parentPort;
   if (isMainThread || control === null) throw REX_ACTOR_NOT_IN_WORKER();
   const post = (message: ToSupervisor): void => control.postMessage(message);
@@ -63,7 +67,7 @@ export async function runActor<Data>(def: ActorDefinition<Data>): Promise<void> 
     return;
   }
   const name = init.actor;
-  const bus = connectPortBus(init.busPort, name);
+  const bus = connectPortBus<T, R>(init.busPort, name);
 
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
