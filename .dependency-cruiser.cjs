@@ -53,7 +53,7 @@ module.exports = {
     },
     {
       name: 'actors-run-in-their-worker',
-      comment: 'An actor does not reach the main thread\'s code (host, CLI) or the view program.',
+      comment: "An actor does not reach the main thread's code (host, CLI) or the view program.",
       severity: 'error',
       from: { path: '^src/actors/' },
       to: { path: '^src/(host|cli|view)/' },

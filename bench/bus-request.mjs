@@ -40,8 +40,7 @@ else await worker();
 async function main() {
   const { BusHub } = await import('../dist/bus/hub.js');
   const hub = new BusHub({ validate: false }); // production default: no payload checks
-  const spawn = (role, port) =>
-    new Worker(new URL(import.meta.url), { workerData: { role, port }, transferList: [port] });
+  const spawn = (role, port) => new Worker(new URL(import.meta.url), { workerData: { role, port }, transferList: [port] });
   const ready = (w) => once(w, 'message');
 
   const busServerLink = hub.connect('server');
@@ -89,7 +88,10 @@ async function main() {
   }
 
   console.log(`# bus request vs comlink call — ${new Date().toISOString()}`);
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load ${load}`);
   console.log(`${ROUNDS} rounds × ${CALLS} sequential calls each, after ${WARMUP} warm-up calls`);
   console.log('round trip per call, µs\n');

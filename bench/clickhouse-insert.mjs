@@ -40,7 +40,12 @@ await initDatabase(config);
 const client = new RexClickHouse(config);
 const tables = tableNames(config);
 
-console.log(`ClickHouse ${version} (chdb) on 127.0.0.1:${port}; node ${process.version}; nproc ${os.cpus().length}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `ClickHouse ${version} (chdb) on 127.0.0.1:${port}; node ${process.version}; nproc ${os.cpus().length}; load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 
 // ---------------------------------------------------------------------------------------------
 // 1. Native insert path
@@ -79,7 +84,9 @@ const [stored] = await client.select(`SELECT count() AS n FROM measurement_data 
 console.log('\n1. Native insert path (writer side: encode + HTTP; server: chdb stores)');
 console.log(`   ${inserted.toLocaleString('en-US')} rows in ${(wallMs / 1000).toFixed(2)} s = ${rate(inserted, wallMs)} rows/s`);
 console.log(`   encoding alone: ${rate(inserted, encodeMs)} rows/s; stored ${stored.n}`);
-console.log(`   CPU: writer ${((cpu.user + cpu.system) / 1000 / 1000).toFixed(2)} s, server ${(serverCpu / 1000).toFixed(2)} s = ${rate(inserted, serverCpu)} rows per server CPU-second`);
+console.log(
+  `   CPU: writer ${((cpu.user + cpu.system) / 1000 / 1000).toFixed(2)} s, server ${(serverCpu / 1000).toFixed(2)} s = ${rate(inserted, serverCpu)} rows per server CPU-second`,
+);
 
 // ---------------------------------------------------------------------------------------------
 // 2. Formats compared (500,000 rows each)
@@ -89,8 +96,33 @@ const segs = segments(BATCH_ROWS, 0);
 for (const [format, encode] of [
   ['Native', () => encodeMeasurementBlock(sessionId, segs)],
   ['RowBinary', () => rowBinary(segs)],
-  ['TabSeparated', () => Buffer.from(textRows(segs, (r) => r.join('\t')), 'utf8')],
-  ['JSONEachRow', () => Buffer.from(textRows(segs, (r) => JSON.stringify({ session_id: r[0], device_name: r[1], channel_name: r[2], channel_unit: r[3], sample_index: r[4], channel_index: r[5], value: r[6], timestamp: r[7] })), 'utf8')],
+  [
+    'TabSeparated',
+    () =>
+      Buffer.from(
+        textRows(segs, (r) => r.join('\t')),
+        'utf8',
+      ),
+  ],
+  [
+    'JSONEachRow',
+    () =>
+      Buffer.from(
+        textRows(segs, (r) =>
+          JSON.stringify({
+            session_id: r[0],
+            device_name: r[1],
+            channel_name: r[2],
+            channel_unit: r[3],
+            sample_index: r[4],
+            channel_index: r[5],
+            value: r[6],
+            timestamp: r[7],
+          }),
+        ),
+        'utf8',
+      ),
+  ],
 ]) {
   const e0 = performance.now();
   const body = encode();
@@ -104,7 +136,9 @@ for (const [format, encode] of [
 console.log('\n2. the same 500,000 rows in each format');
 console.log('   | format | body MB | encode rows/s | send + store rows/s | total rows/s | rows per server CPU-s |');
 for (const c of comparison) {
-  console.log(`   | ${c.format} | ${(c.bytes / 1e6).toFixed(1)} | ${rate(BATCH_ROWS, c.encodeMs)} | ${rate(BATCH_ROWS, c.insertMs)} | ${rate(BATCH_ROWS, c.encodeMs + c.insertMs)} | ${rate(BATCH_ROWS, c.serverCpuMs)} |`);
+  console.log(
+    `   | ${c.format} | ${(c.bytes / 1e6).toFixed(1)} | ${rate(BATCH_ROWS, c.encodeMs)} | ${rate(BATCH_ROWS, c.insertMs)} | ${rate(BATCH_ROWS, c.encodeMs + c.insertMs)} | ${rate(BATCH_ROWS, c.serverCpuMs)} |`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,7 +150,12 @@ for (const form of ['json', 'binary']) {
   const dir = path.join(work, form);
   const lines = Math.max(1, Math.floor(Math.min(TOTAL_ROWS, 2_000_000) / POINTS));
   writeJournal(path.join(dir, 'loop-1.rexj'), uuid, lines, form);
-  const feeder = new ClickHouseFeeder({ client, tables, journals: () => [path.join(dir, 'loop-1.rexj')], log: (level, message) => console.error(`   ${level}: ${message}`) });
+  const feeder = new ClickHouseFeeder({
+    client,
+    tables,
+    journals: () => [path.join(dir, 'loop-1.rexj')],
+    log: (level, message) => console.error(`   ${level}: ${message}`),
+  });
   feeder.finalize();
   const f0 = performance.now();
   const fc0 = process.cpuUsage();
@@ -127,7 +166,9 @@ for (const form of ['json', 'binary']) {
   const serverMs = serverCpuMs() - sc0;
   const [row] = await client.select(`SELECT count() AS n FROM measurement_data WHERE session_id = '${uuid}'`);
   const journalMb = fs.statSync(path.join(dir, 'loop-1.rexj')).size / 1e6;
-  console.log(`   ${form === 'json' ? 'JSON-text traces  ' : 'binary traces (§12)'}: ${Number(row.n).toLocaleString('en-US')} rows (${journalMb.toFixed(0)} MB of journal) in ${(ms / 1000).toFixed(2)} s = ${rate(Number(row.n), ms)} rows/s (CPU: writer ${(writerCpuMs / 1000).toFixed(2)} s, server ${(serverMs / 1000).toFixed(2)} s)`);
+  console.log(
+    `   ${form === 'json' ? 'JSON-text traces  ' : 'binary traces (§12)'}: ${Number(row.n).toLocaleString('en-US')} rows (${journalMb.toFixed(0)} MB of journal) in ${(ms / 1000).toFixed(2)} s = ${rate(Number(row.n), ms)} rows/s (CPU: writer ${(writerCpuMs / 1000).toFixed(2)} s, server ${(serverMs / 1000).toFixed(2)} s)`,
+  );
 }
 
 await client.close();
@@ -157,7 +198,11 @@ async function insertAs(format, body, token) {
   const { createClient, ClickHouseLogLevel } = await import('@clickhouse/client');
   const { Readable } = await import('node:stream');
   const raw = createClient({ url: `http://127.0.0.1:${port}`, log: { level: ClickHouseLogLevel.OFF }, request_timeout: 300_000 });
-  const result = await raw.exec({ query: `INSERT INTO measurement_data FORMAT ${format}`, values: Readable.from([body]), clickhouse_settings: { insert_deduplication_token: token } });
+  const result = await raw.exec({
+    query: `INSERT INTO measurement_data FORMAT ${format}`,
+    values: Readable.from([body]),
+    clickhouse_settings: { insert_deduplication_token: token },
+  });
   for await (const chunk of result.stream) void chunk;
   await raw.close();
 }
@@ -186,9 +231,10 @@ function textRows(segments, line) {
   const parts = [];
   for (const s of segments) {
     const ts = new Date(s.micros / 1000).toISOString().replace('T', ' ').replace('Z', '');
-    for (let i = 0; i < s.values.length; i++) parts.push(line([sessionId, 'scope', 'trace', 'V', s.firstSample + i, s.channelIndex, s.values[i], ts]));
+    for (let i = 0; i < s.values.length; i++)
+      parts.push(line([sessionId, 'scope', 'trace', 'V', s.firstSample + i, s.channelIndex, s.values[i], ts]));
   }
-  return parts.join('\n') + '\n';
+  return `${parts.join('\n')}\n`;
 }
 
 function str(text) {
@@ -200,17 +246,32 @@ function writeJournal(file, uuid, lines, form) {
   const t0 = 1_768_545_332_000_000_000n;
   const start = { uuid, loop: 0, loops: 1, startTimeNs: String(t0), outputDir: work, dryRun: false, run: {} };
   const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, start, t0)], { syncIntervalMs: 0 });
-  const record = (kind, text, i) => encodeRecord({ type: RecordType.Line, flags: kind, connId: 1, arrivalNs: t0 + BigInt(i) * 1_000_000n, streamOffset: 0n }, text);
-  writer.append([record(LineKind.Session, JSON.stringify({ info: { name: 'b', email: 'b', session_name: 'bench', session_description: '' } }), 0)]);
+  const record = (kind, text, i) =>
+    encodeRecord({ type: RecordType.Line, flags: kind, connId: 1, arrivalNs: t0 + BigInt(i) * 1_000_000n, streamOffset: 0n }, text);
+  writer.append([
+    record(LineKind.Session, JSON.stringify({ info: { name: 'b', email: 'b', session_name: 'bench', session_description: '' } }), 0),
+  ]);
   const batch = [];
   for (let i = 0; i < lines; i++) {
     const values = new Float64Array(POINTS);
     for (let j = 0; j < POINTS; j++) values[j] = Math.random();
     const data = form === 'json' ? [Array.from(values)] : { f64: Buffer.from(values.buffer).toString('base64'), shape: [1, POINTS] };
-    batch.push(record(LineKind.Device, JSON.stringify({ device_name: 'scope', device_config: {}, measurements: { trace: { data, unit: 'V' } } }), i + 1));
+    batch.push(
+      record(
+        LineKind.Device,
+        JSON.stringify({ device_name: 'scope', device_config: {}, measurements: { trace: { data, unit: 'V' } } }),
+        i + 1,
+      ),
+    );
     if (batch.length === 100) writer.append(batch.splice(0));
   }
   if (batch.length > 0) writer.append(batch);
-  writer.append([encodeJsonRecord(RecordType.RunEnd, { endTimeNs: String(t0 + BigInt(lines + 1) * 1_000_000n), reason: 'script-exit', exitCode: 0, signal: null }, t0)]);
+  writer.append([
+    encodeJsonRecord(
+      RecordType.RunEnd,
+      { endTimeNs: String(t0 + BigInt(lines + 1) * 1_000_000n), reason: 'script-exit', exitCode: 0, signal: null },
+      t0,
+    ),
+  ]);
   writer.close();
 }

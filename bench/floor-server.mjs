@@ -10,8 +10,7 @@ const server = net.createServer((socket) => {
   let pending = [];
   socket.on('data', (chunk) => {
     let start = 0;
-    let newline;
-    while ((newline = chunk.indexOf(10, start)) !== -1) {
+    for (let newline = chunk.indexOf(10, start); newline !== -1; newline = chunk.indexOf(10, start)) {
       pending.push(chunk.subarray(start, newline));
       const text = (pending.length === 1 ? pending[0] : Buffer.concat(pending)).toString('utf8').trim();
       pending = [];

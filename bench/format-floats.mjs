@@ -13,7 +13,10 @@ const cases = [
   // What the bench clients send: full-precision doubles, ~18 digits each.
   { name: 'trace: sin(i·0.001) + noise', values: Float64Array.from({ length: RUN }, (_, i) => Math.sin(i * 0.001) + next() * 1e-3) },
   // An instrument that prints few digits: short shortest texts, some integral values.
-  { name: 'few digits: 4–8 significant', values: Float64Array.from({ length: RUN }, (_, i) => Number((next() * 100).toPrecision(4 + (i % 5)))) },
+  {
+    name: 'few digits: 4–8 significant',
+    values: Float64Array.from({ length: RUN }, (_, i) => Number((next() * 100).toPrecision(4 + (i % 5)))),
+  },
 ];
 
 /** The renderer before: one string per value, joined. */

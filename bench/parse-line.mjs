@@ -92,15 +92,18 @@ console.log(
     'ratio = parseLine time ÷ JSON.parse time (range over rounds)',
 );
 console.log('');
-console.log(
-  '| case | line | JSON.parse ops/CPU-s | parseLine ops/CPU-s | ratio, CPU time | ratio, wall time |',
-);
+console.log('| case | line | JSON.parse ops/CPU-s | parseLine ops/CPU-s | ratio, CPU time | ratio, wall time |');
 console.log('|---|---|---|---|---|---|');
 for (const testCase of cases) {
   const baseline = standardJson(testCase.line);
   const rounds = [];
   for (let round = 0; round < ROUNDS; round++) {
-    rounds.push(interleaved(() => JSON.parse(baseline), () => parseLine(testCase.line)));
+    rounds.push(
+      interleaved(
+        () => JSON.parse(baseline),
+        () => parseLine(testCase.line),
+      ),
+    );
   }
   const cpuRatios = rounds.map((r) => r.a.cpu / r.b.cpu);
   const wallRatios = rounds.map((r) => r.a.wall / r.b.wall);
@@ -114,13 +117,20 @@ for (const testCase of cases) {
 
 // The binary form (SPEC §12) against the JSON-text form of the same 10,000 values.
 const bytes = Buffer.alloc(POINTS * 8);
-values.forEach((v, i) => bytes.writeDoubleLE(v, i * 8));
+values.forEach((v, i) => {
+  bytes.writeDoubleLE(v, i * 8);
+});
 const binaryLine = deviceLine(JSON.stringify({ f64: bytes.toString('base64'), shape: [POINTS] }));
 const textLine = cases[0].line;
 if (parseLine(binaryLine).kind !== 'device') throw new Error('binary line did not parse');
 const binaryRounds = [];
 for (let round = 0; round < ROUNDS; round++) {
-  binaryRounds.push(interleaved(() => parseLine(textLine), () => parseLine(binaryLine)));
+  binaryRounds.push(
+    interleaved(
+      () => parseLine(textLine),
+      () => parseLine(binaryLine),
+    ),
+  );
 }
 console.log('');
 console.log(`| parseLine, ${POINTS} points | line | ops/CPU-s | ops/wall-s |`);

@@ -14,8 +14,12 @@ const { values: options } = parseArgs({
     only: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
   },
 });
-const selected = options.only.toUpperCase().split(',').map((s) => s.trim());
-for (const name of selected) if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name} (known: ${Object.keys(SCENARIOS).join(', ')})`);
+const selected = options.only
+  .toUpperCase()
+  .split(',')
+  .map((s) => s.trim());
+for (const name of selected)
+  if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name} (known: ${Object.keys(SCENARIOS).join(', ')})`);
 
 const startedAt = Date.now();
 const ctx = {
@@ -54,14 +58,26 @@ const loadAfter = loadAverage();
 const minutes = (Date.now() - startedAt) / 60_000;
 
 console.log(`\nrex-daq benchmark, ${options.quick ? 'quick' : 'full'} mode, ${host.date}, ${minutes.toFixed(1)} min`);
-console.log(`machine: nproc ${host.nproc}, ${host.memoryGiB} GiB RAM, ${host.cpu}, Node ${host.node}, ${host.python}, Linux ${host.kernel}`);
+console.log(
+  `machine: nproc ${host.nproc}, ${host.memoryGiB} GiB RAM, ${host.cpu}, Node ${host.node}, ${host.python}, Linux ${host.kernel}`,
+);
 console.log(`rex build: ${pinned.build}`);
 console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${loadAfter}\n`);
 console.log(markdownTable(rows));
 for (const note of ctx.notes) console.log(`note: ${note}`);
 
 if (options.json) {
-  const report = { mode: options.quick ? 'quick' : 'full', machine: host, loadBefore, loadAfter, minutes, rows, figures, notes: ctx.notes, failures };
+  const report = {
+    mode: options.quick ? 'quick' : 'full',
+    machine: host,
+    loadBefore,
+    loadAfter,
+    minutes,
+    rows,
+    figures,
+    notes: ctx.notes,
+    failures,
+  };
   fs.writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`figures written to ${options.json}`);
 }

@@ -111,8 +111,12 @@ export function isWireError(value: unknown): value is WireError {
 
 function isErrorLike(e: unknown): boolean {
   // Errors from another realm (vm, or a clone) fail instanceof but keep this shape.
-  return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string' &&
-    typeof (e as { name?: unknown }).name === 'string';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { message?: unknown }).message === 'string' &&
+    typeof (e as { name?: unknown }).name === 'string'
+  );
 }
 
 function describeNonError(e: unknown): string {

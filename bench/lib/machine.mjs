@@ -3,7 +3,11 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { PYTHON } from './targets.mjs';
 
-export const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+export const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 export function machine() {
   return {

@@ -37,7 +37,9 @@ async function bestOfTwo(ctx, label, client, env) {
 /** Warns when the client alone (against raw) is not clearly faster than rex. */
 function checkClient(ctx, label, runs) {
   if (runs.raw.seconds * 3 > runs.rex.seconds) {
-    ctx.notes.push(`${label}: the client against raw took ${fmt(runs.raw.seconds)} s vs rex ${fmt(runs.rex.seconds)} s — the client may limit this figure`);
+    ctx.notes.push(
+      `${label}: the client against raw took ${fmt(runs.raw.seconds)} s vs rex ${fmt(runs.rex.seconds)} s — the client may limit this figure`,
+    );
   }
 }
 
@@ -48,8 +50,19 @@ export async function scenarioA(ctx) {
   return {
     figures: r,
     rows: [
-      { scenario: `A scalar req/resp, ${count} msgs`, metric: 'messages/s', ...cells(r, (x) => x.messages_per_s), ratio: ratio(r.rex.messages_per_s, r.floor.messages_per_s) },
-      { scenario: '', metric: 'p50 latency µs', ...cells(r, (x) => x.p50_us), ratio: ratio(r.rex.p50_us, r.floor.p50_us), target: target('≤ 1.5×', p50 <= 1.5) },
+      {
+        scenario: `A scalar req/resp, ${count} msgs`,
+        metric: 'messages/s',
+        ...cells(r, (x) => x.messages_per_s),
+        ratio: ratio(r.rex.messages_per_s, r.floor.messages_per_s),
+      },
+      {
+        scenario: '',
+        metric: 'p50 latency µs',
+        ...cells(r, (x) => x.p50_us),
+        ratio: ratio(r.rex.p50_us, r.floor.p50_us),
+        target: target('≤ 1.5×', p50 <= 1.5),
+      },
       { scenario: '', metric: 'p99 latency µs', ...cells(r, (x) => x.p99_us), ratio: ratio(r.rex.p99_us, r.floor.p99_us) },
     ],
   };
@@ -63,7 +76,13 @@ export async function scenarioB(ctx) {
     for (const mode of ['pipelined', 'rr']) {
       const label = `B ${kLabel(points)} ${mode}`;
       const count = countFor(points, bytes);
-      const r = await bestOfTwo(ctx, label, 'traces.py', { BENCH_POINTS: points, BENCH_COUNT: count, BENCH_FORM: 'json', BENCH_MODE: mode, BENCH_WINDOW: WINDOW });
+      const r = await bestOfTwo(ctx, label, 'traces.py', {
+        BENCH_POINTS: points,
+        BENCH_COUNT: count,
+        BENCH_FORM: 'json',
+        BENCH_MODE: mode,
+        BENCH_WINDOW: WINDOW,
+      });
       figures[`${points}_${mode}`] = r;
       const gain = r.rex.floats_per_s / r.floor.floats_per_s;
       rows.push({
@@ -86,7 +105,12 @@ export async function scenarioC(ctx) {
   return {
     figures: r,
     rows: [
-      { scenario: `C ${clients} clients, scalar + 10k trace ×${pairs} each`, metric: 'messages/s', ...cells(r, (x) => x.messages_per_s), ratio: ratio(r.rex.messages_per_s, r.floor.messages_per_s) },
+      {
+        scenario: `C ${clients} clients, scalar + 10k trace ×${pairs} each`,
+        metric: 'messages/s',
+        ...cells(r, (x) => x.messages_per_s),
+        ratio: ratio(r.rex.messages_per_s, r.floor.messages_per_s),
+      },
       { scenario: '', metric: 'Mfloats/s · MB/s', ...cells(r, throughput), ratio: ratio(r.rex.floats_per_s, r.floor.floats_per_s) },
     ],
   };
@@ -111,8 +135,21 @@ export async function scenarioD(ctx) {
     figures[points] = { ...binary, floorJson: floorJsonBest };
     const gain = binary.rex.floats_per_s / floorJsonBest.floats_per_s;
     rows.push(
-      { scenario: `D ${kLabel(points)} binary, pipelined, ${count} msgs`, metric: 'Mfloats/s · MB/s', ...cells(binary, throughput), ratio: ratio(binary.rex.floats_per_s, binary.floor.floats_per_s) },
-      { scenario: '', metric: 'rex binary vs floor JSON', rex: throughput(binary.rex), floor: throughput(floorJsonBest), raw: '', ratio: `${fmt(gain)}×`, target: target('≥ 5×', gain >= 5) },
+      {
+        scenario: `D ${kLabel(points)} binary, pipelined, ${count} msgs`,
+        metric: 'Mfloats/s · MB/s',
+        ...cells(binary, throughput),
+        ratio: ratio(binary.rex.floats_per_s, binary.floor.floats_per_s),
+      },
+      {
+        scenario: '',
+        metric: 'rex binary vs floor JSON',
+        rex: throughput(binary.rex),
+        floor: throughput(floorJsonBest),
+        raw: '',
+        ratio: `${fmt(gain)}×`,
+        target: target('≥ 5×', gain >= 5),
+      },
     );
     checkClient(ctx, `${label} binary`, binary);
   }
@@ -130,7 +167,13 @@ export async function scenarioE(ctx) {
     ctx.notes.push(`E skipped: ${free}, it needs 3 × ${fmt(bytes / 1e9)} GB`);
     return { figures: { skipped: free }, rows: [{ scenario: 'E long run', metric: `skipped: ${free}` }] };
   }
-  const r = await eachTarget(ctx, 'E', 'traces.py', { BENCH_POINTS: points, BENCH_COUNT: count, BENCH_FORM: 'json', BENCH_MODE: 'pipelined', BENCH_WINDOW: WINDOW });
+  const r = await eachTarget(ctx, 'E', 'traces.py', {
+    BENCH_POINTS: points,
+    BENCH_COUNT: count,
+    BENCH_FORM: 'json',
+    BENCH_MODE: 'pipelined',
+    BENCH_WINDOW: WINDOW,
+  });
   const growth = (x) => x.last10_us / x.first10_us;
   const rex = r.rex;
   const writeMBps = rex.outputBytes / 1e6 / rex.endToExitS;
@@ -138,12 +181,31 @@ export async function scenarioE(ctx) {
   return {
     figures: r,
     rows: [
-      { scenario: `E 10k JSON, pipelined, ${count} msgs (${fmt(mega(rex.wire_bytes))} MB)`, metric: 'µs/msg, first 10 %', ...cells(r, (x) => x.first10_us), ratio: ratio(rex.first10_us, r.floor.first10_us) },
+      {
+        scenario: `E 10k JSON, pipelined, ${count} msgs (${fmt(mega(rex.wire_bytes))} MB)`,
+        metric: 'µs/msg, first 10 %',
+        ...cells(r, (x) => x.first10_us),
+        ratio: ratio(rex.first10_us, r.floor.first10_us),
+      },
       { scenario: '', metric: 'µs/msg, last 10 %', ...cells(r, (x) => x.last10_us), ratio: ratio(rex.last10_us, r.floor.last10_us) },
       { scenario: '', metric: 'last / first 10 %', ...cells(r, growth), ratio: '', target: target('rex ≤ 1.15', growth(rex) <= 1.15) },
-      { scenario: '', metric: 'peak RSS MB (process tree)', ...cells(r, (x) => x.peakRssMB), ratio: ratio(rex.peakRssMB, r.floor.peakRssMB), target: target('rex ≤ 400', rex.peakRssMB <= 400) },
+      {
+        scenario: '',
+        metric: 'peak RSS MB (process tree)',
+        ...cells(r, (x) => x.peakRssMB),
+        ratio: ratio(rex.peakRssMB, r.floor.peakRssMB),
+        target: target('rex ≤ 400', rex.peakRssMB <= 400),
+      },
       { scenario: '', metric: 'last reply → rex exit, s', rex: rex.endToExitS, floor: '', raw: '', ratio: '' },
-      { scenario: '', metric: `final TOML MB/s (${fmt(mega(rex.outputBytes))} MB)`, rex: writeMBps, floor: '', raw: '', ratio: '', target: target('≥ 100', writeMBps >= 100) },
+      {
+        scenario: '',
+        metric: `final TOML MB/s (${fmt(mega(rex.outputBytes))} MB)`,
+        rex: writeMBps,
+        floor: '',
+        raw: '',
+        ratio: '',
+        target: target('≥ 100', writeMBps >= 100),
+      },
     ],
   };
 }

@@ -96,10 +96,22 @@ async function runRex(client, env, timeoutMs) {
     const resultFile = path.join(dir, 'result.json');
     const script = path.join(BENCH_DIR, 'clients', client);
     const args = [rexBin, 'run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
-    const rex = start(process.execPath, args, {
-      cwd: dir,
-      env: { ...process.env, ...CLIENT_ENV, PATH: PATH_WITH_REAL_PYTHON, XDG_CONFIG_HOME: path.join(dir, 'config'), ...env, BENCH_RESULT: resultFile },
-    }, timeoutMs);
+    const rex = start(
+      process.execPath,
+      args,
+      {
+        cwd: dir,
+        env: {
+          ...process.env,
+          ...CLIENT_ENV,
+          PATH: PATH_WITH_REAL_PYTHON,
+          XDG_CONFIG_HOME: path.join(dir, 'config'),
+          ...env,
+          BENCH_RESULT: resultFile,
+        },
+      },
+      timeoutMs,
+    );
     const rss = sampleTreeRss(rex.child.pid, { excludeArg: script });
     const exit = await rex.exited;
     const peakRssMB = rss.stop();
@@ -133,10 +145,15 @@ async function runBaseline(kind, client, env, timeoutMs) {
     const resultFile = path.join(dir, 'result.json');
     const rss = sampleTreeRss(server.child.pid);
     const script = path.join(BENCH_DIR, 'clients', client);
-    const clientRun = start(PYTHON, ['-u', script], {
-      cwd: dir,
-      env: { ...process.env, ...CLIENT_ENV, ...env, REX_PORT: port, BENCH_RESULT: resultFile },
-    }, timeoutMs);
+    const clientRun = start(
+      PYTHON,
+      ['-u', script],
+      {
+        cwd: dir,
+        env: { ...process.env, ...CLIENT_ENV, ...env, REX_PORT: port, BENCH_RESULT: resultFile },
+      },
+      timeoutMs,
+    );
     const exit = await clientRun.exited;
     const peakRssMB = rss.stop();
     if (exit.code !== 0) throw failure(`client against ${kind}`, exit);

@@ -20,9 +20,7 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export type RequestHandler<N extends keyof R, R extends RequestMap = Requests> = (
-  req: R[N]['req'],
-) => R[N]['res'] | Promise<R[N]['res']>;
+export type RequestHandler<N extends keyof R, R extends RequestMap = Requests> = (req: R[N]['req']) => R[N]['res'] | Promise<R[N]['res']>;
 
 export interface Bus<T extends TopicMap = Topics, R extends RequestMap = Requests> {
   /** Who publishes through this bus: an actor name, or 'main'. */

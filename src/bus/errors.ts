@@ -1,11 +1,7 @@
 /** Error catalogue of the bus (REX_BUS_*). Listed in docs/bus.md; a test keeps the two in step. */
 import { defineError } from '../errors.js';
 
-export const REX_BUS_NO_SERVER = defineError(
-  'REX_BUS_NO_SERVER',
-  (name: string) => `no actor serves request "${name}"`,
-  503,
-);
+export const REX_BUS_NO_SERVER = defineError('REX_BUS_NO_SERVER', (name: string) => `no actor serves request "${name}"`, 503);
 export const REX_BUS_REQUEST_TIMEOUT = defineError(
   'REX_BUS_REQUEST_TIMEOUT',
   (name: string, timeoutMs: number) => `request "${name}" got no response within ${timeoutMs} ms`,

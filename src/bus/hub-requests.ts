@@ -20,9 +20,7 @@ type AnyHandler = (req: unknown) => unknown;
 type Server = { kind: 'port'; conn: Connection } | { kind: 'local'; handler: AnyHandler };
 
 /** Where the answer goes: back over a port under the requester's own id, or to a local callback. */
-export type Origin =
-  | { kind: 'port'; conn: Connection; id: number }
-  | { kind: 'local'; settle(response: ResponseMessage): void };
+export type Origin = { kind: 'port'; conn: Connection; id: number } | { kind: 'local'; settle(response: ResponseMessage): void };
 
 interface InFlight {
   name: string;

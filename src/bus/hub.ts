@@ -11,21 +11,8 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Unsubscribable } from 'rxjs';
 import { fromWire, withCause } from '../errors.js';
-import {
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  type Bus,
-  type RequestHandler,
-  type RequestMap,
-  type RequestOptions,
-  type TopicMap,
-} from './bus.js';
-import {
-  REX_BUS_CLOSED,
-  REX_BUS_INVALID_PAYLOAD,
-  REX_BUS_PROTOCOL,
-  REX_BUS_PUBLISH_FAILED,
-  REX_BUS_REQUEST_TIMEOUT,
-} from './errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type Bus, type RequestHandler, type RequestMap, type RequestOptions, type TopicMap } from './bus.js';
+import { REX_BUS_CLOSED, REX_BUS_INVALID_PAYLOAD, REX_BUS_PROTOCOL, REX_BUS_PUBLISH_FAILED, REX_BUS_REQUEST_TIMEOUT } from './errors.js';
 import { RequestRouter, type Connection, type PayloadChecks } from './hub-requests.js';
 import { LocalTopics, reportUnhandled } from './local.js';
 import type { ActorFault, LogEntry, LogLevel } from './payloads.js';
@@ -229,11 +216,7 @@ export class BusHub<T extends TopicMap = Topics, R extends RequestMap = Requests
     }
   }
 
-  private requestFromMain<N extends keyof R & string>(
-    name: N,
-    req: R[N]['req'],
-    options?: RequestOptions,
-  ): Promise<R[N]['res']> {
+  private requestFromMain<N extends keyof R & string>(name: N, req: R[N]['req'], options?: RequestOptions): Promise<R[N]['res']> {
     const timeoutMs = options?.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     return new Promise<R[N]['res']>((resolve, reject) => {
       if (this.closed) {

@@ -6,21 +6,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Unsubscribable } from 'rxjs';
 import { fromWire, toWire, withCause } from '../errors.js';
-import {
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  type Bus,
-  type RequestHandler,
-  type RequestMap,
-  type RequestOptions,
-  type TopicMap,
-} from './bus.js';
-import {
-  REX_BUS_CLOSED,
-  REX_BUS_NO_SERVER,
-  REX_BUS_PROTOCOL,
-  REX_BUS_PUBLISH_FAILED,
-  REX_BUS_REQUEST_TIMEOUT,
-} from './errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type Bus, type RequestHandler, type RequestMap, type RequestOptions, type TopicMap } from './bus.js';
+import { REX_BUS_CLOSED, REX_BUS_NO_SERVER, REX_BUS_PROTOCOL, REX_BUS_PUBLISH_FAILED, REX_BUS_REQUEST_TIMEOUT } from './errors.js';
 import { LocalTopics, reportUnhandled } from './local.js';
 import type { Requests, Topics } from './topics.js';
 import { BUS_PROTOCOL, kindOf, transferableBuffers, type Envelope, type FromHub, type ToHub } from './wire.js';

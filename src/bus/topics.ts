@@ -37,7 +37,7 @@ export type RequestSchemas = Readonly<Record<string, { readonly req: z.ZodType; 
 export const topics = {
   'actor.status': ActorStatus,
   'actor.fault': ActorFault,
-  'log': LogEntry,
+  log: LogEntry,
   'run.stop': RunStop,
   'fault.inject': FaultInject,
   'ingest.bytes': IngestBytes,

@@ -20,13 +20,13 @@ type Env = Record<string, string | undefined>;
 export function rexConfigDir(env: Env = process.env, platform: NodeJS.Platform = process.platform, home: string = os.homedir()): string {
   const join = platform === 'win32' ? path.win32.join : path.posix.join;
   // An empty XDG_CONFIG_HOME means "unset" in the XDG spec (the original would have used "").
-  const xdg = env['XDG_CONFIG_HOME'];
+  const xdg = env.XDG_CONFIG_HOME;
   if (xdg) return join(xdg, 'rex');
   switch (platform) {
     case 'darwin':
       return join(home, 'Library', 'Application Support', 'rex');
     case 'win32':
-      return join(env['APPDATA'] || join(home, 'AppData', 'Roaming'), 'rex');
+      return join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'rex');
     default:
       return join(home, '.config', 'rex');
   }
@@ -106,9 +106,7 @@ function describeFsError(error: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // `rex run --config PATH|JSON`
 
-export type ProvidedConfigEnv =
-  | { REX_PROVIDED_CONFIG_PATH: string }
-  | { REX_PROVIDED_OVERWRITE_PATH: string };
+export type ProvidedConfigEnv = { REX_PROVIDED_CONFIG_PATH: string } | { REX_PROVIDED_OVERWRITE_PATH: string };
 
 export interface PreparedProvidedConfig {
   /** The one variable to add to the script's environment. */
@@ -136,9 +134,7 @@ export async function prepareProvidedConfig(arg: string, dir: string, cwd: strin
   try {
     isFile = (await stat(file)).isFile();
   } catch (error) {
-    throw new ProvidedConfigError(
-      `--config: ${JSON.stringify(arg)}: ${describeFsError(error)} (a JSON argument must start with "{")`,
-    );
+    throw new ProvidedConfigError(`--config: ${JSON.stringify(arg)}: ${describeFsError(error)} (a JSON argument must start with "{")`);
   }
   if (!isFile) throw new ProvidedConfigError(`--config: ${JSON.stringify(arg)}: not a file`);
   return { env: { REX_PROVIDED_CONFIG_PATH: file }, warnings: [] };

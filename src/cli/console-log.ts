@@ -17,7 +17,11 @@ export function formatLogEntry(entry: LogEntry): string {
   return `${new Date(entry.ts).toISOString()} ${LABEL[entry.level]} [${entry.source}] ${entry.message}`;
 }
 
-export function printLogs(bus: Bus, verbosity: number, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Subscription {
+export function printLogs(
+  bus: Bus,
+  verbosity: number,
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Subscription {
   return bus.on('log').subscribe((entry) => {
     if (RANK[entry.level] <= verbosity) write(formatLogEntry(entry));
   });

@@ -64,7 +64,9 @@ export async function dbPushCommand(targets: string[], options: DbOptions & { gi
   }
   const status = feeder.status();
   if (!status.caughtUp) {
-    console.error(`rex: gave up: ${status.lastError ?? 'stopped'}; run \`rex db push\` again later (what is stored stays stored, nothing is stored twice)`);
+    console.error(
+      `rex: gave up: ${status.lastError ?? 'stopped'}; run \`rex db push\` again later (what is stored stays stored, nothing is stored twice)`,
+    );
     return DB_FAILED;
   }
   console.log(`${progressLine(status)} from ${journals.length} journal(s) into ClickHouse at ${client.url}`);

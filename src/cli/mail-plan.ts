@@ -46,7 +46,11 @@ export function planMail(input: MailPlanInput): MailPlan {
   }
   if (!input.server) {
     const reason = 'the config has no [email_server] section';
-    return { waitMs, notes: [{ level: 'warn', message: `--email: ${reason}, so no mail will be sent (the run goes on)` }], noMailReason: reason };
+    return {
+      waitMs,
+      notes: [{ level: 'warn', message: `--email: ${reason}, so no mail will be sent (the run goes on)` }],
+      noMailReason: reason,
+    };
   }
   const server = { ...input.server };
   if (server.tls_ca_file !== undefined && input.configPath) {
@@ -55,7 +59,7 @@ export function planMail(input: MailPlanInput): MailPlan {
   const retryDelaysMs = envList(input.env.REX_MAIL_RETRY_DELAYS_MS) ?? [...DEFAULT_RETRY_DELAYS_MS];
   const notes: MailPlan['notes'] = [];
   if (server.tls_reject_unauthorized === false) {
-    notes.push({ level: 'warn', message: 'email_server.tls_reject_unauthorized = false: the mail server\'s certificate is not checked' });
+    notes.push({ level: 'warn', message: "email_server.tls_reject_unauthorized = false: the mail server's certificate is not checked" });
   }
   return { waitMs, notes, data: { to: input.email, server, uuid: input.uuid, retryDelaysMs } };
 }
@@ -79,7 +83,9 @@ export function mailSummaryLines(to: string, plan: MailPlan, reports: MailReport
     if (report.state === 'sent') lines.stdout.push(`${prefix}mail sent to ${to}`);
     else if (report.state === 'failed') {
       const tries = report.attempts > 1 ? ` after ${report.attempts} attempts` : '';
-      lines.stderr.push(`${prefix}mail to ${to} FAILED${tries}: ${report.detail ?? 'unknown error'} (the data is saved in ${report.outputFile})`);
+      lines.stderr.push(
+        `${prefix}mail to ${to} FAILED${tries}: ${report.detail ?? 'unknown error'} (the data is saved in ${report.outputFile})`,
+      );
     } else {
       lines.stderr.push(`${prefix}mail to ${to} NOT SENT: rex stopped waiting for it (the data is saved in ${report.outputFile})`);
     }

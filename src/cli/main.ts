@@ -13,10 +13,12 @@ import { rexVersion } from './version.js';
 // Commands are loaded when used: `rex run` must not pay for the TUI, the HTTP server or the
 // database client at start-up (each rex run starts several threads already).
 
-const integer = (name: string) => (text: string): number => {
-  if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`${name} must be a whole number, got "${text}"`);
-  return Number(text);
-};
+const integer =
+  (name: string) =>
+  (text: string): number => {
+    if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`${name} must be a whole number, got "${text}"`);
+    return Number(text);
+  };
 const minutes = (text: string): number => {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`expected minutes ≥ 0, got "${text}"`);
@@ -32,7 +34,11 @@ const program = new Command()
   .name('rex')
   .description('Experiment data manager: runs data-acquisition scripts and stores what they send, fail-safe.')
   .version(rexVersion())
-  .addOption(new Option('-v, --verbosity <level>', 'log level: 0 error, 1 warn, 2 info, 3 debug, 4 trace').argParser(integer('verbosity')).default(2))
+  .addOption(
+    new Option('-v, --verbosity <level>', 'log level: 0 error, 1 warn, 2 info, 3 debug, 4 trace')
+      .argParser(integer('verbosity'))
+      .default(2),
+  )
   .showHelpAfterError();
 
 program
@@ -53,7 +59,11 @@ program
   .option('--keep-journal', 'keep the journal after a successful run', false)
   .option('--config-file <path>', 'use this rex config file instead of the default location')
   .action(async (script: string | undefined, options: Omit<RunOptions, 'script'>) => {
-    process.exitCode = await (await import('./run-command.js')).runCommand({ ...options, script }, program.opts<{ verbosity: number }>().verbosity, process.argv.slice(1));
+    process.exitCode = await (await import('./run-command.js')).runCommand(
+      { ...options, script },
+      program.opts<{ verbosity: number }>().verbosity,
+      process.argv.slice(1),
+    );
   });
 
 program

@@ -45,13 +45,22 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   }
   const scriptPath = path.resolve(scriptArg);
   if (!fs.statSync(scriptPath, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`script not found: ${scriptArg}`);
-  if (!Number.isInteger(options.loops) || options.loops < 1) throw new UsageError(`--loops must be a whole number ≥ 1, got ${options.loops}`);
-  if (!Number.isFinite(options.delay) || options.delay < 0) throw new UsageError(`--delay must be a number of minutes ≥ 0, got ${options.delay}`);
+  if (!Number.isInteger(options.loops) || options.loops < 1)
+    throw new UsageError(`--loops must be a whole number ≥ 1, got ${options.loops}`);
+  if (!Number.isFinite(options.delay) || options.delay < 0)
+    throw new UsageError(`--delay must be a number of minutes ≥ 0, got ${options.delay}`);
   const { metaJson, metaJsonFloats } = parseMetaJson(options.metaJson);
 
   const { config, path: configPath, warnings } = await loadConfig(options.configFile ? { path: options.configFile } : {});
   const uuid = serveAssignedRunUuid() ?? randomUUID();
-  const mailPlan = planMail({ email: options.email, dryRun: options.dryRun, server: config.email_server, configPath, uuid, env: process.env });
+  const mailPlan = planMail({
+    email: options.email,
+    dryRun: options.dryRun,
+    server: config.email_server,
+    configPath,
+    uuid,
+    env: process.env,
+  });
   if (mailPlan.usageError) throw new UsageError(mailPlan.usageError);
   const storeDir = path.join(os.tmpdir(), `rex-${uuid}`);
   const outputDir = path.resolve(options.output);
@@ -80,9 +89,10 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     ...(config.click_house_server && !options.dryRun ? { clickhouse: { journalDir, config: config.click_house_server } } : {}),
   });
   // -i: the TUI runs as a child process on the terminal and shows rex's log lines instead of stderr.
-  const tui = options.interactive && RunTui.available()
-    ? new RunTui(host.bus, { verbosity, theme: config.general.theme, onQuit: () => host.interrupt(), formatLine: formatLogEntry })
-    : undefined;
+  const tui =
+    options.interactive && RunTui.available()
+      ? new RunTui(host.bus, { verbosity, theme: config.general.theme, onQuit: () => host.interrupt(), formatLine: formatLogEntry })
+      : undefined;
   const logs = tui ? { unsubscribe: () => tui.dispose() } : printLogs(host.bus, verbosity);
   const log = (level: 'info' | 'warn' | 'error', message: string): void =>
     host.bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
@@ -140,8 +150,20 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     for (const line of mail.stdout) console.log(line);
     for (const line of mail.stderr) console.error(`rex: ${line}`);
   }
-  cleanUp({ storeDir, journalDir, outputDir, keepJournal: options.keepJournal || exitCode === EXIT.internal || clickhouseLeft, dryRun: options.dryRun, outcome });
-  announceToServe({ kind: 'rex.run.finished', uuid, exitCode, outputFiles: (outcome?.iterations ?? []).flatMap((it) => (it.outputFile ? [it.outputFile] : [])) });
+  cleanUp({
+    storeDir,
+    journalDir,
+    outputDir,
+    keepJournal: options.keepJournal || exitCode === EXIT.internal || clickhouseLeft,
+    dryRun: options.dryRun,
+    outcome,
+  });
+  announceToServe({
+    kind: 'rex.run.finished',
+    uuid,
+    exitCode,
+    outputFiles: (outcome?.iterations ?? []).flatMap((it) => (it.outputFile ? [it.outputFile] : [])),
+  });
   return exitCode;
 }
 
@@ -217,18 +239,33 @@ function printSummary(outcome: RunOutcome | undefined, exitCode: number): void {
  * SPEC §3.5: ClickHouse after the file. The clickhouse-writer streamed during the run; wait for its
  * last rows (config `wait_at_end`). Returns true when rows are left in the journal.
  */
-async function storeInClickHouse(host: RunHost, wait: boolean, journalDir: string, log: (level: 'info' | 'warn' | 'error', message: string) => void): Promise<boolean> {
+async function storeInClickHouse(
+  host: RunHost,
+  wait: boolean,
+  journalDir: string,
+  log: (level: 'info' | 'warn' | 'error', message: string) => void,
+): Promise<boolean> {
   if (!host.hasClickHouse) return false;
   const result = await drainClickHouse(host.bus, { wait, report: (line) => log('info', line) });
   if (result.caughtUp) {
     if (result.status) log('info', progressLine(result.status));
     return false;
   }
-  log('error', `ClickHouse: not every row is stored (${result.reason ?? 'unknown reason'}); the journal is kept: \`rex db push ${journalDir}\` stores the rest`);
+  log(
+    'error',
+    `ClickHouse: not every row is stored (${result.reason ?? 'unknown reason'}); the journal is kept: \`rex db push ${journalDir}\` stores the rest`,
+  );
   return true;
 }
 
-function cleanUp(args: { storeDir: string; journalDir: string; outputDir: string; keepJournal: boolean; dryRun: boolean; outcome: RunOutcome | undefined }): void {
+function cleanUp(args: {
+  storeDir: string;
+  journalDir: string;
+  outputDir: string;
+  keepJournal: boolean;
+  dryRun: boolean;
+  outcome: RunOutcome | undefined;
+}): void {
   fs.rmSync(args.storeDir, { recursive: true, force: true });
   if (args.dryRun) return;
   const allWritten = args.outcome !== undefined && !args.outcome.error && args.outcome.iterations.every((it) => it.outputFile);

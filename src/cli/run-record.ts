@@ -43,7 +43,9 @@ export async function collectRunRecord(input: RunRecordInput): Promise<Record<st
 
 async function sha256File(file: string): Promise<string | null> {
   try {
-    return createHash('sha256').update(await fs.promises.readFile(file)).digest('hex');
+    return createHash('sha256')
+      .update(await fs.promises.readFile(file))
+      .digest('hex');
   } catch {
     return null;
   }
@@ -52,7 +54,7 @@ async function sha256File(file: string): Promise<string | null> {
 async function commandOutput(command: string, args: string[], cwd?: string): Promise<string | null> {
   try {
     const { stdout, stderr } = await run(command, args, { cwd, timeout: 5000 });
-    return (stdout.trim() || stderr.trim()) || null;
+    return stdout.trim() || stderr.trim() || null;
   } catch {
     return null;
   }

@@ -62,13 +62,17 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
   const bus = hub.bus;
   const supervisor = new Supervisor({ hub });
   const logs = printLogs(bus, verbosity);
-  const log = (level: 'info' | 'warn' | 'error', message: string): void => bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
+  const log = (level: 'info' | 'warn' | 'error', message: string): void =>
+    bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
   rxConfig.onUnhandledError = (error: unknown) => log('error', `subscriber failed: ${String((error as Error)?.stack ?? error)}`);
   log('info', configPath ? `config: ${configPath}` : 'no config file found: using the built-in defaults');
   for (const warning of warnings) log('warn', warning);
   log('info', `scripts directory: ${data.scriptsDir}; allowed output directories: ${data.allowedOutputDirs.join(', ')}`);
   if (token === undefined && !isLoopbackAddress(options.host)) {
-    log('warn', `listening on ${options.host} without a token: anyone who can reach this port can start and stop runs (set [serve] token or REX_SERVE_TOKEN; see docs/serve.md)`);
+    log(
+      'warn',
+      `listening on ${options.host} without a token: anyone who can reach this port can start and stop runs (set [serve] token or REX_SERVE_TOKEN; see docs/serve.md)`,
+    );
   }
 
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-serve-'));
@@ -94,7 +98,11 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
     await supervisor.stop('http-gateway');
     if (launcher.running) log('info', 'waiting for the run to save its data (Ctrl-C again to stop it at once)');
     const ended = await Promise.race([launcher.whenEnded(RUN_STOP_WAIT_MS), stop.abandoned.then(() => false)]);
-    if (!ended && launcher.running) log('warn', `the run ${launcher.current.id} is still going; \`rex recover\` rebuilds its file from the journal if it does not finish`);
+    if (!ended && launcher.running)
+      log(
+        'warn',
+        `the run ${launcher.current.id} is still going; \`rex recover\` rebuilds its file from the journal if it does not finish`,
+      );
     return exitCode;
   } finally {
     stop.dispose();
@@ -145,7 +153,10 @@ function stopSignals(launcher: RunLauncher, log: (level: 'warn', message: string
  */
 function armServeFaults(bus: Bus): { dispose(): void } {
   if (process.env.REX_FAULT_INJECTION !== '1' || process.platform === 'win32') return { dispose: () => undefined };
-  const modes = (process.env.REX_SERVE_FAULT_MODES ?? 'exit').split(',').map((m) => m.trim()).filter((m): m is FaultMode => (FAULT_MODES as readonly string[]).includes(m));
+  const modes = (process.env.REX_SERVE_FAULT_MODES ?? 'exit')
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m): m is FaultMode => (FAULT_MODES as readonly string[]).includes(m));
   let next = 0;
   const onSignal = (): void => {
     const mode = modes[next++ % Math.max(1, modes.length)] ?? 'exit';

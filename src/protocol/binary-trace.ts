@@ -46,7 +46,8 @@ export function decodeBinaryTrace(
   const valueCount = shape.length === 1 ? shape[0]! : shape[0]! * shape[1]!;
   if (encoded instanceof Float64Array) {
     // Decoded when the line was accepted (read back from the journal): only the shape is checked.
-    if (encoded.length !== valueCount) return fail(`${path}.f64: holds ${encoded.length} values but shape [${shape.join(', ')}] needs ${valueCount}`);
+    if (encoded.length !== valueCount)
+      return fail(`${path}.f64: holds ${encoded.length} values but shape [${shape.join(', ')}] needs ${valueCount}`);
     return { ok: true, data: shaped(encoded, shape) };
   }
   const byteCount = decodedByteCount(encoded);

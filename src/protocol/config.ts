@@ -80,9 +80,21 @@ export interface RexConfig {
 
 /** Themes of the original's TUI (README "TUI Theming"), in kebab-case as written in the file. */
 export const THEMES = [
-  'dracula', 'one-dark-pro', 'nord', 'catppuccin-mocha', 'catppuccin-latte', 'gruvbox-dark',
-  'gruvbox-light', 'tokyo-night', 'solarized-dark', 'solarized-light', 'monokai-pro', 'rose-pine',
-  'kanagawa', 'everforest', 'cyberpunk',
+  'dracula',
+  'one-dark-pro',
+  'nord',
+  'catppuccin-mocha',
+  'catppuccin-latte',
+  'gruvbox-dark',
+  'gruvbox-light',
+  'tokyo-night',
+  'solarized-dark',
+  'solarized-light',
+  'monokai-pro',
+  'rose-pine',
+  'kanagawa',
+  'everforest',
+  'cyberpunk',
 ] as const;
 export type Theme = (typeof THEMES)[number];
 

@@ -29,7 +29,8 @@ export function integralFloatPaths(text: string, at: readonly string[], parsed: 
   for (const path of floats.values()) {
     // A path that a later duplicate key replaced by something else is not whole in `parsed`.
     if (!Number.isInteger(valueAt(parsed, path))) continue;
-    (kept ??= []).push(path);
+    kept ??= [];
+    kept.push(path);
   }
   return kept;
 }

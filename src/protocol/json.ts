@@ -21,9 +21,7 @@ const NAN_STAND_IN_TEXT = ` ${String(NAN_STAND_IN)} `;
 const MAY_HOLD_NON_FINITE = /NaN|Infinity/;
 
 /** `nanStandIns`: the rewrite was used, so NAN_STAND_IN may stand where numbers may. */
-export type JsonParseResult =
-  | { ok: true; value: unknown; nanStandIns: boolean }
-  | { ok: false; reason: string };
+export type JsonParseResult = { ok: true; value: unknown; nanStandIns: boolean } | { ok: false; reason: string };
 
 /** True for the stand-in of a `NaN` token produced by the rewrite (never for client data). */
 export function isNanStandIn(value: unknown): boolean {

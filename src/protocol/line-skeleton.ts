@@ -61,7 +61,9 @@ export function extractMeasurementData(line: Buffer): LineSkeleton | null {
   // Lines come trimmed; a message starts with its brace (as parseLine requires).
   if (line[0] !== OPEN_BRACE) return null;
   const scan = new SkeletonScan(line);
-  const end = scan.object(0, (key, value) => (scan.keyIs(key, MEASUREMENTS) && line[value] === OPEN_BRACE ? scan.measurements(value) : scan.value(value)));
+  const end = scan.object(0, (key, value) =>
+    scan.keyIs(key, MEASUREMENTS) && line[value] === OPEN_BRACE ? scan.measurements(value) : scan.value(value),
+  );
   if (end === FAILED || scan.spaces(end) !== line.length) return null;
   return scan.finish();
 }
@@ -90,7 +92,8 @@ class SkeletonScan {
 
   private data(at: number): number {
     const { line } = this;
-    if (line[at] === OPEN_BRACE) return this.object(at, (key, value) => (this.keyIs(key, F64) && line[value] === QUOTE ? this.base64(value) : this.value(value)));
+    if (line[at] === OPEN_BRACE)
+      return this.object(at, (key, value) => (this.keyIs(key, F64) && line[value] === QUOTE ? this.base64(value) : this.value(value)));
     if (line[at] !== OPEN_BRACKET) return this.value(at);
     const first = this.spaces(at + 1);
     if (line[first] !== OPEN_BRACKET) return this.isSmall(at) ? this.value(at) : this.numbers(at);

@@ -17,8 +17,7 @@ export type SplitItem =
    * but the last owns its ArrayBuffer (nothing else lives there: it may be moved to another
    * thread); `lastOwned` says whether the last does too (it may share its chunk with the next line).
    */
-  | { kind: 'line'; parts: Buffer[]; length: number; endOffset: number; lastOwned: boolean }
-  | { kind: 'overflow'; endOffset: number };
+  { kind: 'line'; parts: Buffer[]; length: number; endOffset: number; lastOwned: boolean } | { kind: 'overflow'; endOffset: number };
 
 export type LineItem = Extract<SplitItem, { kind: 'line' }>;
 

@@ -59,7 +59,15 @@ function keptRow(previous: Float64Array | undefined, row: Float64Array | undefin
 export function applyEffectToWindow(device: DeviceWindow, effect: ChannelEffect): void {
   let window = device.channels.get(effect.channel);
   if (window === undefined) {
-    window = { name: effect.channel, unit: effect.unit, shape: effect.shape, values: [], lastRow: undefined, firstTimestamp: undefined, timestamps: [] };
+    window = {
+      name: effect.channel,
+      unit: effect.unit,
+      shape: effect.shape,
+      values: [],
+      lastRow: undefined,
+      firstTimestamp: undefined,
+      timestamps: [],
+    };
     device.channels.set(effect.channel, window);
   }
   window.shape = effect.shape;

@@ -60,11 +60,7 @@ export function lttbIndices(ys: ArrayLike<number>, threshold: number, xs?: Array
 }
 
 /** LTTB on (x, y) pairs: the kept points' coordinates. */
-export function lttb(
-  ys: ArrayLike<number>,
-  threshold: number,
-  xs?: ArrayLike<number>,
-): { xs: number[]; ys: number[] } {
+export function lttb(ys: ArrayLike<number>, threshold: number, xs?: ArrayLike<number>): { xs: number[]; ys: number[] } {
   const indices = lttbIndices(ys, threshold, xs);
   return {
     xs: indices.map((i) => (xs === undefined ? i : (xs[i] as number))),

@@ -194,9 +194,7 @@ function mergeChannel(
       if (pending === undefined || rows[0]?.length !== pending.length) {
         return {
           ok: false,
-          reason:
-            `shape mismatch for ${where(device, channel)}: the channel holds single values, ` +
-            `this message has an array of arrays`,
+          reason: `shape mismatch for ${where(device, channel)}: the channel holds single values, this message has an array of arrays`,
         };
       }
       const stamps = channelStamps(device, channel, rows.length, arrivalTime, warnings);

@@ -34,9 +34,7 @@ export interface SessionMessage {
  * `multi`: one Float64Array per row (one trace each). Numbers are always float64;
  * NaN and ±Infinity are legal values.
  */
-export type ChannelData =
-  | { shape: 'single'; values: Float64Array }
-  | { shape: 'multi'; rows: Float64Array[] };
+export type ChannelData = { shape: 'single'; values: Float64Array } | { shape: 'multi'; rows: Float64Array[] };
 
 export interface MeasurementChannel {
   /** The channel name (the key in `measurements`). */

@@ -38,7 +38,9 @@ const MANTISSA_LIMIT = 900719925474098;
 const MANTISSA_LIMIT_FOUR = 900719925473;
 /** Digits kept past the mantissa: up to 20 significant digits are read exactly. */
 const MAX_LOW_DIGITS = 4;
-const POWERS_OF_TEN = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POWERS_OF_TEN = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
 const NAN_TOKEN = Buffer.from('NaN');
 const INFINITY_TOKEN = Buffer.from('Infinity');
 

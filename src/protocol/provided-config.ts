@@ -43,9 +43,11 @@ const providedSchema = z.object({
   email: sessionField,
   session_name: sessionField,
   session_description: sessionField,
-  devices: z.record(z.string(), jsonTable('expected an object of device settings'), {
-    error: got('expected an object mapping device names to their settings'),
-  }).nullish(),
+  devices: z
+    .record(z.string(), jsonTable('expected an object of device settings'), {
+      error: got('expected an object mapping device names to their settings'),
+    })
+    .nullish(),
 });
 
 /**
@@ -81,14 +83,14 @@ export function convertProvidedConfigJson(jsonText: string): { toml: string; war
   // Device names come from the validated input itself, in a null-prototype map, so that any
   // name (even `__proto__`) stays an ordinary key.
   const devices: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  const givenDevices = parsed['devices'];
+  const givenDevices = parsed.devices;
   for (const [deviceName, settings] of Object.entries(isJsonTable(givenDevices) ? givenDevices : {})) {
     devices[deviceName] = toTomlValue(settings, ['devices', deviceName], warnings);
   }
 
   const document: Record<string, unknown> = {};
-  if (Object.keys(info).length > 0) document['session'] = { info };
-  if (Object.keys(devices).length > 0) document['device'] = devices;
+  if (Object.keys(info).length > 0) document.session = { info };
+  if (Object.keys(devices).length > 0) document.device = devices;
   // numbersAsFloat: plain numbers are written as floats; integers were turned into bigints.
   return { toml: stringifyToml(document, { numbersAsFloat: true }), warnings };
 }
@@ -117,9 +119,7 @@ function toTomlValue(value: Json, path: (string | number)[], warnings: string[])
       );
     }
     const allFloat = value.some((item) => typeof item === 'number' && !Number.isSafeInteger(item));
-    return value.map((item, index) =>
-      allFloat && typeof item === 'number' ? item : toTomlValue(item, [...path, index], warnings),
-    );
+    return value.map((item, index) => (allFloat && typeof item === 'number' ? item : toTomlValue(item, [...path, index], warnings)));
   }
   if (isJsonTable(value)) {
     const table: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
@@ -142,7 +142,5 @@ function describeJson(value: unknown): string {
 }
 
 function jsonPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
-    .join('');
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
 }

@@ -16,10 +16,7 @@ export function withMetaJson(
 ): SessionInfo {
   if (!metaJson || Object.keys(metaJson).length === 0) return info;
   const merged: SessionInfo = { ...info, meta: { ...(info.meta ?? {}), ...(metaJson as JsonObject) } };
-  const floats = [
-    ...(info.meta_floats ?? []).filter((path) => !Object.hasOwn(metaJson, path[0] as string)),
-    ...(metaJsonFloats ?? []),
-  ];
+  const floats = [...(info.meta_floats ?? []).filter((path) => !Object.hasOwn(metaJson, path[0] as string)), ...(metaJsonFloats ?? [])];
   if (floats.length > 0) merged.meta_floats = floats;
   else delete merged.meta_floats;
   return merged;

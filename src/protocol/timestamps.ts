@@ -31,11 +31,8 @@ export function formatRexTimestamp(epochNs: bigint): string {
   const hour = Math.floor(secondOfDay / 3600);
   const minute = Math.floor((secondOfDay % 3600) / 60);
   const second = secondOfDay % 60;
-  const fraction = nanos === 0n ? '' : '.' + nanos.toString().padStart(9, '0').replace(/0+$/, '');
-  return (
-    `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` +
-    `T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction}Z`
-  );
+  const fraction = nanos === 0n ? '' : `.${nanos.toString().padStart(9, '0').replace(/0+$/, '')}`;
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` + `T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction}Z`;
 }
 
 /** The session `start_time` / `end_time`: the same format as every other rex timestamp. */
@@ -48,8 +45,7 @@ export function epochNsFromDate(date: Date): bigint {
   return BigInt(date.getTime()) * NS_PER_MS;
 }
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 /**
  * RFC 3339 text → epoch nanoseconds, or `undefined` when it is not a valid RFC 3339 date-time.
@@ -77,8 +73,7 @@ export function parseRfc3339Ns(text: string): bigint | undefined {
   }
   const fraction = m[7] ?? '';
   const nanos = fraction === '' ? 0n : BigInt(fraction.slice(0, 9).padEnd(9, '0'));
-  const localSeconds =
-    daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
+  const localSeconds = daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
   return BigInt(localSeconds - offsetMinutes * 60) * NS_PER_SECOND + nanos;
 }
 
@@ -113,8 +108,7 @@ function daysFromCivil(year: number, month: number, day: number): number {
   const yearOfEra = y - era * 400;
   const shiftedMonth = month > 2 ? month - 3 : month + 9;
   const dayOfYear = Math.floor((153 * shiftedMonth + 2) / 5) + day - 1;
-  const dayOfEra =
-    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146_097 + dayOfEra - 719_468;
 }
 

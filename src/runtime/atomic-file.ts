@@ -23,7 +23,7 @@ export interface AtomicWriteOptions {
 
 /** writev until every byte is written (a vectored write may stop short). */
 async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[]): Promise<number> {
-  let rest = buffers;
+  const rest = buffers;
   let total = 0;
   while (rest.length > 0) {
     let { bytesWritten } = await handle.writev(rest);
@@ -55,7 +55,8 @@ export async function writeFileAtomically(
     let pendingBytes = 0;
     for await (const chunk of chunks) {
       signal?.throwIfAborted();
-      const encoded = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const encoded =
+        typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       pending.push(encoded);
       pendingBytes += encoded.length;
       if (pendingBytes >= WRITE_BATCH_BYTES) {
@@ -92,7 +93,9 @@ async function removeStaleTemps(dir: string, base: string): Promise<void> {
   const prefix = `.${base}.`;
   const entries = await fs.promises.readdir(dir).catch(() => [] as string[]);
   await Promise.all(
-    entries.filter((name) => name.startsWith(prefix) && name.endsWith('.tmp')).map((name) => fs.promises.rm(path.join(dir, name), { force: true })),
+    entries
+      .filter((name) => name.startsWith(prefix) && name.endsWith('.tmp'))
+      .map((name) => fs.promises.rm(path.join(dir, name), { force: true })),
   );
 }
 

@@ -46,10 +46,7 @@ export const REX_ACTOR_STOPPED_BEFORE_READY = defineError(
   (actor: string) => `actor "${actor}" was stopped before it became READY`,
 );
 export const REX_ACTOR_UNKNOWN = defineError('REX_ACTOR_UNKNOWN', (actor: string) => `no actor named "${actor}"`);
-export const REX_ACTOR_DUPLICATE = defineError(
-  'REX_ACTOR_DUPLICATE',
-  (actor: string) => `an actor named "${actor}" is already supervised`,
-);
+export const REX_ACTOR_DUPLICATE = defineError('REX_ACTOR_DUPLICATE', (actor: string) => `an actor named "${actor}" is already supervised`);
 export const REX_ACTOR_FAULT_INJECTED = defineError(
   'REX_ACTOR_FAULT_INJECTED',
   (actor: string, mode: string) => `fault injected into "${actor}" (${mode})`,

@@ -21,4 +21,3 @@ export function runThisThreadInBackground(): void {
     // No /proc, or not allowed: the thread keeps the process's priority.
   }
 }
-

@@ -41,13 +41,23 @@ export async function runTerminalView(options: TerminalViewOptions): Promise<voi
     if (!isToView(message)) return;
     switch (message.type) {
       case 'log':
-        return controller.dispatch({ type: 'log', lines: message.lines });
+        controller.dispatch({ type: 'log', lines: message.lines });
+        break;
       case 'paused':
-        return controller.dispatch({ type: 'paused', paused: message.paused });
+        controller.dispatch({ type: 'paused', paused: message.paused });
+        break;
       case 'iteration':
-        return controller.dispatch({ type: 'hosted-iteration', phase: message.phase, loop: message.loop, loops: message.loops, outputFile: message.outputFile });
+        controller.dispatch({
+          type: 'hosted-iteration',
+          phase: message.phase,
+          loop: message.loop,
+          loops: message.loops,
+          outputFile: message.outputFile,
+        });
+        break;
       case 'finished':
-        return controller.dispatch({ type: 'hosted-finished', at: Date.now(), lines: message.lines });
+        controller.dispatch({ type: 'hosted-finished', at: Date.now(), lines: message.lines });
+        break;
     }
   };
   const leave = (): void => instance.unmount();

@@ -107,13 +107,22 @@ export class ViewController {
       try {
         const replies = await this.options.transport.poll();
         const at = this.now();
-        this.dispatch({ type: 'polled', at, devices: parseDatastream(replies.datastream), state: parseState(replies.state), paused: replies.paused });
+        this.dispatch({
+          type: 'polled',
+          at,
+          devices: parseDatastream(replies.datastream),
+          state: parseState(replies.state),
+          paused: replies.paused,
+        });
         wait = this.pollIntervalMs - (at - started);
       } catch (error) {
         const failure =
           error instanceof TransportError
             ? { kind: error.kind, message: error.message }
-            : { kind: 'lost' as const, message: `unexpected reply from ${this.options.transport.description}: ${(error as Error).message}` };
+            : {
+                kind: 'lost' as const,
+                message: `unexpected reply from ${this.options.transport.description}: ${(error as Error).message}`,
+              };
         this.dispatch({ type: 'poll-failed', at: this.now(), connection: failure });
       }
       if (this.running && wait > 0) await this.sleep(wait);

@@ -41,12 +41,15 @@ describe('import rules', () => {
   it('fire on a tree that breaks each of them', async () => {
     const files: Record<string, string> = {
       'src/protocol/pure.ts': "import fs from 'node:fs';\nimport { Host } from '../host/run/host.js';\nexport const p = [fs, Host];\n",
-      'src/bus/topics.ts': "import { Store } from '../actors/store/store.js';\nimport type { M } from '../actors/store/messages.js';\nexport const t: [unknown, M?] = [Store];\n",
+      'src/bus/topics.ts':
+        "import { Store } from '../actors/store/store.js';\nimport type { M } from '../actors/store/messages.js';\nexport const t: [unknown, M?] = [Store];\n",
       'src/actors/store/messages.ts': 'export type M = number;\n',
-      'src/actors/store/store.ts': "import { Ingest } from '../ingest/ingest.js';\nimport { Host } from '../../host/run/host.js';\nexport const Store = [Ingest, Host];\n",
+      'src/actors/store/store.ts':
+        "import { Ingest } from '../ingest/ingest.js';\nimport { Host } from '../../host/run/host.js';\nexport const Store = [Ingest, Host];\n",
       'src/actors/store/index.ts': "export type { M } from './messages.js';\n",
       'src/actors/ingest/ingest.ts': 'export const Ingest = 1;\n',
-      'src/host/run/host.ts': "import type { M } from '../../actors/store/index.js';\nimport { Ingest } from '../../actors/ingest/ingest.js';\nexport const Host: [number, M?] = [Ingest];\n",
+      'src/host/run/host.ts':
+        "import type { M } from '../../actors/store/index.js';\nimport { Ingest } from '../../actors/ingest/ingest.js';\nexport const Host: [number, M?] = [Ingest];\n",
       'src/view/view.ts': "import { Host } from '../host/run/host.js';\nexport const v = Host;\n",
       'src/runtime/a.ts': "import { b } from './b.js';\nexport const a = (): number => b();\n",
       'src/runtime/b.ts': "import { a } from './a.js';\nexport const b = (): number => a();\n",

@@ -45,7 +45,7 @@ describe('between two worker threads', () => {
     expect(seen.items.filter((s) => s.by === 'a')).toEqual([]); // a ignores its own ping
   });
 
-  it("a transferred Float64Array is detached at the sender and arrives intact", async () => {
+  it('a transferred Float64Array is detached at the sender and arrives intact', async () => {
     const seen = record(hub.bus, 'test.seen');
     const traces = record(hub.bus, 'test.trace');
     await startProbe('a', { serve: ['test.emit'] });

@@ -34,7 +34,10 @@ describe('docs/bus.md', () => {
     const section = docs.split(/^## /m).find((s) => s.startsWith('Test topics and fixture actors\n')) ?? '';
     const listed = (kind: 'topic' | 'request') =>
       [...section.matchAll(new RegExp(`^\\| ${kind} \`([^\`]+)\` \\|`, 'gm'))].map((m) => m[1]!).sort();
-    const testOnly = (table: object, own: object) => Object.keys(table).filter((name) => !(name in own)).sort();
+    const testOnly = (table: object, own: object) =>
+      Object.keys(table)
+        .filter((name) => !(name in own))
+        .sort();
     expect(listed('topic')).toEqual(testOnly(testTopics, topics));
     expect(listed('request')).toEqual(testOnly(testRequests, requests));
     expect(listed('topic')).toContain('test.ping');

@@ -11,9 +11,7 @@ describe('configFilePath', () => {
   it('uses $XDG_CONFIG_HOME on every platform when set', () => {
     expect(configFilePath({ XDG_CONFIG_HOME: '/xdg' }, 'linux', '/home/u')).toBe('/xdg/rex/config.toml');
     expect(configFilePath({ XDG_CONFIG_HOME: '/xdg' }, 'darwin', '/Users/u')).toBe('/xdg/rex/config.toml');
-    expect(configFilePath({ XDG_CONFIG_HOME: 'D:\\cfg', APPDATA: 'C:\\x' }, 'win32', 'C:\\Users\\u')).toBe(
-      'D:\\cfg\\rex\\config.toml',
-    );
+    expect(configFilePath({ XDG_CONFIG_HOME: 'D:\\cfg', APPDATA: 'C:\\x' }, 'win32', 'C:\\Users\\u')).toBe('D:\\cfg\\rex\\config.toml');
   });
 
   it('falls back to the OS config dir', () => {

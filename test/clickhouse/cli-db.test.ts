@@ -44,17 +44,35 @@ describe('rex db init', () => {
     const columns = async (table: string) =>
       (await server.query<{ name: string; type: string }>(`DESCRIBE TABLE lab.${table}`)).map((c) => `${c.name} ${c.type}`);
     expect(await columns('s_info')).toEqual([
-      'session_id UUID', 'start_time String', 'end_time String', 'name String', 'email String',
-      'session_name String', 'session_description String', 'session_meta JSON',
+      'session_id UUID',
+      'start_time String',
+      'end_time String',
+      'name String',
+      'email String',
+      'session_name String',
+      'session_description String',
+      'session_meta JSON',
     ]);
     expect(await columns('m_data')).toEqual([
-      'session_id UUID', 'device_name String', 'channel_name String', 'channel_unit String', 'sample_index UInt32',
-      'channel_index UInt32', 'value Float64', "timestamp DateTime64(6, 'UTC')",
+      'session_id UUID',
+      'device_name String',
+      'channel_name String',
+      'channel_unit String',
+      'sample_index UInt32',
+      'channel_index UInt32',
+      'value Float64',
+      "timestamp DateTime64(6, 'UTC')",
     ]);
     expect(await columns('d_info')).toEqual(['session_id UUID', 'device_name String', 'device_config JSON']);
     expect(await columns('r_store')).toEqual([
-      'session_id UUID', 'result_type String', 'result_info String', 'result_status Bool', 'measured_value Float64',
-      'upper_bound Float64', 'lower_bound Float64', 'result_meta JSON',
+      'session_id UUID',
+      'result_type String',
+      'result_info String',
+      'result_status Bool',
+      'measured_value Float64',
+      'upper_bound Float64',
+      'lower_bound Float64',
+      'result_meta JSON',
     ]);
     const engines = await server.query<{ name: string; sorting_key: string; engine_full: string }>(
       "SELECT name, sorting_key, engine_full FROM system.tables WHERE database = 'lab' ORDER BY name",
@@ -65,7 +83,8 @@ describe('rex db init', () => {
       ['r_store', 'session_id, result_type'],
       ['s_info', 'session_id'],
     ]);
-    for (const e of engines) expect(e.engine_full).toMatch(new RegExp(`^MergeTree .*non_replicated_deduplication_window = ${DEDUP_WINDOW}`));
+    for (const e of engines)
+      expect(e.engine_full).toMatch(new RegExp(`^MergeTree .*non_replicated_deduplication_window = ${DEDUP_WINDOW}`));
 
     const again = await runRex(ws, ['db', 'init']);
     expect(again.code, again.stderr).toBe(0);
@@ -81,7 +100,9 @@ describe('rex db init', () => {
     const result = await runRex(ws, ['db', 'init']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^legacy_measurements: already there; now drops retried inserts$/m);
-    const [table] = await server.query<{ engine_full: string }>("SELECT engine_full FROM system.tables WHERE database = 'default' AND name = 'legacy_measurements'");
+    const [table] = await server.query<{ engine_full: string }>(
+      "SELECT engine_full FROM system.tables WHERE database = 'default' AND name = 'legacy_measurements'",
+    );
     expect(table!.engine_full).toContain(`non_replicated_deduplication_window = ${DEDUP_WINDOW}`);
   });
 
@@ -90,7 +111,11 @@ describe('rex db init', () => {
     ws.writeConfig(server.configSection({ password: 'wrong' }));
     const wrong = await runRex(ws, ['db', 'init']);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(new RegExp(`rex: ClickHouse at http://127\\.0\\.0\\.1:${server.port} refused user 'rex': wrong username or password \\(check \\[click_house_server\\] username and password\\)`));
+    expect(wrong.stderr).toMatch(
+      new RegExp(
+        `rex: ClickHouse at http://127\\.0\\.0\\.1:${server.port} refused user 'rex': wrong username or password \\(check \\[click_house_server\\] username and password\\)`,
+      ),
+    );
 
     ws.writeConfig(server.configSection({ port: String(await freePort()) }));
     const down = await runRex(ws, ['db', 'init']);
@@ -111,8 +136,13 @@ describe('the database is down at the end of a run', () => {
     const init = await runRex(ws, ['db', 'init']);
     expect(init.code, init.stderr).toBe(0);
     await server.kill();
-    const run = startRex(ws, ['run', path.join(PY_FIXTURES, 'scalars.py'), '-o', ws.outputDir, '-P', String(await freePort())], { env: { REXT_STEPS: '5' } });
-    await run.waitForOutput(/ClickHouse: 0% of the run stored \(0 measurement rows stored\); waiting for the database: cannot reach ClickHouse/, 60_000);
+    const run = startRex(ws, ['run', path.join(PY_FIXTURES, 'scalars.py'), '-o', ws.outputDir, '-P', String(await freePort())], {
+      env: { REXT_STEPS: '5' },
+    });
+    await run.waitForOutput(
+      /ClickHouse: 0% of the run stored \(0 measurement rows stored\); waiting for the database: cannot reach ClickHouse/,
+      60_000,
+    );
     await server.restart();
     const result = await run.done;
     expect(result.code, result.stderr).toBe(0);
@@ -125,7 +155,9 @@ describe('the database is down at the end of a run', () => {
     const ws = workspace();
     ws.writeConfig(server.configSection({ wait_at_end: false }));
     await server.kill();
-    const result = await runRex(ws, ['run', path.join(PY_FIXTURES, 'scalars.py'), '-o', ws.outputDir, '-P', String(await freePort())], { env: { REXT_STEPS: '7' } });
+    const result = await runRex(ws, ['run', path.join(PY_FIXTURES, 'scalars.py'), '-o', ws.outputDir, '-P', String(await freePort())], {
+      env: { REXT_STEPS: '7' },
+    });
     expect(result.code, result.stderr).toBe(0);
     const uuid = onlyOutput(ws.outputDir).session.UUID as string;
     const journalDir = path.join(ws.outputDir, '.rex', uuid);
@@ -149,7 +181,9 @@ describe('the database is down at the end of a run', () => {
     const ws = workspace();
     ws.writeConfig(server.configSection());
     const before = await server.query<{ n: string }>('SELECT count() AS n FROM measurement_data');
-    const result = await runRex(ws, ['run', '-n', path.join(PY_FIXTURES, 'scalars.py'), '-P', String(await freePort())], { env: { REXT_STEPS: '3' } });
+    const result = await runRex(ws, ['run', '-n', path.join(PY_FIXTURES, 'scalars.py'), '-P', String(await freePort())], {
+      env: { REXT_STEPS: '3' },
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toMatch(/ClickHouse/);
     expect(await server.query<{ n: string }>('SELECT count() AS n FROM measurement_data')).toEqual(before);

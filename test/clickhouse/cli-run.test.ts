@@ -61,9 +61,22 @@ describe('rex run with ClickHouse', () => {
   it('stores the run: measurements, device config, session (with --meta-json) and results', async () => {
     const ws = workspace();
     ws.writeConfig(server.configSection());
-    const result = await runRex(ws, ['run', path.join(PY_FIXTURES, 'scalars.py'), '-o', ws.outputDir, '-P', String(await freePort()), '--meta-json', '{"operator": "ann"}'], {
-      env: { REXT_STEPS: '5' },
-    });
+    const result = await runRex(
+      ws,
+      [
+        'run',
+        path.join(PY_FIXTURES, 'scalars.py'),
+        '-o',
+        ws.outputDir,
+        '-P',
+        String(await freePort()),
+        '--meta-json',
+        '{"operator": "ann"}',
+      ],
+      {
+        env: { REXT_STEPS: '5' },
+      },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/ClickHouse: all rows stored \(15 measurement rows stored\)/);
     const uuid = onlyOutput(ws.outputDir).session.UUID as string;
@@ -78,7 +91,9 @@ describe('rex run with ClickHouse', () => {
       { channel_name: 'current (mA)', unit: 'mA', samples: [0, 1, 2, 3, 4], values: [0, 10, 20, 30, 40] },
       { channel_name: 'voltage', unit: 'V', samples: [0, 1, 2, 3, 4], values: [0, 0.25, 0.5, 0.75, 1] },
     ]);
-    const [device] = await server.query<{ device_name: string; config: string }>(`SELECT device_name, toString(device_config) AS config FROM device_info WHERE session_id = '${uuid}'`);
+    const [device] = await server.query<{ device_name: string; config: string }>(
+      `SELECT device_name, toString(device_config) AS config FROM device_info WHERE session_id = '${uuid}'`,
+    );
     expect(device!.device_name).toBe('daq');
     expect(JSON.parse(device!.config)).toEqual({ gate_time: 1000, averages: 100, nested: { mode: 'fast', gain: 2.5 } });
     const [session] = await server.query<{ session_name: string; name: string; meta: string; end_time: string }>(

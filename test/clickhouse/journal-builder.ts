@@ -35,7 +35,14 @@ export class TestJournal {
   line(message: unknown, afterMs = 1): bigint {
     const text = typeof message === 'string' ? message : JSON.stringify(message);
     const parsed = parseLine(text);
-    const kind = parsed.kind === 'device' ? LineKind.Device : parsed.kind === 'session' ? LineKind.Session : parsed.kind === 'result' ? LineKind.Result : null;
+    const kind =
+      parsed.kind === 'device'
+        ? LineKind.Device
+        : parsed.kind === 'session'
+          ? LineKind.Session
+          : parsed.kind === 'result'
+            ? LineKind.Result
+            : null;
     if (kind === null) throw new Error(`not a data line (${parsed.kind}): ${text.slice(0, 200)}`);
     this.clockNs += BigInt(afterMs) * 1_000_000n;
     this.writer.append([encodeRecord({ type: RecordType.Line, flags: kind, connId: 1, arrivalNs: this.clockNs, streamOffset: 0n }, text)]);
@@ -47,14 +54,23 @@ export class TestJournal {
     this.writer.append(
       messages.map((message) => {
         this.clockNs += 1_000_000n;
-        return encodeRecord({ type: RecordType.Line, flags: LineKind.Device, connId: 1, arrivalNs: this.clockNs, streamOffset: 0n }, JSON.stringify(message));
+        return encodeRecord(
+          { type: RecordType.Line, flags: LineKind.Device, connId: 1, arrivalNs: this.clockNs, streamOffset: 0n },
+          JSON.stringify(message),
+        );
       }),
     );
   }
 
   end(): bigint {
     this.clockNs += 1_000_000n;
-    this.writer.append([encodeJsonRecord(RecordType.RunEnd, { endTimeNs: this.clockNs.toString(), reason: 'script-exit', exitCode: 0, signal: null }, this.clockNs)]);
+    this.writer.append([
+      encodeJsonRecord(
+        RecordType.RunEnd,
+        { endTimeNs: this.clockNs.toString(), reason: 'script-exit', exitCode: 0, signal: null },
+        this.clockNs,
+      ),
+    ]);
     return this.clockNs;
   }
 

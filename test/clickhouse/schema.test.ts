@@ -14,7 +14,9 @@ describe('ClickHouse schema', () => {
   });
 
   it('reports missing columns (inserts would fail) apart from differing types (the server may convert)', () => {
-    const actual = COLUMNS.measurement.filter((c) => c.name !== 'channel_unit').map((c) => (c.name === 'value' ? { ...c, type: 'Float32' } : c));
+    const actual = COLUMNS.measurement
+      .filter((c) => c.name !== 'channel_unit')
+      .map((c) => (c.name === 'value' ? { ...c, type: 'Float32' } : c));
     expect(compareColumns('measurement', actual)).toEqual({
       missing: ['channel_unit'],
       differing: [{ name: 'value', expected: 'Float64', actual: 'Float32' }],
@@ -24,7 +26,9 @@ describe('ClickHouse schema', () => {
   it('knows which engines drop a retried insert carrying the same token', () => {
     expect(deduplicates('MergeTree', 'MergeTree ORDER BY session_id SETTINGS index_granularity = 8192')).toBe(false);
     expect(deduplicates('MergeTree', 'MergeTree ORDER BY session_id SETTINGS non_replicated_deduplication_window = 0')).toBe(false);
-    expect(deduplicates('MergeTree', 'MergeTree ORDER BY a SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 10000')).toBe(true);
+    expect(
+      deduplicates('MergeTree', 'MergeTree ORDER BY a SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 10000'),
+    ).toBe(true);
     expect(deduplicates('ReplicatedMergeTree', "ReplicatedMergeTree('/t', 'r') ORDER BY a")).toBe(true);
     expect(deduplicates('SharedMergeTree', 'SharedMergeTree ORDER BY a')).toBe(true);
   });
@@ -40,8 +44,20 @@ describe('ClickHouse schema', () => {
   });
 
   it('progress lines say how far the run is stored and why it waits', () => {
-    const status = { runOver: true, caughtUp: false, journals: 1, journalsDone: 0, measurementRows: 1_234_567, bytesDone: 62, bytesTotal: 100, lastError: null, failingSince: null };
-    expect(progressLine(status)).toBe('ClickHouse: 62% of the run stored (1,234,567 measurement rows stored) — Ctrl-C stops waiting, the rest stays in the journal');
+    const status = {
+      runOver: true,
+      caughtUp: false,
+      journals: 1,
+      journalsDone: 0,
+      measurementRows: 1_234_567,
+      bytesDone: 62,
+      bytesTotal: 100,
+      lastError: null,
+      failingSince: null,
+    };
+    expect(progressLine(status)).toBe(
+      'ClickHouse: 62% of the run stored (1,234,567 measurement rows stored) — Ctrl-C stops waiting, the rest stays in the journal',
+    );
     expect(progressLine({ ...status, lastError: 'cannot reach ClickHouse at http://db:8123: connection refused' })).toContain(
       '; waiting for the database: cannot reach ClickHouse at http://db:8123: connection refused',
     );

@@ -101,7 +101,15 @@ describe('clickhouse-writer rows (SPEC §9)', () => {
     const dir = tempDir();
     const uuid = randomUUID();
     const journal = new TestJournal(path.join(dir, 'loop-1.rexj'), { uuid, metaJson: { operator: 'ann' } });
-    journal.line({ info: { name: 'Jane', email: 'j@lab.org', session_name: 'Run 7', session_description: 'cool-down', meta: { sample: 'S1', nested: { a: 1, gone: null } } } });
+    journal.line({
+      info: {
+        name: 'Jane',
+        email: 'j@lab.org',
+        session_name: 'Run 7',
+        session_description: 'cool-down',
+        meta: { sample: 'S1', nested: { a: 1, gone: null } },
+      },
+    });
     const t1 = journal.line(
       '{"device_name":"daq","device_config":{"gate_time":1000,"nested":{"mode":"fast"},"nothing":null},' +
         '"measurements":{"counts":{"data":[1.5],"unit":"dimensionless"},"trace":{"data":[[0.1,0.2,0.3]],"unit":"V"},' +
@@ -113,7 +121,13 @@ describe('clickhouse-writer rows (SPEC §9)', () => {
       device_config: { gate_time: 1 },
       measurements: {
         counts: { data: [2.5, 3.5], unit: 'dimensionless' },
-        trace: { data: [[0.4, 0.5, 0.6], [0.7, 0.8, 0.9]], unit: 'V' },
+        trace: {
+          data: [
+            [0.4, 0.5, 0.6],
+            [0.7, 0.8, 0.9],
+          ],
+          unit: 'V',
+        },
         flat: { data: [4, 5, 6], unit: 'V' },
       },
     });
@@ -124,7 +138,15 @@ describe('clickhouse-writer rows (SPEC §9)', () => {
       timestamps: { temp: ['2026-01-16T08:35:32.123456789+02:00'] },
     });
     const t4 = journal.line({ device_name: 'probe', device_config: {}, measurements: { temp: { data: [21.5], unit: 'K' } } });
-    journal.line({ result_name: 'fit', result_description: 'gaussian fit', result_status: true, lower_bound: 0, upper_bound: 10, result_value: 5.5, result_meta: { figure: 'fit.png' } });
+    journal.line({
+      result_name: 'fit',
+      result_description: 'gaussian fit',
+      result_status: true,
+      lower_bound: 0,
+      upper_bound: 10,
+      result_value: 5.5,
+      result_meta: { figure: 'fit.png' },
+    });
     journal.line({ result_name: 'bare', result_description: 'no numbers', result_status: true });
     journal.line({ result_name: 'fit', result_description: 'refit', result_status: false, result_value: 6.5, ub: 7 });
     journal.line('{"result_name":"odd","result_description":"not a number","result_status":true,"result_value":NaN}');
@@ -134,12 +156,26 @@ describe('clickhouse-writer rows (SPEC §9)', () => {
     const logs = await storeAll(dir);
     expect(logs.filter((l) => l.startsWith('error'))).toEqual([]);
 
-    const rows = await server.query<{ device_name: string; channel_name: string; channel_unit: string; sample_index: number; channel_index: number; value: string; ts: string }>(
+    const rows = await server.query<{
+      device_name: string;
+      channel_name: string;
+      channel_unit: string;
+      sample_index: number;
+      channel_index: number;
+      value: string;
+      ts: string;
+    }>(
       `SELECT device_name, channel_name, channel_unit, sample_index, channel_index, toString(value) AS value, toString(timestamp) AS ts
        FROM measurement_data WHERE session_id = '${uuid}' ORDER BY device_name, channel_name, channel_index, sample_index`,
     );
     const row = (device: string, channel: string, unit: string, sample: number, index: number, value: string, ts: string) => ({
-      device_name: device, channel_name: channel, channel_unit: unit, sample_index: sample, channel_index: index, value, ts,
+      device_name: device,
+      channel_name: channel,
+      channel_unit: unit,
+      sample_index: sample,
+      channel_index: index,
+      value,
+      ts,
     });
     expect(rows).toEqual([
       // Single: sample_index counts values across messages, channel_index 0
@@ -221,11 +257,21 @@ describe('clickhouse-writer rows (SPEC §9)', () => {
     );
     expect(sessions).toEqual([
       { session_name: 'loop one', start_time: formatRexTimestamp(T0_NS), end_time: '' },
-      { session_name: '', start_time: formatRexTimestamp(T0_NS + 10_000_000_000n), end_time: expect.stringMatching(/^2026-01-16T06:35:42/) },
+      {
+        session_name: '',
+        start_time: formatRexTimestamp(T0_NS + 10_000_000_000n),
+        end_time: expect.stringMatching(/^2026-01-16T06:35:42/),
+      },
     ]);
     // loop 1's held message [1, 2] (undecided: it might have become a row) is released as Single at the end
-    const values = await server.query<{ value: number; sample_index: number }>(`SELECT value, sample_index FROM measurement_data WHERE session_id = '${uuid}' ORDER BY value`);
-    expect(values).toEqual([{ value: 1, sample_index: 0 }, { value: 2, sample_index: 1 }, { value: 3, sample_index: 0 }]);
+    const values = await server.query<{ value: number; sample_index: number }>(
+      `SELECT value, sample_index FROM measurement_data WHERE session_id = '${uuid}' ORDER BY value`,
+    );
+    expect(values).toEqual([
+      { value: 1, sample_index: 0 },
+      { value: 2, sample_index: 1 },
+      { value: 3, sample_index: 0 },
+    ]);
     expect(await count('device_info', uuid)).toBe(2);
   });
 });
@@ -317,7 +363,10 @@ describe('clickhouse-writer failures', () => {
     expect(tokens.filter((t) => t === `rex:${uuid}:0:m:0-1000`)).toHaveLength(2);
     expect(tokens.filter((t) => t === `rex:${uuid}:0:d:0-1`)).toHaveLength(1);
     expect(await count('device_info', uuid)).toBe(1);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'loop-1.clickhouse.json'), 'utf8'))).toMatchObject({ committed: { m: 5000, d: 1, end: true }, pending: null });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'loop-1.clickhouse.json'), 'utf8'))).toMatchObject({
+      committed: { m: 5000, d: 1, end: true },
+      pending: null,
+    });
   });
 
   it('wrong password: said plainly, retried, nothing lost; the rows go in once the password is right', async () => {

@@ -10,9 +10,21 @@ import { ManualClock } from '../helpers/manual-clock.js';
 
 function plan(loops: number, delayMinutes: number): RunPlan {
   return {
-    uuid: 'u-delay', scriptPath: '/nowhere/script.py', interpreter: 'python3', loops, delayMinutes, dryRun: true,
-    outputDir: '/nowhere', journalDir: '/nowhere', storeDir: '/nowhere', port: 0, scriptEnv: {}, scriptLogLevel: 'INFO',
-    validations: [], runRecord: {}, stopGraceMs: 1000,
+    uuid: 'u-delay',
+    scriptPath: '/nowhere/script.py',
+    interpreter: 'python3',
+    loops,
+    delayMinutes,
+    dryRun: true,
+    outputDir: '/nowhere',
+    journalDir: '/nowhere',
+    storeDir: '/nowhere',
+    port: 0,
+    scriptEnv: {},
+    scriptLogLevel: 'INFO',
+    validations: [],
+    runRecord: {},
+    stopGraceMs: 1000,
   };
 }
 
@@ -22,9 +34,14 @@ function portsWithoutLoops(logs: string[]): ControllerPorts {
     throw new Error(`a loop started (${what})`);
   };
   return {
-    beginIteration: never('beginIteration'), endIteration: never('endIteration'), finalizeFile: never('finalizeFile'),
-    sessionState: never('sessionState'), iterationChanged: never('iterationChanged'), scriptStarted: never('scriptStarted'),
-    scriptOutput: never('scriptOutput'), now: () => 0n,
+    beginIteration: never('beginIteration'),
+    endIteration: never('endIteration'),
+    finalizeFile: never('finalizeFile'),
+    sessionState: never('sessionState'),
+    iterationChanged: never('iterationChanged'),
+    scriptStarted: never('scriptStarted'),
+    scriptOutput: never('scriptOutput'),
+    now: () => 0n,
     log: (_level, message) => logs.push(message),
   };
 }

@@ -70,7 +70,7 @@ describe('channel spill', () => {
     const read: Float64Array[] = [];
     for await (const row of readRows(spill.valuesPath, spill.rowsPath)) read.push(row.slice());
     expect(read.map((row) => row.length)).toEqual(rows.map((row) => row.length));
-    read.forEach((row, i) => expect(Array.from(row)).toEqual(Array.from(rows[i]!)));
+    for (const [i, row] of read.entries()) expect(Array.from(row)).toEqual(Array.from(rows[i]!));
   });
 
   it('promote: the single values already spilled become row 0, the next rows follow', async () => {

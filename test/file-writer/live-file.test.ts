@@ -31,10 +31,13 @@ function journalUnderWay(dir: string): { journalPath: string; line(value: number
   const journal = JournalWriter.create(journalPath, [encodeJsonRecord(RecordType.RunStart, start, ns)], { syncIntervalMs: 0 });
   const append = (kind: LineKind, message: unknown): void => {
     ns += 1_000_000n;
-    journal.append([encodeRecord({ type: RecordType.Line, flags: kind, connId: 1, arrivalNs: ns, streamOffset: 0n }, JSON.stringify(message))]);
+    journal.append([
+      encodeRecord({ type: RecordType.Line, flags: kind, connId: 1, arrivalNs: ns, streamOffset: 0n }, JSON.stringify(message)),
+    ]);
   };
   append(LineKind.Session, { info: { name: 'Jane', email: 'j@lab.org', session_name: 'live', session_description: 'd' } });
-  const line = (value: number): void => append(LineKind.Device, { device_name: 'dev', device_config: {}, measurements: { ch: { data: [value], unit: 'V' } } });
+  const line = (value: number): void =>
+    append(LineKind.Device, { device_name: 'dev', device_config: {}, measurements: { ch: { data: [value], unit: 'V' } } });
   line(1);
   return { journalPath, line };
 }

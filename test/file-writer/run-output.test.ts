@@ -52,11 +52,13 @@ function channel(output: RunOutput, name: string): OutputChannel {
 describe('run output read back during the run', () => {
   it('a single channel: values and timestamps read at different moments count the same', async () => {
     const { output, send } = newOutput();
-    for (let i = 0; i < 10; i++) send(`{"device_name": "dmm", "device_config": {}, "measurements": {"v": {"data": [${i}.5], "unit": "V"}}}`);
+    for (let i = 0; i < 10; i++)
+      send(`{"device_name": "dmm", "device_config": {}, "measurements": {"v": {"data": [${i}.5], "unit": "V"}}}`);
     const read = channel(output, 'v');
     if (read.shape === 'multi') throw new Error('expected a single channel');
     expect(await count(read.values())).toBe(10);
-    for (let i = 0; i < 5; i++) send(`{"device_name": "dmm", "device_config": {}, "measurements": {"v": {"data": [${i}.25], "unit": "V"}}}`);
+    for (let i = 0; i < 5; i++)
+      send(`{"device_name": "dmm", "device_config": {}, "measurements": {"v": {"data": [${i}.25], "unit": "V"}}}`);
     expect(await count(read.timestamps())).toBe(10);
     // The next write sees everything.
     const next = channel(output, 'v');
@@ -68,11 +70,13 @@ describe('run output read back during the run', () => {
   it('a multi channel: rows and timestamps read at different moments count the same', async () => {
     const { output, send } = newOutput();
     const trace = `[[${Array.from({ length: 9_000 }, (_, i) => i / 7).join(', ')}]]`; // big rows are written as they come
-    for (let i = 0; i < 4; i++) send(`{"device_name": "scope", "device_config": {}, "measurements": {"t": {"data": ${trace}, "unit": "V"}}}`);
+    for (let i = 0; i < 4; i++)
+      send(`{"device_name": "scope", "device_config": {}, "measurements": {"t": {"data": ${trace}, "unit": "V"}}}`);
     const read = channel(output, 't');
     if (read.shape !== 'multi') throw new Error('expected a multi channel');
     expect(await countRows(read.rows())).toBe(4);
-    for (let i = 0; i < 3; i++) send(`{"device_name": "scope", "device_config": {}, "measurements": {"t": {"data": ${trace}, "unit": "V"}}}`);
+    for (let i = 0; i < 3; i++)
+      send(`{"device_name": "scope", "device_config": {}, "measurements": {"t": {"data": ${trace}, "unit": "V"}}}`);
     expect(await count(read.timestamps())).toBe(4);
   });
 });

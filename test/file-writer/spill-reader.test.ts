@@ -27,12 +27,20 @@ const bytesOf = (values: Float64Array): Buffer => Buffer.from(values.buffer, val
 
 describe('spill reader', () => {
   it('rows of every size, including empty ones and one longer than the block, read back exactly', async () => {
-    const rows = [ramp(3, 0), ramp(0, 0), ramp(10_000, 1), ...Array.from({ length: 120 }, (_, i) => ramp(10_000, i + 2)), ramp(600_000, -1), ramp(1, 9), ramp(0, 0)];
+    const rows = [
+      ramp(3, 0),
+      ramp(0, 0),
+      ramp(10_000, 1),
+      ...Array.from({ length: 120 }, (_, i) => ramp(10_000, i + 2)),
+      ramp(600_000, -1),
+      ramp(1, 9),
+      ramp(0, 0),
+    ];
     const { valuesPath, rowsPath } = spill(rows);
     const read: Float64Array[] = [];
     for await (const row of readRows(valuesPath, rowsPath)) read.push(row.slice());
     expect(read.map((row) => row.length)).toEqual(rows.map((row) => row.length));
-    read.forEach((row, i) => expect(bytesOf(row).equals(bytesOf(rows[i]!))).toBe(true));
+    for (const [i, row] of read.entries()) expect(bytesOf(row).equals(bytesOf(rows[i]!))).toBe(true);
   });
 
   it('a values file shorter than its rows say: the missing values read as zeros', async () => {
@@ -40,7 +48,10 @@ describe('spill reader', () => {
     fs.truncateSync(valuesPath, 6 * 8);
     const read: number[][] = [];
     for await (const row of readRows(valuesPath, rowsPath)) read.push(Array.from(row));
-    expect(read).toEqual([[1, 1.125, 1.25, 1.375], [5, 5.125, 0, 0]]);
+    expect(read).toEqual([
+      [1, 1.125, 1.25, 1.375],
+      [5, 5.125, 0, 0],
+    ]);
   });
 
   it('values come back whole, in chunks of at most 4 MiB', async () => {

@@ -57,9 +57,24 @@ const VERSION = session.query('SELECT version()', 'TabSeparated').trim();
 
 /** Parameters that are part of the HTTP interface, not settings. */
 const NOT_SETTINGS = new Set([
-  'query', 'database', 'default_format', 'query_id', 'session_id', 'session_timeout', 'session_check',
-  'user', 'password', 'quota_key', 'compress', 'decompress', 'buffer_size', 'wait_end_of_query', 'role',
-  'enable_http_compression', 'http_zlib_compression_level', 'send_progress_in_http_headers',
+  'query',
+  'database',
+  'default_format',
+  'query_id',
+  'session_id',
+  'session_timeout',
+  'session_check',
+  'user',
+  'password',
+  'quota_key',
+  'compress',
+  'decompress',
+  'buffer_size',
+  'wait_end_of_query',
+  'role',
+  'enable_http_compression',
+  'http_zlib_compression_level',
+  'send_progress_in_http_headers',
 ]);
 const STATUS_BY_CODE = new Map([
   [60, 404], // UNKNOWN_TABLE
@@ -113,7 +128,7 @@ async function handle(req, res, body) {
     return reply(res, 200, 'Ok.\n');
   }
   if (url.pathname === '/__harness/inserts') return reply(res, 200, JSON.stringify(inserts), { 'Content-Type': 'application/json' });
-  if (url.pathname !== '/') return reply(res, 404, 'There is no handle ' + url.pathname + '\n');
+  if (url.pathname !== '/') return reply(res, 404, `There is no handle ${url.pathname}\n`);
 
   const failedAuth = checkCredentials(req, params);
   if (failedAuth) return failure(res, failedAuth);
@@ -139,10 +154,13 @@ async function handle(req, res, body) {
       const set = settings.map(([key, value]) => `SET ${key} = ${sqlValue(value)}; `).join('');
       try {
         const sql = `USE ${quoteIdentifier(database)}; ${set}${statement}`;
-        return queryParams.length > 0 ? await session.queryBindAsync(sql, Object.fromEntries(queryParams), { format }) : await session.queryAsync(sql, { format });
+        return queryParams.length > 0
+          ? await session.queryBindAsync(sql, Object.fromEntries(queryParams), { format })
+          : await session.queryAsync(sql, { format });
       } finally {
         // SET outlives the statement in a session: put the settings back.
-        if (settings.length > 0) await session.queryAsync(settings.map(([key]) => `SET ${key} = DEFAULT`).join('; '), { format: 'TabSeparated' }).catch(() => {});
+        if (settings.length > 0)
+          await session.queryAsync(settings.map(([key]) => `SET ${key} = DEFAULT`).join('; '), { format: 'TabSeparated' }).catch(() => {});
       }
     });
     const bytes = Buffer.from(result.bytes());
@@ -163,7 +181,9 @@ async function insertWithData(res, { statement, data, settings, database, header
   inserts.push({ table: target.replace(/^\s*INSERT\s+INTO\s+/i, '').trim(), token });
   try {
     const result = await serialized(() =>
-      session.queryAsync(`USE ${quoteIdentifier(database)}; ${target} FROM INFILE '${file}'${settingsClause} FORMAT ${dataFormat}`, { format: 'TabSeparated' }),
+      session.queryAsync(`USE ${quoteIdentifier(database)}; ${target} FROM INFILE '${file}'${settingsClause} FORMAT ${dataFormat}`, {
+        format: 'TabSeparated',
+      }),
     );
     if (loseReplies > 0) {
       loseReplies--;
@@ -229,7 +249,7 @@ function sqlValue(value) {
 }
 
 function quoteIdentifier(name) {
-  return '`' + name.replaceAll('\\', '\\\\').replaceAll('`', '\\`') + '`';
+  return `\`${name.replaceAll('\\', '\\\\').replaceAll('`', '\\`')}\``;
 }
 
 function parseArgs(argv) {

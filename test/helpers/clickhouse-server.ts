@@ -55,7 +55,9 @@ export class ChdbServer {
       password: this.password,
       ...extra,
     };
-    return `[click_house_server]\n${Object.entries(keys).map(([key, value]) => `${key} = ${JSON.stringify(value)}`).join('\n')}\n`;
+    return `[click_house_server]\n${Object.entries(keys)
+      .map(([key, value]) => `${key} = ${JSON.stringify(value)}`)
+      .join('\n')}\n`;
   }
 
   async query<Row>(sql: string): Promise<Row[]> {

@@ -9,12 +9,7 @@ import { vi } from 'vitest';
  * Polls `probe` every `pollMs` until it gives a value, or fails naming `what` (for what other
  * processes do, which sends no event). A probe that throws fails at once, not at the timeout.
  */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | null | false,
-  timeoutMs = 45_000,
-  pollMs = 25,
-): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 45_000, pollMs = 25): Promise<T> {
   const outcome = await vi.waitFor(
     (): { value: T } | { error: unknown } => {
       let value: T | undefined | null | false;
@@ -36,7 +31,11 @@ export async function waitFor<T>(
 export function counterLines(file: string): number {
   if (!fs.existsSync(file)) return 0;
   const text = fs.readFileSync(file, 'utf8');
-  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map(Number);
+  const lines = text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
   lines.forEach((value, index) => {
     if (value !== index + 1) throw new Error(`${file}: line ${index + 1} is ${value}`);
   });

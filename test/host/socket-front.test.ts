@@ -71,7 +71,7 @@ function lastLineEnd(forwarded: Forwarded[]): number {
 describe('SocketFront flow control', () => {
   it('hands complete lines to the worker a few at a time, more only once they are answered', async () => {
     const { hub, client, forwarded, reply, forwardedBytes } = await startFront();
-    const sent = Buffer.from(Array.from({ length: 2_000 }, (_, i) => `line ${i}`.padEnd(15, '.')).join('\n') + '\n');
+    const sent = Buffer.from(`${Array.from({ length: 2_000 }, (_, i) => `line ${i}`.padEnd(15, '.')).join('\n')}\n`);
     let consumed = 0;
     // Checked at every forward, as it happens: never more than the window in flight.
     let mostInFlight = 0;
@@ -88,7 +88,11 @@ describe('SocketFront flow control', () => {
     }
     const all = Buffer.concat(forwarded.map((f) => f.bytes));
     expect(all.equals(sent)).toBe(true);
-    forwarded.reduce((expectedOffset, f) => (expect(f.offset).toBe(expectedOffset), expectedOffset + f.bytes.length), 0);
+    let expectedOffset = 0;
+    for (const f of forwarded) {
+      expect(f.offset).toBe(expectedOffset);
+      expectedOffset += f.bytes.length;
+    }
     expect(rounds).toBe(2_000 / MAX_LINES);
   });
 
@@ -112,7 +116,11 @@ describe('SocketFront flow control', () => {
     await until(() => forwardedBytes() === partial.length, 'the whole partial line');
     client.write('x\n');
     await until(() => forwardedBytes() === partial.length + 2, 'its end');
-    expect(Buffer.concat(forwarded.map((f) => f.bytes)).subarray(-2).toString()).toBe('x\n');
+    expect(
+      Buffer.concat(forwarded.map((f) => f.bytes))
+        .subarray(-2)
+        .toString(),
+    ).toBe('x\n');
   });
 
   it('blank lines (which get no reply) do not hold back what follows', async () => {
@@ -167,7 +175,7 @@ describe('SocketFront flow control', () => {
 
   it('a restarted worker gets what was forwarded and not consumed, nothing more', async () => {
     const { hub, client, forwarded, reply, forwardedBytes } = await startFront();
-    client.write('first line\nsecond line\n' + 'z'.repeat(5000) + '\n' + 'tail');
+    client.write(`first line\nsecond line\n${'z'.repeat(5000)}\ntail`);
     await until(() => forwardedBytes() > 0, 'bytes');
     // Let what the front forwards settle before and after the reply (it sends no event when it stops).
     await sleep(20);
@@ -216,7 +224,8 @@ describe('SocketFront flow control', () => {
 });
 
 describe('contentLineEnds (where the lines that get a reply end)', () => {
-  const scan = (text: string, partialHasContent = false, maxLines?: number) => contentLineEnds(Buffer.from(text), partialHasContent, maxLines);
+  const scan = (text: string, partialHasContent = false, maxLines?: number) =>
+    contentLineEnds(Buffer.from(text), partialHasContent, maxLines);
 
   it('finds the end of each non-blank line; blank lines do not count', () => {
     expect(scan('a\nb\n')).toEqual({ ends: [2, 4], tailHasContent: false });
@@ -245,10 +254,14 @@ describe('LineSplitter takes over whole-buffer chunks', () => {
     const splitter = new LineSplitter(100);
     splitter.push(whole);
     whole.write('xyz'); // handed over: the splitter sees the change
-    expect(splitter.push(Buffer.from('\n')).map((item) => (item.kind === 'line' ? joinParts(item.parts, item.length).toString() : item.kind))).toEqual(['xyz']);
+    expect(
+      splitter.push(Buffer.from('\n')).map((item) => (item.kind === 'line' ? joinParts(item.parts, item.length).toString() : item.kind)),
+    ).toEqual(['xyz']);
     const pooled = Buffer.from('def'); // a slice of Node's shared pool
     splitter.push(pooled);
     pooled.write('uvw');
-    expect(splitter.push(Buffer.from('\n')).map((item) => (item.kind === 'line' ? joinParts(item.parts, item.length).toString() : item.kind))).toEqual(['def']);
+    expect(
+      splitter.push(Buffer.from('\n')).map((item) => (item.kind === 'line' ? joinParts(item.parts, item.length).toString() : item.kind)),
+    ).toEqual(['def']);
   });
 });

@@ -61,7 +61,9 @@ describe('IngestCore', () => {
     const { core, file, replies, journalSizesAtReply } = setup();
     core.receive(1, 0, Buffer.from(`${device(1)}\n${device(2)}\nPAUSE_STATE\n{"name":"L","id":"x"}\n`));
     await core.drain();
-    expect(text(replies)).toBe('Device measurements recorded\nDevice measurements recorded\nSetting internal server state to paused...\nPaused\n');
+    expect(text(replies)).toBe(
+      'Device measurements recorded\nDevice measurements recorded\nSetting internal server state to paused...\nPaused\n',
+    );
     const records = lineRecords(file);
     expect(records.map((r) => r.flags)).toEqual([LineKind.Device, LineKind.Device]);
     expect(records.map((r) => r.connId)).toEqual([1, 1]);

@@ -49,7 +49,7 @@ describe('LineSplitter', () => {
     expect(lines(s.push(Buffer.from('\n')))).toEqual(['abc@4']);
   });
 
-  it('the copy of a tail is alone in its ArrayBuffer (never Node\'s shared pool), so it can be moved', () => {
+  it("the copy of a tail is alone in its ArrayBuffer (never Node's shared pool), so it can be moved", () => {
     const s = new LineSplitter(100);
     s.push(Buffer.from('x\n{"a"'));
     const [item] = s.push(Buffer.from(':1}\n'));

@@ -17,7 +17,12 @@ describe('packDevice / unpackDevice', () => {
         { name: 'empty', unit: '', data: { shape: 'single', values: ramp(0) } },
         { name: 'rows', unit: 'A', data: { shape: 'multi', rows: [ramp(2), ramp(2000), ramp(0), ramp(7, -3)] } },
         { name: 'no rows', unit: 'A', data: { shape: 'multi', rows: [] } },
-        { name: 'x\u0000y', unit: 'µs', data: { shape: 'single', values: Float64Array.of(NaN, -0, Infinity) }, timestamps: ['2026-11-25T06:00:00Z'] },
+        {
+          name: 'x\u0000y',
+          unit: 'µs',
+          data: { shape: 'single', values: Float64Array.of(NaN, -0, Infinity) },
+          timestamps: ['2026-11-25T06:00:00Z'],
+        },
       ],
     };
     const packed = packDevice(message);
@@ -30,7 +35,11 @@ describe('packDevice / unpackDevice', () => {
   });
 
   it('10,000 channels: one slab, no own arrays', () => {
-    const channels = Array.from({ length: 10_000 }, (_, i) => ({ name: `ch${i}`, unit: 'V', data: { shape: 'single' as const, values: Float64Array.of(i) } }));
+    const channels = Array.from({ length: 10_000 }, (_, i) => ({
+      name: `ch${i}`,
+      unit: 'V',
+      data: { shape: 'single' as const, values: Float64Array.of(i) },
+    }));
     const packed = packDevice({ device_name: 'wide', device_config: {}, channels });
     expect(packed.arrays).toHaveLength(0);
     expect(unpackDevice(packed).channels).toEqual(channels);

@@ -7,7 +7,9 @@ import type { LineParser as LineParserType } from '../../src/actors/ingest/poole
 import type { LineItem } from '../../src/protocol/line-splitter.js';
 import { parseLineForIngest } from '../../src/actors/ingest/parse-line-for-ingest.js';
 
-const { LineParser, POOL_MIN_LINE_BYTES } = (await import(new URL('../../dist/actors/ingest/pooled-line-parser.js', import.meta.url).href)) as typeof import('../../src/actors/ingest/pooled-line-parser.js');
+const { LineParser, POOL_MIN_LINE_BYTES } = (await import(
+  new URL('../../dist/actors/ingest/pooled-line-parser.js', import.meta.url).href
+)) as typeof import('../../src/actors/ingest/pooled-line-parser.js');
 const parser: LineParserType = new LineParser();
 afterAll(() => parser.close());
 

@@ -7,9 +7,17 @@ const SECURE = '[email_server]\nserver = "s"\nsecurity = true\nusername = "u"\np
 
 describe('[email_server] TLS keys', () => {
   it('are optional and kept as given, without warnings', () => {
-    const { config, warnings } = parseConfigWithWarnings(`${SECURE}port = 2465\ntls_mode = "implicit"\ntls_ca_file = "lab-ca.pem"\ntls_reject_unauthorized = false\n`, FILE);
+    const { config, warnings } = parseConfigWithWarnings(
+      `${SECURE}port = 2465\ntls_mode = "implicit"\ntls_ca_file = "lab-ca.pem"\ntls_reject_unauthorized = false\n`,
+      FILE,
+    );
     expect(warnings).toEqual([]);
-    expect(config.email_server).toMatchObject({ port: 2465, tls_mode: 'implicit', tls_ca_file: 'lab-ca.pem', tls_reject_unauthorized: false });
+    expect(config.email_server).toMatchObject({
+      port: 2465,
+      tls_mode: 'implicit',
+      tls_ca_file: 'lab-ca.pem',
+      tls_reject_unauthorized: false,
+    });
     expect(parseConfigWithWarnings(SECURE, FILE).config.email_server).not.toHaveProperty('tls_mode');
   });
 

@@ -34,7 +34,10 @@ afterEach(async () => {
 
 function outputFile(name: string): string {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, `[session]\nUUID = "u"\nend_time = "2026-01-16T06:36:02Z"\nstart_time = "2026-01-16T06:35:32Z"\n\n[session.info]\nemail = "j@lab.org"\nname = "Jane"\nsession_description = "d"\nsession_name = "${name}"\n`);
+  fs.writeFileSync(
+    file,
+    `[session]\nUUID = "u"\nend_time = "2026-01-16T06:36:02Z"\nstart_time = "2026-01-16T06:35:32Z"\n\n[session.info]\nemail = "j@lab.org"\nname = "Jane"\nsession_description = "d"\nsession_name = "${name}"\n`,
+  );
   return file;
 }
 
@@ -56,7 +59,13 @@ async function host(server: TestSmtpServer, maxRestarts = 5) {
   const restarted = (n: number) =>
     firstValueFrom(hub.bus.on('actor.status').pipe(filter((s) => s.actor === 'mailer' && s.status === 'ready' && s.restarts === n)));
   const ended = (loop: number, file: string) =>
-    hub.bus.publish('run.iteration', { phase: 'ended', loop, loops: 2, journalPath: path.join(dir, `loop-${loop + 1}.rexj`), outputFile: file });
+    hub.bus.publish('run.iteration', {
+      phase: 'ended',
+      loop,
+      loops: 2,
+      journalPath: path.join(dir, `loop-${loop + 1}.rexj`),
+      outputFile: file,
+    });
   return { hub, outbox, restarted, ended };
 }
 
@@ -130,7 +139,9 @@ describe('the mailer actor', () => {
     await gone;
     ended(0, outputFile('orphan.toml'));
     await outbox.settle(20_000);
-    expect(outbox.report()).toEqual([expect.objectContaining({ loop: 0, state: 'failed', detail: 'the mailer failed and was given up on' })]);
+    expect(outbox.report()).toEqual([
+      expect.objectContaining({ loop: 0, state: 'failed', detail: 'the mailer failed and was given up on' }),
+    ]);
     expect(server.received).toHaveLength(0);
   }, 30_000);
 });

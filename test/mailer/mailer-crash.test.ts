@@ -22,16 +22,20 @@ describe('the mailer crashed mid-run', () => {
       { actor: 'mailer', mode: 'exit', afterReplies: 80 },
       { actor: 'mailer', mode: 'throw', afterReplies: 200 },
     ];
-    const result = await runRex(ws, ['run', path.join(PY_FIXTURES, 'long_running.py'), '-o', ws.outputDir, '-P', String(await freePort()), '-e', 'jane@lab.org'], {
-      env: {
-        REX_FAULT_INJECTION: '1',
-        REX_FAULT_PLAN: JSON.stringify(plan),
-        REXT_ACK_FILE: ackFile,
-        REXT_SLEEP: '0.005',
-        REXT_POINTS: '100',
-        REXT_MAX_STEPS: String(STEPS),
+    const result = await runRex(
+      ws,
+      ['run', path.join(PY_FIXTURES, 'long_running.py'), '-o', ws.outputDir, '-P', String(await freePort()), '-e', 'jane@lab.org'],
+      {
+        env: {
+          REX_FAULT_INJECTION: '1',
+          REX_FAULT_PLAN: JSON.stringify(plan),
+          REXT_ACK_FILE: ackFile,
+          REXT_SLEEP: '0.005',
+          REXT_POINTS: '100',
+          REXT_MAX_STEPS: String(STEPS),
+        },
       },
-    });
+    );
     expect(result.stderr).toMatch(/injecting exit into mailer/);
     expect(result.stderr).toMatch(/injecting throw into mailer/);
     expect(result.stderr).toMatch(/\[mailer\] restarted \(1\): 0 unsent mail/);

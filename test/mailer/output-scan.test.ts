@@ -17,7 +17,16 @@ const stamps = (n: number): string[] => Array.from({ length: n }, (_, i) => `202
 function source(overrides: Partial<OutputSource> = {}): OutputSource {
   const channels: MemoryChannel[] = [
     { name: 'counts', unit: 'dimensionless', shape: 'single', values: [1.5, 2.5, 3.5], timestamps: stamps(3) },
-    { name: 'trace (V)', unit: 'V', shape: 'multi', rows: [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], timestamps: stamps(2) },
+    {
+      name: 'trace (V)',
+      unit: 'V',
+      shape: 'multi',
+      rows: [
+        [0.1, 0.2, 0.3],
+        [0.4, 0.5, 0.6],
+      ],
+      timestamps: stamps(2),
+    },
     { name: 'empty', unit: 'A', shape: 'undecided', values: [], timestamps: [] },
   ];
   return {
@@ -27,7 +36,15 @@ function source(overrides: Partial<OutputSource> = {}): OutputSource {
       { name: 'idle', config: {}, channels: [] },
     ],
     results: [
-      { result_name: 'fit', result_description: 'gaussian fit', result_status: true, result_value: 5.5, result_lower_bound: 0, result_upper_bound: 10, result_meta: { figure: 'fit.png' } },
+      {
+        result_name: 'fit',
+        result_description: 'gaussian fit',
+        result_status: true,
+        result_value: 5.5,
+        result_lower_bound: 0,
+        result_upper_bound: 10,
+        result_meta: { figure: 'fit.png' },
+      },
       { result_name: 'noise <check>', result_description: 'rms below limit', result_status: false, result_value: 0.3 },
     ],
     session: {
@@ -88,13 +105,15 @@ describe('OutputScanner', () => {
     for (const size of [1, 2, 3, 7, 64, 4096]) expect(scan(text, size)).toEqual(whole);
   });
 
-  it('reads the original rex\'s own output file (one element per line inside trace rows)', () => {
+  it("reads the original rex's own output file (one element per line inside trace rows)", () => {
     const text = fs.readFileSync(REFERENCE, 'utf8');
     const summary = scan(text, 1000);
     expect(summary.devices.map((d) => d.name)).toEqual(['test_daq', 'test_daq2']);
     expect(summary.devices[0]!.channels.map((c) => c.name)).toEqual(['counts', 'current (mA)', 'trace (signal)', 'trace (time (s))']);
     expect(summary.devices[0]!.channels[0]).toMatchObject({ unit: 'dimensionless', shape: 'single', count: 6 });
-    const rows = (parse(text) as { device: { test_daq: { data: Record<string, { data: unknown[] }> } } }).device.test_daq.data['trace (signal)']!.data.length;
+    const rows = (parse(text) as { device: { test_daq: { data: Record<string, { data: unknown[] }> } } }).device.test_daq.data[
+      'trace (signal)'
+    ]!.data.length;
     expect(summary.devices[0]!.channels[2]).toMatchObject({ unit: 'V', shape: 'multi', count: rows });
     expect(summary.session.sessionName).toBeTruthy();
   });
@@ -102,7 +121,13 @@ describe('OutputScanner', () => {
   it('holds neither the data nor a huge line: a 12 MB trace row is counted, not kept', async () => {
     const row = new Float64Array(1_500_000).map((_, i) => i * 1e-3);
     const big: OutputSource = source({
-      devices: [{ name: 'adc', config: {}, channels: [memoryChannel({ name: 'raw', unit: 'V', shape: 'multi', rows: [row, row], timestamps: stamps(2) })] }],
+      devices: [
+        {
+          name: 'adc',
+          config: {},
+          channels: [memoryChannel({ name: 'raw', unit: 'V', shape: 'multi', rows: [row, row], timestamps: stamps(2) })],
+        },
+      ],
     });
     const scanner = new OutputScanner();
     let bytes = 0;
@@ -119,7 +144,11 @@ describe('OutputScanner', () => {
 
   it('leaves out a small table that grew too large, and says so', async () => {
     const huge = { blob: 'x'.repeat(KEPT_TEXT_BUDGET + 10) };
-    const summary = scan(await renderOutputToString(source({ results: [{ result_name: 'big', result_description: 'd', result_status: true, result_meta: huge }] })));
+    const summary = scan(
+      await renderOutputToString(
+        source({ results: [{ result_name: 'big', result_description: 'd', result_status: true, result_meta: huge }] }),
+      ),
+    );
     expect(summary.results).toEqual([]);
     expect(summary.skipped).toEqual(['results.big']);
     // The session after it is still read.

@@ -29,7 +29,13 @@ beforeAll(async () => {
         name: 'scope',
         config: { gate_time: 1000 },
         channels: [
-          memoryChannel({ name: 'counts', unit: 'V', shape: 'single', values: [1.5, 2.5], timestamps: ['2026-01-16T06:35:32Z', '2026-01-16T06:35:33Z'] }),
+          memoryChannel({
+            name: 'counts',
+            unit: 'V',
+            shape: 'single',
+            values: [1.5, 2.5],
+            timestamps: ['2026-01-16T06:35:32Z', '2026-01-16T06:35:33Z'],
+          }),
           memoryChannel({ name: 'trace', unit: 'V', shape: 'multi', rows: [[0.1, 0.2]], timestamps: ['2026-01-16T06:35:32Z'] }),
         ],
       },
@@ -132,7 +138,14 @@ describe('sending a notification', () => {
   it('implicit TLS (tls_mode = "implicit", as on port 465) with tls_reject_unauthorized = false', async () => {
     const server = await smtp({ login: { user: 'rex', pass: 's3cret' }, tls: certificate, secure: true });
     const { statuses } = await deliver(
-      mailerData({ port: server.port, security: true, tls_mode: 'implicit', username: 'rex', password: 's3cret', tls_reject_unauthorized: false }),
+      mailerData({
+        port: server.port,
+        security: true,
+        tls_mode: 'implicit',
+        username: 'rex',
+        password: 's3cret',
+        tls_reject_unauthorized: false,
+      }),
     );
     expect(statuses.at(-1)?.state).toBe('sent');
     expect(server.received[0]).toMatchObject({ secure: true, user: 'rex' });
@@ -140,7 +153,9 @@ describe('sending a notification', () => {
 
   it('an untrusted certificate fails at once (no retries) and the login is never sent', async () => {
     const server = await smtp({ login: { user: 'rex', pass: 's3cret' }, tls: certificate });
-    const { statuses, logs } = await deliver(mailerData({ port: server.port, security: true, username: 'rex', password: 's3cret' }, [10, 10]));
+    const { statuses, logs } = await deliver(
+      mailerData({ port: server.port, security: true, username: 'rex', password: 's3cret' }, [10, 10]),
+    );
     expect(statuses.map((s) => s.state)).toEqual(['sending', 'failed']);
     expect(statuses[1]!.error).toMatch(/certificate/i);
     expect(server.logins).toEqual([]);
@@ -164,7 +179,14 @@ describe('sending a notification', () => {
     await server.close();
     const started = Date.now();
     const { statuses, logs } = await deliver(mailerData({ port }, [50, 100]));
-    expect(statuses.map((s) => `${s.state}#${s.attempt}`)).toEqual(['sending#1', 'retrying#1', 'sending#2', 'retrying#2', 'sending#3', 'failed#3']);
+    expect(statuses.map((s) => `${s.state}#${s.attempt}`)).toEqual([
+      'sending#1',
+      'retrying#1',
+      'sending#2',
+      'retrying#2',
+      'sending#3',
+      'failed#3',
+    ]);
     expect(statuses.at(-1)!.error).toMatch(/ECONNREFUSED/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     expect(logs.filter((l) => l.startsWith('warn: '))).toHaveLength(2);
@@ -180,16 +202,26 @@ describe('sending a notification', () => {
     expect(server.received).toHaveLength(1);
   });
 
-  it('waits between attempts as long as retryDelaysMs says, on the queue\'s clock', async () => {
+  it("waits between attempts as long as retryDelaysMs says, on the queue's clock", async () => {
     let answers = 0;
     const server = await smtp({ onMessage: async () => ++answers > 2 });
     const data = mailerData({ port: server.port }, [60_000, 120_000]);
     const clock = new ManualClock();
     const statuses: MailStatus[] = [];
-    const queue = new MailQueue({ send: (j) => sendNotification(data, j), status: (s) => statuses.push(s), log: () => {}, retryDelaysMs: data.retryDelaysMs, to: data.to, clock });
+    const queue = new MailQueue({
+      send: (j) => sendNotification(data, j),
+      status: (s) => statuses.push(s),
+      log: () => {},
+      retryDelaysMs: data.retryDelaysMs,
+      to: data.to,
+      clock,
+    });
     queue.add(job());
     const attemptsStarted = () => statuses.filter((s) => s.state === 'sending').length;
-    for (const [attempt, waitMs] of [[1, 60_000], [2, 120_000]] as const) {
+    for (const [attempt, waitMs] of [
+      [1, 60_000],
+      [2, 120_000],
+    ] as const) {
       await vi.waitFor(() => expect(statuses.at(-1)).toMatchObject({ state: 'retrying', attempt }));
       clock.advance(waitMs - 1);
       await new Promise((resolve) => setImmediate(resolve)); // a retry due now would have started by this turn
@@ -206,7 +238,13 @@ describe('sending a notification', () => {
     const server = await smtp();
     const data = mailerData({ port: server.port }, [10]);
     const statuses: MailStatus[] = [];
-    const queue = new MailQueue({ send: (j) => sendNotification(data, j), status: (s) => statuses.push(s), log: () => {}, retryDelaysMs: [10], to: data.to });
+    const queue = new MailQueue({
+      send: (j) => sendNotification(data, j),
+      status: (s) => statuses.push(s),
+      log: () => {},
+      retryDelaysMs: [10],
+      to: data.to,
+    });
     queue.add({ loop: 0, loops: 1, outputFile: path.join(dir, 'missing.toml') });
     queue.add({ loop: 0, loops: 1, outputFile: path.join(dir, 'missing.toml') }); // the same loop again: ignored
     await queue.idle();

@@ -23,14 +23,21 @@ const CAPTURES_DIR = fileURLToPath(new URL('../fixtures/reference/captures/', im
 /** What a reply says about the request's kind. */
 function kindImpliedBy(reply: string): string {
   switch (reply) {
-    case REPLY_DEVICE_RECORDED: return 'device';
-    case REPLY_SESSION_PROCESSED: return 'session';
+    case REPLY_DEVICE_RECORDED:
+      return 'device';
+    case REPLY_SESSION_PROCESSED:
+      return 'session';
     case REPLY_LISTENER_RUNNING:
-    case REPLY_LISTENER_PAUSED: return 'listener';
-    case REPLY_RESULTS_PROCESSED: return 'result';
-    case REPLY_PAUSE: return 'command:PAUSE_STATE';
-    case REPLY_RESUME: return 'command:RESUME_STATE';
-    case REPLY_KILL: return 'command:KILL';
+    case REPLY_LISTENER_PAUSED:
+      return 'listener';
+    case REPLY_RESULTS_PROCESSED:
+      return 'result';
+    case REPLY_PAUSE:
+      return 'command:PAUSE_STATE';
+    case REPLY_RESUME:
+      return 'command:RESUME_STATE';
+    case REPLY_KILL:
+      return 'command:KILL';
     default:
       if (reply === REPLY_INVALID || reply.startsWith(`${REPLY_INVALID}:`)) return 'invalid';
       if (reply.startsWith('{')) return 'command:GET_DATASTREAM|STATE';
@@ -44,28 +51,37 @@ function kindOf(parsed: ParsedLine): string {
   return `command:${parsed.command}`;
 }
 
-interface Exchange { file: string; lineNo: number; request: string; reply: string }
+interface Exchange {
+  file: string;
+  lineNo: number;
+  request: string;
+  reply: string;
+}
 
 function readExchanges(file: string): Exchange[] {
   const pending = new Map<string, { request: string; lineNo: number }>();
   const exchanges: Exchange[] = [];
-  readFileSync(`${CAPTURES_DIR}${file}`, 'utf8').split('\n').forEach((text, index) => {
-    const match = /^(\d+) (>>|<<) (.*)$/.exec(text);
-    if (!match) return;
-    const [, port, direction, payload] = match as unknown as [string, string, string, string];
-    if (direction === '>>') {
-      pending.set(port, { request: payload.trim(), lineNo: index + 1 });
-      return;
-    }
-    const sent = pending.get(port);
-    if (!sent) throw new Error(`${file}:${index + 1}: reply without a request`);
-    pending.delete(port);
-    exchanges.push({ file, lineNo: sent.lineNo, request: sent.request, reply: payload });
-  });
+  readFileSync(`${CAPTURES_DIR}${file}`, 'utf8')
+    .split('\n')
+    .forEach((text, index) => {
+      const match = /^(\d+) (>>|<<) (.*)$/.exec(text);
+      if (!match) return;
+      const [, port, direction, payload] = match as unknown as [string, string, string, string];
+      if (direction === '>>') {
+        pending.set(port, { request: payload.trim(), lineNo: index + 1 });
+        return;
+      }
+      const sent = pending.get(port);
+      if (!sent) throw new Error(`${file}:${index + 1}: reply without a request`);
+      pending.delete(port);
+      exchanges.push({ file, lineNo: sent.lineNo, request: sent.request, reply: payload });
+    });
   return exchanges;
 }
 
-const files = readdirSync(CAPTURES_DIR).filter((name) => name.endsWith('.log')).sort();
+const files = readdirSync(CAPTURES_DIR)
+  .filter((name) => name.endsWith('.log'))
+  .sort();
 const exchanges = files.flatMap(readExchanges);
 
 describe('reference captures', () => {

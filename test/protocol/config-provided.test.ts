@@ -14,9 +14,7 @@ function deepMerge(base: Record<string, unknown>, overwrite: Record<string, unkn
   for (const [key, value] of Object.entries(overwrite)) {
     const current = result[key];
     const bothTables = [current, value].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
-    result[key] = bothTables
-      ? deepMerge(current as Record<string, unknown>, value as Record<string, unknown>)
-      : value;
+    result[key] = bothTables ? deepMerge(current as Record<string, unknown>, value as Record<string, unknown>) : value;
   }
   return result;
 }
@@ -98,7 +96,7 @@ describe('providedConfigFromJson', () => {
   });
 
   it('keeps any device name an ordinary key', () => {
-    expect(parseToml(providedConfigFromJson('{"devices": {"__proto__": {"x": 1}, "a.b": {"y": 2}}}'))['device']).toEqual(
+    expect(parseToml(providedConfigFromJson('{"devices": {"__proto__": {"x": 1}, "a.b": {"y": 2}}}')).device).toEqual(
       JSON.parse('{"__proto__": {"x": 1}, "a.b": {"y": 2}}'),
     );
   });
@@ -122,9 +120,7 @@ describe('providedConfigFromJson', () => {
   it('warns about unknown keys instead of failing (the original ignored them)', () => {
     const { toml, warnings } = convertProvidedConfigJson('{"name": "Jane", "meta": {"a": 1}}');
     expect(parseToml(toml)).toEqual({ session: { info: { name: 'Jane' } } });
-    expect(warnings).toEqual([
-      '--config: unknown key "meta" ignored (accepted: name, email, session_name, session_description, devices)',
-    ]);
+    expect(warnings).toEqual(['--config: unknown key "meta" ignored (accepted: name, email, session_name, session_description, devices)']);
   });
 });
 
@@ -145,9 +141,7 @@ describe('providedConfigFromJson errors say what is wrong', () => {
     expect(errorMessageOf('{"devices": ["scope"]}')).toBe(
       '--config: devices: expected an object mapping device names to their settings, got an array',
     );
-    expect(errorMessageOf('{"devices": {"scope": 3}}')).toBe(
-      '--config: devices.scope: expected an object of device settings, got 3',
-    );
+    expect(errorMessageOf('{"devices": {"scope": 3}}')).toBe('--config: devices.scope: expected an object of device settings, got 3');
   });
 
   it('null inside device settings (TOML has no null)', () => {

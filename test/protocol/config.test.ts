@@ -114,10 +114,7 @@ describe('parseConfig', () => {
   });
 
   it("maps the README's table-name aliases to the canonical keys", () => {
-    const config = parseConfig(
-      '[click_house_server]\nexperiment_meta_table = "exp_meta"\ndevice_meta_tables = "dev_meta"\n',
-      FILE,
-    );
+    const config = parseConfig('[click_house_server]\nexperiment_meta_table = "exp_meta"\ndevice_meta_tables = "dev_meta"\n', FILE);
     expect(config.click_house_server?.session_meta_table).toBe('exp_meta');
     expect(config.click_house_server?.device_meta_table).toBe('dev_meta');
   });
@@ -155,9 +152,7 @@ describe('parseConfig', () => {
 describe('parseConfig errors name the file, the dotted key and what was expected', () => {
   it('a port that is not digits', () => {
     const error = errorOf('[general]\nport = "abc"\n');
-    expect(error.message).toBe(
-      `${FILE}: general.port: expected a port number 1-65535 (integer or digit string), got "abc"`,
-    );
+    expect(error.message).toBe(`${FILE}: general.port: expected a port number 1-65535 (integer or digit string), got "abc"`);
     expect(error.code).toBe('REX_CONFIG_INVALID');
     expect(error.problems).toEqual([
       { key: 'general.port', message: 'expected a port number 1-65535 (integer or digit string), got "abc"' },
@@ -217,9 +212,7 @@ describe('parseConfig errors name the file, the dotted key and what was expected
 
   it('a section that is not a table, and an empty interpreter', () => {
     expect(errorOf('general = 3\n').message).toBe(`${FILE}: general: expected a table, got 3`);
-    expect(errorOf('[general]\ninterpreter = ""\n').message).toBe(
-      `${FILE}: general.interpreter: expected a non-empty string, got ""`,
-    );
+    expect(errorOf('[general]\ninterpreter = ""\n').message).toBe(`${FILE}: general.interpreter: expected a non-empty string, got ""`);
   });
 
   it('several mistakes: one line each', () => {
@@ -234,9 +227,7 @@ describe('parseConfig errors name the file, the dotted key and what was expected
     const error = errorOf('[general]\nport = 7676\ninterpreter = python3\n');
     expect(error.code).toBe('REX_CONFIG_SYNTAX');
     expect(error.line).toBe(3);
-    expect(error.message.split('\n')[0]).toMatch(
-      new RegExp(`^${FILE.replace(/[.]/g, '\\.')}: line 3, column \\d+: invalid TOML: .+`),
-    );
+    expect(error.message.split('\n')[0]).toMatch(new RegExp(`^${FILE.replace(/[.]/g, '\\.')}: line 3, column \\d+: invalid TOML: .+`));
     // The offending line is quoted under the message.
     expect(error.message).toContain('interpreter = python3');
   });
@@ -290,7 +281,7 @@ experiment_meta_table ="your_experiment_meta_data_table"
 device_meta_tables = "your_device_meta_table"
 `;
     // Sanity: the text really is TOML with those keys.
-    expect(Object.keys(parseToml(text)['click_house_server'] as object)).toContain('device_meta_tables');
+    expect(Object.keys(parseToml(text).click_house_server as object)).toContain('device_meta_tables');
     const { config, warnings } = parseConfigWithWarnings(text, FILE);
     expect(warnings).toEqual([]);
     expect(config.click_house_server?.session_meta_table).toBe('your_experiment_meta_data_table');

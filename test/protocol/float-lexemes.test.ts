@@ -14,8 +14,7 @@ function floatsAt(text: string, at: readonly string[]): JsonPath[] | undefined {
 }
 
 const configFloats = (text: string): JsonPath[] | undefined => floatsAt(text, ['device_config']);
-const sorted = (paths: readonly JsonPath[]): JsonPath[] =>
-  [...paths].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+const sorted = (paths: readonly JsonPath[]): JsonPath[] => [...paths].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
 describe('integralFloatPaths: which whole numbers were written as floats', () => {
   it('lists `1.0` but not `100`, and nothing without a whole number', () => {
@@ -26,8 +25,7 @@ describe('integralFloatPaths: which whole numbers were written as floats', () =>
   });
 
   it('exponent forms and `-0` count as floats (as serde_json reads them); `0` and `-1` do not', () => {
-    const text =
-      '{"device_config": {"a": 1e3, "b": 2E2, "c": 1.5e1, "d": 1e-0, "e": -0, "f": -0.0, "g": 0, "h": -1, "i": 12.5}}';
+    const text = '{"device_config": {"a": 1e3, "b": 2E2, "c": 1.5e1, "d": 1e-0, "e": -0, "f": -0.0, "g": 0, "h": -1, "i": 12.5}}';
     expect(configFloats(text)).toEqual([['a'], ['b'], ['c'], ['d'], ['e'], ['f']]);
   });
 
@@ -48,9 +46,12 @@ describe('integralFloatPaths: which whole numbers were written as floats', () =>
   });
 
   it('walks nested objects and arrays; array indices are numbers, keys strings', () => {
-    const text =
-      '{"device_config": {"o": {"p": [1, 2.0, [3.0, 4]]}, "arr": [{"x": 5.0, "y": 6}], "q": [7, 8]}}';
-    expect(configFloats(text)).toEqual([['arr', 0, 'x'], ['o', 'p', 1], ['o', 'p', 2, 0]]);
+    const text = '{"device_config": {"o": {"p": [1, 2.0, [3.0, 4]]}, "arr": [{"x": 5.0, "y": 6}], "q": [7, 8]}}';
+    expect(configFloats(text)).toEqual([
+      ['arr', 0, 'x'],
+      ['o', 'p', 1],
+      ['o', 'p', 2, 0],
+    ]);
   });
 
   it('keys that look like numbers keep their names, whatever order JS lists them in', () => {
@@ -76,8 +77,7 @@ describe('integralFloatPaths: which whole numbers were written as floats', () =>
   });
 
   it('a nested key with the same name is not the top-level one', () => {
-    const text =
-      '{"device_config": {"a": 1.0}, "measurements": {"m": {"data": [1.0], "unit": "V", "device_config": {"a": 1}}}}';
+    const text = '{"device_config": {"a": 1.0}, "measurements": {"m": {"data": [1.0], "unit": "V", "device_config": {"a": 1}}}}';
     expect(configFloats(text)).toEqual([['a']]);
   });
 

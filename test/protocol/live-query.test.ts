@@ -36,7 +36,11 @@ function feed(messages: DeviceMessage[], windows: LiveWindows = new Map()): Live
   });
   return windows;
 }
-const dev = (channels: MeasurementChannel[], name = 'scope'): DeviceMessage => ({ device_name: name, device_config: { gate_time: 1000 }, channels });
+const dev = (channels: MeasurementChannel[], name = 'scope'): DeviceMessage => ({
+  device_name: name,
+  device_config: { gate_time: 1000 },
+  channels,
+});
 
 describe('GET_DATASTREAM', () => {
   it('is {} without devices', () => {
@@ -54,7 +58,14 @@ describe('GET_DATASTREAM', () => {
   });
 
   it('a big single message keeps only its tail in the window', () => {
-    const windows = feed([dev([flat('c', Array.from({ length: 10_000 }, (_, i) => i))])]);
+    const windows = feed([
+      dev([
+        flat(
+          'c',
+          Array.from({ length: 10_000 }, (_, i) => i),
+        ),
+      ]),
+    ]);
     const window = windows.get('scope')?.channels.get('c');
     expect(window?.values).toEqual(Array.from({ length: LIVE_WINDOW }, (_, i) => 9900 + i));
     expect(window?.timestamps).toHaveLength(LIVE_WINDOW);
@@ -76,7 +87,10 @@ describe('GET_DATASTREAM', () => {
 
   it('short rows are shown whole; block means follow the original (ceil(n/100)-sized blocks)', () => {
     expect(reduceRow([1, 2, 3], { subsampling: false })).toEqual([1, 2, 3]);
-    const means = reduceRow(Array.from({ length: 250 }, (_, i) => i), { subsampling: false });
+    const means = reduceRow(
+      Array.from({ length: 250 }, (_, i) => i),
+      { subsampling: false },
+    );
     expect(means).toEqual(Array.from({ length: 84 }, (_, b) => (b < 83 ? 3 * b + 1 : 249)));
   });
 

@@ -79,7 +79,7 @@ function apply(storage: Map<string, Stored>, effects: readonly ChannelEffect[]):
 function run(messages: DeviceMessage[], arrival = [T0, T1, T2, T2, T2, T2]): { reg: DeviceRegistry; storage: Map<string, Stored> } {
   const reg = createDeviceRegistry();
   const storage = new Map<string, Stored>();
-  messages.forEach((m, i) => apply(storage, accepted(mergeAndCommit(reg, m, arrival[i] ?? T2)).effects));
+  for (const [i, m] of messages.entries()) apply(storage, accepted(mergeAndCommit(reg, m, arrival[i] ?? T2)).effects);
   return { reg, storage };
 }
 
@@ -169,7 +169,12 @@ describe('single → multi promotion', () => {
     ]);
     expect(storage.get('t')).toEqual({
       shape: 'multi',
-      rows: [[1, 2, 3], [4, 5, 6], [7, 8], [9, 10, 11, 12]],
+      rows: [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8],
+        [9, 10, 11, 12],
+      ],
       ts: [T0, T1, T2, T2],
     });
   });
@@ -181,7 +186,13 @@ describe('single → multi promotion', () => {
       device([flat('t', [])]),
       device([flat('t', [3, 4])]),
     ]);
-    expect(storage.get('t')).toMatchObject({ shape: 'multi', rows: [[1, 2], [3, 4]] });
+    expect(storage.get('t')).toMatchObject({
+      shape: 'multi',
+      rows: [
+        [1, 2],
+        [3, 4],
+      ],
+    });
   });
 
   it('a second message of another length ends the chance: the channel stays single for good', () => {
@@ -190,8 +201,24 @@ describe('single → multi promotion', () => {
   });
 
   it('an array of arrays whose first row has length k also promotes a pending single message', () => {
-    const { storage } = run([device([flat('t', [1, 2])]), device([multi('t', [[3, 4], [5, 6, 7]])])]);
-    expect(storage.get('t')).toEqual({ shape: 'multi', rows: [[1, 2], [3, 4], [5, 6, 7]], ts: [T0, T1, T1] });
+    const { storage } = run([
+      device([flat('t', [1, 2])]),
+      device([
+        multi('t', [
+          [3, 4],
+          [5, 6, 7],
+        ]),
+      ]),
+    ]);
+    expect(storage.get('t')).toEqual({
+      shape: 'multi',
+      rows: [
+        [1, 2],
+        [3, 4],
+        [5, 6, 7],
+      ],
+      ts: [T0, T1, T1],
+    });
   });
 
   it('row 0 carries the first client timestamp of the promoted message', () => {
@@ -205,8 +232,24 @@ describe('single → multi promotion', () => {
 
 describe('multi channels', () => {
   it('arrays of arrays append rows, one timestamp per row', () => {
-    const { storage } = run([device([multi('m', [[1, 2], [3, 4]])]), device([multi('m', [[5, 6]])])]);
-    expect(storage.get('m')).toEqual({ shape: 'multi', rows: [[1, 2], [3, 4], [5, 6]], ts: [T0, T0, T1] });
+    const { storage } = run([
+      device([
+        multi('m', [
+          [1, 2],
+          [3, 4],
+        ]),
+      ]),
+      device([multi('m', [[5, 6]])]),
+    ]);
+    expect(storage.get('m')).toEqual({
+      shape: 'multi',
+      rows: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      ts: [T0, T0, T1],
+    });
   });
 
   it('a flat message into a multi channel is one more row, of any length', () => {
@@ -313,7 +356,25 @@ describe('timestamps', () => {
 
   it('one client timestamp per row for arrays of arrays', () => {
     const reg = createDeviceRegistry();
-    expect(stampsOf(mergeDevice(reg, device([multi('m', [[1, 2], [3, 4]], 'V', [T1, T2])]), T0))).toEqual([T1, T2]);
+    expect(
+      stampsOf(
+        mergeDevice(
+          reg,
+          device([
+            multi(
+              'm',
+              [
+                [1, 2],
+                [3, 4],
+              ],
+              'V',
+              [T1, T2],
+            ),
+          ]),
+          T0,
+        ),
+      ),
+    ).toEqual([T1, T2]);
   });
 
   it('another count: the arrival time and a warning naming device and channel', () => {

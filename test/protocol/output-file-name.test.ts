@@ -29,8 +29,27 @@ describe('outputFileName', () => {
   });
 
   it('hostile names stay one file inside the output directory', () => {
-    const hostile = ['..', '../../etc/passwd', '/etc/passwd', '..\\..\\windows', 'C:\\Windows\\x', '.hidden', '...',
-      'a\u0000b', 'line\nbreak', 'tab\t', 'del\u007f', 'c1\u0085', '<>:"|?*', ' ', '/', '\\', 'a\ud800b', '~', '$(rm -rf /)'];
+    const hostile = [
+      '..',
+      '../../etc/passwd',
+      '/etc/passwd',
+      '..\\..\\windows',
+      'C:\\Windows\\x',
+      '.hidden',
+      '...',
+      'a\u0000b',
+      'line\nbreak',
+      'tab\t',
+      'del\u007f',
+      'c1\u0085',
+      '<>:"|?*',
+      ' ',
+      '/',
+      '\\',
+      'a\ud800b',
+      '~',
+      '$(rm -rf /)',
+    ];
     const dir = resolve('/data/out');
     for (const name of hostile) {
       const file = outputFileName(name, START);

@@ -38,10 +38,12 @@ describe('toml-values with float marks', () => {
 
   it('inline values: marked numbers in arrays and inline tables, by index and by key', () => {
     const value: JsonObject = { list: [1, 2, 3], table: { '0': 4, x: 5 }, nested: [[6, 7]] };
-    const marks = floatMarks([['list', 1], ['table', '0'], ['nested', 0, 0]]);
-    expect(tomlInlineValue(value, undefined, marks)).toBe(
-      '{ list = [1.0, 2.0, 3.0], nested = [[6.0, 7.0]], table = { 0 = 4.0, x = 5 } }',
-    );
+    const marks = floatMarks([
+      ['list', 1],
+      ['table', '0'],
+      ['nested', 0, 0],
+    ]);
+    expect(tomlInlineValue(value, undefined, marks)).toBe('{ list = [1.0, 2.0, 3.0], nested = [[6.0, 7.0]], table = { 0 = 4.0, x = 5 } }');
     expect(tomlInlineValue([1.0, 2.0], undefined, floatMarks([[0], [1]]))).toBe('[1.0, 2.0]');
     expect(tomlInlineValue([1.0, 2.0], undefined, floatMarks([['0']]))).toBe('[1, 2]'); // a key, not an index
   });
@@ -157,4 +159,3 @@ describe('withMetaJson (--meta-json) and the float paths', () => {
     expect(section(toml, '[session.info.meta.sample]')).toEqual(['mass = 2.0']);
   });
 });
-

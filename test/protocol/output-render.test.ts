@@ -33,11 +33,14 @@ function randomDoubles(count: number): Float64Array {
   const bytes = new Uint8Array(count * 8);
   for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
   const doubles = new Float64Array(bytes.buffer);
-  [0, -0, NaN, Infinity, -Infinity, 1e300, 5e-324, -5e-324, 1, 2 ** 60].forEach((v, i) => (doubles[i * 3] = v));
+  for (const [i, v] of [0, -0, NaN, Infinity, -Infinity, 1e300, 5e-324, -5e-324, 1, 2 ** 60].entries()) doubles[i * 3] = v;
   return doubles;
 }
 
-function source(devices: { name: string; config?: JsonObject; channels: MemoryChannel[] }[], rest: Partial<OutputSource> = {}): OutputSource {
+function source(
+  devices: { name: string; config?: JsonObject; channels: MemoryChannel[] }[],
+  rest: Partial<OutputSource> = {},
+): OutputSource {
   return {
     devices: devices.map((d) => ({ name: d.name, config: d.config ?? {}, channels: d.channels.map(memoryChannel) })),
     ...rest,
@@ -58,7 +61,12 @@ describe('the reference file', () => {
     const session = reference.session as Tree;
     const src: OutputSource = {
       devices: Object.entries(devices).map(([name, table]) => {
-        const { data, timestamps, device_name: _n, ...config } = table as Tree & { data: Record<string, { data: unknown[]; unit: string }>; timestamps: Record<string, string[]> };
+        const {
+          data,
+          timestamps,
+          device_name: _n,
+          ...config
+        } = table as Tree & { data: Record<string, { data: unknown[]; unit: string }>; timestamps: Record<string, string[]> };
         return {
           name,
           config: config as JsonObject,
@@ -91,31 +99,87 @@ describe('the reference file', () => {
 describe('layout', () => {
   it('writes the SPEC example layout', async () => {
     const results: ResultMessage[] = [
-      { result_name: 'fit', result_description: 'gaussian fit', result_status: true, result_lower_bound: 0, result_upper_bound: 10, result_value: 5.5, result_meta: { figure: 'fit.png' } },
+      {
+        result_name: 'fit',
+        result_description: 'gaussian fit',
+        result_status: true,
+        result_lower_bound: 0,
+        result_upper_bound: 10,
+        result_value: 5.5,
+        result_meta: { figure: 'fit.png' },
+      },
     ];
     const text = await renderOutputToString(
       source(
-        [{ name: 'scope', config: { gate_time: 1000 }, channels: [
-          { name: 'counts', unit: 'dimensionless', shape: 'single', values: [1.5, 2.25], timestamps: ['2026-01-16T06:35:32.423257Z', '2026-01-16T06:35:37.5Z'] },
-          { name: 'trace', unit: 'V', shape: 'multi', rows: [[0.1, 0.2], [0.3, 0.4]], timestamps: ['2026-01-16T06:35:32.423257Z', '2026-01-16T06:35:37.5Z'] },
-        ] }],
+        [
+          {
+            name: 'scope',
+            config: { gate_time: 1000 },
+            channels: [
+              {
+                name: 'counts',
+                unit: 'dimensionless',
+                shape: 'single',
+                values: [1.5, 2.25],
+                timestamps: ['2026-01-16T06:35:32.423257Z', '2026-01-16T06:35:37.5Z'],
+              },
+              {
+                name: 'trace',
+                unit: 'V',
+                shape: 'multi',
+                rows: [
+                  [0.1, 0.2],
+                  [0.3, 0.4],
+                ],
+                timestamps: ['2026-01-16T06:35:32.423257Z', '2026-01-16T06:35:37.5Z'],
+              },
+            ],
+          },
+        ],
         { results, session: SESSION },
       ),
     );
     expect(read(text)).toEqual({
-      device: { scope: {
-        device_name: 'scope', gate_time: 1000,
-        data: { counts: { data: [1.5, 2.25], unit: 'dimensionless' }, trace: { data: [[0.1, 0.2], [0.3, 0.4]], unit: 'V' } },
-        timestamps: { counts: ['2026-01-16T06:35:32.423257Z', '2026-01-16T06:35:37.5Z'], trace: ['2026-01-16T06:35:32.423257Z', '2026-01-16T06:35:37.5Z'] },
-      } },
-      results: { fit: { figure: 'fit.png', result_description: 'gaussian fit', result_lower_bound: 0, result_status: true, result_upper_bound: 10, result_value: 5.5 } },
+      device: {
+        scope: {
+          device_name: 'scope',
+          gate_time: 1000,
+          data: {
+            counts: { data: [1.5, 2.25], unit: 'dimensionless' },
+            trace: {
+              data: [
+                [0.1, 0.2],
+                [0.3, 0.4],
+              ],
+              unit: 'V',
+            },
+          },
+          timestamps: {
+            counts: ['2026-01-16T06:35:32.423257Z', '2026-01-16T06:35:37.5Z'],
+            trace: ['2026-01-16T06:35:32.423257Z', '2026-01-16T06:35:37.5Z'],
+          },
+        },
+      },
+      results: {
+        fit: {
+          figure: 'fit.png',
+          result_description: 'gaussian fit',
+          result_lower_bound: 0,
+          result_status: true,
+          result_upper_bound: 10,
+          result_value: 5.5,
+        },
+      },
       session: { UUID: SESSION.uuid, end_time: '', start_time: SESSION.start_time, info: { ...SESSION.info } },
     });
     // Result numbers are floats in the text, as the original's f64 fields.
     expect(text).toContain('result_lower_bound = 0.0\n');
     expect(text).toContain('result_upper_bound = 10.0\n');
     // Root tables in sorted order.
-    const roots = text.split('\n').filter((l) => l.startsWith('[')).map((l) => l.slice(1, -1).split('.')[0]);
+    const roots = text
+      .split('\n')
+      .filter((l) => l.startsWith('['))
+      .map((l) => l.slice(1, -1).split('.')[0]);
     expect([...new Set(roots)]).toEqual(['device', 'results', 'session']);
   });
 
@@ -126,27 +190,51 @@ describe('layout', () => {
 
   it('keys are sorted at every level, plain keys before sub-tables', async () => {
     const text = await renderOutputToString(
-      source([{ name: 'd', config: { zeta: 1, Alpha: 2, beta: { z: 1, a: 2, m: { y: 1, b: 2 } }, aaa: [3] }, channels: [
-        { name: 'z', unit: 'u', shape: 'single', values: [1], timestamps: ['2026-01-01T00:00:00Z'] },
-        { name: 'a', unit: 'u', shape: 'single', values: [1], timestamps: ['2026-01-01T00:00:00Z'] },
-      ] }], { session: { ...SESSION, run: { script: 'x.py', git: { dirty: false, commit: 'abc' }, exit_code: 0 } } }),
+      source(
+        [
+          {
+            name: 'd',
+            config: { zeta: 1, Alpha: 2, beta: { z: 1, a: 2, m: { y: 1, b: 2 } }, aaa: [3] },
+            channels: [
+              { name: 'z', unit: 'u', shape: 'single', values: [1], timestamps: ['2026-01-01T00:00:00Z'] },
+              { name: 'a', unit: 'u', shape: 'single', values: [1], timestamps: ['2026-01-01T00:00:00Z'] },
+            ],
+          },
+        ],
+        { session: { ...SESSION, run: { script: 'x.py', git: { dirty: false, commit: 'abc' }, exit_code: 0 } } },
+      ),
     );
     const headers = text.split('\n').filter((l) => l.startsWith('['));
     expect(headers).toEqual([
-      '[device.d]', '[device.d.beta]', '[device.d.beta.m]', '[device.d.data.a]', '[device.d.data.z]', '[device.d.timestamps]',
-      '[session]', '[session.info]', '[session.info.meta]', '[session.run]', '[session.run.git]',
+      '[device.d]',
+      '[device.d.beta]',
+      '[device.d.beta.m]',
+      '[device.d.data.a]',
+      '[device.d.data.z]',
+      '[device.d.timestamps]',
+      '[session]',
+      '[session.info]',
+      '[session.info.meta]',
+      '[session.run]',
+      '[session.run.git]',
     ]);
-    const deviceKeys = text.split('[device.d]\n')[1]?.split('\n\n')[0]?.split('\n').map((l) => l.split(' = ')[0]);
+    const deviceKeys = text
+      .split('[device.d]\n')[1]
+      ?.split('\n\n')[0]
+      ?.split('\n')
+      .map((l) => l.split(' = ')[0]);
     expect(deviceKeys).toEqual(['Alpha', 'aaa', 'device_name', 'zeta']);
     expect(text).toContain('[device.d.beta]\na = 2\nz = 1\n');
     expect(text).toContain('[device.d.timestamps]\na = [');
   });
 
   it('a device without channels still has data and timestamps tables; an undecided channel is []', async () => {
-    const text = await renderOutputToString(source([
-      { name: 'empty', channels: [] },
-      { name: 'pending', channels: [{ name: 'e', unit: 'V', shape: 'undecided', values: [], timestamps: [] }] },
-    ]));
+    const text = await renderOutputToString(
+      source([
+        { name: 'empty', channels: [] },
+        { name: 'pending', channels: [{ name: 'e', unit: 'V', shape: 'undecided', values: [], timestamps: [] }] },
+      ]),
+    );
     expect(read(text)).toEqual({
       device: {
         empty: { device_name: 'empty', data: {}, timestamps: {} },
@@ -166,24 +254,63 @@ describe('values', () => {
   it('floats read back bit-identical in single and multi channels', async () => {
     const values = randomDoubles(30_000);
     const rows = [values.subarray(0, 1000), values.subarray(1000, 1001), new Float64Array(0), values.subarray(1001, 30_000)];
-    const text = await renderOutputToString(source([{ name: 'd', channels: [
-      { name: 's', unit: 'V', shape: 'single', values, timestamps: [] },
-      { name: 'm', unit: 'V', shape: 'multi', rows, timestamps: [] },
-    ] }]), { chunkChars: 4096 });
+    const text = await renderOutputToString(
+      source([
+        {
+          name: 'd',
+          channels: [
+            { name: 's', unit: 'V', shape: 'single', values, timestamps: [] },
+            { name: 'm', unit: 'V', shape: 'multi', rows, timestamps: [] },
+          ],
+        },
+      ]),
+      { chunkChars: 4096 },
+    );
     const data = (read(text).device as Tree).d as { data: { s: { data: number[] }; m: { data: number[][] } } };
-    const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]));
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
+      a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]));
     expect(same(data.data.s.data, values)).toBe(true);
     expect(data.data.m.data.length).toBe(rows.length);
-    rows.forEach((row, i) => expect(same(data.data.m.data[i] ?? [], row), `row ${i}`).toBe(true));
+    for (const [i, row] of rows.entries()) expect(same(data.data.m.data[i] ?? [], row), `row ${i}`).toBe(true);
   });
 
   it('config and meta: integers stay integers, nulls are left out, nested objects become tables', async () => {
-    const text = await renderOutputToString(source([{ name: 'd', config: { gate_time: 1000, ratio: 0.5, big: 2 ** 60, off: null, flags: [true, false], nested: { a: 1, gone: null, deeper: { b: 'x' } }, list: [{ k: 1 }, { k: 2, n: null }] }, channels: [] }],
-      { session: { ...SESSION, info: { ...SESSION.info, meta: { sample: 'S1', none: null, tags: ['a', 'b'], mixed: [1, 'a'], nums: [1, 2.5] } } } }));
+    const text = await renderOutputToString(
+      source(
+        [
+          {
+            name: 'd',
+            config: {
+              gate_time: 1000,
+              ratio: 0.5,
+              big: 2 ** 60,
+              off: null,
+              flags: [true, false],
+              nested: { a: 1, gone: null, deeper: { b: 'x' } },
+              list: [{ k: 1 }, { k: 2, n: null }],
+            },
+            channels: [],
+          },
+        ],
+        {
+          session: {
+            ...SESSION,
+            info: { ...SESSION.info, meta: { sample: 'S1', none: null, tags: ['a', 'b'], mixed: [1, 'a'], nums: [1, 2.5] } },
+          },
+        },
+      ),
+    );
     const tree = read(text);
     expect((tree.device as Tree).d).toEqual({
-      device_name: 'd', gate_time: 1000, ratio: 0.5, big: 2 ** 60, flags: [true, false],
-      nested: { a: 1, deeper: { b: 'x' } }, list: [{ k: 1 }, { k: 2 }], data: {}, timestamps: {},
+      device_name: 'd',
+      gate_time: 1000,
+      ratio: 0.5,
+      big: 2 ** 60,
+      flags: [true, false],
+      nested: { a: 1, deeper: { b: 'x' } },
+      list: [{ k: 1 }, { k: 2 }],
+      data: {},
+      timestamps: {},
     });
     expect(text).toContain('big = 1152921504606847000.0\n');
     expect(((tree.session as Tree).info as Tree).meta).toEqual({ sample: 'S1', tags: ['a', 'b'], mixed: ['1', '"a"'], nums: [1, 2.5] });
@@ -191,14 +318,25 @@ describe('values', () => {
 
   it('hostile names and strings are escaped and read back the same', async () => {
     const names = ['a.b', 'x "quoted" \\ back', 'tab\there', 'new\nline', 'ünï 😀', '', '[brackets]', "it's"];
-    const text = await renderOutputToString(source(
-      names.map((name, i) => ({ name, config: { [name]: name }, channels: [{ name, unit: name, shape: 'single' as const, values: [i], timestamps: [name] }] })),
-      { results: names.map((name) => ({ result_name: name, result_description: name, result_status: true })) },
-    ));
+    const text = await renderOutputToString(
+      source(
+        names.map((name, i) => ({
+          name,
+          config: { [name]: name },
+          channels: [{ name, unit: name, shape: 'single' as const, values: [i], timestamps: [name] }],
+        })),
+        { results: names.map((name) => ({ result_name: name, result_description: name, result_status: true })) },
+      ),
+    );
     const tree = read(text);
     for (const [i, name] of names.entries()) {
       const dev = (tree.device as Record<string, Tree>)[name];
-      expect(dev, JSON.stringify(name)).toMatchObject({ device_name: name, [name]: name, data: { [name]: { data: [i], unit: name } }, timestamps: { [name]: [name] } });
+      expect(dev, JSON.stringify(name)).toMatchObject({
+        device_name: name,
+        [name]: name,
+        data: { [name]: { data: [i], unit: name } },
+        timestamps: { [name]: [name] },
+      });
       expect((tree.results as Record<string, Tree>)[name]?.result_description).toBe(name);
     }
   });
@@ -213,9 +351,16 @@ describe('rex keys win over colliding user keys', () => {
       source([{ name: 'real', config, channels: [{ name: 'c', unit: 'V', shape: 'single', values: [1], timestamps: ['t'] }] }]),
       { onWarning: (w) => warnings.push(w) },
     );
-    expect((read(text).device as Tree).real).toEqual({ device_name: 'real', gate_time: 1, data: { c: { data: [1], unit: 'V' } }, timestamps: { c: ['t'] } });
+    expect((read(text).device as Tree).real).toEqual({
+      device_name: 'real',
+      gate_time: 1,
+      data: { c: { data: [1], unit: 'V' } },
+      timestamps: { c: ['t'] },
+    });
     expect(warnings.map((w) => [w.code, w.table, w.key]).sort()).toEqual([
-      ['reserved-key', 'device.real', 'data'], ['reserved-key', 'device.real', 'device_name'], ['reserved-key', 'device.real', 'timestamps'],
+      ['reserved-key', 'device.real', 'data'],
+      ['reserved-key', 'device.real', 'device_name'],
+      ['reserved-key', 'device.real', 'timestamps'],
     ]);
   });
 
@@ -238,18 +383,30 @@ describe('streaming', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let sourceDone = false;
     const big = Float64Array.from({ length: 100_000 }, (_, i) => i + 0.5); // more runs than are formatted ahead
-    const src: OutputSource = { devices: [{ name: 'd', config: {}, channels: [{
-      name: 'c', unit: 'V', shape: 'single',
-      values: async function* () {
-        yield big;
-        await gate; // the rest only comes once the consumer has seen output
-        yield big;
-        sourceDone = true;
-      },
-      timestamps: async function* () {
-        yield new Array<string>(200_000).fill('2026-01-16T06:35:32.423257Z');
-      },
-    }] }] };
+    const src: OutputSource = {
+      devices: [
+        {
+          name: 'd',
+          config: {},
+          channels: [
+            {
+              name: 'c',
+              unit: 'V',
+              shape: 'single',
+              values: async function* () {
+                yield big;
+                await gate; // the rest only comes once the consumer has seen output
+                yield big;
+                sourceDone = true;
+              },
+              timestamps: async function* () {
+                yield new Array<string>(200_000).fill('2026-01-16T06:35:32.423257Z');
+              },
+            },
+          ],
+        },
+      ],
+    };
     const chunks: OutputChunk[] = [];
     const iterator = renderOutput(src, { chunkChars: 64 * 1024 })[Symbol.asyncIterator]();
     const first = await Promise.race([
@@ -268,7 +425,7 @@ describe('streaming', () => {
       if (typeof c === 'string' && typeof chunks[i + 1] === 'string') expect(c.length).toBeGreaterThanOrEqual(64 * 1024);
     });
     const tree = read(chunks.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('latin1'))).join(''));
-    const channel = ((tree.device as Tree).d as { data: { c: { data: number[] } }; timestamps: { c: string[] } });
+    const channel = (tree.device as Tree).d as { data: { c: { data: number[] } }; timestamps: { c: string[] } };
     expect(channel.data.c.data.length).toBe(200_000);
     expect(channel.timestamps.c.length).toBe(200_000);
   });
@@ -277,13 +434,27 @@ describe('streaming', () => {
 describe('other readers', () => {
   it("Python's tomllib reads the file with the same values, bit for bit", async () => {
     const values = randomDoubles(2000);
-    const text = await renderOutputToString(source(
-      [{ name: 'd "q"', config: { gate_time: 1000, nested: { 'a.b': [1, 2] } }, channels: [
-        { name: 'trace (V)', unit: 'V', shape: 'multi', rows: [values.subarray(0, 10), values.subarray(10)], timestamps: ['t0', 't1'] },
-        { name: 'c', unit: 'ü', shape: 'single', values, timestamps: [] },
-      ] }],
-      { session: { ...SESSION, info: { ...SESSION.info, meta: { tags: ['x', 'y'], mixed: [1, 'a'], n: { deep: true } } } } },
-    ));
+    const text = await renderOutputToString(
+      source(
+        [
+          {
+            name: 'd "q"',
+            config: { gate_time: 1000, nested: { 'a.b': [1, 2] } },
+            channels: [
+              {
+                name: 'trace (V)',
+                unit: 'V',
+                shape: 'multi',
+                rows: [values.subarray(0, 10), values.subarray(10)],
+                timestamps: ['t0', 't1'],
+              },
+              { name: 'c', unit: 'ü', shape: 'single', values, timestamps: [] },
+            ],
+          },
+        ],
+        { session: { ...SESSION, info: { ...SESSION.info, meta: { tags: ['x', 'y'], mixed: [1, 'a'], n: { deep: true } } } } },
+      ),
+    );
     const script = [
       'import sys, tomllib, struct, json, math',
       'def enc(v):',
@@ -294,14 +465,20 @@ describe('other readers', () => {
       '    return v',
       'print(json.dumps(enc(tomllib.loads(sys.stdin.read()))))',
     ].join('\n');
-    const fromPython = JSON.parse(execFileSync('python3', ['-c', script], { input: text, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as Tree;
+    const fromPython = JSON.parse(
+      execFileSync('python3', ['-c', script], { input: text, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }),
+    ) as Tree;
     const hex = (v: number): string => {
       if (Number.isNaN(v)) return 'nan';
       const view = new DataView(new ArrayBuffer(8));
       view.setFloat64(0, v);
       return view.getBigUint64(0).toString(16).padStart(16, '0');
     };
-    const dev = (fromPython.device as Record<string, Tree>)['d "q"'] as { gate_time: number; nested: Tree; data: Record<string, { data: unknown[]; unit: string }> };
+    const dev = (fromPython.device as Record<string, Tree>)['d "q"'] as {
+      gate_time: number;
+      nested: Tree;
+      data: Record<string, { data: unknown[]; unit: string }>;
+    };
     expect(dev.gate_time).toBe(1000);
     expect(dev.nested).toEqual({ 'a.b': [1, 2] });
     expect(dev.data.c?.data).toEqual(Array.from(values, hex));

@@ -19,8 +19,29 @@ function randomDoubles(count: number): Float64Array {
     bits[i] = (BigInt(Math.floor(Math.random() * 2 ** 32)) << 32n) | BigInt(Math.floor(Math.random() * 2 ** 32));
   }
   const doubles = new Float64Array(bits.buffer);
-  const specials = [0, -0, NaN, Infinity, -Infinity, 1e300, -1e300, 5e-324, -5e-324, 2.2250738585072014e-308,
-    2.225073858507201e-308, Number.MAX_VALUE, Number.MIN_SAFE_INTEGER, 2 ** 53, 2 ** 53 + 2, 1e21, 1e-7, 123456789012345680000, 0.1, 1, -1];
+  const specials = [
+    0,
+    -0,
+    NaN,
+    Infinity,
+    -Infinity,
+    1e300,
+    -1e300,
+    5e-324,
+    -5e-324,
+    2.2250738585072014e-308,
+    2.225073858507201e-308,
+    Number.MAX_VALUE,
+    Number.MIN_SAFE_INTEGER,
+    2 ** 53,
+    2 ** 53 + 2,
+    1e21,
+    1e-7,
+    123456789012345680000,
+    0.1,
+    1,
+    -1,
+  ];
   specials.forEach((v, i) => {
     doubles[i * 7] = v;
   });
@@ -78,8 +99,18 @@ describe('tomlNumber (config and meta numbers)', () => {
 
 describe('tomlString', () => {
   it('escapes quotes, backslashes and control characters and reads back the same', () => {
-    const hostile = ['', 'plain', 'quote " and \\ backslash', 'tab\tnew\nline\r\b\f', '\u0000\u0001\u001f\u007f',
-      'unicode é ü 漢字 😀', '\u2028\u2029', "single ' quote", '"""', 'trailing \\'];
+    const hostile = [
+      '',
+      'plain',
+      'quote " and \\ backslash',
+      'tab\tnew\nline\r\b\f',
+      '\u0000\u0001\u001f\u007f',
+      'unicode é ü 漢字 😀',
+      '\u2028\u2029',
+      "single ' quote",
+      '"""',
+      'trailing \\',
+    ];
     for (const s of hostile) expect(readBack(tomlString(s)), JSON.stringify(s)).toBe(s);
     expect(tomlString('a"b')).toBe('"a\\"b"');
     expect(tomlString('\u0001')).toBe('"\\u0001"');
@@ -109,9 +140,9 @@ describe('keys', () => {
     expect(tomlHeaderKey('C:\\dir')).toBe("'C:\\dir'");
     expect(tomlHeaderKey('it\'s "x"')).toBe('"it\'s \\"x\\""');
     expect(tomlHeaderKey('x y')).toBe('"x y"');
-    const doc = parse(`[${tomlHeaderKey('a"b')}.${tomlHeaderKey("it's \"x\"\n")}]\nk = 1`) as Record<string, Record<string, unknown>>;
+    const doc = parse(`[${tomlHeaderKey('a"b')}.${tomlHeaderKey('it\'s "x"\n')}]\nk = 1`) as Record<string, Record<string, unknown>>;
     expect(Object.keys(doc)).toEqual(['a"b']);
-    expect(Object.keys(doc['a"b'] ?? {})).toEqual(["it's \"x\"\n"]);
+    expect(Object.keys(doc['a"b'] ?? {})).toEqual(['it\'s "x"\n']);
   });
 
   it('sorts by code point (UTF-8 byte order), like the original', () => {

@@ -5,7 +5,7 @@ import type { ChannelData } from '../../src/protocol/messages.js';
 
 function base64Of(values: number[]): string {
   const buffer = Buffer.alloc(values.length * 8);
-  values.forEach((v, i) => buffer.writeDoubleLE(v, i * 8));
+  for (const [i, v] of values.entries()) buffer.writeDoubleLE(v, i * 8);
   return buffer.toString('base64');
 }
 
@@ -37,7 +37,10 @@ describe('binary trace: good', () => {
   it('shape [rows, cols] is Multi, row-major, rows sharing one buffer', () => {
     const data = parseData({ f64: base64Of([1, 2, 3, 4, 5, 6]), shape: [2, 3] });
     if (data.shape !== 'multi') throw new Error('expected multi');
-    expect(data.rows.map((r) => Array.from(r))).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(data.rows.map((r) => Array.from(r))).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(data.rows[0]!.buffer).toBe(data.rows[1]!.buffer);
   });
 
@@ -46,7 +49,10 @@ describe('binary trace: good', () => {
     expect(padded.endsWith('=')).toBe(true);
     expect(parseData({ f64: padded.replace(/=+$/, ''), shape: [2] })).toEqual({ shape: 'single', values: new Float64Array([1, 2]) });
     expect(parseData({ f64: '', shape: [0] })).toEqual({ shape: 'single', values: new Float64Array(0) });
-    expect(parseData({ f64: '', shape: [3, 0] })).toEqual({ shape: 'multi', rows: [new Float64Array(0), new Float64Array(0), new Float64Array(0)] });
+    expect(parseData({ f64: '', shape: [3, 0] })).toEqual({
+      shape: 'multi',
+      rows: [new Float64Array(0), new Float64Array(0), new Float64Array(0)],
+    });
   });
 
   it('ignores unknown keys in the binary object', () => {
@@ -55,7 +61,12 @@ describe('binary trace: good', () => {
 
   it('is stored exactly like the JSON-array form', () => {
     const values = [0.1, 0.2, 0.3, 0.4];
-    expect(parseData({ f64: base64Of(values), shape: [2, 2] })).toEqual(parseData([[0.1, 0.2], [0.3, 0.4]]));
+    expect(parseData({ f64: base64Of(values), shape: [2, 2] })).toEqual(
+      parseData([
+        [0.1, 0.2],
+        [0.3, 0.4],
+      ]),
+    );
     expect(parseData({ f64: base64Of(values), shape: [4] })).toEqual(parseData(values));
   });
 });
@@ -66,13 +77,17 @@ describe('binary trace: bad, each with a reason', () => {
   it.each([
     ['f64 missing', { shape: [2] }, /data\.f64: expected a base64 string, got nothing/],
     ['f64 not a string', { f64: [1, 2], shape: [2] }, /data\.f64: expected a base64 string, got array/],
-    ['bad base64 characters', { f64: '!!!!' + two.slice(4), shape: [2] }, /data\.f64: not valid base64/],
+    ['bad base64 characters', { f64: `!!!!${two.slice(4)}`, shape: [2] }, /data\.f64: not valid base64/],
     ['url-safe alphabet', { f64: '-_AAAAAAAAAAAAAAAAAAAA', shape: [2] }, /not valid base64/],
     ['embedded whitespace', { f64: `${two.slice(0, 8)} ${two.slice(9)}`, shape: [2] }, /not valid base64/],
     ['impossible length', { f64: 'AAAAA', shape: [0] }, /not valid base64/],
     ['padding in the middle', { f64: 'AA==AAAA', shape: [0] }, /not valid base64/],
     // The length alone would fit the shape: the decoding itself must find these.
-    ['padding in the middle, the length right for the shape', { f64: `${two.slice(0, 4)}==${two.slice(6)}`, shape: [2] }, /not valid base64/],
+    [
+      'padding in the middle, the length right for the shape',
+      { f64: `${two.slice(0, 4)}==${two.slice(6)}`, shape: [2] },
+      /not valid base64/,
+    ],
     ['one url-safe character, the length right', { f64: `${two.slice(0, 3)}-${two.slice(4)}`, shape: [2] }, /not valid base64/],
     ['one non-ASCII character, the length right', { f64: `${two.slice(0, 5)}é${two.slice(6)}`, shape: [2] }, /not valid base64/],
     ['bad characters and a wrong length: the characters are named first', { f64: `*${two}`.slice(0, 24), shape: [3] }, /not valid base64/],

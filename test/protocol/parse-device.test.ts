@@ -54,9 +54,18 @@ describe('Device shape', () => {
 
   it('requires device_name to be a string and config/measurements to be objects', () => {
     expectInvalid(parseLine(line({ device_name: 1, device_config: {}, measurements: {} })), /^device_name: expected a string, got number/);
-    expectInvalid(parseLine(line({ device_name: 'd', device_config: [], measurements: {} })), /^device_config: expected an object, got array/);
-    expectInvalid(parseLine(line({ device_name: 'd', device_config: null, measurements: {} })), /^device_config: expected an object, got null/);
-    expectInvalid(parseLine(line({ device_name: 'd', device_config: {}, measurements: [] })), /^measurements: expected an object, got array/);
+    expectInvalid(
+      parseLine(line({ device_name: 'd', device_config: [], measurements: {} })),
+      /^device_config: expected an object, got array/,
+    );
+    expectInvalid(
+      parseLine(line({ device_name: 'd', device_config: null, measurements: {} })),
+      /^device_config: expected an object, got null/,
+    );
+    expectInvalid(
+      parseLine(line({ device_name: 'd', device_config: {}, measurements: [] })),
+      /^measurements: expected an object, got array/,
+    );
   });
 
   it('requires each measurement to be an object with a string unit and data', () => {
@@ -67,7 +76,10 @@ describe('Device shape', () => {
   });
 
   it('quotes channel names that are not identifiers in reasons', () => {
-    expectInvalid(parseLine(deviceLine({ 'trace (signal)': { data: ['x'], unit: 'V' } })), /^measurements\["trace \(signal\)"\]\.data\[0\]/);
+    expectInvalid(
+      parseLine(deviceLine({ 'trace (signal)': { data: ['x'], unit: 'V' } })),
+      /^measurements\["trace \(signal\)"\]\.data\[0\]/,
+    );
   });
 
   it('keeps a channel named __proto__ like any other', () => {
@@ -96,7 +108,17 @@ describe('data: Single and Multi', () => {
   });
 
   it('Multi rows of one channel share one buffer (one transfer across threads)', () => {
-    const [channel] = parseDevice(deviceLine({ a: { data: [[1, 2], [3, 4]], unit: 'V' } })).channels;
+    const [channel] = parseDevice(
+      deviceLine({
+        a: {
+          data: [
+            [1, 2],
+            [3, 4],
+          ],
+          unit: 'V',
+        },
+      }),
+    ).channels;
     if (channel?.data.shape !== 'multi') throw new Error('expected multi');
     expect(channel.data.rows[0]?.buffer).toBe(channel.data.rows[1]?.buffer);
     expect(channel.data.rows[1]?.byteOffset).toBe(16);
@@ -172,7 +194,10 @@ describe('NaN and ±Infinity (Python json.dumps tokens)', () => {
 
   it('are not accepted where a string is required', () => {
     expectInvalid(parseLine('{"device_name": NaN, "device_config": {}, "measurements": {}}'), /^device_name: expected a string, got NaN/);
-    expectInvalid(parseLine('{"device_name": "d", "device_config": {}, "measurements": {"a": {"data": [1], "unit": Infinity}}}'), /unit: expected a string, got Infinity/);
+    expectInvalid(
+      parseLine('{"device_name": "d", "device_config": {}, "measurements": {"a": {"data": [1], "unit": Infinity}}}'),
+      /unit: expected a string, got Infinity/,
+    );
   });
 
   it.each(['[1Infinity]', '[Infinity5]', '[2NaN]', '[NaN2]', '[1e5NaN]', '[-NaN]', '[--Infinity]', '[Infinity.5]'])(
@@ -192,7 +217,9 @@ describe('NaN and ±Infinity (Python json.dumps tokens)', () => {
 
 describe('device_config nulls and nesting', () => {
   it('keeps nulls inside device_config (Python None)', () => {
-    const config = parseDevice(line({ device_name: 'd', device_config: { a: null, b: [null, { c: null }] }, measurements: {} })).device_config;
+    const config = parseDevice(
+      line({ device_name: 'd', device_config: { a: null, b: [null, { c: null }] }, measurements: {} }),
+    ).device_config;
     expect(config).toEqual({ a: null, b: [null, { c: null }] });
   });
 });
@@ -227,13 +254,28 @@ describe('timestamps', () => {
   });
 
   it('only strings are accepted (rex_utils sends List[str]; the original’s map is Vec<String>)', () => {
-    expectInvalid(parseLine(deviceLine({ a: { data: [1], unit: 'V' } }, { timestamps: { a: [1700000000.5] } })), /^timestamps\.a\[0\]: expected a string, got number/);
-    expectInvalid(parseLine(deviceLine({ a: { data: [1], unit: 'V', timestamps: [null] } })), /^measurements\.a\.timestamps\[0\]: expected a string, got null/);
-    expectInvalid(parseLine(deviceLine({ a: { data: [1], unit: 'V', timestamps: 'now' } })), /^measurements\.a\.timestamps: expected an array of strings, got string/);
-    expectInvalid(parseLine(deviceLine({ a: { data: [1], unit: 'V' } }, { timestamps: ['x'] })), /^timestamps: expected an object, got array/);
+    expectInvalid(
+      parseLine(deviceLine({ a: { data: [1], unit: 'V' } }, { timestamps: { a: [1700000000.5] } })),
+      /^timestamps\.a\[0\]: expected a string, got number/,
+    );
+    expectInvalid(
+      parseLine(deviceLine({ a: { data: [1], unit: 'V', timestamps: [null] } })),
+      /^measurements\.a\.timestamps\[0\]: expected a string, got null/,
+    );
+    expectInvalid(
+      parseLine(deviceLine({ a: { data: [1], unit: 'V', timestamps: 'now' } })),
+      /^measurements\.a\.timestamps: expected an array of strings, got string/,
+    );
+    expectInvalid(
+      parseLine(deviceLine({ a: { data: [1], unit: 'V' } }, { timestamps: ['x'] })),
+      /^timestamps: expected an object, got array/,
+    );
   });
 
   it('a bad entry in the device-level map rejects the line even for an unknown channel (as serde did)', () => {
-    expectInvalid(parseLine(deviceLine({ a: { data: [1], unit: 'V' } }, { timestamps: { other: 'x' } })), /^timestamps\.other: expected an array of strings/);
+    expectInvalid(
+      parseLine(deviceLine({ a: { data: [1], unit: 'V' } }, { timestamps: { other: 'x' } })),
+      /^timestamps\.other: expected an array of strings/,
+    );
   });
 });

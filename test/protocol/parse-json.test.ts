@@ -6,7 +6,7 @@ import { MAX_LINE_BYTES, MAX_NESTING_DEPTH } from '../../src/protocol/limits.js'
 
 /** `{"k": {"k": ... 1 ...}}` with `levels` objects. */
 function nestedObject(levels: number): string {
-  return '{"k": '.repeat(levels - 1) + '{"k": 1}' + '}'.repeat(levels - 1);
+  return `${'{"k": '.repeat(levels - 1)}{"k": 1}${'}'.repeat(levels - 1)}`;
 }
 
 describe('rewriteNonFiniteTokens', () => {
@@ -56,9 +56,7 @@ describe('nesting limit', () => {
     const deep = nestedObject(MAX_NESTING_DEPTH + 1);
     const device = parseLine(`{"device_name": "d", "device_config": ${deep}, "measurements": {}}`);
     expect(device).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/^device_config(\.k)+: nested deeper than 64 levels/) });
-    const session = parseLine(
-      `{"info": {"name": "n", "email": "e", "session_name": "s", "session_description": "d", "meta": ${deep}}}`,
-    );
+    const session = parseLine(`{"info": {"name": "n", "email": "e", "session_name": "s", "session_description": "d", "meta": ${deep}}}`);
     expect(session).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/^info\.meta(\.k)+: nested deeper/) });
     const result = parseLine(`{"result_name": "r", "result_description": "d", "result_status": true, "result_meta": ${deep}}`);
     expect(result).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/^result_meta(\.k)+: nested deeper/) });

@@ -30,12 +30,9 @@ describe('commands', () => {
     expect(parseLine(command)).toEqual({ kind: 'command', command });
   });
 
-  it.each(['kill', 'Kill', 'state', 'pause_state', 'GET_DATASTREAM2', 'KILL now', '"KILL"'])(
-    '%j is not a command',
-    (text) => {
-      expect(parseLine(text).kind).toBe('invalid');
-    },
-  );
+  it.each(['kill', 'Kill', 'state', 'pause_state', 'GET_DATASTREAM2', 'KILL now', '"KILL"'])('%j is not a command', (text) => {
+    expect(parseLine(text).kind).toBe('invalid');
+  });
 
   it('points out a case mismatch', () => {
     expectInvalid(parseLine('kill'), /case-sensitive.*KILL/);
@@ -188,9 +185,7 @@ describe('Listener', () => {
 
 describe('Result', () => {
   it('parses the documented shape with aliases lower_bound / upper_bound', () => {
-    const parsed = parseLine(
-      line({ ...result, lower_bound: 0, upper_bound: 10, result_value: 5.5, result_meta: { figure: 'fit.png' } }),
-    );
+    const parsed = parseLine(line({ ...result, lower_bound: 0, upper_bound: 10, result_value: 5.5, result_meta: { figure: 'fit.png' } }));
     expect(expectKind(parsed, 'result').message).toEqual({
       ...result,
       result_lower_bound: 0,
@@ -235,7 +230,9 @@ describe('Result', () => {
 
   it('accepts NaN and ±Infinity for the value and bounds', () => {
     const parsed = expectKind(
-      parseLine('{"result_name": "fit", "result_description": "d", "result_status": false, "result_value": NaN, "lb": -Infinity, "ub": Infinity}'),
+      parseLine(
+        '{"result_name": "fit", "result_description": "d", "result_status": false, "result_value": NaN, "lb": -Infinity, "ub": Infinity}',
+      ),
       'result',
     );
     expect(parsed.message.result_value).toBeNaN();
@@ -265,11 +262,12 @@ describe('unknown fields are ignored everywhere', () => {
 
 describe('unpaired surrogate escapes', () => {
   it('are invalid anywhere in a message, as the original refused them', () => {
-    const device = (name: string) =>
-      `{"device_name": "${name}", "device_config": {}, "measurements": {"c": {"data": [1], "unit": "V"}}}`;
+    const device = (name: string) => `{"device_name": "${name}", "device_config": {}, "measurements": {"c": {"data": [1], "unit": "V"}}}`;
     expect(parseLine(device('x\\ud800')).kind).toBe('invalid');
     expect(parseLine(device('x\\udc00y')).kind).toBe('invalid');
-    expect(parseLine('{"info": {"name": "a", "email": "b", "session_name": "c", "session_description": "d", "meta": {"k\\ud801": 1}}}').kind).toBe('invalid');
+    expect(
+      parseLine('{"info": {"name": "a", "email": "b", "session_name": "c", "session_description": "d", "meta": {"k\\ud801": 1}}}').kind,
+    ).toBe('invalid');
   });
 
   it('a proper pair is fine', () => {

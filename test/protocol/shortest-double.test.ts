@@ -35,8 +35,10 @@ function doubles(next: Random, count: number): number[] {
   const values: number[] = [];
   for (let i = 0; i < count; i++) {
     const pick = next();
-    if (pick < 0.3) values.push(fromBits(Math.floor(next() * 2 ** 32), Math.floor(next() * 2 ** 32))); // any bits
-    else if (pick < 0.5) values.push(Math.sin(i * 0.001) + next() * 1e-3); // a trace, full precision
+    if (pick < 0.3)
+      values.push(fromBits(Math.floor(next() * 2 ** 32), Math.floor(next() * 2 ** 32))); // any bits
+    else if (pick < 0.5)
+      values.push(Math.sin(i * 0.001) + next() * 1e-3); // a trace, full precision
     else if (pick < 0.75) {
       // Few digits: what an instrument prints (the shortest text is short)
       const digits = 1 + Math.floor(next() * 16);

@@ -28,7 +28,9 @@ const pauseRecord = (paused: boolean) =>
 
 /** A journal with its run-start record and `pauses` pause records. */
 function journal(file: string, pauses: number): JournalWriter {
-  const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, { uuid: path.basename(file) }, 1n)], { syncIntervalMs: 0 });
+  const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, { uuid: path.basename(file) }, 1n)], {
+    syncIntervalMs: 0,
+  });
   for (let i = 0; i < pauses; i++) writer.append([pauseRecord(i % 2 === 0)]);
   cleanups.push(() => writer.close());
   return writer;
@@ -129,7 +131,10 @@ describe('JournalTail', () => {
 
     journal(two, 2);
     bus.publish('run.iteration', { phase: 'started', loop: 1, loops: 3, journalPath: two });
-    expect(opened.map((r) => [path.basename(r.journalPath), r.closed])).toEqual([['loop-1.rexj', true], ['loop-2.rexj', false]]);
+    expect(opened.map((r) => [path.basename(r.journalPath), r.closed])).toEqual([
+      ['loop-1.rexj', true],
+      ['loop-2.rexj', false],
+    ]);
     expect(tail.current?.records).toEqual(['start', 'paused', 'resumed']);
     bus.publish('run.iteration', { phase: 'ended', loop: 1, loops: 3, journalPath: two });
     expect(tail.current?.journalPath).toBe(two);

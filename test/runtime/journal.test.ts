@@ -41,7 +41,12 @@ describe('journal', () => {
     const file = tempJournalPath();
     const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, { uuid: 'u-1' }, 5n)], { syncIntervalMs: 0 });
     writer.append([lineRecord('{"a":1}', 7, 8), lineRecord('{"b":2}', 9, 16)]);
-    writer.append(encodeRecordParts({ type: RecordType.Line, flags: LineKind.Result, connId: 3, arrivalNs: 1n, streamOffset: 99n }, Buffer.from('parts')));
+    writer.append(
+      encodeRecordParts(
+        { type: RecordType.Line, flags: LineKind.Result, connId: 3, arrivalNs: 1n, streamOffset: 99n },
+        Buffer.from('parts'),
+      ),
+    );
     writer.close();
 
     const reader = new JournalReader(file);
@@ -138,7 +143,14 @@ describe('journal', () => {
 describe('record checksums computed elsewhere', () => {
   it('crc32Combine gives the CRC of a concatenation from the CRCs of its parts', () => {
     const next = seededRandom(5);
-    for (const [a, b] of [[0, 0], [24, 0], [0, 9], [24, 1], [24, 65_537], [3, 1_000_003]] as const) {
+    for (const [a, b] of [
+      [0, 0],
+      [24, 0],
+      [0, 9],
+      [24, 1],
+      [24, 65_537],
+      [3, 1_000_003],
+    ] as const) {
       const left = Buffer.from(Array.from({ length: a }, () => Math.floor(next() * 256)));
       const right = Buffer.from(Array.from({ length: b }, () => Math.floor(next() * 256)));
       expect(crc32Combine(crc32(left), crc32(right), b)).toBe(crc32(Buffer.concat([left, right])));

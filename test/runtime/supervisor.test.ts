@@ -145,7 +145,12 @@ describe('restarts', () => {
       restart: { maxRestarts: 10, initialBackoffMs: 40, maxBackoffMs: 160, windowMs: 60_000 },
     });
     await chaos('c', { crashAfterMs: 20, crashMode: 'exit', crashWhileRestartsBelow: 4 });
-    for (const [restarts, backoffMs] of [[1, 40], [2, 80], [3, 160], [4, 160]] as const) {
+    for (const [restarts, backoffMs] of [
+      [1, 40],
+      [2, 80],
+      [3, 160],
+      [4, 160],
+    ] as const) {
       await statuses.waitFor((s) => s.status === 'restarting' && s.restarts === restarts - 1);
       clock.advance(backoffMs - 1);
       expect(supervisor.status('c')?.status).toBe('restarting');
@@ -266,12 +271,10 @@ describe('boot failures are not respawned', () => {
 
   it('a missing entry file fails at once, naming the actor', async () => {
     const { supervisor } = setup();
-    const error = await supervisor
-      .start({ name: 'ghost', entry: new URL('../../dist/no/such/actor.js', import.meta.url) })
-      .then(
-        () => undefined,
-        (e: unknown) => e as Error & { cause?: unknown },
-      );
+    const error = await supervisor.start({ name: 'ghost', entry: new URL('../../dist/no/such/actor.js', import.meta.url) }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { cause?: unknown },
+    );
     expect(errorCode(error)).toBe('REX_ACTOR_BOOT_FAILED');
     expect(error?.message).toContain('actor "ghost"');
     expect(errorCode(error?.cause)).toMatch(/MODULE_NOT_FOUND/);

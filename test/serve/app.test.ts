@@ -36,8 +36,13 @@ beforeAll(() => {
   fs.mkdirSync(path.join(root, 'out'));
   fs.writeFileSync(path.join(root, 'scripts', 'scan.py'), '');
   data = {
-    host: '127.0.0.1', port: 9000, scriptsDir: path.join(root, 'scripts'), allowedOutputDirs: [path.join(root, 'out')],
-    corsOrigins: [], cwd: root, version: '0.0.0-test',
+    host: '127.0.0.1',
+    port: 9000,
+    scriptsDir: path.join(root, 'scripts'),
+    allowedOutputDirs: [path.join(root, 'out')],
+    corsOrigins: [],
+    cwd: root,
+    version: '0.0.0-test',
   };
 });
 afterEach(async () => {
@@ -51,7 +56,15 @@ describe('who may call', () => {
   it('with a token: GET / is open, every other endpoint needs "Authorization: Bearer <token>"', async () => {
     const { app } = build({ token: 's3cret' });
     expect((await app.inject({ method: 'GET', url: '/' })).body).toBe('Server is up!');
-    for (const [method, url] of [['GET', '/status'], ['GET', '/datastream'], ['POST', '/kill'], ['POST', '/run'], ['GET', '/run'], ['GET', '/docs'], ['GET', '/allowed_output_dirs']] as const) {
+    for (const [method, url] of [
+      ['GET', '/status'],
+      ['GET', '/datastream'],
+      ['POST', '/kill'],
+      ['POST', '/run'],
+      ['GET', '/run'],
+      ['GET', '/docs'],
+      ['GET', '/allowed_output_dirs'],
+    ] as const) {
       const missing = await app.inject({ method, url });
       expect(missing.statusCode, `${method} ${url}`).toBe(401);
       expect(missing.headers['www-authenticate']).toBe('Bearer realm="rex"');
@@ -84,10 +97,16 @@ describe('who may call', () => {
     const forged = await app.inject({ method: 'POST', url: '/kill', headers: { origin: 'https://evil.example' } });
     expect(forged.statusCode).toBe(403);
     expect(forged.json().message).toMatch(/not allowed \(config serve\.cors_origins\)/);
-    expect((await app.inject({ method: 'GET', url: '/', headers: { origin: 'http://localhost:80', host: 'localhost:80' } })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: '/', headers: { origin: 'http://localhost:80', host: 'localhost:80' } })).statusCode,
+    ).toBe(200);
 
     const cors = build({ corsOrigins: ['https://gui.lab.org'] }).app;
-    const preflight = await cors.inject({ method: 'OPTIONS', url: '/run', headers: { origin: 'https://gui.lab.org', 'access-control-request-method': 'POST' } });
+    const preflight = await cors.inject({
+      method: 'OPTIONS',
+      url: '/run',
+      headers: { origin: 'https://gui.lab.org', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('https://gui.lab.org');
     expect(preflight.headers['access-control-allow-headers']).toMatch(/Authorization/);
@@ -95,7 +114,11 @@ describe('who may call', () => {
     expect(allowed.statusCode).toBe(204);
     expect(allowed.headers['access-control-allow-origin']).toBe('https://gui.lab.org');
     expect((await cors.inject({ method: 'GET', url: '/', headers: { origin: 'https://other.example' } })).statusCode).toBe(403);
-    const foreignPreflight = await cors.inject({ method: 'OPTIONS', url: '/run', headers: { origin: 'https://other.example', 'access-control-request-method': 'POST' } });
+    const foreignPreflight = await cors.inject({
+      method: 'OPTIONS',
+      url: '/run',
+      headers: { origin: 'https://other.example', 'access-control-request-method': 'POST' },
+    });
     expect(foreignPreflight.statusCode).toBe(403);
     expect(foreignPreflight.headers['access-control-allow-origin']).toBeUndefined();
 
@@ -104,14 +127,27 @@ describe('who may call', () => {
     const noToken = await guarded.inject({ method: 'GET', url: '/status', headers: { origin: 'https://gui.lab.org' } });
     expect(noToken.statusCode).toBe(401);
     expect(noToken.headers['access-control-allow-origin']).toBe('https://gui.lab.org');
-    expect((await guarded.inject({ method: 'OPTIONS', url: '/status', headers: { origin: 'https://gui.lab.org', 'access-control-request-method': 'GET' } })).statusCode).toBe(204);
+    expect(
+      (
+        await guarded.inject({
+          method: 'OPTIONS',
+          url: '/status',
+          headers: { origin: 'https://gui.lab.org', 'access-control-request-method': 'GET' },
+        })
+      ).statusCode,
+    ).toBe(204);
   });
 });
 
 describe('bodies', () => {
   it('refuses malformed JSON, a body over the limit, and a body that is not JSON, each saying why', async () => {
     const { app } = build();
-    const malformed = await app.inject({ method: 'POST', url: '/run', headers: { 'content-type': 'application/json' }, payload: '{"path": "scan.py",' });
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/run',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"path": "scan.py",',
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().message).toMatch(/^body: not valid JSON: /);
 
@@ -126,22 +162,41 @@ describe('bodies', () => {
 
     const empty = await app.inject({ method: 'POST', url: '/run', headers: { 'content-type': 'application/json' } });
     expect(empty.statusCode).toBe(400);
-    expect(empty.json()).toMatchObject({ message: 'body: expected a JSON object such as {"path": "scan.py"}, got nothing', fields: ['body'] });
-    const notAnObject = await app.inject({ method: 'POST', url: '/run', headers: { 'content-type': 'application/json' }, payload: '["scan.py"]' });
+    expect(empty.json()).toMatchObject({
+      message: 'body: expected a JSON object such as {"path": "scan.py"}, got nothing',
+      fields: ['body'],
+    });
+    const notAnObject = await app.inject({
+      method: 'POST',
+      url: '/run',
+      headers: { 'content-type': 'application/json' },
+      payload: '["scan.py"]',
+    });
     expect(notAnObject.statusCode).toBe(400);
-    expect(notAnObject.json()).toMatchObject({ message: 'body: expected a JSON object such as {"path": "scan.py"}, got an array', fields: ['body'] });
+    expect(notAnObject.json()).toMatchObject({
+      message: 'body: expected a JSON object such as {"path": "scan.py"}, got an array',
+      fields: ['body'],
+    });
   });
 
   it('answers field mistakes and policy refusals with the field named, before anything starts', async () => {
     const { app } = build();
     const post = (payload: unknown) => app.inject({ method: 'POST', url: '/run', payload: payload as object });
     const twoWrong = await post({ path: 3, loops: 'x' });
-    expect(twoWrong.json()).toMatchObject({ message: 'path: expected the script to run, a non-empty string, got 3; loops: expected a whole number ≥ 1, got "x"', fields: ['path', 'loops'] });
+    expect(twoWrong.json()).toMatchObject({
+      message: 'path: expected the script to run, a non-empty string, got 3; loops: expected a whole number ≥ 1, got "x"',
+      fields: ['path', 'loops'],
+    });
     const badMeta = await post({ path: 'scan.py', meta_json: '{oops' });
     expect(badMeta.json()).toMatchObject({ message: expect.stringMatching(/^meta_json: not valid JSON: /), fields: ['meta_json'] });
     const badLoops = await post({ path: 'scan.py', loops: 0 });
     expect(badLoops.statusCode).toBe(400);
-    expect(badLoops.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: 'loops: expected a whole number ≥ 1, got 0', fields: ['loops'] });
+    expect(badLoops.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'loops: expected a whole number ≥ 1, got 0',
+      fields: ['loops'],
+    });
     const outside = await post({ path: '/etc/passwd' });
     expect(outside.statusCode).toBe(403);
     expect(outside.json().fields).toEqual(['path']);
@@ -163,7 +218,12 @@ describe('bodies', () => {
 describe('answers without a run, at once', () => {
   it('/status, /datastream and the controls answer 502 with the reason; /status_check 204', async () => {
     const { app } = build();
-    for (const [method, url] of [['GET', '/status'], ['GET', '/datastream'], ['POST', '/pause'], ['POST', '/continue']] as const) {
+    for (const [method, url] of [
+      ['GET', '/status'],
+      ['GET', '/datastream'],
+      ['POST', '/pause'],
+      ['POST', '/continue'],
+    ] as const) {
       const reply = await app.inject({ method, url });
       expect(reply.statusCode).toBe(502);
       expect(reply.body).toBe('Error communicating with TCP server: no run in progress');
@@ -171,8 +231,15 @@ describe('answers without a run, at once', () => {
     expect((await app.inject({ method: 'GET', url: '/status_check' })).statusCode).toBe(204);
     runState = { ...idleRunState(), phase: 'ended', id: 'r1', endedAt: '2026-01-01T00:00:00.000Z', exitCode: 1 };
     const ended = await app.inject({ method: 'GET', url: '/status' });
-    expect(ended.body).toBe('Error communicating with TCP server: no run in progress; the last run, r1, ended at 2026-01-01T00:00:00.000Z with exit code 1 (the script failed)');
-    expect((await app.inject({ method: 'GET', url: '/run' })).json()).toMatchObject({ phase: 'ended', id: 'r1', exit_code: 1, exit_status: 'exit code 1 (the script failed)' });
+    expect(ended.body).toBe(
+      'Error communicating with TCP server: no run in progress; the last run, r1, ended at 2026-01-01T00:00:00.000Z with exit code 1 (the script failed)',
+    );
+    expect((await app.inject({ method: 'GET', url: '/run' })).json()).toMatchObject({
+      phase: 'ended',
+      id: 'r1',
+      exit_code: 1,
+      exit_status: 'exit code 1 (the script failed)',
+    });
     runState = { ...idleRunState(), phase: 'starting', id: 'r2' };
     expect((await app.inject({ method: 'GET', url: '/status' })).body).toMatch(/run r2 is starting; its TCP port is not open yet/);
     expect((await app.inject({ method: 'GET', url: '/status_check' })).statusCode).toBe(200);
@@ -181,7 +248,8 @@ describe('answers without a run, at once', () => {
   it('a run that never answers gets 504 after the time limit; one that answers garbage gets 502', async () => {
     const silent = net.createServer(() => undefined);
     const garbage = net.createServer((socket) => socket.end('not json\n'));
-    const listen = (server: net.Server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+    const listen = (server: net.Server) =>
+      new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
     try {
       const { app } = build();
       runState = { ...idleRunState(), phase: 'running', id: 'r3', port: await listen(silent) };
@@ -205,11 +273,28 @@ describe('the API description', () => {
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/', '/allowed_output_dirs', '/allowed_scripts', '/continue', '/datastream', '/docs', '/events', '/kill', '/openapi.json', '/pause', '/run', '/status', '/status_check', '/ws'].sort(),
+      [
+        '/',
+        '/allowed_output_dirs',
+        '/allowed_scripts',
+        '/continue',
+        '/datastream',
+        '/docs',
+        '/events',
+        '/kill',
+        '/openapi.json',
+        '/pause',
+        '/run',
+        '/status',
+        '/status_check',
+        '/ws',
+      ].sort(),
     );
     const body = doc.paths['/run'].post.requestBody.content['application/json'].schema;
     expect(body.required).toEqual(['path']);
-    expect(Object.keys(body.properties).sort()).toEqual(['config', 'delay', 'dry_run', 'email', 'interactive', 'loops', 'meta_json', 'output', 'path', 'port'].sort());
+    expect(Object.keys(body.properties).sort()).toEqual(
+      ['config', 'delay', 'dry_run', 'email', 'interactive', 'loops', 'meta_json', 'output', 'path', 'port'].sort(),
+    );
     // Number or digit string, or null (the original's client sends null for "not given").
     expect(JSON.stringify(body.properties.port)).toMatch(/"type":\["number","string"\]\}.*"type":"null"/);
     expect(body.properties.path.description).toContain('The experiment script: a path relative to the scripts directory');
@@ -226,7 +311,9 @@ describe('the API description', () => {
     // Its scripts are served here, and it reads the same document as GET /openapi.json.
     const script = /src="([^"]*swagger-ui-bundle\.js)"/.exec(page.body)![1]!;
     expect((await app.inject({ method: 'GET', url: script })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/docs/json' })).json()).toEqual((await app.inject({ method: 'GET', url: '/openapi.json' })).json());
+    expect((await app.inject({ method: 'GET', url: '/docs/json' })).json()).toEqual(
+      (await app.inject({ method: 'GET', url: '/openapi.json' })).json(),
+    );
   });
 
   it('an unknown endpoint points at the docs', async () => {

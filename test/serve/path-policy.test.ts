@@ -77,7 +77,9 @@ describe('listScripts', () => {
   it('lists .py, .rs and .m files up to four levels down, as the original did', () => {
     const listing = listScripts(scripts);
     expect(listing.base_dir).toBe(scripts);
-    expect(listing.files.sort()).toEqual([path.join(scripts, 'a/b/c/deep.rs'), path.join(scripts, 'a/fit.m'), path.join(scripts, 'scan.py')].sort());
+    expect(listing.files.sort()).toEqual(
+      [path.join(scripts, 'a/b/c/deep.rs'), path.join(scripts, 'a/fit.m'), path.join(scripts, 'scan.py')].sort(),
+    );
   });
 
   it('answers an empty list for a missing directory', () => {

@@ -9,7 +9,16 @@ describe('parseRunRequest', () => {
   it("accepts the original client's body, nulls included, and fills in the defaults", () => {
     // What the original's HTTPTransport::rerun sends.
     const parsed = parseRunRequest({
-      path: 'scan.py', config: null, output: '/data', dry_run: false, email: null, delay: 0, loops: 1, interactive: false, port: null, meta_json: null,
+      path: 'scan.py',
+      config: null,
+      output: '/data',
+      dry_run: false,
+      email: null,
+      delay: 0,
+      loops: 1,
+      interactive: false,
+      port: null,
+      meta_json: null,
     });
     expect(parsed).toEqual({
       ok: true,
@@ -50,7 +59,11 @@ describe('parseRunRequest', () => {
     [{ path: 's.py', port: 'abc' }, ['port'], /^port: expected a port number 1-65535 \(number or digit string\), got "abc"$/],
     [{ path: 's.py', port: 70000 }, ['port'], /^port: expected a port number/],
     [{ path: 's.py', dry_run: 'yes' }, ['dry_run'], /^dry_run: expected true or false, got "yes"$/],
-    [{ path: 's.py', meta_json: '[1, 2]' }, ['meta_json'], /^meta_json: expected a JSON object such as \{"sample_id": "S1"\}, got an array$/],
+    [
+      { path: 's.py', meta_json: '[1, 2]' },
+      ['meta_json'],
+      /^meta_json: expected a JSON object such as \{"sample_id": "S1"\}, got an array$/,
+    ],
     [{ path: 's.py', meta_json: '{oops' }, ['meta_json'], /^meta_json: not valid JSON/],
     [{ path: 's.py', config: '{"devices": 3}' }, ['config'], /^config: /],
     [{ path: 3, loops: 'x' }, ['path', 'loops'], /^path: .*; loops: /],

@@ -21,7 +21,11 @@ describe('rex serve: runs started and controlled over HTTP', () => {
     const up = await serve.http('GET', '/', { token: null });
     expect(up.status).toBe(200);
     expect(up.text).toBe('Server is up!');
-    for (const [method, route] of [['GET', '/status'], ['POST', '/kill'], ['POST', '/run']]) {
+    for (const [method, route] of [
+      ['GET', '/status'],
+      ['POST', '/kill'],
+      ['POST', '/run'],
+    ]) {
       expect((await serve.http(method!, route!, { token: null })).status).toBe(401);
       expect((await serve.http(method!, route!, { token: 'guess' })).json().message).toBe('wrong token');
     }
@@ -44,12 +48,17 @@ describe('rex serve: runs started and controlled over HTTP', () => {
     const malformed = await serve.http('POST', '/run', { rawBody: '{"path": ', headers: { 'content-type': 'application/json' } });
     expect(malformed.status).toBe(400);
     expect(malformed.json().message).toMatch(/^body: not valid JSON/);
-    const oversized = await serve.http('POST', '/run', { body: { path: 'fixtures/python/idle.py', meta_json: { blob: 'x'.repeat(100_000) } } });
+    const oversized = await serve.http('POST', '/run', {
+      body: { path: 'fixtures/python/idle.py', meta_json: { blob: 'x'.repeat(100_000) } },
+    });
     expect(oversized.status).toBe(413);
     expect(oversized.json().message).toMatch(/^body: too large; the limit is \d+ bytes$/);
     const badPort = await serve.http('POST', '/run', { body: { path: 'fixtures/python/idle.py', port: 'seventy' } });
     expect(badPort.status).toBe(400);
-    expect(badPort.json()).toMatchObject({ fields: ['port'], message: 'port: expected a port number 1-65535 (number or digit string), got "seventy"' });
+    expect(badPort.json()).toMatchObject({
+      fields: ['port'],
+      message: 'port: expected a port number 1-65535 (number or digit string), got "seventy"',
+    });
     const outsideScripts = await serve.http('POST', '/run', { body: { path: '../package.json' } });
     expect(outsideScripts.status).toBe(403);
     expect(outsideScripts.json().message).toMatch(/^path: "\.\.\/package\.json" is outside the scripts directory/);
@@ -68,7 +77,13 @@ describe('rex serve: runs started and controlled over HTTP', () => {
 
   it('starts a real run: /status answers before the session exists, pause and continue reach the Listener, a second /run is ignored', async () => {
     const started = await serve.http('POST', '/run', {
-      body: { path: 'fixtures/python/listener_wait.py', output: serve.outputDir, port: String(await freePort()), email: null, interactive: false },
+      body: {
+        path: 'fixtures/python/listener_wait.py',
+        output: serve.outputDir,
+        port: String(await freePort()),
+        email: null,
+        interactive: false,
+      },
     });
     expect(started.status).toBe(200);
     const { id, message } = started.json();
@@ -105,7 +120,9 @@ describe('rex serve: runs started and controlled over HTTP', () => {
     expect(ended.output_files).toHaveLength(1);
     expect(readToml(ended.output_files[0]).session.UUID).toBe(id);
     expect((await serve.http('GET', '/status_check')).status).toBe(204);
-    expect((await serve.http('GET', '/status')).text).toMatch(new RegExp(`^Error communicating with TCP server: no run in progress; the last run, ${id}, ended at .* with exit code 0 \\(ok\\)$`));
+    expect((await serve.http('GET', '/status')).text).toMatch(
+      new RegExp(`^Error communicating with TCP server: no run in progress; the last run, ${id}, ended at .* with exit code 0 \\(ok\\)$`),
+    );
   }, 120_000);
 
   it('a run whose script crashes ends with its exit status reported; the server keeps serving', async () => {

@@ -23,7 +23,9 @@ function acknowledged(ackFile: string): number {
 const ACKS_POLL = { timeout: 60_000, interval: 100 };
 
 function outputOf(dir: string, runId: string): TomlTable {
-  const match = outputFiles(dir).map(readToml).find((toml) => toml.session?.UUID === runId);
+  const match = outputFiles(dir)
+    .map(readToml)
+    .find((toml) => toml.session?.UUID === runId);
   if (!match) throw new Error(`no output file of run ${runId} in ${dir}`);
   return match;
 }
@@ -42,7 +44,13 @@ describe('rex serve: data, kill, gateway crash and Ctrl-C', () => {
   beforeAll(async () => {
     serve = await startServe({
       envToken: TOKEN,
-      env: { REX_FAULT_INJECTION: '1', REX_SERVE_FAULT_MODES: 'exit,throw-async', REXT_SLEEP: '0.01', REXT_STEPS: '12', REXT_ACK_FILE: ackFile },
+      env: {
+        REX_FAULT_INJECTION: '1',
+        REX_SERVE_FAULT_MODES: 'exit,throw-async',
+        REXT_SLEEP: '0.01',
+        REXT_STEPS: '12',
+        REXT_ACK_FILE: ackFile,
+      },
     });
   }, 90_000);
   afterAll(async () => {
@@ -86,7 +94,10 @@ describe('rex serve: data, kill, gateway crash and Ctrl-C', () => {
     const { id } = started.json();
     await vi.waitFor(() => expect(acknowledged(ackFile), 'messages acknowledged').toBeGreaterThanOrEqual(30), ACKS_POLL);
 
-    for (const [mode, restart] of [['exit', 1], ['throw-async', 2]] as const) {
+    for (const [mode, restart] of [
+      ['exit', 1],
+      ['throw-async', 2],
+    ] as const) {
       const before = serve.output().length;
       serve.child.kill('SIGUSR2');
       await serve.waitForOutput(new RegExp(`injecting ${mode} into http-gateway`), 30_000, before);
@@ -96,7 +107,10 @@ describe('rex serve: data, kill, gateway crash and Ctrl-C', () => {
       expect(datastream.status).toBe(200);
       expect(datastream.json().stream.measurements.n.length).toBeGreaterThan(0);
       // The run never noticed: its script is still being acknowledged.
-      await vi.waitFor(() => expect(acknowledged(ackFile), 'messages acknowledged after the restart').toBeGreaterThan(during + 10), ACKS_POLL);
+      await vi.waitFor(
+        () => expect(acknowledged(ackFile), 'messages acknowledged after the restart').toBeGreaterThan(during + 10),
+        ACKS_POLL,
+      );
     }
     expect((await serve.http('GET', '/run')).json()).toMatchObject({ phase: 'running', id });
 

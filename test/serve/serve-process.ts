@@ -39,7 +39,11 @@ export interface ServeProcess {
   output(): string;
   waitForOutput(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
   /** HTTP with the configured token unless `token: null` (no header) or another string is given. */
-  http(method: string, route: string, options?: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string | null }): Promise<HttpAnswer>;
+  http(
+    method: string,
+    route: string,
+    options?: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string | null },
+  ): Promise<HttpAnswer>;
   /** Polls `GET /run` until `predicate` holds. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   waitForRun(predicate: (run: any) => boolean, timeoutMs?: number): Promise<any>;
@@ -66,7 +70,9 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
   const clientToken = options.token ?? options.envToken;
   const child = spawn(process.execPath, [REX_BIN, 'serve', '--port', String(port)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const { output, waitForOutput } = watchOutput(child, 'rex serve output so far', 60_000);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
 
   const url = `http://127.0.0.1:${port}`;
   const http: ServeProcess['http'] = async (method, route, request = {}) => {
@@ -78,7 +84,12 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
       body = JSON.stringify(request.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(url + route, { method, headers, ...(body !== undefined && { body }), signal: AbortSignal.timeout(45_000) });
+    const response = await fetch(url + route, {
+      method,
+      headers,
+      ...(body !== undefined && { body }),
+      signal: AbortSignal.timeout(45_000),
+    });
     const text = await response.text();
     return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
   };
@@ -136,8 +147,7 @@ export async function readEvents(
     let buffered = '';
     for await (const chunk of response.body!) {
       buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-      let end: number;
-      while ((end = buffered.indexOf('\n\n')) >= 0) {
+      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
         const block = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
         const event = /^event: (.*)$/m.exec(block)?.[1];
@@ -155,7 +165,11 @@ export async function readEvents(
 }
 
 /** A real WebSocket client (Node's own, behind --experimental-websocket on Node 20) in a child process. */
-export async function webSocketExchange(url: string, words: string[], timeoutMs = 30_000): Promise<{ replies?: string[]; closed?: number; error?: string }> {
+export async function webSocketExchange(
+  url: string,
+  words: string[],
+  timeoutMs = 30_000,
+): Promise<{ replies?: string[]; closed?: number; error?: string }> {
   const script = `
     const [url, ...words] = process.argv.slice(1);
     const ws = new WebSocket(url);
@@ -165,7 +179,9 @@ export async function webSocketExchange(url: string, words: string[], timeoutMs 
     ws.onmessage = (m) => { replies.push(m.data); if (replies.length === words.length) ws.close(1000); };
     ws.onclose = (e) => { console.log(JSON.stringify({ replies, closed: e.code })); process.exit(0); };
   `;
-  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script, url, ...words], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', script, url, ...words], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

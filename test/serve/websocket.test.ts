@@ -34,7 +34,16 @@ afterAll(() => run.close());
 async function start(): Promise<void> {
   runState = { ...idleRunState(), phase: 'running', id: 'r1', port: (run.address() as net.AddressInfo).port };
   gateway = buildGatewayApp({
-    data: { host: '127.0.0.1', port: 0, token: TOKEN, scriptsDir: os.tmpdir(), allowedOutputDirs: [os.tmpdir()], corsOrigins: [], cwd: os.tmpdir(), version: '0.0.0-test' },
+    data: {
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      scriptsDir: os.tmpdir(),
+      allowedOutputDirs: [os.tmpdir()],
+      corsOrigins: [],
+      cwd: os.tmpdir(),
+      version: '0.0.0-test',
+    },
     runState: () => runState,
     launch: () => Promise.reject(new Error('not in these tests')),
     log: (_level, message) => void logged.push(message),
@@ -81,7 +90,10 @@ function replies(client: WebSocket, count: number): Promise<string[]> {
   });
 }
 
-const closed = (client: WebSocket) => new Promise<{ code: number; reason: string }>((resolve) => client.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+const closed = (client: WebSocket) =>
+  new Promise<{ code: number; reason: string }>((resolve) =>
+    client.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
 
 describe('who may connect', () => {
   it('accepts the token in the query or the header; refuses none, a wrong one, another site, another path', async () => {
@@ -158,7 +170,9 @@ describe('clients that would hold the server', () => {
     const answered = replies(client, words.length);
     for (const word of words) client.send(word);
     const received = await answered;
-    expect(received.filter((reply, i) => (words[i] === 'STATE' ? reply === STATE_REPLY : reply.startsWith('{"phase":"running"')))).toHaveLength(words.length);
+    expect(
+      received.filter((reply, i) => (words[i] === 'STATE' ? reply === STATE_REPLY : reply.startsWith('{"phase":"running"'))),
+    ).toHaveLength(words.length);
   });
 
   it('a client that never reads its replies is dropped, and others are served meanwhile', async () => {
@@ -175,7 +189,7 @@ describe('clients that would hold the server', () => {
       for (let i = 0; i < 500; i++) stalled.send('RUN_STATUS');
       await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(logged.find((m) => m.includes('does not read its replies'))).toMatch(new RegExp(`\\((\\d+) bytes waiting\\)`));
+    expect(logged.find((m) => m.includes('does not read its replies'))).toMatch(/\((\d+) bytes waiting\)/);
     expect(Number(/\((\d+) bytes/.exec(logged.find((m) => m.includes('bytes waiting'))!)![1])).toBeGreaterThan(MAX_BUFFERED_REPLY_BYTES);
     const answered = replies(reader, 1);
     reader.send('STATE');

@@ -87,14 +87,22 @@ describe('an actor crashed mid-run', () => {
     const exitFile = path.join(ws.dir, 'exit');
     const port = await freePort();
     const rex = startRex(ws, ['run', path.join(PY_FIXTURES, 'idle.py'), '-o', ws.outputDir, '-P', String(port)], {
-      env: { REX_FAULT_INJECTION: '1', REX_FAULT_PLAN: JSON.stringify([{ actor: 'ingest', mode: 'exit', afterReplies: 2 }]), REXT_EXIT_FILE: exitFile },
+      env: {
+        REX_FAULT_INJECTION: '1',
+        REX_FAULT_PLAN: JSON.stringify([{ actor: 'ingest', mode: 'exit', afterReplies: 2 }]),
+        REXT_EXIT_FILE: exitFile,
+      },
     });
     await rex.waitForOutput(/idle: ready/, 60_000);
     const client = await RawClient.connect(port);
     // Ten lines of ~300 KB (each parsed on the pool) and then the end of our stream, all at once:
     // the front forwards it all, and the crash comes while most lines are still being handled.
     const lines = Array.from({ length: 10 }, (_, i) =>
-      JSON.stringify({ device_name: 'scope', device_config: {}, measurements: { n: { data: [i], unit: 'V' }, trace: { data: Array.from({ length: 20_000 }, (_, k) => k + i / 7), unit: 'V' } } }),
+      JSON.stringify({
+        device_name: 'scope',
+        device_config: {},
+        measurements: { n: { data: [i], unit: 'V' }, trace: { data: Array.from({ length: 20_000 }, (_, k) => k + i / 7), unit: 'V' } },
+      }),
     );
     await client.write(`${lines.join('\n')}\n`);
     client.end();

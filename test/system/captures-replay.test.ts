@@ -12,7 +12,10 @@ import { PY_FIXTURES, REPO_ROOT, freePort, runRex, workspace, type TomlTable } f
 const SYSTEM_TEST_TIMEOUT_MS = 120_000;
 
 const CAPTURES_DIR = path.join(REPO_ROOT, 'test/fixtures/reference/captures');
-const CAPTURES = fs.readdirSync(CAPTURES_DIR).filter((f) => f.endsWith('.log')).sort();
+const CAPTURES = fs
+  .readdirSync(CAPTURES_DIR)
+  .filter((f) => f.endsWith('.log'))
+  .sort();
 const REPLAYER = path.join(PY_FIXTURES, 'replay_capture.py');
 
 interface CaptureLine {
@@ -122,9 +125,19 @@ async function runReplay(capture: string) {
   const result = await runRex(ws, ['run', REPLAYER, '-P', String(await freePort()), '-o', ws.outputDir], {
     env: { REXT_CAPTURE: path.join(CAPTURES_DIR, capture), REXT_MISMATCH_FILE: mismatchFile, REXT_TRANSCRIPT: transcriptFile },
   });
-  const mismatches = fs.existsSync(mismatchFile) ? fs.readFileSync(mismatchFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : null;
+  const mismatches = fs.existsSync(mismatchFile)
+    ? fs
+        .readFileSync(mismatchFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : null;
   const transcript = fs.existsSync(transcriptFile)
-    ? fs.readFileSync(transcriptFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { port: string; sent: string; reply: string })
+    ? fs
+        .readFileSync(transcriptFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { port: string; sent: string; reply: string })
     : [];
   const match = result.stdout.match(/output file: (.+)/);
   const outputFile = match ? match[1]!.trim() : null;
@@ -134,7 +147,9 @@ async function runReplay(capture: string) {
 
 describe('replaying the captures of the official client', { timeout: SYSTEM_TEST_TIMEOUT_MS }, () => {
   it('there are captures to replay', () => {
-    expect(CAPTURES).toEqual(expect.arrayContaining(['rex_utils_example_measurement.log', 'rex_utils_listener_pause_resume.log', 'spcs_example_py.log']));
+    expect(CAPTURES).toEqual(
+      expect.arrayContaining(['rex_utils_example_measurement.log', 'rex_utils_listener_pause_resume.log', 'spcs_example_py.log']),
+    );
   });
 
   for (const capture of CAPTURES) {
@@ -151,7 +166,9 @@ describe('replaying the captures of the official client', { timeout: SYSTEM_TEST
       // The Listener's answers, in order, as recorded (the pause/resume capture).
       const isListener = (text: string): boolean => parseJson(text)?.name === 'Session Listener';
       const recordedListener = lines.flatMap((l, i) =>
-        l.direction === '>>' && isListener(l.text) ? [lines.slice(i + 1).find((r) => r.port === l.port && r.direction === '<<')!.text + '\n'] : [],
+        l.direction === '>>' && isListener(l.text)
+          ? [`${lines.slice(i + 1).find((r) => r.port === l.port && r.direction === '<<')!.text}\n`]
+          : [],
       );
       expect(transcript.filter((t) => isListener(t.sent)).map((t) => t.reply)).toEqual(recordedListener);
 

@@ -12,7 +12,17 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { PY_FIXTURES, REX_BIN, freePort, onlyOutput, outputFiles, readToml, runRex, workspace, type RexWorkspace } from '../helpers/rex-cli.js';
+import {
+  PY_FIXTURES,
+  REX_BIN,
+  freePort,
+  onlyOutput,
+  outputFiles,
+  readToml,
+  runRex,
+  workspace,
+  type RexWorkspace,
+} from '../helpers/rex-cli.js';
 import { counterLines, processGone } from '../helpers/processes.js';
 
 const ENV_PROBE = path.join(PY_FIXTURES, 'env_probe.py');
@@ -125,9 +135,14 @@ describe('an output directory rex cannot write: refused before the script starts
     const ws = pythonWorkspace();
     const probe = path.join(ws.dir, 'probe.json');
     const dir = path.join(ws.dir, 'readonly');
-    const result = await runRexOnTmpfs(ws, { mountDir: dir, options: 'ro,size=64k' }, ['run', ENV_PROBE, '-o', dir, '-P', String(await freePort())], {
-      REXT_OUT: probe,
-    });
+    const result = await runRexOnTmpfs(
+      ws,
+      { mountDir: dir, options: 'ro,size=64k' },
+      ['run', ENV_PROBE, '-o', dir, '-P', String(await freePort())],
+      {
+        REXT_OUT: probe,
+      },
+    );
     await expectRefused(result, dir, probe);
   });
 
@@ -136,9 +151,14 @@ describe('an output directory rex cannot write: refused before the script starts
     const probe = path.join(ws.dir, 'probe.json');
     const parent = path.join(ws.dir, 'readonly');
     const dir = path.join(parent, 'runs', 'today');
-    const result = await runRexOnTmpfs(ws, { mountDir: parent, options: 'ro,size=64k' }, ['run', ENV_PROBE, '-o', dir, '-P', String(await freePort())], {
-      REXT_OUT: probe,
-    });
+    const result = await runRexOnTmpfs(
+      ws,
+      { mountDir: parent, options: 'ro,size=64k' },
+      ['run', ENV_PROBE, '-o', dir, '-P', String(await freePort())],
+      {
+        REXT_OUT: probe,
+      },
+    );
     await expectRefused(result, dir, probe);
   });
 
@@ -223,7 +243,12 @@ describe('the journal cannot be written mid-run', () => {
 
   it('writes fail (EFBIG: the journal reaches RLIMIT_FSIZE of 64 KiB)', async () => {
     const ws = pythonWorkspace();
-    const result = await runRexWithFileSizeLimit(ws, 64 * 1024, ['run', STREAM, '-o', ws.outputDir, '-P', String(await freePort())], streamEnv(ws));
+    const result = await runRexWithFileSizeLimit(
+      ws,
+      64 * 1024,
+      ['run', STREAM, '-o', ws.outputDir, '-P', String(await freePort())],
+      streamEnv(ws),
+    );
     const run = await inspect(ws, result, ws.outputDir);
     expect(fs.statSync(run.journalPath).size).toBe(64 * 1024);
     expectStoppedClearly(run, /EFBIG|file too large/);

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLine } from '../../src/protocol/parse.js';
 import type { ChannelData, ParsedLine } from '../../src/protocol/messages.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { type TomlTable } from '../helpers/rex-cli.js';
+import type { TomlTable } from '../helpers/rex-cli.js';
 import { mibInKb, startSteadyRun } from '../helpers/steady-run.js';
 import { type Random, seededRandom } from '../helpers/random.js';
 
@@ -108,8 +108,12 @@ function typeSwap(random: Random, text: string): string {
   }
   const slots: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> = [];
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach((child, i) => (slots.push({ parent: node, key: i }), walk(child)));
-    else if (node !== null && typeof node === 'object') {
+    if (Array.isArray(node)) {
+      for (const [i, child] of node.entries()) {
+        slots.push({ parent: node, key: i });
+        walk(child);
+      }
+    } else if (node !== null && typeof node === 'object') {
       for (const [key, child] of Object.entries(node)) {
         slots.push({ parent: node as Record<string, unknown>, key });
         walk(child);
@@ -122,7 +126,11 @@ function typeSwap(random: Random, text: string): string {
   const roll = random();
   if (roll < 0.7) (slot.parent as Record<string | number, unknown>)[slot.key] = pick(random, SWAP_VALUES);
   else if (roll < 0.85 && !Array.isArray(slot.parent)) delete slot.parent[slot.key as string];
-  else if (!Array.isArray(slot.parent)) slot.parent[pick(random, ['__proto__', 'constructor', '', 'lb', 'upper_bound', 'test_name', 'k'.repeat(300)])] = pick(random, SWAP_VALUES);
+  else if (!Array.isArray(slot.parent))
+    slot.parent[pick(random, ['__proto__', 'constructor', '', 'lb', 'upper_bound', 'test_name', 'k'.repeat(300)])] = pick(
+      random,
+      SWAP_VALUES,
+    );
   return JSON.stringify(value);
 }
 
@@ -150,12 +158,16 @@ function mutate(random: Random, line: string): Buffer {
       // An escape sequence at the start of some string (a name, a unit, a key).
       const quotes = [...line.matchAll(/"/g)].map((match) => match.index);
       const at = quotes.length > 0 ? pick(random, quotes) + 1 : 0;
-      const escape = pick(random, ['\\u0000', '\\u00e9', '\\ud83d\\ude00', '\\n', '\\"', '\\/', '\\x41', '\\u12']);
-      return Buffer.from(line.slice(0, at) + escape + line.slice(at));
+      const escapeText = pick(random, ['\\u0000', '\\u00e9', '\\ud83d\\ude00', '\\n', '\\"', '\\/', '\\x41', '\\u12']);
+      return Buffer.from(line.slice(0, at) + escapeText + line.slice(at));
     }
     default: {
       const at = int(random, bytes.length);
-      return Buffer.concat([bytes.subarray(0, at), Buffer.from(pick(random, [' ', '\t', '\r', '\u00a0', '\\', '"', '{', ']', ','])), bytes.subarray(at)]);
+      return Buffer.concat([
+        bytes.subarray(0, at),
+        Buffer.from(pick(random, [' ', '\t', '\r', '\u00a0', '\\', '"', '{', ']', ','])),
+        bytes.subarray(at),
+      ]);
     }
   }
 }
@@ -256,7 +268,9 @@ function storedValues(channel: TomlTable): number[] {
 // -------------------------------------------------------------------------------------------
 
 describe('fuzzing the wire protocol', () => {
-  it(`${LINES_PER_RUN} generated lines on ${CONNECTIONS} connections: one allowed reply per line, in order; accepted data all stored`, { timeout: 120_000 }, async () => {
+  it(`${LINES_PER_RUN} generated lines on ${CONNECTIONS} connections: one allowed reply per line, in order; accepted data all stored`, {
+    timeout: 120_000,
+  }, async () => {
     console.log(`[fuzz] seed ${SEED} (replay with REX_FUZZ_SEED=${SEED})`);
     const random = seededRandom(SEED);
     const streams = Array.from({ length: CONNECTIONS }, (_, c) => generateStream(random, c, Math.ceil(LINES_PER_RUN / CONNECTIONS)));
@@ -313,13 +327,21 @@ describe('fuzzing the wire protocol', () => {
       });
     }
     const sharedDevices = [...expected.values()].filter((channels) => [...channels.values()].some((e) => e.connections.size > 1)).length;
-    console.log(`[fuzz] ${answered} lines answered in ${seconds.toFixed(1)} s; ${acceptedDevices.size} devices accepted (${sharedDevices} written from several connections)`);
+    console.log(
+      `[fuzz] ${answered} lines answered in ${seconds.toFixed(1)} s; ${acceptedDevices.size} devices accepted (${sharedDevices} written from several connections)`,
+    );
     expect(answered).toBeGreaterThanOrEqual(10_000);
     expect.soft(problems.slice(0, 20), `${problems.length} replies not allowed for their line`).toEqual([]);
 
     const outcome = await run.finish();
     const devices = outcome.toml.device as TomlTable;
-    expect.soft(Object.keys(devices).filter((name) => name !== 'steady').sort()).toEqual([...acceptedDevices].sort());
+    expect
+      .soft(
+        Object.keys(devices)
+          .filter((name) => name !== 'steady')
+          .sort(),
+      )
+      .toEqual([...acceptedDevices].sort());
     for (const [device, channels] of expected) {
       for (const [name, want] of channels) {
         const stored = devices[device]?.data?.[name] as TomlTable | undefined;
@@ -334,7 +356,9 @@ describe('fuzzing the wire protocol', () => {
         // One connection: exact order. Several: their lines interleave, so compare as multisets.
         if (want.connections.size === 1) expect.soft(got, `${where}: values in order`).toEqual(sent);
         else expect.soft([...got].sort(), `${where}: values`).toEqual([...sent].sort());
-        expect.soft(devices[device].timestamps[name], `${where}: one timestamp per value or row`).toHaveLength((stored.data as unknown[]).length);
+        expect
+          .soft(devices[device].timestamps[name], `${where}: one timestamp per value or row`)
+          .toHaveLength((stored.data as unknown[]).length);
       }
     }
     expect.soft(problems.slice(20), 'further problems').toEqual([]);

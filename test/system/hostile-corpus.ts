@@ -26,8 +26,7 @@ export interface LineCase {
 const listener = (extra = ''): string => `{"name":"Session Listener","id":"hostile"${extra}}`;
 const session = (info: string, extra = ''): string => `{"info":${info}${extra}}`;
 const goodInfo = '{"name":"H","email":"h@x.org","session_name":"S","session_description":"D"}';
-const result = (fields: string): string =>
-  `{"result_name":"r","result_description":"d","result_status":true${fields ? `,${fields}` : ''}}`;
+const result = (fields: string): string => `{"result_name":"r","result_description":"d","result_status":true${fields ? `,${fields}` : ''}}`;
 const device = (name: string, config: string, measurements: string, extra = ''): string =>
   `{"device_name":${JSON.stringify(name)},"device_config":${config},"measurements":${measurements}${extra}}`;
 const channel = (name: string, data: string, unit = '"V"'): string => `{${JSON.stringify(name)}:{"data":${data},"unit":${unit}}}`;
@@ -61,9 +60,21 @@ export const LINE_CASES: LineCase[] = [
 
   // --- encoding
   { name: 'invalid UTF-8: a 0xFF byte in a string', send: [bytes('{"name":"Session Listener","id":"', [0xff], '"}\n')], expect: [INVALID] },
-  { name: 'invalid UTF-8: an overlong "/" (C0 AF)', send: [bytes('{"name":"Session Listener","id":"', [0xc0, 0xaf], '"}\n')], expect: [INVALID] },
-  { name: 'invalid UTF-8: an encoded surrogate (ED A0 80)', send: [bytes('{"name":"Session Listener","id":"', [0xed, 0xa0, 0x80], '"}\n')], expect: [INVALID] },
-  { name: 'invalid UTF-8: a truncated 3-byte sequence', send: [bytes('{"name":"Session Listener","id":"', [0xe2, 0x82], '"}\n')], expect: [INVALID] },
+  {
+    name: 'invalid UTF-8: an overlong "/" (C0 AF)',
+    send: [bytes('{"name":"Session Listener","id":"', [0xc0, 0xaf], '"}\n')],
+    expect: [INVALID],
+  },
+  {
+    name: 'invalid UTF-8: an encoded surrogate (ED A0 80)',
+    send: [bytes('{"name":"Session Listener","id":"', [0xed, 0xa0, 0x80], '"}\n')],
+    expect: [INVALID],
+  },
+  {
+    name: 'invalid UTF-8: a truncated 3-byte sequence',
+    send: [bytes('{"name":"Session Listener","id":"', [0xe2, 0x82], '"}\n')],
+    expect: [INVALID],
+  },
   { name: 'invalid UTF-8: a lone continuation byte', send: [bytes([0x80], '\n')], expect: [INVALID] },
   { name: 'UTF-8 byte order mark before the JSON', send: [bytes([0xef, 0xbb, 0xbf], `${listener()}\n`)], expect: [INVALID] },
   { name: 'valid non-ASCII UTF-8 is accepted', send: [listener(',"note":"ünïcödé ✓ 😀"')], expect: [RUNNING] },
@@ -81,20 +92,60 @@ export const LINE_CASES: LineCase[] = [
   // --- lone UTF-16 surrogates as JSON escapes: not Unicode text, so not valid strings (the
   // original's serde_json rejected them); two names differing only in them would also collide
   // in the UTF-8 output file.
-  { name: 'escapes: a lone leading surrogate (\\ud800) in a device name', send: [device('hostile_sur', '{}', channel('c', '[1]')).replace('hostile_sur', 'sur\\ud800')], expect: [INVALID] },
-  { name: 'escapes: a lone trailing surrogate (\\udc00) in a config value', send: [device('hostile_sur', '{"k":"v\\udc00"}', channel('c', '[1]'))], expect: [INVALID] },
-  { name: 'escapes: reversed surrogates (\\udc00\\ud800) in a channel name', send: [device('hostile_sur', '{}', channel('c', '[1]')).replace('"c"', '"\\udc00\\ud800"')], expect: [INVALID] },
-  { name: 'escapes: a valid surrogate pair (\\ud83d\\ude00) is text, recorded', send: [device('hostile_pair', '{}', channel('c', '[1]')).replace('"c"', '"\\ud83d\\ude00"')], expect: [RECORDED] },
+  {
+    name: 'escapes: a lone leading surrogate (\\ud800) in a device name',
+    send: [device('hostile_sur', '{}', channel('c', '[1]')).replace('hostile_sur', 'sur\\ud800')],
+    expect: [INVALID],
+  },
+  {
+    name: 'escapes: a lone trailing surrogate (\\udc00) in a config value',
+    send: [device('hostile_sur', '{"k":"v\\udc00"}', channel('c', '[1]'))],
+    expect: [INVALID],
+  },
+  {
+    name: 'escapes: reversed surrogates (\\udc00\\ud800) in a channel name',
+    send: [device('hostile_sur', '{}', channel('c', '[1]')).replace('"c"', '"\\udc00\\ud800"')],
+    expect: [INVALID],
+  },
+  {
+    name: 'escapes: a valid surrogate pair (\\ud83d\\ude00) is text, recorded',
+    send: [device('hostile_pair', '{}', channel('c', '[1]')).replace('"c"', '"\\ud83d\\ude00"')],
+    expect: [RECORDED],
+  },
 
   // --- deep nesting (limit: 64 levels inside device_config, info.meta, result_meta)
   { name: 'nesting: 10,000-deep objects in device_config', send: [device('hostile_deep', deepObjects(10_000), '{}')], expect: [INVALID] },
-  { name: 'nesting: 10,000-deep arrays in device_config', send: [device('hostile_deep', `{"a":${deepArrays(10_000)}}`, '{}')], expect: [INVALID] },
-  { name: 'nesting: 10,000-deep objects in session meta', send: [session(goodInfo.replace('}', `,"meta":${deepObjects(10_000)}}`))], expect: [INVALID] },
-  { name: 'nesting: 10,000-deep arrays in session meta', send: [session(goodInfo.replace('}', `,"meta":{"a":${deepArrays(10_000)}}}`))], expect: [INVALID] },
+  {
+    name: 'nesting: 10,000-deep arrays in device_config',
+    send: [device('hostile_deep', `{"a":${deepArrays(10_000)}}`, '{}')],
+    expect: [INVALID],
+  },
+  {
+    name: 'nesting: 10,000-deep objects in session meta',
+    send: [session(goodInfo.replace('}', `,"meta":${deepObjects(10_000)}}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'nesting: 10,000-deep arrays in session meta',
+    send: [session(goodInfo.replace('}', `,"meta":{"a":${deepArrays(10_000)}}}`))],
+    expect: [INVALID],
+  },
   { name: 'nesting: 10,000-deep objects in result_meta', send: [result(`"result_meta":${deepObjects(10_000)}`)], expect: [INVALID] },
-  { name: 'nesting: 10,000-deep arrays as measurement data', send: [device('hostile_deep', '{}', channel('c', deepArrays(10_000)))], expect: [INVALID] },
-  { name: 'nesting: 65 levels of device_config (one over the limit)', send: [device('hostile_deep', deepObjects(65), '{}')], expect: [INVALID] },
-  { name: 'nesting: 64 levels of device_config (the limit) is recorded', send: [device('hostile_deep64', deepObjects(64), '{}')], expect: [RECORDED] },
+  {
+    name: 'nesting: 10,000-deep arrays as measurement data',
+    send: [device('hostile_deep', '{}', channel('c', deepArrays(10_000)))],
+    expect: [INVALID],
+  },
+  {
+    name: 'nesting: 65 levels of device_config (one over the limit)',
+    send: [device('hostile_deep', deepObjects(65), '{}')],
+    expect: [INVALID],
+  },
+  {
+    name: 'nesting: 64 levels of device_config (the limit) is recorded',
+    send: [device('hostile_deep64', deepObjects(64), '{}')],
+    expect: [RECORDED],
+  },
   { name: 'nesting: 10,000 deep in an ignored unknown field', send: [listener(`,"extra":${deepArrays(10_000)}`)], expect: [RUNNING] },
 
   // --- wrong types, Device
@@ -119,9 +170,21 @@ export const LINE_CASES: LineCase[] = [
   { name: 'Device: unit a number', send: [device('hostile_ok', '{}', channel('c', '[1]', '5'))], expect: [INVALID] },
   { name: 'Device: unit null', send: [device('hostile_ok', '{}', channel('c', '[1]', 'null'))], expect: [INVALID] },
   { name: 'Device: unit missing', send: [device('hostile_ok', '{}', '{"c":{"data":[1]}}')], expect: [INVALID] },
-  { name: 'Device: timestamps a string', send: [device('hostile_ok', '{}', channel('c', '[1]'), ',"timestamps":"now"')], expect: [INVALID] },
-  { name: 'Device: timestamps entry a number', send: [device('hostile_ok', '{}', channel('c', '[1]'), ',"timestamps":{"c":5}')], expect: [INVALID] },
-  { name: 'Device: timestamps entry with a number inside', send: [device('hostile_ok', '{}', channel('c', '[1]'), ',"timestamps":{"c":[5]}')], expect: [INVALID] },
+  {
+    name: 'Device: timestamps a string',
+    send: [device('hostile_ok', '{}', channel('c', '[1]'), ',"timestamps":"now"')],
+    expect: [INVALID],
+  },
+  {
+    name: 'Device: timestamps entry a number',
+    send: [device('hostile_ok', '{}', channel('c', '[1]'), ',"timestamps":{"c":5}')],
+    expect: [INVALID],
+  },
+  {
+    name: 'Device: timestamps entry with a number inside',
+    send: [device('hostile_ok', '{}', channel('c', '[1]'), ',"timestamps":{"c":[5]}')],
+    expect: [INVALID],
+  },
 
   // --- wrong types, Session
   { name: 'Session: info a string', send: [session('"Jane"')], expect: [INVALID] },
@@ -135,7 +198,11 @@ export const LINE_CASES: LineCase[] = [
   { name: 'Session: meta a string', send: [session(goodInfo.replace('}', ',"meta":"sample"}'))], expect: [INVALID] },
   { name: 'Session: a malformed uuid', send: [session(goodInfo, ',"uuid":"not-a-uuid"')], expect: [INVALID] },
   { name: 'Session: start_time a number', send: [session(goodInfo, ',"start_time":5')], expect: [INVALID] },
-  { name: 'Session: session_name given with its alias experiment_name', send: [session(goodInfo.replace('}', ',"experiment_name":"E"}'))], expect: [INVALID] },
+  {
+    name: 'Session: session_name given with its alias experiment_name',
+    send: [session(goodInfo.replace('}', ',"experiment_name":"E"}'))],
+    expect: [INVALID],
+  },
   {
     name: 'Session: session_description given with its alias run_description',
     send: [session(goodInfo.replace('}', ',"run_description":"E"}'))],
@@ -154,7 +221,11 @@ export const LINE_CASES: LineCase[] = [
   { name: 'Listener: duplicate keys, the last one wins', send: ['{"name":1,"name":"Session Listener","id":"x"}'], expect: [RUNNING] },
 
   // --- wrong types, Result
-  { name: 'Result: result_status a string', send: ['{"result_name":"r","result_description":"d","result_status":"true"}'], expect: [INVALID] },
+  {
+    name: 'Result: result_status a string',
+    send: ['{"result_name":"r","result_description":"d","result_status":"true"}'],
+    expect: [INVALID],
+  },
   { name: 'Result: result_status null', send: ['{"result_name":"r","result_description":"d","result_status":null}'], expect: [INVALID] },
   { name: 'Result: result_name a number', send: ['{"result_name":1,"result_description":"d","result_status":true}'], expect: [INVALID] },
   { name: 'Result: result_description missing', send: ['{"result_name":"r","result_status":true}'], expect: [INVALID] },
@@ -190,43 +261,129 @@ export const LINE_CASES: LineCase[] = [
   },
 
   // --- numbers
-  { name: 'numbers: 1e400, -1e400 and 1e-400 in data (→ inf, -inf, 0)', send: [device('hostile_inf', '{}', channel('big', '[1e400,-1e400,1e-400]'))], expect: [RECORDED] },
-  { name: "numbers: Python's NaN and Infinity tokens", send: [device('hostile_nan', '{}', channel('c', '[NaN,Infinity,-Infinity]'))], expect: [RECORDED] },
-  { name: 'numbers: a 30-digit integer', send: [device('hostile_bigint', '{}', channel('c', '[123456789012345678901234567890]'))], expect: [RECORDED] },
-  { name: 'numbers: a bare Infinity as a unit is not a string', send: [device('hostile_ok', '{}', channel('c', '[1]', 'Infinity'))], expect: [INVALID] },
+  {
+    name: 'numbers: 1e400, -1e400 and 1e-400 in data (→ inf, -inf, 0)',
+    send: [device('hostile_inf', '{}', channel('big', '[1e400,-1e400,1e-400]'))],
+    expect: [RECORDED],
+  },
+  {
+    name: "numbers: Python's NaN and Infinity tokens",
+    send: [device('hostile_nan', '{}', channel('c', '[NaN,Infinity,-Infinity]'))],
+    expect: [RECORDED],
+  },
+  {
+    name: 'numbers: a 30-digit integer',
+    send: [device('hostile_bigint', '{}', channel('c', '[123456789012345678901234567890]'))],
+    expect: [RECORDED],
+  },
+  {
+    name: 'numbers: a bare Infinity as a unit is not a string',
+    send: [device('hostile_ok', '{}', channel('c', '[1]', 'Infinity'))],
+    expect: [INVALID],
+  },
 
   // --- prototype keys are plain data
   {
     name: '__proto__ and constructor keys in device_config',
-    send: [device('hostile_proto', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"toString":1}', channel('__proto__', '[3]'))],
+    send: [
+      device(
+        'hostile_proto',
+        '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"toString":1}',
+        channel('__proto__', '[3]'),
+      ),
+    ],
     expect: [RECORDED],
   },
   { name: 'a device named __proto__', send: [device('__proto__', '{"x":1}', channel('c', '[4]'))], expect: [RECORDED] },
 
   // --- binary traces (SPEC §12)
-  { name: 'binary: characters outside base64', send: [device('hostile_bin', '{}', channel('c', '{"f64":"!!!!!!!!!!!","shape":[1]}'))], expect: [INVALID] },
-  { name: 'binary: base64 with a space in it', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1]).slice(0, 4)} ${f64Base64([1]).slice(4)}","shape":[1]}`))], expect: [INVALID] },
-  { name: 'binary: padding in the middle', send: [device('hostile_bin', '{}', channel('c', '{"f64":"AAAA=AAAAAA=","shape":[1]}'))], expect: [INVALID] },
+  {
+    name: 'binary: characters outside base64',
+    send: [device('hostile_bin', '{}', channel('c', '{"f64":"!!!!!!!!!!!","shape":[1]}'))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: base64 with a space in it',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1]).slice(0, 4)} ${f64Base64([1]).slice(4)}","shape":[1]}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: padding in the middle',
+    send: [device('hostile_bin', '{}', channel('c', '{"f64":"AAAA=AAAAAA=","shape":[1]}'))],
+    expect: [INVALID],
+  },
   { name: 'binary: f64 a number', send: [device('hostile_bin', '{}', channel('c', '{"f64":1.5,"shape":[1]}'))], expect: [INVALID] },
-  { name: 'binary: shape of rank 3', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1, 2, 3, 4, 5, 6, 7, 8])}","shape":[2,2,2]}`))], expect: [INVALID] },
-  { name: 'binary: shape a string', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1, 2, 3])}","shape":"3"}`))], expect: [INVALID] },
-  { name: 'binary: shape empty', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}","shape":[]}`))], expect: [INVALID] },
-  { name: 'binary: a negative size', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}","shape":[-1]}`))], expect: [INVALID] },
-  { name: 'binary: a fractional size', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}","shape":[1.5]}`))], expect: [INVALID] },
+  {
+    name: 'binary: shape of rank 3',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1, 2, 3, 4, 5, 6, 7, 8])}","shape":[2,2,2]}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: shape a string',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1, 2, 3])}","shape":"3"}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: shape empty',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}","shape":[]}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: a negative size',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}","shape":[-1]}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: a fractional size',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}","shape":[1.5]}`))],
+    expect: [INVALID],
+  },
   { name: 'binary: shape missing', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}"}`))], expect: [INVALID] },
-  { name: 'binary: 2 values for shape [3]', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1, 2])}","shape":[3]}`))], expect: [INVALID] },
-  { name: 'binary: 3 values for shape [2,2]', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1, 2, 3])}","shape":[2,2]}`))], expect: [INVALID] },
-  { name: 'binary: 12 bytes (not whole float64s) for shape [1]', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${Buffer.alloc(12).toString('base64')}","shape":[1]}`))], expect: [INVALID] },
-  { name: 'binary: a shape of 1e15 values', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}","shape":[1000000000000000]}`))], expect: [INVALID] },
-  { name: 'binary: a shape whose product overflows', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}","shape":[9007199254740991,9007199254740991]}`))], expect: [INVALID] },
-  { name: 'binary: a valid trace is recorded', send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([0.25, -0.5, 1e300])}","shape":[3]}`))], expect: [RECORDED] },
+  {
+    name: 'binary: 2 values for shape [3]',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1, 2])}","shape":[3]}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: 3 values for shape [2,2]',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1, 2, 3])}","shape":[2,2]}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: 12 bytes (not whole float64s) for shape [1]',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${Buffer.alloc(12).toString('base64')}","shape":[1]}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: a shape of 1e15 values',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}","shape":[1000000000000000]}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: a shape whose product overflows',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([1])}","shape":[9007199254740991,9007199254740991]}`))],
+    expect: [INVALID],
+  },
+  {
+    name: 'binary: a valid trace is recorded',
+    send: [device('hostile_bin', '{}', channel('c', `{"f64":"${f64Base64([0.25, -0.5, 1e300])}","shape":[3]}`))],
+    expect: [RECORDED],
+  },
 
   // --- framing
   { name: 'framing: empty and whitespace-only lines get no reply', send: ['\n\n   \n\t \r\n\u000b\u000c\n', '\r\n'], expect: [] },
-  { name: 'framing: CRLF line endings', send: [`${listener()}\r\n${device('crlf_dev', '{}', channel('c', '[8]'))}\r\n`], expect: [RUNNING, RECORDED] },
+  {
+    name: 'framing: CRLF line endings',
+    send: [`${listener()}\r\n${device('crlf_dev', '{}', channel('c', '[8]'))}\r\n`],
+    expect: [RUNNING, RECORDED],
+  },
   { name: 'framing: leading and trailing spaces and tabs', send: [` \t ${listener()} \t \n`], expect: [RUNNING] },
   { name: 'framing: 200 lines in one write', send: [`${listener()}\n`.repeat(200)], expect: Array<string>(200).fill(RUNNING) },
-  { name: 'framing: a bare carriage return inside a line', send: [`${listener().slice(0, 10)}\r${listener().slice(10)}`], expect: [INVALID] },
+  {
+    name: 'framing: a bare carriage return inside a line',
+    send: [`${listener().slice(0, 10)}\r${listener().slice(10)}`],
+    expect: [INVALID],
+  },
 ];
 
 /** One line sent one byte per write (each write awaited), and what it must get. */

@@ -14,9 +14,19 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { type TomlTable } from '../helpers/rex-cli.js';
-import { expectSteadyClientUnharmed, mb, mibInKb, sleep, startSteadyRun, type SteadyRun } from '../helpers/steady-run.js';
-import { INVALID, LINE_CASES, RECORDED, RUNNING, SESSION_PROCESSED, TINY_WRITES_LINE, garbage, nonBlankLineCount, type ExpectedReply } from './hostile-corpus.js';
+import type { TomlTable } from '../helpers/rex-cli.js';
+import { expectSteadyClientUnharmed, mb, mibInKb, sleep, startSteadyRun } from '../helpers/steady-run.js';
+import {
+  INVALID,
+  LINE_CASES,
+  RECORDED,
+  RUNNING,
+  SESSION_PROCESSED,
+  TINY_WRITES_LINE,
+  garbage,
+  nonBlankLineCount,
+  type ExpectedReply,
+} from './hostile-corpus.js';
 
 /** MAX_LINE_BYTES of src/protocol/limits.ts. */
 const MAX_LINE_BYTES = 256 * 1024 * 1024;
@@ -116,9 +126,12 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
       const replies = await client.readLines(lines).catch((error: Error) => [error.message]);
       const wrong = replies.filter((r) => r !== INVALID);
       if (replies.length !== lines || wrong.length > 0) {
-        problems.push(`binary garbage (seed ${seed}): ${lines} lines, ${replies.length} replies, unexpected: ${JSON.stringify(wrong.slice(0, 3))}`);
+        problems.push(
+          `binary garbage (seed ${seed}): ${lines} lines, ${replies.length} replies, unexpected: ${JSON.stringify(wrong.slice(0, 3))}`,
+        );
       }
-      if ((await client.request(SENTINEL).catch((error: Error) => error.message)) !== RUNNING) problems.push(`binary garbage (seed ${seed}): no answer afterwards`);
+      if ((await client.request(SENTINEL).catch((error: Error) => error.message)) !== RUNNING)
+        problems.push(`binary garbage (seed ${seed}): no answer afterwards`);
       client.destroy();
     }
     await expectServed(run.port);
@@ -184,7 +197,9 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
     expectSteadyClientUnharmed('1,000 idle connections', outcome, mibInKb(100));
   });
 
-  it('a client that never sends a newline (10 MiB of x): no reply while open, others unaffected; at its end, Invalid format', { timeout: 90_000 }, async () => {
+  it('a client that never sends a newline (10 MiB of x): no reply while open, others unaffected; at its end, Invalid format', {
+    timeout: 90_000,
+  }, async () => {
     const run = await startSteadyRun();
     const client = await RawClient.connect(run.port);
     const mebibyte = Buffer.alloc(1024 * 1024, 'x');
@@ -201,7 +216,9 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
     expectSteadyClientUnharmed('10 MiB without a newline', outcome, mibInKb(128));
   });
 
-  it('a client that sends lines and never reads the replies: rex stops reading it, holds little, stalls no one', { timeout: 90_000 }, async () => {
+  it('a client that sends lines and never reads the replies: rex stops reading it, holds little, stalls no one', {
+    timeout: 90_000,
+  }, async () => {
     const run = await startSteadyRun();
     // Phase 1: GET_DATASTREAM as fast as the socket takes it (each answer is kilobytes), unread.
     const flooder = await RawClient.connect(run.port);
@@ -217,7 +234,9 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
       await sleep(5); // the flood's pace: top up the client's buffer as the kernel takes it
     }
     const acceptedBytes = written - flooder.queuedWriteBytes;
-    console.log(`[non-reader] wrote ${(written / 1e6).toFixed(1)} MB in 3 s; the kernel took ${(acceptedBytes / 1e6).toFixed(1)} MB; rex tree RSS ${mb(run.sampleRss())} MB`);
+    console.log(
+      `[non-reader] wrote ${(written / 1e6).toFixed(1)} MB in 3 s; the kernel took ${(acceptedBytes / 1e6).toFixed(1)} MB; rex tree RSS ${mb(run.sampleRss())} MB`,
+    );
     // rex stopped reading: what left the client is what fits in socket buffers and rex's small window.
     expect(acceptedBytes).toBeLessThan(32 * 1024 * 1024);
     expect(flooder.queuedWriteBytes).toBeGreaterThan(0);
@@ -240,7 +259,9 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
     expectSteadyClientUnharmed('non-reading client', outcome, mibInKb(100));
   });
 
-  it(`a line over the limit (${MAX_LINE_BYTES / 1024 / 1024} MiB + 1 MiB): Invalid format with the reason, the connection stays usable`, { timeout: 120_000 }, async () => {
+  it(`a line over the limit (${MAX_LINE_BYTES / 1024 / 1024} MiB + 1 MiB): Invalid format with the reason, the connection stays usable`, {
+    timeout: 120_000,
+  }, async () => {
     const run = await startSteadyRun();
     const client = await RawClient.connect(run.port);
     const mebibyte = Buffer.alloc(1024 * 1024, 'x');
@@ -265,8 +286,15 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
     for (let i = 0; i < 100_000; i++) manyKeys[`k${i}`] = i;
     const longText = 'λ'.repeat(5 * 1024 * 1024); // 10 MiB of UTF-8
     const channel = { c: { data: [1], unit: 'V' } };
-    expect(await client.request(JSON.stringify({ device_name: 'wide_config', device_config: manyKeys, measurements: channel }), 30_000)).toBe(RECORDED);
-    expect(await client.request(JSON.stringify({ device_name: 'long_string', device_config: { text: longText }, measurements: channel }), 30_000)).toBe(RECORDED);
+    expect(
+      await client.request(JSON.stringify({ device_name: 'wide_config', device_config: manyKeys, measurements: channel }), 30_000),
+    ).toBe(RECORDED);
+    expect(
+      await client.request(
+        JSON.stringify({ device_name: 'long_string', device_config: { text: longText }, measurements: channel }),
+        30_000,
+      ),
+    ).toBe(RECORDED);
     const info = { name: 'Mallory', email: 'm@x.org', session_name: 'S', session_description: 'D', meta: { text: longText } };
     expect(await client.request(JSON.stringify({ info }), 30_000)).toBe(SESSION_PROCESSED);
     client.destroy();

@@ -206,7 +206,8 @@ function seedFromEnv(): number {
   const fromEnv = process.env.REX_KILL9_SEED;
   if (fromEnv !== undefined && fromEnv !== '') {
     const seed = Number(fromEnv);
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`REX_KILL9_SEED must be an integer 0..2^32-1, got ${fromEnv}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new Error(`REX_KILL9_SEED must be an integer 0..2^32-1, got ${fromEnv}`);
     return seed;
   }
   return Math.floor(Math.random() * 0x100000000);
@@ -248,7 +249,7 @@ describe('no orphaned script process after an ordinary stop', () => {
   /** Starts a run of stream_with_child.py (which spawns `sleep 300`) and waits until it streams. */
   async function startStreaming() {
     const ws = workspace();
-      const pidFile = path.join(ws.dir, 'pids.json');
+    const pidFile = path.join(ws.dir, 'pids.json');
     const ackFile = path.join(ws.dir, 'ack');
     const port = await freePort();
     const rex = startRex(ws, ['run', STREAM, '-o', ws.outputDir, '-P', String(port)], {

@@ -28,7 +28,13 @@ async function recover(ws: RexWorkspace, target: string, outputDir?: string): Pr
 
 function journalFiles(outputDir: string, uuid: string): string[] {
   const dir = path.join(outputDir, '.rex', uuid);
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.rexj')).sort().map((f) => path.join(dir, f)) : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.rexj'))
+        .sort()
+        .map((f) => path.join(dir, f))
+    : [];
 }
 
 /** The recovered stream holds messages 1..M, each once, with acked ≤ M ≤ sent. */
@@ -44,7 +50,7 @@ function expectAcknowledgedOnce(doc: TomlTable, acked: number, sent: number, poi
   if (points > 0) {
     const rows = doc.device.stream.data.trace.data as number[][];
     expect(rows).toHaveLength(values.length);
-    rows.forEach((row, k) => expect(row).toEqual(range(points).map((j) => k + j / 1000)));
+    for (const [k, row] of rows.entries()) expect(row).toEqual(range(points).map((j) => k + j / 1000));
     expect(doc.device.stream.timestamps.trace).toHaveLength(values.length);
   }
   return values.length;
@@ -73,7 +79,11 @@ const MOMENTS: Moment[] = [
     env: { REXT_SLEEP: '0', REXT_POINTS: '50' },
     points: 50,
     reached: (run) =>
-      waitFor('a live file and 300 acknowledgements', () => outputFiles(run.ws.outputDir).length > 0 && counterLines(run.ackFile) >= 300, 30_000),
+      waitFor(
+        'a live file and 300 acknowledgements',
+        () => outputFiles(run.ws.outputDir).length > 0 && counterLines(run.ackFile) >= 300,
+        30_000,
+      ),
     streaming: true,
   },
   {
@@ -129,7 +139,10 @@ describe('rex recover after kill -9 of rex', { timeout: SYSTEM_TEST_TIMEOUT_MS }
 
 describe('rex recover on clean journals and bad targets', { timeout: SYSTEM_TEST_TIMEOUT_MS }, () => {
   it('a kept journal of a finished run rebuilds exactly the live final files (both loops)', async () => {
-    const run = await startStream({ env: { REXT_SLEEP: '0', REXT_MAX_STEPS: '15', REXT_POINTS: '8' }, args: ['--keep-journal', '--loops', '2'] });
+    const run = await startStream({
+      env: { REXT_SLEEP: '0', REXT_MAX_STEPS: '15', REXT_POINTS: '8' },
+      args: ['--keep-journal', '--loops', '2'],
+    });
     const { code, stdout } = await run.rex.done;
     expect(code, run.rex.output()).toBe(0);
     const liveFiles = [...stdout.matchAll(/output file: (.+)/g)].map((m) => m[1]!.trim());

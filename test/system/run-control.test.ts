@@ -6,7 +6,17 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { PY_FIXTURES, outputFiles, readToml, startRex, workspace, freePort, type RexRun, type RexWorkspace, type TomlTable } from '../helpers/rex-cli.js';
+import {
+  PY_FIXTURES,
+  outputFiles,
+  readToml,
+  startRex,
+  workspace,
+  freePort,
+  type RexRun,
+  type RexWorkspace,
+  type TomlTable,
+} from '../helpers/rex-cli.js';
 import { counterLines, processGone, waitFor } from '../helpers/processes.js';
 import { STREAM, type StreamRun, startStream } from '../helpers/stream-run.js';
 
@@ -18,7 +28,6 @@ const IDLE = path.join(PY_FIXTURES, 'idle.py');
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
 
 /** The output file rex reported on stdout (`output file: <path>`), parsed. */
 function reportedOutput(stdout: string): TomlTable {
@@ -152,7 +161,13 @@ async function connect(port: number): Promise<LineClient> {
 }
 
 const SESSION = {
-  info: { name: 'Test Runner', email: 'test@example.org', session_name: 'Control test', session_description: 'from the test process', meta: { sample: 'S-7', nested: { a: 1 } } },
+  info: {
+    name: 'Test Runner',
+    email: 'test@example.org',
+    session_name: 'Control test',
+    session_description: 'from the test process',
+    meta: { sample: 'S-7', nested: { a: 1 } },
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -274,9 +289,13 @@ describe('ending a run: signals and KILL', { timeout: SYSTEM_TEST_TIMEOUT_MS }, 
   it('KILL sent by the script itself ends its iteration at once, data kept; the later loops still run', async () => {
     const ws = workspace();
     const started = Date.now();
-    const rex = startRex(ws, ['run', path.join(PY_FIXTURES, 'kill_self.py'), '-P', String(await freePort()), '-o', ws.outputDir, '--loops', '2'], {
-      env: { REXT_STEPS: '3', REXT_LINGER: '60' },
-    });
+    const rex = startRex(
+      ws,
+      ['run', path.join(PY_FIXTURES, 'kill_self.py'), '-P', String(await freePort()), '-o', ws.outputDir, '--loops', '2'],
+      {
+        env: { REXT_STEPS: '3', REXT_LINGER: '60' },
+      },
+    );
     const { code, stdout } = await rex.done;
     expect(code, rex.output()).toBe(0);
     // After its KILL the script lingers 60 s (then exits 4) unless rex stops it.
@@ -352,7 +371,11 @@ describe('live queries and many clients from the test process', { timeout: SYSTE
     const base = Date.UTC(2026, 0, 1);
     const stamp = (ms: number): string => new Date(base + ms).toISOString();
     // Parts of differing lengths: equal lengths > 1 would turn the channel into rows (SPEC §4).
-    for (const [start, count] of [[0, 40], [40, 60], [100, 50]] as const) {
+    for (const [start, count] of [
+      [0, 40],
+      [40, 60],
+      [100, 50],
+    ] as const) {
       const values = range(count, start);
       const line = JSON.stringify({
         device_name: 'q',
@@ -372,7 +395,8 @@ describe('live queries and many clients from the test process', { timeout: SYSTE
       });
       expect((await client.request(line)).text).toBe('Device measurements recorded\n');
     }
-    const odd = '{"device_name":"q","device_config":{},"measurements":{"odd":{"data":[1.5,NaN,Infinity],"unit":"V"}},"timestamps":{"odd":["2026-01-01T00:00:00Z"]}}';
+    const odd =
+      '{"device_name":"q","device_config":{},"measurements":{"odd":{"data":[1.5,NaN,Infinity],"unit":"V"}},"timestamps":{"odd":["2026-01-01T00:00:00Z"]}}';
     expect((await client.request(odd)).text).toBe('Device measurements recorded\n');
 
     const stateReply = await client.request('STATE');
@@ -399,7 +423,14 @@ describe('live queries and many clients from the test process', { timeout: SYSTE
     expect(stream.q.device_name).toBe('q');
     const m = stream.q.measurements;
     expect(Object.keys(m).sort()).toEqual(
-      ['x', 'trace', 'odd', 'Time since first x measurement (s)', 'Time since first trace measurement (s)', 'Time since first odd measurement (s)'].sort(),
+      [
+        'x',
+        'trace',
+        'odd',
+        'Time since first x measurement (s)',
+        'Time since first trace measurement (s)',
+        'Time since first odd measurement (s)',
+      ].sort(),
     );
     // Single: the last 100 values; their times relative to the channel's first timestamp.
     expect(m.x).toEqual(range(100, 50));
@@ -435,14 +466,19 @@ describe('live queries and many clients from the test process', { timeout: SYSTE
     const clients = await Promise.all(range(CLIENTS).map(() => connect(port)));
     expect((await clients[0]!.request(JSON.stringify(SESSION))).text).toBe('Session configuration processed\n');
     const line = (k: number, i: number): string =>
-      JSON.stringify({ device_name: `dev${k}`, device_config: { index: k }, measurements: { v: { data: [k * 1000 + i], unit: 'V' } } }) + '\n';
+      JSON.stringify({ device_name: `dev${k}`, device_config: { index: k }, measurements: { v: { data: [k * 1000 + i], unit: 'V' } } }) +
+      '\n';
     // Even clients ask and wait line by line; odd ones pipeline all their lines in one write.
     await Promise.all(
       clients.map(async (client, k) => {
         if (k % 2 === 0) {
           for (let i = 0; i < STEPS; i++) expect((await client.request(line(k, i))).text).toBe('Device measurements recorded\n');
         } else {
-          client.send(range(STEPS).map((i) => line(k, i)).join(''));
+          client.send(
+            range(STEPS)
+              .map((i) => line(k, i))
+              .join(''),
+          );
           for (let i = 0; i < STEPS; i++) expect((await client.readLine()).text).toBe('Device measurements recorded\n');
         }
       }),
@@ -453,7 +489,11 @@ describe('live queries and many clients from the test process', { timeout: SYSTE
     const files = outputFiles(ws.outputDir);
     expect(files).toHaveLength(1);
     const doc = readToml(files[0]!);
-    expect(Object.keys(doc.device).sort()).toEqual(range(CLIENTS).map((k) => `dev${k}`).sort());
+    expect(Object.keys(doc.device).sort()).toEqual(
+      range(CLIENTS)
+        .map((k) => `dev${k}`)
+        .sort(),
+    );
     for (let k = 0; k < CLIENTS; k++) {
       expect(doc.device[`dev${k}`].index).toBe(k);
       expect(doc.device[`dev${k}`].data.v.data).toEqual(range(STEPS, k * 1000));

@@ -135,11 +135,21 @@ describe('rex run stores what a script sends (data_rules.py)', () => {
     });
   });
 
-  it('names the file {session_name with " " and "/" as "_"}_{local DD_MM_YYYY_HH_MM_SS_mmm}.toml', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('names the file {session_name with " " and "/" as "_"}_{local DD_MM_YYYY_HH_MM_SS_mmm}.toml', {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
     const run = await dataRun();
     const match = run.fileName.match(/^Data_rules___run_1_(\d{2})_(\d{2})_(\d{4})_(\d{2})_(\d{2})_(\d{2})_(\d{3})\.toml$/);
     expect(match, run.fileName).not.toBeNull();
-    const [day, month, year, hour, minute, second, ms] = match!.slice(1).map(Number) as [number, number, number, number, number, number, number];
+    const [day, month, year, hour, minute, second, ms] = match!.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     // The suffix is wall-clock time in rex's zone (UTC+5): convert back to an instant.
     const instant = Date.UTC(year, month - 1, day, hour, minute, second, ms) - REX_TZ_OFFSET_MS;
     expect(instant).toBeGreaterThanOrEqual(run.startedMs - 1);
@@ -170,7 +180,9 @@ describe('rex run stores what a script sends (data_rules.py)', () => {
     expect(record.exit_code).toBe(0n);
   });
 
-  it('writes the device table: name, first config (frozen, nested), a config key named `data` left out', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('writes the device table: name, first config (frozen, nested), a config key named `data` left out', {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
     const run = await dataRun();
     const device = run.toml.device.dev;
     expect(Object.keys(run.toml.device)).toEqual(['dev']);
@@ -179,9 +191,22 @@ describe('rex run stores what a script sends (data_rules.py)', () => {
     expect(device.mode).toBe('fast');
     expect(device.nested).toEqual({ a: 1, list: [1, 2, 3] });
     // `data` holds only the channel tables: the user's `data` string is not there.
-    expect(Object.keys(device.data).sort()).toEqual(
-      ['bin_rows', 'bin_single', 'exact', 'exact_rows', 'flat_mixed', 'flat_trace', 'ints', 'json_rows', 'json_single', 'multi', 'single', 'special', 'stamped', 'stamped_rows'],
-    );
+    expect(Object.keys(device.data).sort()).toEqual([
+      'bin_rows',
+      'bin_single',
+      'exact',
+      'exact_rows',
+      'flat_mixed',
+      'flat_trace',
+      'ints',
+      'json_rows',
+      'json_single',
+      'multi',
+      'single',
+      'special',
+      'stamped',
+      'stamped_rows',
+    ]);
     for (const channel of Object.values(device.data) as TomlTable[]) expect(Object.keys(channel).sort()).toEqual(['data', 'unit']);
     expect(run.log).toMatch(/device\.dev.*'data'/); // a warning says so
   });
@@ -220,14 +245,30 @@ describe('rex run stores what a script sends (data_rules.py)', () => {
 
   it("fixes each channel's unit", { timeout: RUN_TIMEOUT_MS }, async () => {
     const { toml } = await dataRun();
-    const units = Object.fromEntries(Object.entries(toml.device.dev.data as Record<string, TomlTable>).map(([name, ch]) => [name, ch.unit]));
+    const units = Object.fromEntries(
+      Object.entries(toml.device.dev.data as Record<string, TomlTable>).map(([name, ch]) => [name, ch.unit]),
+    );
     expect(units).toEqual({
-      single: 'V', ints: 'count', multi: 'A', flat_trace: 'V', flat_mixed: 'V', special: 'V', exact: 'V', exact_rows: 'V',
-      stamped: 's', stamped_rows: 'V', bin_single: 'V', json_single: 'V', bin_rows: 'V', json_rows: 'V',
+      single: 'V',
+      ints: 'count',
+      multi: 'A',
+      flat_trace: 'V',
+      flat_mixed: 'V',
+      special: 'V',
+      exact: 'V',
+      exact_rows: 'V',
+      stamped: 's',
+      stamped_rows: 'V',
+      bin_single: 'V',
+      json_single: 'V',
+      bin_rows: 'V',
+      json_rows: 'V',
     });
   });
 
-  it('has one timestamp per value (Single) or row (Multi); client ones verbatim, else the arrival time', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('has one timestamp per value (Single) or row (Multi); client ones verbatim, else the arrival time', {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
     const run = await dataRun();
     const { data, timestamps } = run.toml.device.dev;
     expect(Object.keys(timestamps).sort()).toEqual(Object.keys(data).sort());
@@ -254,7 +295,10 @@ describe('rex run stores what a script sends (data_rules.py)', () => {
         expect(stampMs(stamp)).toBeLessThanOrEqual(end);
       }
       const ns = stamps.map(stampNs);
-      expect(ns.every((t, i) => i === 0 || t >= ns[i - 1]!), `${name} in arrival order`).toBe(true);
+      expect(
+        ns.every((t, i) => i === 0 || t >= ns[i - 1]!),
+        `${name} in arrival order`,
+      ).toBe(true);
     }
     expect(timestamps.ints[1]).toBe(timestamps.ints[2]); // [2, 3] came in one message
     expect(timestamps.multi[1]).toBe(timestamps.multi[2]); // two rows in one message
@@ -302,7 +346,14 @@ describe('rex run stores what a script sends (data_rules.py)', () => {
     expect(typed.results).toEqual({
       // Replaced whole: the first one's meta key `old` is gone.
       fit: { result_description: 'second fit', result_status: true, result_value: 2, result_lower_bound: 0, result_upper_bound: 3 },
-      short: { result_description: 'result rules', result_status: true, result_value: 1.5, result_lower_bound: 1, result_upper_bound: 2, figure: 'a.png' },
+      short: {
+        result_description: 'result rules',
+        result_status: true,
+        result_value: 1.5,
+        result_lower_bound: 1,
+        result_upper_bound: 2,
+        figure: 'a.png',
+      },
       long: { result_description: 'result rules', result_status: true, result_lower_bound: 3, result_upper_bound: 4 },
       canonical: { result_description: 'result rules', result_status: true, result_lower_bound: 5, result_upper_bound: 6 },
       bare: { result_description: 'result rules', result_status: true },
@@ -346,9 +397,22 @@ describe('session aliases (aliases.py)', () => {
         meta: { form },
       });
       expect(toml.results, form).toEqual({
-        canonical: { result_description: 'alias check', result_status: true, result_value: 1.5, result_lower_bound: 1, result_upper_bound: 2 },
+        canonical: {
+          result_description: 'alias check',
+          result_status: true,
+          result_value: 1.5,
+          result_lower_bound: 1,
+          result_upper_bound: 2,
+        },
         plain: { result_description: 'alias check', result_status: false, result_value: 3.5, result_lower_bound: 3, result_upper_bound: 4 },
-        short: { result_description: 'alias check', result_status: true, result_value: 5.5, result_lower_bound: 5, result_upper_bound: 6, k: 'v' },
+        short: {
+          result_description: 'alias check',
+          result_status: true,
+          result_value: 5.5,
+          result_lower_bound: 5,
+          result_upper_bound: 6,
+          k: 'v',
+        },
         no_bounds: { result_description: 'alias check', result_status: true },
         replaced: { result_description: 'alias check', result_status: true, result_value: 2 },
       });

@@ -28,7 +28,10 @@ const ENV_PROBE = path.join(PY_FIXTURES, 'env_probe.py');
 const SCALARS = path.join(PY_FIXTURES, 'scalars.py');
 
 interface ProbeReport {
-  env: Record<'REX_PORT' | 'REX_UUID' | 'REX_STORE' | 'RUST_LOG_LEVEL' | 'REX_PROVIDED_CONFIG_PATH' | 'REX_PROVIDED_OVERWRITE_PATH', string | null>;
+  env: Record<
+    'REX_PORT' | 'REX_UUID' | 'REX_STORE' | 'RUST_LOG_LEVEL' | 'REX_PROVIDED_CONFIG_PATH' | 'REX_PROVIDED_OVERWRITE_PATH',
+    string | null
+  >;
   store_is_dir: boolean;
   /** Seconds since the epoch. */
   started_at: number;
@@ -125,7 +128,9 @@ const verboseRun = shared(async () => {
 });
 
 describe('rex run: the script environment', () => {
-  it("gives the script REX_PORT, REX_UUID (the file's UUID), REX_STORE (a directory) and RUST_LOG_LEVEL=INFO", { timeout: RUN_TIMEOUT_MS }, async () => {
+  it("gives the script REX_PORT, REX_UUID (the file's UUID), REX_STORE (a directory) and RUST_LOG_LEVEL=INFO", {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
     const run = await probeRun();
     expect(run.code, run.log).toBe(0);
     const probe = need(run.probe, 'the probe report', run.log);
@@ -161,7 +166,9 @@ describe('rex run --config', () => {
     });
   });
 
-  it("writes JSON as a TOML file with [session.info] and [device.x], exported as REX_PROVIDED_OVERWRITE_PATH", { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('writes JSON as a TOML file with [session.info] and [device.x], exported as REX_PROVIDED_OVERWRITE_PATH', {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
     const run = await verboseRun();
     const probe = need(run.probe, 'the probe report', run.log);
     expect(probe.env.REX_PROVIDED_OVERWRITE_PATH).toEqual(expect.any(String));
@@ -182,7 +189,9 @@ describe('rex run --config', () => {
 });
 
 describe('rex run --meta-json and validations', () => {
-  it('merges --meta-json into the session meta, its keys winning, and it can satisfy validations', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('merges --meta-json into the session meta, its keys winning, and it can satisfy validations', {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
     const ws = workspace();
     ws.writeConfig('[general]\nvalidations = ["sample_id"]\n');
     const metaJson = { operator: 'cli', sample_id: 'CLI-1', extra: { n: 1, tags: ['a', 'b'] } };
@@ -193,7 +202,12 @@ describe('rex run --meta-json and validations', () => {
     });
     expect(run.code, run.log).toBe(0);
     expect(run.tomls).toHaveLength(1);
-    expect(run.tomls[0]!.session.info.meta).toEqual({ operator: 'cli', note: 'kept', sample_id: 'CLI-1', extra: { n: 1, tags: ['a', 'b'] } });
+    expect(run.tomls[0]!.session.info.meta).toEqual({
+      operator: 'cli',
+      note: 'kept',
+      sample_id: 'CLI-1',
+      extra: { n: 1, tags: ['a', 'b'] },
+    });
   });
 
   it('passes validations when the session meta has the key', { timeout: RUN_TIMEOUT_MS }, async () => {
@@ -292,7 +306,9 @@ describe('rex run: ports, failures and the journal', () => {
     expect(run.tomls[0]?.device.probe.data.x.data).toEqual([1]);
   });
 
-  it('a script that raises: exit code 1, the file complete, [session.run] exit_code 1, the traceback logged', { timeout: RUN_TIMEOUT_MS }, async () => {
+  it('a script that raises: exit code 1, the file complete, [session.run] exit_code 1, the traceback logged', {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
     const ws = workspace();
     const run = await finishedRun(ws, path.join(PY_FIXTURES, 'crash.py'), [], { REXT_STEPS: '3' });
     expect(run.code, run.log).toBe(1);
@@ -339,7 +355,9 @@ describe('rex run: ports, failures and the journal', () => {
     const run = await verboseRun();
     expect(run.code, run.log).toBe(0);
     expect(run.tomls).toHaveLength(1);
-    const journals = need(run.journalEntries, `the journal directory .rex/${run.tomls[0]!.session.UUID}`, run.log).filter((f) => f.endsWith('.rexj'));
+    const journals = need(run.journalEntries, `the journal directory .rex/${run.tomls[0]!.session.UUID}`, run.log).filter((f) =>
+      f.endsWith('.rexj'),
+    );
     expect(journals).toHaveLength(1);
   });
 });

@@ -8,7 +8,16 @@ const BRAILLE = /[\u2801-\u28ff]/;
 /** Every dot of a frame as [column, row] in dot coordinates (2 × 4 per cell). */
 function dots(cells: string[]): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  const bits: Array<[number, number, number]> = [[0x01, 0, 0], [0x02, 0, 1], [0x04, 0, 2], [0x08, 1, 0], [0x10, 1, 1], [0x20, 1, 2], [0x40, 0, 3], [0x80, 1, 3]];
+  const bits: Array<[number, number, number]> = [
+    [0x01, 0, 0],
+    [0x02, 0, 1],
+    [0x04, 0, 2],
+    [0x08, 1, 0],
+    [0x10, 1, 1],
+    [0x20, 1, 2],
+    [0x40, 0, 3],
+    [0x80, 1, 3],
+  ];
   cells.forEach((row, r) => {
     [...row].forEach((ch, c) => {
       const code = ch === ' ' ? 0 : ch.charCodeAt(0) - 0x2800;

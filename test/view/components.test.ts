@@ -23,7 +23,12 @@ const DATASTREAM = JSON.stringify({
   stage: { device_name: 'stage', measurements: { position: [1, 2, 3] } },
 });
 const STATE = JSON.stringify({
-  entities: { start_time: '2026-01-16T06:35:30Z', end_time: null, uuid: 'run-uuid-1', info: { name: 'Ada', email: 'ada@example.org', session_name: 'Cool-down 7', session_description: 'demo', meta: { sample: 'S1' } } },
+  entities: {
+    start_time: '2026-01-16T06:35:30Z',
+    end_time: null,
+    uuid: 'run-uuid-1',
+    info: { name: 'Ada', email: 'ada@example.org', session_name: 'Cool-down 7', session_description: 'demo', meta: { sample: 'S1' } },
+  },
   devices: { sensor: { gain: 2 }, stage: { axis: 'x' } },
   run_file: '/lab/run.py',
 });
@@ -37,7 +42,11 @@ afterEach(async () => {
 
 function stateWithData(): TuiState {
   return reduce(initialState({ mode: 'view', target: 'tcp 127.0.0.1:7676', now: Date.parse('2026-01-16T06:36:35Z') }), {
-    type: 'polled', at: Date.parse('2026-01-16T06:36:35Z'), devices: parseDatastream(DATASTREAM), state: parseState(STATE), paused: false,
+    type: 'polled',
+    at: Date.parse('2026-01-16T06:36:35Z'),
+    devices: parseDatastream(DATASTREAM),
+    state: parseState(STATE),
+    paused: false,
   });
 }
 
@@ -83,15 +92,29 @@ describe('TuiView', () => {
     const { lastFrame, unmount } = render(createElement(TuiView, { state, palette, ...size }));
     cleanups.push(unmount);
     const frame = lastFrame()!;
-    for (const text of ['Session: Cool-down 7', 'Name: Ada', 'meta.sample: S1', 'UUID: run-uuid-1', 'Status: running', 'Elapsed: 0:01:05',
-      'Script: /lab/run.py', 'config: gain = 2', 'config: axis = x', 'voltage', '40 received', 'Connection: attached to tcp 127.0.0.1:7676']) {
+    for (const text of [
+      'Session: Cool-down 7',
+      'Name: Ada',
+      'meta.sample: S1',
+      'UUID: run-uuid-1',
+      'Status: running',
+      'Elapsed: 0:01:05',
+      'Script: /lab/run.py',
+      'config: gain = 2',
+      'config: axis = x',
+      'voltage',
+      '40 received',
+      'Connection: attached to tcp 127.0.0.1:7676',
+    ]) {
       expect(frame).toContain(text);
     }
   });
 
   it('says so when nothing is listening', () => {
     const state = reduce(initialState({ mode: 'view', target: 'tcp 127.0.0.1:1', now: 0 }), {
-      type: 'poll-failed', at: 0, connection: { kind: 'no-listener', message: 'nothing is listening on 127.0.0.1:1: no run there (yet); retrying' },
+      type: 'poll-failed',
+      at: 0,
+      connection: { kind: 'no-listener', message: 'nothing is listening on 127.0.0.1:1: no run there (yet); retrying' },
     });
     const { lastFrame, unmount } = render(createElement(TuiView, { state, palette, ...size }));
     cleanups.push(unmount);

@@ -10,7 +10,9 @@ import { paletteOf } from '../../src/view/theme.js';
 const T = (channel: string): string => timeKeyOf(channel);
 
 function datastream(devices: Record<string, Record<string, Array<number | null>>>): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(devices).map(([name, measurements]) => [name, { device_name: name, measurements }])));
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(devices).map(([name, measurements]) => [name, { device_name: name, measurements }])),
+  );
 }
 
 const STATE = JSON.stringify({
@@ -18,7 +20,13 @@ const STATE = JSON.stringify({
     start_time: '2026-01-16T06:35:30Z',
     end_time: null,
     uuid: 'u-1',
-    info: { name: 'Ada', email: 'a@x.org', session_name: 'Run 7', session_description: 'cool-down', meta: { sample: 'S1', stage: { temp: 4 } } },
+    info: {
+      name: 'Ada',
+      email: 'a@x.org',
+      session_name: 'Run 7',
+      session_description: 'cool-down',
+      meta: { sample: 'S1', stage: { temp: 4 } },
+    },
   },
   devices: { scope: { gate_time: 1000, nested: { a: 1 }, list: [1, 2] } },
   run_file: '/exp/run.py',
@@ -39,8 +47,15 @@ describe('parsing the live replies', () => {
   it('reads STATE: session, flattened meta and device configs, run file; null entities before the session', () => {
     const state = parseState(STATE);
     expect(state.session).toMatchObject({ uuid: 'u-1', sessionName: 'Run 7', endTime: null, name: 'Ada' });
-    expect(state.session!.meta).toEqual([['sample', 'S1'], ['stage.temp', '4']]);
-    expect(state.deviceConfigs.get('scope')).toEqual([['gate_time', '1000'], ['list', '[1,2]'], ['nested.a', '1']]);
+    expect(state.session!.meta).toEqual([
+      ['sample', 'S1'],
+      ['stage.temp', '4'],
+    ]);
+    expect(state.deviceConfigs.get('scope')).toEqual([
+      ['gate_time', '1000'],
+      ['list', '[1,2]'],
+      ['nested.a', '1'],
+    ]);
     expect(state.runFile).toBe('/exp/run.py');
     expect(parseState('{"entities": null}').session).toBeNull();
     expect(parseState(STATE).progress).toBeUndefined();
@@ -54,7 +69,11 @@ describe('parsing the live replies', () => {
     // The window shows only the last 100 timestamps; the server's count wins and is exact.
     const times = Array.from({ length: 100 }, (_, i) => i);
     const state = reduce(initialState({ mode: 'view', target: 'tcp 127.0.0.1:7676', now: 0 }), {
-      type: 'polled', at: 100, devices: parseDatastream(datastream({ scope: { counts: times, [T('counts')]: times } })), state: view, paused: undefined,
+      type: 'polled',
+      at: 100,
+      devices: parseDatastream(datastream({ scope: { counts: times, [T('counts')]: times } })),
+      state: view,
+      paused: undefined,
     });
     expect(channelActivity(state.activity, 'scope', 'counts')).toMatchObject({ count: 1234, countIsLowerBound: false });
     expect(state.paused).toBe(true);
@@ -103,11 +122,17 @@ describe('counts and rates', () => {
 
 describe('state, selection and keys', () => {
   const polled = (at: number, devices: string, state = STATE, paused: boolean | undefined = false): TuiEvent => ({
-    type: 'polled', at, devices: parseDatastream(devices), state: parseState(state), paused,
+    type: 'polled',
+    at,
+    devices: parseDatastream(devices),
+    state: parseState(state),
+    paused,
   });
   const start = (): TuiState =>
-    reduce(initialState({ mode: 'view', target: 'tcp 127.0.0.1:7676', now: 0 }),
-      polled(100, datastream({ scope: { counts: [1, 2], [T('counts')]: [0, 1], trace: [5, 6, 7] }, stage: { pos: [1] } })));
+    reduce(
+      initialState({ mode: 'view', target: 'tcp 127.0.0.1:7676', now: 0 }),
+      polled(100, datastream({ scope: { counts: [1, 2], [T('counts')]: [0, 1], trace: [5, 6, 7] }, stage: { pos: [1] } })),
+    );
 
   it('navigates devices (↑↓) and streams (←→), wrapping, and sets the axes by name', () => {
     let state = start();
@@ -136,13 +161,19 @@ describe('state, selection and keys', () => {
   it('follows the connection and the iteration, logging the changes', () => {
     let state = start();
     expect(runStatus(state)).toBe('running');
-    state = reduce(state, { type: 'poll-failed', at: 200, connection: { kind: 'no-listener', message: 'nothing is listening on 127.0.0.1:7676' } });
+    state = reduce(state, {
+      type: 'poll-failed',
+      at: 200,
+      connection: { kind: 'no-listener', message: 'nothing is listening on 127.0.0.1:7676' },
+    });
     expect(runStatus(state)).toBe('not attached');
     expect(state.logs.at(-1)!.message).toContain('nothing is listening');
     const next = STATE.replace('"u-1"', '"u-2"');
     state = reduce(state, polled(300, datastream({ scope: { counts: [9] } }), next, true));
     expect(runStatus(state)).toBe('paused');
-    expect(state.logs.map((l) => l.message)).toEqual(expect.arrayContaining(['attached to tcp 127.0.0.1:7676', 'a new run iteration started']));
+    expect(state.logs.map((l) => l.message)).toEqual(
+      expect.arrayContaining(['attached to tcp 127.0.0.1:7676', 'a new run iteration started']),
+    );
     const ended = next.replace('"end_time":null', '"end_time":"2026-01-16T06:40:00Z"');
     state = reduce(state, polled(400, '{}', ended));
     expect(runStatus(state)).toBe('ended');
@@ -154,7 +185,15 @@ describe('state, selection and keys', () => {
     expect(keyAction('', { downArrow: true }, 'session')).toBe('scroll-down');
     expect(keyAction('x', {}, 'data')).toBe('set-x');
     expect(keyAction('x', {}, 'session')).toBeUndefined();
-    expect(['p', 'r', 'k', 'm', 'q', 'c', 'y'].map((k) => keyAction(k, {}, 'data'))).toEqual(['pause', 'resume', 'kill', 'toggle-help', 'quit', 'clear-axes', 'set-y']);
+    expect(['p', 'r', 'k', 'm', 'q', 'c', 'y'].map((k) => keyAction(k, {}, 'data'))).toEqual([
+      'pause',
+      'resume',
+      'kill',
+      'toggle-help',
+      'quit',
+      'clear-axes',
+      'set-y',
+    ]);
     expect(keyAction('c', { ctrl: true }, 'session')).toBe('quit');
     expect(keyAction('', { tab: true }, 'data')).toBe('switch-tab');
   });

@@ -16,7 +16,11 @@ describe('rex run -i in a real terminal', () => {
     tmux.start(
       `cd ${sh(ws.dir)} && XDG_CONFIG_HOME=${sh(ws.configHome)} REXT_ACK_FILE=${sh(acks)} ${sh(process.execPath)} ${sh(REX_BIN)} run -i ${sh(SCRIPT)} -P ${port} -o ${sh(ws.outputDir)}; echo "exit $?" > ${sh(exitFile)}; sleep 60`,
     );
-    const live = await tmux.waitFor('the live run', (s) => s.includes('[ ] stage') && s.includes('● connected') && s.includes('loop 1/1'), 60_000);
+    const live = await tmux.waitFor(
+      'the live run',
+      (s) => s.includes('[ ] stage') && s.includes('● connected') && s.includes('loop 1/1'),
+      60_000,
+    );
     expect(live).toContain('controller: started'); // rex's own log lines are in the log pane
     expect(live).toContain('q: end run & quit');
     await waitUntil('some data', () => lines(acks).length >= 20);

@@ -17,18 +17,29 @@ describe('rex view in a real terminal', () => {
     // The view first: nothing is listening yet, and it says so.
     const tmux = newTmux();
     tmux.start(`XDG_CONFIG_HOME=${sh(ws.configHome)} ${sh(process.execPath)} ${sh(REX_BIN)} view 127.0.0.1:${port}`);
-    await tmux.waitFor('"nothing listening"', (s) => s.includes(`nothing is listening on 127.0.0.1:${port}`) && s.includes('○ nothing listening'), 60_000);
+    await tmux.waitFor(
+      '"nothing listening"',
+      (s) => s.includes(`nothing is listening on 127.0.0.1:${port}`) && s.includes('○ nothing listening'),
+      60_000,
+    );
 
-    const run = startRex(ws, ['run', SCRIPT, '-P', String(port), '-o', ws.outputDir, '--loops', '2'], { env: { REXT_STOP_FILE: stop, REXT_LISTENER_FILE: listener } });
-    await tmux.waitFor('both devices', (s) => s.includes('>> [ ] sensor') && s.includes('[ ] stage') && s.includes('● connected'), 60_000).catch((error: Error) => {
-      throw new Error(`${error.message}\nrex run said:\n${run.output()}`);
+    const run = startRex(ws, ['run', SCRIPT, '-P', String(port), '-o', ws.outputDir, '--loops', '2'], {
+      env: { REXT_STOP_FILE: stop, REXT_LISTENER_FILE: listener },
     });
+    await tmux
+      .waitFor('both devices', (s) => s.includes('>> [ ] sensor') && s.includes('[ ] stage') && s.includes('● connected'), 60_000)
+      .catch((error: Error) => {
+        throw new Error(`${error.message}\nrex run said:\n${run.output()}`);
+      });
 
     tmux.send('Right', 'y', 'Left', 'x');
     // The first frames may come before the sine has reached its bounds (the script sends a value
     // every 50 ms): the chart is awaited until it has, then checked.
     const SINE_BOUND_TICK = /-?1(\.0)?┤/;
-    const chart = await tmux.waitFor('the chart at the sine bounds', (s) => s.includes('>> [X,Y] sensor') && BRAILLE.test(s) && SINE_BOUND_TICK.test(s));
+    const chart = await tmux.waitFor(
+      'the chart at the sine bounds',
+      (s) => s.includes('>> [X,Y] sensor') && BRAILLE.test(s) && SINE_BOUND_TICK.test(s),
+    );
     expect(chart).toContain('[Y] voltage');
     expect(chart).toContain('[X] Time since first voltage measurement (s)');
     expect(chart).toContain('sensor · voltage vs sensor · Time since first voltage measurement (s)');
@@ -41,7 +52,11 @@ describe('rex view in a real terminal', () => {
     await waitUntil('the script to run again', () => lines(listener).join(',').includes('Paused,Running'));
 
     fs.writeFileSync(stop, '');
-    await tmux.waitFor('the next loop', (s) => s.includes('a new run iteration started') && s.includes('[X,Y] sensor') && BRAILLE.test(s), 60_000);
+    await tmux.waitFor(
+      'the next loop',
+      (s) => s.includes('a new run iteration started') && s.includes('[X,Y] sensor') && BRAILLE.test(s),
+      60_000,
+    );
     fs.writeFileSync(stop, '');
     expect((await run.done).code).toBe(0);
     expect(outputFiles(ws.outputDir)).toHaveLength(2);

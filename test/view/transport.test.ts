@@ -30,19 +30,27 @@ describe('TcpTransport', () => {
   it('polls with GET_DATASTREAM, STATE and a Listener message, and reads the pause flag', async () => {
     const run = await startFakeRun(DATASTREAM, STATE);
     const transport = new TcpTransport({ host: '127.0.0.1', port: run.port });
-    cleanups.push(() => transport.close(), () => run.close());
+    cleanups.push(
+      () => transport.close(),
+      () => run.close(),
+    );
     expect(await transport.poll()).toEqual({ datastream: DATASTREAM, state: STATE, paused: false });
     expect(await transport.command('PAUSE_STATE')).toBe('Setting internal server state to paused...');
     expect((await transport.poll()).paused).toBe(true);
     expect(run.lines.slice(0, 3).map((l) => (l.startsWith('{') ? JSON.parse(l) : l))).toEqual([
-      'GET_DATASTREAM', 'STATE', { name: 'rex view', id: expect.any(String) },
+      'GET_DATASTREAM',
+      'STATE',
+      { name: 'rex view', id: expect.any(String) },
     ]);
   });
 
   it('sends KILL on a connection of its own and keeps polling on the long-lived one', async () => {
     const run = await startFakeRun(DATASTREAM, STATE);
     const transport = new TcpTransport({ host: '127.0.0.1', port: run.port });
-    cleanups.push(() => transport.close(), () => run.close());
+    cleanups.push(
+      () => transport.close(),
+      () => run.close(),
+    );
     await transport.poll();
     expect(await transport.command('KILL')).toBe('Shutting down server...');
     expect((await transport.poll()).datastream).toBe(DATASTREAM);
@@ -69,7 +77,10 @@ describe('TcpTransport', () => {
   it('gives up on a server that stops answering, and recovers on the next poll', async () => {
     const run = await startFakeRun(DATASTREAM, STATE);
     const transport = new TcpTransport({ host: '127.0.0.1', port: run.port }, { timeoutMs: 300 });
-    cleanups.push(() => transport.close(), () => run.close());
+    cleanups.push(
+      () => transport.close(),
+      () => run.close(),
+    );
     run.silent = true;
     await expect(transport.poll()).rejects.toMatchObject({ kind: 'lost', message: expect.stringContaining('no reply') });
     run.silent = false;
@@ -87,7 +98,15 @@ describe('HttpTransport (rex serve, SPEC §8)', () => {
     expect(await transport.command('PAUSE_STATE')).toBe('Setting internal server state to paused...');
     expect(await transport.command('RESUME_STATE')).toBe('Setting internal server state to start...');
     expect(await transport.command('KILL')).toBe('Shutting down server...');
-    expect(serve.requests).toEqual(expect.arrayContaining(['GET /datastream Bearer secret', 'GET /status Bearer secret', 'POST /pause Bearer secret', 'POST /continue Bearer secret', 'POST /kill Bearer secret']));
+    expect(serve.requests).toEqual(
+      expect.arrayContaining([
+        'GET /datastream Bearer secret',
+        'GET /status Bearer secret',
+        'POST /pause Bearer secret',
+        'POST /continue Bearer secret',
+        'POST /kill Bearer secret',
+      ]),
+    );
     const noToken = new HttpTransport(parseHttpUrl(serve.url));
     await expect(noToken.command('KILL')).rejects.toMatchObject({ kind: 'lost', message: expect.stringContaining('HTTP 401') });
   });

@@ -43,13 +43,16 @@ export async function initDatabase(config: ClickHouseConfig): Promise<InitReport
       const notes: string[] = [before.get(report.kind)?.exists ? 'already there' : 'created'];
       if (report.deduplicates === false) {
         try {
-          await client.command(`ALTER TABLE ${quoteTableName(report.table)} MODIFY SETTING non_replicated_deduplication_window = ${DEDUP_WINDOW}`);
+          await client.command(
+            `ALTER TABLE ${quoteTableName(report.table)} MODIFY SETTING non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+          );
           notes.push('now drops retried inserts');
         } catch (error) {
           notes.push(`could not enable the deduplication of retried inserts (${describeError(error, client)})`);
         }
       }
-      for (const d of report.problems.differing) notes.push(`column ${d.name} is ${d.actual} (rex writes ${d.expected}; the server converts if it can)`);
+      for (const d of report.problems.differing)
+        notes.push(`column ${d.name} is ${d.actual} (rex writes ${d.expected}; the server converts if it can)`);
       if (report.problems.missing.length > 0) {
         failed = true;
         notes.push(`MISSING columns ${report.problems.missing.join(', ')}: rex cannot store rows here`);

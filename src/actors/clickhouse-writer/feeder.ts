@@ -166,7 +166,12 @@ export class ClickHouseFeeder {
     if (this.feed) return this.feed;
     for (const journal of journals) {
       if (safeLoadProgress(journal).committed.end) continue;
-      this.feed = new JournalFeed(journal, this.limits, (message) => this.options.log('warn', `${path.basename(journal)}: ${message}`), this.now);
+      this.feed = new JournalFeed(
+        journal,
+        this.limits,
+        (message) => this.options.log('warn', `${path.basename(journal)}: ${message}`),
+        this.now,
+      );
       return this.feed;
     }
     return null;
@@ -220,7 +225,10 @@ export class ClickHouseFeeder {
         );
       }
       for (const d of report.problems.differing) {
-        this.options.log('warn', `ClickHouse table ${report.table}: column ${d.name} is ${d.actual}, rex writes ${d.expected} (the server converts if it can)`);
+        this.options.log(
+          'warn',
+          `ClickHouse table ${report.table}: column ${d.name} is ${d.actual}, rex writes ${d.expected} (the server converts if it can)`,
+        );
       }
     }
     this.tablesChecked = true;

@@ -23,9 +23,21 @@ export function encodeMeasurementBlock(sessionId: string, segments: readonly Mea
   };
 
   column(sessionCol!.name, sessionCol!.type, Buffer.alloc(rows * 16, uuidBytes(sessionId)));
-  column(deviceCol!.name, deviceCol!.type, stringColumn(segments, (s) => s.channel.device));
-  column(channelCol!.name, channelCol!.type, stringColumn(segments, (s) => s.channel.channel));
-  column(unitCol!.name, unitCol!.type, stringColumn(segments, (s) => s.channel.unit));
+  column(
+    deviceCol!.name,
+    deviceCol!.type,
+    stringColumn(segments, (s) => s.channel.device),
+  );
+  column(
+    channelCol!.name,
+    channelCol!.type,
+    stringColumn(segments, (s) => s.channel.channel),
+  );
+  column(
+    unitCol!.name,
+    unitCol!.type,
+    stringColumn(segments, (s) => s.channel.unit),
+  );
 
   const samples = new Uint32Array(rows);
   const channelIndexes = new Uint32Array(rows);
@@ -64,7 +76,10 @@ function stringColumn(segments: readonly MeasurementSegment[], pick: (s: Measure
   const encoded = new Map<string, Buffer>();
   const entryOf = (value: string): Buffer => {
     let entry = encoded.get(value);
-    if (!entry) encoded.set(value, (entry = text(value)));
+    if (!entry) {
+      entry = text(value);
+      encoded.set(value, entry);
+    }
     return entry;
   };
   let size = 0;

@@ -24,7 +24,7 @@ export interface ProgressState {
 const VERSION = 1;
 
 export function progressPathOf(journalPath: string): string {
-  return journalPath.replace(/\.rexj$/, '') + '.clickhouse.json';
+  return `${journalPath.replace(/\.rexj$/, '')}.clickhouse.json`;
 }
 
 export function emptyProgress(): ProgressState {

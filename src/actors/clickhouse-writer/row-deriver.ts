@@ -103,17 +103,19 @@ export class RowDeriver implements RunEventHandler {
         session_description: info?.session_description ?? '',
         session_meta: meta,
       },
-      results: [...this.results.values()].map((r): ResultRow => ({
-        session_id: sessionId,
-        result_type: r.result_name,
-        result_info: r.result_description,
-        result_status: r.result_status,
-        // The original wrote 0 for a missing value or bound.
-        measured_value: r.result_value ?? 0,
-        upper_bound: r.result_upper_bound ?? 0,
-        lower_bound: r.result_lower_bound ?? 0,
-        result_meta: r.result_meta ?? {},
-      })),
+      results: [...this.results.values()].map(
+        (r): ResultRow => ({
+          session_id: sessionId,
+          result_type: r.result_name,
+          result_info: r.result_description,
+          result_status: r.result_status,
+          // The original wrote 0 for a missing value or bound.
+          measured_value: r.result_value ?? 0,
+          upper_bound: r.result_upper_bound ?? 0,
+          lower_bound: r.result_lower_bound ?? 0,
+          result_meta: r.result_meta ?? {},
+        }),
+      ),
     });
   }
 
@@ -153,7 +155,9 @@ export class RowDeriver implements RunEventHandler {
         if (held) {
           this.sink.measurement({ ...held, firstSample: 0, channelIndex: 0, micros: this.micros(op.row0Timestamp), journalOffset });
         } else {
-          this.onProblem(`device '${device}' channel '${effect.channel}': row 0 of a promoted channel was never seen; it is missing in ClickHouse`);
+          this.onProblem(
+            `device '${device}' channel '${effect.channel}': row 0 of a promoted channel was never seen; it is missing in ClickHouse`,
+          );
         }
         this.emitRows(channel, op.rows, 1, op.stamps, journalOffset);
         return;
@@ -164,7 +168,14 @@ export class RowDeriver implements RunEventHandler {
   private emitRows(channel: ChannelRef, rows: readonly Float64Array[], firstRow: number, stamps: Stamps, journalOffset: number): void {
     for (let i = 0; i < rows.length; i++) {
       const stamp = stamps.kind === 'repeat' ? stamps.timestamp : (stamps.timestamps[i] as string);
-      this.sink.measurement({ channel, values: rows[i]!, firstSample: 0, channelIndex: firstRow + i, micros: this.micros(stamp), journalOffset });
+      this.sink.measurement({
+        channel,
+        values: rows[i]!,
+        firstSample: 0,
+        channelIndex: firstRow + i,
+        micros: this.micros(stamp),
+        journalOffset,
+      });
     }
   }
 

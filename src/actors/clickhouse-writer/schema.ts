@@ -78,12 +78,12 @@ export function tableNames(config: ClickHouseConfig): TableNames {
 export function quoteTableName(name: string): string {
   return name
     .split('.')
-    .map((part) => '`' + part.replaceAll('\\', '\\\\').replaceAll('`', '\\`') + '`')
+    .map((part) => `\`${part.replaceAll('\\', '\\\\').replaceAll('`', '\\`')}\``)
     .join('.');
 }
 
 export function quoteIdentifier(name: string): string {
-  return '`' + name.replaceAll('\\', '\\\\').replaceAll('`', '\\`') + '`';
+  return `\`${name.replaceAll('\\', '\\\\').replaceAll('`', '\\`')}\``;
 }
 
 export function createTableStatement(kind: TableKind, table: string): string {

@@ -3,7 +3,16 @@
  * the writer before its first insert, so both say the same thing about the same problem.
  */
 import { classifyError, type RexClickHouse } from './clickhouse-client.js';
-import { compareColumns, deduplicates, quoteTableName, TABLE_KINDS, type Column, type ColumnProblems, type TableKind, type TableNames } from './schema.js';
+import {
+  compareColumns,
+  deduplicates,
+  quoteTableName,
+  TABLE_KINDS,
+  type Column,
+  type ColumnProblems,
+  type TableKind,
+  type TableNames,
+} from './schema.js';
 
 export interface TableReport {
   kind: TableKind;
@@ -32,7 +41,9 @@ export async function inspectTables(client: RexClickHouse, tables: TableNames): 
 }
 
 async function dedupOf(client: RexClickHouse, table: string): Promise<boolean | null> {
-  const [database, name] = table.includes('.') ? [table.slice(0, table.indexOf('.')), table.slice(table.indexOf('.') + 1)] : [client.config.database, table];
+  const [database, name] = table.includes('.')
+    ? [table.slice(0, table.indexOf('.')), table.slice(table.indexOf('.') + 1)]
+    : [client.config.database, table];
   try {
     const rows = await client.select<{ engine: string; engine_full: string }>(
       'SELECT engine, engine_full FROM system.tables WHERE database = {database:String} AND name = {name:String}',

@@ -19,13 +19,24 @@ export const controllerActor: ActorDefinition<RunPlan> = {
       // The script was started by the thread that crashed; the main thread stops it. Finish cleanly.
       log('error', 'the controller restarted mid-run: ending the run and saving the data received');
       const current = await bus.request('run.current', {});
-      const outcome: RunOutcome = { uuid: plan.uuid, dryRun: plan.dryRun, iterations: [], interrupted: true, error: 'the controller crashed mid-run' };
+      const outcome: RunOutcome = {
+        uuid: plan.uuid,
+        dryRun: plan.dryRun,
+        iterations: [],
+        interrupted: true,
+        error: 'the controller crashed mid-run',
+      };
       if (current.journalPath) {
         await bus.request('ingest.end', { runEnd: { endTimeNs: nowEpochNs().toString(), reason: 'fatal', exitCode: null, signal: null } });
-        const outputFile = plan.dryRun
-          ? null
-          : await finalizeWithRetries(bus, current.journalPath, log);
-        outcome.iterations.push({ loop: current.loop, reason: 'fatal', exitCode: null, signal: null, journalPath: current.journalPath, outputFile });
+        const outputFile = plan.dryRun ? null : await finalizeWithRetries(bus, current.journalPath, log);
+        outcome.iterations.push({
+          loop: current.loop,
+          reason: 'fatal',
+          exitCode: null,
+          signal: null,
+          journalPath: current.journalPath,
+          outputFile,
+        });
       }
       bus.publish('run.finished', outcome);
       return { async stop() {} };
@@ -49,7 +60,8 @@ export const controllerActor: ActorDefinition<RunPlan> = {
     ];
     void controller.run().then(
       (outcome) => bus.publish('run.finished', outcome),
-      (error: Error) => bus.publish('run.finished', { uuid: plan.uuid, dryRun: plan.dryRun, iterations: [], interrupted: false, error: error.message }),
+      (error: Error) =>
+        bus.publish('run.finished', { uuid: plan.uuid, dryRun: plan.dryRun, iterations: [], interrupted: false, error: error.message }),
     );
     return {
       async stop() {

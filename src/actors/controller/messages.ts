@@ -10,13 +10,7 @@ export const RunIteration = z.object({
 });
 export type RunIteration = z.infer<typeof RunIteration>;
 
-export const ITERATION_END_REASONS = [
-  'script-exit',
-  'kill-command',
-  'interrupted',
-  'validation-failed',
-  'fatal',
-] as const;
+export const ITERATION_END_REASONS = ['script-exit', 'kill-command', 'interrupted', 'validation-failed', 'fatal'] as const;
 export type IterationEndReason = (typeof ITERATION_END_REASONS)[number];
 
 export const IterationOutcome = z.object({

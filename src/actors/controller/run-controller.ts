@@ -16,7 +16,13 @@ export interface ControllerPorts {
   endIteration(runEnd: RunEndRecord): Promise<void>;
   finalizeFile(journalPath: string): Promise<string | null>;
   sessionState(): Promise<{ sessionSeen: boolean; meta: JsonObject | undefined }>;
-  iterationChanged(event: { phase: 'started' | 'ended'; loop: number; loops: number; journalPath: string; outputFile?: string | null }): void;
+  iterationChanged(event: {
+    phase: 'started' | 'ended';
+    loop: number;
+    loops: number;
+    journalPath: string;
+    outputFile?: string | null;
+  }): void;
   scriptStarted(pid: number | null): void;
   scriptOutput(line: ScriptOutputLine): void;
   log(level: 'error' | 'warn' | 'info' | 'debug', message: string): void;

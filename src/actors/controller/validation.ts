@@ -5,7 +5,11 @@
  */
 import type { JsonObject } from '../../protocol/messages.js';
 
-export function validateSessionMeta(meta: JsonObject | undefined | null, requiredKeys: readonly string[], sessionSeen: boolean): string | null {
+export function validateSessionMeta(
+  meta: JsonObject | undefined | null,
+  requiredKeys: readonly string[],
+  sessionSeen: boolean,
+): string | null {
   if (requiredKeys.length === 0) return null;
   if (!sessionSeen) return 'no session message was received';
   const problems: string[] = [];

@@ -84,7 +84,9 @@ export class ChannelSpill {
     }
     if (this.pendingRows.length > 0) {
       const rows = Buffer.allocUnsafe(4 * this.pendingRows.length);
-      this.pendingRows.forEach((length, i) => rows.writeUInt32LE(length, 4 * i));
+      this.pendingRows.forEach((length, i) => {
+        rows.writeUInt32LE(length, 4 * i);
+      });
       this.files.append(this.rowsPath, rows);
     }
     if (this.pendingStamps.length > 0) this.files.append(this.stampsPath, `${this.pendingStamps.join('\n')}\n`);
@@ -127,9 +129,7 @@ export class ChannelSpill {
     const count = stampsLength(stamps);
     if (count === 0) return;
     // One text block per message; a repeated stamp is not expanded into an array first.
-    this.pendingStamps.push(
-      stamps.kind === 'repeat' ? `${stamps.timestamp}\n`.repeat(count).slice(0, -1) : sliceStamps(stamps).join('\n'),
-    );
+    this.pendingStamps.push(stamps.kind === 'repeat' ? `${stamps.timestamp}\n`.repeat(count).slice(0, -1) : sliceStamps(stamps).join('\n'));
     this.pendingBytes += count * 32;
     this.stampCount += count;
   }

@@ -51,15 +51,19 @@ export class OutputWriter implements TailedJournal {
   ) {
     this.clock = options.clock ?? systemClock;
     this.nextLiveAt = this.clock.now() + LIVE_MIN_INTERVAL_MS;
-    this.output = new RunOutput(journalPath.replace(/\.rexj$/, '') + '.spill');
-    this.follower = new JournalFollower(journalPath, {
-      runStart: (r) => this.output.runStart(r),
-      session: (m) => this.output.session(m),
-      device: (m, merged) => this.output.device(m, merged),
-      result: (m) => this.output.result(m),
-      runEnd: (r) => this.output.runEnd(r),
-      problem: (message) => options.log('warn', message),
-    }, { transient: true }); // the channel spills write or copy what they get at once
+    this.output = new RunOutput(`${journalPath.replace(/\.rexj$/, '')}.spill`);
+    this.follower = new JournalFollower(
+      journalPath,
+      {
+        runStart: (r) => this.output.runStart(r),
+        session: (m) => this.output.session(m),
+        device: (m, merged) => this.output.device(m, merged),
+        result: (m) => this.output.result(m),
+        runEnd: (r) => this.output.runEnd(r),
+        problem: (message) => options.log('warn', message),
+      },
+      { transient: true },
+    ); // the channel spills write or copy what they get at once
     this.follower.catchUp();
   }
 
@@ -111,11 +115,16 @@ export class OutputWriter implements TailedJournal {
       this.output.markUnfinished();
     }
     if (this.follower.corruption) {
-      this.options.log('error', `${this.journalPath}: ${this.follower.corruption.reason} at offset ${this.follower.corruption.offset}; later records were not read`);
+      this.options.log(
+        'error',
+        `${this.journalPath}: ${this.follower.corruption.reason} at offset ${this.follower.corruption.offset}; later records were not read`,
+      );
     }
     // The final file formats on two cores (live files stay on one: the run still needs the other).
     const formatPool = new FloatFormatPool();
-    const result = await this.write(this.output.version, { onProgress: this.options.onFinalProgress, formatPool }).finally(() => formatPool.close());
+    const result = await this.write(this.output.version, { onProgress: this.options.onFinalProgress, formatPool }).finally(() =>
+      formatPool.close(),
+    );
     this.follower.close();
     this.output.removeSpill();
     return result;
@@ -123,7 +132,11 @@ export class OutputWriter implements TailedJournal {
 
   private async write(
     version: number,
-    { onProgress, formatPool, signal }: { onProgress?: (file: string, bytes: number) => void; formatPool?: FloatFormatPool; signal?: AbortSignal } = {},
+    {
+      onProgress,
+      formatPool,
+      signal,
+    }: { onProgress?: (file: string, bytes: number) => void; formatPool?: FloatFormatPool; signal?: AbortSignal } = {},
   ): Promise<{ file: string; bytes: number }> {
     const file = this.output.outputPath();
     const chunks = renderOutput(this.output.source(), {

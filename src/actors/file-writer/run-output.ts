@@ -146,7 +146,13 @@ function spillChannel(name: string, spill: ChannelSpill): OutputChannel {
     };
   const timestamps = flushed(() => readStampChunks(spill.stampsPath, stampCount));
   if (spill.shape === 'multi') {
-    return { name, unit: spill.unit, shape: 'multi', timestamps, rows: flushed(() => readRows(spill.valuesPath, spill.rowsPath, rowCount)) };
+    return {
+      name,
+      unit: spill.unit,
+      shape: 'multi',
+      timestamps,
+      rows: flushed(() => readRows(spill.valuesPath, spill.rowsPath, rowCount)),
+    };
   }
   return { name, unit: spill.unit, shape: spill.shape, timestamps, values: flushed(() => readFloat64Chunks(spill.valuesPath, valueCount)) };
 }

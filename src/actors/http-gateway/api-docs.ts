@@ -18,7 +18,10 @@ export const DOCS_PATH = '/docs';
 const withDocsPage: SwaggerTransformObject = (document) => {
   const openapi = (document as Extract<typeof document, { openapiObject: unknown }>).openapiObject;
   const page = { description: 'The page (Swagger UI).', content: { 'text/html': { schema: { type: 'string' as const } } } };
-  return { ...openapi, paths: { ...openapi.paths, [DOCS_PATH]: { get: { summary: 'This document as a web page', responses: { 200: page } } } } };
+  return {
+    ...openapi,
+    paths: { ...openapi.paths, [DOCS_PATH]: { get: { summary: 'This document as a web page', responses: { 200: page } } } },
+  };
 };
 
 async function apiDocs(app: FastifyInstance, options: { version: string; tokenRequired: boolean }): Promise<void> {
@@ -51,7 +54,10 @@ async function apiDocs(app: FastifyInstance, options: { version: string; tokenRe
   app.get(
     '/openapi.json',
     { schema: { summary: 'This document', response: { 200: jsonReply(z.looseObject({ openapi: z.string() }), 'OpenAPI 3.1.') } } },
-    async (_request, reply) => reply.type('application/json; charset=utf-8').send((document ??= JSON.stringify(app.swagger()))),
+    async (_request, reply) => {
+      document ??= JSON.stringify(app.swagger());
+      return reply.type('application/json; charset=utf-8').send(document);
+    },
   );
 }
 

@@ -20,7 +20,9 @@ export const RUN_BUSY: RunStarted = { id: 'None', message: 'Session is already r
 
 export const RunStateSchema = z
   .object({
-    phase: z.enum(['idle', 'starting', 'running', 'ended']).describe('idle: no run yet; starting: launched, its TCP port not open yet; running; ended: the last run has ended.'),
+    phase: z
+      .enum(['idle', 'starting', 'running', 'ended'])
+      .describe('idle: no run yet; starting: launched, its TCP port not open yet; running; ended: the last run has ended.'),
     id: z.string().nullable(),
     script: z.string().nullable(),
     output_dir: z.string().nullable(),
@@ -28,7 +30,13 @@ export const RunStateSchema = z
     port: z.number().int().nullable().describe("The run's TCP port, once it listens."),
     started_at: z.string().nullable(),
     ended_at: z.string().nullable(),
-    exit_code: z.number().int().nullable().describe('Exit code of `rex run`: 0 ok, 1 the script failed, 2 bad arguments, 3 validation failed, 4 rex failed, 130/143 interrupted.'),
+    exit_code: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Exit code of `rex run`: 0 ok, 1 the script failed, 2 bad arguments, 3 validation failed, 4 rex failed, 130/143 interrupted.',
+      ),
     signal: z.string().nullable(),
     exit_status: z.string().nullable().describe('The exit code in words, once ended.'),
     output_files: z.array(z.string()),
@@ -78,7 +86,10 @@ export type ErrorBody = z.infer<typeof ErrorSchema>;
 export const RunJsonSchema = z.record(z.string(), z.unknown()).describe("The run's reply, as its TCP server gives it.");
 
 /** Response descriptions for route schemas (fastify's `content` form, so text replies are described too). */
-export const jsonReply = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+export const jsonReply = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 export const textReply = (description: string) => ({ description, content: { 'text/plain': { schema: z.string() } } });
 export const errorReply = (description: string) => jsonReply(ErrorSchema, description);
 /** A reply without a body (@fastify/swagger documents `type: null` as no content). */

@@ -48,13 +48,23 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   app.setSerializerCompiler(serializerCompiler);
 
   let liveConnections = 0;
-  const live = new LiveEvents({ runState: options.runState, tcpTimeoutMs, ...(options.pollMs !== undefined && { pollMs: options.pollMs }) });
+  const live = new LiveEvents({
+    runState: options.runState,
+    tcpTimeoutMs,
+    ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
+  });
   const context: RouteContext = {
     options,
     live,
     ask: (command) => askCurrentRun(options.runState(), command, tcpTimeoutMs),
-    admitLive: () => (liveConnections < MAX_LIVE_CONNECTIONS ? (liveConnections++, true) : false),
-    releaseLive: () => void (liveConnections = Math.max(0, liveConnections - 1)),
+    admitLive: () => {
+      if (liveConnections >= MAX_LIVE_CONNECTIONS) return false;
+      liveConnections++;
+      return true;
+    },
+    releaseLive: () => {
+      liveConnections = Math.max(0, liveConnections - 1);
+    },
   };
 
   installBodyParsers(app);

@@ -30,7 +30,10 @@ export function installErrorHandlers(app: FastifyInstance, log: (level: LogLevel
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       // "/loops" → loops; "/" is the request part itself (e.g. a body that is not an object).
-      const problems = error.validation.map((issue) => ({ path: issue.instancePath.split('/').filter(Boolean), message: issue.message ?? 'invalid' }));
+      const problems = error.validation.map((issue) => ({
+        path: issue.instancePath.split('/').filter(Boolean),
+        message: issue.message ?? 'invalid',
+      }));
       const { message, fields } = describeProblems(problems, error.validationContext ?? 'body');
       return sendError(reply, 400, message, { fields });
     }

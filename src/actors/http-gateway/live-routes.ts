@@ -48,7 +48,10 @@ export const liveRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
         summary: 'Live push (server-sent events)',
         description:
           'A `text/event-stream`: event `run` (the body of GET /run) on connect and on every change; event `datastream` (the body of GET /datastream) whenever it changes. A browser EventSource may pass the token as `?token=`.',
-        response: { 200: { description: 'The event stream.', content: { 'text/event-stream': { schema: z.string() } } }, 503: errorReply(TOO_MANY) },
+        response: {
+          200: { description: 'The event stream.', content: { 'text/event-stream': { schema: z.string() } } },
+          503: errorReply(TOO_MANY),
+        },
       },
     },
     async (request, reply) => {
@@ -86,7 +89,11 @@ export const liveRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
       request.raw.socket.once('close', context.releaseLive);
     },
     handler: async (_request, reply) =>
-      reply.code(426).header('upgrade', 'websocket').type('text/plain; charset=utf-8').send('expected a WebSocket upgrade (GET with "Upgrade: websocket")'),
+      reply
+        .code(426)
+        .header('upgrade', 'websocket')
+        .type('text/plain; charset=utf-8')
+        .send('expected a WebSocket upgrade (GET with "Upgrade: websocket")'),
     wsHandler: (socket) => {
       context.options.log('debug', 'WebSocket client connected');
       serveWebSocketSession(socket, { answer: (text) => answerCommand(text, context), log: context.options.log });

@@ -6,9 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type PolicyResult =
-  | { ok: true; path: string }
-  | { ok: false; status: 400 | 403; field: 'path' | 'output'; message: string };
+export type PolicyResult = { ok: true; path: string } | { ok: false; status: 400 | 403; field: 'path' | 'output'; message: string };
 
 /** `child` is `parent` or below it. Both absolute and normalised. */
 export function isInside(child: string, parent: string): boolean {
@@ -38,7 +36,9 @@ export function checkScript(requested: string, scriptsDir: string): PolicyResult
   const resolved = path.resolve(scriptsDir, requested);
   if (!isInside(realPathOf(resolved), realPathOf(scriptsDir))) {
     return {
-      ok: false, status: 403, field: 'path',
+      ok: false,
+      status: 403,
+      field: 'path',
       message: `path: ${JSON.stringify(requested)} is outside the scripts directory ${scriptsDir}; this server runs only scripts from there (config serve.scripts_dir, listed by GET /allowed_scripts)`,
     };
   }
@@ -51,13 +51,20 @@ export function checkScript(requested: string, scriptsDir: string): PolicyResult
 /** The output directory: relative paths are taken from the server's working directory. */
 export function checkOutputDir(requested: string | undefined, allowedDirs: readonly string[], cwd: string): PolicyResult {
   if (allowedDirs.length === 0) {
-    return { ok: false, status: 403, field: 'output', message: 'output: this server allows no output directory (config serve.allowed_output_dirs is empty)' };
+    return {
+      ok: false,
+      status: 403,
+      field: 'output',
+      message: 'output: this server allows no output directory (config serve.allowed_output_dirs is empty)',
+    };
   }
   const resolved = requested === undefined ? allowedDirs[0]! : path.resolve(cwd, requested);
   const real = realPathOf(resolved);
   if (allowedDirs.some((dir) => isInside(real, realPathOf(dir)))) return { ok: true, path: resolved };
   return {
-    ok: false, status: 403, field: 'output',
+    ok: false,
+    status: 403,
+    field: 'output',
     message: `output: ${resolved} is not inside an allowed output directory (${allowedDirs.join(', ')}; config serve.allowed_output_dirs, listed by GET /allowed_output_dirs)`,
   };
 }

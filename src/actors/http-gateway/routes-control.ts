@@ -24,7 +24,10 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
     try {
       JSON.parse(answer.text);
     } catch {
-      return reply.code(502).type(TEXT).send(`Received malformed JSON: ${answer.text.slice(0, 1000)}`);
+      return reply
+        .code(502)
+        .type(TEXT)
+        .send(`Received malformed JSON: ${answer.text.slice(0, 1000)}`);
     }
     // Passed through as the run wrote it: no second serialisation of a large datastream.
     return reply.type('application/json; charset=utf-8').send(answer.text);
@@ -32,12 +35,23 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
   const query = (summary: string, description: string, reply: string) => ({
     schema: { summary, description, response: { 200: jsonReply(RunJsonSchema, reply), 502: NO_RUN_REPLY, 504: SLOW_RUN_REPLY } },
   });
-  app.get('/datastream', query('Live data (GET_DATASTREAM)', 'The last ≤100 values of each channel, as `GET_DATASTREAM` over TCP.', 'The datastream JSON.'), json('GET_DATASTREAM'));
-  app.get('/status', query('Session state (STATE)', 'As `STATE` over TCP: `{"entities": null}` until the script has sent its session.', 'The state JSON.'), json('STATE'));
+  app.get(
+    '/datastream',
+    query('Live data (GET_DATASTREAM)', 'The last ≤100 values of each channel, as `GET_DATASTREAM` over TCP.', 'The datastream JSON.'),
+    json('GET_DATASTREAM'),
+  );
+  app.get(
+    '/status',
+    query('Session state (STATE)', 'As `STATE` over TCP: `{"entities": null}` until the script has sent its session.', 'The state JSON.'),
+    json('STATE'),
+  );
 
   const control = (command: RunCommand) => async (request: FastifyRequest, reply: FastifyReply) => {
     const answer = await context.ask(command);
-    context.options.log(answer.ok ? 'info' : 'warn', `${request.method} ${rawPath(request.url)} from ${request.ip}: ${answer.ok ? answer.text : answer.message}`);
+    context.options.log(
+      answer.ok ? 'info' : 'warn',
+      `${request.method} ${rawPath(request.url)} from ${request.ip}: ${answer.ok ? answer.text : answer.message}`,
+    );
     if (!answer.ok) return reply.code(answer.status).type(TEXT).send(answer.message);
     return reply.type(TEXT).send(answer.text);
   };
@@ -48,7 +62,19 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
       response: { 200: textReply(`The run's reply: \`${reply}\`.`), 502: NO_RUN_REPLY, 504: SLOW_RUN_REPLY },
     },
   });
-  app.post('/pause', operation('PAUSE_STATE', 'Pause (the script\'s Listener answers "Paused")', 'Setting internal server state to paused...'), control('PAUSE_STATE'));
-  app.post('/continue', operation('RESUME_STATE', 'Resume (the Listener answers "Running")', 'Setting internal server state to start...'), control('RESUME_STATE'));
-  app.post('/kill', operation('KILL', 'End the current run iteration gracefully; the data is saved', 'Shutting down server...'), control('KILL'));
+  app.post(
+    '/pause',
+    operation('PAUSE_STATE', 'Pause (the script\'s Listener answers "Paused")', 'Setting internal server state to paused...'),
+    control('PAUSE_STATE'),
+  );
+  app.post(
+    '/continue',
+    operation('RESUME_STATE', 'Resume (the Listener answers "Running")', 'Setting internal server state to start...'),
+    control('RESUME_STATE'),
+  );
+  app.post(
+    '/kill',
+    operation('KILL', 'End the current run iteration gracefully; the data is saved', 'Shutting down server...'),
+    control('KILL'),
+  );
 };

@@ -11,12 +11,22 @@ export const infoRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
   const { data } = context.options;
   app.get(
     '/allowed_scripts',
-    { schema: { summary: 'Scripts POST /run may start', response: { 200: jsonReply(AllowedScriptsSchema, 'The scripts directory and its scripts.') } } },
+    {
+      schema: {
+        summary: 'Scripts POST /run may start',
+        response: { 200: jsonReply(AllowedScriptsSchema, 'The scripts directory and its scripts.') },
+      },
+    },
     async (_request, reply) => reply.send(listScripts(data.scriptsDir)),
   );
   app.get(
     '/allowed_output_dirs',
-    { schema: { summary: 'Where POST /run may write', response: { 200: jsonReply(AllowedOutputDirsSchema, 'The allowed output directories.') } } },
+    {
+      schema: {
+        summary: 'Where POST /run may write',
+        response: { 200: jsonReply(AllowedOutputDirsSchema, 'The allowed output directories.') },
+      },
+    },
     async (_request, reply) => reply.send({ dirs: data.allowedOutputDirs }),
   );
 };

@@ -16,7 +16,7 @@ import {
   type RunStarted,
 } from './api-schemas.js';
 import { sendError } from './http-util.js';
-import type { ServeLaunch } from './messages.js';
+import type { ServeLaunch, ServeLaunchResult } from './messages.js';
 import { checkOutputDir, checkScript } from './path-policy.js';
 import type { RouteContext } from './route-context.js';
 import { RUN_BODY_EXPECTED, RunRequestSchema } from './run-request.js';
@@ -27,7 +27,10 @@ const RUN_SCHEMA = {
     'Starts `rex run` on a script from the scripts directory, as a child process: a crash of the run or its script never takes the server down. Answers once the run listens on its TCP port (or has ended).',
   body: RunRequestSchema,
   response: {
-    200: jsonReply(RunStartedSchema, 'Started (`{"id": "<uuid>", "message": "session started"}`), or a run is already going (`{"id": "None", ...}`).'),
+    200: jsonReply(
+      RunStartedSchema,
+      'Started (`{"id": "<uuid>", "message": "session started"}`), or a run is already going (`{"id": "None", ...}`).',
+    ),
     400: errorReply('The body is not valid JSON, or a field is wrong (the message names it), or the run refused its arguments.'),
     403: errorReply('The script is outside the scripts directory, or the output directory is not allowed.'),
     413: errorReply('The body is larger than the limit.'),
@@ -73,7 +76,7 @@ export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async
         ...(run.config !== undefined && { config: run.config }),
         ...(run.metaJson !== undefined && { metaJson: run.metaJson }),
       };
-      let result;
+      let result: ServeLaunchResult;
       try {
         result = await options.launch(launch);
       } catch (error) {
@@ -86,7 +89,12 @@ export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async
       if (!result.started) {
         // Exit code 2: `rex run` refused its arguments (nothing started), so the request was at fault.
         const status = result.exitCode === 2 ? 400 : 500;
-        return sendError(reply, status, `the run did not start (${result.exitCode === null ? 'no exit status' : `exit code ${result.exitCode}`}): ${result.message}`, { id: result.id });
+        return sendError(
+          reply,
+          status,
+          `the run did not start (${result.exitCode === null ? 'no exit status' : `exit code ${result.exitCode}`}): ${result.message}`,
+          { id: result.id },
+        );
       }
       const body: RunStarted = { id: result.id, message: RUN_STARTED_MESSAGE };
       return reply.send(body);
@@ -95,7 +103,12 @@ export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async
 
   app.get(
     '/run',
-    { schema: { summary: 'The current or last run', response: { 200: jsonReply(RunStateSchema, 'Its state, exit status and output files.') } } },
+    {
+      schema: {
+        summary: 'The current or last run',
+        response: { 200: jsonReply(RunStateSchema, 'Its state, exit status and output files.') },
+      },
+    },
     async (_request, reply) => reply.send(runStateBody(options.runState())),
   );
 

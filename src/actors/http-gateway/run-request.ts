@@ -29,7 +29,9 @@ const RUN_ARGS = {
     .string(expected('a directory, a non-empty string'))
     .refine((s) => s.trim() !== '', expected('a directory, a non-empty string'))
     .nullish()
-    .describe('Directory for the output files; must be inside an allowed output directory (GET /allowed_output_dirs). Default: the first of those.'),
+    .describe(
+      'Directory for the output files; must be inside an allowed output directory (GET /allowed_output_dirs). Default: the first of those.',
+    ),
   email: z
     .string(expected('an e-mail address'))
     .refine((s) => s.trim() !== '', expected('an e-mail address'))
@@ -57,7 +59,7 @@ const RUN_ARGS = {
     .string(expected('a config file path or a JSON object as text'))
     .refine((s) => s.trim() !== '', expected('a config file path or a JSON object as text'))
     .nullish()
-    .describe("Session config for the script, as `rex run --config`: a TOML file path, or JSON text such as '{\"name\": \"Jane\"}'."),
+    .describe('Session config for the script, as `rex run --config`: a TOML file path, or JSON text such as \'{"name": "Jane"}\'.'),
   meta_json: z
     .union([z.string(), z.record(z.string(), z.unknown())], expected('a JSON object, or its text'))
     .nullish()

@@ -52,10 +52,7 @@ export function askRun(port: number, command: RunCommand, options: AskOptions = 
       if (error) reject(error);
       else resolve(reply!);
     };
-    const timer = setTimeout(
-      () => finish(new RunLinkError('timeout', `no reply from ${address} within ${timeoutMs / 1000} s`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(new RunLinkError('timeout', `no reply from ${address} within ${timeoutMs / 1000} s`)), timeoutMs);
     socket.on('connect', () => {
       connected = true;
       socket.write(`${command}\n`);
@@ -72,7 +69,11 @@ export function askRun(port: number, command: RunCommand, options: AskOptions = 
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       const reason = error.code ?? error.message;
-      finish(connected ? new RunLinkError('closed', `lost the connection to ${address}: ${reason}`) : new RunLinkError('connect', `Failed to connect to ${address}: ${reason}`));
+      finish(
+        connected
+          ? new RunLinkError('closed', `lost the connection to ${address}: ${reason}`)
+          : new RunLinkError('connect', `Failed to connect to ${address}: ${reason}`),
+      );
     });
     socket.on('close', () => {
       // Closed before a whole line: a reply without its newline still counts (the original read to EOF too).

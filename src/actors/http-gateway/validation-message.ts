@@ -20,7 +20,9 @@ export function describeInput(value: unknown): string {
 }
 
 /** An error text for a zod schema: `expected <what>, got <what came>`. */
-export const expected = (what: string) => ({ error: (issue: { input?: unknown }) => `expected ${what}, got ${describeInput(issue.input)}` });
+export const expected = (what: string) => ({
+  error: (issue: { input?: unknown }) => `expected ${what}, got ${describeInput(issue.input)}`,
+});
 
 /** Problems (path inside the request part, message) → the API's message; an empty path is the part itself. */
 export function describeProblems(problems: readonly { path: readonly PropertyKey[]; message: string }[], part = 'body'): ValidationMessage {

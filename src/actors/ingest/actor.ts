@@ -33,7 +33,11 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
     };
     const subscriptions = [
       bus.on('ingest.bytes').subscribe((chunk) => handle((c) => c.receive(chunk.connId, chunk.offset, Buffer.from(chunk.bytes)))),
-      bus.on('ingest.closed').subscribe(({ connIds }) => handle((c) => connIds.forEach((connId) => c.closed(connId)))),
+      bus.on('ingest.closed').subscribe(({ connIds }) =>
+        handle((c) => {
+          for (const connId of connIds) c.closed(connId);
+        }),
+      ),
       bus.on('ingest.eof').subscribe(({ connId }) => handle((c) => c.endOfStream(connId))),
     ];
 

@@ -21,12 +21,10 @@ export class GrowthNotice {
     // (0 after a quiet spell, which is still a timer: a later turn). Not `throttleTime`: its
     // leading notice would go out in the turn that appended, and its interval runs from the
     // growth, not from the notice.
-    this.notices = this.growth
-      .pipe(audit(() => timer(Math.max(0, this.lastSent + intervalMs - Date.now()))))
-      .subscribe(() => {
-        this.lastSent = Date.now();
-        send();
-      });
+    this.notices = this.growth.pipe(audit(() => timer(Math.max(0, this.lastSent + intervalMs - Date.now())))).subscribe(() => {
+      this.lastSent = Date.now();
+      send();
+    });
   }
 
   /** The journal grew (called in the turn that appended). */

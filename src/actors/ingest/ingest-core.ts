@@ -119,7 +119,10 @@ export class IngestCore {
   /** The client finished sending: a last line without a newline still counts; then close. */
   endOfStream(connId: number): void {
     const connection = this.connections.get(connId);
-    if (!connection) return this.env.send({ connId, text: '', consumedOffset: 0, close: true });
+    if (!connection) {
+      this.env.send({ connId, text: '', consumedOffset: 0, close: true });
+      return;
+    }
     this.enqueue(connId, connection, connection.splitter.finish(), true);
   }
 
@@ -129,7 +132,9 @@ export class IngestCore {
 
   private enqueue(connId: number, connection: ConnectionState, items: SplitItem[], closeAfter: boolean): void {
     // Parsing starts now, before the lines queued earlier are handled: big lines parse in parallel.
-    const parses = items.map((item) => (item.kind === 'line' && !this.isJournaled(connId, item.endOffset) ? this.env.parseLine(item) : undefined));
+    const parses = items.map((item) =>
+      item.kind === 'line' && !this.isJournaled(connId, item.endOffset) ? this.env.parseLine(item) : undefined,
+    );
     this.enqueueStep(connection, async () => {
       await this.handleItems(connId, items, parses);
       if (closeAfter) this.env.send({ connId, text: '', consumedOffset: connection.splitter.streamOffset, close: true });
@@ -137,14 +142,12 @@ export class IngestCore {
   }
 
   private enqueueStep(connection: ConnectionState, step: () => Promise<void>): void {
-    connection.chain = connection.chain
-      .then(step)
-      .catch((error: unknown) => {
-        // Journal failures must not be swallowed: the actor crashes and the supervisor restarts it.
-        queueMicrotask(() => {
-          throw error;
-        });
+    connection.chain = connection.chain.then(step).catch((error: unknown) => {
+      // Journal failures must not be swallowed: the actor crashes and the supervisor restarts it.
+      queueMicrotask(() => {
+        throw error;
       });
+    });
   }
 
   /** Resolves when every connection's queued work is done (used on stop). */
@@ -182,7 +185,12 @@ export class IngestCore {
    * Handles one line into the batch; returns the command when it needs an asynchronous answer.
    * `parse` is undefined for a line journaled before a restart: it is only answered again.
    */
-  private handleLine(batch: PendingBatch, connId: number, parse: LineParse | undefined, endOffset: number): 'GET_DATASTREAM' | 'STATE' | null {
+  private handleLine(
+    batch: PendingBatch,
+    connId: number,
+    parse: LineParse | undefined,
+    endOffset: number,
+  ): 'GET_DATASTREAM' | 'STATE' | null {
     const journaledReply = this.takeJournaledReply(connId, endOffset);
     if (journaledReply !== undefined) {
       addReply(batch, connId, journaledReply, endOffset);
@@ -212,7 +220,16 @@ export class IngestCore {
         }
         for (const warning of outcome.warnings) this.env.warn(warning.message);
         // A line read from its bytes is journaled as such: no reader parses its numbers again.
-        this.accept(batch, connId, parse, endOffset, LineKind.Device, REPLY_DEVICE_RECORDED, () => commitMerge(this.run.devices, outcome), arrivalNs);
+        this.accept(
+          batch,
+          connId,
+          parse,
+          endOffset,
+          LineKind.Device,
+          REPLY_DEVICE_RECORDED,
+          () => commitMerge(this.run.devices, outcome),
+          arrivalNs,
+        );
         return null;
       }
       case 'session':
@@ -227,12 +244,7 @@ export class IngestCore {
     }
   }
 
-  private handleCommand(
-    batch: PendingBatch,
-    connId: number,
-    command: Command,
-    endOffset: number,
-  ): 'GET_DATASTREAM' | 'STATE' | null {
+  private handleCommand(batch: PendingBatch, connId: number, command: Command, endOffset: number): 'GET_DATASTREAM' | 'STATE' | null {
     switch (command) {
       case 'GET_DATASTREAM':
       case 'STATE':
@@ -242,7 +254,10 @@ export class IngestCore {
         const paused = command === 'PAUSE_STATE';
         if (this.run.journal) {
           batch.records.push(
-            encodeRecord({ type: RecordType.Pause, flags: paused ? 1 : 0, connId, arrivalNs: this.env.now(), streamOffset: BigInt(endOffset) }, ''),
+            encodeRecord(
+              { type: RecordType.Pause, flags: paused ? 1 : 0, connId, arrivalNs: this.env.now(), streamOffset: BigInt(endOffset) },
+              '',
+            ),
           );
         }
         if (this.run.paused !== paused) {
@@ -285,15 +300,7 @@ export class IngestCore {
     addReply(batch, connId, reply, endOffset);
   }
 
-  private reject(
-    batch: PendingBatch,
-    connId: number,
-    line: Buffer,
-    endOffset: number,
-    reason: string,
-    reply: string,
-    flags = 0,
-  ): void {
+  private reject(batch: PendingBatch, connId: number, line: Buffer, endOffset: number, reason: string, reply: string, flags = 0): void {
     this.env.warn(`connection ${connId}: rejected line (${reason})`);
     if (this.run.journal) {
       // Kept for the record (and for a human to recover), never merged.

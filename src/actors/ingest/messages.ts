@@ -38,9 +38,7 @@ export type JournalGrew = z.infer<typeof JournalGrew>;
  * that restarts must end the stream after these bytes, or the half-closed client is never closed).
  */
 export const IngestResync = z.object({
-  connections: z.array(
-    z.object({ connId: z.number(), offset: z.number(), bytes: z.instanceof(ArrayBuffer), eof: z.boolean() }),
-  ),
+  connections: z.array(z.object({ connId: z.number(), offset: z.number(), bytes: z.instanceof(ArrayBuffer), eof: z.boolean() })),
 });
 export type IngestResync = z.infer<typeof IngestResync>;
 

@@ -43,7 +43,13 @@ export function packDevice(message: DeviceMessage): PackedDevice {
     return [at - values.length, values.length];
   };
   const channels = message.channels.map(
-    (channel): PackedChannel => [channel.name, channel.unit, channel.timestamps ?? null, channel.data.shape, ...arraysOf(channel.data).flatMap(place)],
+    (channel): PackedChannel => [
+      channel.name,
+      channel.unit,
+      channel.timestamps ?? null,
+      channel.data.shape,
+      ...arraysOf(channel.data).flatMap(place),
+    ],
   );
   return { text: JSON.stringify([message.device_name, channels]), slab, arrays };
 }

@@ -44,7 +44,10 @@ export function restoreRunState(
         const reply = replyOf(record);
         if (reply !== undefined) {
           let replies = state.journaledReplies.get(record.connId);
-          if (!replies) state.journaledReplies.set(record.connId, (replies = new Map()));
+          if (!replies) {
+            replies = new Map();
+            state.journaledReplies.set(record.connId, replies);
+          }
           replies.set(Number(record.streamOffset), reply);
         }
       }

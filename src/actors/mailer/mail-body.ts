@@ -66,7 +66,11 @@ export function renderMailBody(summary: FileSummary, context: MailContext): Mail
     '<html><body style="font-family: sans-serif; font-size: 14px; color: #222;">',
     `<h2 style="margin-bottom: 0;">Rex Notification: ${esc(title)}</h2>`,
     session.description ? `<p style="margin-top: 4px; color: #555;">${esc(session.description)}</p>` : '',
-    table(['', ''], facts.map(([k, v]) => [`<b>${esc(k)}</b>`, esc(v)]), false),
+    table(
+      ['', ''],
+      facts.map(([k, v]) => [`<b>${esc(k)}</b>`, esc(v)]),
+      false,
+    ),
     `<h3>Devices</h3><p>${esc(counts)}.</p>`,
     devices.length === 0
       ? ''
@@ -105,10 +109,14 @@ export function renderMailBody(summary: FileSummary, context: MailContext): Mail
     ...facts.map(([k, v]) => `${k}: ${v}`),
     '',
     `Devices: ${counts}.`,
-    ...devices.flatMap((d) => d.channels.map((c) => `  ${d.name} / ${c.name}${c.unit ? ` (${c.unit})` : ''}: ${pointsText(c.shape, c.count)}`)),
+    ...devices.flatMap((d) =>
+      d.channels.map((c) => `  ${d.name} / ${c.name}${c.unit ? ` (${c.unit})` : ''}: ${pointsText(c.shape, c.count)}`),
+    ),
     '',
     `Results: ${resultLine}`,
-    ...results.map((r) => `  ${r.passed ? 'PASS' : 'FAIL'} ${r.name}${r.value !== undefined ? ` = ${r.value}` : ''} ${boundsText(r.lowerBound, r.upperBound)}`.trimEnd()),
+    ...results.map((r) =>
+      `  ${r.passed ? 'PASS' : 'FAIL'} ${r.name}${r.value !== undefined ? ` = ${r.value}` : ''} ${boundsText(r.lowerBound, r.upperBound)}`.trimEnd(),
+    ),
     ...(skippedNote(summary) ? ['', skippedNote(summary)!] : []),
     '',
     'The output file is attached.',

@@ -65,7 +65,10 @@ export class MailQueue {
         deps.status({ loop: job.loop, outputFile: job.outputFile, state: last ? 'failed' : 'retrying', attempt, error: reason });
         if (last) {
           const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
-          deps.log('error', `mail to ${deps.to} for ${job.outputFile} failed${tries}: ${reason} (the data is saved; only the notification is missing)`);
+          deps.log(
+            'error',
+            `mail to ${deps.to} for ${job.outputFile} failed${tries}: ${reason} (the data is saved; only the notification is missing)`,
+          );
           return;
         }
         const waitMs = deps.retryDelaysMs[attempt - 1]!;

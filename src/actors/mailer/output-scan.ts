@@ -239,7 +239,7 @@ export class OutputScanner {
     const section = this.section;
     if (section.kind !== 'kept') return;
     if (section.tooLarge) this.skipped.push(section.header.slice(1, -1));
-    else this.keptText += section.lines.join('\n') + '\n';
+    else this.keptText += `${section.lines.join('\n')}\n`;
     this.section = { kind: 'ignored' };
   }
 }

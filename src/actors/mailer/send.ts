@@ -73,13 +73,18 @@ export function sendNotification(data: MailerData, job: MailJob, bodies: MailBod
         text: body.text,
         attachments: [
           // `path`: nodemailer streams the file while sending; a huge file never sits in memory.
-          { filename: baseName(job.outputFile), path: job.outputFile, contentType: 'text/plain; charset=utf-8', contentTransferEncoding: 'base64' },
+          {
+            filename: baseName(job.outputFile),
+            path: job.outputFile,
+            contentType: 'text/plain; charset=utf-8',
+            contentTransferEncoding: 'base64',
+          },
         ],
       });
       return {
         response: String(info.response ?? ''),
         messageId: String(info.messageId ?? ''),
-        rejected: (info.rejected as unknown[] | undefined ?? []).map(String),
+        rejected: ((info.rejected as unknown[] | undefined) ?? []).map(String),
       };
     } finally {
       transport.close();

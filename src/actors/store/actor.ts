@@ -24,14 +24,18 @@ export const storeActor: ActorDefinition<StoreActorData> = {
     runThisThreadInBackground();
     const open = (journalPath: string): StoreReader => {
       const store = new LiveStore({ subsampling: data.subsampling });
-      const follower = new JournalFollower(journalPath, {
-        runStart: (r) => store.runStart(r),
-        session: (m) => store.session(m),
-        device: (m, merged) => store.device(m, merged),
-        pause: (p) => store.pause(p),
-        runEnd: (r) => store.runEnd(r),
-        problem: (message) => log('warn', message),
-      }, { transient: true }); // the windows copy what they keep
+      const follower = new JournalFollower(
+        journalPath,
+        {
+          runStart: (r) => store.runStart(r),
+          session: (m) => store.session(m),
+          device: (m, merged) => store.device(m, merged),
+          pause: (p) => store.pause(p),
+          runEnd: (r) => store.runEnd(r),
+          problem: (message) => log('warn', message),
+        },
+        { transient: true },
+      ); // the windows copy what they keep
       return { journalPath, store, catchUp: () => void follower.catchUp(), close: () => follower.close() };
     };
     const tail = await JournalTail.start(bus, open);

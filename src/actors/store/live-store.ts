@@ -5,13 +5,7 @@
  */
 import type { MergeAccepted } from '../../protocol/merge.js';
 import type { JsonObject, SessionInfo, SessionMessage } from '../../protocol/messages.js';
-import {
-  applyMergeToWindows,
-  buildDatastream,
-  buildStateReply,
-  liveReplyJson,
-  type LiveWindows,
-} from '../../protocol/live-query.js';
+import { applyMergeToWindows, buildDatastream, buildStateReply, liveReplyJson, type LiveWindows } from '../../protocol/live-query.js';
 import { withMetaJson } from '../../protocol/session-meta.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';

@@ -12,9 +12,7 @@ export const StoreQueryAnswer = z.object({
 export type StoreQueryAnswer = z.infer<typeof StoreQueryAnswer>;
 
 /** A JSON object (the session's meta); its values were checked when the line was parsed. */
-const JsonObjectValue = z.custom<JsonObject>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-);
+const JsonObjectValue = z.custom<JsonObject>((value) => typeof value === 'object' && value !== null && !Array.isArray(value));
 
 export const StoreSession = z.object({
   sessionSeen: z.boolean(),

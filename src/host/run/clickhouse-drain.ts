@@ -72,7 +72,11 @@ export async function drainClickHouse(bus: Bus, options: DrainOptions): Promise<
       if (now - lastAnswerAt >= NO_ANSWER_MS) return { caughtUp: false, status: last, reason: 'the clickhouse-writer does not answer' };
       const failing = !status || status.lastError !== null;
       if (failing && now - lastProgressAt >= noProgressMs) {
-        return { caughtUp: false, status: last, reason: `no progress for ${Math.round(noProgressMs / 1000)} s${last?.lastError ? `: ${last.lastError}` : ''}` };
+        return {
+          caughtUp: false,
+          status: last,
+          reason: `no progress for ${Math.round(noProgressMs / 1000)} s${last?.lastError ? `: ${last.lastError}` : ''}`,
+        };
       }
       if (now - lastReportAt >= reportEveryMs && now - started >= pollMs) {
         lastReportAt = now;

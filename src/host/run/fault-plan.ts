@@ -27,8 +27,17 @@ export function armFaultPlan(bus: Bus, env: NodeJS.ProcessEnv = process.env): vo
   if (env.REX_FAULT_INJECTION !== '1' || !env.REX_FAULT_PLAN) return;
   const plan = FaultPlanSchema.parse(JSON.parse(env.REX_FAULT_PLAN));
   const inject = (fault: Fault, when: string): void => {
-    bus.publish('log', { level: 'warn', source: 'fault-plan', message: `injecting ${fault.mode} into ${fault.actor} after ${when}`, ts: Date.now() });
-    bus.publish('fault.inject', { actor: fault.actor, mode: fault.mode, ...(fault.exitCode !== undefined ? { exitCode: fault.exitCode } : {}) });
+    bus.publish('log', {
+      level: 'warn',
+      source: 'fault-plan',
+      message: `injecting ${fault.mode} into ${fault.actor} after ${when}`,
+      ts: Date.now(),
+    });
+    bus.publish('fault.inject', {
+      actor: fault.actor,
+      mode: fault.mode,
+      ...(fault.exitCode !== undefined ? { exitCode: fault.exitCode } : {}),
+    });
   };
   const byReplies = plan.filter((f) => f.afterReplies !== undefined);
   const byBytes = plan.filter((f) => f.afterFinalBytes !== undefined);

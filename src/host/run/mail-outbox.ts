@@ -48,7 +48,10 @@ export class MailOutbox {
           return;
         }
         const job: MailJob = { loop: event.loop, loops: event.loops, outputFile: event.outputFile };
-        this.entries.set(event.loop, this.unavailable ? { job, state: 'failed', attempts: 0, detail: this.unavailable } : { job, state: 'queued', attempts: 0 });
+        this.entries.set(
+          event.loop,
+          this.unavailable ? { job, state: 'failed', attempts: 0, detail: this.unavailable } : { job, state: 'queued', attempts: 0 },
+        );
         this.notify();
       }),
       bus.on('mail.status').subscribe((status) => this.update(status)),
@@ -73,7 +76,10 @@ export class MailOutbox {
    */
   async settle(timeoutMs: number): Promise<void> {
     if (this.unsettled().length === 0) return;
-    this.log('info', `waiting for ${this.unsettled().length} mail(s) to ${this.to} to be sent (up to ${Math.round(timeoutMs / 1000)} s; Ctrl-C to stop waiting)`);
+    this.log(
+      'info',
+      `waiting for ${this.unsettled().length} mail(s) to ${this.to} to be sent (up to ${Math.round(timeoutMs / 1000)} s; Ctrl-C to stop waiting)`,
+    );
     let stop: () => void = () => {};
     const stopped = new Promise<'timeout' | 'interrupt'>((resolve) => {
       const timer = setTimeout(() => resolve('timeout'), timeoutMs);

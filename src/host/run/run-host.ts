@@ -49,7 +49,12 @@ export class RunHost {
     });
     // A failing main-thread subscriber must not stop the others: report it and go on.
     rxConfig.onUnhandledError = (error: unknown) =>
-      this.bus.publish('log', { level: 'error', source: 'main', message: `subscriber failed: ${String((error as Error)?.stack ?? error)}`, ts: Date.now() });
+      this.bus.publish('log', {
+        level: 'error',
+        source: 'main',
+        message: `subscriber failed: ${String((error as Error)?.stack ?? error)}`,
+        ts: Date.now(),
+      });
     this.bus.serve('run.current', () => this.current);
     this.mail = options.mail ? new MailOutbox(this.bus, options.mail.to) : null;
     armFaultPlan(this.bus);
@@ -120,7 +125,12 @@ export class RunHost {
   private async startClickHouseWriter(): Promise<void> {
     if (!this.options.clickhouse) return;
     try {
-      await this.supervisor.start({ name: 'clickhouse-writer', entry: actorWorker('clickhouse-writer'), data: this.options.clickhouse, critical: false });
+      await this.supervisor.start({
+        name: 'clickhouse-writer',
+        entry: actorWorker('clickhouse-writer'),
+        data: this.options.clickhouse,
+        critical: false,
+      });
     } catch (error) {
       const message = `the clickhouse-writer could not start: ${(error as Error).message}; rows stay in the journal (\`rex db push\` stores them later)`;
       this.bus.publish('log', { level: 'error', source: 'clickhouse-writer', message, ts: Date.now() });

@@ -94,9 +94,7 @@ export class SocketFront {
   ) {
     this.maxLinesInFlight = options.maxLinesInFlight ?? DEFAULT_MAX_LINES_IN_FLIGHT;
     this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
-    this.subscriptions.push(
-      bus.on('ingest.reply').subscribe((reply) => this.onReply(reply)),
-    );
+    this.subscriptions.push(bus.on('ingest.reply').subscribe((reply) => this.onReply(reply)));
     bus.serve('ingest.resync', () => this.unackedSnapshot());
     this.server.on('error', (error) => bus.publish('log', logEntry('error', `TCP server error: ${error.message}`)));
   }
@@ -234,7 +232,8 @@ export class SocketFront {
     const anyInFlight = connection.lineEnds.length > 0;
     for (let i = 0; i <= ends.length; i++) {
       const lineStart = i === 0 ? 0 : ends[i - 1]!;
-      if ((anyInFlight || i > 0) && inFlight + lineStart >= this.maxInFlightBytes) return { length: lineStart, ends: ends.slice(0, i), tailHasContent: false };
+      if ((anyInFlight || i > 0) && inFlight + lineStart >= this.maxInFlightBytes)
+        return { length: lineStart, ends: ends.slice(0, i), tailHasContent: false };
     }
     if (ends.length === room) return { length: ends[room - 1]!, ends, tailHasContent: false };
     return { length: piece.length, ends, tailHasContent };

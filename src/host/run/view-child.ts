@@ -65,7 +65,11 @@ export class RunTui {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     this.subscriptions.push(
       bus.on('log').subscribe((entry) => this.log(entry)),
-      bus.on('run.iteration').subscribe((e) => this.event('iteration', { type: 'iteration', phase: e.phase, loop: e.loop, loops: e.loops, outputFile: e.outputFile })),
+      bus
+        .on('run.iteration')
+        .subscribe((e) =>
+          this.event('iteration', { type: 'iteration', phase: e.phase, loop: e.loop, loops: e.loops, outputFile: e.outputFile }),
+        ),
       bus.on('run.paused').subscribe((e) => this.event('paused', { type: 'paused', paused: e.paused })),
     );
   }
@@ -87,7 +91,9 @@ export class RunTui {
       this.options.onQuit();
     });
     child.on('error', (error) => this.ended(`the terminal UI could not start: ${error.message}`));
-    child.on('exit', (code, signal) => this.ended(code === 0 ? undefined : `the terminal UI ended unexpectedly (${signal ?? `exit code ${code}`}); the run goes on`));
+    child.on('exit', (code, signal) =>
+      this.ended(code === 0 ? undefined : `the terminal UI ended unexpectedly (${signal ?? `exit code ${code}`}); the run goes on`),
+    );
   }
 
   /** The run is over: the view says so and stays until the user quits it. */
@@ -115,7 +121,10 @@ export class RunTui {
 
   private log(entry: LogEntry): void {
     if (RANK[entry.level] > this.options.verbosity) return;
-    if (this.state === 'closed') return this.writeLine(this.options.formatLine(entry));
+    if (this.state === 'closed') {
+      this.writeLine(this.options.formatLine(entry));
+      return;
+    }
     this.buffered.push({ ts: entry.ts, level: entry.level, source: entry.source, message: entry.message });
     if (this.buffered.length > MAX_BUFFERED_LINES) {
       this.dropped += this.buffered.length - MAX_BUFFERED_LINES;
@@ -158,7 +167,12 @@ export class RunTui {
     const lines = this.buffered;
     this.buffered = [];
     if (this.dropped > 0) {
-      lines.unshift({ ts: Date.now(), level: 'warn', source: 'rex', message: `${this.dropped} log lines were dropped: the terminal did not keep up` });
+      lines.unshift({
+        ts: Date.now(),
+        level: 'warn',
+        source: 'rex',
+        message: `${this.dropped} log lines were dropped: the terminal did not keep up`,
+      });
       this.dropped = 0;
     }
     this.send({ type: 'log', lines });

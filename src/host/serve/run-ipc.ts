@@ -46,7 +46,12 @@ export function parseRunIpcMessage(value: unknown): RunIpcMessage | null {
     return { kind: m.kind, uuid: m.uuid, port: m.port as number };
   }
   if (m.kind === 'rex.run.finished' && Number.isInteger(m.exitCode) && Array.isArray(m.outputFiles)) {
-    return { kind: m.kind, uuid: m.uuid, exitCode: m.exitCode as number, outputFiles: m.outputFiles.filter((f): f is string => typeof f === 'string') };
+    return {
+      kind: m.kind,
+      uuid: m.uuid,
+      exitCode: m.exitCode as number,
+      outputFiles: m.outputFiles.filter((f): f is string => typeof f === 'string'),
+    };
   }
   return null;
 }

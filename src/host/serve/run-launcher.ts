@@ -57,8 +57,19 @@ function pruneOldLogs(dir: string, keep: number): void {
 
 export function idleRunState(): ServeRunState {
   return {
-    phase: 'idle', id: null, script: null, outputDir: null, pid: null, port: null, startedAt: null, endedAt: null,
-    exitCode: null, signal: null, outputFiles: [], logFile: null, logTail: [],
+    phase: 'idle',
+    id: null,
+    script: null,
+    outputDir: null,
+    pid: null,
+    port: null,
+    startedAt: null,
+    endedAt: null,
+    exitCode: null,
+    signal: null,
+    outputFiles: [],
+    logFile: null,
+    logTail: [],
   };
 }
 
@@ -94,10 +105,7 @@ export class RunLauncher {
     private readonly bus: Bus,
     private readonly options: RunLauncherOptions,
   ) {
-    this.servers = [
-      bus.serve('serve.launch', (launch) => this.launch(launch)),
-      bus.serve('serve.state', () => this.state),
-    ];
+    this.servers = [bus.serve('serve.launch', (launch) => this.launch(launch)), bus.serve('serve.state', () => this.state)];
   }
 
   get current(): ServeRunState {
@@ -114,8 +122,13 @@ export class RunLauncher {
     // Set synchronously, before any await: a second request arriving now sees 'starting'.
     const logFile = path.join(this.options.logDir, `run-${id}.log`);
     this.update({
-      ...idleRunState(), phase: 'starting', id, script: launch.scriptPath, outputDir: launch.outputDir,
-      startedAt: new Date().toISOString(), logFile,
+      ...idleRunState(),
+      phase: 'starting',
+      id,
+      script: launch.scriptPath,
+      outputDir: launch.outputDir,
+      startedAt: new Date().toISOString(),
+      logFile,
     });
     try {
       this.spawnRun(id, launch, logFile);

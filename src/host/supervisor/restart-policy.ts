@@ -22,9 +22,7 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   maxBackoffMs: 2_000,
 };
 
-export type RestartDecision =
-  | { action: 'restart'; delayMs: number; history: number[] }
-  | { action: 'give-up'; restartsInWindow: number };
+export type RestartDecision = { action: 'restart'; delayMs: number; history: number[] } | { action: 'give-up'; restartsInWindow: number };
 
 /**
  * Decide after a crash at `now`. `history` holds the times of earlier restarts; the returned

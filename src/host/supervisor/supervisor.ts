@@ -240,10 +240,7 @@ export class Supervisor {
     const stack = reason.stack === undefined ? {} : { stack: reason.stack };
     const decision = decideRestart(slot.history, this.clock.now(), this.policy);
     if (decision.action === 'give-up') {
-      const error = withCause(
-        REX_ACTOR_RESTART_BUDGET(name, decision.restartsInWindow, this.policy.windowMs, message),
-        fromWire(reason),
-      );
+      const error = withCause(REX_ACTOR_RESTART_BUDGET(name, decision.restartsInWindow, this.policy.windowMs, message), fromWire(reason));
       this.hub.bus.publish('actor.fault', { actor: name, code: error.code, message: error.message, ...stack, fatal: true });
       this.giveUp(slot, error);
       return;

@@ -20,7 +20,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** The session name made safe as the first part of a file name (never empty). */
 export function sanitizeSessionName(sessionName: string | undefined): string {
   let name = (sessionName ?? '').replace(LONE_SURROGATE, '_').replace(REPLACED, '_').replace(DOT_RUNS, '_');
-  if (name.startsWith('.')) name = '_' + name.slice(1);
+  if (name.startsWith('.')) name = `_${name.slice(1)}`;
   name = truncateUtf8(name, MAX_NAME_BYTES);
   return name.length === 0 ? FALLBACK_SESSION_NAME : name;
 }

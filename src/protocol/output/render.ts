@@ -107,7 +107,8 @@ export async function* renderOutput(source: OutputSource, options: RenderOptions
 /** The whole file as one string (tests, small runs). */
 export async function renderOutputToString(source: OutputSource, options: RenderOptions = {}): Promise<string> {
   let text = '';
-  for await (const chunk of renderOutput(source, options)) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1');
+  for await (const chunk of renderOutput(source, options))
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1');
   return text;
 }
 
@@ -125,7 +126,7 @@ class ChunkBuffer {
   }
   /** A blank line before every header but the first. */
   header(path: readonly string[]): void {
-    this.text += (this.started ? '\n[' : '[') + tomlHeader(path) + ']\n';
+    this.text += `${(this.started ? '\n[' : '[') + tomlHeader(path)}]\n`;
     this.started = true;
   }
 }
@@ -155,8 +156,8 @@ async function* writeTable(path: readonly string[], node: TableNode, out: ChunkB
   if (path.length > 0 && (plain.length > 0 || tables.length === 0)) out.header(path);
   for (const key of plain) {
     const entry = node.get(key) as Exclude<Entry, { kind: 'table' }>;
-    out.text += tomlKey(key) + ' = ';
-    if (entry.kind === 'value') out.text += entry.text + '\n';
+    out.text += `${tomlKey(key)} = `;
+    if (entry.kind === 'value') out.text += `${entry.text}\n`;
     else yield* entry.write(out);
     if (out.full) yield out.take();
   }
@@ -267,9 +268,7 @@ function infoNode(info: SessionInfo, warn: (w: RenderWarning) => void): TableNod
 }
 
 function channelDataStream(channel: OutputChannel, floats: FloatRunFormatter): ValueStream {
-  return channel.shape === 'multi'
-    ? (out) => writeRows(channel.rows(), out, floats)
-    : (out) => writeValues(channel.values(), out, floats);
+  return channel.shape === 'multi' ? (out) => writeRows(channel.rows(), out, floats) : (out) => writeValues(channel.values(), out, floats);
 }
 
 // The hot loops. One value per line for single channels (as the original), one row per line
@@ -349,7 +348,7 @@ async function* writeStrings(chunks: AsyncIterable<readonly string[]>, out: Chun
   for await (const strings of chunks) {
     for (let start = 0; start < strings.length; start += RUN) {
       const run = strings.slice(start, start + RUN).map(tomlString);
-      out.text += '\n    ' + run.join(',\n    ') + ',';
+      out.text += `\n    ${run.join(',\n    ')},`;
       if (out.full) yield out.take();
     }
     if (strings.length > 0) any = true;

@@ -83,16 +83,16 @@ export function writeShortestDouble(x: number, out: Uint8Array, pos: number): nu
   // Candidates of 15, 16 and 17 digits: the nearest multiple of 100, 10 or 1 to the scaled value.
   const rest = bottom | 0;
   let candidateBottom = rest - (rest % 100);
-  let steps = candidateSteps(rest % 100 + scaledLow, 100, 0.01, reach);
+  let steps = candidateSteps((rest % 100) + scaledLow, 100, 0.01, reach);
   if (steps === FAR) {
     candidateBottom = rest - (rest % 10);
-    steps = candidateSteps(rest % 10 + scaledLow, 10, 0.1, reach);
+    steps = candidateSteps((rest % 10) + scaledLow, 10, 0.1, reach);
     if (steps === FAR) {
       candidateBottom = rest;
       steps = candidateSteps(scaledLow, 1, 1, reach); // 17 digits always reach
     }
   }
-  if (steps !== steps || steps === FAR) return -1;
+  if (Number.isNaN(steps) || steps === FAR) return -1;
   candidateBottom += steps;
   if (candidateBottom < 0) {
     candidateBottom += 1e8;

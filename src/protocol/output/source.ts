@@ -59,8 +59,20 @@ export type OutputChannel = SingleOutputChannel | MultiOutputChannel;
 
 /** An in-memory channel, for tests, small runs and recovery tools. */
 export type MemoryChannel =
-  | { readonly name: string; readonly unit: string; readonly shape: 'single' | 'undecided'; readonly values: ArrayLike<number>; readonly timestamps: readonly string[] }
-  | { readonly name: string; readonly unit: string; readonly shape: 'multi'; readonly rows: readonly ArrayLike<number>[]; readonly timestamps: readonly string[] };
+  | {
+      readonly name: string;
+      readonly unit: string;
+      readonly shape: 'single' | 'undecided';
+      readonly values: ArrayLike<number>;
+      readonly timestamps: readonly string[];
+    }
+  | {
+      readonly name: string;
+      readonly unit: string;
+      readonly shape: 'multi';
+      readonly rows: readonly ArrayLike<number>[];
+      readonly timestamps: readonly string[];
+    };
 
 /** Wraps in-memory data as an {@link OutputChannel}. */
 export function memoryChannel(channel: MemoryChannel): OutputChannel {

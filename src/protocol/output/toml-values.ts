@@ -12,12 +12,12 @@ import { writeShortestDouble } from './shortest-double.js';
  * `nan`, `inf`, `-inf`, `-0.0`. (NaN payloads are not kept: TOML has a single `nan`.)
  */
 export function tomlFloat(x: number): string {
-  if (x !== x) return 'nan';
+  if (Number.isNaN(x)) return 'nan';
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
-  const text = '' + x;
+  const text = `${x}`;
   // Integral values below 1e21 print without `.` or exponent: make them floats.
-  if (x % 1 === 0 && x < 1e21 && x > -1e21) return x === 0 && 1 / x < 0 ? '-0.0' : text + '.0';
+  if (x % 1 === 0 && x < 1e21 && x > -1e21) return x === 0 && 1 / x < 0 ? '-0.0' : `${text}.0`;
   return text;
 }
 
@@ -48,7 +48,7 @@ export function formatFloats(values: Float64Array, separator: string): Uint8Arra
  * the client sent `1.0`, see {@link FloatMarks}), a float otherwise. `-0` is a float.
  */
 export function tomlNumber(x: number, writtenAsFloat = false): string {
-  if (!writtenAsFloat && isTomlInteger(x)) return '' + x;
+  if (!writtenAsFloat && isTomlInteger(x)) return `${x}`;
   return tomlFloat(x);
 }
 
@@ -110,8 +110,8 @@ const SHORT_ESCAPES: Record<string, string> = {
  * is (the file is UTF-8). A lone surrogate cannot be written in UTF-8 or TOML: it becomes U+FFFD.
  */
 export function tomlString(text: string): string {
-  if (PLAIN_ASCII.test(text)) return '"' + text + '"';
-  return '"' + text.replace(NEEDS_ESCAPE, escapeChar) + '"';
+  if (PLAIN_ASCII.test(text)) return `"${text}"`;
+  return `"${text.replace(NEEDS_ESCAPE, escapeChar)}"`;
 }
 
 function escapeChar(ch: string): string {
@@ -119,7 +119,7 @@ function escapeChar(ch: string): string {
   if (short !== undefined) return short;
   const code = ch.charCodeAt(0);
   if (code >= 0xd800 && code <= 0xdfff) return '\ufffd';
-  return '\\u' + code.toString(16).padStart(4, '0');
+  return `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
 /** A key in a `key = value` line: bare when it is only `A-Za-z0-9_-`, else a basic string. */
@@ -135,7 +135,7 @@ const LITERAL_SAFE = /^[^'\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]*$/;
  */
 export function tomlHeaderKey(key: string): string {
   if (BARE_KEY.test(key)) return key;
-  if ((key.includes('"') || key.includes('\\')) && LITERAL_SAFE.test(key)) return "'" + key + "'";
+  if ((key.includes('"') || key.includes('\\')) && LITERAL_SAFE.test(key)) return `'${key}'`;
   return tomlString(key);
 }
 
@@ -191,7 +191,7 @@ export function tomlInlineValue(value: JsonValue, warn?: (w: ValueWarning) => vo
     case 'null':
       return undefined;
     case 'int':
-      return '' + (value as number);
+      return `${value as number}`;
     case 'float':
       return tomlFloat(value as number);
     case 'string':
@@ -208,13 +208,13 @@ export function tomlInlineValue(value: JsonValue, warn?: (w: ValueWarning) => vo
 function tomlInlineArray(items: JsonValue[], warn?: (w: ValueWarning) => void, marks?: FloatMarks): string {
   const kinds = new Set(items.map((v, i) => kindOf(v, childMarks(marks, i))));
   if (kinds.size === 2 && kinds.has('int') && kinds.has('float')) {
-    return '[' + items.map((v) => tomlFloat(v as number)).join(', ') + ']';
+    return `[${items.map((v) => tomlFloat(v as number)).join(', ')}]`;
   }
   if (kinds.size > 1 || kinds.has('null')) {
     warn?.({ code: 'mixed-array', message: 'an array of mixed types was written as an array of JSON texts' });
-    return '[' + items.map((v, i) => tomlString(jsonText(v, childMarks(marks, i)))).join(', ') + ']';
+    return `[${items.map((v, i) => tomlString(jsonText(v, childMarks(marks, i)))).join(', ')}]`;
   }
-  return '[' + items.map((v, i) => tomlInlineValue(v, warn, childMarks(marks, i)) as string).join(', ') + ']';
+  return `[${items.map((v, i) => tomlInlineValue(v, warn, childMarks(marks, i)) as string).join(', ')}]`;
 }
 
 /** `value`'s JSON text, its numbers written as floats keeping a fraction (`1.0`). */
@@ -222,19 +222,19 @@ function jsonText(value: JsonValue, marks: FloatMarks | undefined): string {
   if (marks === undefined) return JSON.stringify(value) ?? 'null';
   if (typeof value === 'number') {
     if (!marks.float || !Number.isInteger(value) || Math.abs(value) >= 1e21) return JSON.stringify(value);
-    return value === 0 && 1 / value < 0 ? '-0.0' : value + '.0';
+    return value === 0 && 1 / value < 0 ? '-0.0' : `${value}.0`;
   }
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return '[' + value.map((v, i) => jsonText(v, childMarks(marks, i))).join(',') + ']';
-  const members = Object.keys(value).map((k) => JSON.stringify(k) + ':' + jsonText(value[k] as JsonValue, childMarks(marks, k)));
-  return '{' + members.join(',') + '}';
+  if (Array.isArray(value)) return `[${value.map((v, i) => jsonText(v, childMarks(marks, i))).join(',')}]`;
+  const members = Object.keys(value).map((k) => `${JSON.stringify(k)}:${jsonText(value[k] as JsonValue, childMarks(marks, k))}`);
+  return `{${members.join(',')}}`;
 }
 
 function tomlInlineTable(table: JsonObject, warn?: (w: ValueWarning) => void, marks?: FloatMarks): string {
   const parts: string[] = [];
   for (const key of Object.keys(table).sort(compareKeys)) {
     const text = tomlInlineValue(table[key] as JsonValue, warn, childMarks(marks, key));
-    if (text !== undefined) parts.push(tomlKey(key) + ' = ' + text);
+    if (text !== undefined) parts.push(`${tomlKey(key)} = ${text}`);
   }
-  return parts.length === 0 ? '{}' : '{ ' + parts.join(', ') + ' }';
+  return parts.length === 0 ? '{}' : `{ ${parts.join(', ')} }`;
 }

@@ -121,9 +121,7 @@ function readChannelData(data: unknown, path: string, numbers: NumberSource): Va
   }
   return {
     ok: false,
-    reason:
-      `${path}: expected an array of numbers, an array of arrays of numbers, or ` +
-      `{"f64", "shape"}, got ${describeJson(data)}`,
+    reason: `${path}: expected an array of numbers, an array of arrays of numbers, or ` + `{"f64", "shape"}, got ${describeJson(data)}`,
   };
 }
 
@@ -144,7 +142,12 @@ function extractedBase64(value: unknown, numbers: NumberSource): ExtractedBase64
   const index = placeholderIndex(value, numbers.key);
   const data = numbers.extracted[index];
   if (data === undefined) return undefined;
-  return { data, decoded: (values) => void (numbers.extracted[index] = values) };
+  return {
+    data,
+    decoded: (values) => {
+      numbers.extracted[index] = values;
+    },
+  };
 }
 
 function toSingle(items: unknown[], path: string, copy: CopyNumbers): Validated<ChannelData> {

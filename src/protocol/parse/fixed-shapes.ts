@@ -46,9 +46,7 @@ function resolveAliases(object: Message, groups: AliasGroups, path: string): Val
 // zod schemas of the fixed-field shapes, with reasons that name the field
 
 const requiredString = z.string({ error: (issue) => expected('a string', issue.input) });
-const optionalString = z
-  .string({ error: (issue) => expected('a string or null', issue.input) })
-  .nullish();
+const optionalString = z.string({ error: (issue) => expected('a string or null', issue.input) }).nullish();
 const requiredBoolean = z.boolean({ error: (issue) => expected('true or false', issue.input) });
 /** Any float64 including ±Infinity and NaN (zod's z.number() refuses non-finite values). */
 const optionalNumber = z

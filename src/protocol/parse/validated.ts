@@ -13,11 +13,7 @@ export function expected(what: string, input: unknown): string {
 }
 
 /** Runs a schema; the first issue becomes `<field path>: <message>`. */
-export function zodCheck<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  path: string,
-): Validated<z.output<S>> {
+export function zodCheck<S extends z.ZodType>(schema: S, input: unknown, path: string): Validated<z.output<S>> {
   const result = schema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0]!;

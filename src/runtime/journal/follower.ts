@@ -3,13 +3,7 @@
  * SPEC §4 exactly as ingest did when it accepted the lines. Store, file-writer and `rex recover`
  * are all built on this: each derives its own view of the run from the same truth.
  */
-import {
-  commitMerge,
-  createDeviceRegistry,
-  mergeDevice,
-  type DeviceRegistry,
-  type MergeAccepted,
-} from '../../protocol/merge.js';
+import { commitMerge, createDeviceRegistry, mergeDevice, type DeviceRegistry, type MergeAccepted } from '../../protocol/merge.js';
 import type { DeviceMessage, ResultMessage, SessionMessage } from '../../protocol/messages.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
 import { LineKind, RecordType, parseJsonBody, type JournalRecord, type RunEndRecord, type RunStartRecord } from './codec.js';
@@ -117,21 +111,33 @@ export class JournalFollower {
     const at = `journal offset ${record.offset}`;
     switch (record.flags) {
       case LineKind.Device: {
-        if (parsed.kind !== 'device') return this.handler.problem?.(`${at}: expected a device message`);
+        if (parsed.kind !== 'device') {
+          this.handler.problem?.(`${at}: expected a device message`);
+          return;
+        }
         const outcome = mergeDevice(this.devices, parsed.message, formatRexTimestamp(record.arrivalNs));
-        if (!outcome.ok) return this.handler.problem?.(`${at}: ${outcome.reason}`);
+        if (!outcome.ok) {
+          this.handler.problem?.(`${at}: ${outcome.reason}`);
+          return;
+        }
         commitMerge(this.devices, outcome);
         this.handler.device?.(parsed.message, outcome, record.arrivalNs);
         return;
       }
       case LineKind.Session:
-        if (parsed.kind !== 'session') return this.handler.problem?.(`${at}: expected a session message`);
+        if (parsed.kind !== 'session') {
+          this.handler.problem?.(`${at}: expected a session message`);
+          return;
+        }
         if (this.sessionSeen) return;
         this.sessionSeen = true;
         this.handler.session?.(parsed.message, record.arrivalNs);
         return;
       case LineKind.Result:
-        if (parsed.kind !== 'result') return this.handler.problem?.(`${at}: expected a result message`);
+        if (parsed.kind !== 'result') {
+          this.handler.problem?.(`${at}: expected a result message`);
+          return;
+        }
         this.handler.result?.(parsed.message, record.arrivalNs);
         return;
     }

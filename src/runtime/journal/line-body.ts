@@ -85,7 +85,9 @@ export function decodeSkeletonBody(body: Buffer, { views = false }: LineBodyOpti
     if (kind === KIND_BYTES) {
       extracted.push(bytes); // read once, while the record is applied
     } else if (kind === KIND_FLOAT64 && length % 8 === 0) {
-      extracted.push(views && bytes.byteOffset % 8 === 0 ? new Float64Array(bytes.buffer, bytes.byteOffset, length / 8) : copyFloat64(bytes));
+      extracted.push(
+        views && bytes.byteOffset % 8 === 0 ? new Float64Array(bytes.buffer, bytes.byteOffset, length / 8) : copyFloat64(bytes),
+      );
     } else {
       throw new Error(`journal line body: piece ${index} has kind ${kind} and ${length} bytes`);
     }

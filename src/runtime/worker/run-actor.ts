@@ -158,7 +158,7 @@ function obeyFaultInjection(bus: PortBus, name: string): void {
         void Promise.reject(error);
         return;
       case 'exit':
-        process.exit(command.exitCode ?? 1);
+        return process.exit(command.exitCode ?? 1);
       case 'hang':
         for (;;) {
           // Block the event loop for good: no heartbeat, no messages. Only terminate() ends it.

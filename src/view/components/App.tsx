@@ -27,13 +27,19 @@ export function App({ controller, palette, size }: AppProps) {
   return <TuiView state={state} palette={palette} columns={columns} rows={rows} />;
 }
 
-function useTerminalSize(active: boolean): { columns: number; rows: number } {
+type TerminalSize = { columns: number; rows: number };
+
+const sizeOf = (stdout: NodeJS.WriteStream): TerminalSize => ({
+  columns: stdout.columns || 80,
+  rows: Math.max(1, (stdout.rows || 24) - 1),
+});
+
+function useTerminalSize(active: boolean): TerminalSize {
   const { stdout } = useStdout();
-  const read = () => ({ columns: stdout.columns || 80, rows: Math.max(1, (stdout.rows || 24) - 1) });
-  const [size, setSize] = useState(read);
+  const [size, setSize] = useState(() => sizeOf(stdout));
   useEffect(() => {
     if (!active) return;
-    const onResize = (): void => setSize(read());
+    const onResize = (): void => setSize(sizeOf(stdout));
     stdout.on('resize', onResize);
     return () => void stdout.off('resize', onResize);
   }, [active, stdout]);

@@ -14,7 +14,9 @@ export function TabBar({ state, palette, width }: { state: TuiState; palette: Pa
   return (
     <Box width={width} height={1} justifyContent="space-between">
       <Text wrap="truncate">
-        <Text color={palette.secondary} bold>{' rex '}</Text>
+        <Text color={palette.secondary} bold>
+          {' rex '}
+        </Text>
         <Text> </Text>
         {tab('Data', state.tab === 'data')}
         <Text>{'  '}</Text>
@@ -57,7 +59,9 @@ export function StatusBar({ state, palette, width }: { state: TuiState; palette:
         {sep}
         <Text color={palette.fg}>{status}</Text>
         {sep}
-        <Text color={pause.color} bold={state.paused === true}>{pause.text}</Text>
+        <Text color={pause.color} bold={state.paused === true}>
+          {pause.text}
+        </Text>
         {sep}
         <Text color={palette.fg}>{rate === undefined ? '— msg/s' : `${formatValue(rate)} msg/s`}</Text>
         {hosted && (

@@ -29,8 +29,12 @@ export function ChartPanel({ state, palette, width, height }: ChartPanelProps) {
       {frame ? (
         <>
           <Box width={innerWidth} justifyContent="space-between">
-            <Text color={palette.muted} wrap="truncate">{fit(`↑ ${yName}`, Math.floor(innerWidth / 2) - 1)}</Text>
-            <Text color={palette.muted} wrap="truncate">{fit(`${xName} →`, Math.ceil(innerWidth / 2) - 1)}</Text>
+            <Text color={palette.muted} wrap="truncate">
+              {fit(`↑ ${yName}`, Math.floor(innerWidth / 2) - 1)}
+            </Text>
+            <Text color={palette.muted} wrap="truncate">
+              {fit(`${xName} →`, Math.ceil(innerWidth / 2) - 1)}
+            </Text>
           </Box>
           {frame.rows.map((row, i) => (
             <Text key={i} wrap="truncate">
@@ -38,8 +42,12 @@ export function ChartPanel({ state, palette, width, height }: ChartPanelProps) {
               <Text color={palette.info}>{row.cells}</Text>
             </Text>
           ))}
-          <Text color={palette.muted} wrap="truncate">{frame.axis}</Text>
-          <Text color={palette.fg} wrap="truncate">{frame.labels}</Text>
+          <Text color={palette.muted} wrap="truncate">
+            {frame.axis}
+          </Text>
+          <Text color={palette.fg} wrap="truncate">
+            {frame.labels}
+          </Text>
         </>
       ) : (
         <Text color={state.connection.kind === 'connected' ? palette.muted : palette.warning} wrap="wrap">

@@ -34,7 +34,9 @@ export function ListPane({ title, items, selected, emptyText, itemColor, palette
   return (
     <Panel title={title} width={width} height={height} borderColor={palette.muted} titleColor={palette.accent}>
       {items.length === 0 ? (
-        <Text color={palette.muted} wrap="truncate">{emptyText}</Text>
+        <Text color={palette.muted} wrap="truncate">
+          {emptyText}
+        </Text>
       ) : (
         shown.map((item, i) => {
           const isSelected = first + i === selected;

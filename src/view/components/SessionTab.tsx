@@ -41,7 +41,13 @@ export function SessionTab({ state, palette, width, height }: SessionTabProps) {
           <Lines lines={runSection(state, palette)} palette={palette} />
         </Panel>
       </Box>
-      <Panel title={`Devices and channels${deviceLines.length > visible ? ' (↑↓ scroll)' : ''}`} width={width} height={bottomHeight} borderColor={palette.muted} titleColor={palette.accent}>
+      <Panel
+        title={`Devices and channels${deviceLines.length > visible ? ' (↑↓ scroll)' : ''}`}
+        width={width}
+        height={bottomHeight}
+        borderColor={palette.muted}
+        titleColor={palette.accent}
+      >
         <Lines lines={deviceLines.slice(scroll, scroll + visible)} palette={palette} />
       </Panel>
     </Box>
@@ -54,7 +60,9 @@ function Lines({ lines, palette }: { lines: Line[]; palette: Palette }) {
       {lines.map((line, i) => (
         <Text key={i} wrap="truncate">
           {line.label !== undefined && <Text color={palette.muted}>{`${line.label}: `}</Text>}
-          <Text color={line.color ?? palette.fg} bold={line.bold}>{line.text}</Text>
+          <Text color={line.color ?? palette.fg} bold={line.bold}>
+            {line.text}
+          </Text>
         </Text>
       ))}
     </>
@@ -63,7 +71,8 @@ function Lines({ lines, palette }: { lines: Line[]; palette: Palette }) {
 
 function sessionSection(state: TuiState, palette: Palette): Line[] {
   const session = state.state.session;
-  if (!session) return [{ text: state.connection.kind === 'connected' ? 'no session message yet' : 'not attached to a run', color: palette.muted }];
+  if (!session)
+    return [{ text: state.connection.kind === 'connected' ? 'no session message yet' : 'not attached to a run', color: palette.muted }];
   return [
     { label: 'Session', text: session.sessionName, color: palette.info, bold: true },
     { label: 'Description', text: session.description },
@@ -78,7 +87,8 @@ function sessionSection(state: TuiState, palette: Palette): Line[] {
 
 function runSection(state: TuiState, palette: Palette): Line[] {
   const status = runStatus(state);
-  const statusColor = status === 'running' ? palette.success : status === 'paused' ? palette.warning : status === 'ended' ? palette.info : palette.muted;
+  const statusColor =
+    status === 'running' ? palette.success : status === 'paused' ? palette.warning : status === 'ended' ? palette.info : palette.muted;
   const rate = totalMessageRate(state.activity);
   const hosted = state.hosted;
   const c = state.connection;
@@ -119,7 +129,9 @@ function devicesSection(state: TuiState, palette: Palette): Line[] {
     const nameWidth = Math.max(8, ...channels.map((s) => s.name.length));
     for (const stream of channels) {
       const activity = channelActivity(state.activity, name, stream.name);
-      const count = activity ? `${activity.countIsLowerBound ? '≥ ' : ''}${activity.count.toLocaleString('en-US')} received` : 'count unknown';
+      const count = activity
+        ? `${activity.countIsLowerBound ? '≥ ' : ''}${activity.count.toLocaleString('en-US')} received`
+        : 'count unknown';
       const rate = activity?.valueRate === undefined ? '' : ` · ${formatValue(activity.valueRate)}/s`;
       const messages = activity?.messageRate === undefined ? '' : ` · ${formatValue(activity.messageRate)} msg/s`;
       lines.push({ text: `  ${stream.name.padEnd(nameWidth)}  ${count}${rate}${messages}` });

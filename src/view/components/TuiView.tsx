@@ -24,7 +24,10 @@ export function TuiView({ state, palette, columns, rows }: TuiViewProps) {
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return (
       <Box width={columns} height={rows}>
-        <Text color={palette.warning} wrap="wrap">{`The terminal is too small for rex view (${columns}×${rows}; needs ${MIN_COLUMNS}×${MIN_ROWS}). q quits.`}</Text>
+        <Text
+          color={palette.warning}
+          wrap="wrap"
+        >{`The terminal is too small for rex view (${columns}×${rows}; needs ${MIN_COLUMNS}×${MIN_ROWS}). q quits.`}</Text>
       </Box>
     );
   }

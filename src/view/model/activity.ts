@@ -57,7 +57,13 @@ export function observeActivity(previous: ActivityState, devices: readonly LiveD
   return next;
 }
 
-function observeChannel(before: ChannelActivity | undefined, device: string, channel: string, times: number[], now: number): ChannelActivity {
+function observeChannel(
+  before: ChannelActivity | undefined,
+  device: string,
+  channel: string,
+  times: number[],
+  now: number,
+): ChannelActivity {
   const latest = Math.max(...times);
   // Time went backwards: the channel started again (a new iteration); count from scratch.
   const fresh = before === undefined || latest < before.lastSeconds;
@@ -74,8 +80,16 @@ function observeChannel(before: ChannelActivity | undefined, device: string, cha
   if (fresh) {
     // The first snapshot shows backlog, not arrivals: it counts, but does not feed the rates.
     return {
-      device, channel, count: values, countIsLowerBound: times.length >= DATASTREAM_WINDOW, messages: distinct.size,
-      valueRate: undefined, messageRate: undefined, lastSeconds: latest, since: now, history: [],
+      device,
+      channel,
+      count: values,
+      countIsLowerBound: times.length >= DATASTREAM_WINDOW,
+      messages: distinct.size,
+      valueRate: undefined,
+      messageRate: undefined,
+      lastSeconds: latest,
+      since: now,
+      history: [],
     };
   }
   const history = [...before.history, { at: now, values, messages: distinct.size }].filter((h) => h.at > now - RATE_WINDOW_MS);

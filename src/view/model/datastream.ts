@@ -40,8 +40,8 @@ export function parseDatastream(text: string): LiveDevice[] {
   const devices: LiveDevice[] = [];
   for (const [key, entry] of Object.entries(json)) {
     if (!isObject(entry)) continue;
-    const name = typeof entry['device_name'] === 'string' ? entry['device_name'] : key;
-    const measurements = isObject(entry['measurements']) ? entry['measurements'] : {};
+    const name = typeof entry.device_name === 'string' ? entry.device_name : key;
+    const measurements = isObject(entry.measurements) ? entry.measurements : {};
     const streams: LiveStream[] = [];
     for (const [stream, values] of Object.entries(measurements)) {
       if (!Array.isArray(values)) continue;

@@ -42,43 +42,43 @@ export function parseState(text: string): StateView {
   if (text.trim() === '') return empty;
   const json: unknown = JSON.parse(text);
   if (!isObject(json)) throw new Error('STATE reply is not a JSON object');
-  const entities = json['entities'];
+  const entities = json.entities;
   const deviceConfigs = new Map<string, Array<[string, string]>>();
-  if (isObject(json['devices'])) {
-    for (const name of Object.keys(json['devices']).sort()) {
-      const config = json['devices'][name];
+  if (isObject(json.devices)) {
+    for (const name of Object.keys(json.devices).sort()) {
+      const config = json.devices[name];
       deviceConfigs.set(name, isObject(config) ? flatten(config) : []);
     }
   }
-  const runFile = typeof json['run_file'] === 'string' ? json['run_file'] : '';
-  const progress = parseProgress(json['run']);
+  const runFile = typeof json.run_file === 'string' ? json.run_file : '';
+  const progress = parseProgress(json.run);
   if (!isObject(entities)) return { ...empty, deviceConfigs, runFile, ...(progress ? { progress } : {}) };
-  const info = isObject(entities['info']) ? entities['info'] : {};
+  const info = isObject(entities.info) ? entities.info : {};
   const session: SessionView = {
-    uuid: text_(entities['uuid']),
-    startTime: text_(entities['start_time']),
-    endTime: typeof entities['end_time'] === 'string' && entities['end_time'] !== '' ? entities['end_time'] : null,
-    name: text_(info['name']),
-    email: text_(info['email']),
-    sessionName: text_(info['session_name']),
-    description: text_(info['session_description']),
-    meta: isObject(info['meta']) ? flatten(info['meta']) : [],
+    uuid: text_(entities.uuid),
+    startTime: text_(entities.start_time),
+    endTime: typeof entities.end_time === 'string' && entities.end_time !== '' ? entities.end_time : null,
+    name: text_(info.name),
+    email: text_(info.email),
+    sessionName: text_(info.session_name),
+    description: text_(info.session_description),
+    meta: isObject(info.meta) ? flatten(info.meta) : [],
   };
   return { session, deviceConfigs, runFile, ...(progress ? { progress } : {}) };
 }
 
 function parseProgress(run: unknown): ProgressView | undefined {
-  if (!isObject(run) || typeof run['loop'] !== 'number' || typeof run['loops'] !== 'number') return undefined;
+  if (!isObject(run) || typeof run.loop !== 'number' || typeof run.loops !== 'number') return undefined;
   const counts = new Map<string, number>();
-  if (isObject(run['counts'])) {
-    for (const [device, channels] of Object.entries(run['counts'])) {
+  if (isObject(run.counts)) {
+    for (const [device, channels] of Object.entries(run.counts)) {
       if (!isObject(channels)) continue;
       for (const [channel, count] of Object.entries(channels)) {
         if (typeof count === 'number') counts.set(`${device}\u0000${channel}`, count);
       }
     }
   }
-  return { loop: run['loop'], loops: run['loops'], paused: run['paused'] === true, counts };
+  return { loop: run.loop, loops: run.loops, paused: run.paused === true, counts };
 }
 
 /** Nested objects become dotted keys; arrays and scalars are shown as compact JSON. */
@@ -87,7 +87,7 @@ export function flatten(object: Record<string, unknown>, prefix = ''): Array<[st
   for (const [key, value] of Object.entries(object)) {
     const path = prefix ? `${prefix}.${key}` : key;
     if (isObject(value)) out.push(...flatten(value, path));
-    else out.push([path, typeof value === 'string' ? value : JSON.stringify(value) ?? 'null']);
+    else out.push([path, typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null')]);
   }
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }

@@ -110,7 +110,14 @@ export function reduce(state: TuiState, event: TuiEvent): TuiState {
     case 'poll-failed': {
       const same = state.connection.kind === event.connection.kind;
       const next = { ...state, now: event.at, connection: event.connection };
-      return same ? next : withLog(next, { ts: event.at, level: state.connection.kind === 'connected' ? 'warn' : 'info', source: 'view', message: event.connection.message });
+      return same
+        ? next
+        : withLog(next, {
+            ts: event.at,
+            level: state.connection.kind === 'connected' ? 'warn' : 'info',
+            source: 'view',
+            message: event.connection.message,
+          });
     }
     case 'key':
       return onKey(state, event.action);
@@ -126,7 +133,12 @@ export function reduce(state: TuiState, event: TuiEvent): TuiState {
     case 'hosted-finished': {
       const hosted = state.hosted ?? { loop: 0, loops: 1, finished: false, outputFiles: [] };
       const lines = event.lines.map((message): LogLine => ({ ts: event.at, level: 'info', source: 'rex', message }));
-      return withLog({ ...state, hosted: { ...hosted, finished: true } }, ...lines, { ts: event.at, level: 'info', source: 'view', message: 'the run is over: press q to close this view' });
+      return withLog({ ...state, hosted: { ...hosted, finished: true } }, ...lines, {
+        ts: event.at,
+        level: 'info',
+        source: 'view',
+        message: 'the run is over: press q to close this view',
+      });
     }
     case 'tick':
       return { ...state, now: event.at };
@@ -221,7 +233,7 @@ function onKey(state: TuiState, action: KeyAction): TuiState {
 /** Index of the selected device (the first one when none is selected, or it is gone). */
 export function selectedDeviceIndex(state: TuiState): number {
   const index = state.devices.findIndex((d) => d.name === state.selectedDevice);
-  return index >= 0 ? index : 0;
+  return Math.max(index, 0);
 }
 
 export function selectedStreams(state: TuiState): readonly LiveStream[] {
@@ -230,7 +242,7 @@ export function selectedStreams(state: TuiState): readonly LiveStream[] {
 
 export function selectedStreamIndex(state: TuiState): number {
   const index = selectedStreams(state).findIndex((s) => s.name === state.selectedStream);
-  return index >= 0 ? index : 0;
+  return Math.max(index, 0);
 }
 
 export function selectedRef(state: TuiState): StreamRef | undefined {

@@ -37,7 +37,8 @@ export function parseHttpUrl(text: string): URL {
   } catch {
     throw new AddressError(`not a URL: "${text}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AddressError(`rex serve is reached over http or https, not ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new AddressError(`rex serve is reached over http or https, not ${url.protocol}`);
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
 }

@@ -41,7 +41,7 @@ export class HttpTransport implements Transport {
   private async request(method: 'GET' | 'POST', endpoint: string): Promise<string> {
     const url = new URL(`${this.base.pathname.replace(/\/+$/, '')}/${endpoint}`, this.base);
     const headers: Record<string, string> = {};
-    if (this.options.token) headers['authorization'] = `Bearer ${this.options.token}`;
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let response: Response;
     try {
       response = await fetch(url, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
@@ -60,7 +60,8 @@ export class HttpTransport implements Transport {
 
 function fetchFailure(error: unknown, base: URL): TransportError {
   const cause = (error as { cause?: { code?: string } }).cause;
-  if (cause?.code === 'ECONNREFUSED') return new TransportError('no-listener', `nothing is listening on ${base.host}: is rex serve running? retrying`);
+  if (cause?.code === 'ECONNREFUSED')
+    return new TransportError('no-listener', `nothing is listening on ${base.host}: is rex serve running? retrying`);
   if ((error as Error).name === 'TimeoutError') return new TransportError('lost', `no answer from ${base.host} in time`);
   return new TransportError('lost', `cannot reach ${base.host}: ${(error as Error).message}${cause?.code ? ` (${cause.code})` : ''}`);
 }

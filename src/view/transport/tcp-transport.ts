@@ -124,13 +124,13 @@ class LineLink {
 
   private onData(chunk: string): void {
     this.buffer += chunk;
-    let newline: number;
-    while ((newline = this.buffer.indexOf('\n')) >= 0) {
+    for (let newline = this.buffer.indexOf('\n'); newline >= 0; newline = this.buffer.indexOf('\n')) {
       const line = this.buffer.slice(0, newline).replace(/\r$/, '');
       this.buffer = this.buffer.slice(newline + 1);
       this.waiting.shift()?.resolve(line);
     }
-    if (this.buffer.length > MAX_REPLY_CHARS) this.fail(new TransportError('lost', `${this.where} sent an over-long reply; is it a rex run?`));
+    if (this.buffer.length > MAX_REPLY_CHARS)
+      this.fail(new TransportError('lost', `${this.where} sent an over-long reply; is it a rex run?`));
   }
 
   private fail(error: TransportError): void {

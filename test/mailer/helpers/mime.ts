@@ -58,7 +58,14 @@ function leaves(headers: Map<string, string>, body: string): MimePart[] {
   }
   const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
   const filename = param(headers.get('content-disposition'), 'filename') ?? param(contentType, 'name');
-  return [{ headers, contentType: contentType.split(';')[0]!.trim().toLowerCase(), ...(filename ? { filename } : {}), content: decode(body, encoding) }];
+  return [
+    {
+      headers,
+      contentType: contentType.split(';')[0]!.trim().toLowerCase(),
+      ...(filename ? { filename } : {}),
+      content: decode(body, encoding),
+    },
+  ];
 }
 
 function decode(body: string, encoding: string): Buffer {
