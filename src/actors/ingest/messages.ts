@@ -1,6 +1,6 @@
 /** Bus payloads of the ingest actor (listed in src/bus/topics.ts). */
 import { z } from 'zod';
-import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
+import { RunEndRecord, RunStartRecord } from '../../runtime/journal/run-records.js';
 
 /** Socket front → ingest: bytes of connection `connId` starting at stream `offset`. */
 export const IngestBytes = z.object({
@@ -46,34 +46,10 @@ export type IngestResync = z.infer<typeof IngestResync>;
 export const JournalSize = z.object({ size: z.number() });
 export type JournalSize = z.infer<typeof JournalSize>;
 
-// The journal's records are declared by the journal codec (src/runtime cannot import actors);
-// these schemas mirror them, and `Same` below fails the build if the two drift apart.
-const RunStartRecordSchema = z.object({
-  uuid: z.string(),
-  loop: z.number(),
-  loops: z.number(),
-  startTimeNs: z.string(),
-  outputDir: z.string(),
-  dryRun: z.boolean(),
-  metaJson: z.record(z.string(), z.unknown()).optional(),
-  metaJsonFloats: z.array(z.array(z.union([z.string(), z.number()])).readonly()).optional(),
-  run: z.record(z.string(), z.unknown()),
-});
-const RunEndRecordSchema = z.object({
-  endTimeNs: z.string(),
-  reason: z.string(),
-  exitCode: z.number().nullable(),
-  signal: z.string().nullable(),
-  validationError: z.string().optional(),
-});
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-true satisfies Same<z.infer<typeof RunStartRecordSchema>, RunStartRecord>;
-true satisfies Same<z.infer<typeof RunEndRecordSchema>, RunEndRecord>;
-
-export const IngestBegin = z.object({ journalPath: z.string(), runStart: RunStartRecordSchema });
+export const IngestBegin = z.object({ journalPath: z.string(), runStart: RunStartRecord });
 export type IngestBegin = z.infer<typeof IngestBegin>;
 
-export const IngestEnd = z.object({ runEnd: RunEndRecordSchema });
+export const IngestEnd = z.object({ runEnd: RunEndRecord });
 export type IngestEnd = z.infer<typeof IngestEnd>;
 
 /** The pause flag changed (SPEC §2: advisory, it only changes the Listener's reply). */

@@ -24,7 +24,6 @@
  */
 import { crc32 } from 'node:zlib';
 import { crc32Combine } from './crc32-combine.js';
-import type { JsonPath } from '../../protocol/messages.js';
 
 export const JOURNAL_MAGIC = Buffer.from('REXJRNL1', 'latin1');
 export const RECORD_HEADER_BYTES = 32;
@@ -49,30 +48,7 @@ export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 export const LineKind = { Device: 1, Session: 2, Result: 3 } as const;
 export type LineKind = (typeof LineKind)[keyof typeof LineKind];
 
-export interface RunStartRecord {
-  uuid: string;
-  /** 0-based loop index and total loop count. */
-  loop: number;
-  loops: number;
-  startTimeNs: string;
-  outputDir: string;
-  dryRun: boolean;
-  /** The `--meta-json` object merged into the session's meta, if any. */
-  metaJson?: Record<string, unknown>;
-  /** Whole numbers `--meta-json` wrote as floats, as key paths. */
-  metaJsonFloats?: JsonPath[];
-  /** The `[session.run]` record known at start (script, interpreter, host, ...). */
-  run: Record<string, unknown>;
-}
-
-export interface RunEndRecord {
-  endTimeNs: string;
-  /** Why the iteration ended: 'script-exit' | 'kill-command' | 'interrupted' | 'validation-failed' | ... */
-  reason: string;
-  exitCode: number | null;
-  signal: string | null;
-  validationError?: string;
-}
+export type { RunEndRecord, RunStartRecord } from './run-records.js';
 
 export interface RecordHeader {
   type: RecordType;
