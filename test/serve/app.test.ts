@@ -8,7 +8,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildGatewayApp, BODY_LIMIT_BYTES, type GatewayApp } from '../../src/actors/http-gateway/app.js';
+import { buildGatewayApp, type GatewayApp } from '../../src/actors/http-gateway/app.js';
+import { BODY_LIMIT_BYTES } from '../../src/actors/http-gateway/body-and-errors.js';
 import type { GatewayData, ServeRunState } from '../../src/actors/http-gateway/messages.js';
 import { idleRunState } from '../../src/host/serve/run-launcher.js';
 

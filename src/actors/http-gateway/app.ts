@@ -19,8 +19,6 @@ import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';
 
-export { BODY_LIMIT_BYTES };
-export type { GatewayAppOptions };
 /** Event streams and WebSockets open at once. */
 export const MAX_LIVE_CONNECTIONS = 32;
 

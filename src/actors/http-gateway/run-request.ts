@@ -20,23 +20,19 @@ const portSchema = z
   }, expected(PORT_TEXT))
   .describe("The run's TCP port for the script (REX_PORT); a busy port falls back to a free one. Default: config general.port (7676).");
 
+/** A string that is not blank; both failures say what was expected. */
+const nonBlank = (what: string) => z.string(expected(what)).refine((s) => s.trim() !== '', expected(what));
+
 const RUN_ARGS = {
-  path: z
-    .string(expected('the script to run, a non-empty string'))
-    .refine((s) => s.trim() !== '', expected('the script to run, a non-empty string'))
-    .describe('The experiment script: a path relative to the scripts directory (GET /allowed_scripts), or an absolute path inside it.'),
-  output: z
-    .string(expected('a directory, a non-empty string'))
-    .refine((s) => s.trim() !== '', expected('a directory, a non-empty string'))
+  path: nonBlank('the script to run, a non-empty string').describe(
+    'The experiment script: a path relative to the scripts directory (GET /allowed_scripts), or an absolute path inside it.',
+  ),
+  output: nonBlank('a directory, a non-empty string')
     .nullish()
     .describe(
       'Directory for the output files; must be inside an allowed output directory (GET /allowed_output_dirs). Default: the first of those.',
     ),
-  email: z
-    .string(expected('an e-mail address'))
-    .refine((s) => s.trim() !== '', expected('an e-mail address'))
-    .nullish()
-    .describe('E-mail the results to this address when the run ends.'),
+  email: nonBlank('an e-mail address').nullish().describe('E-mail the results to this address when the run ends.'),
   delay: z
     .number(expected('minutes, a number ≥ 0'))
     .min(0, expected('minutes, a number ≥ 0'))
@@ -55,9 +51,7 @@ const RUN_ARGS = {
     .nullish()
     .describe('Accepted for compatibility with the original and ignored: a run started over HTTP has no terminal.'),
   port: portSchema.nullish(),
-  config: z
-    .string(expected('a config file path or a JSON object as text'))
-    .refine((s) => s.trim() !== '', expected('a config file path or a JSON object as text'))
+  config: nonBlank('a config file path or a JSON object as text')
     .nullish()
     .describe('Session config for the script, as `rex run --config`: a TOML file path, or JSON text such as \'{"name": "Jane"}\'.'),
   meta_json: z

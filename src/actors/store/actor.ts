@@ -24,6 +24,7 @@ export const storeActor: ActorDefinition<StoreActorData> = {
     runThisThreadInBackground();
     const open = (journalPath: string): StoreReader => {
       const store = new LiveStore({ subsampling: data.subsampling });
+      // Transient views of the read buffer: the windows copy what they keep.
       const follower = new JournalFollower(
         journalPath,
         {
@@ -35,7 +36,7 @@ export const storeActor: ActorDefinition<StoreActorData> = {
           problem: (message) => log('warn', message),
         },
         { transient: true },
-      ); // the windows copy what they keep
+      );
       return { journalPath, store, catchUp: () => void follower.catchUp(), close: () => follower.close() };
     };
     const tail = await JournalTail.start(bus, open);
