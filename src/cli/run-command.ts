@@ -15,7 +15,7 @@ import { mailSummaryLines, planMail } from './mail-plan.js';
 import { drainClickHouse, progressLine } from '../host/run/clickhouse-drain.js';
 import { loadConfig, prepareProvidedConfig } from './config-file.js';
 import { formatLogEntry, printLogs, scriptLogLevel } from './console-log.js';
-import { RunTui } from '../host/run/view-child.js';
+import { ViewChild } from '../host/run/view-child.js';
 import { EXIT, UsageError, exitCodeOf } from './exit-codes.js';
 import { collectRunRecord } from './run-record.js';
 import { rexVersion } from './version.js';
@@ -90,8 +90,8 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   });
   // -i: the TUI runs as a child process on the terminal and shows rex's log lines instead of stderr.
   const tui =
-    options.interactive && RunTui.available()
-      ? new RunTui(host.bus, { verbosity, theme: config.general.theme, onQuit: () => host.interrupt(), formatLine: formatLogEntry })
+    options.interactive && ViewChild.available()
+      ? new ViewChild(host.bus, { verbosity, theme: config.general.theme, onQuit: () => host.interrupt(), formatLine: formatLogEntry })
       : undefined;
   const logs = tui ? { unsubscribe: () => tui.dispose() } : printLogs(host.bus, verbosity);
   const log = (level: 'info' | 'warn' | 'error', message: string): void =>

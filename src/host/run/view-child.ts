@@ -34,7 +34,7 @@ const MAX_PENDING_SENDS = 20;
 const FLUSH_MS = 100;
 const MAX_BUFFERED_LINES = 2000;
 
-export class RunTui {
+export class ViewChild {
   private child: ChildProcess | undefined;
   /**
    * waiting: not started; starting: started, not yet listening (messages would be lost); open;
