@@ -2,9 +2,8 @@
  * `rex run`: resolves the command line and config into a RunPlan, checks what can be checked before
  * the script starts, hosts the run, and turns its outcome into a summary and an exit code.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { RunOutcome, RunPlan } from '../actors/controller/index.js';
 import { hasWholeNumber, integralFloatPaths } from '../protocol/float-lexemes.js';
@@ -17,6 +16,7 @@ import { loadConfig, prepareProvidedConfig } from './config-file.js';
 import { formatLogEntry, printLogs, scriptLogLevel } from './console-log.js';
 import { ViewChild } from '../host/run/view-child.js';
 import { EXIT, UsageError, exitCodeOf } from './exit-codes.js';
+import { createRunStore, removeStaleRunStores } from '../runtime/run-store.js';
 import { collectRunRecord } from './run-record.js';
 import { rexVersion } from './version.js';
 
@@ -62,11 +62,12 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     env: process.env,
   });
   if (mailPlan.usageError) throw new UsageError(mailPlan.usageError);
-  const storeDir = path.join(os.tmpdir(), `rex-${uuid}`);
+  // REX_STORE: private to this run (mkdtemp, 0700); the stores of runs that are gone go now.
+  const staleStores = removeStaleRunStores();
+  const storeDir = createRunStore();
   const outputDir = path.resolve(options.output);
   const journalDir = options.dryRun ? path.join(storeDir, 'journal') : path.join(outputDir, '.rex', uuid);
   const scriptEnv: Record<string, string> = {};
-  fs.mkdirSync(storeDir, { recursive: true });
   try {
     if (options.config !== undefined) {
       const provided = await prepareProvidedConfig(options.config, storeDir);
@@ -98,6 +99,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     host.bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
   log('info', configPath ? `config: ${configPath}` : 'no config file found: using the built-in defaults');
   for (const warning of warnings) log('warn', warning);
+  for (const dir of staleStores) log('info', `removed ${dir}, the temporary directory of a run that is gone`);
   for (const note of mailPlan.notes) log(note.level, note.message);
   if (options.interactive && !tui) log('warn', '--interactive needs a terminal (stdin and stdout a TTY): running without the terminal UI');
 
@@ -187,8 +189,9 @@ function ensureWritableDirectory(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK);
-    const probe = path.join(dir, `.rex-write-test-${process.pid}`);
-    fs.writeFileSync(probe, '');
+    const probe = path.join(dir, `.rex-write-test-${process.pid}-${randomBytes(6).toString('hex')}`);
+    // wx: created here, never written through a link someone left under that name.
+    fs.writeFileSync(probe, '', { flag: 'wx' });
     fs.rmSync(probe);
   } catch (error) {
     throw new UsageError(`output directory ${dir} is not writable: ${(error as Error).message}`);

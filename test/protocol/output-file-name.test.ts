@@ -6,6 +6,7 @@ import {
   MAX_NAME_BYTES,
   fileNameTimestamp,
   outputFileName,
+  withClashSuffix,
   sanitizeSessionName,
 } from '../../src/protocol/output/file-name.js';
 
@@ -78,5 +79,13 @@ describe('outputFileName', () => {
       expect(name).toBe(unit.repeat(name.length / unit.length));
       expect(Buffer.byteLength(outputFileName(unit.repeat(1000), START))).toBeLessThanOrEqual(255);
     }
+  });
+});
+
+describe('withClashSuffix', () => {
+  it('adds _n before .toml from the second name on', () => {
+    expect(withClashSuffix('Test_16_01_2026_19_35_32_421.toml', 1)).toBe('Test_16_01_2026_19_35_32_421.toml');
+    expect(withClashSuffix('Test_16_01_2026_19_35_32_421.toml', 2)).toBe('Test_16_01_2026_19_35_32_421_2.toml');
+    expect(withClashSuffix('Test_16_01_2026_19_35_32_421.toml', 13)).toBe('Test_16_01_2026_19_35_32_421_13.toml');
   });
 });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { linkOrCopyAtomically, writeFileAtomically } from '../../src/runtime/atomic-file.js';
+import { linkOrCopyAtomically, placeExclusively, writeFileAtomically } from '../../src/runtime/atomic-file.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -79,5 +79,34 @@ describe('linkOrCopyAtomically', () => {
     await linkOrCopyAtomically(file, snapshot);
     expect(fs.readFileSync(snapshot, 'utf8')).toBe(fs.readFileSync(file, 'utf8'));
     expect(fs.readdirSync(path.dirname(snapshot))).toEqual(['rex.toml']);
+  });
+});
+
+describe('placeExclusively and stale temp files', () => {
+  it('never replaces what has the name, nor writes through a link there', async () => {
+    const dir = tempDir();
+    const victim = path.join(dir, 'victim');
+    fs.writeFileSync(victim, 'keep\n');
+    fs.writeFileSync(path.join(dir, 'taken.toml'), 'someone else\n');
+    fs.symlinkSync(victim, path.join(dir, 'linked.toml'));
+    const temp = path.join(dir, '.new.tmp');
+    fs.writeFileSync(temp, 'mine\n');
+    expect(await placeExclusively(temp, path.join(dir, 'taken.toml'))).toBe(false);
+    expect(await placeExclusively(temp, path.join(dir, 'linked.toml'))).toBe(false);
+    expect(await placeExclusively(temp, path.join(dir, 'free.toml'))).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'taken.toml'), 'utf8')).toBe('someone else\n');
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(fs.readFileSync(path.join(dir, 'free.toml'), 'utf8')).toBe('mine\n');
+    expect(fs.existsSync(temp)).toBe(false);
+  });
+
+  it("a write removes its file's temp files left by gone processes, not a live process's", async () => {
+    const dir = tempDir();
+    const gone = path.join(dir, '.out.toml.999999999.aaaa.tmp'); // no such pid
+    const live = path.join(dir, `.out.toml.${process.ppid}.bbbb.tmp`);
+    fs.writeFileSync(gone, '');
+    fs.writeFileSync(live, '');
+    await writeFileAtomically(path.join(dir, 'out.toml'), lines(1));
+    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(live), 'out.toml'].sort());
   });
 });

@@ -24,6 +24,7 @@ import {
   type RexWorkspace,
 } from '../helpers/rex-cli.js';
 import { counterLines, processGone } from '../helpers/processes.js';
+import { TestJournal } from '../clickhouse/journal-builder.js';
 
 const ENV_PROBE = path.join(PY_FIXTURES, 'env_probe.py');
 const STREAM = path.join(PY_FIXTURES, 'stream_with_child.py');
@@ -63,10 +64,11 @@ function runWrapped(ws: RexWorkspace, command: string, args: string[], env: Reco
   });
 }
 
-// Mounts a tmpfs, optionally fills it, runs rex, copies what is on the tmpfs out, exits with rex's code.
+// Mounts a tmpfs, optionally copies files onto it and fills it, runs rex, copies what is on the tmpfs out, exits with rex's code.
 const IN_NAMESPACE = `
 node="$1"; shift
 mount -t tmpfs -o "$REXTEST_MOUNT_OPTS" tmpfs "$REXTEST_MOUNT_DIR" || { echo "disk-errors: cannot mount a tmpfs in unshare -rm" >&2; exit 97; }
+if [ -n "$REXTEST_COPY_IN" ]; then cp -a "$REXTEST_COPY_IN/." "$REXTEST_MOUNT_DIR/"; fi
 if [ -n "$REXTEST_FILL" ]; then dd if=/dev/zero of="$REXTEST_MOUNT_DIR/filler" bs=4k 2>/dev/null; fi
 "$node" "$@"; code=$?
 if [ -n "$REXTEST_SAVE_DIR" ]; then cp -a "$REXTEST_MOUNT_DIR/." "$REXTEST_SAVE_DIR/"; fi
@@ -78,6 +80,8 @@ interface TmpfsOptions {
   mountDir: string;
   /** tmpfs mount options, e.g. `ro,size=64k` or `size=128k`. */
   options: string;
+  /** Copied onto the tmpfs before it is filled. */
+  copyIn?: string;
   /** Fill the tmpfs before rex starts. */
   fill?: boolean;
   /** Copy the tmpfs' content here after rex exits. */
@@ -92,6 +96,7 @@ function runRexOnTmpfs(ws: RexWorkspace, tmpfs: TmpfsOptions, args: string[], en
     ...env,
     REXTEST_MOUNT_DIR: tmpfs.mountDir,
     REXTEST_MOUNT_OPTS: tmpfs.options,
+    REXTEST_COPY_IN: tmpfs.copyIn ?? '',
     REXTEST_FILL: tmpfs.fill ? '1' : '',
     REXTEST_SAVE_DIR: tmpfs.saveDir ?? '',
   });
@@ -268,5 +273,33 @@ describe('the journal cannot be written mid-run', () => {
     const finalError = result.stderr.split('\n').find((line) => line.startsWith('rex: ') && !line.startsWith('rex: exit code'));
     expect(finalError, result.stderr).toMatch(/ENOSPC|no space left on device/);
     expect(finalError, result.stderr).toContain(ws.outputDir);
+  }, 60_000);
+});
+
+describe('rex recover when the journal is on a full disk', () => {
+  it('-o OTHER writes the file there; without -o a clear error, no stack trace', async () => {
+    const ws = pythonWorkspace();
+    // A finished run's journal of 2,000 values, copied onto a tmpfs that is then filled up.
+    const source = path.join(ws.dir, 'source');
+    const journal = new TestJournal(path.join(source, '.rex', 'run-full', 'loop-1.rexj'), { uuid: 'run-full' });
+    journal.line({ info: { name: 'Jane', email: 'j@lab.org', session_name: 'Full', session_description: 'd' } });
+    journal.lines(
+      Array.from({ length: 2000 }, (_, i) => ({ device_name: 'dev', device_config: {}, measurements: { n: { data: [i], unit: 'V' } } })),
+    );
+    journal.end();
+    journal.close();
+    const full = path.join(ws.dir, 'full');
+    const tmpfs = { mountDir: full, options: 'size=1m', copyIn: source, fill: true };
+
+    const other = path.join(ws.dir, 'other');
+    const recovered = await runRexOnTmpfs(ws, tmpfs, ['recover', full, '-o', other]);
+    expect(recovered.code, recovered.stderr).toBe(0);
+    expect(onlyOutput(other).device.dev.data.n.data).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(fs.readdirSync(other).filter((name) => !name.endsWith('.toml'))).toEqual([]); // its work files are gone
+
+    const inPlace = await runRexOnTmpfs(ws, tmpfs, ['recover', full]);
+    expect(inPlace.code).toBe(4);
+    expect(inPlace.stderr).toMatch(/^rex: could not recover .*loop-1\.rexj: ENOSPC: no space left on device/m);
+    expect(inPlace.stderr).not.toMatch(/internal error|^\s+at /m);
   }, 60_000);
 });

@@ -5,10 +5,13 @@
 // SIGKILL reaches the rex process only: nothing can run on SIGKILL, so the script (in its own
 // process group) is not stopped by rex. A streaming script notices the broken connection and
 // exits; an idle one keeps running. The test kills the script's group itself afterwards.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { outputFiles, readToml, runRex, workspace, type RexWorkspace, type TomlTable } from '../helpers/rex-cli.js';
+import { outputFileName } from '../../src/protocol/output/file-name.js';
+import { T0_NS, TestJournal } from '../clickhouse/journal-builder.js';
+import { freePort, outputFiles, PY_FIXTURES, readToml, runRex, workspace, type RexWorkspace, type TomlTable } from '../helpers/rex-cli.js';
 import { counterLines, processGone, waitFor } from '../helpers/processes.js';
 import { type StreamRun, startStream } from '../helpers/stream-run.js';
 
@@ -180,5 +183,89 @@ describe('rex recover on clean journals and bad targets', { timeout: SYSTEM_TEST
     const missing = await runRex(ws, ['recover', path.join(ws.dir, 'missing')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing does not exist/);
+  });
+});
+
+describe('rex recover and other runs: names and temporary directories', { timeout: SYSTEM_TEST_TIMEOUT_MS }, () => {
+  /** A finished run's journal in `<outputDir>/.rex/<uuid>/`: session "Clash" at T0, one value. */
+  function clashJournal(outputDir: string, uuid: string, value: number): void {
+    const journal = new TestJournal(path.join(outputDir, '.rex', uuid, 'loop-1.rexj'), { uuid });
+    journal.line({ info: { name: 'Jane', email: 'j@lab.org', session_name: 'Clash', session_description: 'd' } });
+    journal.line({ device_name: 'dev', device_config: {}, measurements: { ch: { data: [value], unit: 'V' } } });
+    journal.end();
+    journal.close();
+  }
+
+  it("two runs started in the same millisecond: each recovered into its own file, never over another's", async () => {
+    const ws = workspace();
+    const out = ws.outputDir;
+    clashJournal(out, 'run-a', 1);
+    clashJournal(out, 'run-b', 2);
+    const name = outputFileName('Clash', new Date(Number(T0_NS / 1_000_000n)));
+    const suffixed = (n: number): string => path.join(out, name.replace(/\.toml$/, `_${n}.toml`));
+    // Another run's file already has the name.
+    fs.writeFileSync(path.join(out, name), 'another run\n');
+
+    for (let again = 0; again < 2; again++) {
+      const recovered = await recover(ws, out, out);
+      expect(recovered.map(({ file, doc }) => [file, doc.session.UUID, doc.device.dev.data.ch.data])).toEqual([
+        [suffixed(2), 'run-a', [1]],
+        [suffixed(3), 'run-b', [2]],
+      ]);
+    }
+    expect(fs.readFileSync(path.join(out, name), 'utf8')).toBe('another run\n');
+    expect(outputFiles(out)).toHaveLength(3);
+  });
+
+  it('the temporary directories of runs that are gone are removed by recover and by the next run, no others', async () => {
+    const ws = workspace();
+    const tmp = path.join(ws.dir, 'tmp');
+    fs.mkdirSync(tmp);
+    const gonePid = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['-e', '']);
+      child.on('exit', () => resolve(child.pid!));
+    });
+    const precious = path.join(ws.dir, 'precious');
+    fs.writeFileSync(precious, 'keep\n');
+    /** Stores as rex makes them (`rex-run-<pid>-XXXXXX`); the gone run's holds a link out. */
+    const makeStores = () => {
+      const gone = fs.mkdtempSync(path.join(tmp, `rex-run-${gonePid}-`));
+      fs.writeFileSync(path.join(gone, 'rex.toml'), 'x = 1\n');
+      fs.symlinkSync(precious, path.join(gone, 'link'));
+      const live = fs.mkdtempSync(path.join(tmp, `rex-run-${process.pid}-`));
+      const linked = path.join(tmp, `rex-run-${gonePid}-alink`);
+      fs.symlinkSync(ws.dir, linked);
+      const kept = [live, linked, fs.mkdtempSync(path.join(tmp, 'rex-serve-'))];
+      // Another user's store of a gone run is theirs to remove (only root can make one here).
+      if (process.getuid?.() === 0) {
+        kept.push(fs.mkdtempSync(path.join(tmp, `rex-run-${gonePid}-`)));
+        fs.chownSync(kept.at(-1)!, 65534, 65534);
+      }
+      return { gone, kept };
+    };
+    const expectCleaned = (stores: ReturnType<typeof makeStores>, stderr: string) => {
+      expect(fs.existsSync(stores.gone), stderr).toBe(false);
+      expect(stderr).toContain(`removed ${stores.gone}, the temporary directory of a run that is gone`);
+      for (const dir of stores.kept) expect(fs.lstatSync(dir, { throwIfNoEntry: false }), dir).toBeDefined();
+      expect(fs.readFileSync(precious, 'utf8')).toBe('keep\n');
+    };
+
+    let stores = makeStores();
+    clashJournal(ws.outputDir, 'run-a', 1);
+    const recovered = await runRex(ws, ['recover', ws.outputDir, '-o', ws.outputDir], { env: { TMPDIR: tmp } });
+    expect(recovered.code, recovered.stderr).toBe(0);
+    expectCleaned(stores, recovered.stderr);
+
+    for (const dir of stores.kept) fs.rmSync(dir, { recursive: true });
+    stores = makeStores();
+    const run = await runRex(ws, ['run', path.join(PY_FIXTURES, 'env_probe.py'), '-o', ws.outputDir, '-P', String(await freePort())], {
+      env: { TMPDIR: tmp, REXT_OUT: path.join(ws.dir, 'probe.json') },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expectCleaned(stores, run.stderr);
+    // The run's own store was made there too, and is gone with the run.
+    const { env } = JSON.parse(fs.readFileSync(path.join(ws.dir, 'probe.json'), 'utf8')) as { env: { REX_STORE: string } };
+    expect(path.dirname(env.REX_STORE)).toBe(tmp);
+    expect(fs.existsSync(env.REX_STORE)).toBe(false);
   });
 });

@@ -51,7 +51,9 @@ export function loadProgress(file: string): ProgressState {
 /** Replaces the file atomically and durably (the pending batch must be known before it is sent). */
 export function saveProgress(file: string, state: ProgressState): void {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(temp, 'w');
+  // A leftover of a crashed writer goes first; then the file is created here, never through a link.
+  fs.rmSync(temp, { force: true });
+  const fd = fs.openSync(temp, 'wx');
   try {
     fs.writeSync(fd, JSON.stringify({ version: VERSION, ...state }));
     fs.fdatasyncSync(fd);

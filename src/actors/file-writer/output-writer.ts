@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../../runtime/clock.js';
 import { JournalFollower } from '../../runtime/journal/follower.js';
 import type { TailedJournal } from '../../runtime/worker/journal-tail.js';
 import { FloatFormatPool } from './float-format-pool.js';
+import { OwnOutputFile } from './own-output-file.js';
 import { RunOutput } from './run-output.js';
 
 export const LIVE_MIN_INTERVAL_MS = 3000;
@@ -23,8 +24,10 @@ export function liveWriteSpacingMs(tookMs: number): number {
 }
 
 export interface OutputWriterOptions {
-  /** REX_STORE: the live snapshot `rex.toml` is kept here too. */
-  storeDir: string;
+  /** REX_STORE: the live snapshot `rex.toml` is kept here too (none without it: `rex recover`). */
+  storeDir?: string;
+  /** Where the channels' data is spilled (default: `loop-N.spill` beside the journal). */
+  spillDir?: string;
   /** Bytes of the final file written so far (progress, and a moment fault-injection tests aim at). */
   onFinalProgress?: (file: string, bytes: number) => void;
   log(level: 'warn' | 'info' | 'error', message: string): void;
@@ -35,6 +38,7 @@ export interface OutputWriterOptions {
 export class OutputWriter implements TailedJournal {
   readonly follower: JournalFollower;
   readonly output: RunOutput;
+  private readonly file = new OwnOutputFile();
   private writing: Promise<unknown> = Promise.resolve();
   /** Stops the live write under way: once the final file is asked for, it is out of date. */
   private liveWrite = new AbortController();
@@ -51,7 +55,7 @@ export class OutputWriter implements TailedJournal {
   ) {
     this.clock = options.clock ?? systemClock;
     this.nextLiveAt = this.clock.now() + LIVE_MIN_INTERVAL_MS;
-    this.output = new RunOutput(`${journalPath.replace(/\.rexj$/, '')}.spill`);
+    this.output = new RunOutput(options.spillDir ?? `${journalPath.replace(/\.rexj$/, '')}.spill`);
     this.follower = new JournalFollower(
       journalPath,
       {
@@ -138,19 +142,28 @@ export class OutputWriter implements TailedJournal {
       signal,
     }: { onProgress?: (file: string, bytes: number) => void; formatPool?: FloatFormatPool; signal?: AbortSignal } = {},
   ): Promise<{ file: string; bytes: number }> {
-    const file = this.output.outputPath();
+    const wanted = this.output.outputPath();
+    const start = this.output.start!;
+    let file = this.file.nameFor(wanted);
     const chunks = renderOutput(this.output.source(), {
       onWarning: (w) => this.options.log('warn', w.message),
       ...(formatPool && { formatFloats: formatPool.format }),
     });
-    const bytes = await writeFileAtomically(file, chunks, {
+    const bytes = await writeFileAtomically(wanted, chunks, {
       ...(onProgress && { onProgress: (written: number) => onProgress(file, written) }),
       ...(signal && { signal }),
+      // Created under a name no other file has, then only ever replaced by this iteration.
+      place: async (temp) => {
+        file = await this.file.place(temp, wanted, start);
+      },
     });
     this.writtenVersion = version;
-    await linkOrCopyAtomically(file, path.join(this.options.storeDir, 'rex.toml')).catch((error: Error) =>
-      this.options.log('warn', `could not update ${this.options.storeDir}/rex.toml: ${error.message}`),
-    );
+    const { storeDir } = this.options;
+    if (storeDir) {
+      await linkOrCopyAtomically(file, path.join(storeDir, 'rex.toml')).catch((error: Error) =>
+        this.options.log('warn', `could not update ${storeDir}/rex.toml: ${error.message}`),
+      );
+    }
     return { file, bytes };
   }
 }

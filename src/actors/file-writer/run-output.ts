@@ -37,7 +37,9 @@ export class RunOutput implements RunEventHandler {
 
   constructor(readonly spillDir: string) {
     fs.rmSync(spillDir, { recursive: true, force: true });
-    fs.mkdirSync(spillDir, { recursive: true });
+    fs.mkdirSync(path.dirname(spillDir), { recursive: true });
+    // New and private: the spill files in it are then created and appended to without more checks.
+    fs.mkdirSync(spillDir, { mode: 0o700 });
   }
 
   runStart(record: RunStartRecord): void {

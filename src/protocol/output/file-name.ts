@@ -56,3 +56,13 @@ function truncateUtf8(text: string, maxBytes: number): string {
   }
   return text.slice(0, end);
 }
+
+/**
+ * The name to use when `fileName` is taken by another run's file (two runs of one session name
+ * started in the same millisecond): `_2`, `_3`, … before `.toml`. `n` = 1 is the name itself.
+ */
+export function withClashSuffix(fileName: string, n: number): string {
+  if (n <= 1) return fileName;
+  const dot = fileName.endsWith('.toml') ? fileName.length - '.toml'.length : fileName.length;
+  return `${fileName.slice(0, dot)}_${n}${fileName.slice(dot)}`;
+}
