@@ -47,11 +47,12 @@ export class LiveStore implements RunEventHandler {
     this.info = withMetaJson(message.info, this.start?.metaJson);
   }
 
+  /** Costs what the message holds, never what the run has seen (no walk over all channels or devices). */
   device(_message: unknown, merged: MergeAccepted): void {
     applyMergeToWindows(this.windows, merged);
-    const counts: Record<string, number> = {};
-    for (const [channel, state] of merged.device.channels) counts[channel] = state.count;
-    this.counts[merged.device.name] = counts;
+    const { name, channels } = merged.device;
+    const counts = (this.counts[name] ??= {});
+    for (const { channel } of merged.effects) counts[channel] = channels.get(channel)?.count ?? 0;
   }
 
   pause(paused: boolean): void {
