@@ -10,6 +10,7 @@ import { withMetaJson } from '../../protocol/session-meta.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { RunEventHandler } from '../../runtime/journal/follower.js';
+import { stillWorking } from '../../runtime/liveness.js';
 
 export interface LiveStoreOptions {
   subsampling: boolean;
@@ -49,7 +50,7 @@ export class LiveStore implements RunEventHandler {
 
   /** Costs what the message holds, never what the run has seen (no walk over all channels or devices). */
   device(_message: unknown, merged: MergeAccepted): void {
-    applyMergeToWindows(this.windows, merged);
+    applyMergeToWindows(this.windows, merged, stillWorking);
     const { name, channels } = merged.device;
     const counts = (this.counts[name] ??= {});
     for (const { channel } of merged.effects) counts[channel] = channels.get(channel)?.count ?? 0;
