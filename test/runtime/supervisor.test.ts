@@ -118,6 +118,18 @@ describe('restarts', () => {
     expect(faults.items[0]).toMatchObject({ actor: 'c', code: 'REX_ACTOR_HUNG', fatal: false });
   });
 
+  it('a hung thread stuck in a native call is terminated once, not at every check', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    onTestFinished(() => void process.off('warning', onWarning));
+    const { statuses, faults, chaos } = setup({ heartbeatIntervalMs: 10, heartbeatTimeoutMs: 100 });
+    await chaos('c', { nativeBlockMs: 1_500 });
+    await statuses.waitFor((s) => s.actor === 'c' && s.status === 'restarting', 10_000);
+    expect(faults.items[0]).toMatchObject({ code: 'REX_ACTOR_HUNG' });
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
   it('a long start that says it is still working outlasts the READY timeout', async () => {
     const clock = new ManualClock();
     const { supervisor, faults, logs, chaos } = setup({ clock, readyTimeoutMs: 300 });

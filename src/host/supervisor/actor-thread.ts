@@ -135,10 +135,13 @@ export class ActorThread {
     this.stopTimer = this.settings.clock.setTimeout(() => this.kill(REX_ACTOR_STOP_TIMEOUT(this.settings.name, timeoutMs)), timeoutMs);
   }
 
-  /** End the thread now, recording why. */
+  /**
+   * End the thread now, recording why. Once: a thread inside a long native call (a big fs.rmSync)
+   * ends only when the call returns, and each terminate() would add another 'exit' listener.
+   */
   kill(reason: RexError): void {
-    if (this.exited || this.worker === undefined) return;
-    this.killReason ??= reason;
+    if (this.exited || this.worker === undefined || this.killReason !== undefined) return;
+    this.killReason = reason;
     void this.worker.terminate();
   }
 
