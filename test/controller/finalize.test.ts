@@ -29,7 +29,8 @@ async function fileWriter(data: ChaosData, maxRestarts: number) {
   await supervisor.start({ name: 'file-writer', entry: fixture('chaos'), data: { serveFinalize: true, ...data } });
   const warnings: string[] = [];
   // Retries of a file-writer that stayed up: too few and too short to outlast one restart.
-  const finalize = () => finalizeThroughRestarts(bus, watch, 'loop-1.rexj', (_, m) => warnings.push(m), { attempts: 2, pauseMs: 10 });
+  const finalize = () =>
+    finalizeThroughRestarts(bus, watch, 'loop-1.rexj', (_, m) => warnings.push(m), { restarts: 3, attempts: 2, pauseMs: 10 });
   return { finalize, warnings };
 }
 
@@ -39,6 +40,12 @@ describe('finalizing through file-writer restarts', () => {
     await expect(finalize()).resolves.toBe('loop-1.rexj#2');
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/the file-writer was restarted: asking it again$/);
+  }, 30_000);
+
+  it('gives up when the file-writer died too many times on this file, even within its budget', async () => {
+    const { finalize, warnings } = await fileWriter({}, 10);
+    await expect(finalize()).rejects.toThrow();
+    expect(warnings).toHaveLength(3);
   }, 30_000);
 
   it('gives up once the supervisor gives up on the file-writer', async () => {

@@ -2,8 +2,10 @@
  * Asking the file-writer for an iteration's final file, through its crashes and restarts. A
  * file-writer that crashes or hangs mid-write is restarted by the supervisor and rebuilds from the
  * journal, so the request is asked again: while the supervisor is restarting it, for as long as
- * that takes (the supervisor's restart budget bounds it: it gives up and the wait ends); when the
- * file-writer was up and the request failed all the same, a few times with a growing pause.
+ * that takes, until the supervisor gives up on it or it has died `restarts` times on this file
+ * (slow deaths escape the supervisor's budget window: a file that kills every writer must still
+ * end the wait); when the file-writer was up and the request failed all the same, a few times
+ * with a growing pause.
  */
 import type { Subscription } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
@@ -16,13 +18,15 @@ const WRITER = 'file-writer';
 const FINALIZE_TIMEOUT_MS = 24 * 3600_000;
 
 export interface FinalizeRetry {
+  /** Restarts of the file-writer waited through for one file. */
+  restarts: number;
   /** Failures of a file-writer that stayed up before giving up on the file. */
   attempts: number;
   /** The pause after the n-th failure is n × this. */
   pauseMs: number;
 }
 
-export const FINALIZE_RETRY: FinalizeRetry = { attempts: 5, pauseMs: 1000 };
+export const FINALIZE_RETRY: FinalizeRetry = { restarts: 5, attempts: 5, pauseMs: 1000 };
 
 /** The request failed because no file-writer thread was there (it died, or is being restarted). */
 const ABSENT: ReadonlySet<string | undefined> = new Set([REX_BUS_NO_SERVER.code, REX_BUS_SERVER_GONE.code]);
@@ -96,14 +100,14 @@ export async function finalizeThroughRestarts(
   log: (level: 'warn', message: string) => void,
   retry: FinalizeRetry = FINALIZE_RETRY,
 ): Promise<string | null> {
-  for (let failures = 0; ; ) {
+  for (let failures = 0, restarts = 0; ; ) {
     const restartsBefore = watch.restarts;
     try {
       return (await bus.request('file.finalize', { journalPath }, { timeoutMs: FINALIZE_TIMEOUT_MS })).file;
     } catch (error) {
       const reason = (error as Error).message;
       if (ABSENT.has(errorCode(error)) && (await restarting(watch, restartsBefore))) {
-        if (!(await watch.settled())) throw error;
+        if (!(await watch.settled()) || ++restarts > retry.restarts) throw error;
         log('warn', `writing the output file failed (${reason}); the file-writer was restarted: asking it again`);
         continue;
       }
