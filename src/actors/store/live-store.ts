@@ -52,7 +52,8 @@ export class LiveStore implements RunEventHandler {
   device(_message: unknown, merged: MergeAccepted): void {
     applyMergeToWindows(this.windows, merged, stillWorking);
     const { name, channels } = merged.device;
-    const counts = (this.counts[name] ??= {});
+    const counts = this.counts[name] ?? {};
+    this.counts[name] = counts;
     for (const { channel } of merged.effects) counts[channel] = channels.get(channel)?.count ?? 0;
   }
 
