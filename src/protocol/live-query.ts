@@ -34,14 +34,24 @@ export interface DeviceWindow {
 
 export type LiveWindows = Map<string, DeviceWindow>;
 
-/** Brings the windows up to date with an accepted (committed) device merge. */
-export function applyMergeToWindows(windows: LiveWindows, accepted: MergeAccepted): void {
+/** Channels between two `progress` calls of applyMergeToWindows. */
+const PROGRESS_EVERY = 1024;
+
+/**
+ * Brings the windows up to date with an accepted (committed) device merge. Costs what the message
+ * holds; `progress` is called every PROGRESS_EVERY channels (a thread's "still working" on a line
+ * of 100,000 channels).
+ */
+export function applyMergeToWindows(windows: LiveWindows, accepted: MergeAccepted, progress?: () => void): void {
   let device = windows.get(accepted.device.name);
   if (device === undefined) {
     device = { name: accepted.device.name, config: accepted.device.config, channels: new Map() };
     windows.set(device.name, device);
   }
-  for (const effect of accepted.effects) applyEffectToWindow(device, effect);
+  accepted.effects.forEach((effect, i) => {
+    applyEffectToWindow(device, effect);
+    if (i % PROGRESS_EVERY === PROGRESS_EVERY - 1) progress?.();
+  });
 }
 
 /**

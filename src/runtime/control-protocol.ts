@@ -7,7 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from '../errors.js';
 
 /** Bumped when workerData or the messages below change incompatibly. */
-export const ACTOR_PROTOCOL = 1;
+export const ACTOR_PROTOCOL = 2;
 
 /** What the supervisor hands a new worker thread. */
 export interface ActorWorkerData<Data = unknown> {
@@ -18,7 +18,10 @@ export interface ActorWorkerData<Data = unknown> {
   data: Data;
   /** This thread's end of the bus (BusHub.connect). */
   busPort: MessagePort;
+  /** How often the worker's timer bumps `liveness` (proof that its event loop turns). */
   heartbeatIntervalMs: number;
+  /** The thread's liveness beacon (src/runtime/liveness.ts), read by the supervisor. */
+  liveness: SharedArrayBuffer;
   /** Obey `fault.inject` (only when the run was started with REX_FAULT_INJECTION=1). */
   faultInjection: boolean;
 }
@@ -26,7 +29,6 @@ export interface ActorWorkerData<Data = unknown> {
 /** Worker -> supervisor. */
 export type ToSupervisor =
   | { code: 'READY' }
-  | { code: 'HEARTBEAT' }
   /** The actor is about to die of `error` (the thread exits right after). */
   | { code: 'FAULT'; error: WireError }
   | { code: 'STOPPED' };
@@ -34,7 +36,7 @@ export type ToSupervisor =
 /** Supervisor -> worker. */
 export type ToActor = { code: 'STOP' };
 
-export const TO_SUPERVISOR_CODES: readonly ToSupervisor['code'][] = ['READY', 'HEARTBEAT', 'FAULT', 'STOPPED'];
+export const TO_SUPERVISOR_CODES: readonly ToSupervisor['code'][] = ['READY', 'FAULT', 'STOPPED'];
 
 /** The message's `code`, or undefined for messages that are not ours. */
 export function codeOf(message: unknown): string | undefined {

@@ -85,14 +85,64 @@ describe('restarts', () => {
     ]);
   });
 
-  it('terminates and restarts a hung worker (no heartbeat)', async () => {
-    const { supervisor, statuses, faults, chaos } = setup({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 });
+  it('terminates and restarts a hung worker (no heartbeat), and logs why as an error', async () => {
+    const { supervisor, statuses, faults, logs, chaos } = setup({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 });
     await chaos('c', { crashAfterMs: 50, crashMode: 'hang', crashWhileRestartsBelow: 1 });
     const firstThread = supervisor.status('c')?.threadId;
     const again = await statuses.waitFor((s) => s.actor === 'c' && s.status === 'ready' && s.restarts === 1);
     expect(again.threadId).not.toBe(firstThread);
     expect(faults.items[0]).toMatchObject({ actor: 'c', code: 'REX_ACTOR_HUNG', fatal: false });
     expect(faults.items[0]?.message).toMatch(/actor "c" sent no heartbeat for \d+ ms/);
+    const logged = logs.items.filter((l) => l.source === 'supervisor' && l.level === 'error');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.message).toMatch(
+      /^actor "c" failed \[REX_ACTOR_HUNG\]: .* \(last heartbeat (\d+) ms before\); restarting it \(restart 1\)$/,
+    );
+    const age = Number(/last heartbeat (\d+) ms/.exec(logged[0]?.message ?? '')?.[1]);
+    expect(age).toBeGreaterThan(300);
+  });
+
+  it('a worker busy for longer than the timeout that says it is still working is not hung', async () => {
+    const { supervisor, faults, logs, chaos } = setup({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 });
+    await chaos('c', { busyAfterMs: 20, busyForMs: 1_200 });
+    const before = supervisor.status('c');
+    await logs.waitFor((l) => l.source === 'c' && l.message === 'chaos busy done');
+    expect(faults.items).toEqual([]);
+    expect(supervisor.status('c')).toEqual(before);
+  });
+
+  it('busy work that never says so is taken for a hang: CPU use alone proves nothing', async () => {
+    const { statuses, faults, chaos } = setup({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 });
+    await chaos('c', { busyAfterMs: 20, busyForMs: 60_000, busySilently: true });
+    await statuses.waitFor((s) => s.actor === 'c' && s.status === 'restarting');
+    expect(faults.items[0]).toMatchObject({ actor: 'c', code: 'REX_ACTOR_HUNG', fatal: false });
+  });
+
+  it('a hung thread stuck in a native call is terminated once, not at every check', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    onTestFinished(() => void process.off('warning', onWarning));
+    const { statuses, faults, chaos } = setup({ heartbeatIntervalMs: 10, heartbeatTimeoutMs: 100 });
+    await chaos('c', { nativeBlockMs: 1_500 });
+    await statuses.waitFor((s) => s.actor === 'c' && s.status === 'restarting', 10_000);
+    expect(faults.items[0]).toMatchObject({ code: 'REX_ACTOR_HUNG' });
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
+  it('a long start that says it is still working outlasts the READY timeout', async () => {
+    const clock = new ManualClock();
+    const { supervisor, faults, logs, chaos } = setup({ clock, readyTimeoutMs: 300 });
+    const started = chaos('c', { bootBusyMs: 1_500 });
+    // Once start() is under way (module loading says nothing), let the READY window elapse a few times.
+    await logs.waitFor((l) => l.source === 'c' && l.message.startsWith('chaos started'));
+    for (let i = 0; i < 3; i++) {
+      await sleep(100);
+      clock.advance(300);
+    }
+    await started;
+    expect(supervisor.status('c')?.status).toBe('ready');
+    expect(faults.items).toEqual([]);
   });
 
   it('does not mistake a blocked main thread for a hung worker', async () => {

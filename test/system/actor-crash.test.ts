@@ -60,13 +60,31 @@ describe('an actor crashed mid-run', () => {
       REXT_SLEEP: '0',
     });
     expect(result.stderr).toMatch(/injecting exit into file-writer after \d+ bytes of the final file/);
-    expect(result.stderr).toMatch(/trying again/);
+    expect(result.stderr).toMatch(/the file-writer was restarted: asking it again/);
     expect(result.code).toBe(0);
     expect(acks).toBe(400);
     const toml = onlyOutput(ws.outputDir);
     expect(toml.device.stream.data.n.data).toEqual(Array.from({ length: 400 }, (_, i) => i));
     expect(toml.device.stream.data.trace.data).toHaveLength(400);
     // No temp file of the interrupted write is left beside the output.
+    expect(fs.readdirSync(ws.outputDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 90_000);
+
+  it('file-writer hung while writing the final file: logged as an error, terminated, restarted; the file is written whole', async () => {
+    const { ws, result, acks } = await crashRun([{ actor: 'file-writer', mode: 'hang', afterFinalBytes: 1 << 20 }], {
+      REXT_MAX_STEPS: '400',
+      REXT_POINTS: '2000',
+      REXT_SLEEP: '0',
+    });
+    expect(result.stderr).toMatch(/injecting hang into file-writer after \d+ bytes of the final file/);
+    expect(result.stderr).toMatch(
+      /ERROR \[supervisor\] actor "file-writer" failed \[REX_ACTOR_HUNG\]: .*\(last heartbeat \d+ ms before\); restarting it \(restart 1\)/,
+    );
+    expect(result.code).toBe(0);
+    expect(acks).toBe(400);
+    const toml = onlyOutput(ws.outputDir);
+    expect(toml.device.stream.data.n.data).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    expect(toml.device.stream.data.trace.data).toHaveLength(400);
     expect(fs.readdirSync(ws.outputDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, 90_000);
 

@@ -2,19 +2,17 @@
  * The controller actor: runs the plan (loops, script, validation, end-of-iteration order) by asking
  * the other actors over the bus, and reports the outcome with `run.finished`.
  */
-import type { Bus } from '../../bus/bus.js';
 import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { nowEpochNs } from '../../runtime/clock.js';
 import { RunController } from './run-controller.js';
 import type { RunOutcome, RunPlan } from './run-plan.js';
-
-/** Ending an iteration may mean writing a multi-gigabyte file: no short timeout there. */
-const FINALIZE_TIMEOUT_MS = 24 * 3600_000;
-const FINALIZE_ATTEMPTS = 5;
+import { FileWriterWatch, finalizeThroughRestarts } from './finalize.js';
 
 export const controllerActor: ActorDefinition<RunPlan> = {
   name: 'controller',
   async start({ bus, data: plan, log, restartCount }) {
+    const fileWriter = new FileWriterWatch(bus);
+    const finalizeFile = (journalPath: string) => finalizeThroughRestarts(bus, fileWriter, journalPath, log);
     if (restartCount > 0) {
       // The script was started by the thread that crashed; the main thread stops it. Finish cleanly.
       log('error', 'the controller restarted mid-run: ending the run and saving the data received');
@@ -28,7 +26,7 @@ export const controllerActor: ActorDefinition<RunPlan> = {
       };
       if (current.journalPath) {
         await bus.request('ingest.end', { runEnd: { endTimeNs: nowEpochNs().toString(), reason: 'fatal', exitCode: null, signal: null } });
-        const outputFile = plan.dryRun ? null : await finalizeWithRetries(bus, current.journalPath, log);
+        const outputFile = plan.dryRun ? null : await finalizeFile(current.journalPath);
         outcome.iterations.push({
           loop: current.loop,
           reason: 'fatal',
@@ -39,13 +37,13 @@ export const controllerActor: ActorDefinition<RunPlan> = {
         });
       }
       bus.publish('run.finished', outcome);
-      return { async stop() {} };
+      return { stop: async () => fileWriter.close() };
     }
 
     const controller = new RunController(plan, {
       beginIteration: async (journalPath, runStart) => void (await bus.request('ingest.begin', { journalPath, runStart })),
       endIteration: async (runEnd) => void (await bus.request('ingest.end', { runEnd })),
-      finalizeFile: (journalPath) => finalizeWithRetries(bus, journalPath, log),
+      finalizeFile,
       sessionState: () => bus.request('store.session', {}),
       iterationChanged: (event) => bus.publish('run.iteration', event),
       scriptStarted: (pid) => bus.publish('run.script', { pid }),
@@ -66,23 +64,8 @@ export const controllerActor: ActorDefinition<RunPlan> = {
     return {
       async stop() {
         for (const s of subscriptions) s.unsubscribe();
+        fileWriter.close();
       },
     };
   },
 };
-
-/**
- * The file-writer may crash while it writes (it is restarted and rebuilds from the journal): ask
- * again, a few times, before giving up on the file.
- */
-async function finalizeWithRetries(bus: Bus, journalPath: string, log: (level: 'warn', message: string) => void): Promise<string | null> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await bus.request('file.finalize', { journalPath }, { timeoutMs: FINALIZE_TIMEOUT_MS })).file;
-    } catch (error) {
-      if (attempt >= FINALIZE_ATTEMPTS) throw error;
-      log('warn', `writing the output file failed (${(error as Error).message}); trying again`);
-      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
-    }
-  }
-}

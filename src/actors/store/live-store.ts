@@ -10,6 +10,7 @@ import { withMetaJson } from '../../protocol/session-meta.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { RunEventHandler } from '../../runtime/journal/follower.js';
+import { stillWorking } from '../../runtime/liveness.js';
 
 export interface LiveStoreOptions {
   subsampling: boolean;
@@ -47,11 +48,13 @@ export class LiveStore implements RunEventHandler {
     this.info = withMetaJson(message.info, this.start?.metaJson);
   }
 
+  /** Costs what the message holds, never what the run has seen (no walk over all channels or devices). */
   device(_message: unknown, merged: MergeAccepted): void {
-    applyMergeToWindows(this.windows, merged);
-    const counts: Record<string, number> = {};
-    for (const [channel, state] of merged.device.channels) counts[channel] = state.count;
-    this.counts[merged.device.name] = counts;
+    applyMergeToWindows(this.windows, merged, stillWorking);
+    const { name, channels } = merged.device;
+    const counts = this.counts[name] ?? {};
+    this.counts[name] = counts;
+    for (const { channel } of merged.effects) counts[channel] = channels.get(channel)?.count ?? 0;
   }
 
   pause(paused: boolean): void {

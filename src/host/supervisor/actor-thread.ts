@@ -1,7 +1,9 @@
 /**
  * One worker thread of one actor, as the supervisor sees it: spawns it with its own bus port,
- * reads the control protocol, watches READY and heartbeats, and reports exactly one `exit` with
- * the reason the thread ended. Policy (restart or not) is the supervisor's.
+ * reads the control protocol, watches READY and the liveness beacon, and reports exactly one
+ * `exit` with the reason the thread ended. Policy (restart or not) is the supervisor's.
+ * The beacon (src/runtime/liveness.ts) moves while the worker's event loop turns or its long
+ * work says `stillWorking()`: a busy actor is not hung; one whose beacon stays still is.
  */
 import { Worker } from 'node:worker_threads';
 import type { BusHub, HubLink } from '../../bus/hub.js';
@@ -15,6 +17,7 @@ import {
   REX_ACTOR_STOP_TIMEOUT,
 } from '../../runtime/errors.js';
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
+import { LivenessBeacon } from '../../runtime/liveness.js';
 import { heartbeatCheckEveryMs, judgeHeartbeat } from './heartbeat-watch.js';
 
 export interface ThreadSettings {
@@ -39,6 +42,8 @@ export interface ThreadEnd {
   stopped: boolean;
   /** Why it ended, when it was not a clean planned stop (also set if stop() itself failed). */
   reason: WireError | undefined;
+  /** How long before the end its beacon last moved (or it started), on the supervisor's clock. */
+  lastBeatAgeMs: number;
 }
 
 export interface ThreadEvents {
@@ -54,6 +59,7 @@ export class ActorThread {
   private stopped = false;
   private exited = false;
   private lastBeat: number;
+  private readonly beacon = new LivenessBeacon();
   /** Set when the supervisor itself ended the thread (hung, READY timeout, ...). Wins over the rest. */
   private killReason: RexError | undefined;
   private fault: WireError | undefined;
@@ -75,6 +81,7 @@ export class ActorThread {
       data: settings.data,
       busPort: this.link.port,
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      liveness: this.beacon.buffer,
       faultInjection: settings.faultInjection,
     };
     let worker: Worker;
@@ -96,10 +103,23 @@ export class ActorThread {
       this.uncaught ??= toWire(error);
     });
     worker.on('exit', (exitCode: number) => this.onExit(exitCode));
-    this.readyTimer = settings.clock.setTimeout(
-      () => this.kill(REX_ACTOR_READY_TIMEOUT(settings.name, settings.readyTimeoutMs)),
-      settings.readyTimeoutMs,
-    );
+    this.armReadyTimer();
+  }
+
+  /** READY must come within the timeout, counted from the last sign of progress (a long restore says `stillWorking()`). */
+  private armReadyTimer(): void {
+    const { clock, name, readyTimeoutMs } = this.settings;
+    this.readyTimer = clock.setTimeout(() => {
+      if (this.sawBeat()) this.armReadyTimer();
+      else this.kill(REX_ACTOR_READY_TIMEOUT(name, readyTimeoutMs));
+    }, readyTimeoutMs);
+  }
+
+  /** Reads the beacon; if it moved, that is the latest heartbeat. */
+  private sawBeat(): boolean {
+    if (!this.beacon.moved()) return false;
+    this.lastBeat = this.settings.clock.now();
+    return true;
   }
 
   get isReady(): boolean {
@@ -115,10 +135,13 @@ export class ActorThread {
     this.stopTimer = this.settings.clock.setTimeout(() => this.kill(REX_ACTOR_STOP_TIMEOUT(this.settings.name, timeoutMs)), timeoutMs);
   }
 
-  /** End the thread now, recording why. */
+  /**
+   * End the thread now, recording why. Once: a thread inside a long native call (a big fs.rmSync)
+   * ends only when the call returns, and each terminate() would add another 'exit' listener.
+   */
   kill(reason: RexError): void {
-    if (this.exited || this.worker === undefined) return;
-    this.killReason ??= reason;
+    if (this.exited || this.worker === undefined || this.killReason !== undefined) return;
+    this.killReason = reason;
     void this.worker.terminate();
   }
 
@@ -134,9 +157,6 @@ export class ActorThread {
         this.lastBeat = this.settings.clock.now();
         if (this.stopTimer === undefined) this.watchHeartbeat();
         this.events.ready(this);
-        return;
-      case 'HEARTBEAT':
-        this.lastBeat = this.settings.clock.now();
         return;
       case 'FAULT':
         this.fault ??= isWireError(message.error) ? message.error : { name: 'Error', message: 'malformed FAULT' };
@@ -155,6 +175,7 @@ export class ActorThread {
     let lastCheck = clock.now();
     this.heartbeatTimer = clock.setInterval(() => {
       const at = clock.now();
+      this.sawBeat();
       const verdict = judgeHeartbeat({ at, lastCheck, lastBeat: this.lastBeat, checkEveryMs, timeoutMs: heartbeatTimeoutMs });
       lastCheck = at;
       if (verdict.kind === 'hung') this.kill(REX_ACTOR_HUNG(name, verdict.silentMs));
@@ -170,6 +191,7 @@ export class ActorThread {
     clock.clearTimeout(this.readyTimer);
     clock.clearInterval(this.heartbeatTimer);
     clock.clearTimeout(this.stopTimer);
+    this.sawBeat();
     // Requests this thread was serving fail now, not at their timeout.
     this.link.close();
     this.events.exit(this, {
@@ -177,6 +199,7 @@ export class ActorThread {
       wasReady: this.ready,
       stopped: this.stopped,
       reason: this.endReason(exitCode),
+      lastBeatAgeMs: clock.now() - this.lastBeat,
     });
   }
 

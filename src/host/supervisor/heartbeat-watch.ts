@@ -1,8 +1,9 @@
 /**
  * When a silent actor counts as hung. Pure: the actor thread passes the clock's readings.
- * The check runs every `checkEveryMs`; a check that itself ran late means this (main) thread was
- * blocked, and timers run before the heartbeats that queued up meanwhile are read: the silence is
- * ours, not the worker's, so the verdict waits for the next check, once the queue is drained.
+ * The check runs every `checkEveryMs` and reads the worker's liveness beacon. A check that itself
+ * ran late means this (main) thread was held up, or the whole process was (a suspended machine):
+ * the silence may be ours, not the worker's, so the verdict waits for the next check, which sees
+ * whether the beacon moved meanwhile.
  */
 
 export interface HeartbeatReadings {
@@ -10,7 +11,7 @@ export interface HeartbeatReadings {
   at: number;
   /** When the previous check ran (or the watch started). */
   lastCheck: number;
-  /** When the last heartbeat (or READY) was read. */
+  /** When the beacon was last seen to move (or READY came). */
   lastBeat: number;
   checkEveryMs: number;
   timeoutMs: number;

@@ -203,8 +203,8 @@ export class Supervisor {
       return;
     }
     const reason = end.reason ?? { name: 'Error', message: `exited with code ${end.exitCode}` };
-    if (!slot.everReady) this.bootFailed(slot, reason);
-    else this.crashed(slot, reason);
+    if (!slot.everReady) this.bootFailed(slot, reason, end.lastBeatAgeMs);
+    else this.crashed(slot, reason, end.lastBeatAgeMs);
   }
 
   private stoppedAfterPlan(slot: Slot, end: ThreadEnd): void {
@@ -218,8 +218,9 @@ export class Supervisor {
   }
 
   /** The first thread died before READY: not respawned (a broken actor would only loop). */
-  private bootFailed(slot: Slot, reason: WireError): void {
+  private bootFailed(slot: Slot, reason: WireError, lastBeatAgeMs: number): void {
     const error = withCause(REX_ACTOR_BOOT_FAILED(slot.spec.name, reason.message), fromWire(reason));
+    this.logFault(slot, reason.code ?? error.code, reason.message, lastBeatAgeMs, 'not restarted: it never became ready');
     this.hub.bus.publish('actor.fault', {
       actor: slot.spec.name,
       code: error.code,
@@ -232,13 +233,15 @@ export class Supervisor {
     this.giveUp(slot, error);
   }
 
-  private crashed(slot: Slot, reason: WireError): void {
+  private crashed(slot: Slot, reason: WireError, lastBeatAgeMs: number): void {
     const { name } = slot.spec;
     const ownReason = reason.code?.startsWith('REX_ACTOR_') === true;
     const code = reason.code ?? REX_ACTOR_CRASHED.code;
     const message = ownReason ? reason.message : REX_ACTOR_CRASHED(name, reason.message).message;
     const stack = reason.stack === undefined ? {} : { stack: reason.stack };
     const decision = decideRestart(slot.history, this.clock.now(), this.policy);
+    const next = decision.action === 'give-up' ? 'giving up' : `restarting it (restart ${slot.restarts + 1})`;
+    this.logFault(slot, code, message, lastBeatAgeMs, next);
     if (decision.action === 'give-up') {
       const error = withCause(REX_ACTOR_RESTART_BUDGET(name, decision.restartsInWindow, this.policy.windowMs, message), fromWire(reason));
       this.hub.bus.publish('actor.fault', { actor: name, code: error.code, message: error.message, ...stack, fatal: true });
@@ -255,6 +258,12 @@ export class Supervisor {
       slot.state = 'starting';
       this.spawn(slot);
     }, decision.delayMs);
+  }
+
+  /** Every crash, hang and boot failure, at error level: which actor, why (code), and its last sign of life. */
+  private logFault(slot: Slot, code: string, message: string, lastBeatAgeMs: number, next: string): void {
+    const age = Math.round(lastBeatAgeMs);
+    this.log('error', `actor "${slot.spec.name}" failed [${code}]: ${message} (last heartbeat ${age} ms before); ${next}`);
   }
 
   private giveUp(slot: Slot, error: Error): void {

@@ -9,6 +9,7 @@ import { formatRexTimestamp } from '../../protocol/timestamps.js';
 import { LineKind, RecordType, parseJsonBody, type JournalRecord, type RunEndRecord, type RunStartRecord } from './codec.js';
 import { parseLineBody } from './line-body.js';
 import { JournalReader } from './reader.js';
+import { stillWorking } from '../liveness.js';
 
 export interface RunEventHandler {
   /** Called with each record's journal offset before the record is applied. */
@@ -76,6 +77,8 @@ export class JournalFollower {
     for (const record of records) {
       this.handler.beforeRecord?.(record.offset);
       this.apply(record);
+      // A long catch-up is work, not a hang (src/runtime/liveness.ts).
+      stillWorking();
     }
     return records.length;
   }

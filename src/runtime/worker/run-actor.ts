@@ -13,6 +13,7 @@ import type { FaultInject, LogLevel } from '../../bus/payloads.js';
 import { connectPortBus, type PortBus } from '../../bus/port-bus.js';
 import type { Requests, Topics } from '../../bus/topics.js';
 import { ACTOR_PROTOCOL, codeOf, type ActorWorkerData, type ToSupervisor } from '../control-protocol.js';
+import { attachLivenessBeacon, stillWorking } from '../liveness.js';
 import { REX_ACTOR_FAULT_INJECTED, REX_ACTOR_NOT_IN_WORKER, REX_ACTOR_PROTOCOL } from '../errors.js';
 
 /** `T`, `R`: the bus's tables; rex's own unless a test actor widens them (test/fixtures/actors). */
@@ -26,6 +27,11 @@ export interface ActorContext<Data, T extends TopicMap = Topics, R extends Reque
   threadId: number;
   /** Publish a `log` entry from this actor. */
   log(level: LogLevel, message: string): void;
+  /**
+   * "Busy, not hung": long synchronous work calls this between pieces, so the supervisor does not
+   * terminate the thread as hung (src/runtime/liveness.ts; code without a ctx imports it from there).
+   */
+  stillWorking(): void;
 }
 
 export interface ActorInstance {
@@ -67,6 +73,7 @@ export async function runActor<Data, T extends Topics = Topics, R extends Reques
     return;
   }
   const name = init.actor;
+  attachLivenessBeacon(init.liveness);
   const bus = connectPortBus<T, R>(init.busPort, name);
 
   process.on('uncaughtException', die);
@@ -115,6 +122,7 @@ export async function runActor<Data, T extends Topics = Topics, R extends Reques
       restartCount: init.restartCount,
       threadId,
       log: (level, message) => bus.publish('log', { level, source: name, message, ts: Date.now() }),
+      stillWorking,
     });
     // Everything start() subscribed to or serves is registered at the hub before READY.
     await bus.flush();
@@ -123,7 +131,7 @@ export async function runActor<Data, T extends Topics = Topics, R extends Reques
     return;
   }
   post({ code: 'READY' });
-  heartbeat = setInterval(() => post({ code: 'HEARTBEAT' }), init.heartbeatIntervalMs);
+  heartbeat = setInterval(stillWorking, init.heartbeatIntervalMs);
   heartbeat.unref();
   if (stopRequested) await shutdown();
 }
@@ -138,6 +146,7 @@ function readWorkerData<Data>(raw: unknown, defName: string): ActorWorkerData<Da
   if (typeof data.heartbeatIntervalMs !== 'number' || data.heartbeatIntervalMs <= 0) {
     return 'workerData.heartbeatIntervalMs is not a positive number';
   }
+  if (!(data.liveness instanceof SharedArrayBuffer)) return 'workerData.liveness is not a SharedArrayBuffer';
   return data as ActorWorkerData<Data>;
 }
 
