@@ -6,16 +6,18 @@
  */
 import net from 'node:net';
 import os from 'node:os';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { buildGatewayApp, MAX_LIVE_CONNECTIONS, type GatewayApp } from '../../src/actors/http-gateway/app.js';
 import type { ServeRunState } from '../../src/actors/http-gateway/messages.js';
-import { MAX_BUFFERED_REPLY_BYTES, MAX_MESSAGE_BYTES } from '../../src/actors/http-gateway/websocket-session.js';
+import { MAX_BUFFERED_REPLY_BYTES, MAX_MESSAGE_BYTES, MAX_QUEUED_COMMANDS } from '../../src/actors/http-gateway/websocket-session.js';
 import { idleRunState } from '../../src/host/serve/run-launcher.js';
 
 const TOKEN = 's3cret';
 const STATE_REPLY = '{"entities":null}';
 let run: net.Server;
+/** Connections the run has accepted: one per command word asked. */
+let runConnections = 0;
 let runState: ServeRunState;
 let gateway: GatewayApp;
 let base: string;
@@ -24,6 +26,7 @@ const logged: string[] = [];
 beforeAll(async () => {
   // The run's TCP server: one command word per connection, one line back.
   run = net.createServer((socket) => {
+    runConnections++;
     socket.once('data', (word) => socket.end(word.toString().trim() === 'STATE' ? `${STATE_REPLY}\n` : '{"values":[1,2,3]}\n'));
     socket.on('error', () => undefined);
   });
@@ -198,6 +201,38 @@ describe('clients that would hold the server', () => {
     await end;
     expect(ended).toBe(true);
     reader.close();
+  });
+
+  it(`a flood read at once is closed (1008) past ${MAX_QUEUED_COMMANDS} waiting words, not queued; the run is asked nothing more`, async () => {
+    await start();
+    const client = await open();
+    client.pause();
+    const end = closed(client);
+    // One write of masked one-letter frames: a read of the socket (64 KiB) then holds more words than the bound.
+    const frame = Buffer.from([0x81, 0x81, 1, 2, 3, 4, 'X'.charCodeAt(0) ^ 1]);
+    (client as unknown as { _socket: net.Socket })._socket.write(Buffer.concat(Array.from({ length: 3 * MAX_QUEUED_COMMANDS }, () => frame)));
+    await vi.waitFor(() => expect(logged.join('\n')).toMatch(/WebSocket client closed \(1008\): more than \d+ commands waiting/), { timeout: 10_000 });
+    client.resume();
+    expect(await end).toMatchObject({ code: 1008, reason: 'too many commands waiting; wait for the replies' });
+    const asked = runConnections;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(runConnections).toBe(asked);
+  });
+
+  it('a client that leaves takes its waiting words with it: the run is not asked them', async () => {
+    await start();
+    const client = await open();
+    client.pause();
+    const words = 4000;
+    const before = runConnections;
+    for (let i = 0; i < words; i++) client.send('STATE');
+    await vi.waitFor(() => expect(runConnections - before).toBeGreaterThan(10));
+    client.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const asked = runConnections;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(runConnections).toBe(asked);
+    expect(asked - before).toBeLessThan(words);
   });
 
   it(`at most ${MAX_LIVE_CONNECTIONS} at once; a slot is free again once a client leaves`, async () => {

@@ -54,7 +54,7 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   const context: RouteContext = {
     options,
     live,
-    ask: (command) => askCurrentRun(options.runState(), command, tcpTimeoutMs),
+    ask: (command, signal) => askCurrentRun(options.runState(), command, tcpTimeoutMs, signal),
     admitLive: () => {
       if (liveConnections >= MAX_LIVE_CONNECTIONS) return false;
       liveConnections++;

@@ -21,7 +21,8 @@ export interface GatewayAppOptions {
 export interface RouteContext {
   options: GatewayAppOptions;
   live: LiveEvents;
-  ask(command: RunCommand): Promise<RunAnswer>;
+  /** `signal`: the asker left; the run is not asked, or the exchange is dropped. */
+  ask(command: RunCommand, signal?: AbortSignal): Promise<RunAnswer>;
   /** A slot for a long-lived connection (event stream, WebSocket); false when all are taken. */
   admitLive(): boolean;
   releaseLive(): void;

@@ -28,11 +28,11 @@ export function noRunReason(state: ServeRunState): string | undefined {
   }
 }
 
-export async function askCurrentRun(state: ServeRunState, command: RunCommand, timeoutMs: number): Promise<RunAnswer> {
+export async function askCurrentRun(state: ServeRunState, command: RunCommand, timeoutMs: number, signal?: AbortSignal): Promise<RunAnswer> {
   const reason = noRunReason(state);
   if (reason !== undefined) return { ok: false, status: 502, message: PREFIX + reason, reason };
   try {
-    return { ok: true, text: await askRun(state.port!, command, { timeoutMs }) };
+    return { ok: true, text: await askRun(state.port!, command, { timeoutMs, ...(signal && { signal }) }) };
   } catch (error) {
     const timeout = error instanceof RunLinkError && error.failure === 'timeout';
     const why = (error as Error).message;
