@@ -210,8 +210,12 @@ describe('clients that would hold the server', () => {
     const end = closed(client);
     // One write of masked one-letter frames: a read of the socket (64 KiB) then holds more words than the bound.
     const frame = Buffer.from([0x81, 0x81, 1, 2, 3, 4, 'X'.charCodeAt(0) ^ 1]);
-    (client as unknown as { _socket: net.Socket })._socket.write(Buffer.concat(Array.from({ length: 3 * MAX_QUEUED_COMMANDS }, () => frame)));
-    await vi.waitFor(() => expect(logged.join('\n')).toMatch(/WebSocket client closed \(1008\): more than \d+ commands waiting/), { timeout: 10_000 });
+    (client as unknown as { _socket: net.Socket })._socket.write(
+      Buffer.concat(Array.from({ length: 3 * MAX_QUEUED_COMMANDS }, () => frame)),
+    );
+    await vi.waitFor(() => expect(logged.join('\n')).toMatch(/WebSocket client closed \(1008\): more than \d+ commands waiting/), {
+      timeout: 10_000,
+    });
     client.resume();
     expect(await end).toMatchObject({ code: 1008, reason: 'too many commands waiting; wait for the replies' });
     const asked = runConnections;

@@ -28,7 +28,12 @@ export function noRunReason(state: ServeRunState): string | undefined {
   }
 }
 
-export async function askCurrentRun(state: ServeRunState, command: RunCommand, timeoutMs: number, signal?: AbortSignal): Promise<RunAnswer> {
+export async function askCurrentRun(
+  state: ServeRunState,
+  command: RunCommand,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<RunAnswer> {
   const reason = noRunReason(state);
   if (reason !== undefined) return { ok: false, status: 502, message: PREFIX + reason, reason };
   try {

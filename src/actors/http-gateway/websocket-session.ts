@@ -47,9 +47,8 @@ export function serveWebSocketSession(socket: WebSocket, options: SessionOptions
   const reply = (text: string): void => {
     if (gone.signal.aborted || socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > MAX_BUFFERED_REPLY_BYTES) {
-      return giveUp(1008, 'replies not read', `it does not read its replies (${socket.bufferedAmount} bytes waiting)`);
-    }
-    socket.send(text);
+      giveUp(1008, 'replies not read', `it does not read its replies (${socket.bufferedAmount} bytes waiting)`);
+    } else socket.send(text);
   };
 
   // One reply per message, in the order asked, as the original's client expects.
@@ -76,7 +75,11 @@ export function serveWebSocketSession(socket: WebSocket, options: SessionOptions
     if (gone.signal.aborted || socket.readyState !== socket.OPEN) return;
     if (isBinary) return giveUp(1003, 'binary messages are not accepted; send command words as text', 'binary message');
     if (waiting.length >= MAX_QUEUED_COMMANDS) {
-      return giveUp(1008, 'too many commands waiting; wait for the replies', `more than ${MAX_QUEUED_COMMANDS} commands waiting for their replies`);
+      return giveUp(
+        1008,
+        'too many commands waiting; wait for the replies',
+        `more than ${MAX_QUEUED_COMMANDS} commands waiting for their replies`,
+      );
     }
     waiting.push((Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8'));
     if (waiting.length >= PAUSE_AT_COMMANDS && !paused) {
