@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isLoopbackAddress } from '../../src/actors/http-gateway/access.js';
 import { buildGatewayApp, type GatewayApp } from '../../src/actors/http-gateway/app.js';
 import { BODY_LIMIT_BYTES } from '../../src/actors/http-gateway/body-and-errors.js';
 import type { GatewayData, ServeRunState } from '../../src/actors/http-gateway/messages.js';
@@ -88,6 +89,15 @@ describe('who may call', () => {
     for (const host of ['localhost:9000', '127.0.0.1:9000', '[::1]:9000']) {
       expect((await app.inject({ method: 'GET', url: '/', headers: { host } })).statusCode, host).toBe(200);
     }
+    // Loopback however spelled keeps the check.
+    for (const host of ['127.1', '127.0.0.2', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '0x7f.1', 'localhost']) {
+      expect(isLoopbackAddress(host), host).toBe(true);
+      const spelled = build({ host }).app;
+      expect((await spelled.inject({ method: 'GET', url: '/', headers: { host: 'attacker.example' } })).statusCode, host).toBe(403);
+      expect((await spelled.inject({ method: 'GET', url: '/', headers: { host: '127.1:9000' } })).statusCode, host).toBe(200);
+    }
+    for (const host of ['0.0.0.0', '::', '128.0.0.1', '::2', 'lab-pc.local', 'localhost.example.com'])
+      expect(isLoopbackAddress(host), host).toBe(false);
     // Listening on all interfaces, other names are expected (the token is the protection there).
     const open = build({ host: '0.0.0.0' }).app;
     expect((await open.inject({ method: 'GET', url: '/', headers: { host: 'lab-pc.local:9000' } })).statusCode).toBe(200);
