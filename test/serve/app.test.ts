@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopbackAddress } from '../../src/actors/http-gateway/access.js';
-import { buildGatewayApp, type GatewayApp } from '../../src/actors/http-gateway/app.js';
+import { buildGatewayApp, REQUEST_TIMEOUT_MS, type GatewayApp } from '../../src/actors/http-gateway/app.js';
 import { BODY_LIMIT_BYTES } from '../../src/actors/http-gateway/body-and-errors.js';
 import type { GatewayData, ServeRunState } from '../../src/actors/http-gateway/messages.js';
 import { idleRunState } from '../../src/host/serve/run-launcher.js';
@@ -19,8 +19,9 @@ let data: GatewayData;
 let runState: ServeRunState;
 const apps: GatewayApp[] = [];
 
-function build(overrides: Partial<GatewayData> = {}): GatewayApp {
+function build(overrides: Partial<GatewayData> = {}, options: { requestTimeoutMs?: number } = {}): GatewayApp {
   const gateway = buildGatewayApp({
+    ...options,
     data: { ...data, ...overrides },
     runState: () => runState,
     launch: () => Promise.reject(new Error('these tests never get as far as starting a run')),
@@ -147,6 +148,33 @@ describe('who may call', () => {
         })
       ).statusCode,
     ).toBe(204);
+  });
+});
+
+describe('slow clients', () => {
+  it(`headers must arrive within the request time limit (${REQUEST_TIMEOUT_MS / 1000} s): a client that trickles them is cut`, async () => {
+    // The limits as configured: Node's own headers limit (60 s) must not outlast the documented one.
+    const configured = build().app.server;
+    expect(configured.headersTimeout).toBe(REQUEST_TIMEOUT_MS);
+    expect(configured.requestTimeout).toBe(REQUEST_TIMEOUT_MS);
+
+    const { app } = build({}, { requestTimeoutMs: 500 });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const socket = net.connect((app.server.address() as net.AddressInfo).port, '127.0.0.1');
+    socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    // One header line every 100 ms, never the blank line that ends them.
+    const trickle = setInterval(() => socket.writable && socket.write(`X-Slow-${Date.now()}: 1\r\n`), 100);
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('error', () => undefined);
+    const cut = await new Promise<boolean>((resolve) => {
+      socket.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), 10_000);
+    });
+    clearInterval(trickle);
+    socket.destroy();
+    expect(cut, 'the server still waits for the headers after 10 s').toBe(true);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 });
 

@@ -21,6 +21,8 @@ import { runRoutes } from './routes-run.js';
 
 /** Event streams and WebSockets open at once. */
 export const MAX_LIVE_CONNECTIONS = 32;
+/** A request, headers and body, must have arrived within this. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface GatewayApp {
   app: FastifyInstance;
@@ -32,11 +34,18 @@ export interface GatewayApp {
 export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   const tcpTimeoutMs = options.tcpTimeoutMs ?? 5000;
   const { data } = options;
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Slow or stalled clients cannot hold a connection open while sending a request.
-    requestTimeout: 30_000,
+    // Slow or stalled clients cannot hold a connection open while sending a request. Node's own
+    // headers limit (60 s) would outlast it, and it checks every 30 s unless told otherwise.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+    },
     keepAliveTimeout: 5_000,
     // Long-lived streams must not keep close() waiting.
     forceCloseConnections: true,

@@ -15,6 +15,8 @@ export interface GatewayAppOptions {
   tcpTimeoutMs?: number;
   /** Datastream poll of the live push (default 500 ms). */
   pollMs?: number;
+  /** For tests: how long a request may take to arrive (default REQUEST_TIMEOUT_MS, 30 s). */
+  requestTimeoutMs?: number;
 }
 
 /** What every route plugin gets. */
