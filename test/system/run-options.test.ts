@@ -18,6 +18,7 @@ import {
   outputFiles,
   readToml,
   runRex,
+  startRex,
   workspace,
   type RexWorkspace,
   type TomlTable,
@@ -271,6 +272,25 @@ describe('rex run: loops, delay, dry run', () => {
     const slackMs = 20; // two clocks (the log's, the session's), each to the millisecond
     expect(startMs - listeningMs).toBeGreaterThanOrEqual(1200 - slackMs);
     expect(probe.started_at * 1000 - listeningMs).toBeGreaterThanOrEqual(1200 - slackMs);
+  });
+
+  it('--delay beyond what a timer holds (100000 minutes, about 69 days) is waited, not started at once; Ctrl-C ends it', {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
+    const ws = workspace();
+    const probeFile = path.join(ws.dir, 'probe.json');
+    const run = startRex(ws, ['run', ENV_PROBE, '-P', String(await freePort()), '-o', ws.outputDir, '--delay', '100000'], {
+      env: { REXT_OUT: probeFile },
+    });
+    await run.waitForOutput(/waiting 100000 minute\(s\) before the first loop/);
+    // An overflowed timer would have started the script at once.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(fs.existsSync(probeFile), run.output()).toBe(false);
+    run.child.kill('SIGINT');
+    const done = await run.done;
+    expect(done.code, run.output()).toBe(130);
+    expect(fs.existsSync(probeFile)).toBe(false);
+    expect(outputFiles(ws.outputDir)).toEqual([]);
   });
 
   it('--dry-run writes no file and leaves no journal', { timeout: RUN_TIMEOUT_MS }, async () => {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { JsonObject } from '../../protocol/messages.js';
-import { sleepOn, systemClock, type Clock } from '../../runtime/clock.js';
+import { setLongTimeout, sleepOn, systemClock, type Clock } from '../../runtime/clock.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { IterationEndReason, IterationOutcome, RunOutcome, RunPlan } from './run-plan.js';
 import { ScriptProcess, scriptLaunchCommand, type ScriptExit, type ScriptOutputLine } from './script-process.js';
@@ -197,9 +197,10 @@ export class RunController {
 
   private sleepInterruptibly(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(resolve, ms);
+      // A delay of weeks is honoured, not overflowed into an immediate start.
+      const cancel = setLongTimeout(this.clock, resolve, ms);
       this.wakeDelay = () => {
-        this.clock.clearTimeout(timer);
+        cancel();
         resolve();
       };
     });
