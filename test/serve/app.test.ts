@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopbackAddress } from '../../src/actors/http-gateway/access.js';
 import { buildGatewayApp, REQUEST_TIMEOUT_MS, type GatewayApp } from '../../src/actors/http-gateway/app.js';
+import { MAX_META_JSON_DEPTH } from '../../src/protocol/session-meta.js';
 import { BODY_LIMIT_BYTES } from '../../src/actors/http-gateway/body-and-errors.js';
 import type { GatewayData, ServeRunState } from '../../src/actors/http-gateway/messages.js';
 import { idleRunState } from '../../src/host/serve/run-launcher.js';
@@ -242,6 +243,44 @@ describe('bodies', () => {
     const badOutput = await post({ path: 'scan.py', output: os.tmpdir() });
     expect(badOutput.statusCode).toBe(403);
     expect(badOutput.json().fields).toEqual(['output']);
+  });
+
+  it('a NUL byte in a path, a config nested too deep, a config file outside the scripts directory: refused before anything starts', async () => {
+    const { app } = build();
+    const post = (payload: unknown) => app.inject({ method: 'POST', url: '/run', payload: payload as object });
+    for (const [field, body] of [
+      ['path', { path: 'scan\0.py' }],
+      ['output', { path: 'scan.py', output: `${data.allowedOutputDirs[0]}/a\0b` }],
+      ['config', { path: 'scan.py', config: 'session\0.toml' }],
+    ] as const) {
+      const reply = await post(body);
+      expect(reply.statusCode, field).toBe(400);
+      expect(reply.json()).toMatchObject({
+        fields: [field],
+        message: expect.stringMatching(new RegExp(`^${field}: expected .*without a NUL byte`)),
+      });
+    }
+
+    const deep = (levels: number): unknown => (levels === 0 ? 1 : { a: deep(levels - 1) });
+    expect((await post({ path: 'scan.py', meta_json: deep(MAX_META_JSON_DEPTH - 1), dry_run: true })).statusCode).not.toBe(400);
+    for (const meta of [deep(MAX_META_JSON_DEPTH + 1), `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`]) {
+      const reply = await post({ path: 'scan.py', meta_json: meta });
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json()).toMatchObject({ fields: ['meta_json'], message: `meta_json: nested deeper than ${MAX_META_JSON_DEPTH} levels` });
+    }
+
+    // Outside the scripts directory, whether the file exists or not: the same answer.
+    const existing = await post({ path: 'scan.py', config: '/etc/passwd' });
+    const missing = await post({ path: 'scan.py', config: '/etc/no-such-file.toml' });
+    expect(existing.statusCode).toBe(403);
+    expect(missing.statusCode).toBe(403);
+    expect(existing.json().message).toMatch(/^config: "\/etc\/passwd" is outside the scripts directory/);
+    expect(missing.json().message.replace('no-such-file.toml', 'passwd')).toBe(existing.json().message);
+    expect(await post({ path: 'scan.py', config: '../scripts/absent.toml' }).then((r) => r.json())).toMatchObject({
+      statusCode: 400,
+      fields: ['config'],
+      message: `config: no such config file: ${path.join(data.scriptsDir, 'absent.toml')}`,
+    });
   });
 
   it('ignores whatever body comes with POST /pause, /continue, /kill (the original did)', async () => {

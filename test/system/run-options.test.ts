@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { MAX_META_JSON_DEPTH } from '../../src/protocol/session-meta.js';
 import {
   PY_FIXTURES,
   freePort,
@@ -190,6 +191,16 @@ describe('rex run --config', () => {
 });
 
 describe('rex run --meta-json and validations', () => {
+  it(`--meta-json nested deeper than ${MAX_META_JSON_DEPTH} levels is refused (exit 2), before anything starts`, async () => {
+    const ws = workspace();
+    for (const levels of [MAX_META_JSON_DEPTH + 1, 5000]) {
+      const run = await finishedRun(ws, ENV_PROBE, ['--meta-json', `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`]);
+      expect(run.code, run.log).toBe(2);
+      expect(run.log).toContain(`rex: --meta-json is nested deeper than ${MAX_META_JSON_DEPTH} levels`);
+      expect(run.probe).toBeNull();
+    }
+  });
+
   it('merges --meta-json into the session meta, its keys winning, and it can satisfy validations', {
     timeout: RUN_TIMEOUT_MS,
   }, async () => {
