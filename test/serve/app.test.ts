@@ -83,6 +83,34 @@ describe('who may call', () => {
     expect((await app.inject({ method: 'GET', url: '/run?token=s3cret' })).statusCode).toBe(401);
   });
 
+  it('with a token, nothing about the run reaches a caller without it, on any route however spelled', async () => {
+    runState = { ...idleRunState(), phase: 'running', id: 'run-id-3f9a', port: 1 };
+    const { app } = build({ token: 's3cret', corsOrigins: ['https://gui.lab.org'] });
+    await app.ready();
+    // Every route the API describes (the docs page and its assets included), and other spellings of them.
+    const routes = Object.entries(app.swagger().paths ?? {}).flatMap(([url, item]) =>
+      Object.keys(item as object).map((method) => [method.toUpperCase(), url] as const),
+    );
+    expect(routes.length).toBeGreaterThan(10);
+    const spellings = routes.flatMap(([method, url]) => [
+      [method, url],
+      [method, `${url}/`],
+      [method, `/${url}`],
+      [method, url.replace(/[a-z]/, (c) => `%${c.charCodeAt(0).toString(16)}`)],
+      ['HEAD', url],
+      ['OPTIONS', url],
+    ]);
+    for (const [method, url] of [...spellings, ['GET', '/docs/static/index.html'], ['GET', '/docs/json'], ['TRACE', '/']]) {
+      for (const headers of [{}, { origin: 'https://gui.lab.org', 'access-control-request-method': 'GET' }]) {
+        const reply = await app.inject({ method: method as 'GET', url: url!, headers });
+        const seen = `${method} ${url} ${JSON.stringify(headers)}: ${reply.statusCode} ${reply.body.slice(0, 100)}`;
+        expect(`${JSON.stringify(reply.headers)}${reply.body}`, seen).not.toMatch(/run-id-3f9a|idle|running/);
+        // Open: the liveness check and CORS preflights, neither with anything about the run.
+        if (reply.statusCode < 400) expect(seen).toMatch(/^(GET|HEAD) \/ |^OPTIONS .*: 204 $/);
+      }
+    }
+  });
+
   it('on loopback, a request addressed to another host name is refused (DNS rebinding)', async () => {
     const { app } = build();
     const rebound = await app.inject({ method: 'POST', url: '/kill', headers: { host: 'attacker.example:9000' } });
