@@ -126,7 +126,16 @@ describe('who may call', () => {
       expect((await spelled.inject({ method: 'GET', url: '/', headers: { host: 'attacker.example' } })).statusCode, host).toBe(403);
       expect((await spelled.inject({ method: 'GET', url: '/', headers: { host: '127.1:9000' } })).statusCode, host).toBe(200);
     }
-    for (const host of ['0.0.0.0', '::', '128.0.0.1', '::2', 'lab-pc.local', 'localhost.example.com'])
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '128.0.0.1',
+      '::2',
+      'lab-pc.local',
+      'localhost.example.com',
+      'evil.example@127.0.0.1',
+      'evil.example/127.0.0.1',
+    ])
       expect(isLoopbackAddress(host), host).toBe(false);
     // Listening on all interfaces, other names are expected (the token is the protection there).
     const open = build({ host: '0.0.0.0' }).app;

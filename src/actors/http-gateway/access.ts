@@ -83,6 +83,8 @@ LOOPBACK.addAddress('::1', 'ipv6');
  */
 export function hostName(host: string): string | undefined {
   const trimmed = host.trim();
+  // Only a host and a port: no `user@`, path, query or fragment for URL to take apart.
+  if (/[@/\\?#\s]/.test(trimmed)) return undefined;
   // A bare IPv6 address (an address to listen on, not a Host header) needs its brackets for URL.
   const authority =
     trimmed.includes(':') && !trimmed.startsWith('[') && trimmed.indexOf(':') !== trimmed.lastIndexOf(':') ? `[${trimmed}]` : trimmed;
