@@ -81,6 +81,18 @@ describe('--delay', () => {
     expect(await settled(outcome)).toBe(true);
   });
 
+  it('KILL during the wait ends the run before any loop (not interrupted)', async () => {
+    const clock = new ManualClock();
+    const logs: string[] = [];
+    const controller = new RunController(plan(3, 60 * 24 * 60), portsWithoutLoops(logs), undefined, clock);
+    const outcome = controller.run();
+    clock.advance(60_000);
+    controller.kill();
+    await expect(outcome).resolves.toMatchObject({ iterations: [], interrupted: false });
+    expect(clock.pending).toBe(0);
+    expect(logs).toContain('KILL during the delay: the run ends before its first loop');
+  });
+
   it('an interrupt during the wait ends the run before any loop', async () => {
     const clock = new ManualClock();
     const controller = new RunController(plan(3, 10), portsWithoutLoops([]), undefined, clock);
