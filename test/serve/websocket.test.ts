@@ -2,13 +2,19 @@
  * `GET /ws` against a real gateway listening on a real port, with a real WebSocket client (`ws`,
  * the library @fastify/websocket is built on) and a fake run answering its TCP command words:
  * who may connect, the command words answered in order, the limits, and that a client which
- * floods or never reads cannot hold the server.
+ * floods or never reads cannot hold the server (nor, through it, flood the run: pipelined HTTP too).
  */
 import net from 'node:net';
 import os from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
-import { buildGatewayApp, MAX_LIVE_CONNECTIONS, type GatewayApp } from '../../src/actors/http-gateway/app.js';
+import {
+  buildGatewayApp,
+  MAX_ACTIVE_RUN_ASKS,
+  MAX_LIVE_CONNECTIONS,
+  MAX_WAITING_RUN_ASKS,
+  type GatewayApp,
+} from '../../src/actors/http-gateway/app.js';
 import type { ServeRunState } from '../../src/actors/http-gateway/messages.js';
 import { MAX_BUFFERED_REPLY_BYTES, MAX_MESSAGE_BYTES, MAX_QUEUED_COMMANDS } from '../../src/actors/http-gateway/websocket-session.js';
 import { idleRunState } from '../../src/host/serve/run-launcher.js';
@@ -18,6 +24,9 @@ const STATE_REPLY = '{"entities":null}';
 let run: net.Server;
 /** Connections the run has accepted: one per command word asked. */
 let runConnections = 0;
+/** Open at once, now and at most. */
+let runOpen = 0;
+let runOpenMax = 0;
 let runState: ServeRunState;
 let gateway: GatewayApp;
 let base: string;
@@ -27,6 +36,8 @@ beforeAll(async () => {
   // The run's TCP server: one command word per connection, one line back.
   run = net.createServer((socket) => {
     runConnections++;
+    runOpenMax = Math.max(runOpenMax, ++runOpen);
+    socket.on('close', () => runOpen--);
     socket.once('data', (word) => socket.end(word.toString().trim() === 'STATE' ? `${STATE_REPLY}\n` : '{"values":[1,2,3]}\n'));
     socket.on('error', () => undefined);
   });
@@ -237,6 +248,28 @@ describe('clients that would hold the server', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(runConnections).toBe(asked);
     expect(asked - before).toBeLessThan(words);
+  });
+
+  it(`pipelined HTTP requests cannot flood the run: ${MAX_ACTIVE_RUN_ASKS} asked at once, ${MAX_WAITING_RUN_ASKS} in line, the rest refused (503)`, async () => {
+    await start();
+    const before = runConnections;
+    runOpenMax = 0;
+    const requests = 20_000;
+    const client = net.connect(Number(new URL(base).port), '127.0.0.1');
+    client.on('error', () => undefined);
+    let answers = '';
+    client.on('data', (chunk: Buffer) => (answers += chunk.toString()));
+    client.write(`GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`.repeat(requests));
+    await vi.waitFor(() => expect(answers).toContain('HTTP/1.1 503'), { timeout: 20_000 });
+    expect(answers).toMatch(/commands are waiting for the run; try again/);
+    client.destroy();
+    expect(runOpenMax).toBeLessThanOrEqual(MAX_ACTIVE_RUN_ASKS);
+    // What was in line when the client went is asked no further.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const asked = runConnections;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(runConnections).toBe(asked);
+    expect(asked - before).toBeLessThan(requests / 2);
   });
 
   it(`at most ${MAX_LIVE_CONNECTIONS} at once; a slot is free again once a client leaves`, async () => {

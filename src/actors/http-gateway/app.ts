@@ -14,13 +14,16 @@ import { BODY_LIMIT_BYTES, installBodyParsers, installErrorHandlers } from './bo
 import { LiveEvents } from './live-events.js';
 import { liveRoutes, websocketPlugin } from './live-routes.js';
 import type { GatewayAppOptions, RouteContext } from './route-context.js';
-import { askCurrentRun } from './run-answers.js';
+import { askCurrentRun, limitRunAsks } from './run-answers.js';
 import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';
 
 /** Event streams and WebSockets open at once. */
 export const MAX_LIVE_CONNECTIONS = 32;
+/** Command words asked of the run at once (one TCP connection each), and more waiting their turn. */
+export const MAX_ACTIVE_RUN_ASKS = 16;
+export const MAX_WAITING_RUN_ASKS = 256;
 /** A request, headers and body, must have arrived within this. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -63,7 +66,11 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   const context: RouteContext = {
     options,
     live,
-    ask: (command, signal) => askCurrentRun(options.runState(), command, tcpTimeoutMs, signal),
+    ask: limitRunAsks(
+      (command, signal) => askCurrentRun(options.runState(), command, tcpTimeoutMs, signal),
+      MAX_ACTIVE_RUN_ASKS,
+      MAX_WAITING_RUN_ASKS,
+    ),
     admitLive: () => {
       if (liveConnections >= MAX_LIVE_CONNECTIONS) return false;
       liveConnections++;
