@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { RunOutcome, RunPlan } from '../actors/controller/index.js';
 import { hasWholeNumber, integralFloatPaths } from '../protocol/float-lexemes.js';
 import type { JsonObject, JsonPath } from '../protocol/messages.js';
+import { metaJsonDepthProblem } from '../protocol/session-meta.js';
 import { RunHost } from '../host/run/run-host.js';
 import { announceToServe, serveAssignedRunUuid } from '../host/serve/run-ipc.js';
 import { mailSummaryLines, planMail } from './mail-plan.js';
@@ -181,6 +182,8 @@ function parseMetaJson(text: string | undefined): { metaJson?: Record<string, un
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new UsageError('--meta-json must be a JSON object, e.g. \'{"sample_id": "S1"}\'');
   }
+  const tooDeep = metaJsonDepthProblem(value);
+  if (tooDeep) throw new UsageError(`--meta-json is ${tooDeep}`);
   const metaJsonFloats = hasWholeNumber(value as JsonObject) ? integralFloatPaths(text, [], value as JsonObject) : undefined;
   return { metaJson: value as Record<string, unknown>, ...(metaJsonFloats ? { metaJsonFloats } : {}) };
 }

@@ -46,6 +46,11 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
   const { config, path: configPath, warnings } = await loadConfig(configFile !== undefined ? { path: configFile } : {});
   const cwd = process.cwd();
   const token = process.env.REX_SERVE_TOKEN || config.serve.token;
+  if (token === undefined && !isLoopbackAddress(options.host)) {
+    throw new UsageError(
+      `--host ${options.host} is not a loopback address, and this server has no token: anyone who could reach it could start and stop runs. Set [serve] token or REX_SERVE_TOKEN, or listen on 127.0.0.1 (see docs/serve.md)`,
+    );
+  }
   const data: GatewayData = {
     host: options.host,
     port,
@@ -68,12 +73,6 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
   log('info', configPath ? `config: ${configPath}` : 'no config file found: using the built-in defaults');
   for (const warning of warnings) log('warn', warning);
   log('info', `scripts directory: ${data.scriptsDir}; allowed output directories: ${data.allowedOutputDirs.join(', ')}`);
-  if (token === undefined && !isLoopbackAddress(options.host)) {
-    log(
-      'warn',
-      `listening on ${options.host} without a token: anyone who can reach this port can start and stop runs (set [serve] token or REX_SERVE_TOKEN; see docs/serve.md)`,
-    );
-  }
 
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-serve-'));
   const launcher = new RunLauncher(bus, { rexBin: REX_BIN, verbosity, logDir, ...(configFile !== undefined && { configFile }) });

@@ -21,3 +21,18 @@ export function withMetaJson(
   else delete merged.meta_floats;
   return merged;
 }
+
+/** How deep `--meta-json` (`meta_json`) may nest objects and arrays; deeper is refused before a run starts. */
+export const MAX_META_JSON_DEPTH = 32;
+
+/** The refusal of a `--meta-json` value nested deeper than MAX_META_JSON_DEPTH, or undefined. */
+export function metaJsonDepthProblem(value: unknown): string | undefined {
+  return nestsDeeperThan(value, MAX_META_JSON_DEPTH) ? `nested deeper than ${MAX_META_JSON_DEPTH} levels` : undefined;
+}
+
+/** `value` itself is level 1; the recursion never goes beyond `limit`. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit <= 0) return true;
+  return Object.values(value).some((child) => nestsDeeperThan(child, limit - 1));
+}

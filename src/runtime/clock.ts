@@ -41,3 +41,18 @@ export const systemClock: Clock = {
 export function sleepOn(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
+
+/** The longest delay a timer holds (2^31-1 ms, about 24.8 days); Node fires a longer one at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Calls `fn` after `ms` on `clock`, however long (in steps a timer can hold); returns its cancel. */
+export function setLongTimeout(clock: Clock, fn: () => void, ms: number): () => void {
+  const deadline = clock.now() + ms;
+  let handle: TimerHandle | undefined;
+  const arm = (): void => {
+    const remaining = deadline - clock.now();
+    handle = remaining > MAX_TIMER_MS ? clock.setTimeout(arm, MAX_TIMER_MS) : clock.setTimeout(fn, Math.max(0, remaining));
+  };
+  arm();
+  return () => clock.clearTimeout(handle);
+}

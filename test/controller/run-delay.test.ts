@@ -68,6 +68,31 @@ describe('--delay', () => {
     await expect(outcome).resolves.toMatchObject({ iterations: [], interrupted: false });
   });
 
+  it('a delay longer than a timer holds (2^31 ms, about 24.8 days) is waited out, not started at once', async () => {
+    const clock = new ManualClock();
+    const minutes = 60 * 24 * 60; // 60 days
+    const controller = new RunController(plan(0, minutes), portsWithoutLoops([]), undefined, clock);
+    const outcome = controller.run();
+    clock.advance(1);
+    expect(await settled(outcome)).toBe(false);
+    clock.advance(minutes * 60_000 - 2);
+    expect(await settled(outcome)).toBe(false);
+    clock.advance(1);
+    expect(await settled(outcome)).toBe(true);
+  });
+
+  it('KILL during the wait ends the run before any loop (not interrupted)', async () => {
+    const clock = new ManualClock();
+    const logs: string[] = [];
+    const controller = new RunController(plan(3, 60 * 24 * 60), portsWithoutLoops(logs), undefined, clock);
+    const outcome = controller.run();
+    clock.advance(60_000);
+    controller.kill();
+    await expect(outcome).resolves.toMatchObject({ iterations: [], interrupted: false });
+    expect(clock.pending).toBe(0);
+    expect(logs).toContain('KILL during the delay: the run ends before its first loop');
+  });
+
   it('an interrupt during the wait ends the run before any loop', async () => {
     const clock = new ManualClock();
     const controller = new RunController(plan(3, 10), portsWithoutLoops([]), undefined, clock);

@@ -3,7 +3,7 @@
  * mail queue, the controller, ...) it lets timeouts, backoffs and budget windows elapse at once,
  * while everything else in the process, worker threads included, keeps real time.
  */
-import type { Clock, TimerHandle } from '../../src/runtime/clock.js';
+import { MAX_TIMER_MS, type Clock, type TimerHandle } from '../../src/runtime/clock.js';
 
 interface Timer extends TimerHandle {
   at: number;
@@ -72,7 +72,9 @@ export class ManualClock implements Clock {
   }
 
   private add(fn: () => void, ms: number, everyMs: number | undefined): Timer {
-    const timer: Timer = { at: this.time + Math.max(0, ms), fn, everyMs, cleared: false, unref: () => timer };
+    // As Node: a delay a timer cannot hold (over 2^31-1 ms) fires after 1 ms.
+    const due = ms > MAX_TIMER_MS ? 1 : Math.max(0, ms);
+    const timer: Timer = { at: this.time + due, fn, everyMs, cleared: false, unref: () => timer };
     this.timers.push(timer);
     return timer;
   }

@@ -8,7 +8,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildGatewayApp, type GatewayApp } from '../../src/actors/http-gateway/app.js';
+import { isLoopbackAddress } from '../../src/actors/http-gateway/access.js';
+import { buildGatewayApp, REQUEST_TIMEOUT_MS, type GatewayApp } from '../../src/actors/http-gateway/app.js';
+import { MAX_META_JSON_DEPTH } from '../../src/protocol/session-meta.js';
 import { BODY_LIMIT_BYTES } from '../../src/actors/http-gateway/body-and-errors.js';
 import type { GatewayData, ServeRunState } from '../../src/actors/http-gateway/messages.js';
 import { idleRunState } from '../../src/host/serve/run-launcher.js';
@@ -18,8 +20,9 @@ let data: GatewayData;
 let runState: ServeRunState;
 const apps: GatewayApp[] = [];
 
-function build(overrides: Partial<GatewayData> = {}): GatewayApp {
+function build(overrides: Partial<GatewayData> = {}, options: { requestTimeoutMs?: number } = {}): GatewayApp {
   const gateway = buildGatewayApp({
+    ...options,
     data: { ...data, ...overrides },
     runState: () => runState,
     launch: () => Promise.reject(new Error('these tests never get as far as starting a run')),
@@ -80,6 +83,34 @@ describe('who may call', () => {
     expect((await app.inject({ method: 'GET', url: '/run?token=s3cret' })).statusCode).toBe(401);
   });
 
+  it('with a token, nothing about the run reaches a caller without it, on any route however spelled', async () => {
+    runState = { ...idleRunState(), phase: 'running', id: 'run-id-3f9a', port: 1 };
+    const { app } = build({ token: 's3cret', corsOrigins: ['https://gui.lab.org'] });
+    await app.ready();
+    // Every route the API describes (the docs page and its assets included), and other spellings of them.
+    const routes = Object.entries(app.swagger().paths ?? {}).flatMap(([url, item]) =>
+      Object.keys(item as object).map((method) => [method.toUpperCase(), url] as const),
+    );
+    expect(routes.length).toBeGreaterThan(10);
+    const spellings = routes.flatMap(([method, url]) => [
+      [method, url],
+      [method, `${url}/`],
+      [method, `/${url}`],
+      [method, url.replace(/[a-z]/, (c) => `%${c.charCodeAt(0).toString(16)}`)],
+      ['HEAD', url],
+      ['OPTIONS', url],
+    ]);
+    for (const [method, url] of [...spellings, ['GET', '/docs/static/index.html'], ['GET', '/docs/json'], ['TRACE', '/']]) {
+      for (const headers of [{}, { origin: 'https://gui.lab.org', 'access-control-request-method': 'GET' }]) {
+        const reply = await app.inject({ method: method as 'GET', url: url!, headers });
+        const seen = `${method} ${url} ${JSON.stringify(headers)}: ${reply.statusCode} ${reply.body.slice(0, 100)}`;
+        expect(`${JSON.stringify(reply.headers)}${reply.body}`, seen).not.toMatch(/run-id-3f9a|idle|running/);
+        // Open: the liveness check and CORS preflights, neither with anything about the run.
+        if (reply.statusCode < 400) expect(seen).toMatch(/^(GET|HEAD) \/ |^OPTIONS .*: 204 $/);
+      }
+    }
+  });
+
   it('on loopback, a request addressed to another host name is refused (DNS rebinding)', async () => {
     const { app } = build();
     const rebound = await app.inject({ method: 'POST', url: '/kill', headers: { host: 'attacker.example:9000' } });
@@ -88,6 +119,24 @@ describe('who may call', () => {
     for (const host of ['localhost:9000', '127.0.0.1:9000', '[::1]:9000']) {
       expect((await app.inject({ method: 'GET', url: '/', headers: { host } })).statusCode, host).toBe(200);
     }
+    // Loopback however spelled keeps the check.
+    for (const host of ['127.1', '127.0.0.2', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '0x7f.1', 'localhost']) {
+      expect(isLoopbackAddress(host), host).toBe(true);
+      const spelled = build({ host }).app;
+      expect((await spelled.inject({ method: 'GET', url: '/', headers: { host: 'attacker.example' } })).statusCode, host).toBe(403);
+      expect((await spelled.inject({ method: 'GET', url: '/', headers: { host: '127.1:9000' } })).statusCode, host).toBe(200);
+    }
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '128.0.0.1',
+      '::2',
+      'lab-pc.local',
+      'localhost.example.com',
+      'evil.example@127.0.0.1',
+      'evil.example/127.0.0.1',
+    ])
+      expect(isLoopbackAddress(host), host).toBe(false);
     // Listening on all interfaces, other names are expected (the token is the protection there).
     const open = build({ host: '0.0.0.0' }).app;
     expect((await open.inject({ method: 'GET', url: '/', headers: { host: 'lab-pc.local:9000' } })).statusCode).toBe(200);
@@ -137,6 +186,33 @@ describe('who may call', () => {
         })
       ).statusCode,
     ).toBe(204);
+  });
+});
+
+describe('slow clients', () => {
+  it(`headers must arrive within the request time limit (${REQUEST_TIMEOUT_MS / 1000} s): a client that trickles them is cut`, async () => {
+    // The limits as configured: Node's own headers limit (60 s) must not outlast the documented one.
+    const configured = build().app.server;
+    expect(configured.headersTimeout).toBe(REQUEST_TIMEOUT_MS);
+    expect(configured.requestTimeout).toBe(REQUEST_TIMEOUT_MS);
+
+    const { app } = build({}, { requestTimeoutMs: 500 });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const socket = net.connect((app.server.address() as net.AddressInfo).port, '127.0.0.1');
+    socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    // One header line every 100 ms, never the blank line that ends them.
+    const trickle = setInterval(() => socket.writable && socket.write(`X-Slow-${Date.now()}: 1\r\n`), 100);
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('error', () => undefined);
+    const cut = await new Promise<boolean>((resolve) => {
+      socket.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), 10_000);
+    });
+    clearInterval(trickle);
+    socket.destroy();
+    expect(cut, 'the server still waits for the headers after 10 s').toBe(true);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 });
 
@@ -204,6 +280,44 @@ describe('bodies', () => {
     const badOutput = await post({ path: 'scan.py', output: os.tmpdir() });
     expect(badOutput.statusCode).toBe(403);
     expect(badOutput.json().fields).toEqual(['output']);
+  });
+
+  it('a NUL byte in a path, a config nested too deep, a config file outside the scripts directory: refused before anything starts', async () => {
+    const { app } = build();
+    const post = (payload: unknown) => app.inject({ method: 'POST', url: '/run', payload: payload as object });
+    for (const [field, body] of [
+      ['path', { path: 'scan\0.py' }],
+      ['output', { path: 'scan.py', output: `${data.allowedOutputDirs[0]}/a\0b` }],
+      ['config', { path: 'scan.py', config: 'session\0.toml' }],
+    ] as const) {
+      const reply = await post(body);
+      expect(reply.statusCode, field).toBe(400);
+      expect(reply.json()).toMatchObject({
+        fields: [field],
+        message: expect.stringMatching(new RegExp(`^${field}: expected .*without a NUL byte`)),
+      });
+    }
+
+    const deep = (levels: number): unknown => (levels === 0 ? 1 : { a: deep(levels - 1) });
+    expect((await post({ path: 'scan.py', meta_json: deep(MAX_META_JSON_DEPTH - 1), dry_run: true })).statusCode).not.toBe(400);
+    for (const meta of [deep(MAX_META_JSON_DEPTH + 1), `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`]) {
+      const reply = await post({ path: 'scan.py', meta_json: meta });
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json()).toMatchObject({ fields: ['meta_json'], message: `meta_json: nested deeper than ${MAX_META_JSON_DEPTH} levels` });
+    }
+
+    // Outside the scripts directory, whether the file exists or not: the same answer.
+    const existing = await post({ path: 'scan.py', config: '/etc/passwd' });
+    const missing = await post({ path: 'scan.py', config: '/etc/no-such-file.toml' });
+    expect(existing.statusCode).toBe(403);
+    expect(missing.statusCode).toBe(403);
+    expect(existing.json().message).toMatch(/^config: "\/etc\/passwd" is outside the scripts directory/);
+    expect(missing.json().message.replace('no-such-file.toml', 'passwd')).toBe(existing.json().message);
+    expect(await post({ path: 'scan.py', config: '../scripts/absent.toml' }).then((r) => r.json())).toMatchObject({
+      statusCode: 400,
+      fields: ['config'],
+      message: `config: no such config file: ${path.join(data.scriptsDir, 'absent.toml')}`,
+    });
   });
 
   it('ignores whatever body comes with POST /pause, /continue, /kill (the original did)', async () => {

@@ -2,8 +2,9 @@
  * `rex serve` as a client sees it: a real server process, real HTTP and WebSocket, real Python
  * runs started with POST /run (system test; run `npm run build` first).
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort, outputFiles, readToml } from '../helpers/rex-cli.js';
 import { startServe, TEST_DIR, webSocketExchange, type ServeProcess } from './serve-process.js';
 
@@ -141,5 +142,22 @@ describe('rex serve: runs started and controlled over HTTP', () => {
     expect(JSON.parse(ws.replies![0]!)).toMatchObject({ phase: 'ended', id, exit_code: 1 });
     expect(ws.replies![1]).toMatch(/^ERROR: no run in progress; the last run/);
     expect(outputFiles(serve.outputDir)).toHaveLength(2);
+  }, 90_000);
+
+  it('a delay beyond what a timer holds (1e9 minutes) is waited, not started at once; POST /kill ends the wait and the run', async () => {
+    const started = await serve.http('POST', '/run', { body: { path: 'fixtures/python/idle.py', port: await freePort(), delay: 1e9 } });
+    expect(started.status).toBe(200);
+    const { id } = started.json();
+    const running = await serve.waitForRun((run) => run.id === id && run.phase === 'running');
+    const log = () => fs.readFileSync(running.log_file, 'utf8');
+    await vi.waitFor(() => expect(log()).toMatch(/waiting 1000000000 minute\(s\) before the first loop/));
+    // An overflowed timer would have started the script at once.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(log()).not.toMatch(/\[controller\] started /);
+    expect((await serve.http('POST', '/kill')).text).toBe('Shutting down server...');
+    const ended = await serve.waitForRun((run) => run.id === id && run.phase === 'ended');
+    expect(ended, log()).toMatchObject({ exit_code: 0, output_files: [] });
+    expect(log()).toMatch(/KILL during the delay: the run ends before its first loop/);
+    expect(log()).not.toMatch(/\[controller\] started /);
   }, 90_000);
 });

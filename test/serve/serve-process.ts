@@ -20,6 +20,8 @@ export interface ServeOptions {
   env?: Record<string, string>;
   /** Extra lines for the `[serve]` section. */
   serveConfig?: string[];
+  /** `--host` (default: rex's own, 127.0.0.1); the client still connects to 127.0.0.1. */
+  host?: string;
 }
 
 export interface HttpAnswer {
@@ -68,7 +70,12 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
   delete env.REX_SERVE_TOKEN;
   if (options.envToken !== undefined) env.REX_SERVE_TOKEN = options.envToken;
   const clientToken = options.token ?? options.envToken;
-  const child = spawn(process.execPath, [REX_BIN, 'serve', '--port', String(port)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const hostArgs = options.host !== undefined ? ['--host', options.host] : [];
+  const child = spawn(process.execPath, [REX_BIN, 'serve', '--port', String(port), ...hostArgs], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const { output, waitForOutput } = watchOutput(child, 'rex serve output so far', 60_000);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal })),

@@ -2,20 +2,31 @@
  * `GET /ws` against a real gateway listening on a real port, with a real WebSocket client (`ws`,
  * the library @fastify/websocket is built on) and a fake run answering its TCP command words:
  * who may connect, the command words answered in order, the limits, and that a client which
- * floods or never reads cannot hold the server.
+ * floods or never reads cannot hold the server (nor, through it, flood the run: pipelined HTTP too).
  */
 import net from 'node:net';
 import os from 'node:os';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
-import { buildGatewayApp, MAX_LIVE_CONNECTIONS, type GatewayApp } from '../../src/actors/http-gateway/app.js';
+import {
+  buildGatewayApp,
+  MAX_ACTIVE_RUN_ASKS,
+  MAX_LIVE_CONNECTIONS,
+  MAX_WAITING_RUN_ASKS,
+  type GatewayApp,
+} from '../../src/actors/http-gateway/app.js';
 import type { ServeRunState } from '../../src/actors/http-gateway/messages.js';
-import { MAX_BUFFERED_REPLY_BYTES, MAX_MESSAGE_BYTES } from '../../src/actors/http-gateway/websocket-session.js';
+import { MAX_BUFFERED_REPLY_BYTES, MAX_MESSAGE_BYTES, MAX_QUEUED_COMMANDS } from '../../src/actors/http-gateway/websocket-session.js';
 import { idleRunState } from '../../src/host/serve/run-launcher.js';
 
 const TOKEN = 's3cret';
 const STATE_REPLY = '{"entities":null}';
 let run: net.Server;
+/** Connections the run has accepted: one per command word asked. */
+let runConnections = 0;
+/** Open at once, now and at most. */
+let runOpen = 0;
+let runOpenMax = 0;
 let runState: ServeRunState;
 let gateway: GatewayApp;
 let base: string;
@@ -24,6 +35,9 @@ const logged: string[] = [];
 beforeAll(async () => {
   // The run's TCP server: one command word per connection, one line back.
   run = net.createServer((socket) => {
+    runConnections++;
+    runOpenMax = Math.max(runOpenMax, ++runOpen);
+    socket.on('close', () => runOpen--);
     socket.once('data', (word) => socket.end(word.toString().trim() === 'STATE' ? `${STATE_REPLY}\n` : '{"values":[1,2,3]}\n'));
     socket.on('error', () => undefined);
   });
@@ -198,6 +212,64 @@ describe('clients that would hold the server', () => {
     await end;
     expect(ended).toBe(true);
     reader.close();
+  });
+
+  it(`a flood read at once is closed (1008) past ${MAX_QUEUED_COMMANDS} waiting words, not queued; the run is asked nothing more`, async () => {
+    await start();
+    const client = await open();
+    client.pause();
+    const end = closed(client);
+    // One write of masked one-letter frames: a read of the socket (64 KiB) then holds more words than the bound.
+    const frame = Buffer.from([0x81, 0x81, 1, 2, 3, 4, 'X'.charCodeAt(0) ^ 1]);
+    (client as unknown as { _socket: net.Socket })._socket.write(
+      Buffer.concat(Array.from({ length: 3 * MAX_QUEUED_COMMANDS }, () => frame)),
+    );
+    await vi.waitFor(() => expect(logged.join('\n')).toMatch(/WebSocket client closed \(1008\): more than \d+ commands waiting/), {
+      timeout: 10_000,
+    });
+    client.resume();
+    expect(await end).toMatchObject({ code: 1008, reason: 'too many commands waiting; wait for the replies' });
+    const asked = runConnections;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(runConnections).toBe(asked);
+  });
+
+  it('a client that leaves takes its waiting words with it: the run is not asked them', async () => {
+    await start();
+    const client = await open();
+    client.pause();
+    const words = 4000;
+    const before = runConnections;
+    for (let i = 0; i < words; i++) client.send('STATE');
+    await vi.waitFor(() => expect(runConnections - before).toBeGreaterThan(10));
+    client.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const asked = runConnections;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(runConnections).toBe(asked);
+    expect(asked - before).toBeLessThan(words);
+  });
+
+  it(`pipelined HTTP requests cannot flood the run: ${MAX_ACTIVE_RUN_ASKS} asked at once, ${MAX_WAITING_RUN_ASKS} in line, the rest refused (503)`, async () => {
+    await start();
+    const before = runConnections;
+    runOpenMax = 0;
+    const requests = 20_000;
+    const client = net.connect(Number(new URL(base).port), '127.0.0.1');
+    client.on('error', () => undefined);
+    let answers = '';
+    client.on('data', (chunk: Buffer) => (answers += chunk.toString()));
+    client.write(`GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`.repeat(requests));
+    await vi.waitFor(() => expect(answers).toContain('HTTP/1.1 503'), { timeout: 20_000 });
+    expect(answers).toMatch(/commands are waiting for the run; try again/);
+    client.destroy();
+    expect(runOpenMax).toBeLessThanOrEqual(MAX_ACTIVE_RUN_ASKS);
+    // What was in line when the client went is asked no further.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const asked = runConnections;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(runConnections).toBe(asked);
+    expect(asked - before).toBeLessThan(requests / 2);
   });
 
   it(`at most ${MAX_LIVE_CONNECTIONS} at once; a slot is free again once a client leaves`, async () => {

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { MAX_META_JSON_DEPTH } from '../../src/protocol/session-meta.js';
 import {
   PY_FIXTURES,
   freePort,
@@ -18,6 +19,7 @@ import {
   outputFiles,
   readToml,
   runRex,
+  startRex,
   workspace,
   type RexWorkspace,
   type TomlTable,
@@ -189,6 +191,16 @@ describe('rex run --config', () => {
 });
 
 describe('rex run --meta-json and validations', () => {
+  it(`--meta-json nested deeper than ${MAX_META_JSON_DEPTH} levels is refused (exit 2), before anything starts`, async () => {
+    const ws = workspace();
+    for (const levels of [MAX_META_JSON_DEPTH + 1, 5000]) {
+      const run = await finishedRun(ws, ENV_PROBE, ['--meta-json', `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`]);
+      expect(run.code, run.log).toBe(2);
+      expect(run.log).toContain(`rex: --meta-json is nested deeper than ${MAX_META_JSON_DEPTH} levels`);
+      expect(run.probe).toBeNull();
+    }
+  });
+
   it('merges --meta-json into the session meta, its keys winning, and it can satisfy validations', {
     timeout: RUN_TIMEOUT_MS,
   }, async () => {
@@ -271,6 +283,25 @@ describe('rex run: loops, delay, dry run', () => {
     const slackMs = 20; // two clocks (the log's, the session's), each to the millisecond
     expect(startMs - listeningMs).toBeGreaterThanOrEqual(1200 - slackMs);
     expect(probe.started_at * 1000 - listeningMs).toBeGreaterThanOrEqual(1200 - slackMs);
+  });
+
+  it('--delay beyond what a timer holds (100000 minutes, about 69 days) is waited, not started at once; Ctrl-C ends it', {
+    timeout: RUN_TIMEOUT_MS,
+  }, async () => {
+    const ws = workspace();
+    const probeFile = path.join(ws.dir, 'probe.json');
+    const run = startRex(ws, ['run', ENV_PROBE, '-P', String(await freePort()), '-o', ws.outputDir, '--delay', '100000'], {
+      env: { REXT_OUT: probeFile },
+    });
+    await run.waitForOutput(/waiting 100000 minute\(s\) before the first loop/);
+    // An overflowed timer would have started the script at once.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(fs.existsSync(probeFile), run.output()).toBe(false);
+    run.child.kill('SIGINT');
+    const done = await run.done;
+    expect(done.code, run.output()).toBe(130);
+    expect(fs.existsSync(probeFile)).toBe(false);
+    expect(outputFiles(ws.outputDir)).toEqual([]);
   });
 
   it('--dry-run writes no file and leaves no journal', { timeout: RUN_TIMEOUT_MS }, async () => {

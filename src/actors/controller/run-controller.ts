@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { JsonObject } from '../../protocol/messages.js';
-import { sleepOn, systemClock, type Clock } from '../../runtime/clock.js';
+import { setLongTimeout, sleepOn, systemClock, type Clock } from '../../runtime/clock.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { IterationEndReason, IterationOutcome, RunOutcome, RunPlan } from './run-plan.js';
 import { ScriptProcess, scriptLaunchCommand, type ScriptExit, type ScriptOutputLine } from './script-process.js';
@@ -42,7 +42,9 @@ export class RunController {
   private currentScript: ScriptProcess | null = null;
   private cancelled = false;
   private forced = false;
+  /** Set while the delay is waited out. */
   private wakeDelay: (() => void) | null = null;
+  private killedInDelay = false;
 
   constructor(
     private readonly plan: RunPlan,
@@ -52,8 +54,18 @@ export class RunController {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** KILL over TCP (or HTTP): end the current iteration gracefully; later loops still run. */
+  /**
+   * KILL over TCP (or HTTP): end the current iteration gracefully; later loops still run. During
+   * the delay there is no iteration yet: KILL ends the wait and the run, before any loop (a run
+   * started over HTTP with a long delay has no other way to be stopped).
+   */
   kill(): void {
+    if (this.wakeDelay) {
+      this.ports.log('info', 'KILL during the delay: the run ends before its first loop');
+      this.killedInDelay = true;
+      this.wakeDelay();
+      return;
+    }
     this.stopCurrent?.({ reason: 'kill-command', force: false });
   }
 
@@ -84,7 +96,7 @@ export class RunController {
       this.ports.log('info', `waiting ${this.plan.delayMinutes} minute(s) before the first loop`);
       await this.sleepInterruptibly(this.plan.delayMinutes * 60_000);
     }
-    for (let loop = 0; loop < this.plan.loops && !this.cancelled; loop++) {
+    for (let loop = 0; loop < this.plan.loops && !this.cancelled && !this.killedInDelay; loop++) {
       outcome.iterations.push(await this.runIteration(loop));
     }
     outcome.interrupted = this.cancelled;
@@ -197,11 +209,14 @@ export class RunController {
 
   private sleepInterruptibly(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(resolve, ms);
-      this.wakeDelay = () => {
-        this.clock.clearTimeout(timer);
+      // A delay of weeks is honoured, not overflowed into an immediate start.
+      const wake = (): void => {
+        cancel();
+        this.wakeDelay = null;
         resolve();
       };
+      const cancel = setLongTimeout(this.clock, wake, ms);
+      this.wakeDelay = wake;
     });
   }
 }

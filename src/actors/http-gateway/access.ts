@@ -10,6 +10,7 @@
  * - Token: when one is configured, every endpoint but `GET /` requires `Authorization: Bearer`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 
 export interface AccessPolicy {
   token?: string;
@@ -71,25 +72,46 @@ function sameSecret(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
-/** The host name of a Host header (`[::1]:9000` → `::1`, `localhost:9000` → `localhost`). */
-export function hostName(host: string): string {
-  const trimmed = host.trim().toLowerCase();
-  if (trimmed.startsWith('[')) return trimmed.slice(1, trimmed.indexOf(']') > 0 ? trimmed.indexOf(']') : undefined);
-  const colon = trimmed.indexOf(':');
-  return colon >= 0 && trimmed.indexOf(':', colon + 1) < 0 ? trimmed.slice(0, colon) : trimmed;
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * The host of a Host header or of an address to listen on, as the URL standard reads it (as a
+ * browser does): `127.1`, `0x7f.1` → 127.0.0.1; `[0:0::1]:9000`, `::1` → ::1; names lower-cased.
+ * Undefined when it is no host at all.
+ */
+export function hostName(host: string): string | undefined {
+  const trimmed = host.trim();
+  // Only a host and a port: no `user@`, path, query or fragment for URL to take apart.
+  if (/[@/\\?#\s]/.test(trimmed)) return undefined;
+  // A bare IPv6 address (an address to listen on, not a Host header) needs its brackets for URL.
+  const authority =
+    trimmed.includes(':') && !trimmed.startsWith('[') && trimmed.indexOf(':') !== trimmed.lastIndexOf(':') ? `[${trimmed}]` : trimmed;
+  try {
+    return new URL(`http://${authority}`).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return undefined;
+  }
 }
 
+/** `localhost`, a name under `.localhost`, or an address of the loopback interface however spelled. */
 export function isLoopbackName(name: string): boolean {
-  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+  const host = hostName(name);
+  if (host === undefined) return false;
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const family = isIP(host);
+  return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
 }
 
+/** An address to listen on (`--host`) that only this machine can reach. */
 export function isLoopbackAddress(address: string): boolean {
-  return isLoopbackName(hostName(address)) || address === '::1';
+  return isLoopbackName(address);
 }
 
 function checkLoopbackHost(host: string | undefined): string | undefined {
   // Only browsers matter here, and they always send Host.
-  if (host === undefined || isLoopbackName(hostName(host))) return undefined;
+  if (host === undefined || isLoopbackName(host)) return undefined;
   return `Host ${JSON.stringify(host)} is not a loopback name; this server listens on the loopback address only (use localhost or 127.0.0.1, or start rex serve with --host)`;
 }
 

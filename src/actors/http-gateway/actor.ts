@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
+import { isLoopbackAddress } from './access.js';
 import { buildGatewayApp } from './app.js';
 import type { GatewayData, ServeRunState } from './messages.js';
 
@@ -37,8 +38,10 @@ export const httpGatewayActor: ActorDefinition<GatewayData> = {
 
     try {
       await listen(gateway.app, data, restartCount > 0 ? RELISTEN_WINDOW_MS : 0);
+      checkBoundAddresses(gateway.app, data);
     } catch (error) {
       subscription.unsubscribe();
+      await gateway.close();
       throw error;
     }
     const shown = data.host.includes(':') ? `[${data.host}]` : data.host;
@@ -68,6 +71,20 @@ async function listen(app: FastifyInstance, data: GatewayData, retryWindowMs: nu
       throw new Error(`cannot listen on ${data.host}:${data.port}: ${describeListenError(code, error as Error)}`);
     }
   }
+}
+
+/**
+ * The Host check is kept only for a loopback --host, and a server without a token must be on
+ * loopback (src/cli/serve-command.ts): a name that looked like loopback must have bound there.
+ */
+function checkBoundAddresses(app: FastifyInstance, data: GatewayData): void {
+  if (!isLoopbackAddress(data.host)) return;
+  const outside = app
+    .addresses()
+    .map((bound) => (typeof bound === 'string' ? bound : bound.address))
+    .find((address) => !isLoopbackAddress(address));
+  if (outside)
+    throw new Error(`--host ${data.host} is bound to ${outside}, which is not a loopback address; give a loopback address (127.0.0.1)`);
 }
 
 function describeListenError(code: string | undefined, error: Error): string {

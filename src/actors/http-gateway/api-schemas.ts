@@ -96,3 +96,4 @@ export const errorReply = (description: string) => jsonReply(ErrorSchema, descri
 export const emptyReply = (description: string) => z.null().describe(description);
 export const NO_RUN_REPLY = textReply('No run to ask ("Error communicating with TCP server: ..."), or the run could not be reached.');
 export const SLOW_RUN_REPLY = textReply('The run did not answer within the time limit.');
+export const BUSY_RUN_REPLY = textReply('Too many commands are already waiting for the run; try again.');

@@ -14,13 +14,18 @@ import { BODY_LIMIT_BYTES, installBodyParsers, installErrorHandlers } from './bo
 import { LiveEvents } from './live-events.js';
 import { liveRoutes, websocketPlugin } from './live-routes.js';
 import type { GatewayAppOptions, RouteContext } from './route-context.js';
-import { askCurrentRun } from './run-answers.js';
+import { askCurrentRun, limitRunAsks } from './run-answers.js';
 import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';
 
 /** Event streams and WebSockets open at once. */
 export const MAX_LIVE_CONNECTIONS = 32;
+/** Command words asked of the run at once (one TCP connection each), and more waiting their turn. */
+export const MAX_ACTIVE_RUN_ASKS = 16;
+export const MAX_WAITING_RUN_ASKS = 256;
+/** A request, headers and body, must have arrived within this. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface GatewayApp {
   app: FastifyInstance;
@@ -32,11 +37,18 @@ export interface GatewayApp {
 export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   const tcpTimeoutMs = options.tcpTimeoutMs ?? 5000;
   const { data } = options;
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Slow or stalled clients cannot hold a connection open while sending a request.
-    requestTimeout: 30_000,
+    // Slow or stalled clients cannot hold a connection open while sending a request. Node's own
+    // headers limit (60 s) would outlast it, and it checks every 30 s unless told otherwise.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+    },
     keepAliveTimeout: 5_000,
     // Long-lived streams must not keep close() waiting.
     forceCloseConnections: true,
@@ -54,7 +66,11 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   const context: RouteContext = {
     options,
     live,
-    ask: (command) => askCurrentRun(options.runState(), command, tcpTimeoutMs),
+    ask: limitRunAsks(
+      (command, signal) => askCurrentRun(options.runState(), command, tcpTimeoutMs, signal),
+      MAX_ACTIVE_RUN_ASKS,
+      MAX_WAITING_RUN_ASKS,
+    ),
     admitLive: () => {
       if (liveConnections >= MAX_LIVE_CONNECTIONS) return false;
       liveConnections++;

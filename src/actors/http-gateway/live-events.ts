@@ -3,12 +3,17 @@
  * - `run`: the run's state (the body of `GET /run`), on connect and whenever it changes;
  * - `datastream`: the body of `GET /datastream`, whenever it changes while a run is going.
  * One poll of the run serves every client; a client that reads slowly skips snapshots (each is
- * whole) instead of growing a queue.
+ * whole) instead of growing a queue, and one that lets MAX_BUFFERED_EVENT_BYTES pile up unread
+ * (the `run` events it may not skip) is disconnected. When the last client goes, so does the poll
+ * under way.
  */
 import type { ServerResponse } from 'node:http';
 import { runStateBody } from './api-schemas.js';
 import type { ServeRunState } from './messages.js';
 import { askCurrentRun } from './run-answers.js';
+
+/** As for a WebSocket's unread replies: a few datastream snapshots. */
+export const MAX_BUFFERED_EVENT_BYTES = 4 * 1024 * 1024;
 
 export interface LiveEventsOptions {
   runState(): ServeRunState;
@@ -31,6 +36,7 @@ export class LiveEvents {
   private latestDatastream: string | null = null;
   private polling = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  private pollAbort: AbortController | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LiveEventsOptions) {}
@@ -78,6 +84,7 @@ export class LiveEvents {
   private stopTimers(): void {
     clearInterval(this.pollTimer);
     clearInterval(this.keepAliveTimer);
+    this.pollAbort?.abort();
     this.pollTimer = undefined;
     this.keepAliveTimer = undefined;
   }
@@ -86,8 +93,9 @@ export class LiveEvents {
     const state = this.options.runState();
     if (this.polling || this.clients.size === 0 || state.phase !== 'running') return;
     this.polling = true;
+    this.pollAbort = new AbortController();
     try {
-      const answer = await askCurrentRun(state, 'GET_DATASTREAM', this.options.tcpTimeoutMs);
+      const answer = await askCurrentRun(state, 'GET_DATASTREAM', this.options.tcpTimeoutMs, this.pollAbort.signal);
       // A run that ended meanwhile is reported by its `run` event, not by a stale snapshot.
       if (!answer.ok || this.options.runState().id !== state.id) return;
       this.latestDatastream = answer.text;
@@ -104,6 +112,11 @@ export class LiveEvents {
   }
 
   private send(client: Client, event: string, data: string): void {
+    if (client.response.writableLength > MAX_BUFFERED_EVENT_BYTES) {
+      // Not read for long: the client goes (its `close` handler forgets it).
+      client.response.destroy();
+      return;
+    }
     // The data is one line of JSON: a JSON text never holds a raw newline.
     const writable = client.response.write(`event: ${event}\ndata: ${data}\n\n`);
     if (!writable) client.blocked = true;

@@ -96,17 +96,17 @@ export const liveRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
         .send('expected a WebSocket upgrade (GET with "Upgrade: websocket")'),
     wsHandler: (socket) => {
       context.options.log('debug', 'WebSocket client connected');
-      serveWebSocketSession(socket, { answer: (text) => answerCommand(text, context), log: context.options.log });
+      serveWebSocketSession(socket, { answer: (text, signal) => answerCommand(text, signal, context), log: context.options.log });
     },
   });
 };
 
 /** One WebSocket message: a command word, answered as the original did (`ERROR: ...` on failure). */
-async function answerCommand(text: string, context: RouteContext): Promise<string> {
+async function answerCommand(text: string, signal: AbortSignal, context: RouteContext): Promise<string> {
   const word = text.trim();
   if (word === 'RUN_STATUS') return JSON.stringify(runStateBody(context.options.runState()));
   if (!isRunCommand(word)) return `ERROR: Unknown command: ${word.slice(0, 100)}`;
-  const answer = await context.ask(word);
+  const answer = await context.ask(word, signal);
   const reply = answer.ok ? answer.text : `ERROR: ${answer.reason}`;
   if (word === 'PAUSE_STATE' || word === 'RESUME_STATE' || word === 'KILL') context.options.log('info', `WebSocket ${word}: ${reply}`);
   return reply;

@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type PolicyResult = { ok: true; path: string } | { ok: false; status: 400 | 403; field: 'path' | 'output'; message: string };
+export type PolicyResult =
+  | { ok: true; path: string }
+  | { ok: false; status: 400 | 403; field: 'path' | 'output' | 'config'; message: string };
 
 /** `child` is `parent` or below it. Both absolute and normalised. */
 export function isInside(child: string, parent: string): boolean {
@@ -33,18 +35,30 @@ export function realPathOf(p: string): string {
 
 /** The script to run: relative paths are taken from the scripts directory; it must lie inside it. */
 export function checkScript(requested: string, scriptsDir: string): PolicyResult {
+  return checkFileInScriptsDir(requested, scriptsDir, 'path', 'script');
+}
+
+/**
+ * A `config` that is a file path (not JSON text), held to the same rule as the script, so that the
+ * API does not tell which files exist elsewhere (or feed them to a run).
+ */
+export function checkConfigFile(requested: string, scriptsDir: string): PolicyResult {
+  return checkFileInScriptsDir(requested, scriptsDir, 'config', 'config file');
+}
+
+function checkFileInScriptsDir(requested: string, scriptsDir: string, field: 'path' | 'config', what: string): PolicyResult {
   const resolved = path.resolve(scriptsDir, requested);
   if (!isInside(realPathOf(resolved), realPathOf(scriptsDir))) {
     return {
       ok: false,
       status: 403,
-      field: 'path',
-      message: `path: ${JSON.stringify(requested)} is outside the scripts directory ${scriptsDir}; this server runs only scripts from there (config serve.scripts_dir, listed by GET /allowed_scripts)`,
+      field,
+      message: `${field}: ${JSON.stringify(requested)} is outside the scripts directory ${scriptsDir}; this server reads a ${what} only from there (config serve.scripts_dir, listed by GET /allowed_scripts)`,
     };
   }
   const stat = fs.statSync(resolved, { throwIfNoEntry: false });
-  if (!stat) return { ok: false, status: 400, field: 'path', message: `path: no such script: ${resolved}` };
-  if (!stat.isFile()) return { ok: false, status: 400, field: 'path', message: `path: not a file: ${resolved}` };
+  if (!stat) return { ok: false, status: 400, field, message: `${field}: no such ${what}: ${resolved}` };
+  if (!stat.isFile()) return { ok: false, status: 400, field, message: `${field}: not a file: ${resolved}` };
   return { ok: true, path: resolved };
 }
 

@@ -15,13 +15,16 @@ export interface GatewayAppOptions {
   tcpTimeoutMs?: number;
   /** Datastream poll of the live push (default 500 ms). */
   pollMs?: number;
+  /** For tests: how long a request may take to arrive (default REQUEST_TIMEOUT_MS, 30 s). */
+  requestTimeoutMs?: number;
 }
 
 /** What every route plugin gets. */
 export interface RouteContext {
   options: GatewayAppOptions;
   live: LiveEvents;
-  ask(command: RunCommand): Promise<RunAnswer>;
+  /** `signal`: the asker left; the run is not asked, or the exchange is dropped. */
+  ask(command: RunCommand, signal?: AbortSignal): Promise<RunAnswer>;
   /** A slot for a long-lived connection (event stream, WebSocket); false when all are taken. */
   admitLive(): boolean;
   releaseLive(): void;

@@ -4,8 +4,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { jsonReply, NO_RUN_REPLY, RunJsonSchema, SLOW_RUN_REPLY, textReply } from './api-schemas.js';
-import { rawPath } from './http-util.js';
+import { BUSY_RUN_REPLY, jsonReply, NO_RUN_REPLY, RunJsonSchema, SLOW_RUN_REPLY, textReply } from './api-schemas.js';
+import { clientGoneSignal, rawPath } from './http-util.js';
 import type { RouteContext } from './route-context.js';
 import type { RunCommand } from './run-tcp-command.js';
 
@@ -18,8 +18,8 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
     async (_request, reply) => reply.type(TEXT).send('Server is up!'),
   );
 
-  const json = (command: RunCommand) => async (_request: FastifyRequest, reply: FastifyReply) => {
-    const answer = await context.ask(command);
+  const json = (command: RunCommand) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const answer = await context.ask(command, clientGoneSignal(request, reply));
     if (!answer.ok) return reply.code(answer.status).type(TEXT).send(answer.message);
     try {
       JSON.parse(answer.text);
@@ -33,7 +33,11 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
     return reply.type('application/json; charset=utf-8').send(answer.text);
   };
   const query = (summary: string, description: string, reply: string) => ({
-    schema: { summary, description, response: { 200: jsonReply(RunJsonSchema, reply), 502: NO_RUN_REPLY, 504: SLOW_RUN_REPLY } },
+    schema: {
+      summary,
+      description,
+      response: { 200: jsonReply(RunJsonSchema, reply), 502: NO_RUN_REPLY, 503: BUSY_RUN_REPLY, 504: SLOW_RUN_REPLY },
+    },
   });
   app.get(
     '/datastream',
@@ -47,7 +51,7 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
   );
 
   const control = (command: RunCommand) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const answer = await context.ask(command);
+    const answer = await context.ask(command, clientGoneSignal(request, reply));
     context.options.log(
       answer.ok ? 'info' : 'warn',
       `${request.method} ${rawPath(request.url)} from ${request.ip}: ${answer.ok ? answer.text : answer.message}`,
@@ -59,7 +63,7 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
     schema: {
       summary,
       description: `Sends \`${command}\` to the run over its TCP port and answers with its reply line.`,
-      response: { 200: textReply(`The run's reply: \`${reply}\`.`), 502: NO_RUN_REPLY, 504: SLOW_RUN_REPLY },
+      response: { 200: textReply(`The run's reply: \`${reply}\`.`), 502: NO_RUN_REPLY, 503: BUSY_RUN_REPLY, 504: SLOW_RUN_REPLY },
     },
   });
   app.post(

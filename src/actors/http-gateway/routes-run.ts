@@ -17,7 +17,8 @@ import {
 } from './api-schemas.js';
 import { sendError } from './http-util.js';
 import type { ServeLaunch, ServeLaunchResult } from './messages.js';
-import { checkOutputDir, checkScript } from './path-policy.js';
+import { isJsonArgument } from '../../protocol/provided-config.js';
+import { checkConfigFile, checkOutputDir, checkScript } from './path-policy.js';
 import type { RouteContext } from './route-context.js';
 import { RUN_BODY_EXPECTED, RunRequestSchema } from './run-request.js';
 
@@ -32,7 +33,7 @@ const RUN_SCHEMA = {
       'Started (`{"id": "<uuid>", "message": "session started"}`), or a run is already going (`{"id": "None", ...}`).',
     ),
     400: errorReply('The body is not valid JSON, or a field is wrong (the message names it), or the run refused its arguments.'),
-    403: errorReply('The script is outside the scripts directory, or the output directory is not allowed.'),
+    403: errorReply('The script or the config file is outside the scripts directory, or the output directory is not allowed.'),
     413: errorReply('The body is larger than the limit.'),
     415: errorReply('The body is not `application/json`.'),
     500: errorReply('The run could not be started (the message holds the end of its log).'),
@@ -62,6 +63,9 @@ export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async
       if (!script.ok) return sendError(reply, script.status, script.message, { fields: [script.field] });
       const output = checkOutputDir(run.output, options.data.allowedOutputDirs, options.data.cwd);
       if (!output.ok) return sendError(reply, output.status, output.message, { fields: [output.field] });
+      const config =
+        run.config === undefined || isJsonArgument(run.config) ? undefined : checkConfigFile(run.config, options.data.scriptsDir);
+      if (config && !config.ok) return sendError(reply, config.status, config.message, { fields: [config.field] });
       if (run.ignoredFields.length > 0) options.log('warn', `POST /run: ignored unknown fields: ${run.ignoredFields.join(', ')}`);
       if (run.interactive) options.log('warn', 'POST /run: "interactive" is ignored: a run started over HTTP has no terminal');
 
@@ -73,7 +77,7 @@ export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async
         dryRun: run.dryRun,
         ...(run.email !== undefined && { email: run.email }),
         ...(run.port !== undefined && { port: run.port }),
-        ...(run.config !== undefined && { config: run.config }),
+        ...(run.config !== undefined && { config: config?.ok ? config.path : run.config }),
         ...(run.metaJson !== undefined && { metaJson: run.metaJson }),
       };
       let result: ServeLaunchResult;

@@ -9,8 +9,8 @@ import { askRun, RunLinkError, type RunCommand } from './run-tcp-command.js';
 
 export type RunAnswer =
   | { ok: true; text: string }
-  /** 502: no run, or it could not be reached; 504: it did not answer in time. `message` = the HTTP body. */
-  | { ok: false; status: 502 | 504; message: string; reason: string };
+  /** 502: no run, or it could not be reached; 503: too many asks waiting; 504: it did not answer in time. `message` = the HTTP body. */
+  | { ok: false; status: 502 | 503 | 504; message: string; reason: string };
 
 const PREFIX = 'Error communicating with TCP server: ';
 
@@ -28,14 +28,47 @@ export function noRunReason(state: ServeRunState): string | undefined {
   }
 }
 
-export async function askCurrentRun(state: ServeRunState, command: RunCommand, timeoutMs: number): Promise<RunAnswer> {
+export async function askCurrentRun(
+  state: ServeRunState,
+  command: RunCommand,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<RunAnswer> {
   const reason = noRunReason(state);
   if (reason !== undefined) return { ok: false, status: 502, message: PREFIX + reason, reason };
   try {
-    return { ok: true, text: await askRun(state.port!, command, { timeoutMs }) };
+    return { ok: true, text: await askRun(state.port!, command, { timeoutMs, ...(signal && { signal }) }) };
   } catch (error) {
     const timeout = error instanceof RunLinkError && error.failure === 'timeout';
     const why = (error as Error).message;
     return { ok: false, status: timeout ? 504 : 502, message: PREFIX + why, reason: why };
   }
+}
+
+export type AskRun = (command: RunCommand, signal?: AbortSignal) => Promise<RunAnswer>;
+
+/**
+ * At most `maxActive` exchanges with the run at once and `maxWaiting` more in line; beyond that, a
+ * command is refused at once (503). However clients send (pipelined HTTP requests, many sockets),
+ * the run is not flooded with connections, and what one client left behind is bounded.
+ */
+export function limitRunAsks(ask: AskRun, maxActive: number, maxWaiting: number): AskRun {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (command, signal) => {
+    if (active < maxActive) active++;
+    else if (waiting.length < maxWaiting) await new Promise<void>((resolve) => waiting.push(resolve));
+    else {
+      const reason = `more than ${maxActive + maxWaiting} commands are waiting for the run; try again`;
+      return { ok: false, status: 503, message: PREFIX + reason, reason };
+    }
+    try {
+      return await ask(command, signal);
+    } finally {
+      // The slot goes to the next in line, or is freed.
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
 }

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { convertProvidedConfigJson, isJsonArgument } from '../../protocol/provided-config.js';
+import { MAX_META_JSON_DEPTH, metaJsonDepthProblem } from '../../protocol/session-meta.js';
 import { describeInput, describeProblems, expected, type ValidationMessage } from './validation-message.js';
 
 const PORT_TEXT = 'a port number 1-65535 (number or digit string)';
@@ -20,8 +21,12 @@ const portSchema = z
   }, expected(PORT_TEXT))
   .describe("The run's TCP port for the script (REX_PORT); a busy port falls back to a free one. Default: config general.port (7676).");
 
-/** A string that is not blank; both failures say what was expected. */
-const nonBlank = (what: string) => z.string(expected(what)).refine((s) => s.trim() !== '', expected(what));
+/** A string that is not blank and has no NUL byte (no path or argument can); each failure says what was expected. */
+const nonBlank = (what: string) =>
+  z
+    .string(expected(what))
+    .refine((s) => s.trim() !== '', expected(what))
+    .refine((s) => !s.includes('\0'), expected(`${what}, without a NUL byte`));
 
 const RUN_ARGS = {
   path: nonBlank('the script to run, a non-empty string').describe(
@@ -53,11 +58,15 @@ const RUN_ARGS = {
   port: portSchema.nullish(),
   config: nonBlank('a config file path or a JSON object as text')
     .nullish()
-    .describe('Session config for the script, as `rex run --config`: a TOML file path, or JSON text such as \'{"name": "Jane"}\'.'),
+    .describe(
+      'Session config for the script, as `rex run --config`: JSON text such as \'{"name": "Jane"}\', or a TOML file in the scripts directory (a path relative to it, or an absolute path inside it).',
+    ),
   meta_json: z
     .union([z.string(), z.record(z.string(), z.unknown())], expected('a JSON object, or its text'))
     .nullish()
-    .describe("Merged into the session's meta, as `rex run --meta-json`: a JSON object or its text."),
+    .describe(
+      `Merged into the session's meta, as \`rex run --meta-json\`: a JSON object or its text, nested at most ${MAX_META_JSON_DEPTH} levels.`,
+    ),
 };
 const KNOWN_FIELDS = new Set(Object.keys(RUN_ARGS));
 export const RUN_BODY_EXPECTED = 'a JSON object such as {"path": "scan.py"}';
@@ -121,7 +130,10 @@ export function parseRunRequest(body: unknown): ParsedRunRequest {
 
 function normaliseMetaJson(meta: string | Record<string, unknown> | null | undefined): string | undefined | { problem: string } {
   if (meta == null) return undefined;
-  if (typeof meta !== 'string') return JSON.stringify(meta);
+  if (typeof meta !== 'string') {
+    const tooDeep = metaJsonDepthProblem(meta);
+    return tooDeep ? { problem: tooDeep } : JSON.stringify(meta);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(meta);
@@ -131,7 +143,8 @@ function normaliseMetaJson(meta: string | Record<string, unknown> | null | undef
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { problem: `expected a JSON object such as {"sample_id": "S1"}, got ${describeInput(parsed)}` };
   }
-  return meta;
+  const tooDeep = metaJsonDepthProblem(parsed);
+  return tooDeep ? { problem: tooDeep } : meta;
 }
 
 /** JSON config text is checked here, as `rex run` would, so the mistake is answered with a 400. */

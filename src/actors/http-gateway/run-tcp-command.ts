@@ -12,7 +12,7 @@ export function isRunCommand(word: string): word is RunCommand {
   return (RUN_COMMANDS as readonly string[]).includes(word);
 }
 
-export type RunLinkFailure = 'connect' | 'timeout' | 'closed' | 'too-large';
+export type RunLinkFailure = 'connect' | 'timeout' | 'closed' | 'too-large' | 'aborted';
 
 export class RunLinkError extends Error {
   override readonly name = 'RunLinkError';
@@ -30,6 +30,8 @@ export interface AskOptions {
   timeoutMs?: number;
   /** A longer reply is refused (default 64 MiB). */
   maxReplyBytes?: number;
+  /** The asker went away (a WebSocket client that left): no connection is made, or it is dropped. */
+  signal?: AbortSignal;
 }
 
 /** The run's one-line reply to `command`, without its newline and trimmed (as the original). */
@@ -39,6 +41,7 @@ export function askRun(port: number, command: RunCommand, options: AskOptions = 
   const maxReplyBytes = options.maxReplyBytes ?? 64 * 1024 * 1024;
   const address = `${host}:${port}`;
   return new Promise<string>((resolve, reject) => {
+    if (options.signal?.aborted) return reject(new RunLinkError('aborted', 'the request was abandoned'));
     const chunks: Buffer[] = [];
     let size = 0;
     let connected = false;
@@ -48,11 +51,14 @@ export function askRun(port: number, command: RunCommand, options: AskOptions = 
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       if (error) reject(error);
       else resolve(reply!);
     };
     const timer = setTimeout(() => finish(new RunLinkError('timeout', `no reply from ${address} within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onAbort = (): void => finish(new RunLinkError('aborted', 'the request was abandoned'));
+    options.signal?.addEventListener('abort', onAbort);
     socket.on('connect', () => {
       connected = true;
       socket.write(`${command}\n`);

@@ -3,9 +3,12 @@
  * text message is a command word, answered by one text message, in the order asked. `ws` does the
  * framing, UTF-8 checks, the 64 KiB message limit (close 1009) and the answers to pings; here:
  * - binary messages are refused (close 1003);
- * - a flood is slowed, not queued: past MAX_PENDING_COMMANDS unanswered words, the socket is not
- *   read until answers catch up, so TCP pushes back on the client;
- * - a client that does not read its replies is dropped once MAX_BUFFERED_REPLY_BYTES wait for it;
+ * - a flood is slowed: past PAUSE_AT_COMMANDS unanswered words, the socket is not read until
+ *   answers catch up, so TCP pushes back on the client. What was already read is still parsed, so
+ *   past MAX_QUEUED_COMMANDS waiting words the client is closed (1008) instead of queued;
+ * - a client that does not read its replies is closed (1008) once MAX_BUFFERED_REPLY_BYTES wait for it;
+ * - a client that goes (or is closed) takes its waiting words with it: the run is not asked them,
+ *   and the exchange under way is dropped;
  * - a client that does not answer a close is not waited for beyond CLOSE_GRACE_MS.
  */
 import type { WebSocket } from 'ws';
@@ -13,51 +16,77 @@ import type { LogLevel } from '../../bus/payloads.js';
 
 /** Commands are short: the original's words are under 20 bytes. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
-export const MAX_PENDING_COMMANDS = 64;
+export const PAUSE_AT_COMMANDS = 64;
+/** Above what one read of the socket (64 KiB) holds of the original's words, so a client that pipelines is served. */
+export const MAX_QUEUED_COMMANDS = 8192;
 /** A few datastream replies. */
 export const MAX_BUFFERED_REPLY_BYTES = 4 * 1024 * 1024;
 const CLOSE_GRACE_MS = 1000;
 
 export interface SessionOptions {
-  /** The reply to one text message. Never rejects. */
-  answer(text: string): Promise<string>;
+  /** The reply to one text message; `signal` fires when the client is gone. Never rejects. */
+  answer(text: string, signal: AbortSignal): Promise<string>;
   log(level: LogLevel, message: string): void;
 }
 
 export function serveWebSocketSession(socket: WebSocket, options: SessionOptions): void {
-  let queue: Promise<void> = Promise.resolve();
-  let pending = 0;
+  const gone = new AbortController();
+  const waiting: string[] = [];
+  let working = false;
   let paused = false;
+  socket.once('close', () => gone.abort());
+
+  const giveUp = (code: number, reason: string, why: string): void => {
+    if (gone.signal.aborted) return;
+    options.log('warn', `WebSocket client closed (${code}): ${why}`);
+    gone.abort();
+    waiting.length = 0;
+    closeWebSocket(socket, code, reason);
+  };
 
   const reply = (text: string): void => {
-    if (socket.readyState !== socket.OPEN) return;
+    if (gone.signal.aborted || socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > MAX_BUFFERED_REPLY_BYTES) {
-      options.log('warn', `WebSocket client dropped: it does not read its replies (${socket.bufferedAmount} bytes waiting)`);
-      socket.terminate();
-      return;
+      giveUp(1008, 'replies not read', `it does not read its replies (${socket.bufferedAmount} bytes waiting)`);
+    } else socket.send(text);
+  };
+
+  // One reply per message, in the order asked, as the original's client expects.
+  const work = async (): Promise<void> => {
+    working = true;
+    while (waiting.length > 0 && !gone.signal.aborted) {
+      const text = waiting.shift()!;
+      try {
+        reply(await options.answer(text, gone.signal));
+      } catch {
+        socket.terminate();
+        break;
+      }
+      if (paused && waiting.length < PAUSE_AT_COMMANDS / 2) {
+        paused = false;
+        socket.resume();
+      }
     }
-    socket.send(text);
+    working = false;
   };
 
   socket.on('message', (data, isBinary) => {
-    if (isBinary) return closeWebSocket(socket, 1003, 'binary messages are not accepted; send command words as text');
-    const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
-    pending++;
-    if (pending >= MAX_PENDING_COMMANDS && !paused) {
+    // Closing: what the client sent meanwhile is not answered (ws still parses it, on close too).
+    if (gone.signal.aborted || socket.readyState !== socket.OPEN) return;
+    if (isBinary) return giveUp(1003, 'binary messages are not accepted; send command words as text', 'binary message');
+    if (waiting.length >= MAX_QUEUED_COMMANDS) {
+      return giveUp(
+        1008,
+        'too many commands waiting; wait for the replies',
+        `more than ${MAX_QUEUED_COMMANDS} commands waiting for their replies`,
+      );
+    }
+    waiting.push((Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8'));
+    if (waiting.length >= PAUSE_AT_COMMANDS && !paused) {
       paused = true;
       socket.pause();
     }
-    // One reply per message, in the order asked, as the original's client expects.
-    queue = queue
-      .then(async () => reply(await options.answer(text)))
-      .catch(() => void socket.terminate())
-      .finally(() => {
-        pending--;
-        if (paused && pending < MAX_PENDING_COMMANDS / 2) {
-          paused = false;
-          socket.resume();
-        }
-      });
+    if (!working) void work();
   });
 }
 
