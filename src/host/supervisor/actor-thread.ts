@@ -107,12 +107,14 @@ export class ActorThread {
   }
 
   /** READY must come within the timeout, counted from the last sign of progress (a long restore says `stillWorking()`). */
-  private armReadyTimer(): void {
+  private armReadyTimer(delayMs = this.settings.readyTimeoutMs): void {
     const { clock, name, readyTimeoutMs } = this.settings;
     this.readyTimer = clock.setTimeout(() => {
-      if (this.sawBeat()) this.armReadyTimer();
+      if (this.sawBeat()) return this.armReadyTimer();
+      const leftMs = this.lastBeat + readyTimeoutMs + this.beacon.allowedSilenceMs - clock.now();
+      if (leftMs > 0) this.armReadyTimer(leftMs);
       else this.kill(REX_ACTOR_READY_TIMEOUT(name, readyTimeoutMs));
-    }, readyTimeoutMs);
+    }, delayMs);
   }
 
   /** Reads the beacon; if it moved, that is the latest heartbeat. */
@@ -176,7 +178,8 @@ export class ActorThread {
     this.heartbeatTimer = clock.setInterval(() => {
       const at = clock.now();
       this.sawBeat();
-      const verdict = judgeHeartbeat({ at, lastCheck, lastBeat: this.lastBeat, checkEveryMs, timeoutMs: heartbeatTimeoutMs });
+      const timeoutMs = heartbeatTimeoutMs + this.beacon.allowedSilenceMs;
+      const verdict = judgeHeartbeat({ at, lastCheck, lastBeat: this.lastBeat, checkEveryMs, timeoutMs });
       lastCheck = at;
       if (verdict.kind === 'hung') this.kill(REX_ACTOR_HUNG(name, verdict.silentMs));
     }, checkEveryMs);
