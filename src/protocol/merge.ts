@@ -264,9 +264,12 @@ export function outlineChannel(channel: MeasurementChannel): ChannelOutline {
     : { name: channel.name, unit: channel.unit, multi, length, firstRowLength, timestamps: channel.timestamps };
 }
 
-/** Client timestamps outlined (done where they are parsed: the parse pool). */
-export function outlineTimestamps(timestamps: readonly string[]): TimestampsOutline {
-  return { length: timestamps.length, first: timestamps[0] ?? '', invalid: firstInvalid(timestamps) };
+/**
+ * Client timestamps outlined (done where they are parsed: the parse pool). `check`: false when
+ * their count rules them out whatever the channel holds (`invalid` is then never read).
+ */
+export function outlineTimestamps(timestamps: readonly string[], check = true): TimestampsOutline {
+  return { length: timestamps.length, first: timestamps[0] ?? '', invalid: check ? firstInvalid(timestamps) : null };
 }
 
 function firstInvalid(client: readonly string[] | TimestampsOutline): string | null {

@@ -53,12 +53,21 @@ export function packOutlines(message: DeviceMessage): PackedOutlines {
     const slice: PackedOutline[] = [];
     for (const channel of channels.slice(start, start + OUTLINE_SLICE)) {
       const { name, unit, multi, length, firstRowLength } = outlineChannel(channel);
-      const stamps = channel.timestamps === undefined ? 0 : outlineTimestamps(channel.timestamps);
+      const stamps = channel.timestamps === undefined ? 0 : outlineTimestamps(channel.timestamps, mayBeUsed(channel.timestamps, length));
       slice.push([name, unit, multi ? 1 : 0, length, firstRowLength, stamps === 0 ? 0 : [stamps.length, stamps.first, stamps.invalid]]);
     }
     slices.push(JSON.stringify(slice));
   }
   return { deviceName: message.device_name, slices };
+}
+
+/**
+ * The merge uses client timestamps only when there is one, or one per stored entry: `length`
+ * entries, or 1 (a flat message into a multi channel is one row). 5,000,000 timestamps for one
+ * value are not checked one by one.
+ */
+function mayBeUsed(timestamps: readonly string[], length: number): boolean {
+  return timestamps.length === 1 || timestamps.length === length;
 }
 
 /** On the ingest thread: each slice is read when it is decided. */

@@ -23,12 +23,12 @@ export interface ParseTask {
 
 /** What the pool answers: a LineParse whose device message (if any) is packed. */
 export interface PoolAnswer extends Omit<LineParse, 'parsed'> {
-  parsed: Exclude<ParsedLine, { kind: 'device' }> | PackedDeviceLine | null;
+  parsed: Exclude<ParsedLine, { kind: 'device' }> | PackedOutlinesLine | null;
   bodyCrc: number;
 }
 
-export interface PackedDeviceLine {
-  kind: 'packed-device';
+export interface PackedOutlinesLine {
+  kind: 'packed-outlines';
   packed: PackedOutlines;
 }
 
@@ -56,7 +56,7 @@ function crcOf(parts: readonly Buffer[]): number {
 function slimmed(parsed: ParsedLine | null): PoolAnswer['parsed'] {
   switch (parsed?.kind) {
     case 'device':
-      return { kind: 'packed-device', packed: packOutlines(parsed.message) };
+      return { kind: 'packed-outlines', packed: packOutlines(parsed.message) };
     case 'session': {
       const { meta: _meta, meta_floats: _metaFloats, ...info } = parsed.message.info;
       return { kind: 'session', message: { ...parsed.message, info } };

@@ -54,7 +54,7 @@ function fromPool(answer: PoolAnswer): LineParse {
   const { parsed } = answer;
   return {
     line: asBuffer(answer.line),
-    parsed: parsed?.kind === 'packed-device' ? { kind: 'outlined-device', outlines: unpackOutlines(parsed.packed) } : parsed,
+    parsed: parsed?.kind === 'packed-outlines' ? { kind: 'outlined-device', outlines: unpackOutlines(parsed.packed) } : parsed,
     deviceBody: answer.deviceBody?.map(asBuffer) ?? null,
     bodyCrc: answer.bodyCrc,
   };
