@@ -108,7 +108,14 @@ export async function startSteadyRun(extraEnv: Record<string, string> = {}): Pro
       sampleRss();
       clearInterval(sampler);
       fs.writeFileSync(stopFile, '');
-      const done = await withTimeout(rex.done, timeoutMs, () => `rex did not finish; it said:\n${rex.output()}`);
+      // The steady client's figures are told even when rex does not finish (they are its own).
+      const figures = (): string => {
+        if (!fs.existsSync(reportFile)) return 'no report from the steady client';
+        const { latencies_ms: latencies } = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as { latencies_ms: number[] };
+        const { p50, p99, max } = latencyFigures(latencies);
+        return `steady client: ${latencies.length} replies, p50 ${p50.toFixed(1)} / p99 ${p99.toFixed(1)} / max ${max.toFixed(1)} ms`;
+      };
+      const done = await withTimeout(rex.done, timeoutMs, () => `rex did not finish (${figures()}); it said:\n${rex.output()}`);
       const log = done.stdout + done.stderr;
       if (!fs.existsSync(reportFile)) throw new Error(`the steady client wrote no report; rex said:\n${log}`);
       const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as { acked: number; latencies_ms: number[]; sent_at: number[] };
