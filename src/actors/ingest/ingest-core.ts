@@ -24,7 +24,7 @@ import { LineKind, RecordType, encodeRecordParts, encodeRejectedBody, encodeReco
 import type { JournalWriter } from '../../runtime/journal/writer.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
 import type { LineParse } from './parse-line-for-ingest.js';
-import { type OutlinedDevice, outlinesOf } from './outlined-device.js';
+import { type OutlinedDevice, decideAtOnce, outlinesOf } from './outlined-device.js';
 import { type LineItem, LineSplitter, type SplitItem } from '../../protocol/line-splitter.js';
 
 export interface IngestReply {
@@ -229,7 +229,7 @@ export class IngestCore {
         if (outcome === undefined || outcome.stale) {
           // Decided now, at once: a line of few channels, or the device changed while it was decided.
           arrivalNs = this.env.now();
-          outcome = this.decideNow(device, arrivalNs);
+          outcome = decideAtOnce(this.run.devices, device, formatRexTimestamp(arrivalNs));
         }
         const rejected = outcome.rejection;
         if (rejected) {
@@ -327,19 +327,9 @@ export class IngestCore {
   /** Decides the device's channels a slice per turn, so that other connections are answered meanwhile. */
   private async decideInTurns(device: OutlinedDevice): Promise<DecidedDevice> {
     const arrivalNs = this.env.now();
-    const merge = this.newMerge(device, arrivalNs);
+    const merge = new OutlineMerge(this.run.devices, device.deviceName, device.config, device.configFloats, formatRexTimestamp(arrivalNs));
     for (let slice = 0; slice < device.slices && merge.add(device.slice(slice)); slice++) await nextTurn();
     return { merge, arrivalNs };
-  }
-
-  private decideNow(device: OutlinedDevice, arrivalNs: bigint): OutlineMerge {
-    const merge = this.newMerge(device, arrivalNs);
-    for (let slice = 0; slice < device.slices && merge.add(device.slice(slice)); slice++) {}
-    return merge;
-  }
-
-  private newMerge(device: OutlinedDevice, arrivalNs: bigint): OutlineMerge {
-    return new OutlineMerge(this.run.devices, device.deviceName, device.config, device.configFloats, formatRexTimestamp(arrivalNs));
   }
 
   private isJournaled(connId: number, endOffset: number): boolean {

@@ -9,7 +9,7 @@
  * ingest decides one slice per turn of its event loop: a line of 100,000 channels does not hold
  * the replies to other connections while it is decided.
  */
-import { type ChannelOutline, outlineChannel, outlineTimestamps } from '../../protocol/merge.js';
+import { type ChannelOutline, type DeviceRegistry, OutlineMerge, outlineChannel, outlineTimestamps } from '../../protocol/merge.js';
 import type { DeviceMessage, JsonObject, JsonPath } from '../../protocol/messages.js';
 
 /** Channels decided in one turn of the ingest's event loop (~1 ms of work each, measured). */
@@ -83,4 +83,11 @@ export function unpackOutlines(packed: PackedOutlines): OutlinedDevice {
 function readOutline([name, unit, multi, length, firstRowLength, stamps]: PackedOutline): ChannelOutline {
   const outline = { name, unit, multi: multi === 1, length, firstRowLength };
   return stamps === 0 ? outline : { ...outline, timestamps: { length: stamps[0], first: stamps[1], invalid: stamps[2] } };
+}
+
+/** Decides all of `device` at once (a line of few channels, a stale decision, a journal replayed). */
+export function decideAtOnce(devices: DeviceRegistry, device: OutlinedDevice, arrivalTime: string): OutlineMerge {
+  const merge = new OutlineMerge(devices, device.deviceName, device.config, device.configFloats, arrivalTime);
+  for (let slice = 0; slice < device.slices && merge.add(device.slice(slice)); slice++) {}
+  return merge;
 }
