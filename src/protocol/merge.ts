@@ -35,7 +35,12 @@ export interface ChannelState {
    * so that a second one of the same length promotes it. `timestamp` is what row 0 then carries
    * (the first timestamp of that message).
    */
-  readonly pendingRow?: { readonly length: number; readonly timestamp: string };
+  readonly pendingRow?: PendingRow;
+}
+
+export interface PendingRow {
+  readonly length: number;
+  readonly timestamp: string;
 }
 
 export interface DeviceState {
@@ -132,19 +137,82 @@ export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrival
   const effects: ChannelEffect[] = [];
   const warnings: MergeWarning[] = [];
   for (const channel of msg.channels) {
-    const decided = mergeChannel(msg.device_name, channels.get(channel.name), channel, arrivalTime, warnings);
-    if (!decided.ok) return decided;
-    channels.set(channel.name, decided.next);
-    effects.push(decided.effect);
+    const decision = decideChannel(msg.device_name, channels.get(channel.name), outlineChannel(channel), arrivalTime, warnings);
+    if (!decision.ok) return decision;
+    channels.set(channel.name, decision.next);
+    effects.push(effectOf(channel, decision));
   }
-  const frozen = previous ?? { config: msg.device_config, configFloats: msg.device_config_floats };
-  const device: DeviceState = {
-    name: msg.device_name,
-    config: frozen.config,
-    ...(frozen.configFloats !== undefined && { configFloats: frozen.configFloats }),
-    channels,
-  };
+  const device = deviceAfter(msg.device_name, previous, msg.device_config, msg.device_config_floats, channels);
   return { ok: true, previous, device, deviceCreated: previous === undefined, effects, warnings };
+}
+
+function deviceAfter(
+  name: string,
+  previous: DeviceState | undefined,
+  config: JsonObject,
+  configFloats: readonly JsonPath[] | undefined,
+  channels: ReadonlyMap<string, ChannelState>,
+): DeviceState {
+  const frozen = previous ?? { config, configFloats };
+  return { name, config: frozen.config, ...(frozen.configFloats !== undefined && { configFloats: frozen.configFloats }), channels };
+}
+
+/**
+ * The ingest's decision: from outlines (no values), in steps, so that a line of 100,000 channels
+ * is decided over several turns of the event loop while other connections are answered. It keeps
+ * only the channels the message changes, and `commit` writes them into the device's channel map
+ * in place: a message costs what it holds, not what its device already holds. Only for a registry
+ * whose older states no one keeps (the ingest's): the previous state's map changes too.
+ */
+export class OutlineMerge {
+  readonly previous: DeviceState | undefined;
+  readonly warnings: MergeWarning[] = [];
+  private readonly changes = new Map<string, ChannelState>();
+  private rejected: MergeRejected | null = null;
+
+  constructor(
+    private readonly devices: DeviceRegistry,
+    readonly deviceName: string,
+    private readonly config: JsonObject,
+    private readonly configFloats: readonly JsonPath[] | undefined,
+    private readonly arrivalTime: string,
+  ) {
+    this.previous = devices.get(deviceName);
+  }
+
+  /** Decides the message's next channels (in message order); false once the message is rejected. */
+  add(outlines: readonly ChannelOutline[]): boolean {
+    if (this.rejected) return false;
+    const known = this.previous?.channels;
+    for (const outline of outlines) {
+      const state = this.changes.get(outline.name) ?? known?.get(outline.name);
+      const decision = decideChannel(this.deviceName, state, outline, this.arrivalTime, this.warnings);
+      if (!decision.ok) {
+        this.rejected = decision;
+        return false;
+      }
+      this.changes.set(outline.name, decision.next);
+    }
+    return true;
+  }
+
+  /** The device changed in the registry since this decision began: it must be decided again. */
+  get stale(): boolean {
+    return this.devices.get(this.deviceName) !== this.previous;
+  }
+
+  /** Why the message is rejected, or null. */
+  get rejection(): MergeRejected | null {
+    return this.rejected;
+  }
+
+  commit(): void {
+    if (this.rejected) throw new Error(`a rejected message of device '${this.deviceName}' cannot be committed`);
+    if (this.stale) throw new Error(`stale merge outcome for device '${this.deviceName}': decide again`);
+    const channels = (this.previous?.channels ?? new Map()) as Map<string, ChannelState>;
+    for (const [name, state] of this.changes) channels.set(name, state);
+    this.devices.set(this.deviceName, deviceAfter(this.deviceName, this.previous, this.config, this.configFloats, channels));
+  }
 }
 
 /** Applies an accepted outcome. Throws if the registry changed since the outcome was decided. */
@@ -162,17 +230,75 @@ export function mergeAndCommit(devices: DeviceRegistry, msg: DeviceMessage, arri
   return outcome;
 }
 
-type ChannelDecision = { ok: true; next: ChannelState; effect: ChannelEffect } | MergeRejected;
+/**
+ * What the decision needs of one channel of a message: no values, and of client timestamps only
+ * how many there are, the first, and the first that is not RFC 3339. The ingest decides from these
+ * for a big line parsed by the pool, which sends back outlines instead of arrays and strings.
+ */
+export interface ChannelOutline {
+  readonly name: string;
+  readonly unit: string;
+  readonly multi: boolean;
+  /** Values (flat) or rows (multi) in the message. */
+  readonly length: number;
+  /** Multi: the first row's length (0 when there are no rows). */
+  readonly firstRowLength: number;
+  readonly timestamps?: readonly string[] | TimestampsOutline;
+}
+
+export interface TimestampsOutline {
+  readonly length: number;
+  readonly first: string;
+  /** The first timestamp that is not RFC 3339 (its first 64 characters), or null. */
+  readonly invalid: string | null;
+}
+
+/** A message's channel as the decision sees it (the timestamps stay the message's own). */
+export function outlineChannel(channel: MeasurementChannel): ChannelOutline {
+  const data = channel.data;
+  const multi = data.shape === 'multi';
+  const length = multi ? data.rows.length : data.values.length;
+  const firstRowLength = multi ? (data.rows[0]?.length ?? 0) : 0;
+  return channel.timestamps === undefined
+    ? { name: channel.name, unit: channel.unit, multi, length, firstRowLength }
+    : { name: channel.name, unit: channel.unit, multi, length, firstRowLength, timestamps: channel.timestamps };
+}
+
+/**
+ * Client timestamps outlined (done where they are parsed: the parse pool). `check`: false when
+ * their count rules them out whatever the channel holds (`invalid` is then never read).
+ */
+export function outlineTimestamps(timestamps: readonly string[], check = true): TimestampsOutline {
+  return { length: timestamps.length, first: timestamps[0] ?? '', invalid: check ? firstInvalid(timestamps) : null };
+}
+
+function firstInvalid(client: readonly string[] | TimestampsOutline): string | null {
+  if (!Array.isArray(client)) return (client as TimestampsOutline).invalid;
+  const invalid = (client as readonly string[]).find((t) => !isRfc3339(t));
+  return invalid === undefined ? null : invalid.slice(0, 64);
+}
+
+/** Which timestamps go with the new values or rows: `each` means the client's, one per entry. */
+type StampsChoice = { readonly kind: 'repeat'; readonly timestamp: string } | { readonly kind: 'each'; readonly first: string };
+
+type StoreKind = StoreOp['kind'];
+
+/** One channel's decision: the next state, and what to store (built from the data by `storeOp`). */
+type ChannelDecision =
+  | { ok: true; next: ChannelState; created: boolean; store: StoreKind; promoted?: PendingRow; stampsCount: number; stamps: StampsChoice }
+  | MergeRejected;
+
+const NO_STAMPS: StampsChoice = { kind: 'each', first: '' };
 
 /**
  * One channel's decision. Kept free of per-channel closures and strings (the channel's place in
- * messages is only spelled out for a reason or a warning): a hostile client may send 10,000
+ * messages is only spelled out for a reason or a warning): a hostile client may send 100,000
  * channels in one line, and this runs on the ingest thread before the reply.
  */
-function mergeChannel(
+function decideChannel(
   device: string,
   state: ChannelState | undefined,
-  channel: MeasurementChannel,
+  channel: ChannelOutline,
   arrivalTime: string,
   warnings: MergeWarning[],
 ): ChannelDecision {
@@ -184,93 +310,120 @@ function mergeChannel(
       reason: `unit mismatch for ${where(device, channel)}: the channel's unit is '${current.unit}', this message has '${channel.unit}'`,
     };
   }
-  const data = channel.data;
+  const length = channel.length;
+  if (length === 0) return decided(created, current, 'none', undefined, 0, NO_STAMPS);
 
-  if (data.shape === 'multi') {
-    const rows = data.rows;
-    if (rows.length === 0) return accepted(channel, created, current, { kind: 'none' });
+  if (channel.multi) {
     if (current.shape === 'single') {
       const pending = current.pendingRow;
-      if (pending === undefined || rows[0]?.length !== pending.length) {
+      if (pending === undefined || channel.firstRowLength !== pending.length) {
         return {
           ok: false,
           reason: `shape mismatch for ${where(device, channel)}: the channel holds single values, this message has an array of arrays`,
         };
       }
-      const stamps = channelStamps(device, channel, rows.length, arrivalTime, warnings);
-      return accepted(
-        channel,
-        created,
-        { unit: current.unit, shape: 'multi', count: 1 + rows.length },
-        { kind: 'promote', rowLength: pending.length, row0Timestamp: pending.timestamp, rows, stamps },
-      );
+      const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
+      return decided(created, { unit: current.unit, shape: 'multi', count: 1 + length }, 'promote', pending, length, stamps);
     }
     // undecided or multi: append the rows
-    return accepted(
-      channel,
+    const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
+    return decided(
       created,
-      { unit: current.unit, shape: 'multi', count: current.count + rows.length },
-      { kind: 'append-rows', rows, stamps: channelStamps(device, channel, rows.length, arrivalTime, warnings) },
+      { unit: current.unit, shape: 'multi', count: current.count + length },
+      'append-rows',
+      undefined,
+      length,
+      stamps,
     );
   }
 
-  const values = data.values;
-  if (values.length === 0) return accepted(channel, created, current, { kind: 'none' });
   switch (current.shape) {
-    case 'multi':
-      return accepted(
-        channel,
-        created,
-        { unit: current.unit, shape: 'multi', count: current.count + 1 },
-        { kind: 'append-rows', rows: [values], stamps: channelStamps(device, channel, 1, arrivalTime, warnings) },
-      );
+    case 'multi': {
+      const stamps = channelStamps(device, channel, 1, arrivalTime, warnings);
+      return decided(created, { unit: current.unit, shape: 'multi', count: current.count + 1 }, 'append-rows', undefined, 1, stamps);
+    }
     case 'undecided': {
-      const stamps = channelStamps(device, channel, values.length, arrivalTime, warnings);
+      const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
       const next: ChannelState =
-        values.length > 1
-          ? {
-              unit: current.unit,
-              shape: 'single',
-              count: values.length,
-              pendingRow: { length: values.length, timestamp: firstStamp(stamps) },
-            }
-          : { unit: current.unit, shape: 'single', count: values.length };
-      return accepted(channel, created, next, { kind: 'append-values', values, stamps });
+        length > 1
+          ? { unit: current.unit, shape: 'single', count: length, pendingRow: { length, timestamp: firstStamp(stamps) } }
+          : { unit: current.unit, shape: 'single', count: length };
+      return decided(created, next, 'append-values', undefined, length, stamps);
     }
     case 'single': {
       const pending = current.pendingRow;
-      if (pending !== undefined && pending.length === values.length) {
+      if (pending !== undefined && pending.length === length) {
         const stamps = channelStamps(device, channel, 1, arrivalTime, warnings);
-        return accepted(
-          channel,
-          created,
-          { unit: current.unit, shape: 'multi', count: 2 },
-          { kind: 'promote', rowLength: pending.length, row0Timestamp: pending.timestamp, rows: [values], stamps },
-        );
+        return decided(created, { unit: current.unit, shape: 'multi', count: 2 }, 'promote', pending, 1, stamps);
       }
       // Lengths differ (or the first message had one value): a plain single channel for good.
-      return accepted(
-        channel,
+      const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
+      return decided(
         created,
-        { unit: current.unit, shape: 'single', count: current.count + values.length },
-        { kind: 'append-values', values, stamps: channelStamps(device, channel, values.length, arrivalTime, warnings) },
+        { unit: current.unit, shape: 'single', count: current.count + length },
+        'append-values',
+        undefined,
+        length,
+        stamps,
       );
     }
   }
 }
 
-function accepted(channel: MeasurementChannel, created: boolean, next: ChannelState, store: StoreOp): ChannelDecision {
-  return { ok: true, next, effect: { channel: channel.name, unit: next.unit, created, shape: next.shape, store } };
+function decided(
+  created: boolean,
+  next: ChannelState,
+  store: StoreKind,
+  promoted: PendingRow | undefined,
+  stampsCount: number,
+  stamps: StampsChoice,
+): ChannelDecision {
+  return promoted === undefined
+    ? { ok: true, next, created, store, stampsCount, stamps }
+    : { ok: true, next, created, store, promoted, stampsCount, stamps };
 }
 
-function where(device: string, channel: MeasurementChannel): string {
+/** The effect of an accepted decision on a message's channel (its data and timestamps). */
+function effectOf(channel: MeasurementChannel, decision: ChannelDecision & { ok: true }): ChannelEffect {
+  const { next } = decision;
+  return { channel: channel.name, unit: next.unit, created: decision.created, shape: next.shape, store: storeOp(channel, decision) };
+}
+
+function storeOp(channel: MeasurementChannel, decision: ChannelDecision & { ok: true }): StoreOp {
+  const data = channel.data;
+  const stamps: Stamps =
+    decision.stamps.kind === 'repeat'
+      ? { kind: 'repeat', timestamp: decision.stamps.timestamp, count: decision.stampsCount }
+      : { kind: 'each', timestamps: channel.timestamps as string[] };
+  const rows = data.shape === 'multi' ? data.rows : [data.values];
+  switch (decision.store) {
+    case 'none':
+      return { kind: 'none' };
+    case 'append-values':
+      return { kind: 'append-values', values: (data as { values: Float64Array }).values, stamps };
+    case 'append-rows':
+      return { kind: 'append-rows', rows, stamps };
+    case 'promote': {
+      const row0 = decision.promoted!;
+      return { kind: 'promote', rowLength: row0.length, row0Timestamp: row0.timestamp, rows, stamps };
+    }
+  }
+}
+
+function where(device: string, channel: { readonly name: string }): string {
   return `device '${device}' channel '${channel.name}'`;
 }
 
 /** The channel's timestamps for `count` new values or rows (warnings name the channel). */
-function channelStamps(device: string, channel: MeasurementChannel, count: number, arrivalTime: string, warnings: MergeWarning[]): Stamps {
-  if (channel.timestamps === undefined) return { kind: 'repeat', timestamp: arrivalTime, count };
-  return resolveTimestamps(count, channel.timestamps, arrivalTime, (code, message) =>
+function channelStamps(
+  device: string,
+  channel: ChannelOutline,
+  count: number,
+  arrivalTime: string,
+  warnings: MergeWarning[],
+): StampsChoice {
+  if (channel.timestamps === undefined) return { kind: 'repeat', timestamp: arrivalTime };
+  return chooseStamps(count, channel.timestamps, arrivalTime, (code, message) =>
     warnings.push({ code, device, channel: channel.name, message: `${where(device, channel)}: ${message}` }),
   );
 }
@@ -281,13 +434,13 @@ function channelStamps(device: string, channel: MeasurementChannel, count: numbe
  * must be RFC 3339 (ClickHouse and the live view parse them). Otherwise the arrival time is
  * used and `warn` is called. No client timestamps: the arrival time, silently.
  */
-export function resolveTimestamps(
+function chooseStamps(
   count: number,
-  client: readonly string[] | undefined,
+  client: readonly string[] | TimestampsOutline | undefined,
   arrivalTime: string,
   warn: (code: MergeWarningCode, message: string) => void,
-): Stamps {
-  const arrival: Stamps = { kind: 'repeat', timestamp: arrivalTime, count };
+): StampsChoice {
+  const arrival: StampsChoice = { kind: 'repeat', timestamp: arrivalTime };
   if (count === 0 || client === undefined) return arrival;
   if (client.length !== count && client.length !== 1) {
     warn(
@@ -296,13 +449,29 @@ export function resolveTimestamps(
     );
     return arrival;
   }
-  const invalid = client.find((t) => !isRfc3339(t));
-  if (invalid !== undefined) {
-    warn('timestamp-invalid', `client timestamp ${JSON.stringify(invalid.slice(0, 64))} is not RFC 3339; using the arrival time`);
+  const invalid = firstInvalid(client);
+  if (invalid !== null) {
+    warn('timestamp-invalid', `client timestamp ${JSON.stringify(invalid)} is not RFC 3339; using the arrival time`);
     return arrival;
   }
-  if (client.length === 1 && count !== 1) return { kind: 'repeat', timestamp: client[0] as string, count };
-  return { kind: 'each', timestamps: client };
+  const first = Array.isArray(client) ? (client as readonly string[])[0]! : (client as TimestampsOutline).first;
+  if (client.length === 1 && count !== 1) return { kind: 'repeat', timestamp: first };
+  return { kind: 'each', first };
+}
+
+/** {@link chooseStamps} as the timestamps to store. */
+export function resolveTimestamps(
+  count: number,
+  client: readonly string[] | undefined,
+  arrivalTime: string,
+  warn: (code: MergeWarningCode, message: string) => void,
+): Stamps {
+  const choice = chooseStamps(count, client, arrivalTime, warn);
+  return choice.kind === 'repeat' ? { kind: 'repeat', timestamp: choice.timestamp, count } : { kind: 'each', timestamps: client! };
+}
+
+function firstStamp(stamps: StampsChoice): string {
+  return stamps.kind === 'repeat' ? stamps.timestamp : stamps.first;
 }
 
 /** How many timestamps `stamps` stands for. */
@@ -316,8 +485,4 @@ export function sliceStamps(stamps: Stamps, start = 0, end = stampsLength(stamps
   const from = Math.max(0, Math.min(start, stamps.count));
   const to = Math.max(from, Math.min(end, stamps.count));
   return new Array<string>(to - from).fill(stamps.timestamp);
-}
-
-function firstStamp(stamps: Stamps): string {
-  return stamps.kind === 'repeat' ? stamps.timestamp : (stamps.timestamps[0] as string);
 }

@@ -49,8 +49,8 @@ export interface SteadyRun {
   waitForAcks(count: number, timeoutMs?: number): Promise<void>;
   /** Current RSS of rex's process tree (kB); also recorded as a sample. */
   sampleRss(): number;
-  /** Stops the steady client, waits for rex to end the run, reads the report and the output file. */
-  finish(): Promise<SteadyOutcome>;
+  /** Stops the steady client, waits (up to `timeoutMs`) for rex to end the run, reads the report and the output file. */
+  finish(timeoutMs?: number): Promise<SteadyOutcome>;
 }
 
 /** Starts rex on the steady client and resolves once the client is streaming (some replies in). */
@@ -102,13 +102,20 @@ export async function startSteadyRun(extraEnv: Record<string, string> = {}): Pro
     acked,
     waitForAcks,
     sampleRss,
-    async finish() {
+    async finish(timeoutMs = 30_000) {
       // The attack is over only once the client has made progress after it.
       await waitForAcks(acked() + 10);
       sampleRss();
       clearInterval(sampler);
       fs.writeFileSync(stopFile, '');
-      const done = await withTimeout(rex.done, 30_000, () => `rex did not finish; it said:\n${rex.output()}`);
+      // The steady client's figures are told even when rex does not finish (they are its own).
+      const figures = (): string => {
+        if (!fs.existsSync(reportFile)) return 'no report from the steady client';
+        const { latencies_ms: latencies } = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as { latencies_ms: number[] };
+        const { p50, p99, max } = latencyFigures(latencies);
+        return `steady client: ${latencies.length} replies, p50 ${p50.toFixed(1)} / p99 ${p99.toFixed(1)} / max ${max.toFixed(1)} ms`;
+      };
+      const done = await withTimeout(rex.done, timeoutMs, () => `rex did not finish (${figures()}); it said:\n${rex.output()}`);
       const log = done.stdout + done.stderr;
       if (!fs.existsSync(reportFile)) throw new Error(`the steady client wrote no report; rex said:\n${log}`);
       const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as { acked: number; latencies_ms: number[]; sent_at: number[] };

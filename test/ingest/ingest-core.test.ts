@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IngestCore, type IngestReply } from '../../src/actors/ingest/ingest-core.js';
 import { freshRunState, restoreRunState } from '../../src/actors/ingest/restore.js';
 import { parseLineForIngest } from '../../src/actors/ingest/parse-line-for-ingest.js';
+import { OUTLINE_SLICE } from '../../src/actors/ingest/outlined-device.js';
 import { joinParts } from '../../src/protocol/line-splitter.js';
 import { LineKind, RecordType, encodeJsonRecord } from '../../src/runtime/journal/codec.js';
 import { JournalReader } from '../../src/runtime/journal/reader.js';
@@ -120,5 +121,35 @@ describe('IngestCore', () => {
     second.core.receive(2, 0, Buffer.from(`${device(2, 'mV')}\n`));
     await second.core.drain();
     expect(text(second.replies)).toMatch(/^Invalid format: unit mismatch/);
+  });
+
+  // Issue 14: a line of 100,000 channels held every other connection's reply while it was decided.
+  const wide = (unit: string) => {
+    const measurements: Record<string, { data: number[]; unit: string }> = {};
+    for (let i = 0; i < 3 * OUTLINE_SLICE; i++) measurements[`ch${i}`] = { data: [i], unit: i === 2 * OUTLINE_SLICE ? unit : 'V' };
+    return JSON.stringify({ device_name: 'dev', device_config: {}, measurements });
+  };
+
+  it('a line of many channels is decided a slice per turn: another connection is answered meanwhile', async () => {
+    const { core, file, replies } = setup();
+    core.receive(1, 0, Buffer.from(`${wide('V')}\n`));
+    core.receive(2, 0, Buffer.from(`${device(1, 'A')}\n`.replace('"dev"', '"other"')));
+    await core.drain();
+    expect(replies.map((r) => [r.connId, r.text])).toEqual([
+      [2, 'Device measurements recorded\n'],
+      [1, 'Device measurements recorded\n'],
+    ]);
+    expect(lineRecords(file).map((r) => r.connId)).toEqual([2, 1]);
+  });
+
+  it('a device changed while a wide line of it was decided: decided again, against the change', async () => {
+    const { core, file, replies } = setup();
+    // Its channel ch2000 is in mV; the short line, decided first, makes ch2000 a V channel.
+    core.receive(1, 0, Buffer.from(`${wide('mV')}\n`));
+    core.receive(2, 0, Buffer.from(`${device(1).replace('"ch"', `"ch${2 * OUTLINE_SLICE}"`)}\n`));
+    await core.drain();
+    expect(replies.map((r) => r.connId)).toEqual([2, 1]);
+    expect(replies[1]!.text).toMatch(/^Invalid format: unit mismatch for device 'dev' channel 'ch2000'.*'V'.*'mV'/);
+    expect(lineRecords(file).map((r) => r.connId)).toEqual([2]);
   });
 });

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
 import type { TomlTable } from '../helpers/rex-cli.js';
-import { expectSteadyClientUnharmed, mb, mibInKb, sleep, startSteadyRun } from '../helpers/steady-run.js';
+import { type SteadyOutcome, expectSteadyClientUnharmed, mb, mibInKb, sleep, startSteadyRun } from '../helpers/steady-run.js';
 import {
   INVALID,
   LINE_CASES,
@@ -65,6 +65,18 @@ async function expectServed(port: number): Promise<void> {
 
 function devicesOf(toml: TomlTable): TomlTable {
   return toml.device as TomlTable;
+}
+
+/** Sends one big valid device line alongside the steady client; it must be recorded. */
+async function attackWithOneLine(line: string): Promise<SteadyOutcome> {
+  const run = await startSteadyRun();
+  const client = await RawClient.connect(run.port);
+  const started = Date.now();
+  expect(await client.request(line, 60_000)).toBe(RECORDED);
+  console.log(`[one big line] ${(line.length / 1e6).toFixed(0)} MB recorded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  client.destroy();
+  // The store and the file-writer read the line too (from the journal), after the reply.
+  return run.finish(60_000);
 }
 
 describe('rex under hostile input, a steady client streaming alongside', () => {
@@ -319,5 +331,54 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
     expect(Object.keys(channels)).toHaveLength(10_000);
     expect(channels.ch9999.data).toEqual([9999]);
     expectSteadyClientUnharmed('10,000 channels', outcome, mibInKb(256));
+  });
+
+  // Big valid lines (issue 14): each is read whole and answered while the steady client streams.
+  it('a 1,000,000-point trace with a timestamp per point (~36 MB): stored whole', { timeout: 90_000 }, async () => {
+    const points = 1_000_000;
+    const stamp = (i: number): string => `2026-01-16T06:35:32.${String(i).padStart(6, '0')}Z`;
+    const data = Array.from({ length: points }, (_, i) => i);
+    const timestamps = Array.from({ length: points }, (_, i) => stamp(i));
+    const line = JSON.stringify({
+      device_name: 'trace',
+      device_config: {},
+      measurements: { v: { data, unit: 'V' } },
+      timestamps: { v: timestamps },
+    });
+    const outcome = await attackWithOneLine(line);
+    expectSteadyClientUnharmed('1M-point trace, per-point timestamps', outcome, mibInKb(1024));
+    const trace = devicesOf(outcome.toml).trace;
+    expect(trace.data.v.data).toHaveLength(points);
+    expect(trace.data.v.data[points - 1]).toBe(points - 1);
+    expect(trace.timestamps.v).toHaveLength(points);
+    expect(trace.timestamps.v[points - 1]).toBe(stamp(points - 1));
+  });
+
+  it('one line of 100,000 channels: stored whole', { timeout: 90_000 }, async () => {
+    const measurements: Record<string, { data: number[]; unit: string }> = {};
+    for (let i = 0; i < 100_000; i++) measurements[`c${i}`] = { data: [i], unit: 'V' };
+    const outcome = await attackWithOneLine(JSON.stringify({ device_name: 'wider', device_config: {}, measurements }));
+    expectSteadyClientUnharmed('100,000 channels in one line', outcome, mibInKb(1024));
+    const channels = devicesOf(outcome.toml).wider.data as TomlTable;
+    expect(Object.keys(channels)).toHaveLength(100_000);
+    expect(channels.c99999.data).toEqual([99999]);
+  });
+
+  it('5,000,000 timestamps for one value (~120 MB): recorded with the arrival time', { timeout: 90_000 }, async () => {
+    const timestamps = new Array<string>(5_000_000).fill('2026-01-16T06:35:32Z');
+    const outcome = await attackWithOneLine(
+      JSON.stringify({
+        device_name: 'stamps',
+        device_config: {},
+        measurements: { v: { data: [1.5], unit: 'V' } },
+        timestamps: { v: timestamps },
+      }),
+    );
+    expectSteadyClientUnharmed('5,000,000 timestamps for one value', outcome, mibInKb(1536));
+    const stamps = devicesOf(outcome.toml).stamps;
+    expect(stamps.data.v.data).toEqual([1.5]);
+    // Not one timestamp per value: the arrival time is stored instead (SPEC §4).
+    expect(stamps.timestamps.v).toHaveLength(1);
+    expect(stamps.timestamps.v[0]).not.toBe('2026-01-16T06:35:32Z');
   });
 });

@@ -5,7 +5,7 @@
  * Order: a connection's lines are handled strictly in order; a query (GET_DATASTREAM / STATE)
  * first flushes what came before it, then waits for the store's answer.
  */
-import { commitMerge, mergeDevice, type DeviceRegistry } from '../../protocol/merge.js';
+import { type DeviceRegistry, OutlineMerge } from '../../protocol/merge.js';
 import type { Command } from '../../protocol/messages.js';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
 import {
@@ -24,6 +24,7 @@ import { LineKind, RecordType, encodeRecordParts, encodeRejectedBody, encodeReco
 import type { JournalWriter } from '../../runtime/journal/writer.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
 import type { LineParse } from './parse-line-for-ingest.js';
+import { type OutlinedDevice, decideAtOnce, outlinesOf } from './outlined-device.js';
 import { type LineItem, LineSplitter, type SplitItem } from '../../protocol/line-splitter.js';
 
 export interface IngestReply {
@@ -170,7 +171,15 @@ export class IngestCore {
         batch = newBatch();
         parse = await parse;
       }
-      const query = this.handleLine(batch, connId, parse, item.endOffset);
+      const device = parse === undefined || this.isJournaled(connId, item.endOffset) ? null : deviceOutlines(parse);
+      let decided: DecidedDevice | undefined;
+      if (device !== null && device.slices > 1) {
+        // Many channels: decided a slice per turn, the replies ready so far sent first.
+        this.flush(batch);
+        batch = newBatch();
+        decided = await this.decideInTurns(device);
+      }
+      const query = this.handleLine(batch, connId, parse, item.endOffset, decided);
       if (query) {
         this.flush(batch);
         batch = newBatch();
@@ -190,6 +199,7 @@ export class IngestCore {
     connId: number,
     parse: LineParse | undefined,
     endOffset: number,
+    decided?: DecidedDevice,
   ): 'GET_DATASTREAM' | 'STATE' | null {
     const journaledReply = this.takeJournaledReply(connId, endOffset);
     if (journaledReply !== undefined) {
@@ -211,25 +221,25 @@ export class IngestCore {
       case 'invalid':
         this.reject(batch, connId, line, endOffset, parsed.reason, REPLY_INVALID);
         return null;
-      case 'device': {
-        const arrivalNs = this.env.now();
-        const outcome = mergeDevice(this.run.devices, parsed.message, formatRexTimestamp(arrivalNs));
-        if (!outcome.ok) {
-          this.reject(batch, connId, line, endOffset, outcome.reason, invalidReplyWithReason(outcome.reason), REJECTED_VISIBLY);
+      case 'device':
+      case 'outlined-device': {
+        const device = deviceOutlines(parse)!;
+        let arrivalNs = decided?.arrivalNs ?? this.env.now();
+        let outcome = decided?.merge;
+        if (outcome === undefined || outcome.stale) {
+          // Decided now, at once: a line of few channels, or the device changed while it was decided.
+          arrivalNs = this.env.now();
+          outcome = decideAtOnce(this.run.devices, device, formatRexTimestamp(arrivalNs));
+        }
+        const rejected = outcome.rejection;
+        if (rejected) {
+          this.reject(batch, connId, line, endOffset, rejected.reason, invalidReplyWithReason(rejected.reason), REJECTED_VISIBLY);
           return null;
         }
-        for (const warning of outcome.warnings) this.env.warn(warning.message);
+        const merge = outcome;
+        for (const warning of merge.warnings) this.env.warn(warning.message);
         // A line read from its bytes is journaled as such: no reader parses its numbers again.
-        this.accept(
-          batch,
-          connId,
-          parse,
-          endOffset,
-          LineKind.Device,
-          REPLY_DEVICE_RECORDED,
-          () => commitMerge(this.run.devices, outcome),
-          arrivalNs,
-        );
+        this.accept(batch, connId, parse, endOffset, LineKind.Device, REPLY_DEVICE_RECORDED, () => merge.commit(), arrivalNs);
         return null;
       }
       case 'session':
@@ -314,6 +324,14 @@ export class IngestCore {
     addReply(batch, connId, reply, endOffset);
   }
 
+  /** Decides the device's channels a slice per turn, so that other connections are answered meanwhile. */
+  private async decideInTurns(device: OutlinedDevice): Promise<DecidedDevice> {
+    const arrivalNs = this.env.now();
+    const merge = new OutlineMerge(this.run.devices, device.deviceName, device.config, device.configFloats, formatRexTimestamp(arrivalNs));
+    for (let slice = 0; slice < device.slices && merge.add(device.slice(slice)); slice++) await nextTurn();
+    return { merge, arrivalNs };
+  }
+
   private isJournaled(connId: number, endOffset: number): boolean {
     return this.run.journaledReplies.get(connId)?.has(endOffset) === true;
   }
@@ -337,6 +355,22 @@ export class IngestCore {
     }
     for (const [connId, reply] of batch.replies) this.env.send({ connId, ...reply });
   }
+}
+
+/** A device line decided over several turns, with the arrival time it was decided at. */
+interface DecidedDevice {
+  merge: OutlineMerge;
+  arrivalNs: bigint;
+}
+
+function deviceOutlines(parse: LineParse): OutlinedDevice | null {
+  const { parsed } = parse;
+  if (parsed?.kind === 'device') return outlinesOf(parsed.message);
+  return parsed?.kind === 'outlined-device' ? parsed.outlines : null;
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function newBatch(): PendingBatch {

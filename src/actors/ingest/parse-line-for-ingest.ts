@@ -7,22 +7,28 @@ import { isUtf8 } from 'node:buffer';
 import type { ParsedLine } from '../../protocol/messages.js';
 import { parseLineBytes } from '../../protocol/parse.js';
 import { encodeSkeletonBody } from '../../runtime/journal/line-body.js';
+import type { OutlinedDevice } from './outlined-device.js';
 
 export interface LineParse {
   /** The line's bytes (handed back by the pool, which had them moved to it). */
   line: Buffer;
   /**
-   * null: the line is not valid UTF-8. From the parse pool, without a device's config or a
-   * session's or result's meta (parse-pool-worker.ts): the ingest decides without them.
+   * null: the line is not valid UTF-8. From the parse pool, a device as its outlines and without
+   * a session's or result's meta (parse-pool-thread.ts): the ingest decides without them.
    */
-  parsed: ParsedLine | null;
+  parsed: ParsedLine | OutlinedDeviceLine | null;
   /** The journal body of a device line read as skeleton + numbers; null: journal the line itself. */
   deviceBody: Buffer[] | null;
   /** crc32 of that body (`deviceBody`, else `line`), when the parse pool computed it. */
   bodyCrc?: number;
 }
 
-export function parseLineForIngest(line: Buffer): LineParse {
+export interface OutlinedDeviceLine {
+  kind: 'outlined-device';
+  outlines: OutlinedDevice;
+}
+
+export function parseLineForIngest(line: Buffer): LineParse & { parsed: ParsedLine | null } {
   if (!isUtf8(line)) return { line, parsed: null, deviceBody: null };
   const { parsed, skeleton } = parseLineBytes(line);
   const deviceBody = skeleton !== null && parsed.kind === 'device' ? encodeSkeletonBody(skeleton) : null;

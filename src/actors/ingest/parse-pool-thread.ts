@@ -10,7 +10,7 @@ import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
 import type { ParsedLine } from '../../protocol/messages.js';
 import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
 import { joinParts } from '../../protocol/line-splitter.js';
-import { type PackedDevice, packDevice } from './packed-device.js';
+import { type PackedOutlines, packOutlines } from './outlined-device.js';
 
 // A huge line's parse must not take the CPU from the threads answering other clients.
 runThisThreadInBackground();
@@ -23,13 +23,13 @@ export interface ParseTask {
 
 /** What the pool answers: a LineParse whose device message (if any) is packed. */
 export interface PoolAnswer extends Omit<LineParse, 'parsed'> {
-  parsed: Exclude<ParsedLine, { kind: 'device' }> | PackedDeviceLine | null;
+  parsed: Exclude<ParsedLine, { kind: 'device' }> | PackedOutlinesLine | null;
   bodyCrc: number;
 }
 
-export interface PackedDeviceLine {
-  kind: 'packed-device';
-  packed: PackedDevice;
+export interface PackedOutlinesLine {
+  kind: 'packed-outlines';
+  packed: PackedOutlines;
 }
 
 export default function parseInPool({ parts, length }: ParseTask): object {
@@ -50,12 +50,13 @@ function crcOf(parts: readonly Buffer[]): number {
  * and a session's or result's meta only go to the journal (in the line or the body, both handed
  * back). They are left out of the answer: cloning an object of 100,000 keys back held the ingest
  * thread (the slowest steady reply in the hostile test went from 151 to 74 ms without it). A
- * device message goes back packed (packed-device.ts), for the same reason.
+ * device message goes back as its channels' outlines (outlined-device.ts): no values, no
+ * timestamp strings, which only the journal body needs.
  */
 function slimmed(parsed: ParsedLine | null): PoolAnswer['parsed'] {
   switch (parsed?.kind) {
     case 'device':
-      return { kind: 'packed-device', packed: packDevice(parsed.message) };
+      return { kind: 'packed-outlines', packed: packOutlines(parsed.message) };
     case 'session': {
       const { meta: _meta, meta_floats: _metaFloats, ...info } = parsed.message.info;
       return { kind: 'session', message: { ...parsed.message, info } };
@@ -81,9 +82,5 @@ function ownBuffersOf(answer: PoolAnswer): ArrayBuffer[] {
   };
   add(answer.line);
   for (const part of answer.deviceBody ?? []) add(part);
-  if (answer.parsed?.kind === 'packed-device') {
-    add(answer.parsed.packed.slab);
-    for (const values of answer.parsed.packed.arrays) add(values);
-  }
   return [...buffers];
 }

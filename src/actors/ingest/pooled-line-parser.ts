@@ -11,7 +11,7 @@
 import { Piscina } from 'piscina';
 import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
 import { type LineItem, concatOwned, joinParts } from '../../protocol/line-splitter.js';
-import { unpackDevice } from './packed-device.js';
+import { unpackOutlines } from './outlined-device.js';
 import type { ParseTask, PoolAnswer } from './parse-pool-thread.js';
 
 /**
@@ -48,13 +48,13 @@ export class LineParser {
   }
 }
 
-/** Buffers come back from another thread as plain Uint8Arrays; a device message comes back packed. */
+/** Buffers come back from another thread as plain Uint8Arrays; a device message as its outlines. */
 function fromPool(answer: PoolAnswer): LineParse {
   const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const { parsed } = answer;
   return {
     line: asBuffer(answer.line),
-    parsed: parsed?.kind === 'packed-device' ? { kind: 'device', message: unpackDevice(parsed.packed) } : parsed,
+    parsed: parsed?.kind === 'packed-outlines' ? { kind: 'outlined-device', outlines: unpackOutlines(parsed.packed) } : parsed,
     deviceBody: answer.deviceBody?.map(asBuffer) ?? null,
     bodyCrc: answer.bodyCrc,
   };

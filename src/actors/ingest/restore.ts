@@ -3,7 +3,8 @@
  * shapes, the pause flag, whether a session arrived — and the replies of lines that were journaled
  * after the last bytes the socket front saw consumed, so re-sent lines are answered, not re-journaled.
  */
-import { commitMerge, createDeviceRegistry, mergeDevice } from '../../protocol/merge.js';
+import { createDeviceRegistry } from '../../protocol/merge.js';
+import { decideAtOnce, outlinesOf } from './outlined-device.js';
 import { parseLineBody } from '../../runtime/journal/line-body.js';
 import {
   REPLY_DEVICE_RECORDED,
@@ -65,8 +66,9 @@ function replay(state: IngestRunState, record: JournalRecord): void {
   if (record.flags !== LineKind.Device) return;
   const parsed = parseLineBody(record.body);
   if (parsed.kind !== 'device') return;
-  const outcome = mergeDevice(state.devices, parsed.message, formatRexTimestamp(record.arrivalNs));
-  if (outcome.ok) commitMerge(state.devices, outcome);
+  // Decided as the ingest decides, in place: replaying costs what each line holds, not what its device holds.
+  const merge = decideAtOnce(state.devices, outlinesOf(parsed.message), formatRexTimestamp(record.arrivalNs));
+  if (merge.rejection === null) merge.commit();
 }
 
 function replyOf(record: JournalRecord): string | undefined {
