@@ -13,8 +13,8 @@ import { withMetaJson } from '../../protocol/session-meta.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { RunEventHandler } from '../../runtime/journal/follower.js';
-import { AppendFiles } from './append-files.js';
 import { ChannelSpill } from './channel-spill.js';
+import { SpillFiles } from './spill-files.js';
 import { readFloat64Chunks, readRows, readStampChunks } from './spill-reader.js';
 
 interface DeviceOutput {
@@ -29,8 +29,7 @@ export class RunOutput implements RunEventHandler {
   end: RunEndRecord | undefined;
   private readonly results = new Map<string, ResultMessage>();
   private readonly devices = new Map<string, DeviceOutput>();
-  private channelFiles = 0;
-  private readonly spillFiles = new AppendFiles();
+  private readonly spillFiles: SpillFiles;
   private unfinished = false;
   /** Bumped on every change, so a live writer knows when there is something new to write. */
   version = 0;
@@ -38,6 +37,7 @@ export class RunOutput implements RunEventHandler {
   constructor(readonly spillDir: string) {
     fs.rmSync(spillDir, { recursive: true, force: true });
     fs.mkdirSync(spillDir, { recursive: true });
+    this.spillFiles = new SpillFiles(spillDir);
   }
 
   runStart(record: RunStartRecord): void {
@@ -59,8 +59,7 @@ export class RunOutput implements RunEventHandler {
     for (const effect of merged.effects) {
       let spill = device.channels.get(effect.channel);
       if (!spill) {
-        // Numbered files: channel names may hold any character.
-        spill = new ChannelSpill(path.join(this.spillDir, String(++this.channelFiles)), effect.unit, effect.shape, this.spillFiles);
+        spill = new ChannelSpill(effect.unit, effect.shape, this.spillFiles);
         device.channels.set(effect.channel, spill);
       }
       spill.apply(effect.store, effect.shape);
@@ -85,7 +84,7 @@ export class RunOutput implements RunEventHandler {
     return path.join(this.start.outputDir, outputFileName(this.info?.session_name, startDate));
   }
 
-  /** A renderer source over the current state; spills are flushed first. */
+  /** A renderer source over the current state. */
   source(): OutputSource {
     const start = this.start;
     const devices = [...this.devices].map(([name, device]) => ({
@@ -113,7 +112,7 @@ export class RunOutput implements RunEventHandler {
   }
 
   removeSpill(): void {
-    this.spillFiles.closeAll();
+    this.spillFiles.close();
     fs.rmSync(this.spillDir, { recursive: true, force: true });
   }
 
@@ -133,26 +132,15 @@ export class RunOutput implements RunEventHandler {
 }
 
 /**
- * A channel read back from its spill files, flushed when the renderer reaches it (not all at once).
- * It is read as it stands now: a live write renders while the run goes on appending, and its data
- * and timestamps, read at different moments, must still count the same.
+ * A channel read back from its spill, when the renderer reaches it (not all at once). It is read
+ * as it stands now: a live write renders while the run goes on appending, and its data and
+ * timestamps, read at different moments, must still count the same.
  */
 function spillChannel(name: string, spill: ChannelSpill): OutputChannel {
   const { valueCount, rowCount, stampCount } = spill;
-  const flushed = <T>(read: () => AsyncGenerator<T>) =>
-    async function* (): AsyncGenerator<T> {
-      spill.flush();
-      yield* read();
-    };
-  const timestamps = flushed(() => readStampChunks(spill.stampsPath, stampCount));
+  const timestamps = () => readStampChunks(spill.stampsNow(), stampCount);
   if (spill.shape === 'multi') {
-    return {
-      name,
-      unit: spill.unit,
-      shape: 'multi',
-      timestamps,
-      rows: flushed(() => readRows(spill.valuesPath, spill.rowsPath, rowCount)),
-    };
+    return { name, unit: spill.unit, shape: 'multi', timestamps, rows: () => readRows(spill.valuesNow(), spill.rowsNow(), rowCount) };
   }
-  return { name, unit: spill.unit, shape: spill.shape, timestamps, values: flushed(() => readFloat64Chunks(spill.valuesPath, valueCount)) };
+  return { name, unit: spill.unit, shape: spill.shape, timestamps, values: () => readFloat64Chunks(spill.valuesNow(), valueCount) };
 }
