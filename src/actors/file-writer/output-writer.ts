@@ -15,6 +15,9 @@ import { FloatFormatPool } from './float-format-pool.js';
 import { RunOutput } from './run-output.js';
 
 export const LIVE_MIN_INTERVAL_MS = 3000;
+
+/** A turn of the event loop, so heartbeats and bus requests get through a long render. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const LIVE_COST_FACTOR = 10;
 
 /** How long after a live write that took `tookMs` the next may start. */
@@ -142,6 +145,7 @@ export class OutputWriter implements TailedJournal {
     const chunks = renderOutput(this.output.source(), {
       onWarning: (w) => this.options.log('warn', w.message),
       ...(formatPool && { formatFloats: formatPool.format }),
+      pause: nextTurn,
     });
     const bytes = await writeFileAtomically(file, chunks, {
       ...(onProgress && { onProgress: (written: number) => onProgress(file, written) }),
