@@ -102,6 +102,29 @@ export class ChannelSpill implements Flushable {
     this.reported = 0;
   }
 
+  /**
+   * The first `count` values when none was written out yet, else undefined. Up to `viewMax` of
+   * them come as a view of the memory that holds them, valid until the run goes on (the renderer
+   * formats such a short run before the event loop turns); more, as a copy.
+   */
+  valuesInMemory(count: number, viewMax = 0): Float64Array | undefined {
+    if (this.valuePieces.length > 0 || count > this.pendingValueCount) return undefined;
+    return count <= viewMax ? this.pendingValues.subarray(0, count) : this.pendingValues.slice(0, count);
+  }
+
+  /** The first `count` row lengths when none was written out yet, else undefined. */
+  rowsInMemory(count: number): readonly number[] | undefined {
+    if (this.rowPieces.length > 0 || count > this.pendingRows.length) return undefined;
+    return this.pendingRows.slice(0, count);
+  }
+
+  /** The first `count` timestamps when none was written out yet, else undefined. */
+  stampsInMemory(count: number): string[] | undefined {
+    if (this.stampPieces.length > 0) return undefined;
+    const stamps = this.pendingStamps.length === 1 ? this.pendingStamps[0]!.split('\n') : this.pendingStamps.join('\n').split('\n');
+    return stamps.length >= count ? stamps.slice(0, count) : undefined;
+  }
+
   /** The values as they stand now (the pieces listed so far and a copy of what is in memory). */
   valuesNow(): SpilledBytes {
     const tail = new Uint8Array(this.pendingValues.buffer.slice(0, this.pendingValueCount * 8));

@@ -145,7 +145,8 @@ export class OutputWriter implements TailedJournal {
     const chunks = renderOutput(this.output.source(), {
       onWarning: (w) => this.options.log('warn', w.message),
       ...(formatPool && { formatFloats: formatPool.format }),
-      pause: nextTurn,
+      // A live write dropped for the final one stops at its next pause, not at its next chunk.
+      pause: signal ? () => nextTurn().then(() => signal.throwIfAborted()) : nextTurn,
     });
     const bytes = await writeFileAtomically(file, chunks, {
       ...(onProgress && { onProgress: (written: number) => onProgress(file, written) }),

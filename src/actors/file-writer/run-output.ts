@@ -134,13 +134,41 @@ export class RunOutput implements RunEventHandler {
 /**
  * A channel read back from its spill, when the renderer reaches it (not all at once). It is read
  * as it stands now: a live write renders while the run goes on appending, and its data and
- * timestamps, read at different moments, must still count the same.
+ * timestamps, read at different moments, must still count the same. A channel still wholly in
+ * memory is handed over from there (no copy, no read).
  */
 function spillChannel(name: string, spill: ChannelSpill): OutputChannel {
   const { valueCount, rowCount, stampCount } = spill;
-  const timestamps = () => readStampChunks(spill.stampsNow(), stampCount);
+  const timestamps = () => {
+    const inMemory = stampCount === 0 ? [] : spill.stampsInMemory(stampCount);
+    return inMemory ? once(inMemory) : readStampChunks(spill.stampsNow(), stampCount);
+  };
   if (spill.shape === 'multi') {
-    return { name, unit: spill.unit, shape: 'multi', timestamps, rows: () => readRows(spill.valuesNow(), spill.rowsNow(), rowCount) };
+    const rows = () => {
+      const lengths = spill.rowsInMemory(rowCount);
+      const values = lengths && spill.valuesInMemory(lengths.reduce((sum, length) => sum + length, 0));
+      return lengths && values ? rowsOf(values, lengths) : readRows(spill.valuesNow(), spill.rowsNow(), rowCount);
+    };
+    return { name, unit: spill.unit, shape: 'multi', timestamps, rows };
   }
-  return { name, unit: spill.unit, shape: spill.shape, timestamps, values: () => readFloat64Chunks(spill.valuesNow(), valueCount) };
+  const values = () => {
+    const inMemory = spill.valuesInMemory(valueCount, VIEW_MAX);
+    return inMemory ? once(inMemory) : readFloat64Chunks(spill.valuesNow(), valueCount);
+  };
+  return { name, unit: spill.unit, shape: spill.shape, timestamps, values };
+}
+
+/** Values handed to the renderer as a view: at most one run of it (render.ts formats 16,384 at a time). */
+const VIEW_MAX = 4096;
+
+async function* once<T>(item: T): AsyncGenerator<T> {
+  yield item;
+}
+
+async function* rowsOf(values: Float64Array, lengths: readonly number[]): AsyncGenerator<Float64Array> {
+  let at = 0;
+  for (const length of lengths) {
+    yield values.subarray(at, at + length);
+    at += length;
+  }
 }
