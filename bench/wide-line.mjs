@@ -25,8 +25,15 @@ for (let round = 0; round < rounds; round++) {
     fs.rmSync(out, { recursive: true, force: true });
     if (run.status !== 0 || !file) throw new Error(`${channels} channels: exit ${run.status}\n${run.stderr}`);
     seconds[channels].push(took);
-    console.log(`round ${round + 1}: ${String(channels).padStart(6)} channels  ${took.toFixed(2)} s  ${bytes} bytes  (load ${loadAverage()})`);
+    console.log(
+      `round ${round + 1}: ${String(channels).padStart(6)} channels  ${took.toFixed(2)} s  ${bytes} bytes  (load ${loadAverage()})`,
+    );
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`median: 100 channels ${median(seconds[100]).toFixed(2)} s, 100,000 channels ${median(seconds[100000]).toFixed(2)} s, ratio ${(median(seconds[100000]) / median(seconds[100])).toFixed(2)}`);
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
+};
+console.log(
+  `median: 100 channels ${median(seconds[100]).toFixed(2)} s, 100,000 channels ${median(seconds[100000]).toFixed(2)} s, ratio ${(median(seconds[100000]) / median(seconds[100])).toFixed(2)}`,
+);
