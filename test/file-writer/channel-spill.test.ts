@@ -1,27 +1,32 @@
 // A channel's spill must read back exactly what was appended, in order, whatever mix of small
 // values (gathered in a reused block), big rows (written as they come) and flushes produced it,
-// even when the caller reuses the memory of the values it handed over, and however often the
-// shared descriptors are closed and reopened (the tests keep at most two open).
+// even when the caller reuses the memory of the values it handed over, and whether it is read from
+// memory, from the spill files shared by all channels, or both.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppendFiles } from '../../src/actors/file-writer/append-files.js';
 import { ChannelSpill } from '../../src/actors/file-writer/channel-spill.js';
+import { SpillFiles } from '../../src/actors/file-writer/spill-files.js';
 import { readFloat64Chunks, readRows, readStampChunks } from '../../src/actors/file-writer/spill-reader.js';
 
 const dirs: string[] = [];
-let files = new AppendFiles(2);
+const opened: SpillFiles[] = [];
 afterEach(() => {
-  files.closeAll();
-  files = new AppendFiles(2);
+  for (const files of opened.splice(0)) files.close();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function newSpill(shape: 'single' | 'multi', name = '1'): ChannelSpill {
+function newFiles(budgetBytes?: number): { files: SpillFiles; dir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-channel-spill-'));
   dirs.push(dir);
-  return new ChannelSpill(path.join(dir, name), 'V', shape, files);
+  const files = new SpillFiles(dir, budgetBytes);
+  opened.push(files);
+  return { files, dir };
+}
+
+function newSpill(shape: 'single' | 'multi', files = newFiles().files): ChannelSpill {
+  return new ChannelSpill('V', shape, files);
 }
 
 async function collect<T>(chunks: AsyncGenerator<T[] | Float64Array>): Promise<T[]> {
@@ -45,12 +50,11 @@ describe('channel spill', () => {
     const big = Float64Array.from({ length: 20_000 }, (_, i) => -i);
     expected.push(...big);
     spill.apply({ kind: 'append-values', values: big, stamps: repeat('big', big.length) }, 'single');
-    spill.flush();
 
-    const values = await collect<number>(readFloat64Chunks(spill.valuesPath));
+    const values = await collect<number>(readFloat64Chunks(spill.valuesNow()));
     expect(values).toHaveLength(expected.length);
     expect(values).toEqual(expected);
-    const stamps = await collect<string>(readStampChunks(spill.stampsPath));
+    const stamps = await collect<string>(readStampChunks(spill.stampsNow()));
     expect(stamps.slice(0, 3)).toEqual(['t0', 't1', 't2']);
     expect(stamps).toHaveLength(expected.length);
     expect(spill.valueCount).toBe(expected.length);
@@ -65,10 +69,9 @@ describe('channel spill', () => {
       spill.apply({ kind: 'append-rows', rows: [row], stamps: repeat(`row${i}`, 1) }, 'multi');
       row.fill(-1); // the caller's memory is reused: what was appended must not change
     }
-    spill.flush();
 
     const read: Float64Array[] = [];
-    for await (const row of readRows(spill.valuesPath, spill.rowsPath)) read.push(row.slice());
+    for await (const row of readRows(spill.valuesNow(), spill.rowsNow())) read.push(row.slice());
     expect(read.map((row) => row.length)).toEqual(rows.map((row) => row.length));
     for (const [i, row] of read.entries()) expect(Array.from(row)).toEqual(Array.from(rows[i]!));
   });
@@ -80,18 +83,18 @@ describe('channel spill', () => {
       { kind: 'promote', rowLength: 3, row0Timestamp: 'first', rows: [Float64Array.of(4, 5, 6)], stamps: repeat('second', 1) },
       'multi',
     );
-    spill.flush();
     const read: number[][] = [];
-    for await (const row of readRows(spill.valuesPath, spill.rowsPath)) read.push(Array.from(row));
+    for await (const row of readRows(spill.valuesNow(), spill.rowsNow())) read.push(Array.from(row));
     expect(read).toEqual([
       [1, 2, 3],
       [4, 5, 6],
     ]);
-    expect(await collect<string>(readStampChunks(spill.stampsPath))).toEqual(['first', 'second']);
+    expect(await collect<string>(readStampChunks(spill.stampsNow()))).toEqual(['first', 'second']);
   });
 
-  it('channels sharing two descriptors: rows of three channels interleaved each land in their own files', async () => {
-    const spills = [newSpill('multi', 'a'), newSpill('multi', 'b'), newSpill('multi', 'c')];
+  it('channels sharing the spill files: rows of three channels interleaved each read back as their own', async () => {
+    const { files } = newFiles();
+    const spills = [newSpill('multi', files), newSpill('multi', files), newSpill('multi', files)];
     const written: number[][][] = [[], [], []];
     for (let i = 0; i < 30; i++) {
       const which = (i * 7) % 3;
@@ -100,10 +103,49 @@ describe('channel spill', () => {
       spills[which]!.apply({ kind: 'append-rows', rows: [row], stamps: repeat(`r${i}`, 1) }, 'multi');
     }
     for (const [which, spill] of spills.entries()) {
-      spill.flush();
       const read: number[][] = [];
-      for await (const row of readRows(spill.valuesPath, spill.rowsPath)) read.push(Array.from(row));
+      for await (const row of readRows(spill.valuesNow(), spill.rowsNow())) read.push(Array.from(row));
       expect(read).toEqual(written[which]);
+    }
+  });
+
+  it('promote after the first message was spilled: row 0 keeps its values, its stamps are replaced', async () => {
+    const spill = newSpill('single');
+    const first = Float64Array.from({ length: 9_000 }, (_, k) => k); // 72 KB: written at once
+    spill.apply({ kind: 'append-values', values: first, stamps: repeat('first', first.length) }, 'single');
+    spill.flush();
+    spill.apply(
+      { kind: 'promote', rowLength: first.length, row0Timestamp: 'first', rows: [first.map((x) => -x)], stamps: repeat('second', 1) },
+      'multi',
+    );
+    const read: Float64Array[] = [];
+    for await (const row of readRows(spill.valuesNow(), spill.rowsNow())) read.push(row.slice());
+    expect(read.map((row) => row[1])).toEqual([1, -1]);
+    expect(await collect<string>(readStampChunks(spill.stampsNow()))).toEqual(['first', 'second']);
+  });
+
+  // The cost of a message must not grow with the channels already seen: 20,000 channels make no
+  // file of their own and, while small, no write at all; the run's budget writes them out together.
+  it('many small channels: three spill files whatever their number, nothing written until the budget is spent', async () => {
+    const { files, dir } = newFiles(1 << 20);
+    const spills = Array.from({ length: 20_000 }, () => newSpill('single', files));
+    const spilledBytes = () => fs.readdirSync(dir).reduce((sum, name) => sum + fs.statSync(path.join(dir, name)).size, 0);
+    const stamp = '2026-01-16T06:35:32Z';
+    for (const [i, spill] of spills.entries())
+      spill.apply({ kind: 'append-values', values: Float64Array.of(i), stamps: repeat(stamp, 1) }, 'single');
+    expect(fs.readdirSync(dir).sort()).toEqual(['rows.u32', 'stamps.txt', 'values.f64']);
+    expect(spilledBytes()).toBe(0); // 20,000 × 29 bytes: under the 1 MiB budget
+
+    for (let round = 1; round <= 2; round++) {
+      for (const [i, spill] of spills.entries())
+        spill.apply({ kind: 'append-values', values: Float64Array.of(round * 1e5 + i), stamps: repeat(stamp, 1) }, 'single');
+    }
+    expect(fs.readdirSync(dir)).toHaveLength(3);
+    expect(spilledBytes()).toBeGreaterThan(1 << 20); // the budget was spent: every channel wrote out
+    for (const i of [0, 777, 19_999]) {
+      const spill = spills[i]!;
+      expect(await collect<number>(readFloat64Chunks(spill.valuesNow()))).toEqual([i, 1e5 + i, 2e5 + i]);
+      expect(await collect<string>(readStampChunks(spill.stampsNow()))).toEqual([stamp, stamp, stamp]);
     }
   });
 });

@@ -516,3 +516,37 @@ describe('data formatted elsewhere (formatFloats, as the file-writer does on a s
     expect(late).toBe(expected);
   });
 });
+
+// Issue 14: a config of millions of keys or a line of 100,000 channels is rendered while the
+// file-writer must keep answering (heartbeats, bus requests): the renderer pauses for the caller's
+// event loop every few thousand keys, even before its first chunk, and pausing changes no byte.
+describe('pausing for the event loop', () => {
+  it('a 100,000-key config and 10,000 channels: timers fire before the first chunk, the text is the same', async () => {
+    const config: JsonObject = {};
+    for (let i = 0; i < 100_000; i++) {
+      const j = (i * 7919) % 100_000; // not in order
+      config[`k${j}`] = j % 3 === 0 ? null : j;
+    }
+    config['ключ 🔑'] = { nested: [1, 2.5] };
+    const channels = Array.from(
+      { length: 10_000 },
+      (_, i): MemoryChannel => ({ name: `c${i}`, unit: 'V', shape: 'single', values: [i], timestamps: ['t'] }),
+    );
+    const src = () => source([{ name: 'd', config, channels }], { session: SESSION });
+
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const chunks = renderOutput(src(), { pause: () => new Promise((resolve) => setImmediate(resolve)) });
+    const first = await chunks.next();
+    const ticksBeforeFirstChunk = ticks;
+    let text = typeof first.value === 'string' ? first.value : Buffer.from(first.value as Uint8Array).toString('latin1');
+    for await (const chunk of chunks) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1');
+    clearInterval(timer);
+
+    expect(ticksBeforeFirstChunk).toBeGreaterThan(0);
+    expect(text).toBe(await renderOutputToString(src()));
+    expect(text).toContain('\nk10 = 10\nk100 = 100\nk1000 = 1000\nk10000 = 10000\n'); // sorted
+    expect(text).not.toContain('\nk9 ='); // null: left out
+    expect(text).toContain('\n[device.d.data.c9999]\ndata = [\n    9999.0,\n]\n');
+  });
+});

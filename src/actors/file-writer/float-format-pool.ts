@@ -10,6 +10,8 @@ import { formatFloats } from '../../protocol/output/toml-values.js';
 import type { FormatTask } from './format-pool-thread.js';
 
 const MAX_RUNS_IN_POOL = 2;
+/** Shorter runs are formatted here: handing them over costs more than formatting them. */
+const MIN_POOL_RUN = 1024;
 const IDLE_THREAD_MS = 5_000;
 
 export class FloatFormatPool {
@@ -17,7 +19,7 @@ export class FloatFormatPool {
   private runsInPool = 0;
 
   readonly format: FloatRunFormatter = (values, separator) => {
-    if (this.runsInPool >= MAX_RUNS_IN_POOL) return formatFloats(values, separator);
+    if (this.runsInPool >= MAX_RUNS_IN_POOL || values.length < MIN_POOL_RUN) return formatFloats(values, separator);
     this.pool ??= new Piscina({
       filename: new URL('./format-pool-thread.js', import.meta.url).href,
       minThreads: 0,

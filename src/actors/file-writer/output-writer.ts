@@ -16,6 +16,9 @@ import { OwnOutputFile } from './own-output-file.js';
 import { RunOutput } from './run-output.js';
 
 export const LIVE_MIN_INTERVAL_MS = 3000;
+
+/** A turn of the event loop, so heartbeats and bus requests get through a long render. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const LIVE_COST_FACTOR = 10;
 
 /** How long after a live write that took `tookMs` the next may start. */
@@ -148,6 +151,8 @@ export class OutputWriter implements TailedJournal {
     const chunks = renderOutput(this.output.source(), {
       onWarning: (w) => this.options.log('warn', w.message),
       ...(formatPool && { formatFloats: formatPool.format }),
+      // A live write dropped for the final one stops at its next pause, not at its next chunk.
+      pause: signal ? () => nextTurn().then(() => signal.throwIfAborted()) : nextTurn,
     });
     const bytes = await writeFileAtomically(wanted, chunks, {
       ...(onProgress && { onProgress: (written: number) => onProgress(file, written) }),

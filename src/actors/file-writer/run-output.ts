@@ -13,8 +13,8 @@ import { withMetaJson } from '../../protocol/session-meta.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { RunEventHandler } from '../../runtime/journal/follower.js';
-import { AppendFiles } from './append-files.js';
 import { ChannelSpill } from './channel-spill.js';
+import { SpillFiles } from './spill-files.js';
 import { readFloat64Chunks, readRows, readStampChunks } from './spill-reader.js';
 
 interface DeviceOutput {
@@ -29,8 +29,7 @@ export class RunOutput implements RunEventHandler {
   end: RunEndRecord | undefined;
   private readonly results = new Map<string, ResultMessage>();
   private readonly devices = new Map<string, DeviceOutput>();
-  private channelFiles = 0;
-  private readonly spillFiles = new AppendFiles();
+  private readonly spillFiles: SpillFiles;
   private unfinished = false;
   /** Bumped on every change, so a live writer knows when there is something new to write. */
   version = 0;
@@ -40,6 +39,7 @@ export class RunOutput implements RunEventHandler {
     fs.mkdirSync(path.dirname(spillDir), { recursive: true });
     // New and private: the spill files in it are then created and appended to without more checks.
     fs.mkdirSync(spillDir, { mode: 0o700 });
+    this.spillFiles = new SpillFiles(spillDir);
   }
 
   runStart(record: RunStartRecord): void {
@@ -61,8 +61,7 @@ export class RunOutput implements RunEventHandler {
     for (const effect of merged.effects) {
       let spill = device.channels.get(effect.channel);
       if (!spill) {
-        // Numbered files: channel names may hold any character.
-        spill = new ChannelSpill(path.join(this.spillDir, String(++this.channelFiles)), effect.unit, effect.shape, this.spillFiles);
+        spill = new ChannelSpill(effect.unit, effect.shape, this.spillFiles);
         device.channels.set(effect.channel, spill);
       }
       spill.apply(effect.store, effect.shape);
@@ -87,7 +86,7 @@ export class RunOutput implements RunEventHandler {
     return path.join(this.start.outputDir, outputFileName(this.info?.session_name, startDate));
   }
 
-  /** A renderer source over the current state; spills are flushed first. */
+  /** A renderer source over the current state. */
   source(): OutputSource {
     const start = this.start;
     const devices = [...this.devices].map(([name, device]) => ({
@@ -115,7 +114,7 @@ export class RunOutput implements RunEventHandler {
   }
 
   removeSpill(): void {
-    this.spillFiles.closeAll();
+    this.spillFiles.close();
     fs.rmSync(this.spillDir, { recursive: true, force: true });
   }
 
@@ -135,26 +134,43 @@ export class RunOutput implements RunEventHandler {
 }
 
 /**
- * A channel read back from its spill files, flushed when the renderer reaches it (not all at once).
- * It is read as it stands now: a live write renders while the run goes on appending, and its data
- * and timestamps, read at different moments, must still count the same.
+ * A channel read back from its spill, when the renderer reaches it (not all at once). It is read
+ * as it stands now: a live write renders while the run goes on appending, and its data and
+ * timestamps, read at different moments, must still count the same. A channel still wholly in
+ * memory is handed over from there (no copy, no read).
  */
 function spillChannel(name: string, spill: ChannelSpill): OutputChannel {
   const { valueCount, rowCount, stampCount } = spill;
-  const flushed = <T>(read: () => AsyncGenerator<T>) =>
-    async function* (): AsyncGenerator<T> {
-      spill.flush();
-      yield* read();
-    };
-  const timestamps = flushed(() => readStampChunks(spill.stampsPath, stampCount));
+  const timestamps = () => {
+    const inMemory = stampCount === 0 ? [] : spill.stampsInMemory(stampCount);
+    return inMemory ? once(inMemory) : readStampChunks(spill.stampsNow(), stampCount);
+  };
   if (spill.shape === 'multi') {
-    return {
-      name,
-      unit: spill.unit,
-      shape: 'multi',
-      timestamps,
-      rows: flushed(() => readRows(spill.valuesPath, spill.rowsPath, rowCount)),
+    const rows = () => {
+      const lengths = spill.rowsInMemory(rowCount);
+      const values = lengths && spill.valuesInMemory(lengths.reduce((sum, length) => sum + length, 0));
+      return lengths && values ? rowsOf(values, lengths) : readRows(spill.valuesNow(), spill.rowsNow(), rowCount);
     };
+    return { name, unit: spill.unit, shape: 'multi', timestamps, rows };
   }
-  return { name, unit: spill.unit, shape: spill.shape, timestamps, values: flushed(() => readFloat64Chunks(spill.valuesPath, valueCount)) };
+  const values = () => {
+    const inMemory = spill.valuesInMemory(valueCount, VIEW_MAX);
+    return inMemory ? once(inMemory) : readFloat64Chunks(spill.valuesNow(), valueCount);
+  };
+  return { name, unit: spill.unit, shape: spill.shape, timestamps, values };
+}
+
+/** Values handed to the renderer as a view: at most one run of it (render.ts formats 16,384 at a time). */
+const VIEW_MAX = 4096;
+
+async function* once<T>(item: T): AsyncGenerator<T> {
+  yield item;
+}
+
+async function* rowsOf(values: Float64Array, lengths: readonly number[]): AsyncGenerator<Float64Array> {
+  let at = 0;
+  for (const length of lengths) {
+    yield values.subarray(at, at + length);
+    at += length;
+  }
 }

@@ -17,9 +17,9 @@ import type { OutputChannel, OutputDevice, OutputSession, OutputSource } from '.
 import {
   type FloatMarks,
   childMarks,
-  compareKeys,
   floatMarks,
   formatFloats,
+  sortKeys,
   tomlFloat,
   tomlHeader,
   tomlInlineValue,
@@ -49,6 +49,12 @@ export interface RenderOptions {
    * to another thread; results are written in order whenever they come.
    */
   readonly formatFloats?: FloatRunFormatter;
+  /**
+   * Lets the caller's event loop turn (e.g. `setImmediate`); awaited every few thousand keys,
+   * channels or devices, so that rendering a huge section (a config of millions of keys) does not
+   * hold the thread for seconds before its first chunk.
+   */
+  readonly pause?: () => Promise<void>;
 }
 
 /**
@@ -85,21 +91,21 @@ export function resultMetaCollisions(meta: JsonObject): string[] {
 /** Renders the whole file; concatenating the chunks (bytes read as ASCII) gives the file's text. */
 export async function* renderOutput(source: OutputSource, options: RenderOptions = {}): AsyncGenerator<OutputChunk> {
   const out = new ChunkBuffer(options.chunkChars ?? 64 * 1024);
-  const warn = options.onWarning ?? (() => {});
+  const ctx: Context = { warn: options.onWarning ?? (() => {}), pace: new Pace(options.pause) };
   const root = tableNode();
   if (source.devices.length > 0) {
     const devices = tableNode();
     const floats = options.formatFloats ?? formatFloats;
-    for (const device of source.devices) addTable(devices, device.name, deviceNode(device, floats, warn));
+    for (const device of source.devices) addTable(devices, device.name, await deviceNode(device, floats, ctx));
     addTable(root, 'device', devices);
   }
   if (source.results !== undefined && source.results.length > 0) {
     const results = tableNode();
-    for (const result of source.results) addTable(results, result.result_name, resultNode(result, warn));
+    for (const result of source.results) addTable(results, result.result_name, await resultNode(result, ctx));
     addTable(root, 'results', results);
   }
-  if (source.session !== undefined) addTable(root, 'session', sessionNode(source.session, warn));
-  yield* writeTable([], root, out);
+  if (source.session !== undefined) addTable(root, 'session', await sessionNode(source.session, ctx));
+  yield* writeTable([], root, out, ctx.pace);
   const rest = out.take();
   if (rest.length > 0) yield rest;
 }
@@ -110,6 +116,31 @@ export async function renderOutputToString(source: OutputSource, options: Render
   for await (const chunk of renderOutput(source, options))
     text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1');
   return text;
+}
+
+/** Work done since the last pause; pauses once there was enough. */
+class Pace {
+  private work = 0;
+  constructor(private readonly pauseFn: (() => Promise<void>) | undefined) {}
+
+  /** Counts `units` of work; says whether to `await pause()` now. */
+  due(units = 1): boolean {
+    this.work += units;
+    return this.work >= PAUSE_EVERY && this.pauseFn !== undefined;
+  }
+
+  pause(): Promise<void> {
+    this.work = 0;
+    return this.pauseFn?.() ?? Promise.resolve();
+  }
+}
+
+/** Keys (entries, channels, devices) handled between pauses: some milliseconds of work. */
+const PAUSE_EVERY = 20_000;
+
+interface Context {
+  readonly warn: (w: RenderWarning) => void;
+  readonly pace: Pace;
 }
 
 class ChunkBuffer {
@@ -149,10 +180,15 @@ function addTable(parent: TableNode, key: string, table: TableNode): void {
   parent.set(key, { kind: 'table', table });
 }
 
-async function* writeTable(path: readonly string[], node: TableNode, out: ChunkBuffer): AsyncGenerator<OutputChunk> {
-  const keys = [...node.keys()].sort(compareKeys);
-  const plain = keys.filter((k) => node.get(k)?.kind !== 'table');
-  const tables = keys.filter((k) => node.get(k)?.kind === 'table');
+async function* writeTable(path: readonly string[], node: TableNode, out: ChunkBuffer, pace: Pace): AsyncGenerator<OutputChunk> {
+  // Split in one pass, then sorted apart (the same order as sorting first): a lookup per key and
+  // per list cost seconds with a config of millions of keys.
+  const plain: string[] = [];
+  const tables: string[] = [];
+  for (const [key, entry] of node) (entry.kind === 'table' ? tables : plain).push(key);
+  sortKeys(plain);
+  sortKeys(tables);
+  if (pace.due(node.size)) await pace.pause();
   if (path.length > 0 && (plain.length > 0 || tables.length === 0)) out.header(path);
   for (const key of plain) {
     const entry = node.get(key) as Exclude<Entry, { kind: 'table' }>;
@@ -160,10 +196,11 @@ async function* writeTable(path: readonly string[], node: TableNode, out: ChunkB
     if (entry.kind === 'value') out.text += `${entry.text}\n`;
     else yield* entry.write(out);
     if (out.full) yield out.take();
+    if (pace.due()) await pace.pause();
   }
   for (const key of tables) {
     const entry = node.get(key) as Extract<Entry, { kind: 'table' }>;
-    yield* writeTable([...path, key], entry.table, out);
+    yield* writeTable([...path, key], entry.table, out, pace);
   }
 }
 
@@ -171,41 +208,39 @@ async function* writeTable(path: readonly string[], node: TableNode, out: ChunkB
  * A JSON object as a table node: nested objects → sub-tables, nulls and keys already in `node`
  * left out. `marks`: the whole numbers in `object` that the client wrote as floats.
  */
-function jsonNode(
+async function jsonNode(
   table: string,
   object: JsonObject,
   marks: FloatMarks | undefined,
-  warn: (w: RenderWarning) => void,
+  ctx: Context,
   node = tableNode(),
-): TableNode {
-  for (const [key, value] of Object.entries(object)) {
+): Promise<TableNode> {
+  for (const key of Object.keys(object)) {
+    const value = object[key] as JsonValue;
+    if (value === null) continue;
     if (node.has(key)) {
-      warn({ code: 'reserved-key', table, key, message: `${table}: key '${key}' is rex's own; the user value is left out of the TOML` });
+      ctx.warn({
+        code: 'reserved-key',
+        table,
+        key,
+        message: `${table}: key '${key}' is rex's own; the user value is left out of the TOML`,
+      });
       continue;
     }
-    addJsonEntry(node, table, key, value, childMarks(marks, key), warn);
+    const childTable = `${table}.${key}`;
+    const childMarksHere = childMarks(marks, key);
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      node.set(key, { kind: 'table', table: await jsonNode(childTable, value, childMarksHere, ctx) });
+    } else {
+      const text = tomlInlineValue(value, (w) => ctx.warn({ ...w, table, key, message: `${childTable}: ${w.message}` }), childMarksHere);
+      if (text !== undefined) node.set(key, { kind: 'value', text });
+    }
+    if (ctx.pace.due()) await ctx.pace.pause();
   }
   return node;
 }
 
-function addJsonEntry(
-  node: TableNode,
-  table: string,
-  key: string,
-  value: JsonValue,
-  marks: FloatMarks | undefined,
-  warn: (w: RenderWarning) => void,
-): void {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const path = `${table}.${key}`;
-    node.set(key, { kind: 'table', table: jsonNode(path, value, marks, warn) });
-    return;
-  }
-  const text = tomlInlineValue(value, (w) => warn({ ...w, table, key, message: `${table}.${key}: ${w.message}` }), marks);
-  if (text !== undefined) node.set(key, { kind: 'value', text });
-}
-
-function deviceNode(device: OutputDevice, floats: FloatRunFormatter, warn: (w: RenderWarning) => void): TableNode {
+async function deviceNode(device: OutputDevice, floats: FloatRunFormatter, ctx: Context): Promise<TableNode> {
   const node = tableNode();
   node.set('device_name', { kind: 'value', text: tomlString(device.name) });
   const data = tableNode();
@@ -216,15 +251,15 @@ function deviceNode(device: OutputDevice, floats: FloatRunFormatter, warn: (w: R
     channelTable.set('unit', { kind: 'value', text: tomlString(channel.unit) });
     addTable(data, channel.name, channelTable);
     timestamps.set(channel.name, { kind: 'stream', write: (out) => writeStrings(channel.timestamps(), out) });
+    if (ctx.pace.due()) await ctx.pace.pause();
   }
   addTable(node, 'data', data);
   addTable(node, 'timestamps', timestamps);
-  // Config last: rex's keys are already in place, so colliding user keys are reported.
-  const withoutNulls = Object.fromEntries(Object.entries(device.config).filter(([, v]) => v !== null));
-  return jsonNode(`device.${device.name}`, withoutNulls, floatMarks(device.configFloats), warn, node);
+  // Config last: rex's keys are already in place, so colliding user keys are reported (nulls are not).
+  return jsonNode(`device.${device.name}`, device.config, floatMarks(device.configFloats), ctx, node);
 }
 
-function resultNode(result: ResultMessage, warn: (w: RenderWarning) => void): TableNode {
+async function resultNode(result: ResultMessage, ctx: Context): Promise<TableNode> {
   const node = tableNode();
   node.set('result_description', { kind: 'value', text: tomlString(result.result_description) });
   node.set('result_status', { kind: 'value', text: result.result_status ? 'true' : 'false' });
@@ -239,30 +274,35 @@ function resultNode(result: ResultMessage, warn: (w: RenderWarning) => void): Ta
   const table = `results.${result.result_name}`;
   const meta = result.result_meta ?? {};
   for (const key of resultMetaCollisions(meta)) {
-    warn({ code: 'reserved-key', table, key, message: `${table}: result_meta key '${key}' names a result field; left out of the TOML` });
+    ctx.warn({
+      code: 'reserved-key',
+      table,
+      key,
+      message: `${table}: result_meta key '${key}' names a result field; left out of the TOML`,
+    });
   }
   const kept = Object.fromEntries(Object.entries(meta).filter(([k, v]) => v !== null && !RESULT_RESERVED_KEYS.has(k)));
-  return jsonNode(table, kept, floatMarks(result.result_meta_floats), warn, node);
+  return jsonNode(table, kept, floatMarks(result.result_meta_floats), ctx, node);
 }
 
-function sessionNode(session: OutputSession, warn: (w: RenderWarning) => void): TableNode {
+async function sessionNode(session: OutputSession, ctx: Context): Promise<TableNode> {
   const node = tableNode();
   node.set('UUID', { kind: 'value', text: tomlString(session.uuid) });
   node.set('start_time', { kind: 'value', text: tomlString(session.start_time) });
   node.set('end_time', { kind: 'value', text: tomlString(session.end_time) });
-  if (session.info !== undefined) addTable(node, 'info', infoNode(session.info, warn));
-  if (session.run !== undefined) addTable(node, 'run', jsonNode('session.run', session.run, undefined, warn));
+  if (session.info !== undefined) addTable(node, 'info', await infoNode(session.info, ctx));
+  if (session.run !== undefined) addTable(node, 'run', await jsonNode('session.run', session.run, undefined, ctx));
   return node;
 }
 
-function infoNode(info: SessionInfo, warn: (w: RenderWarning) => void): TableNode {
+async function infoNode(info: SessionInfo, ctx: Context): Promise<TableNode> {
   const node = tableNode();
   node.set('name', { kind: 'value', text: tomlString(info.name) });
   node.set('email', { kind: 'value', text: tomlString(info.email) });
   node.set('session_name', { kind: 'value', text: tomlString(info.session_name) });
   node.set('session_description', { kind: 'value', text: tomlString(info.session_description) });
   if (info.meta !== undefined) {
-    addTable(node, 'meta', jsonNode('session.info.meta', info.meta, floatMarks(info.meta_floats), warn));
+    addTable(node, 'meta', await jsonNode('session.info.meta', info.meta, floatMarks(info.meta_floats), ctx));
   }
   return node;
 }
@@ -280,6 +320,16 @@ function channelDataStream(channel: OutputChannel, floats: FloatRunFormatter): V
 const RUN = 16384;
 /** Runs being formatted ahead of the one being written (some of them on another thread). */
 const RUNS_AHEAD = 4;
+
+/**
+ * Formatted runs shorter than this join the text: a run of 100,000 one-value channels made two
+ * chunks per channel, and the writer's cost per chunk outweighed the bytes.
+ */
+const OWN_CHUNK_BYTES = 4096;
+
+function latin1(bytes: Uint8Array): string {
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
 
 /** Formatted runs waiting to be written in order, each between its own fixed texts. */
 class RunQueue {
@@ -300,9 +350,11 @@ class RunQueue {
       const run = this.runs.shift()!;
       this.out.text += run.before;
       const bytes = await run.bytes;
-      if (bytes !== null && bytes.length > 0) {
+      if (bytes !== null && bytes.length >= OWN_CHUNK_BYTES) {
         if (this.out.text.length > 0) yield this.out.take();
         yield bytes;
+      } else if (bytes !== null) {
+        this.out.text += latin1(bytes);
       }
       this.out.text += run.after;
       if (this.out.full) yield this.out.take();

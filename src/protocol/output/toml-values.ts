@@ -160,6 +160,16 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * `keys` sorted by {@link compareKeys}, in place. Without surrogates UTF-16 order is code-point
+ * order, and the built-in sort is several times faster than a comparator (2 million keys).
+ */
+export function sortKeys(keys: string[]): string[] {
+  return keys.some((key) => SURROGATE.test(key)) ? keys.sort(compareKeys) : keys.sort();
+}
+
 export type ValueWarning = { code: 'mixed-array'; message: string };
 
 type ValueKind = 'int' | 'float' | 'string' | 'bool' | 'array' | 'table' | 'null';
@@ -232,7 +242,7 @@ function jsonText(value: JsonValue, marks: FloatMarks | undefined): string {
 
 function tomlInlineTable(table: JsonObject, warn?: (w: ValueWarning) => void, marks?: FloatMarks): string {
   const parts: string[] = [];
-  for (const key of Object.keys(table).sort(compareKeys)) {
+  for (const key of sortKeys(Object.keys(table))) {
     const text = tomlInlineValue(table[key] as JsonValue, warn, childMarks(marks, key));
     if (text !== undefined) parts.push(`${tomlKey(key)} = ${text}`);
   }
