@@ -118,6 +118,23 @@ describe('restarts', () => {
     expect(faults.items[0]).toMatchObject({ actor: 'c', code: 'REX_ACTOR_HUNG', fatal: false });
   });
 
+  it('one step announced with workingWithoutPause may run silent that long on top of the timeout', async () => {
+    const { supervisor, faults, logs, chaos } = setup({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 });
+    await chaos('c', { busyAfterMs: 20, busyForMs: 1_200, busySilently: true, busyAnnouncedMs: 3_000 });
+    const before = supervisor.status('c');
+    await logs.waitFor((l) => l.source === 'c' && l.message === 'chaos busy done');
+    expect(faults.items).toEqual([]);
+    expect(supervisor.status('c')).toEqual(before);
+  });
+
+  it('a hang inside an announced step is still found, once the allowance is spent', async () => {
+    const { statuses, faults, chaos } = setup({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 });
+    await chaos('c', { busyAfterMs: 20, busyForMs: 60_000, busySilently: true, busyAnnouncedMs: 500 });
+    await statuses.waitFor((s) => s.actor === 'c' && s.status === 'restarting');
+    expect(faults.items[0]).toMatchObject({ actor: 'c', code: 'REX_ACTOR_HUNG', fatal: false });
+    expect(Number(/no heartbeat for (\d+) ms/.exec(faults.items[0]?.message ?? '')?.[1])).toBeGreaterThan(800);
+  });
+
   it('a hung thread stuck in a native call is terminated once, not at every check', async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
