@@ -15,7 +15,15 @@ export class TestJournal {
 
   constructor(
     readonly path: string,
-    readonly start: { uuid: string; loop?: number; loops?: number; metaJson?: Record<string, unknown>; startNs?: bigint },
+    readonly start: {
+      uuid: string;
+      loop?: number;
+      loops?: number;
+      metaJson?: Record<string, unknown>;
+      startNs?: bigint;
+      /** Where the run's output goes (what `rex recover` writes to without `-o`). */
+      outputDir?: string;
+    },
   ) {
     this.clockNs = start.startNs ?? T0_NS;
     const record: RunStartRecord = {
@@ -23,7 +31,7 @@ export class TestJournal {
       loop: start.loop ?? 0,
       loops: start.loops ?? 1,
       startTimeNs: this.clockNs.toString(),
-      outputDir: '/nowhere',
+      outputDir: start.outputDir ?? '/nowhere',
       dryRun: false,
       ...(start.metaJson ? { metaJson: start.metaJson } : {}),
       run: {},

@@ -280,15 +280,16 @@ describe('rex recover when the journal is on a full disk', () => {
   it('-o OTHER writes the file there; without -o a clear error, no stack trace', async () => {
     const ws = pythonWorkspace();
     // A finished run's journal of 2,000 values, copied onto a tmpfs that is then filled up.
+    // Its run's output directory is the full disk too: recovering in place has nowhere to write.
     const source = path.join(ws.dir, 'source');
-    const journal = new TestJournal(path.join(source, '.rex', 'run-full', 'loop-1.rexj'), { uuid: 'run-full' });
+    const full = path.join(ws.dir, 'full');
+    const journal = new TestJournal(path.join(source, '.rex', 'run-full', 'loop-1.rexj'), { uuid: 'run-full', outputDir: full });
     journal.line({ info: { name: 'Jane', email: 'j@lab.org', session_name: 'Full', session_description: 'd' } });
     journal.lines(
       Array.from({ length: 2000 }, (_, i) => ({ device_name: 'dev', device_config: {}, measurements: { n: { data: [i], unit: 'V' } } })),
     );
     journal.end();
     journal.close();
-    const full = path.join(ws.dir, 'full');
     const tmpfs = { mountDir: full, options: 'size=1m', copyIn: source, fill: true };
 
     const other = path.join(ws.dir, 'other');
