@@ -3,7 +3,8 @@
  *
  * The registry holds only what the decision needs — units, shapes, counts, the frozen config —
  * never the data. `mergeDevice` decides without changing anything (ingest decides before it
- * replies); `commitMerge` applies an accepted outcome. The outcome's effects tell a consumer
+ * replies); `commitMerge` applies an accepted outcome, in place: a message costs what it holds,
+ * never what its device already holds. The outcome's effects tell a consumer
  * exactly what to do to its own storage (recent window, spill files), so no consumer re-derives
  * the rules. Given the same messages and arrival times, every actor reaches the same registry
  * and the same effects: replaying a journal needs each line's recorded arrival time.
@@ -43,13 +44,16 @@ export interface PendingRow {
   readonly timestamp: string;
 }
 
-export interface DeviceState {
+export interface DeviceIdentity {
   readonly name: string;
   /** Frozen at the device's first message; later configs are ignored. */
   readonly config: JsonObject;
   /** The first message's `device_config_floats`, frozen with its config. */
   readonly configFloats?: readonly JsonPath[];
-  /** In the order the channels were first seen. */
+}
+
+export interface DeviceState extends DeviceIdentity {
+  /** In the order the channels were first seen; changed in place by each commit. */
   readonly channels: ReadonlyMap<string, ChannelState>;
 }
 
@@ -91,11 +95,13 @@ export type StoreOp =
 export interface ChannelEffect {
   readonly channel: string;
   readonly unit: string;
-  /** First time this channel is seen: the consumer creates its storage. */
-  readonly created: boolean;
   /** The channel's shape after this message. */
   readonly shape: ChannelShape;
   readonly store: StoreOp;
+  /** The channel's state before this message; undefined: first seen, the consumer creates its storage. */
+  readonly before: ChannelState | undefined;
+  /** The channel's state after this message. */
+  readonly after: ChannelState;
 }
 
 export type MergeWarningCode = 'timestamp-count' | 'timestamp-invalid';
@@ -109,14 +115,14 @@ export interface MergeWarning {
 
 export interface MergeAccepted {
   readonly ok: true;
-  /** The device's state before this message (`undefined`: the message creates the device). */
-  readonly previous: DeviceState | undefined;
-  /** The device's state after this message. */
-  readonly device: DeviceState;
+  /** The device's name and frozen config (its channels' states are in the effects). */
+  readonly device: DeviceIdentity;
   readonly deviceCreated: boolean;
   /** One per channel of the message, in message order. */
   readonly effects: readonly ChannelEffect[];
   readonly warnings: readonly MergeWarning[];
+  /** The decision that `commitMerge` writes into the registry. */
+  readonly merge: OutlineMerge;
 }
 
 export interface MergeRejected {
@@ -132,59 +138,59 @@ export type MergeOutcome = MergeAccepted | MergeRejected;
  * `arrivalTime` (already in the rex format) stamps values that carry no usable client time.
  */
 export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrivalTime: string): MergeOutcome {
-  const previous = devices.get(msg.device_name);
-  const channels = new Map(previous?.channels ?? []);
+  const merge = new OutlineMerge(devices, msg.device_name, msg.device_config, msg.device_config_floats, arrivalTime);
+  const channels = msg.channels;
   const effects: ChannelEffect[] = [];
-  const warnings: MergeWarning[] = [];
-  for (const channel of msg.channels) {
-    const decision = decideChannel(msg.device_name, channels.get(channel.name), outlineChannel(channel), arrivalTime, warnings);
-    if (!decision.ok) return decision;
-    channels.set(channel.name, decision.next);
-    effects.push(effectOf(channel, decision));
-  }
-  const device = deviceAfter(msg.device_name, previous, msg.device_config, msg.device_config_floats, channels);
-  return { ok: true, previous, device, deviceCreated: previous === undefined, effects, warnings };
-}
-
-function deviceAfter(
-  name: string,
-  previous: DeviceState | undefined,
-  config: JsonObject,
-  configFloats: readonly JsonPath[] | undefined,
-  channels: ReadonlyMap<string, ChannelState>,
-): DeviceState {
-  const frozen = previous ?? { config, configFloats };
-  return { name, config: frozen.config, ...(frozen.configFloats !== undefined && { configFloats: frozen.configFloats }), channels };
+  const decided = merge.add(channels.map(outlineChannel), (i, before, decision) => effects.push(effectOf(channels[i]!, before, decision)));
+  if (!decided) return merge.rejection!;
+  return { ok: true, device: merge.identity, deviceCreated: merge.previous === undefined, effects, warnings: merge.warnings, merge };
 }
 
 /**
- * The ingest's decision: from outlines (no values), in steps, so that a line of 100,000 channels
- * is decided over several turns of the event loop while other connections are answered. It keeps
- * only the channels the message changes, and `commit` writes them into the device's channel map
- * in place: a message costs what it holds, not what its device already holds. Only for a registry
- * whose older states no one keeps (the ingest's): the previous state's map changes too.
+ * The decision of one message: from outlines (no values), in steps, so that the ingest decides a
+ * line of 100,000 channels over several turns of the event loop while other connections are
+ * answered. It keeps only the channels the message changes, and `commit` writes them into the
+ * device's channel map in place: a message costs what it holds, not what its device already holds.
+ * Hence the registry's older states are kept by no one (the previous state's map changes too):
+ * consumers read a channel's states from the effects (`mergeDevice`), never from the registry.
  */
 export class OutlineMerge {
   readonly previous: DeviceState | undefined;
+  /** The device's name and config, frozen at its first message. */
+  readonly identity: DeviceIdentity;
   readonly warnings: MergeWarning[] = [];
   private readonly changes = new Map<string, ChannelState>();
   private rejected: MergeRejected | null = null;
 
   constructor(
-    private readonly devices: DeviceRegistry,
+    readonly devices: DeviceRegistry,
     readonly deviceName: string,
-    private readonly config: JsonObject,
-    private readonly configFloats: readonly JsonPath[] | undefined,
+    config: JsonObject,
+    configFloats: readonly JsonPath[] | undefined,
     private readonly arrivalTime: string,
   ) {
-    this.previous = devices.get(deviceName);
+    const previous = devices.get(deviceName);
+    this.previous = previous;
+    const frozen = previous ?? { config, configFloats };
+    this.identity = {
+      name: deviceName,
+      config: frozen.config,
+      ...(frozen.configFloats !== undefined && { configFloats: frozen.configFloats }),
+    };
   }
 
-  /** Decides the message's next channels (in message order); false once the message is rejected. */
-  add(outlines: readonly ChannelOutline[]): boolean {
+  /**
+   * Decides the message's next channels (in message order); false once the message is rejected.
+   * `decided` hears of each accepted channel (its index in `outlines`), for the effects.
+   */
+  add(
+    outlines: readonly ChannelOutline[],
+    decided?: (index: number, before: ChannelState | undefined, decision: Accepted) => void,
+  ): boolean {
     if (this.rejected) return false;
     const known = this.previous?.channels;
-    for (const outline of outlines) {
+    for (let i = 0; i < outlines.length; i++) {
+      const outline = outlines[i]!;
       const state = this.changes.get(outline.name) ?? known?.get(outline.name);
       const decision = decideChannel(this.deviceName, state, outline, this.arrivalTime, this.warnings);
       if (!decision.ok) {
@@ -192,6 +198,7 @@ export class OutlineMerge {
         return false;
       }
       this.changes.set(outline.name, decision.next);
+      decided?.(i, state, decision);
     }
     return true;
   }
@@ -211,16 +218,15 @@ export class OutlineMerge {
     if (this.stale) throw new Error(`stale merge outcome for device '${this.deviceName}': decide again`);
     const channels = (this.previous?.channels ?? new Map()) as Map<string, ChannelState>;
     for (const [name, state] of this.changes) channels.set(name, state);
-    this.devices.set(this.deviceName, deviceAfter(this.deviceName, this.previous, this.config, this.configFloats, channels));
+    // A new state object (same map): a decision begun before this commit is now stale.
+    this.devices.set(this.deviceName, { ...this.identity, channels });
   }
 }
 
 /** Applies an accepted outcome. Throws if the registry changed since the outcome was decided. */
 export function commitMerge(devices: DeviceRegistry, accepted: MergeAccepted): void {
-  if (devices.get(accepted.device.name) !== accepted.previous) {
-    throw new Error(`stale merge outcome for device '${accepted.device.name}': decide again`);
-  }
-  devices.set(accepted.device.name, accepted.device);
+  if (accepted.merge.devices !== devices) throw new Error(`merge outcome for device '${accepted.device.name}' decided on another registry`);
+  accepted.merge.commit();
 }
 
 /** `mergeDevice` then `commitMerge` when accepted. */
@@ -284,9 +290,16 @@ type StampsChoice = { readonly kind: 'repeat'; readonly timestamp: string } | { 
 type StoreKind = StoreOp['kind'];
 
 /** One channel's decision: the next state, and what to store (built from the data by `storeOp`). */
-type ChannelDecision =
-  | { ok: true; next: ChannelState; created: boolean; store: StoreKind; promoted?: PendingRow; stampsCount: number; stamps: StampsChoice }
-  | MergeRejected;
+interface Accepted {
+  readonly ok: true;
+  readonly next: ChannelState;
+  readonly store: StoreKind;
+  readonly promoted?: PendingRow;
+  readonly stampsCount: number;
+  readonly stamps: StampsChoice;
+}
+
+type ChannelDecision = Accepted | MergeRejected;
 
 const NO_STAMPS: StampsChoice = { kind: 'each', first: '' };
 
@@ -302,7 +315,6 @@ function decideChannel(
   arrivalTime: string,
   warnings: MergeWarning[],
 ): ChannelDecision {
-  const created = state === undefined;
   const current: ChannelState = state ?? { unit: channel.unit, shape: 'undecided', count: 0 };
   if (current.unit !== channel.unit) {
     return {
@@ -311,7 +323,7 @@ function decideChannel(
     };
   }
   const length = channel.length;
-  if (length === 0) return decided(created, current, 'none', undefined, 0, NO_STAMPS);
+  if (length === 0) return decided(current, 'none', undefined, 0, NO_STAMPS);
 
   if (channel.multi) {
     if (current.shape === 'single') {
@@ -323,24 +335,17 @@ function decideChannel(
         };
       }
       const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
-      return decided(created, { unit: current.unit, shape: 'multi', count: 1 + length }, 'promote', pending, length, stamps);
+      return decided({ unit: current.unit, shape: 'multi', count: 1 + length }, 'promote', pending, length, stamps);
     }
     // undecided or multi: append the rows
     const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
-    return decided(
-      created,
-      { unit: current.unit, shape: 'multi', count: current.count + length },
-      'append-rows',
-      undefined,
-      length,
-      stamps,
-    );
+    return decided({ unit: current.unit, shape: 'multi', count: current.count + length }, 'append-rows', undefined, length, stamps);
   }
 
   switch (current.shape) {
     case 'multi': {
       const stamps = channelStamps(device, channel, 1, arrivalTime, warnings);
-      return decided(created, { unit: current.unit, shape: 'multi', count: current.count + 1 }, 'append-rows', undefined, 1, stamps);
+      return decided({ unit: current.unit, shape: 'multi', count: current.count + 1 }, 'append-rows', undefined, 1, stamps);
     }
     case 'undecided': {
       const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
@@ -348,48 +353,38 @@ function decideChannel(
         length > 1
           ? { unit: current.unit, shape: 'single', count: length, pendingRow: { length, timestamp: firstStamp(stamps) } }
           : { unit: current.unit, shape: 'single', count: length };
-      return decided(created, next, 'append-values', undefined, length, stamps);
+      return decided(next, 'append-values', undefined, length, stamps);
     }
     case 'single': {
       const pending = current.pendingRow;
       if (pending !== undefined && pending.length === length) {
         const stamps = channelStamps(device, channel, 1, arrivalTime, warnings);
-        return decided(created, { unit: current.unit, shape: 'multi', count: 2 }, 'promote', pending, 1, stamps);
+        return decided({ unit: current.unit, shape: 'multi', count: 2 }, 'promote', pending, 1, stamps);
       }
       // Lengths differ (or the first message had one value): a plain single channel for good.
       const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
-      return decided(
-        created,
-        { unit: current.unit, shape: 'single', count: current.count + length },
-        'append-values',
-        undefined,
-        length,
-        stamps,
-      );
+      return decided({ unit: current.unit, shape: 'single', count: current.count + length }, 'append-values', undefined, length, stamps);
     }
   }
 }
 
 function decided(
-  created: boolean,
   next: ChannelState,
   store: StoreKind,
   promoted: PendingRow | undefined,
   stampsCount: number,
   stamps: StampsChoice,
 ): ChannelDecision {
-  return promoted === undefined
-    ? { ok: true, next, created, store, stampsCount, stamps }
-    : { ok: true, next, created, store, promoted, stampsCount, stamps };
+  return promoted === undefined ? { ok: true, next, store, stampsCount, stamps } : { ok: true, next, store, promoted, stampsCount, stamps };
 }
 
 /** The effect of an accepted decision on a message's channel (its data and timestamps). */
-function effectOf(channel: MeasurementChannel, decision: ChannelDecision & { ok: true }): ChannelEffect {
-  const { next } = decision;
-  return { channel: channel.name, unit: next.unit, created: decision.created, shape: next.shape, store: storeOp(channel, decision) };
+function effectOf(channel: MeasurementChannel, before: ChannelState | undefined, decision: Accepted): ChannelEffect {
+  const after = decision.next;
+  return { channel: channel.name, unit: after.unit, shape: after.shape, store: storeOp(channel, decision), before, after };
 }
 
-function storeOp(channel: MeasurementChannel, decision: ChannelDecision & { ok: true }): StoreOp {
+function storeOp(channel: MeasurementChannel, decision: Accepted): StoreOp {
   const data = channel.data;
   const stamps: Stamps =
     decision.stamps.kind === 'repeat'

@@ -123,6 +123,23 @@ describe('deciding without applying', () => {
     expect(() => commitMerge(reg, b)).toThrow(/stale/);
   });
 
+  it("costs what the message holds: the device's channel map is changed in place, not copied", () => {
+    const reg = createDeviceRegistry();
+    const names = Array.from({ length: 100_000 }, (_, i) => `ch${i}`);
+    mergeAndCommit(reg, device(names.map((name) => flat(name, [1]))), T0);
+    const channels = reg.get('scope')!.channels;
+    const states = [...channels.values()];
+    const outcome = accepted(mergeAndCommit(reg, device([flat('ch7', [2, 3])]), T1));
+    expect(reg.get('scope')!.channels).toBe(channels);
+    const changed = [...channels.values()].flatMap((state, i) => (state === states[i] ? [] : [names[i]]));
+    expect(changed).toEqual(['ch7']);
+    expect(channels.size).toBe(100_000);
+    // The consumers read the channel's states from the effect, not from whole-device states.
+    expect(outcome.effects.map(({ before, after }) => ({ before, after }))).toEqual([
+      { before: { unit: 'V', shape: 'single', count: 1 }, after: { unit: 'V', shape: 'single', count: 3 } },
+    ]);
+  });
+
   it('two replays of the same messages reach the same registry and effects', () => {
     const messages = [device([flat('t', [1, 2, 3])]), device([flat('t', [4, 5, 6])]), device([flat('t', [7])])];
     const one = run(messages);
@@ -274,7 +291,8 @@ describe('empty first message', () => {
   it('fixes the unit but not the shape', () => {
     const reg = createDeviceRegistry();
     const effect = only(mergeAndCommit(reg, device([flat('e', [], 'mV')]), T0));
-    expect(effect).toMatchObject({ created: true, shape: 'undecided', unit: 'mV', store: { kind: 'none' } });
+    expect(effect).toMatchObject({ before: undefined, shape: 'undecided', unit: 'mV', store: { kind: 'none' } });
+    expect(effect.after).toEqual({ unit: 'mV', shape: 'undecided', count: 0 });
     expect(reg.get('scope')?.channels.get('e')).toEqual({ unit: 'mV', shape: 'undecided', count: 0 });
     // The shape is still open: an array of arrays is accepted…
     expect(only(mergeAndCommit(reg, device([multi('e', [[1, 2]], 'mV')]), T1)).shape).toBe('multi');

@@ -73,7 +73,7 @@ export class RowDeriver implements RunEventHandler {
   device(message: DeviceMessage, merged: MergeAccepted, arrivalNs: bigint): void {
     this.arrivalNs = arrivalNs;
     if (merged.deviceCreated) this.sink.device({ device_name: message.device_name, device_config: merged.device.config });
-    for (const effect of merged.effects) this.channelEffect(message.device_name, effect, merged);
+    for (const effect of merged.effects) this.channelEffect(message.device_name, effect);
   }
 
   runEnd(record: RunEndRecord): void {
@@ -119,10 +119,9 @@ export class RowDeriver implements RunEventHandler {
     });
   }
 
-  private channelEffect(device: string, effect: ChannelEffect, merged: MergeAccepted): void {
+  private channelEffect(device: string, effect: ChannelEffect): void {
     const channel = this.channelRef(device, effect.channel, effect.unit);
-    const before = merged.previous?.channels.get(effect.channel);
-    const after = merged.device.channels.get(effect.channel);
+    const { before, after } = effect;
     const held = this.held.get(channel.id);
     const op = effect.store;
     const journalOffset = this.recordOffset;
@@ -143,7 +142,7 @@ export class RowDeriver implements RunEventHandler {
           micros: this.stampsMicros(op.stamps),
           journalOffset,
         };
-        if (after?.pendingRow !== undefined) this.held.set(channel.id, segment);
+        if (after.pendingRow !== undefined) this.held.set(channel.id, segment);
         else this.sink.measurement(segment);
         return;
       }

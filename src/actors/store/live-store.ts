@@ -51,10 +51,10 @@ export class LiveStore implements RunEventHandler {
   /** Costs what the message holds, never what the run has seen (no walk over all channels or devices). */
   device(_message: unknown, merged: MergeAccepted): void {
     applyMergeToWindows(this.windows, merged, stillWorking);
-    const { name, channels } = merged.device;
+    const { name } = merged.device;
     const counts = this.counts[name] ?? {};
     this.counts[name] = counts;
-    for (const { channel } of merged.effects) counts[channel] = channels.get(channel)?.count ?? 0;
+    for (const { channel, after } of merged.effects) counts[channel] = after.count;
   }
 
   pause(paused: boolean): void {
