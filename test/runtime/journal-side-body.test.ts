@@ -74,4 +74,12 @@ describe('journal side bodies', () => {
       expect(reader.corruption?.reason).toMatch(reason);
     });
   }
+
+  it('a side file left by a crash before its reference (the same line, re-sent) is replaced', async () => {
+    const { file, side } = await journalWithReference();
+    fs.writeFileSync(side, 'left by a kill -9 mid-write');
+    const ref = await writeSideBody(file, path.basename(side), [body]);
+    expect(fs.readFileSync(side)).toEqual(body);
+    expect(ref.length).toBe(body.length);
+  });
 });
