@@ -32,7 +32,7 @@ export interface AtomicWriteOptions {
   place?: (temp: string) => Promise<void>;
 }
 
-const EXCLUSIVE = fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | (fs.constants.O_NOFOLLOW ?? 0);
+export const EXCLUSIVE = fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | (fs.constants.O_NOFOLLOW ?? 0);
 
 /** `.<base>.<pid>.<random>.tmp` beside `base`: the pid tells whose it is once its writer is gone. */
 function tempPath(dir: string, base: string): string {
@@ -44,7 +44,7 @@ function tempPath(dir: string, base: string): string {
  * Walks `buffers` by index: shifting the written ones off was quadratic in their number, and a
  * batch of a run with 100,000 small channels holds tens of thousands.
  */
-async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[]): Promise<number> {
+export async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[]): Promise<number> {
   let first = 0;
   let total = 0;
   while (first < buffers.length) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IngestCore, type IngestReply } from '../../src/actors/ingest/ingest-core.js';
+import { IngestCore, type IngestOptions, type IngestReply } from '../../src/actors/ingest/ingest-core.js';
 import { freshRunState, restoreRunState } from '../../src/actors/ingest/restore.js';
 import { parseLineForIngest } from '../../src/actors/ingest/parse-line-for-ingest.js';
 import { OUTLINE_SLICE } from '../../src/actors/ingest/outlined-device.js';
@@ -21,7 +21,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function setup(journalPath?: string, consumed = new Map<number, number>()) {
+function setup(journalPath?: string, consumed = new Map<number, number>(), options: IngestOptions = {}) {
   let file = journalPath;
   if (!file) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-ingest-'));
@@ -48,6 +48,7 @@ function setup(journalPath?: string, consumed = new Map<number, number>()) {
       warn: () => {},
     },
     run,
+    options,
   );
   return { core, run, file, replies, journalSizesAtReply };
 }
@@ -151,5 +152,55 @@ describe('IngestCore', () => {
     expect(replies.map((r) => r.connId)).toEqual([2, 1]);
     expect(replies[1]!.text).toMatch(/^Invalid format: unit mismatch for device 'dev' channel 'ch2000'.*'V'.*'mV'/);
     expect(lineRecords(file).map((r) => r.connId)).toEqual([2]);
+  });
+
+  // Issue 14: a big line's body, appended inline, held every later reply for its whole write.
+  describe('a big line body goes to a side file', () => {
+    const sideBodies = (file: string) => fs.readdirSync(path.dirname(file)).filter((name) => name.endsWith('.body'));
+    const big = (unit = 'V') =>
+      JSON.stringify({
+        device_name: 'dev',
+        device_config: {},
+        measurements: { ch: { data: Array.from({ length: 500 }, (_, i) => i / 7), unit } },
+      });
+    const small = { sideBodyMinBytes: 1024 };
+
+    it('another connection is journaled and answered while it is written', async () => {
+      const { core, file, replies } = setup(undefined, undefined, small);
+      core.receive(1, 0, Buffer.from(`${big()}\n`));
+      core.receive(2, 0, Buffer.from(`${device(1, 'A')}\n`.replace('"dev"', '"other"')));
+      await core.drain();
+      expect(replies.map((r) => [r.connId, r.text])).toEqual([
+        [2, 'Device measurements recorded\n'],
+        [1, 'Device measurements recorded\n'],
+      ]);
+      const records = lineRecords(file);
+      expect(records.map((r) => r.connId)).toEqual([2, 1]);
+      // Read back as the line itself; in the journal only a reference to it.
+      expect(records[1]!.body.toString()).toBe(big());
+      expect(sideBodies(file)).toEqual([`loop-1.rexj.1-${big().length + 1}.body`]);
+      expect(fs.statSync(file).size).toBeLessThan(1024);
+    });
+
+    it('a rejected big line leaves no side file', async () => {
+      const { core, file, replies } = setup(undefined, undefined, small);
+      core.receive(1, 0, Buffer.from(`${device(1)}\n${big('mV')}\n`));
+      await core.drain();
+      expect(text(replies)).toMatch(/^Device measurements recorded\nInvalid format: unit mismatch/);
+      expect(sideBodies(file)).toEqual([]);
+    });
+
+    it('after a restart, a big line journaled before it is answered from the journal, not written again', async () => {
+      const first = setup(undefined, undefined, small);
+      first.core.receive(1, 0, Buffer.from(`${big()}\n`));
+      await first.core.drain();
+      first.run.journal!.close();
+      const restarted = setup(first.file, new Map([[1, 0]]), small);
+      restarted.core.receive(1, 0, Buffer.from(`${big()}\n${device(2)}\n`));
+      await restarted.core.drain();
+      expect(text(restarted.replies)).toBe('Device measurements recorded\nDevice measurements recorded\n');
+      expect(lineRecords(first.file).map((r) => r.body.toString())).toEqual([big(), device(2)]);
+      expect(sideBodies(first.file)).toHaveLength(1);
+    });
   });
 });

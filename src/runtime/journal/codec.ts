@@ -41,6 +41,12 @@ export const RecordType = {
   Pause: 5,
   /** Body: JSON { level, message }: a noteworthy event worth keeping with the data (validation, warnings). */
   Note: 6,
+  /**
+   * An accepted line whose body is in a side file beside the journal (side-body.ts). flags:
+   * LineKind. Body: u32 crc32 of the side body, u32 zero, u64 its length, its file name (UTF-8).
+   * Readers never see it: JournalReader returns it as the Line record it stands for.
+   */
+  LineRef: 7,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
@@ -137,6 +143,28 @@ export function decodeRejectedBody(body: Buffer): { reason: string; line: Buffer
     reason: body.toString('utf8', 4, 4 + reasonLength),
     line: body.subarray(4 + reasonLength),
   };
+}
+
+/** What a LineRef record holds: the side file's name (in the journal's directory), length, crc32. */
+export interface SideBodyRef {
+  name: string;
+  length: number;
+  crc: number;
+}
+
+/** The body of a LineRef record. */
+export function encodeLineRefBody(ref: SideBodyRef): Buffer {
+  const name = Buffer.from(ref.name, 'utf8');
+  const body = Buffer.alloc(16 + name.length);
+  body.writeUInt32LE(ref.crc >>> 0, 0);
+  body.writeBigUInt64LE(BigInt(ref.length), 8);
+  name.copy(body, 16);
+  return body;
+}
+
+export function decodeLineRefBody(body: Buffer): SideBodyRef | null {
+  if (body.length <= 16) return null;
+  return { crc: body.readUInt32LE(0), length: Number(body.readBigUInt64LE(8)), name: body.toString('utf8', 16) };
 }
 
 export type DecodeStep =

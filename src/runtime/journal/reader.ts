@@ -4,7 +4,8 @@
  * cheapest way to do that.
  */
 import fs from 'node:fs';
-import { JOURNAL_MAGIC, decodeRecordAt, type JournalRecord } from './codec.js';
+import { JOURNAL_MAGIC, RecordType, decodeLineRefBody, decodeRecordAt, type JournalRecord } from './codec.js';
+import { readSideBody } from './side-body.js';
 
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -64,8 +65,22 @@ export class JournalReader {
     let chunk = this.readAt(this.offset, Math.min(available, maxBytes));
     const records: JournalRecord[] = [];
     let position = 0;
+    let sideBytes = 0;
     for (;;) {
       const step = decodeRecordAt(chunk, position, this.offset);
+      if (step.status === 'record' && step.record.type === RecordType.LineRef) {
+        const line = this.resolveLineRef(step.record);
+        if (typeof line === 'string') {
+          this.corruptAt = { offset: this.offset + position, reason: line };
+          break;
+        }
+        records.push(line);
+        position = step.next;
+        // A side body counts toward the read's size: one call does not gather several of them.
+        sideBytes += line.body.length;
+        if (position + sideBytes >= maxBytes) break;
+        continue;
+      }
       if (step.status === 'record') {
         records.push(step.record);
         position = step.next;
@@ -96,6 +111,14 @@ export class JournalReader {
       if (records.length === 0) return;
       yield* records;
     }
+  }
+
+  /** The Line record a LineRef stands for, its body read from the side file; or why it cannot be. */
+  private resolveLineRef(record: JournalRecord): JournalRecord | string {
+    const ref = decodeLineRefBody(record.body);
+    if (ref === null) return 'side body reference without a name';
+    const body = readSideBody(this.path, ref);
+    return typeof body === 'string' ? body : { ...record, type: RecordType.Line, body };
   }
 
   /** Idempotent: a reader may be closed by its owner and again by the journal tail replacing it. */
