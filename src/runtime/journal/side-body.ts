@@ -64,7 +64,7 @@ export function readSideBody(journalPath: string, ref: SideBodyRef): Buffer | st
   const file = path.join(path.dirname(journalPath), ref.name);
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
   } catch (error) {
     return `side body ${ref.name}: ${(error as Error).message}`;
   }
