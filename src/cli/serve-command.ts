@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { config as rxConfig } from 'rxjs';
 import type { GatewayData } from '../actors/http-gateway/index.js';
 import { RunLauncher } from '../host/serve/run-launcher.js';
-import { isLoopbackAddress } from '../actors/http-gateway/index.js';
+import { isLoopbackName } from '../actors/http-gateway/index.js';
 import type { Bus } from '../bus/bus.js';
 import { BusHub } from '../bus/hub.js';
 import { FAULT_MODES, type FaultMode } from '../bus/payloads.js';
@@ -46,7 +46,7 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
   const { config, path: configPath, warnings } = await loadConfig(configFile !== undefined ? { path: configFile } : {});
   const cwd = process.cwd();
   const token = process.env.REX_SERVE_TOKEN || config.serve.token;
-  if (token === undefined && !isLoopbackAddress(options.host)) {
+  if (token === undefined && !isLoopbackName(options.host)) {
     throw new UsageError(
       `--host ${options.host} is not a loopback address, and this server has no token: anyone who could reach it could start and stop runs. Set [serve] token or REX_SERVE_TOKEN, or listen on 127.0.0.1 (see docs/serve.md)`,
     );

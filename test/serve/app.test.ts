@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isLoopbackAddress } from '../../src/actors/http-gateway/access.js';
+import { isLoopbackName } from '../../src/actors/http-gateway/access.js';
 import { buildGatewayApp, REQUEST_TIMEOUT_MS, type GatewayApp } from '../../src/actors/http-gateway/app.js';
 import { MAX_META_JSON_DEPTH } from '../../src/protocol/session-meta.js';
 import { BODY_LIMIT_BYTES } from '../../src/actors/http-gateway/body-and-errors.js';
@@ -121,7 +121,7 @@ describe('who may call', () => {
     }
     // Loopback however spelled keeps the check.
     for (const host of ['127.1', '127.0.0.2', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '0x7f.1', 'localhost']) {
-      expect(isLoopbackAddress(host), host).toBe(true);
+      expect(isLoopbackName(host), host).toBe(true);
       const spelled = build({ host }).app;
       expect((await spelled.inject({ method: 'GET', url: '/', headers: { host: 'attacker.example' } })).statusCode, host).toBe(403);
       expect((await spelled.inject({ method: 'GET', url: '/', headers: { host: '127.1:9000' } })).statusCode, host).toBe(200);
@@ -136,7 +136,7 @@ describe('who may call', () => {
       'evil.example@127.0.0.1',
       'evil.example/127.0.0.1',
     ])
-      expect(isLoopbackAddress(host), host).toBe(false);
+      expect(isLoopbackName(host), host).toBe(false);
     // Listening on all interfaces, other names are expected (the token is the protection there).
     const open = build({ host: '0.0.0.0' }).app;
     expect((await open.inject({ method: 'GET', url: '/', headers: { host: 'lab-pc.local:9000' } })).statusCode).toBe(200);

@@ -95,18 +95,16 @@ export function hostName(host: string): string | undefined {
   }
 }
 
-/** `localhost`, a name under `.localhost`, or an address of the loopback interface however spelled. */
+/**
+ * A Host header's host, or an address to listen on (`--host`), that only this machine can reach:
+ * `localhost`, a name under `.localhost`, or an address of the loopback interface however spelled.
+ */
 export function isLoopbackName(name: string): boolean {
   const host = hostName(name);
   if (host === undefined) return false;
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   const family = isIP(host);
   return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-/** An address to listen on (`--host`) that only this machine can reach. */
-export function isLoopbackAddress(address: string): boolean {
-  return isLoopbackName(address);
 }
 
 function checkLoopbackHost(host: string | undefined): string | undefined {

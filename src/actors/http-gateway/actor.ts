@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
-import { isLoopbackAddress } from './access.js';
+import { isLoopbackName } from './access.js';
 import { buildGatewayApp } from './app.js';
 import type { GatewayData, ServeRunState } from './messages.js';
 
@@ -78,11 +78,11 @@ async function listen(app: FastifyInstance, data: GatewayData, retryWindowMs: nu
  * loopback (src/cli/serve-command.ts): a name that looked like loopback must have bound there.
  */
 function checkBoundAddresses(app: FastifyInstance, data: GatewayData): void {
-  if (!isLoopbackAddress(data.host)) return;
+  if (!isLoopbackName(data.host)) return;
   const outside = app
     .addresses()
     .map((bound) => (typeof bound === 'string' ? bound : bound.address))
-    .find((address) => !isLoopbackAddress(address));
+    .find((address) => !isLoopbackName(address));
   if (outside)
     throw new Error(`--host ${data.host} is bound to ${outside}, which is not a loopback address; give a loopback address (127.0.0.1)`);
 }

@@ -7,7 +7,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { isLoopbackAddress } from './access.js';
+import { isLoopbackName } from './access.js';
 import { accessPlugin } from './access-hooks.js';
 import { apiDocsPlugin } from './api-docs.js';
 import { BODY_LIMIT_BYTES, installBodyParsers, installErrorHandlers } from './body-and-errors.js';
@@ -87,7 +87,7 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   app.register(websocketPlugin, { log: options.log });
   app.register(accessPlugin, {
     ...(data.token !== undefined && { token: data.token }),
-    loopbackOnly: isLoopbackAddress(data.host),
+    loopbackOnly: isLoopbackName(data.host),
     corsOrigins: data.corsOrigins,
   });
   app.register(apiDocsPlugin, { version: options.version, tokenRequired: data.token !== undefined });

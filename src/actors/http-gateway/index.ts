@@ -3,4 +3,4 @@
  * .dependency-cruiser.cjs). Its worker thread starts at worker.ts.
  */
 export type * from './messages.js';
-export { isLoopbackAddress } from './access.js';
+export { isLoopbackName } from './access.js';

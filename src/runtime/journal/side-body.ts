@@ -15,6 +15,7 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { EXCLUSIVE, writeAll } from '../atomic-file.js';
 import type { SideBodyRef } from './codec.js';
+import { syncDirectoryAsync } from './writer.js';
 
 export type { SideBodyRef };
 /** `loop-1.rexj.<connId>-<streamOffset>.body`: a connection's stream offset names one line only. */
@@ -83,12 +84,4 @@ export function readSideBody(journalPath: string, ref: SideBodyRef): Buffer | st
   } finally {
     fs.closeSync(fd);
   }
-}
-
-async function syncDirectoryAsync(dir: string): Promise<void> {
-  // Best effort, as syncDirectory: not every platform or filesystem supports it.
-  try {
-    const handle = await fs.promises.open(dir, 'r');
-    await handle.sync().finally(() => handle.close());
-  } catch {}
 }

@@ -183,3 +183,13 @@ export function syncDirectory(dir: string): void {
     // Not supported on every platform/filesystem; the journal data itself is still synced.
   }
 }
+
+/** syncDirectory on libuv's thread pool, for a thread that must not wait on the disk (the ingest). */
+export async function syncDirectoryAsync(dir: string): Promise<void> {
+  try {
+    const handle = await fs.promises.open(dir, 'r');
+    await handle.sync().finally(() => handle.close());
+  } catch {
+    // As syncDirectory: best effort.
+  }
+}
