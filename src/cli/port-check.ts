@@ -53,8 +53,11 @@ export function portHolder(port: number): string | undefined {
   return undefined;
 }
 
-/** Why `-P port` cannot be listened on at `host`, or null when it can (it is free again on return). */
-export async function explicitPortProblem(host: string, port: number): Promise<string | null> {
+/**
+ * Why `port` cannot be listened on at `host`, or null when it can (it is free again on return).
+ * `advice` ends the line of a busy port.
+ */
+export async function explicitPortProblem(host: string, port: number, advice: string): Promise<string | null> {
   const server = net.createServer();
   const error = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
     server.once('error', resolve);
@@ -64,14 +67,14 @@ export async function explicitPortProblem(host: string, port: number): Promise<s
     await new Promise<void>((resolve) => server.close(() => resolve()));
     return null;
   }
-  return portProblemMessage(host, port, error);
+  return portProblemMessage(host, port, error, advice);
 }
 
 /** One line for a port that could not be listened on. */
-export function portProblemMessage(host: string, port: number, error: NodeJS.ErrnoException): string {
+export function portProblemMessage(host: string, port: number, error: NodeJS.ErrnoException, advice: string): string {
   if (error.code === 'EADDRINUSE') {
     const holder = portHolder(port);
-    return `port ${port} on ${host} is ${holder ? `held by ${holder}` : 'in use'}: choose another -P, or leave -P out and rex picks a free port (exported as REX_PORT)`;
+    return `port ${port} on ${host} is ${holder ? `held by ${holder}` : 'in use'}: ${advice}`;
   }
   if (error.code === 'EACCES') return `port ${port} on ${host}: permission denied (ports below 1024 need privileges)`;
   if (error.code === 'EADDRNOTAVAIL') return `cannot listen on ${host}:${port}: no such address on this machine`;

@@ -24,6 +24,8 @@ import { createRunStore, removeStaleRunStores } from '../runtime/run-store.js';
 import { collectRunRecord } from './run-record.js';
 import { rexVersion } from './version.js';
 
+const BUSY_PORT_ADVICE = 'choose another -P, or leave -P out and rex picks a free port (exported as REX_PORT)';
+
 export interface RunOptions {
   script?: string;
   path?: string;
@@ -62,7 +64,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     throw new UsageError(`${noInterpreter} (${where}): cannot run ${scriptArg}`);
   }
   if (options.port !== undefined) {
-    const portProblem = await explicitPortProblem(options.bind, options.port);
+    const portProblem = await explicitPortProblem(options.bind, options.port, BUSY_PORT_ADVICE);
     if (portProblem) throw new UsageError(portProblem);
   }
   const uuid = serveAssignedRunUuid() ?? randomUUID();
@@ -128,7 +130,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     const { port, fellBack } = await host.open(storeDir).catch((error: NodeJS.ErrnoException) => {
       if (error.syscall !== 'listen') throw error;
       fs.rmSync(storeDir, { recursive: true, force: true });
-      throw new UsageError(portProblemMessage(options.bind, requestedPort, error));
+      throw new UsageError(portProblemMessage(options.bind, requestedPort, error, BUSY_PORT_ADVICE));
     });
     if (fellBack) log('warn', `port ${requestedPort} is busy: listening on ${port} instead (exported as REX_PORT)`);
     else log('info', `listening on ${options.bind}:${port}`);

@@ -78,6 +78,14 @@ describe('a busy port', () => {
     expect(fs.existsSync(path.join(ws.outputDir, '.rex'))).toBe(false);
   });
 
+  it('rex serve -p: exit 2 naming the port and its holder, before the server starts', { timeout: TIMEOUT_MS }, async () => {
+    const port = await freePort();
+    const holder = await listenerProcess(port);
+    const result = await runRex(workspace(), ['serve', '-p', String(port)]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`port ${port} on 127.0.0.1 is held by pid ${holder} (node)`);
+  });
+
   it('from the config: one WARN line, the run works on another port, exported as REX_PORT', { timeout: TIMEOUT_MS }, async () => {
     const ws = workspace();
     const busyPort = await freePort();
