@@ -8,7 +8,7 @@ export const EXIT = {
   ok: 0,
   /** The script failed: a non-zero exit code or a crash, in at least one iteration. Data is saved. */
   scriptFailed: 1,
-  /** Bad command line or config: nothing was started. */
+  /** Nothing was started: a bad command line or config, a missing script or interpreter, a busy `-P` port, an unusable output directory. */
   usage: 2,
   /** Session validation failed (SPEC §3.4). Data is saved and the file is marked. */
   validationFailed: 3,

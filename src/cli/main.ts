@@ -2,10 +2,11 @@
  * The `rex` command line (SPEC §7). Commands build a plan and hand it to the runtime; nothing else
  * lives here.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../protocol/config.js';
 import { ProvidedConfigError } from '../protocol/provided-config.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import { parseArg, parseErrorExitCode, reportParseErrors } from './parse-errors.js';
 import type { RunOptions } from './run-command.js';
 import type { ServeOptions } from './serve-command.js';
 import { rexVersion } from './version.js';
@@ -13,33 +14,13 @@ import { rexVersion } from './version.js';
 // Commands are loaded when used: `rex run` must not pay for the TUI, the HTTP server or the
 // database client at start-up (each rex run starts several threads already).
 
-const integer =
-  (name: string) =>
-  (text: string): number => {
-    if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`${name} must be a whole number, got "${text}"`);
-    return Number(text);
-  };
-const minutes = (text: string): number => {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`expected minutes ≥ 0, got "${text}"`);
-  return value;
-};
-const port = (text: string): number => {
-  const value = integer('port')(text);
-  if (value < 1 || value > 65535) throw new InvalidArgumentError(`port must be 1-65535, got ${value}`);
-  return value;
-};
-
 const program = new Command()
   .name('rex')
   .description('Experiment data manager: runs data-acquisition scripts and stores what they send, fail-safe.')
   .version(rexVersion())
   .addOption(
-    new Option('-v, --verbosity <level>', 'log level: 0 error, 1 warn, 2 info, 3 debug, 4 trace')
-      .argParser(integer('verbosity'))
-      .default(2),
-  )
-  .showHelpAfterError();
+    new Option('-v, --verbosity <level>', 'log level: 0 error, 1 warn, 2 info, 3 debug, 4 trace').argParser(parseArg.whole()).default(2),
+  );
 
 program
   .command('run')
@@ -47,12 +28,12 @@ program
   .argument('[script]', 'the experiment script (e.g. experiment.py)')
   .option('-p, --path <script>', 'the experiment script (the original v1.0 form)')
   .option('-e, --email <address>', 'e-mail the results to this address when the run ends')
-  .option('-d, --delay <minutes>', 'wait this many minutes before starting', minutes, 0)
-  .option('-l, --loops <n>', 'run the script n times, one output file each', integer('loops'), 1)
+  .option('-d, --delay <minutes>', 'wait this many minutes before starting', parseArg.minutes, 0)
+  .option('-l, --loops <n>', 'run the script n times, one output file each', parseArg.whole(1), 1)
   .option('-n, --dry-run', 'no output file, no database, no e-mail', false)
   .option('-o, --output <dir>', 'directory for output files', '.')
   .option('-i, --interactive', 'show the terminal UI on the live run', false)
-  .option('-P, --port <port>', 'TCP port for the script (default: config general.port, 7676)', port)
+  .option('-P, --port <port>', 'TCP port for the script (default: config general.port, 7676)', parseArg.port)
   .option('-c, --config <path|json>', 'session config for the script: a TOML file path or a JSON object')
   .option('--meta-json <json>', "JSON object merged into the session's meta")
   .option('--bind <host>', 'address to listen on', '127.0.0.1')
@@ -69,8 +50,8 @@ program
 program
   .command('serve')
   .description('HTTP API to start and control runs remotely (docs/serve.md)')
-  .option('-p, --port <port>', 'HTTP port (default 9000)', port)
-  .option('-a, --address <port>', 'HTTP port (the original v1.0 name of --port)', port)
+  .option('-p, --port <port>', 'HTTP port (default 9000)', parseArg.port)
+  .option('-a, --address <port>', 'HTTP port (the original v1.0 name of --port)', parseArg.port)
   .option('--host <host>', 'address to listen on (default: loopback only)', '127.0.0.1')
   .option('--config-file <path>', 'use this rex config file instead of the default location')
   .action(async (options: ServeOptions) => {
@@ -103,10 +84,14 @@ program
     process.exitCode = await (await import('./recover-command.js')).recoverCommand(target, options);
   });
 
+reportParseErrors(program);
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProvidedConfigError) {
+  if (error instanceof CommanderError) {
+    process.exitCode = parseErrorExitCode(error);
+  } else if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProvidedConfigError) {
     console.error(`rex: ${error.message}`);
     process.exitCode = EXIT.usage;
   } else {

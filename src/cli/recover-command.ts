@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OutputWriter } from '../actors/file-writer/index.js';
+import { prepareOutputDirectory } from '../runtime/output-dir.js';
 import { removeStaleRunStores } from '../runtime/run-store.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { findJournals } from './find-journals.js';
@@ -18,6 +19,8 @@ export async function recoverCommand(target: string, options: { output?: string 
   if (journals.length === 0) throw new UsageError(`no rex journal (*.rexj) found in ${target}`);
   for (const dir of removeStaleRunStores()) log('info', `removed ${dir}, the temporary directory of a run that is gone`);
   const outputDir = options.output === undefined ? undefined : path.resolve(options.output);
+  const problem = outputDir === undefined ? null : prepareOutputDirectory(outputDir);
+  if (problem) throw new UsageError(`output directory ${outputDir}: ${problem}`);
   let failed = 0;
   for (const journal of journals) {
     try {
@@ -37,7 +40,6 @@ export async function recoverCommand(target: string, options: { output?: string 
 async function recoverJournal(journal: string, outputDir: string | undefined): Promise<string | null> {
   let work: string | undefined;
   if (outputDir !== undefined) {
-    fs.mkdirSync(outputDir, { recursive: true });
     work = fs.mkdtempSync(path.join(outputDir, '.rex-recover-'));
   }
   try {

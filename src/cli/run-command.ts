@@ -2,7 +2,7 @@
  * `rex run`: resolves the command line and config into a RunPlan, checks what can be checked before
  * the script starts, hosts the run, and turns its outcome into a summary and an exit code.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunOutcome, RunPlan } from '../actors/controller/index.js';
@@ -14,12 +14,17 @@ import { announceToServe, serveAssignedRunUuid } from '../host/serve/run-ipc.js'
 import { mailSummaryLines, planMail } from './mail-plan.js';
 import { drainClickHouse, progressLine } from '../host/run/clickhouse-drain.js';
 import { loadConfig, prepareProvidedConfig } from './config-file.js';
+import { interpreterProblem } from './interpreter.js';
+import { explicitPortProblem, portProblemMessage } from './port-check.js';
 import { formatLogEntry, printLogs, scriptLogLevel } from './console-log.js';
 import { ViewChild } from '../host/run/view-child.js';
 import { EXIT, UsageError, exitCodeOf } from './exit-codes.js';
+import { prepareOutputDirectory } from '../runtime/output-dir.js';
 import { createRunStore, removeStaleRunStores } from '../runtime/run-store.js';
 import { collectRunRecord } from './run-record.js';
 import { rexVersion } from './version.js';
+
+const BUSY_PORT_ADVICE = 'choose another -P, or leave -P out and rex picks a free port (exported as REX_PORT)';
 
 export interface RunOptions {
   script?: string;
@@ -53,6 +58,15 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   const { metaJson, metaJsonFloats } = parseMetaJson(options.metaJson);
 
   const { config, path: configPath, warnings } = await loadConfig(options.configFile ? { path: options.configFile } : {});
+  const noInterpreter = interpreterProblem(config.general.interpreter);
+  if (noInterpreter) {
+    const where = configPath ? `general.interpreter in ${configPath}` : 'the default; set general.interpreter in the config file';
+    throw new UsageError(`${noInterpreter} (${where}): cannot run ${scriptArg}`);
+  }
+  if (options.port !== undefined) {
+    const portProblem = await explicitPortProblem(options.bind, options.port, BUSY_PORT_ADVICE);
+    if (portProblem) throw new UsageError(portProblem);
+  }
   const uuid = serveAssignedRunUuid() ?? randomUUID();
   const mailPlan = planMail({
     email: options.email,
@@ -75,7 +89,10 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
       Object.assign(scriptEnv, provided.env);
       warnings.push(...provided.warnings);
     }
-    if (!options.dryRun) ensureWritableDirectory(outputDir);
+    if (!options.dryRun) {
+      const problem = prepareOutputDirectory(outputDir);
+      if (problem) throw new UsageError(`output directory ${outputDir}: ${problem}`);
+    }
   } catch (error) {
     // Nothing started: leave nothing behind.
     fs.rmSync(storeDir, { recursive: true, force: true });
@@ -86,6 +103,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   const host = new RunHost({
     host: options.bind,
     port: options.port ?? config.general.port,
+    portFallback: options.port === undefined,
     subsampling: config.general.subsampling,
     ...(mailPlan.data ? { mail: mailPlan.data, mailWaitMs: mailPlan.waitMs } : {}),
     ...(config.click_house_server && !options.dryRun ? { clickhouse: { journalDir, config: config.click_house_server } } : {}),
@@ -109,7 +127,11 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   const signals = handleInterrupts(host, log, () => tui?.close());
   try {
     const requestedPort = options.port ?? config.general.port;
-    const { port, fellBack } = await host.open(storeDir);
+    const { port, fellBack } = await host.open(storeDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.syscall !== 'listen') throw error;
+      fs.rmSync(storeDir, { recursive: true, force: true });
+      throw new UsageError(portProblemMessage(options.bind, requestedPort, error, BUSY_PORT_ADVICE));
+    });
     if (fellBack) log('warn', `port ${requestedPort} is busy: listening on ${port} instead (exported as REX_PORT)`);
     else log('info', `listening on ${options.bind}:${port}`);
     tui?.start(options.bind, port);
@@ -186,19 +208,6 @@ function parseMetaJson(text: string | undefined): { metaJson?: Record<string, un
   if (tooDeep) throw new UsageError(`--meta-json is ${tooDeep}`);
   const metaJsonFloats = hasWholeNumber(value as JsonObject) ? integralFloatPaths(text, [], value as JsonObject) : undefined;
   return { metaJson: value as Record<string, unknown>, ...(metaJsonFloats ? { metaJsonFloats } : {}) };
-}
-
-function ensureWritableDirectory(dir: string): void {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.accessSync(dir, fs.constants.W_OK);
-    const probe = path.join(dir, `.rex-write-test-${process.pid}-${randomBytes(6).toString('hex')}`);
-    // wx: created here, never written through a link someone left under that name.
-    fs.writeFileSync(probe, '', { flag: 'wx' });
-    fs.rmSync(probe);
-  } catch (error) {
-    throw new UsageError(`output directory ${dir} is not writable: ${(error as Error).message}`);
-  }
 }
 
 /** Ctrl-C / SIGTERM: end the iteration and cancel the rest; twice: now; three times: kill the script and leave. */

@@ -20,6 +20,7 @@ import { actorWorker } from '../host/supervisor/actor-worker.js';
 import { loadConfig, scriptsDirPath } from './config-file.js';
 import { printLogs } from './console-log.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import { explicitPortProblem } from './port-check.js';
 import { rexVersion } from './version.js';
 
 export interface ServeOptions {
@@ -51,6 +52,9 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
       `--host ${options.host} is not a loopback address, and this server has no token: anyone who could reach it could start and stop runs. Set [serve] token or REX_SERVE_TOKEN, or listen on 127.0.0.1 (see docs/serve.md)`,
     );
   }
+  // Before anything starts: a busy port would otherwise be found by the gateway's thread, after it loaded.
+  const portProblem = await explicitPortProblem(options.host, port, 'another rex serve? Choose another with --port');
+  if (portProblem) throw new UsageError(portProblem);
   const data: GatewayData = {
     host: options.host,
     port,

@@ -109,10 +109,15 @@ function runRexWithFileSizeLimit(ws: RexWorkspace, bytes: number, args: string[]
 
 describe('an output directory rex cannot write: refused before the script starts', () => {
   /** env_probe.py writes REXT_OUT first thing: its absence proves the script never ran. */
-  async function expectRefused(result: Finished, dir: string, probeFile: string): Promise<void> {
+  async function expectRefused(
+    result: Finished,
+    dir: string,
+    probeFile: string,
+    problem = /^rex: output directory \S+: .+/,
+  ): Promise<void> {
     expect(result.code, result.stderr).toBe(2);
     const message = result.stderr.split('\n').find((line) => line.includes(dir));
-    expect(message, `no message naming ${dir} in:\n${result.stderr}`).toMatch(/output directory .* is not writable/);
+    expect(message, `no message naming ${dir} in:\n${result.stderr}`).toMatch(problem);
     expect(fs.existsSync(probeFile), 'the script ran').toBe(false);
     expect(result.stdout).not.toMatch(/output file:/);
   }
@@ -165,6 +170,45 @@ describe('an output directory rex cannot write: refused before the script starts
       },
     );
     await expectRefused(result, dir, probe);
+  });
+
+  // Node's recursive mkdir loops for ever there (ENOENT for /proc/x, EEXIST for /proc, again and again).
+  it.each(['/proc/rex-test/out', '/sys/rex-test'])('on a pseudo-file system: %s', async (dir) => {
+    const ws = pythonWorkspace();
+    const probe = path.join(ws.dir, 'probe.json');
+    const result = await runRex(ws, ['run', ENV_PROBE, '-o', dir, '-P', String(await freePort())], { env: { REXT_OUT: probe } });
+    await expectRefused(result, dir, probe, /is on (proc|sysfs), a pseudo-file system/);
+  });
+
+  it('a directory without write permission (0500)', async () => {
+    const ws = workspace();
+    // An interpreter nobody can reach too (never started: the directory is refused first).
+    ws.writeConfig('[general]\ninterpreter = "/bin/sh"\n');
+    const probe = path.join(ws.dir, 'probe.json');
+    const dir = path.join(ws.dir, 'locked');
+    fs.mkdirSync(dir, { mode: 0o500 });
+    const args = ['run', ENV_PROBE, '-o', dir, '-P', String(await freePort())];
+    // Root ignores permissions: then rex runs as nobody (the workspace opened to it).
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) fs.chmodSync(ws.dir, 0o755);
+    const result = asRoot
+      ? await runWrapped(ws, 'setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, REX_BIN, ...args], {
+          REXT_OUT: probe,
+        })
+      : await runRex(ws, args, { env: { REXT_OUT: probe } });
+    await expectRefused(result, dir, probe, /cannot create a file in it: permission denied \(EACCES\)/);
+  });
+
+  it('rex recover -o on a pseudo-file system: exit 2 naming it, nothing recovered', async () => {
+    const ws = workspace();
+    const journal = new TestJournal(path.join(ws.outputDir, '.rex', 'run-1', 'loop-1.rexj'), { uuid: 'run-1', outputDir: ws.outputDir });
+    journal.line({ info: { name: 'Jane', email: 'j@lab.org', session_name: 'Proc', session_description: 'd' } });
+    journal.end();
+    journal.close();
+    const result = await runRex(ws, ['recover', ws.outputDir, '-o', '/proc/rex-test']);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/^rex: output directory \/proc\/rex-test: \/proc is on proc, a pseudo-file system/m);
+    expect(result.stdout).not.toMatch(/recovered/);
   });
 
   it('a missing directory that can be created is created, and the run works', async () => {

@@ -8,9 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_META_JSON_DEPTH } from '../../src/protocol/session-meta.js';
 import {
   PY_FIXTURES,
@@ -316,27 +315,6 @@ describe('rex run: loops, delay, dry run', () => {
 });
 
 describe('rex run: ports, failures and the journal', () => {
-  it('picks another port when the one asked for is busy, says so, and exports it as REX_PORT', { timeout: RUN_TIMEOUT_MS }, async () => {
-    const ws = workspace();
-    const busyPort = await freePort();
-    const blocker = net.createServer();
-    await new Promise<void>((resolve, reject) => {
-      blocker.once('error', reject);
-      blocker.listen(busyPort, '127.0.0.1', resolve);
-    });
-    onTestFinished(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
-    const run = await finishedRun(ws, ENV_PROBE, [], {}, [], busyPort);
-    expect(run.code, run.log).toBe(0);
-    const probe = need(run.probe, 'the probe report', run.log);
-    const usedPort = Number(probe.env.REX_PORT);
-    expect(Number.isInteger(usedPort) && usedPort > 0).toBe(true);
-    expect(usedPort).not.toBe(busyPort);
-    expect(run.log).toMatch(new RegExp(`\\b${busyPort}\\b.*busy|busy.*\\b${busyPort}\\b`));
-    expect(run.log).toMatch(new RegExp(`\\b${usedPort}\\b`));
-    // The script reached rex on the new port.
-    expect(run.tomls[0]?.device.probe.data.x.data).toEqual([1]);
-  });
-
   it('a script that raises: exit code 1, the file complete, [session.run] exit_code 1, the traceback logged', {
     timeout: RUN_TIMEOUT_MS,
   }, async () => {

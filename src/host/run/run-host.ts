@@ -18,6 +18,8 @@ import type { ClickHouseWriterData } from '../../actors/clickhouse-writer/index.
 export interface RunHostOptions {
   host: string;
   port: number;
+  /** When `port` is busy, listen on a free one (false for a port given with `-P`). */
+  portFallback: boolean;
   subsampling: boolean;
   /** `--email` (not in dry run): start the mailer with this. */
   mail?: MailerData;
@@ -68,7 +70,7 @@ export class RunHost {
     });
   }
 
-  /** Binds the TCP port (a busy one falls back to a free one) and starts the data actors. */
+  /** Binds the TCP port (a busy one falls back to a free one if allowed) and starts the data actors. */
   async open(storeDir: string): Promise<{ port: number; fellBack: boolean }> {
     await Promise.all([
       this.supervisor.start({ name: 'ingest', entry: actorWorker('ingest') }),
@@ -77,7 +79,7 @@ export class RunHost {
       this.startMailer(),
       this.startClickHouseWriter(),
     ]);
-    return this.front.listen(this.options.port);
+    return this.front.listen(this.options.port, this.options.portFallback);
   }
 
   /** Starts the controller on `plan`; resolves with the run's outcome. */

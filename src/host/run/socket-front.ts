@@ -96,19 +96,25 @@ export class SocketFront {
     this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
     this.subscriptions.push(bus.on('ingest.reply').subscribe((reply) => this.onReply(reply)));
     bus.serve('ingest.resync', () => this.unackedSnapshot());
-    this.server.on('error', (error) => bus.publish('log', logEntry('error', `TCP server error: ${error.message}`)));
+    // Before listening, an error is the bind's, reported by listen() (a busy port is not an ERROR).
+    this.server.on('error', (error) => {
+      if (this.server.listening) bus.publish('log', logEntry('error', `TCP server error: ${error.message}`));
+    });
   }
 
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  /** Binds `port`; when it is busy, binds a free port instead (SPEC §3 deviation). */
-  async listen(port: number): Promise<ListenResult> {
+  /**
+   * Binds `port`; when it is busy and `fallback` allows, binds a free port instead (SPEC §3
+   * deviation). A port given explicitly (`-P`) does not fall back: its script may have it written in.
+   */
+  async listen(port: number, fallback = true): Promise<ListenResult> {
     try {
       return { port: await this.bind(port), fellBack: false };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      if (!fallback || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       return { port: await this.bind(0), fellBack: true };
     }
   }
