@@ -31,7 +31,7 @@ it('pip installs clients/python offline into a venv, and its python streams to r
   // setuptools either, as on Python 3.12+, so the build backend must make do with the stdlib.
   await run('python3', ['-m', 'venv', '--without-pip', venv]);
   // No pip config (a machine's find-links or index) and no index: nothing is fetched.
-  const pipEnv = { ...process.env, PIP_CONFIG_FILE: os.devnull, PIP_DISABLE_PIP_VERSION_CHECK: '1' };
+  const pipEnv = { ...process.env, PIP_CONFIG_FILE: os.devNull, PIP_DISABLE_PIP_VERSION_CHECK: '1' };
   const pip = ['-m', 'pip', '--python', path.join(venv, 'bin/python'), 'install', '--no-index', '--no-build-isolation'];
   await run('python3', [...pip, path.join(REPO_ROOT, 'clients/python')], { env: pipEnv });
 
