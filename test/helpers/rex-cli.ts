@@ -79,11 +79,14 @@ export interface RexRun {
 export interface StartRexOptions {
   env?: Record<string, string>;
   cwd?: string;
+  /** An installed `rex` executable to run instead of the repository's bin/rex.js. */
+  bin?: string;
 }
 
 /** Starts `rex <args>` in the workspace (XDG_CONFIG_HOME isolated). Killed after the test if still running. */
 export function startRex(ws: RexWorkspace, args: string[], options: StartRexOptions = {}): RexRun {
-  const child = spawn(process.execPath, [REX_BIN, ...args], {
+  const [command, argv] = options.bin ? [options.bin, args] : [process.execPath, [REX_BIN, ...args]];
+  const child = spawn(command, argv, {
     cwd: options.cwd ?? ws.dir,
     env: { ...process.env, PATH: PATH_WITH_REAL_PYTHON, XDG_CONFIG_HOME: ws.configHome, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
