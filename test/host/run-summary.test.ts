@@ -33,7 +33,7 @@ describe('runSummaryLines', () => {
       iterations: [{ loop: 0, summary: summary(0), output: { file: '/data/run.toml', bytes: 2_160 } }],
     });
     expect(lines).toEqual([
-      'rex: the run took 4.3 s',
+      'the run took 4.3 s',
       '  device dmm: voltage [V] 4 values, current [mA] 1 value',
       '  device scope: trace [V] 4 rows',
       '  results: fit pass, range FAIL',
@@ -52,7 +52,7 @@ describe('runSummaryLines', () => {
         { loop: 2, output: null },
       ],
     });
-    expect(lines[0]).toBe('rex: the run took 2 min 05 s');
+    expect(lines[0]).toBe('the run took 2 min 05 s');
     expect(lines).toContain('  loop 1/3:');
     expect(lines).toContain('    device scope: trace [V] 4 rows');
     expect(lines).toContain('    no data received (1 message)');

@@ -66,7 +66,7 @@ describe('rex run feedback', () => {
       const end = tmux.capture();
       expect(statusLines(end)).toHaveLength(0);
       expect(end).toContain('device dmm: voltage [V] 12 values, current [mA] 12 values');
-      expect(end).toMatch(/^rex: the run took/m);
+      expect(end).toMatch(/^the run took/m);
     },
     RUN_TIMEOUT_MS,
   );
@@ -82,9 +82,9 @@ function checkInfo(result: Finished, outputDir: string): void {
   expect(err).toMatch(/status: .* · \d+ messages · \d+ values · [\d.–]+ msg\/s · 2 devices · running/);
   expect(err).not.toContain('\r'); // no in-place drawing off a terminal
   const [file] = outputFiles(outputDir);
-  const summary = err.slice(err.indexOf('rex: the run took'));
+  const summary = err.slice(err.indexOf('the run took'));
   expect(summary.split('\n').filter(Boolean)).toEqual([
-    expect.stringMatching(/^rex: the run took \d+\.\d s$/),
+    expect.stringMatching(/^the run took \d+\.\d s$/),
     '  device dmm: voltage [V] 6 values, current [mA] 6 values',
     '  device scope: trace [V] 6 rows',
     '  results: fit pass, range FAIL',
@@ -102,7 +102,7 @@ function checkTrace(result: Finished): void {
   expect(err).toContain('DEBUG [store] device scope: trace [V] +1 (1 rows)');
   expect(err).toContain('DEBUG [store] result range: fail (value 99)');
   expect(err).toMatch(/TRACE \[store\] line \(\d+ bytes\): \{"device_name":"scope"/);
-  const summary = err.slice(err.indexOf('rex: the run took'));
+  const summary = err.slice(err.indexOf('the run took'));
   for (const loop of ['  loop 1/2:', '  loop 2/2:']) expect(summary).toContain(loop);
   expect(summary.match(/ {4}device dmm: voltage \[V\] 2 values, current \[mA\] 2 values/g)).toHaveLength(2);
   expect(summary.match(/ {4}no output file \(dry run\)/g)).toHaveLength(2);

@@ -25,7 +25,7 @@ export interface RunSummaryInput {
 }
 
 export function runSummaryLines(input: RunSummaryInput): string[] {
-  const lines = [`rex: the run took ${formatDuration(input.durationMs)}`];
+  const lines = [`the run took ${formatDuration(input.durationMs)}`];
   for (const it of input.iterations) {
     const indent = input.loops > 1 ? '    ' : '  ';
     if (input.loops > 1) lines.push(`  loop ${it.loop + 1}/${input.loops}:`);
