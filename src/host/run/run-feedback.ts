@@ -73,8 +73,14 @@ export class RunFeedback {
     const intervalMs = this.terminal ? TERMINAL_REFRESH_MS : periodicIntervalMs();
     this.timer = setInterval(() => void this.refresh(), intervalMs);
     this.timer.unref();
-    if (this.terminal) void this.refresh();
+    if (this.terminal) {
+      // A third Ctrl-C leaves at once: not with the status line left under the shell's prompt.
+      process.once('exit', this.clearAtExit);
+      void this.refresh();
+    }
   }
+
+  private readonly clearAtExit = (): void => this.terminal?.clear();
 
   /** Stops the status line and asks the store what each iteration received. */
   async finish(): Promise<IterationSummary[]> {
@@ -91,6 +97,7 @@ export class RunFeedback {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.terminal?.clear();
+    process.off('exit', this.clearAtExit);
   }
 
   /** The end summary's lines, from the run's outcome and the store's summaries. */
