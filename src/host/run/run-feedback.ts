@@ -57,7 +57,7 @@ export class RunFeedback {
       options.live === 'terminal'
         ? new TerminalStatus(
             (text) => stderr.write(text),
-            () => stderr.columns ?? 80,
+            () => stderr.columns || 80,
           )
         : null;
   }
