@@ -24,7 +24,7 @@ import {
   RunKill,
   RunPaused,
 } from '../actors/ingest/messages.js';
-import { StoreQuery, StoreQueryAnswer, StoreSession } from '../actors/store/messages.js';
+import { StoreQuery, StoreQueryAnswer, StoreSession, StoreStatus, StoreStatusRequest } from '../actors/store/messages.js';
 import { ClickHouseStatus, ClickHouseStatusRequest } from '../actors/clickhouse-writer/messages.js';
 import { ServeLaunch, ServeLaunchResult, ServeRunState } from '../actors/http-gateway/messages.js';
 import { MailOutboxState, MailStatus } from '../actors/mailer/messages.js';
@@ -63,6 +63,7 @@ export const requests = {
   'ingest.end': { req: IngestEnd, res: JournalSize },
   'store.query': { req: StoreQuery, res: StoreQueryAnswer },
   'store.session': { req: NoArguments, res: StoreSession },
+  'store.status': { req: StoreStatusRequest, res: StoreStatus },
   'file.finalize': { req: FileFinalize, res: FileFinalized },
   'clickhouse.status': { req: ClickHouseStatusRequest, res: ClickHouseStatus },
   'serve.launch': { req: ServeLaunch, res: ServeLaunchResult },

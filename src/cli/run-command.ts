@@ -18,6 +18,8 @@ import { interpreterProblem } from './interpreter.js';
 import { explicitPortProblem, portProblemMessage } from './port-check.js';
 import { formatLogEntry, printLogs, scriptLogLevel } from './console-log.js';
 import { ViewChild } from '../host/run/view-child.js';
+import { RunFeedback, liveStatusMode } from '../host/run/run-feedback.js';
+import { journalLine } from '../host/run/run-summary.js';
 import { EXIT, UsageError, exitCodeOf } from './exit-codes.js';
 import { prepareOutputDirectory } from '../runtime/output-dir.js';
 import { createRunStore, removeStaleRunStores } from '../runtime/run-store.js';
@@ -105,6 +107,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     port: options.port ?? config.general.port,
     portFallback: options.port === undefined,
     subsampling: config.general.subsampling,
+    ...(verbosity >= 3 ? { lineLog: verbosity >= 4 ? ('raw' as const) : ('summary' as const) } : {}),
     ...(mailPlan.data ? { mail: mailPlan.data, mailWaitMs: mailPlan.waitMs } : {}),
     ...(config.click_house_server && !options.dryRun ? { clickhouse: { journalDir, config: config.click_house_server } } : {}),
   });
@@ -113,7 +116,14 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     options.interactive && ViewChild.available()
       ? new ViewChild(host.bus, { verbosity, theme: config.general.theme, onQuit: () => host.interrupt(), formatLine: formatLogEntry })
       : undefined;
-  const logs = tui ? { unsubscribe: () => tui.dispose() } : printLogs(host.bus, verbosity);
+  // At info: a status line while the run goes on, a summary at its end.
+  const feedback = new RunFeedback(host.bus, {
+    live: liveStatusMode(verbosity, tui !== undefined),
+    printLine: (line) => process.stderr.write(`${line}\n`),
+    formatStatus: (message) => formatLogEntry({ level: 'info', source: 'rex', message, ts: Date.now() }),
+  });
+  const logs = tui ? { unsubscribe: () => tui.dispose() } : printLogs(host.bus, verbosity, feedback.printLine);
+  feedback.start();
   const log = (level: 'info' | 'warn' | 'error', message: string): void =>
     host.bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
   log('info', configPath ? `config: ${configPath}` : 'no config file found: using the built-in defaults');
@@ -124,6 +134,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
 
   let outcome: RunOutcome | undefined;
   let clickhouseLeft = false;
+  let summaries: Awaited<ReturnType<RunFeedback['finish']>> = [];
   const signals = handleInterrupts(host, log, () => tui?.close());
   try {
     const requestedPort = options.port ?? config.general.port;
@@ -161,7 +172,9 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     // -i: the view shows how the run ended and stays until the user quits it.
     tui?.finished(outcome);
     await tui?.closed();
+    summaries = await feedback.finish();
   } finally {
+    feedback.stop();
     signals.dispose();
     await host.close();
     logs.unsubscribe();
@@ -175,7 +188,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     for (const line of mail.stdout) console.log(line);
     for (const line of mail.stderr) console.error(`rex: ${line}`);
   }
-  cleanUp({
+  const journal = cleanUp({
     storeDir,
     journalDir,
     outputDir,
@@ -183,6 +196,8 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     dryRun: options.dryRun,
     outcome,
   });
+  if (outcome && verbosity >= 2) for (const line of feedback.summaryLines(outcome, options.loops, summaries)) console.error(line);
+  if (journal === 'kept' || (journal === 'removed' && verbosity >= 2)) console.error(journalLine(journal, journalDir));
   announceToServe({
     kind: 'rex.run.finished',
     uuid,
@@ -280,15 +295,15 @@ function cleanUp(args: {
   keepJournal: boolean;
   dryRun: boolean;
   outcome: RunOutcome | undefined;
-}): void {
+}): 'removed' | 'kept' | null {
   fs.rmSync(args.storeDir, { recursive: true, force: true });
-  if (args.dryRun) return;
+  if (args.dryRun) return null;
   const allWritten = args.outcome !== undefined && !args.outcome.error && args.outcome.iterations.every((it) => it.outputFile);
   if (allWritten && !args.keepJournal) {
     fs.rmSync(args.journalDir, { recursive: true, force: true });
     const rexDir = path.dirname(args.journalDir);
     if (fs.existsSync(rexDir) && fs.readdirSync(rexDir).length === 0) fs.rmdirSync(rexDir);
-  } else if (fs.existsSync(args.journalDir)) {
-    console.error(`journal kept in ${args.journalDir} (\`rex recover ${args.journalDir}\` rebuilds the output from it)`);
+    return 'removed';
   }
+  return fs.existsSync(args.journalDir) ? 'kept' : null;
 }

@@ -28,4 +28,49 @@ describe('LiveStore', () => {
     }
     expect(JSON.parse(store.stateJson()).run.counts).toEqual({ scope: { a: 2, b: 3, c: 1 } });
   });
+
+  it('sums up the iteration: totals for the status line; devices, channels, units, counts and results at the end', () => {
+    const store = new LiveStore({ subsampling: true });
+    expect(store.status()).toBeNull();
+    store.runStart({ uuid: 'u', loop: 1, loops: 2, startTimeNs: '0', outputDir: '.', dryRun: false, metaJson: '{}', run: {} } as never);
+    store.session({ info: { name: 'a', email: 'a@b.c', session_name: 's', session_description: 'd' } } as never);
+    const registry = createDeviceRegistry();
+    const trace: DeviceMessage = {
+      device_name: 'osc',
+      device_config: {},
+      channels: [{ name: 'trace', unit: 'mV', data: { shape: 'multi', rows: [Float64Array.of(1, 2), Float64Array.of(3, 4)] } }],
+    };
+    for (const m of [message({ a: [1, 2], b: [1] }), message({ b: [2, 3] }), trace]) {
+      const merged = mergeAndCommit(registry, m, '2026-01-16T06:35:32Z');
+      if (!merged.ok) throw new Error(merged.reason);
+      store.device(m, merged);
+    }
+    store.result({ result_name: 'fit', result_description: '', result_status: false });
+    store.result({ result_name: 'fit', result_description: '', result_status: true });
+    store.result({ result_name: 'range', result_description: '', result_status: false });
+    store.pause(true);
+    expect(store.status()).toEqual({ loop: 1, loops: 2, paused: true, ended: false, messages: 7, values: 7, devices: 2 });
+    store.runEnd({ endTimeNs: '1', reason: 'script-exit', exitCode: 0, signal: null });
+    expect(store.status()?.ended).toBe(true);
+    expect(store.summary()).toEqual({
+      loop: 1,
+      loops: 2,
+      messages: 7,
+      devices: [
+        {
+          name: 'scope',
+          channels: [
+            { name: 'a', unit: 'V', shape: 'single', count: 2 },
+            { name: 'b', unit: 'V', shape: 'single', count: 3 },
+          ],
+        },
+        { name: 'osc', channels: [{ name: 'trace', unit: 'mV', shape: 'multi', count: 2 }] },
+      ],
+      // A later result of the same name replaces the earlier one, as in the file.
+      results: [
+        { name: 'fit', pass: true },
+        { name: 'range', pass: false },
+      ],
+    });
+  });
 });

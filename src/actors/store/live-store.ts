@@ -4,13 +4,14 @@
  * rebuilt from the journal by a JournalFollower, so a restarted store simply follows again.
  */
 import type { MergeAccepted } from '../../protocol/merge.js';
-import type { JsonObject, SessionInfo, SessionMessage } from '../../protocol/messages.js';
+import type { JsonObject, ResultMessage, SessionInfo, SessionMessage } from '../../protocol/messages.js';
 import { applyMergeToWindows, buildDatastream, buildStateReply, liveReplyJson, type LiveWindows } from '../../protocol/live-query.js';
 import { withMetaJson } from '../../protocol/session-meta.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { RunEventHandler } from '../../runtime/journal/follower.js';
 import { stillWorking } from '../../runtime/liveness.js';
+import type { ChannelSummary, IterationSummary, StoreStatus } from './messages.js';
 
 export interface LiveStoreOptions {
   subsampling: boolean;
@@ -23,6 +24,13 @@ export class LiveStore implements RunEventHandler {
   private endTimeNs: string | undefined;
   /** Device → channel → values or rows stored (from the merge state: exact, not a window). */
   private counts: Record<string, Record<string, number>> = {};
+  /** Device → channel → unit and shape, for the summary (the count is in `counts`). */
+  private channels = new Map<string, Map<string, { unit: string; shape: ChannelSummary['shape'] }>>();
+  /** Result name → pass (a later result of the same name replaces it, as in the file). */
+  private results = new Map<string, boolean>();
+  /** Accepted lines, and values (or rows) over all channels: totals kept as lines come. */
+  private messages = 0;
+  private values = 0;
   paused = false;
 
   constructor(private readonly options: LiveStoreOptions) {}
@@ -38,6 +46,10 @@ export class LiveStore implements RunEventHandler {
   runStart(record: RunStartRecord): void {
     this.windows = new Map();
     this.counts = {};
+    this.channels = new Map();
+    this.results = new Map();
+    this.messages = 0;
+    this.values = 0;
     this.start = record;
     this.info = undefined;
     this.endTimeNs = undefined;
@@ -46,6 +58,12 @@ export class LiveStore implements RunEventHandler {
 
   session(message: SessionMessage): void {
     this.info = withMetaJson(message.info, this.start?.metaJson);
+    this.messages++;
+  }
+
+  result(message: ResultMessage): void {
+    this.results.set(message.result_name, message.result_status);
+    this.messages++;
   }
 
   /** Costs what the message holds, never what the run has seen (no walk over all channels or devices). */
@@ -54,7 +72,16 @@ export class LiveStore implements RunEventHandler {
     const { name } = merged.device;
     const counts = this.counts[name] ?? {};
     this.counts[name] = counts;
-    for (const { channel, after } of merged.effects) counts[channel] = after.count;
+    const channels = this.channels.get(name) ?? new Map();
+    this.channels.set(name, channels);
+    for (const { channel, unit, shape, before, after } of merged.effects) {
+      counts[channel] = after.count;
+      this.values += after.count - (before?.count ?? 0);
+      const known = channels.get(channel);
+      if (known) known.shape = shape;
+      else channels.set(channel, { unit, shape });
+    }
+    this.messages++;
   }
 
   pause(paused: boolean): void {
@@ -63,6 +90,39 @@ export class LiveStore implements RunEventHandler {
 
   runEnd(record: RunEndRecord): void {
     this.endTimeNs = record.endTimeNs;
+  }
+
+  /** The iteration in totals (null before any journal): costs nothing that grows with the run. */
+  status(): StoreStatus['current'] {
+    const start = this.start;
+    if (!start) return null;
+    const { paused, messages, values } = this;
+    return {
+      loop: start.loop,
+      loops: start.loops,
+      paused,
+      ended: this.endTimeNs !== undefined,
+      messages,
+      values,
+      devices: this.channels.size,
+    };
+  }
+
+  /** Every device and channel with its unit and count, and the results (null before any journal). */
+  summary(): IterationSummary | null {
+    const start = this.start;
+    if (!start) return null;
+    const devices = [...this.channels].map(([name, channels]) => ({
+      name,
+      channels: [...channels].map(([channel, { unit, shape }]) => ({
+        name: channel,
+        unit,
+        shape,
+        count: this.counts[name]?.[channel] ?? 0,
+      })),
+    }));
+    const results = [...this.results].map(([name, pass]) => ({ name, pass }));
+    return { loop: start.loop, loops: start.loops, messages: this.messages, devices, results };
   }
 
   datastreamJson(): string {

@@ -2,6 +2,13 @@
 import { z } from 'zod';
 import type { JsonObject } from '../../protocol/messages.js';
 
+/** The store's start data (from the run host). */
+export interface StoreActorData {
+  subsampling: boolean;
+  /** `-v 3`: log a summary of each accepted line; `-v 4`: its raw text too. */
+  lineLog?: 'summary' | 'raw';
+}
+
 export const StoreQuery = z.object({ command: z.enum(['GET_DATASTREAM', 'STATE']) });
 export type StoreQuery = z.infer<typeof StoreQuery>;
 
@@ -20,3 +27,50 @@ export const StoreSession = z.object({
   meta: z.union([JsonObjectValue, z.undefined()]),
 });
 export type StoreSession = z.infer<typeof StoreSession>;
+
+/** One channel of an iteration: its unit, shape and how many values (single) or rows (multi) it holds. */
+export const ChannelSummary = z.object({
+  name: z.string(),
+  unit: z.string(),
+  shape: z.enum(['undecided', 'single', 'multi']),
+  count: z.number(),
+});
+export type ChannelSummary = z.infer<typeof ChannelSummary>;
+
+/** What one iteration received: its devices and channels, and its results with pass or fail. */
+export const IterationSummary = z.object({
+  /** 0-based loop index, and the run's loop count. */
+  loop: z.number(),
+  loops: z.number(),
+  /** Accepted lines: session, device and result messages. */
+  messages: z.number(),
+  devices: z.array(z.object({ name: z.string(), channels: z.array(ChannelSummary) })),
+  results: z.array(z.object({ name: z.string(), pass: z.boolean() })),
+});
+export type IterationSummary = z.infer<typeof IterationSummary>;
+
+/** `store.status`: `summaries` asks for the ended iterations too (at the end of the run). */
+export const StoreStatusRequest = z.object({ summaries: z.boolean() });
+export type StoreStatusRequest = z.infer<typeof StoreStatusRequest>;
+
+/**
+ * Answer to `store.status`: the iteration in progress in totals (cheap to build, polled for the
+ * status line), and the summaries of the iterations the store saw end.
+ */
+export const StoreStatus = z.object({
+  current: z
+    .object({
+      loop: z.number(),
+      loops: z.number(),
+      paused: z.boolean(),
+      ended: z.boolean(),
+      messages: z.number(),
+      /** Values (single channels) and rows (multi channels) stored, over all channels. */
+      values: z.number(),
+      devices: z.number(),
+    })
+    .nullable(),
+  /** Empty unless asked for. */
+  ended: z.array(IterationSummary),
+});
+export type StoreStatus = z.infer<typeof StoreStatus>;

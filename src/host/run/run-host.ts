@@ -14,6 +14,7 @@ import { MAX_LINE_BYTES } from '../../protocol/limits.js';
 import type { MailerData } from '../../actors/mailer/index.js';
 import { MailOutbox } from './mail-outbox.js';
 import type { ClickHouseWriterData } from '../../actors/clickhouse-writer/index.js';
+import type { StoreActorData } from '../../actors/store/index.js';
 
 export interface RunHostOptions {
   host: string;
@@ -21,6 +22,8 @@ export interface RunHostOptions {
   /** When `port` is busy, listen on a free one (false for a port given with `-P`). */
   portFallback: boolean;
   subsampling: boolean;
+  /** `-v 3` / `-v 4`: the store logs each accepted line (a summary; also the raw text). */
+  lineLog?: 'summary' | 'raw';
   /** `--email` (not in dry run): start the mailer with this. */
   mail?: MailerData;
   /** How long the run's end waits for mail still on its way (default 120 s). */
@@ -74,12 +77,17 @@ export class RunHost {
   async open(storeDir: string): Promise<{ port: number; fellBack: boolean }> {
     await Promise.all([
       this.supervisor.start({ name: 'ingest', entry: actorWorker('ingest') }),
-      this.supervisor.start({ name: 'store', entry: actorWorker('store'), data: { subsampling: this.options.subsampling } }),
+      this.supervisor.start({ name: 'store', entry: actorWorker('store'), data: this.storeData() }),
       this.supervisor.start({ name: 'file-writer', entry: actorWorker('file-writer'), data: { storeDir } }),
       this.startMailer(),
       this.startClickHouseWriter(),
     ]);
     return this.front.listen(this.options.port, this.options.portFallback);
+  }
+
+  private storeData(): StoreActorData {
+    const { subsampling, lineLog } = this.options;
+    return lineLog ? { subsampling, lineLog } : { subsampling };
   }
 
   /** Starts the controller on `plan`; resolves with the run's outcome. */

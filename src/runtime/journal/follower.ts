@@ -27,6 +27,8 @@ export interface RunEventHandler {
   session?(message: SessionMessage, arrivalNs: bigint): void;
   device?(message: DeviceMessage, merged: MergeAccepted, arrivalNs: bigint): void;
   result?(message: ResultMessage, arrivalNs: bigint): void;
+  /** An accepted line's journaled body (as sent, or parsed: line-body.ts), before it is applied. */
+  line?(body: Buffer): void;
   pause?(paused: boolean): void;
   runEnd?(record: RunEndRecord): void;
   /** Something in the journal could not be applied (it is skipped, never fatal). */
@@ -120,6 +122,7 @@ export class JournalFollower {
   private applyLine(record: JournalRecord): void {
     // A huge line is parsed in one go (JSON.parse cannot pause): busy, not hung, for that long.
     if (record.body.length >= ONE_STEP_NOTICE_BYTES) workingWithoutPause(record.body.length / SLOWEST_PARSE_BYTES_PER_MS);
+    this.handler.line?.(record.body);
     const parsed = parseLineBody(record.body, { views: this.options.transient === true });
     const at = `journal offset ${record.offset}`;
     switch (record.flags) {

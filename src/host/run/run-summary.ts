@@ -1,0 +1,93 @@
+/**
+ * What `rex run` says at its end at info (pure): how long the run took; per iteration, each
+ * device with its channels, their units and counts, the results with pass or fail, the output
+ * file and its size; and what became of the journal.
+ */
+import type { ChannelSummary, IterationSummary } from '../../actors/store/index.js';
+import { formatCount, plural } from './run-status.js';
+
+/** A device line names this many channels at most. */
+const LISTED_CHANNELS = 20;
+
+export interface SummaryIteration {
+  loop: number;
+  /** What the store saw of it (undefined if it could not tell: e.g. it was restarted meanwhile). */
+  summary?: IterationSummary;
+  /** The output file and its size (null: none written, e.g. a dry run). */
+  output: { file: string; bytes: number | null } | null;
+}
+
+export interface RunSummaryInput {
+  durationMs: number;
+  loops: number;
+  dryRun: boolean;
+  iterations: SummaryIteration[];
+}
+
+export function runSummaryLines(input: RunSummaryInput): string[] {
+  const lines = [`the run took ${formatDuration(input.durationMs)}`];
+  for (const it of input.iterations) {
+    const indent = input.loops > 1 ? '    ' : '  ';
+    if (input.loops > 1) lines.push(`  loop ${it.loop + 1}/${input.loops}:`);
+    lines.push(...iterationLines(it, input.dryRun).map((line) => indent + line));
+  }
+  return lines;
+}
+
+function iterationLines(it: SummaryIteration, dryRun: boolean): string[] {
+  const lines: string[] = [];
+  const summary = it.summary;
+  if (summary) {
+    if (summary.devices.length === 0) lines.push(`no data received (${plural(summary.messages, 'message')})`);
+    for (const device of summary.devices) lines.push(deviceLine(device.name, device.channels));
+    if (summary.results.length > 0) {
+      lines.push(`results: ${summary.results.map((r) => `${r.name} ${r.pass ? 'pass' : 'FAIL'}`).join(', ')}`);
+    }
+  }
+  if (it.output) {
+    lines.push(`output file: ${it.output.file}${it.output.bytes === null ? '' : ` (${formatBytes(it.output.bytes)})`}`);
+  } else {
+    lines.push(dryRun ? 'no output file (dry run)' : 'no output file');
+  }
+  return lines;
+}
+
+function deviceLine(name: string, channels: readonly ChannelSummary[]): string {
+  const listed = channels.slice(0, LISTED_CHANNELS).map(channelText);
+  const more = channels.length - listed.length;
+  return `device ${name}: ${listed.join(', ')}${more > 0 ? `, and ${more} more channels` : ''}`;
+}
+
+function channelText(channel: ChannelSummary): string {
+  const noun = channel.shape === 'multi' ? 'row' : 'value';
+  return `${channel.name} [${channel.unit}] ${plural(channel.count, noun)}`;
+}
+
+/** What became of the journal; the kept one says how to rebuild the output from it. */
+export function journalLine(state: 'removed' | 'kept', journalDir: string): string {
+  return state === 'removed'
+    ? `journal removed (${journalDir})`
+    : `journal kept in ${journalDir} (\`rex recover ${journalDir}\` rebuilds the output from it)`;
+}
+
+/** `850 ms`, `4.2 s`, `3 min 05 s`, `2 h 01 min`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor(s / 60) % 60).padStart(2, '0')} min`;
+}
+
+/** `512 B`, `3.4 kB`, `12.0 MB`, `1.5 GB` (powers of 1000, as `ls -h --si`). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${formatCount(bytes)} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,83 @@
+// What `rex run` says at its end at info: the duration; per iteration the devices with their
+// channels, units and counts, the results with pass or fail, the output file and its size.
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration, journalLine, runSummaryLines } from '../../src/host/run/run-summary.js';
+import type { IterationSummary } from '../../src/actors/store/index.js';
+
+const summary = (loop: number, loops = 1): IterationSummary => ({
+  loop,
+  loops,
+  messages: 9,
+  devices: [
+    {
+      name: 'dmm',
+      channels: [
+        { name: 'voltage', unit: 'V', shape: 'single', count: 4 },
+        { name: 'current', unit: 'mA', shape: 'single', count: 1 },
+      ],
+    },
+    { name: 'scope', channels: [{ name: 'trace', unit: 'V', shape: 'multi', count: 4 }] },
+  ],
+  results: [
+    { name: 'fit', pass: true },
+    { name: 'range', pass: false },
+  ],
+});
+
+describe('runSummaryLines', () => {
+  it('one iteration: devices with channels, units and counts; results; the file and its size', () => {
+    const lines = runSummaryLines({
+      durationMs: 4_250,
+      loops: 1,
+      dryRun: false,
+      iterations: [{ loop: 0, summary: summary(0), output: { file: '/data/run.toml', bytes: 2_160 } }],
+    });
+    expect(lines).toEqual([
+      'the run took 4.3 s',
+      '  device dmm: voltage [V] 4 values, current [mA] 1 value',
+      '  device scope: trace [V] 4 rows',
+      '  results: fit pass, range FAIL',
+      '  output file: /data/run.toml (2.2 kB)',
+    ]);
+  });
+
+  it('several loops: one block each; a dry run, an iteration without data or without a summary say so', () => {
+    const lines = runSummaryLines({
+      durationMs: 125_000,
+      loops: 3,
+      dryRun: true,
+      iterations: [
+        { loop: 0, summary: summary(0, 3), output: null },
+        { loop: 1, summary: { loop: 1, loops: 3, messages: 1, devices: [], results: [] }, output: null },
+        { loop: 2, output: null },
+      ],
+    });
+    expect(lines[0]).toBe('the run took 2 min 05 s');
+    expect(lines).toContain('  loop 1/3:');
+    expect(lines).toContain('    device scope: trace [V] 4 rows');
+    expect(lines).toContain('    no data received (1 message)');
+    expect(lines.filter((l) => l === '    no output file (dry run)')).toHaveLength(3);
+  });
+
+  it('names at most 20 channels of a device', () => {
+    const channels = Array.from({ length: 25 }, (_, i) => ({ name: `ch${i}`, unit: 'V', shape: 'single' as const, count: 1 }));
+    const [, line] = runSummaryLines({
+      durationMs: 1,
+      loops: 1,
+      dryRun: false,
+      iterations: [
+        { loop: 0, summary: { loop: 0, loops: 1, messages: 1, devices: [{ name: 'big', channels }], results: [] }, output: null },
+      ],
+    });
+    expect(line).toMatch(/ch19 \[V\] 1 value, and 5 more channels$/);
+  });
+});
+
+describe('formats', () => {
+  it('durations, sizes and the journal line', () => {
+    expect([850, 4_250, 65_000, 7_260_000].map(formatDuration)).toEqual(['850 ms', '4.3 s', '1 min 05 s', '2 h 01 min']);
+    expect([0, 999, 1_000, 2_160, 12_000_000, 1.5e9].map(formatBytes)).toEqual(['0 B', '999 B', '1.0 kB', '2.2 kB', '12.0 MB', '1.5 GB']);
+    expect(journalLine('removed', '/d/.rex/u')).toBe('journal removed (/d/.rex/u)');
+    expect(journalLine('kept', '/d/.rex/u')).toBe('journal kept in /d/.rex/u (`rex recover /d/.rex/u` rebuilds the output from it)');
+  });
+});
