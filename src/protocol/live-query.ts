@@ -10,6 +10,8 @@ import { parseRfc3339Ns, secondsBetween } from './timestamps.js';
 
 /** How many recent values / timestamps a window keeps and a datastream reply shows. */
 export const LIVE_WINDOW = 100;
+/** The most points of a trace a GET_DATASTREAM_FULL reply shows (about 200 KB of JSON a trace). */
+export const FULL_TRACE_POINTS = 10_000;
 
 export interface ChannelWindow {
   readonly name: string;
@@ -120,6 +122,8 @@ function keepLast<T>(items: T[]): T[] {
 export interface DatastreamOptions {
   /** `general.subsampling` (default on): reduce a long row by LTTB; off: by block averages. */
   readonly subsampling: boolean;
+  /** The most points a trace is reduced to: LIVE_WINDOW (the default), FULL_TRACE_POINTS when asked. */
+  readonly traceLimit?: number;
 }
 
 export interface DatastreamDevice {
@@ -157,7 +161,7 @@ export function buildDatastream(devices: Iterable<DeviceWindow>, options: Datast
         continue;
       }
       const row = channel.lastRow ?? new Float64Array(0);
-      const reduced = reduceRow(row, options);
+      const reduced = reduceRow(row, options, options.traceLimit);
       measurements[channel.name] = jsonNumbers(reduced.values);
       if (row.length > reduced.values.length) sampleIndex[channel.name] = reduced.index;
     }

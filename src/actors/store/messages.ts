@@ -1,8 +1,8 @@
 /** Bus requests served by the store actor (listed in src/bus/topics.ts). */
 import { z } from 'zod';
-import type { JsonObject } from '../../protocol/messages.js';
+import { type JsonObject, QUERY_COMMANDS } from '../../protocol/messages.js';
 
-export const StoreQuery = z.object({ command: z.enum(['GET_DATASTREAM', 'STATE']) });
+export const StoreQuery = z.object({ command: z.enum(QUERY_COMMANDS) });
 export type StoreQuery = z.infer<typeof StoreQuery>;
 
 export const StoreQueryAnswer = z.object({

@@ -21,7 +21,7 @@ export function ChartPanel({ state, palette, width, height }: ChartPanelProps) {
   const xStream = findStream(state, state.x);
   const yName = state.y ? `${state.y.device} · ${state.y.stream}` : '';
   const xName = state.x ? `${state.x.device} · ${state.x.stream}` : 'sample index';
-  const title = state.y ? `${yName} vs ${xName}` : 'Chart';
+  const title = state.y ? `${yName} vs ${xName}${state.full ? ' · full' : ''}` : 'Chart';
   const message = placeholder(state, Boolean(yStream), yName, xName);
   const frame =
     !message && yStream ? renderChart(...xy(xStream?.values, yStream.values, yStream.index), innerWidth, innerHeight - 1) : undefined;
