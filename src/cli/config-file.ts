@@ -55,7 +55,14 @@ export interface LoadedConfig {
   config: RexConfig;
   /** The file read; null when there was none and the defaults apply. */
   path: string | null;
+  /** Where the file was looked for (the file read, or the usual location that had none). */
+  searched: string;
   warnings: string[];
+}
+
+/** The log line that says which config applies: the file, or where none was found. */
+export function configSourceLine(loaded: LoadedConfig): string {
+  return loaded.path ? `config: ${loaded.path}` : `no config file found at ${loaded.searched}: using the built-in defaults`;
 }
 
 /**
@@ -71,7 +78,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     bytes = await readFile(filePath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !explicit) return { config: defaultConfig(), path: null, warnings: [] };
+    if (code === 'ENOENT' && !explicit) return { config: defaultConfig(), path: null, searched: filePath, warnings: [] };
     throw unreadable(filePath, describeFsError(error));
   }
   let text: string;
@@ -81,7 +88,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
     throw unreadable(filePath, 'the file is not valid UTF-8 text');
   }
   const { config, warnings } = parseConfigWithWarnings(text, filePath);
-  return { config, path: filePath, warnings };
+  return { config, path: filePath, searched: filePath, warnings };
 }
 
 function unreadable(filePath: string, reason: string): ConfigError {

@@ -19,9 +19,10 @@ export interface DbOptions {
 }
 
 async function clickHouseConfig(options: DbOptions): Promise<{ config: ClickHouseConfig; file: string }> {
-  const { config, path: file, warnings } = await loadConfig(options.configFile ? { path: options.configFile } : {});
+  const { config, path: file, searched, warnings } = await loadConfig(options.configFile ? { path: options.configFile } : {});
   for (const warning of warnings) console.error(`rex: warning: ${warning}`);
-  if (!file) throw new UsageError('no rex config file found: add a [click_house_server] section to it (see docs/clickhouse.md)');
+  if (!file)
+    throw new UsageError(`no rex config file found at ${searched}: create it with a [click_house_server] section (see docs/clickhouse.md)`);
   if (!config.click_house_server) throw new UsageError(`${file} has no [click_house_server] section (see docs/clickhouse.md)`);
   return { config: config.click_house_server, file };
 }

@@ -2,7 +2,7 @@
  * The `rex` command line (SPEC §7). Commands build a plan and hand it to the runtime; nothing else
  * lives here.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../protocol/config.js';
 import { ProvidedConfigError } from '../protocol/provided-config.js';
 import { EXIT, UsageError } from './exit-codes.js';
@@ -82,6 +82,14 @@ program
   .option('-o, --output <dir>', 'write the recovered files here instead of the original output directory')
   .action(async (target: string, options: { output?: string }) => {
     process.exitCode = await (await import('./recover-command.js')).recoverCommand(target, options);
+  });
+
+program
+  .command('completion')
+  .description('print a shell completion script, e.g. source <(rex completion bash)')
+  .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+  .action(async (shell: 'bash' | 'zsh' | 'fish') => {
+    process.stdout.write((await import('./completion-command.js')).completionScript(shell, program));
   });
 
 reportParseErrors(program);

@@ -13,7 +13,7 @@ import { RunHost } from '../host/run/run-host.js';
 import { announceToServe, serveAssignedRunUuid } from '../host/serve/run-ipc.js';
 import { mailSummaryLines, planMail } from './mail-plan.js';
 import { drainClickHouse, progressLine } from '../host/run/clickhouse-drain.js';
-import { loadConfig, prepareProvidedConfig } from './config-file.js';
+import { configSourceLine, loadConfig, prepareProvidedConfig } from './config-file.js';
 import { interpreterProblem } from './interpreter.js';
 import { explicitPortProblem, portProblemMessage } from './port-check.js';
 import { formatLogEntry, printLogs, scriptLogLevel } from './console-log.js';
@@ -59,7 +59,8 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     throw new UsageError(`--delay must be a number of minutes ≥ 0, got ${options.delay}`);
   const { metaJson, metaJsonFloats } = parseMetaJson(options.metaJson);
 
-  const { config, path: configPath, warnings } = await loadConfig(options.configFile ? { path: options.configFile } : {});
+  const loaded = await loadConfig(options.configFile ? { path: options.configFile } : {});
+  const { config, path: configPath, warnings } = loaded;
   const noInterpreter = interpreterProblem(config.general.interpreter);
   if (noInterpreter) {
     const where = configPath ? `general.interpreter in ${configPath}` : 'the default; set general.interpreter in the config file';
@@ -126,7 +127,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   feedback.start();
   const log = (level: 'info' | 'warn' | 'error', message: string): void =>
     host.bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
-  log('info', configPath ? `config: ${configPath}` : 'no config file found: using the built-in defaults');
+  log('info', configSourceLine(loaded));
   for (const warning of warnings) log('warn', warning);
   for (const dir of staleStores) log('info', `removed ${dir}, the temporary directory of a run that is gone`);
   for (const note of mailPlan.notes) log(note.level, note.message);

@@ -17,10 +17,11 @@ import { BusHub } from '../bus/hub.js';
 import { FAULT_MODES, type FaultMode } from '../bus/payloads.js';
 import { Supervisor } from '../host/supervisor/supervisor.js';
 import { actorWorker } from '../host/supervisor/actor-worker.js';
-import { loadConfig, scriptsDirPath } from './config-file.js';
+import { configSourceLine, loadConfig, scriptsDirPath } from './config-file.js';
 import { printLogs } from './console-log.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { explicitPortProblem } from './port-check.js';
+import { ensureScriptsDir } from './scripts-dir.js';
 import { rexVersion } from './version.js';
 
 export interface ServeOptions {
@@ -44,7 +45,8 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
   }
   const port = options.port ?? options.address ?? DEFAULT_SERVE_PORT;
   const configFile = options.configFile !== undefined ? path.resolve(options.configFile) : undefined;
-  const { config, path: configPath, warnings } = await loadConfig(configFile !== undefined ? { path: configFile } : {});
+  const loaded = await loadConfig(configFile !== undefined ? { path: configFile } : {});
+  const { config, warnings } = loaded;
   const cwd = process.cwd();
   const token = process.env.REX_SERVE_TOKEN || config.serve.token;
   if (token === undefined && !isLoopbackName(options.host)) {
@@ -66,6 +68,7 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
     cwd,
     version: rexVersion(),
   };
+  const scriptsDirCreated = ensureScriptsDir(data.scriptsDir);
 
   const hub = new BusHub();
   const bus = hub.bus;
@@ -74,9 +77,12 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
   const log = (level: 'info' | 'warn' | 'error', message: string): void =>
     bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
   rxConfig.onUnhandledError = (error: unknown) => log('error', `subscriber failed: ${String((error as Error)?.stack ?? error)}`);
-  log('info', configPath ? `config: ${configPath}` : 'no config file found: using the built-in defaults');
+  log('info', configSourceLine(loaded));
   for (const warning of warnings) log('warn', warning);
-  log('info', `scripts directory: ${data.scriptsDir}; allowed output directories: ${data.allowedOutputDirs.join(', ')}`);
+  log(
+    'info',
+    `scripts directory: ${data.scriptsDir}${scriptsDirCreated ? ' (created)' : ''}; allowed output directories: ${data.allowedOutputDirs.join(', ')}`,
+  );
 
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-serve-'));
   const launcher = new RunLauncher(bus, { rexBin: REX_BIN, verbosity, logDir, ...(configFile !== undefined && { configFile }) });

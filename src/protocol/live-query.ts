@@ -10,6 +10,8 @@ import { parseRfc3339Ns, secondsBetween } from './timestamps.js';
 
 /** How many recent values / timestamps a window keeps and a datastream reply shows. */
 export const LIVE_WINDOW = 100;
+/** The most points of a trace a GET_DATASTREAM_FULL reply shows (about 200 KB of JSON a trace). */
+export const FULL_TRACE_POINTS = 10_000;
 
 export interface ChannelWindow {
   readonly name: string;
@@ -120,12 +122,20 @@ function keepLast<T>(items: T[]): T[] {
 export interface DatastreamOptions {
   /** `general.subsampling` (default on): reduce a long row by LTTB; off: by block averages. */
   readonly subsampling: boolean;
+  /** The most points a trace is reduced to: LIVE_WINDOW (the default), FULL_TRACE_POINTS when asked. */
+  readonly traceLimit?: number;
 }
 
 export interface DatastreamDevice {
   device_name: string;
   /** Channel → values, and "Time since first <channel> measurement (s)" → seconds. */
   measurements: Record<string, (number | null)[]>;
+  /**
+   * EXTENSION (absent when empty): for each trace channel whose newest row was reduced, the
+   * sample index in the row of each value shown, so a view plots the trace against its real
+   * index (0–999 for a 1,000-point trace), not against 0–99. Viewers that do not know it ignore it.
+   */
+  sample_index?: Record<string, number[]>;
 }
 
 export type DatastreamReply = Record<string, DatastreamDevice>;
@@ -144,10 +154,16 @@ export function buildDatastream(devices: Iterable<DeviceWindow>, options: Datast
   const reply: DatastreamReply = {};
   for (const device of devices) {
     const measurements: Record<string, (number | null)[]> = {};
+    const sampleIndex: Record<string, number[]> = {};
     for (const channel of device.channels.values()) {
-      measurements[channel.name] = jsonNumbers(
-        channel.shape === 'multi' ? reduceRow(channel.lastRow ?? new Float64Array(0), options) : channel.values,
-      );
+      if (channel.shape !== 'multi') {
+        measurements[channel.name] = jsonNumbers(channel.values);
+        continue;
+      }
+      const row = channel.lastRow ?? new Float64Array(0);
+      const reduced = reduceRow(row, options, options.traceLimit);
+      measurements[channel.name] = jsonNumbers(reduced.values);
+      if (row.length > reduced.values.length) sampleIndex[channel.name] = reduced.index;
     }
     for (const channel of device.channels.values()) {
       const key = timeSinceFirstKey(channel.name);
@@ -155,25 +171,39 @@ export function buildDatastream(devices: Iterable<DeviceWindow>, options: Datast
       const seconds = secondsSinceFirst(channel);
       if (seconds !== undefined) measurements[key] = seconds;
     }
-    reply[device.name] = { device_name: device.name, measurements };
+    reply[device.name] = {
+      device_name: device.name,
+      measurements,
+      ...(Object.keys(sampleIndex).length > 0 && { sample_index: sampleIndex }),
+    };
   }
   return reply;
 }
 
-/** A row reduced to ≤ LIVE_WINDOW points: LTTB over the index, or block averages. */
-export function reduceRow(row: ArrayLike<number>, options: DatastreamOptions): number[] {
-  if (row.length <= LIVE_WINDOW) return Array.from(row);
-  if (options.subsampling) return lttbIndices(row, LIVE_WINDOW).map((i) => row[i] as number);
-  // The original v1.0: blocks of ceil(n / 100) values, each replaced by its mean.
-  const block = Math.ceil(row.length / LIVE_WINDOW);
-  const means: number[] = [];
+/** A reduced row: its values, and where in the row each one sits (a block mean: its block's middle). */
+export interface ReducedRow {
+  values: number[];
+  index: number[];
+}
+
+/** A row reduced to ≤ `limit` points: LTTB over the index, or block averages. */
+export function reduceRow(row: ArrayLike<number>, options: DatastreamOptions, limit = LIVE_WINDOW): ReducedRow {
+  if (row.length <= limit) return { values: Array.from(row), index: Array.from(row, (_, i) => i) };
+  if (options.subsampling) {
+    const index = lttbIndices(row, limit);
+    return { values: index.map((i) => row[i] as number), index };
+  }
+  // The original v1.0: blocks of ceil(n / limit) values, each replaced by its mean.
+  const block = Math.ceil(row.length / limit);
+  const reduced: ReducedRow = { values: [], index: [] };
   for (let start = 0; start < row.length; start += block) {
     const end = Math.min(start + block, row.length);
     let sum = 0;
     for (let i = start; i < end; i++) sum += row[i] as number;
-    means.push(sum / (end - start));
+    reduced.values.push(sum / (end - start));
+    reduced.index.push((start + end - 1) / 2);
   }
-  return means;
+  return reduced;
 }
 
 function secondsSinceFirst(channel: ChannelWindow): (number | null)[] | undefined {

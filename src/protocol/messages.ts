@@ -11,8 +11,12 @@ export interface JsonObject {
 /** A place inside a JSON value: object keys (strings) and array indices (numbers), outermost first. */
 export type JsonPath = readonly (string | number)[];
 
-export const COMMANDS = ['GET_DATASTREAM', 'STATE', 'PAUSE_STATE', 'RESUME_STATE', 'KILL'] as const;
+/** `GET_DATASTREAM_FULL` is rex-daq's: GET_DATASTREAM with traces at up to 10,000 points (the TUI's `f`). */
+export const COMMANDS = ['GET_DATASTREAM', 'GET_DATASTREAM_FULL', 'STATE', 'PAUSE_STATE', 'RESUME_STATE', 'KILL'] as const;
 export type Command = (typeof COMMANDS)[number];
+/** The commands answered from the store's live windows. */
+export const QUERY_COMMANDS = ['GET_DATASTREAM', 'GET_DATASTREAM_FULL', 'STATE'] as const satisfies readonly Command[];
+export type QueryCommand = (typeof QUERY_COMMANDS)[number];
 
 export interface SessionInfo {
   name: string;

@@ -168,7 +168,7 @@ function unrecognisedReason(message: Message): string {
 
 function notAMessageReason(line: string): string {
   // Short lines only: no point upper-casing a megabyte of garbage.
-  const upper = line.length <= 16 ? line.toUpperCase() : '';
+  const upper = line.length <= 24 ? line.toUpperCase() : '';
   const caseMismatch = COMMANDS.find((command) => command === upper);
   if (caseMismatch !== undefined) {
     return `unknown command (commands are case-sensitive: did you mean ${caseMismatch}?)`;

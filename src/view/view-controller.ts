@@ -105,8 +105,13 @@ export class ViewController {
       const started = this.now();
       let wait = this.retryIntervalMs;
       try {
-        const replies = await this.options.transport.poll();
+        const full = this.state.full;
+        const replies = await this.options.transport.poll({ full });
         const at = this.now();
+        if (replies.datastream === undefined) {
+          this.dispatch({ type: 'full-refused', at, message: `${this.options.transport.description} has no full traces (not rex-daq?)` });
+          continue;
+        }
         this.dispatch({
           type: 'polled',
           at,

@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configFilePath, loadConfig, prepareProvidedConfig, rexConfigDir, scriptsDirPath } from '../../src/cli/config-file.js';
+import {
+  configFilePath,
+  configSourceLine,
+  loadConfig,
+  prepareProvidedConfig,
+  rexConfigDir,
+  scriptsDirPath,
+} from '../../src/cli/config-file.js';
 import { ConfigError, defaultConfig } from '../../src/protocol/config.js';
 import { ProvidedConfigError } from '../../src/protocol/provided-config.js';
 
@@ -52,9 +59,13 @@ describe('loadConfig', () => {
     return file;
   }
 
-  it('gives the defaults, and path null, when there is no file', async () => {
+  it('gives the defaults, and path null, when there is no file; says where it looked', async () => {
     const loaded = await loadConfig({ env: { XDG_CONFIG_HOME: dir } });
-    expect(loaded).toEqual({ config: defaultConfig(), path: null, warnings: [] });
+    const searched = path.join(dir, 'rex', 'config.toml');
+    expect(loaded).toEqual({ config: defaultConfig(), path: null, searched, warnings: [] });
+    expect(configSourceLine(loaded)).toBe(`no config file found at ${searched}: using the built-in defaults`);
+    const file = await writeConfig('');
+    expect(configSourceLine(await loadConfig({ env: { XDG_CONFIG_HOME: dir } }))).toBe(`config: ${file}`);
   });
 
   it('finds the file through XDG_CONFIG_HOME and parses it', async () => {

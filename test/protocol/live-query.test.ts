@@ -85,13 +85,30 @@ describe('GET_DATASTREAM', () => {
     expect(lttbReply[timeSinceFirstKey('trace')]).toEqual([0, 1]);
   });
 
+  it('a reduced trace carries the sample index of each value shown (sample_index), a short one none', () => {
+    const row = Array.from({ length: 1000 }, (_, i) => Math.sin(i / 50));
+    const windows = feed([dev([multi('trace', [row]), multi('short', [[1, 2, 3]]), flat('c', [1])])]);
+    const lttbReply = buildDatastream(windows.values(), { subsampling: true }).scope;
+    const index = lttbReply?.sample_index?.trace ?? [];
+    expect(index).toHaveLength(100);
+    expect([index[0], index[99]]).toEqual([0, 999]);
+    expect(index.every((i, k) => k === 0 || i > index[k - 1]!)).toBe(true);
+    expect(lttbReply?.measurements.trace).toEqual(index.map((i) => row[i]));
+    expect(Object.keys(lttbReply?.sample_index ?? {})).toEqual(['trace']);
+    const meansIndex = buildDatastream(windows.values(), { subsampling: false }).scope?.sample_index?.trace;
+    expect(meansIndex?.slice(0, 2)).toEqual([4.5, 14.5]);
+    const plain = buildDatastream(feed([dev([flat('c', [1])])]).values(), { subsampling: true }).scope;
+    expect(plain && 'sample_index' in plain).toBe(false);
+  });
+
   it('short rows are shown whole; block means follow the original (ceil(n/100)-sized blocks)', () => {
-    expect(reduceRow([1, 2, 3], { subsampling: false })).toEqual([1, 2, 3]);
+    expect(reduceRow([1, 2, 3], { subsampling: false })).toEqual({ values: [1, 2, 3], index: [0, 1, 2] });
     const means = reduceRow(
       Array.from({ length: 250 }, (_, i) => i),
       { subsampling: false },
     );
-    expect(means).toEqual(Array.from({ length: 84 }, (_, b) => (b < 83 ? 3 * b + 1 : 249)));
+    expect(means.values).toEqual(Array.from({ length: 84 }, (_, b) => (b < 83 ? 3 * b + 1 : 249)));
+    expect(means.index).toEqual(means.values);
   });
 
   it('after promotion a flat trace channel shows its newest row', () => {

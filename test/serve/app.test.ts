@@ -336,6 +336,7 @@ describe('answers without a run, at once', () => {
     for (const [method, url] of [
       ['GET', '/status'],
       ['GET', '/datastream'],
+      ['GET', '/datastream/full'],
       ['POST', '/pause'],
       ['POST', '/continue'],
     ] as const) {
@@ -394,6 +395,7 @@ describe('the API description', () => {
         '/allowed_scripts',
         '/continue',
         '/datastream',
+        '/datastream/full',
         '/docs',
         '/events',
         '/kill',

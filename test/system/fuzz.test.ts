@@ -231,6 +231,7 @@ function replyProblem(parsed: ParsedLine, reply: string): string {
       if (parsed.kind !== 'command') return false;
       switch (parsed.command) {
         case 'GET_DATASTREAM':
+        case 'GET_DATASTREAM_FULL':
           return r.startsWith('{');
         case 'STATE':
           return r.startsWith('{"entities":');

@@ -450,6 +450,15 @@ describe('live queries and many clients from the test process', { timeout: SYSTE
     expect(m['Time since first trace measurement (s)']).toEqual([0, 2.5]);
     expect(m.odd).toEqual([1.5, null, null]);
     expect(m['Time since first odd measurement (s)']).toEqual([0, 0, 0]);
+    // rex-daq's extension: where in the row each reduced trace value sits (for the TUI's x axis).
+    const index = stream.q.sample_index.trace as number[];
+    expect(index.map((i) => lastRow[i])).toEqual(m.trace);
+    expect([index[0], index.at(-1)]).toEqual([0, 249]);
+    // GET_DATASTREAM_FULL (the TUI's `f`): the same reply with the trace whole (≤ 10,000 points).
+    const full = JSON.parse((await client.request('GET_DATASTREAM_FULL')).text);
+    expect(full.q.measurements.trace).toEqual(lastRow);
+    expect(full.q.measurements.x).toEqual(m.x);
+    expect(full.q.sample_index).toBeUndefined();
 
     expect((await client.request('KILL')).text).toBe('Shutting down server...\n');
     expect((await rex.done).code, rex.output()).toBe(0);

@@ -1,6 +1,8 @@
 // The chart as text: Braille cells, auto-scaled round-number axes, readable labels, NaN gaps.
 import { describe, expect, it } from 'vitest';
+import { type ChannelWindow, buildDatastream, liveReplyJson } from '../../src/protocol/live-query.js';
 import { pairSeries, renderChart } from '../../src/view/model/chart.js';
+import { parseDatastream } from '../../src/view/model/datastream.js';
 import { formatTick, niceScale, niceStep } from '../../src/view/model/ticks.js';
 
 const BRAILLE = /[\u2801-\u28ff]/;
@@ -65,6 +67,32 @@ describe('pairSeries', () => {
   it('aligns two windows at their newest ends and uses the index without an x stream', () => {
     expect(pairSeries([1, 2, 3, 4], [10, 20])).toEqual({ xs: [3, 4], ys: [10, 20] });
     expect(pairSeries(undefined, [5, 6, 7])).toEqual({ xs: [0, 1, 2], ys: [5, 6, 7] });
+    expect(pairSeries(undefined, [5, 6, 7], [0, 40, 99])).toEqual({ xs: [0, 40, 99], ys: [5, 6, 7] });
+  });
+
+  it('a 1,000-point trace reduced to 100 points is plotted against its real sample index, 0..999', () => {
+    const row = Float64Array.from({ length: 1000 }, (_, i) => Math.sin(i / 30));
+    const trace: ChannelWindow = {
+      name: 'trace',
+      unit: 'V',
+      shape: 'multi',
+      values: [],
+      lastRow: row,
+      firstTimestamp: '2026-01-16T06:35:32Z',
+      timestamps: ['2026-01-16T06:35:32Z'],
+    };
+    const reply = liveReplyJson(
+      buildDatastream([{ name: 'scope', config: {}, channels: new Map([['trace', trace]]) }], { subsampling: true }),
+    );
+    const stream = parseDatastream(reply)[0]!.streams.find((s) => s.name === 'trace')!;
+    expect(stream.values).toHaveLength(100);
+    const { xs, ys } = pairSeries(undefined, stream.values, stream.index);
+    expect([xs[0], xs[xs.length - 1]]).toEqual([0, 999]);
+    expect(ys).toEqual(xs.map((i) => row[i]));
+    const frame = renderChart(xs, ys, 60, 12)!;
+    expect(frame.x.min).toBe(0);
+    expect(frame.x.max).toBeGreaterThanOrEqual(999);
+    expect(frame.labels).toMatch(/1000/);
   });
 });
 

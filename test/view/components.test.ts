@@ -3,6 +3,7 @@
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type ChannelWindow, buildDatastream, liveReplyJson } from '../../src/protocol/live-query.js';
 import { App } from '../../src/view/components/App.js';
 import { TuiView } from '../../src/view/components/TuiView.js';
 import { parseDatastream, timeKeyOf } from '../../src/view/model/datastream.js';
@@ -124,8 +125,9 @@ describe('TuiView', () => {
 });
 
 describe('App on a live connection', () => {
-  async function mount(mode: 'view' | 'run' = 'view') {
-    const run = await startFakeRun(DATASTREAM, STATE);
+  async function mount(mode: 'view' | 'run' = 'view', datastream = DATASTREAM, fullDatastream?: string) {
+    const run = await startFakeRun(datastream, STATE);
+    if (fullDatastream) run.fullDatastream = fullDatastream;
     cleanups.push(() => run.close());
     let quits = 0;
     const controller = new ViewController({
@@ -137,7 +139,7 @@ describe('App on a live connection', () => {
     const ui = render(createElement(App, { controller, palette, size }));
     cleanups.push(() => controller.stop(), ui.unmount);
     controller.start();
-    await vi.waitFor(() => expect(ui.lastFrame()).toContain('stage'), FRAME_POLL);
+    await vi.waitFor(() => expect(ui.lastFrame()).toContain(datastream === DATASTREAM ? 'stage' : '● connected'), FRAME_POLL);
     const press = async (key: string, expectFrame?: (frame: string) => boolean): Promise<void> => {
       ui.stdin.write(key);
       if (!expectFrame) return;
@@ -169,6 +171,44 @@ describe('App on a live connection', () => {
     expect(run.lines).toContain('RESUME_STATE');
     await press('k', (f) => f.includes('KILL: Shutting down server...'));
     expect(run.lines.filter((l) => ['PAUSE_STATE', 'RESUME_STATE', 'KILL'].includes(l))).toEqual(['PAUSE_STATE', 'RESUME_STATE', 'KILL']);
+  });
+
+  /** A 1,000-point trace as the run serves it: reduced to 100 points, and whole (GET_DATASTREAM_FULL). */
+  const trace: ChannelWindow = {
+    name: 'trace',
+    unit: 'V',
+    shape: 'multi',
+    values: [],
+    lastRow: Float64Array.from({ length: 1000 }, (_, i) => Math.sin(i / 40)),
+    firstTimestamp: '2026-01-16T06:35:32Z',
+    timestamps: ['2026-01-16T06:35:32Z'],
+  };
+  const traceReply = (traceLimit: number): string =>
+    liveReplyJson(
+      buildDatastream([{ name: 'scope', config: {}, channels: new Map([['trace', trace]]) }], { subsampling: true, traceLimit }),
+    );
+  const plotTrace = async (press: Awaited<ReturnType<typeof mount>>['press']) => {
+    await press(KEYS.right, (f) => f.includes('>> [ ] trace'));
+    // The x axis is the trace's real sample index: 0 to 1000, not 0 to 100.
+    await press('y', (f) => f.includes('scope · trace vs sample index') && / 1000\s*│?\s*$/m.test(f));
+  };
+
+  it('plots a reduced trace against its sample index; f asks for it in full and back', async () => {
+    const { run, press } = await mount('view', traceReply(100), traceReply(10_000));
+    await plotTrace(press);
+    await press('f', (f) => f.includes('scope · trace vs sample index · full') && f.includes('traces in full'));
+    await vi.waitFor(() => expect(run.lines).toContain('GET_DATASTREAM_FULL'), FRAME_POLL);
+    await press('f', (f) => !f.includes('· full') && f.includes('traces reduced to 100 points'));
+    const since = run.lines.length;
+    await vi.waitFor(() => expect(run.lines.slice(since)).toContain('GET_DATASTREAM'), FRAME_POLL);
+    expect(run.lines.slice(since + 3)).not.toContain('GET_DATASTREAM_FULL');
+  });
+
+  it('f against a run without full traces (the original rex): back to reduced, with a warning', async () => {
+    const { run, press } = await mount('view', traceReply(100));
+    await plotTrace(press);
+    await press('f', (f) => f.includes('has no full traces') && !f.includes('· full'));
+    expect(run.lines).toContain('GET_DATASTREAM_FULL');
   });
 
   it('switches to the Session tab, shows the help, and quits with q', async () => {

@@ -196,6 +196,18 @@ describe('state, selection and keys', () => {
     ]);
     expect(keyAction('c', { ctrl: true }, 'session')).toBe('quit');
     expect(keyAction('', { tab: true }, 'data')).toBe('switch-tab');
+    expect(keyAction('f', {}, 'data')).toBe('toggle-full');
+  });
+
+  it('f toggles full traces, logged; a server without them turns it off with a warning', () => {
+    let state = initialState({ mode: 'view', target: 'tcp 127.0.0.1:7676', now: 0 });
+    expect(state.full).toBe(false);
+    state = reduce(state, { type: 'key', action: 'toggle-full' });
+    expect(state.full).toBe(true);
+    expect(state.logs.at(-1)?.message).toBe('traces in full (up to 10,000 points)');
+    state = reduce(state, { type: 'full-refused', at: 1, message: 'no full traces' });
+    expect(state.full).toBe(false);
+    expect(state.logs.at(-1)).toMatchObject({ level: 'warn', message: 'no full traces' });
   });
 
   it('has the configured themes and falls back to dracula', () => {

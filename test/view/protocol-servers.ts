@@ -14,6 +14,8 @@ export interface FakeRun {
   /** While true, Listener messages get no reply (a stalled server). */
   silent: boolean;
   datastream: string;
+  /** The GET_DATASTREAM_FULL reply; without it the run answers `Invalid format`, as the original rex. */
+  fullDatastream?: string;
   state: string;
   close(): Promise<void>;
 }
@@ -33,6 +35,7 @@ export async function startFakeRun(datastream: string, state: string, port = 0):
         if (line === '') continue;
         run.lines.push(line);
         if (line === 'GET_DATASTREAM') socket.write(`${run.datastream}\n`);
+        else if (line === 'GET_DATASTREAM_FULL') socket.write(`${run.fullDatastream ?? 'Invalid format'}\n`);
         else if (line === 'STATE') socket.write(`${run.state}\n`);
         else if (line === 'PAUSE_STATE') {
           run.paused = true;
@@ -62,6 +65,8 @@ export interface FakeServe {
   requests: string[];
   /** While false, every run endpoint answers 502 (no run). */
   running: boolean;
+  /** The `GET /datastream/full` reply; without it that path is not found (404), as on the original. */
+  fullDatastream?: string;
   close(): Promise<void>;
 }
 
@@ -81,6 +86,8 @@ export async function startFakeServe(datastream: string, state: string, token?: 
       return void res.end('no run');
     }
     if (key === 'GET /datastream') return void res.setHeader('content-type', 'application/json').end(datastream);
+    if (key === 'GET /datastream/full' && serve.fullDatastream !== undefined)
+      return void res.setHeader('content-type', 'application/json').end(serve.fullDatastream);
     if (key === 'GET /status') return void res.setHeader('content-type', 'application/json').end(state);
     if (replies[key] !== undefined) {
       if (token && req.headers.authorization !== `Bearer ${token}`) {

@@ -44,6 +44,19 @@ describe('TcpTransport', () => {
     ]);
   });
 
+  it('full: GET_DATASTREAM_FULL; a run that answers it "Invalid format" (the original) gives no datastream', async () => {
+    const run = await startFakeRun(DATASTREAM, STATE);
+    const transport = new TcpTransport({ host: '127.0.0.1', port: run.port });
+    cleanups.push(
+      () => transport.close(),
+      () => run.close(),
+    );
+    expect((await transport.poll({ full: true })).datastream).toBeUndefined();
+    run.fullDatastream = '{"full":{}}';
+    expect(await transport.poll({ full: true })).toEqual({ datastream: '{"full":{}}', state: STATE, paused: false });
+    expect(run.lines.filter((l) => l.startsWith('GET_'))).toEqual(['GET_DATASTREAM_FULL', 'GET_DATASTREAM_FULL']);
+  });
+
   it('sends KILL on a connection of its own and keeps polling on the long-lived one', async () => {
     const run = await startFakeRun(DATASTREAM, STATE);
     const transport = new TcpTransport({ host: '127.0.0.1', port: run.port });
@@ -109,6 +122,16 @@ describe('HttpTransport (rex serve, SPEC §8)', () => {
     );
     const noToken = new HttpTransport(parseHttpUrl(serve.url));
     await expect(noToken.command('KILL')).rejects.toMatchObject({ kind: 'lost', message: expect.stringContaining('HTTP 401') });
+  });
+
+  it('full: GET /datastream/full; a serve without it (404) gives no datastream', async () => {
+    const serve = await startFakeServe(DATASTREAM, STATE);
+    cleanups.push(() => serve.close());
+    const transport = new HttpTransport(parseHttpUrl(serve.url));
+    expect(await transport.poll({ full: true })).toEqual({ datastream: undefined, state: STATE, paused: undefined });
+    serve.fullDatastream = '{"full":{}}';
+    expect((await transport.poll({ full: true })).datastream).toBe('{"full":{}}');
+    expect(serve.requests.filter((r) => r.startsWith('GET /data'))).toEqual(['GET /datastream/full -', 'GET /datastream/full -']);
   });
 
   it('tells "no run" (502) from "nothing listening"', async () => {

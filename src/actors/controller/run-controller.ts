@@ -151,12 +151,15 @@ export class RunController {
     validation.cancel();
     await sleepOn(this.clock, LATE_LINES_MS);
 
+    // Read after the late-lines wait: what the script wrote just before it exited has landed.
+    const stderrTail = script.stderrTail.text();
     const runEnd: RunEndRecord = {
       endTimeNs: ports.now().toString(),
       reason,
       exitCode: exit.code,
       signal: exit.signal,
       ...(validationError ? { validationError } : {}),
+      ...(stderrTail ? { stderrTail } : {}),
     };
     try {
       await ports.endIteration(runEnd);

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
+import { ByteTail } from './stderr-tail.js';
 
 export interface ScriptLaunch {
   command: string;
@@ -27,6 +28,8 @@ export function scriptLaunchCommand(interpreter: string, scriptPath: string): { 
 
 export class ScriptProcess {
   readonly exited: Promise<ScriptExit>;
+  /** The end of what the script wrote to stderr (it still goes to the log line by line too). */
+  readonly stderrTail = new ByteTail();
   private readonly child: ChildProcess;
   private exitInfo: ScriptExit | null = null;
 
@@ -54,6 +57,7 @@ export class ScriptProcess {
     });
     forwardLines(this.child.stdout, 'stdout', onOutput);
     forwardLines(this.child.stderr, 'stderr', onOutput);
+    this.child.stderr?.on('data', (chunk: Buffer) => this.stderrTail.write(chunk));
   }
 
   get pid(): number | undefined {

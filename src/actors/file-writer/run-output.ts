@@ -129,6 +129,7 @@ export class RunOutput implements RunEventHandler {
     if (!end) return { status: this.unfinished ? 'unfinished' : 'running' };
     const fields: JsonObject = { status: end.reason, exit_code: end.exitCode, exit_signal: end.signal };
     if (end.validationError) fields.validation_error = end.validationError;
+    if (end.stderrTail) fields.stderr_tail = end.stderrTail;
     return fields;
   }
 }

@@ -79,7 +79,7 @@ export const liveRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
     schema: {
       summary: 'WebSocket: command words',
       description:
-        'Upgrade to a WebSocket. Each text message is a command word (`GET_DATASTREAM`, `STATE`, `PAUSE_STATE`, `RESUME_STATE`, `KILL`, or `RUN_STATUS` for the body of GET /run) and gets one text reply, in order; a failure is answered `ERROR: <reason>`. A browser may pass the token as `?token=`.',
+        'Upgrade to a WebSocket. Each text message is a command word (`GET_DATASTREAM`, `GET_DATASTREAM_FULL`, `STATE`, `PAUSE_STATE`, `RESUME_STATE`, `KILL`, or `RUN_STATUS` for the body of GET /run) and gets one text reply, in order; a failure is answered `ERROR: <reason>`. A browser may pass the token as `?token=`.',
       response: { 101: emptyReply('Switching protocols.'), 426: textReply('Not a WebSocket upgrade.'), 503: errorReply(TOO_MANY) },
     },
     preHandler: async (request, reply) => {

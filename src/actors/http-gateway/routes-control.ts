@@ -45,6 +45,15 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
     json('GET_DATASTREAM'),
   );
   app.get(
+    '/datastream/full',
+    query(
+      'Live data, traces in full (GET_DATASTREAM_FULL)',
+      "rex-daq's: as `/datastream`, with each trace's newest row at up to 10,000 points instead of 100.",
+      'The datastream JSON.',
+    ),
+    json('GET_DATASTREAM_FULL'),
+  );
+  app.get(
     '/status',
     query('Session state (STATE)', 'As `STATE` over TCP: `{"entities": null}` until the script has sent its session.', 'The state JSON.'),
     json('STATE'),

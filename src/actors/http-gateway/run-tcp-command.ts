@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 
-export const RUN_COMMANDS = ['GET_DATASTREAM', 'STATE', 'PAUSE_STATE', 'RESUME_STATE', 'KILL'] as const;
+export const RUN_COMMANDS = ['GET_DATASTREAM', 'GET_DATASTREAM_FULL', 'STATE', 'PAUSE_STATE', 'RESUME_STATE', 'KILL'] as const;
 export type RunCommand = (typeof RUN_COMMANDS)[number];
 
 export function isRunCommand(word: string): word is RunCommand {

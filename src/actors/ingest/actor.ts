@@ -13,7 +13,7 @@ import { GrowthNotice } from './growth-notice.js';
 import { freshRunState, restoreRunState } from './restore.js';
 
 const QUERY_TIMEOUT_MS = 5000;
-const QUERY_FALLBACK = { GET_DATASTREAM: '{}', STATE: '{"entities":null}' } as const;
+const QUERY_FALLBACK = { GET_DATASTREAM: '{}', GET_DATASTREAM_FULL: '{}', STATE: '{"entities":null}' } as const;
 
 export const ingestActor: ActorDefinition<Record<string, never>> = {
   name: 'ingest',

@@ -6,7 +6,7 @@
  * first flushes what came before it, then waits for the store's answer.
  */
 import { type DeviceRegistry, OutlineMerge } from '../../protocol/merge.js';
-import type { Command } from '../../protocol/messages.js';
+import type { Command, QueryCommand } from '../../protocol/messages.js';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
 import {
   REPLY_DEVICE_RECORDED,
@@ -52,7 +52,7 @@ export interface IngestEnvironment {
   parseLine(line: LineItem): LineParse | Promise<LineParse>;
   now(): bigint;
   /** Answers GET_DATASTREAM / STATE once the store has caught up with `journalOffset`. */
-  query(command: 'GET_DATASTREAM' | 'STATE', journalOffset: number): Promise<string>;
+  query(command: QueryCommand, journalOffset: number): Promise<string>;
   send(reply: IngestReply): void;
   /** Pause flag changed or KILL received. */
   control(event: { type: 'pause'; paused: boolean } | { type: 'kill'; connId: number }): void;
@@ -241,7 +241,7 @@ export class IngestCore {
     endOffset: number,
     decided?: DecidedDevice,
     side?: SideBody,
-  ): 'GET_DATASTREAM' | 'STATE' | null {
+  ): QueryCommand | null {
     const journaledReply = this.takeJournaledReply(connId, endOffset);
     if (journaledReply !== undefined) {
       addReply(batch, connId, journaledReply, endOffset);
@@ -304,9 +304,10 @@ export class IngestCore {
     }
   }
 
-  private handleCommand(batch: PendingBatch, connId: number, command: Command, endOffset: number): 'GET_DATASTREAM' | 'STATE' | null {
+  private handleCommand(batch: PendingBatch, connId: number, command: Command, endOffset: number): QueryCommand | null {
     switch (command) {
       case 'GET_DATASTREAM':
+      case 'GET_DATASTREAM_FULL':
       case 'STATE':
         return command;
       case 'PAUSE_STATE':
@@ -409,7 +410,7 @@ export class IngestCore {
     return reply;
   }
 
-  private async answerQuery(command: 'GET_DATASTREAM' | 'STATE'): Promise<string> {
+  private async answerQuery(command: QueryCommand): Promise<string> {
     return this.env.query(command, this.run.journal?.bytesWritten ?? 0);
   }
 

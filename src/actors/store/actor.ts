@@ -60,7 +60,7 @@ export const storeActor: ActorDefinition<StoreActorData> = {
     const subscriptions = [
       bus.serve('store.query', ({ command }) => {
         const store = storeNow();
-        return { text: command === 'STATE' ? store.stateJson() : store.datastreamJson() };
+        return { text: command === 'STATE' ? store.stateJson() : store.datastreamJson(command === 'GET_DATASTREAM_FULL') };
       }),
       bus.serve('store.session', () => {
         const store = storeNow();

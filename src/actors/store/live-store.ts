@@ -5,7 +5,15 @@
  */
 import type { MergeAccepted } from '../../protocol/merge.js';
 import type { JsonObject, ResultMessage, SessionInfo, SessionMessage } from '../../protocol/messages.js';
-import { applyMergeToWindows, buildDatastream, buildStateReply, liveReplyJson, type LiveWindows } from '../../protocol/live-query.js';
+import {
+  FULL_TRACE_POINTS,
+  LIVE_WINDOW,
+  type LiveWindows,
+  applyMergeToWindows,
+  buildDatastream,
+  buildStateReply,
+  liveReplyJson,
+} from '../../protocol/live-query.js';
 import { withMetaJson } from '../../protocol/session-meta.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
@@ -125,8 +133,10 @@ export class LiveStore implements RunEventHandler {
     return { loop: start.loop, loops: start.loops, messages: this.messages, devices, results };
   }
 
-  datastreamJson(): string {
-    return liveReplyJson(buildDatastream(this.windows.values(), { subsampling: this.options.subsampling }));
+  /** `full`: traces at up to FULL_TRACE_POINTS points (GET_DATASTREAM_FULL). */
+  datastreamJson(full = false): string {
+    const traceLimit = full ? FULL_TRACE_POINTS : LIVE_WINDOW;
+    return liveReplyJson(buildDatastream(this.windows.values(), { subsampling: this.options.subsampling, traceLimit }));
   }
 
   stateJson(): string {

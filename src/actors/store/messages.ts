@@ -1,6 +1,6 @@
 /** Bus requests served by the store actor (listed in src/bus/topics.ts). */
 import { z } from 'zod';
-import type { JsonObject } from '../../protocol/messages.js';
+import { type JsonObject, QUERY_COMMANDS } from '../../protocol/messages.js';
 
 /** The store's start data (from the run host). */
 export interface StoreActorData {
@@ -9,7 +9,7 @@ export interface StoreActorData {
   lineLog?: 'summary' | 'raw';
 }
 
-export const StoreQuery = z.object({ command: z.enum(['GET_DATASTREAM', 'STATE']) });
+export const StoreQuery = z.object({ command: z.enum(QUERY_COMMANDS) });
 export type StoreQuery = z.infer<typeof StoreQuery>;
 
 export const StoreQueryAnswer = z.object({

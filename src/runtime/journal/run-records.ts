@@ -29,5 +29,7 @@ export const RunEndRecord = z.object({
   exitCode: z.number().nullable(),
   signal: z.string().nullable(),
   validationError: z.string().optional(),
+  /** The last lines the script wrote to stderr (at most 64 KiB), if it wrote any. */
+  stderrTail: z.string().optional(),
 });
 export type RunEndRecord = z.infer<typeof RunEndRecord>;

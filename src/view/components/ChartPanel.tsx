@@ -21,9 +21,10 @@ export function ChartPanel({ state, palette, width, height }: ChartPanelProps) {
   const xStream = findStream(state, state.x);
   const yName = state.y ? `${state.y.device} · ${state.y.stream}` : '';
   const xName = state.x ? `${state.x.device} · ${state.x.stream}` : 'sample index';
-  const title = state.y ? `${yName} vs ${xName}` : 'Chart';
+  const title = state.y ? `${yName} vs ${xName}${state.full ? ' · full' : ''}` : 'Chart';
   const message = placeholder(state, Boolean(yStream), yName, xName);
-  const frame = !message && yStream ? renderChart(...xy(xStream?.values, yStream.values), innerWidth, innerHeight - 1) : undefined;
+  const frame =
+    !message && yStream ? renderChart(...xy(xStream?.values, yStream.values, yStream.index), innerWidth, innerHeight - 1) : undefined;
   return (
     <Panel title={title} width={width} height={height} borderColor={palette.muted} titleColor={palette.accent}>
       {frame ? (
@@ -58,8 +59,8 @@ export function ChartPanel({ state, palette, width, height }: ChartPanelProps) {
   );
 }
 
-function xy(x: readonly number[] | undefined, y: readonly number[]): [number[], number[]] {
-  const { xs, ys } = pairSeries(x, y);
+function xy(x: readonly number[] | undefined, y: readonly number[], yIndex: readonly number[] | undefined): [number[], number[]] {
+  const { xs, ys } = pairSeries(x, y, yIndex);
   return [xs, ys];
 }
 

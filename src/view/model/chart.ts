@@ -24,10 +24,15 @@ export const CHART_FOOTER_ROWS = 2;
 
 /**
  * Pairs two streams point by point. Both are "the last N" windows, so they are aligned at their
- * newest ends. Without an x stream, x is the sample index.
+ * newest ends. Without an x stream, x is the sample index: `yIndex` for a reduced trace (where in
+ * the whole row each value sits), else the position.
  */
-export function pairSeries(x: readonly number[] | undefined, y: readonly number[]): { xs: number[]; ys: number[] } {
-  if (x === undefined) return { xs: y.map((_, i) => i), ys: [...y] };
+export function pairSeries(
+  x: readonly number[] | undefined,
+  y: readonly number[],
+  yIndex?: readonly number[],
+): { xs: number[]; ys: number[] } {
+  if (x === undefined) return { xs: yIndex?.length === y.length ? [...yIndex] : y.map((_, i) => i), ys: [...y] };
   const n = Math.min(x.length, y.length);
   return { xs: x.slice(x.length - n), ys: y.slice(y.length - n) };
 }

@@ -9,6 +9,8 @@ export interface LiveStream {
   readonly values: readonly number[];
   /** True for the computed "Time since first <channel> measurement (s)" streams. */
   readonly isTime: boolean;
+  /** A reduced trace: the sample index in its row of each value (the reply's `sample_index`). */
+  readonly index?: readonly number[];
 }
 
 export interface LiveDevice {
@@ -42,14 +44,22 @@ export function parseDatastream(text: string): LiveDevice[] {
     if (!isObject(entry)) continue;
     const name = typeof entry.device_name === 'string' ? entry.device_name : key;
     const measurements = isObject(entry.measurements) ? entry.measurements : {};
+    const sampleIndex = isObject(entry.sample_index) ? entry.sample_index : {};
     const streams: LiveStream[] = [];
     for (const [stream, values] of Object.entries(measurements)) {
       if (!Array.isArray(values)) continue;
-      streams.push({ name: stream, values: values.map(toNumber), isTime: timeKeyChannel(stream) !== undefined });
+      const index = Object.hasOwn(sampleIndex, stream) ? indexOf(sampleIndex[stream], values.length) : undefined;
+      streams.push({ name: stream, values: values.map(toNumber), isTime: timeKeyChannel(stream) !== undefined, ...(index && { index }) });
     }
     devices.push({ name, streams: streams.sort(byName) });
   }
   return devices.sort(byName);
+}
+
+/** A `sample_index` entry that fits its values (one finite number each), else none. */
+function indexOf(value: unknown, length: number): number[] | undefined {
+  if (!Array.isArray(value) || value.length !== length) return undefined;
+  return value.every((i) => typeof i === 'number' && Number.isFinite(i)) ? (value as number[]) : undefined;
 }
 
 function toNumber(value: unknown): number {

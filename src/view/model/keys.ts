@@ -10,6 +10,7 @@ export type KeyAction =
   | 'set-x'
   | 'set-y'
   | 'clear-axes'
+  | 'toggle-full'
   | 'scroll-up'
   | 'scroll-down'
   | 'switch-tab'
@@ -67,6 +68,8 @@ export function keyAction(input: string, key: KeyPress, tab: Tab): KeyAction | u
       return 'set-y';
     case 'c':
       return 'clear-axes';
+    case 'f':
+      return 'toggle-full';
   }
   return undefined;
 }
@@ -77,6 +80,7 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['← / →', 'select stream'],
   ['x / y', 'plot the selected stream on the X / Y axis'],
   ['c', 'clear both axes'],
+  ['f', 'traces in full (up to 10,000 points) / reduced to 100'],
   ['p / r', 'pause / resume the run (scripts see Paused / Running)'],
   ['k', 'kill: end the current run iteration'],
   ['Tab', 'switch between the Data and Session tabs'],

@@ -58,6 +58,8 @@ export interface TuiState {
   readonly selectedStream: string | undefined;
   readonly x: StreamRef | undefined;
   readonly y: StreamRef | undefined;
+  /** `f`: traces are asked for in full (up to 10,000 points), not reduced to 100. */
+  readonly full: boolean;
   readonly sessionScroll: number;
   readonly logs: readonly LogLine[];
   /** uuid + start time of the iteration on screen: a change means a new loop or run. */
@@ -75,6 +77,8 @@ export type TuiEvent =
   | { type: 'key'; action: KeyAction }
   | { type: 'log'; lines: LogLine[] }
   | { type: 'paused'; paused: boolean }
+  /** The server did not answer the full query (not rex-daq): back to reduced traces. */
+  | { type: 'full-refused'; at: number; message: string }
   | { type: 'hosted-iteration'; phase: 'started' | 'ended'; loop: number; loops: number; outputFile?: string | null }
   | { type: 'hosted-finished'; at: number; lines: string[] }
   | { type: 'tick'; at: number };
@@ -95,6 +99,7 @@ export function initialState(args: { mode: 'view' | 'run'; target: string; now: 
     selectedStream: undefined,
     x: undefined,
     y: undefined,
+    full: false,
     sessionScroll: 0,
     logs: [],
     iterationKey: undefined,
@@ -125,6 +130,8 @@ export function reduce(state: TuiState, event: TuiEvent): TuiState {
       return withLog(state, ...event.lines);
     case 'paused':
       return { ...state, paused: event.paused };
+    case 'full-refused':
+      return withLog({ ...state, full: false }, { ts: event.at, level: 'warn', source: 'view', message: event.message });
     case 'hosted-iteration': {
       const hosted = state.hosted ?? { loop: 0, loops: event.loops, finished: false, outputFiles: [] };
       const outputFiles = event.outputFile ? [...hosted.outputFiles, event.outputFile] : hosted.outputFiles;
@@ -217,6 +224,11 @@ function onKey(state: TuiState, action: KeyAction): TuiState {
     }
     case 'clear-axes':
       return withLog({ ...state, x: undefined, y: undefined }, { ts: state.now, level: 'info', source: 'view', message: 'axes cleared' });
+    case 'toggle-full': {
+      const full = !state.full;
+      const message = full ? 'traces in full (up to 10,000 points)' : 'traces reduced to 100 points';
+      return withLog({ ...state, full }, { ts: state.now, level: 'info', source: 'view', message });
+    }
     case 'scroll-up':
       return { ...state, sessionScroll: Math.max(0, state.sessionScroll - 1) };
     case 'scroll-down':

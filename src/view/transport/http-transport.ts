@@ -3,7 +3,7 @@
  * queries (502 when no run is going); `POST /pause`, `/continue`, `/kill` answer with the TCP
  * reply text. The API cannot tell whether a run is paused, so that comes from our own commands.
  */
-import { type ControlCommand, type PollReplies, type Transport, TransportError } from './transport.js';
+import { type ControlCommand, type PollOptions, type PollReplies, type Transport, TransportError } from './transport.js';
 
 export interface HttpTransportOptions {
   /** Sent as `Authorization: Bearer <token>` (rex serve with a token wants it on every endpoint but `GET /`). */
@@ -25,8 +25,10 @@ export class HttpTransport implements Transport {
     this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
-  async poll(): Promise<PollReplies> {
-    const [datastream, state] = await Promise.all([this.request('GET', 'datastream'), this.request('GET', 'status')]);
+  async poll(options: PollOptions = {}): Promise<PollReplies> {
+    const datastreamPath = options.full ? 'datastream/full' : 'datastream';
+    // A serve without the full endpoint (404): undefined, and the view goes back to reduced traces.
+    const [datastream, state] = await Promise.all([this.request('GET', datastreamPath, options.full), this.request('GET', 'status')]);
     return { datastream, state, paused: undefined };
   }
 
@@ -38,7 +40,9 @@ export class HttpTransport implements Transport {
     // fetch keeps no state of ours.
   }
 
-  private async request(method: 'GET' | 'POST', endpoint: string): Promise<string> {
+  private async request(method: 'GET' | 'POST', endpoint: string): Promise<string>;
+  private async request(method: 'GET' | 'POST', endpoint: string, notFoundIsUndefined?: boolean): Promise<string | undefined>;
+  private async request(method: 'GET' | 'POST', endpoint: string, notFoundIsUndefined = false): Promise<string | undefined> {
     const url = new URL(`${this.base.pathname.replace(/\/+$/, '')}/${endpoint}`, this.base);
     const headers: Record<string, string> = {};
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
@@ -49,6 +53,7 @@ export class HttpTransport implements Transport {
       throw fetchFailure(error, this.base);
     }
     const body = await response.text().catch(() => '');
+    if (response.status === 404 && notFoundIsUndefined) return undefined;
     if (response.status === 502) throw new TransportError('no-run', `rex serve at ${this.base.host} has no run going; waiting for one`);
     if (!response.ok) {
       const detail = body.trim().slice(0, 200);

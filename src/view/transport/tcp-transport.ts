@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import { type TcpAddress, formatTcpAddress } from './address.js';
-import { type ControlCommand, type PollReplies, type Transport, TransportError } from './transport.js';
+import { type ControlCommand, type PollOptions, type PollReplies, type Transport, TransportError } from './transport.js';
 
 export interface TcpTransportOptions {
   /** How long a reply may take before the connection is considered lost. */
@@ -31,10 +31,12 @@ export class TcpTransport implements Transport {
     this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
-  async poll(): Promise<PollReplies> {
-    const [datastream, state, listener] = await this.exchange(['GET_DATASTREAM', 'STATE', this.listenerLine]);
+  async poll(options: PollOptions = {}): Promise<PollReplies> {
+    const query = options.full ? 'GET_DATASTREAM_FULL' : 'GET_DATASTREAM';
+    const [datastream, state, listener] = await this.exchange([query, 'STATE', this.listenerLine]);
     const paused = listener === 'Paused' ? true : listener === 'Running' ? false : undefined;
-    return { datastream: datastream!, state: state!, paused };
+    // The original rex answers a command it does not know `Invalid format`.
+    return { datastream: options.full && !datastream!.startsWith('{') ? undefined : datastream!, state: state!, paused };
   }
 
   async command(command: ControlCommand): Promise<string> {
