@@ -19,6 +19,8 @@ import {
   IngestEnd,
   IngestReply,
   IngestResync,
+  IngestSettle,
+  IngestSettled,
   JournalGrew,
   JournalSize,
   RunKill,
@@ -59,6 +61,7 @@ export const topics = {
 export const requests = {
   'run.current': { req: NoArguments, res: RunCurrent },
   'ingest.resync': { req: NoArguments, res: IngestResync },
+  'ingest.settle': { req: IngestSettle, res: IngestSettled },
   'ingest.begin': { req: IngestBegin, res: JournalSize },
   'ingest.end': { req: IngestEnd, res: JournalSize },
   'store.query': { req: StoreQuery, res: StoreQueryAnswer },

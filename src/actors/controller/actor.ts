@@ -43,6 +43,11 @@ export const controllerActor: ActorDefinition<RunPlan> = {
     const controller = new RunController(plan, {
       beginIteration: async (journalPath, runStart) => void (await bus.request('ingest.begin', { journalPath, runStart })),
       endIteration: async (runEnd) => void (await bus.request('ingest.end', { runEnd })),
+      settleLines: (maxWaitMs) =>
+        bus.request('ingest.settle', { maxWaitMs }, { timeoutMs: maxWaitMs + 5_000 }).then(
+          () => undefined,
+          (error: Error) => log('warn', `could not wait for the script's last lines: ${error.message}`),
+        ),
       finalizeFile,
       sessionState: () => bus.request('store.session', {}),
       iterationChanged: (event) => bus.publish('run.iteration', event),

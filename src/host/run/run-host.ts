@@ -3,7 +3,7 @@
  * front of ingest, and the few facts the main thread must own because it outlives every actor
  * (the iteration in progress, the script's pid).
  */
-import { config as rxConfig, firstValueFrom, take } from 'rxjs';
+import { config as rxConfig, firstValueFrom, take } from '../../runtime/rx.js';
 import { BusHub } from '../../bus/hub.js';
 import type { RunOutcome, RunPlan } from '../../actors/controller/index.js';
 import { SocketFront } from './socket-front.js';
