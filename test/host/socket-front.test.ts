@@ -224,7 +224,7 @@ describe('SocketFront flow control', () => {
 });
 
 describe('ingest.settle (the script has exited: its last lines are read and handed over)', () => {
-  const lines = 'w'.repeat(30).concat('\n').repeat(4 * MAX_LINES);
+  const lines = `${'w'.repeat(30)}\n`.repeat(4 * MAX_LINES);
 
   it('a client gone with lines unanswered: everything it sent is handed over', async () => {
     const { hub, client, forwarded, reply, forwardedBytes } = await startFront();
