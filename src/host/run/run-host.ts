@@ -39,6 +39,10 @@ export class RunHost {
   readonly mail: MailOutbox | null;
   private controllerStarted = false;
   private earlyInterrupts = 0;
+  /** The controller's start (spawned in open(), READY once run() has given it the plan). */
+  private controllerReady: Promise<void> | undefined;
+  private givePlan!: (plan: RunPlan | null) => void;
+  private readonly plan = new Promise<RunPlan | null>((resolve) => (this.givePlan = resolve));
 
   constructor(private readonly options: RunHostOptions) {
     this.front = new SocketFront(this.bus, {
@@ -56,6 +60,7 @@ export class RunHost {
         ts: Date.now(),
       });
     this.bus.serve('run.current', () => this.current);
+    this.bus.serve('run.plan', async () => ({ plan: await this.plan }));
     this.mail = options.mail ? new MailOutbox(this.bus, options.mail.to) : null;
     armFaultPlan(this.bus);
     this.bus.on('run.iteration').subscribe((event) => {
@@ -68,22 +73,31 @@ export class RunHost {
     });
   }
 
-  /** Binds the TCP port (a busy one falls back to a free one) and starts the data actors. */
+  /**
+   * Starts the actors, all at once, and then binds the TCP port (a busy one falls back to a free
+   * one). The controller's thread starts too, so that its modules load meanwhile; it waits for
+   * its plan (`run.plan`), which names the port: run() gives it.
+   */
   async open(storeDir: string): Promise<{ port: number; fellBack: boolean }> {
-    await Promise.all([
+    const dataActors = Promise.all([
       this.supervisor.start({ name: 'ingest', entry: actorWorker('ingest') }),
       this.supervisor.start({ name: 'store', entry: actorWorker('store'), data: { subsampling: this.options.subsampling } }),
       this.supervisor.start({ name: 'file-writer', entry: actorWorker('file-writer'), data: { storeDir } }),
       this.startMailer(),
       this.startClickHouseWriter(),
     ]);
+    // Started last, so stopped first (Supervisor.stopAll). Its failure is reported by run().
+    this.controllerReady = this.supervisor.start({ name: 'controller', entry: actorWorker('controller') });
+    this.controllerReady.catch(() => {});
+    await dataActors;
     return this.front.listen(this.options.port);
   }
 
-  /** Starts the controller on `plan`; resolves with the run's outcome. */
+  /** Gives the controller its plan; resolves with the run's outcome. */
   async run(plan: RunPlan): Promise<RunOutcome> {
     const finished = firstValueFrom(this.bus.on('run.finished').pipe(take(1)));
-    await this.supervisor.start({ name: 'controller', entry: actorWorker('controller'), data: plan });
+    this.givePlan(plan);
+    await this.controllerReady;
     this.controllerStarted = true;
     // Ctrl-C / SIGTERM while rex was still starting: nobody was listening for them then.
     for (; this.earlyInterrupts > 0; this.earlyInterrupts--) this.bus.publish('run.interrupt', {});
@@ -154,6 +168,7 @@ export class RunHost {
   }
 
   async close(): Promise<void> {
+    this.givePlan(null); // no run() came: the controller ends without one
     this.killScript();
     await this.supervisor.stopAll();
     this.mail?.close();
