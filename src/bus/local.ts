@@ -3,7 +3,7 @@
  * topic so the owner can tell the hub which topics this thread wants, and skip work (copies)
  * for topics no one here listens to.
  */
-import { config, Observable, Subject } from 'rxjs';
+import { config, Observable, Subject } from '../runtime/rx.js';
 import { withCause } from '../errors.js';
 import { REX_BUS_SUBSCRIBER_FAILED } from './errors.js';
 import type { TopicMap } from './bus.js';

@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod';
 import { ActorFault, ActorStatus, FaultInject, LogEntry, NoArguments, RunStop } from './payloads.js';
-import { RunCurrent, RunFinished, RunInterrupt, RunIteration, RunScript } from '../actors/controller/messages.js';
+import { RunCurrent, RunFinished, RunInterrupt, RunIteration, RunPlanAnswer, RunScript } from '../actors/controller/messages.js';
 import { FileFinalize, FileFinalized, FileProgress } from '../actors/file-writer/messages.js';
 import {
   IngestBegin,
@@ -19,6 +19,8 @@ import {
   IngestEnd,
   IngestReply,
   IngestResync,
+  IngestSettle,
+  IngestSettled,
   JournalGrew,
   JournalSize,
   RunKill,
@@ -58,7 +60,9 @@ export const topics = {
 
 export const requests = {
   'run.current': { req: NoArguments, res: RunCurrent },
+  'run.plan': { req: NoArguments, res: RunPlanAnswer },
   'ingest.resync': { req: NoArguments, res: IngestResync },
+  'ingest.settle': { req: IngestSettle, res: IngestSettled },
   'ingest.begin': { req: IngestBegin, res: JournalSize },
   'ingest.end': { req: IngestEnd, res: JournalSize },
   'store.query': { req: StoreQuery, res: StoreQueryAnswer },

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { config as rxConfig } from 'rxjs';
+import { config as rxConfig } from '../runtime/rx.js';
 import type { GatewayData } from '../actors/http-gateway/index.js';
 import { RunLauncher } from '../host/serve/run-launcher.js';
 import { isLoopbackName } from '../actors/http-gateway/index.js';

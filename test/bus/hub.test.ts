@@ -3,7 +3,8 @@
  * the transfer rule, "publish never throws", request routing and its failure paths.
  * (Real worker threads: cross-thread.test.ts.)
  */
-import { config, firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { config } from '../../src/runtime/rx.js';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { defineError, errorCode } from '../../src/errors.js';
 import type { IngestBytes } from '../../src/actors/ingest/messages.js';

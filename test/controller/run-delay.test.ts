@@ -36,6 +36,7 @@ function portsWithoutLoops(logs: string[]): ControllerPorts {
   return {
     beginIteration: never('beginIteration'),
     endIteration: never('endIteration'),
+    settleLines: never('settleLines'),
     finalizeFile: never('finalizeFile'),
     sessionState: never('sessionState'),
     iterationChanged: never('iterationChanged'),

@@ -223,6 +223,40 @@ describe('SocketFront flow control', () => {
   });
 });
 
+describe('ingest.settle (the script has exited: its last lines are read and handed over)', () => {
+  const lines = `${'w'.repeat(30)}\n`.repeat(4 * MAX_LINES);
+
+  it('a client gone with lines unanswered: everything it sent is handed over', async () => {
+    const { hub, client, forwarded, reply, forwardedBytes } = await startFront();
+    // The test answers like the ingest worker: each forwarded piece on the next turn.
+    hub.bus.on('ingest.bytes').subscribe(() => setImmediate(() => reply(lastLineEnd(forwarded))));
+    client.write(lines);
+    client.destroy(); // as a script's exit closes its socket
+    const answer = await hub.bus.request('ingest.settle', { maxWaitMs: 5000 });
+    expect(answer).toEqual({ settled: true });
+    expect(forwardedBytes()).toBe(lines.length);
+  });
+
+  it('lines held by flow control: not settled until the worker has answered enough to take them all', async () => {
+    const { hub, client, forwarded, reply, forwardedBytes } = await startFront();
+    client.end(lines); // half-closed: the front keeps it open for the replies
+    await until(() => forwardedBytes() > 0, 'the first lines');
+    expect(await hub.bus.request('ingest.settle', { maxWaitMs: 50 })).toEqual({ settled: false });
+    // Now the test answers like the ingest worker.
+    hub.bus.on('ingest.bytes').subscribe(() => setImmediate(() => reply(lastLineEnd(forwarded))));
+    reply(lastLineEnd(forwarded));
+    expect(await hub.bus.request('ingest.settle', { maxWaitMs: 5000 })).toEqual({ settled: true });
+    expect(forwardedBytes()).toBe(lines.length);
+  });
+
+  it('an idle client that stays connected (a view) does not hold it, even mid-line', async () => {
+    const { hub, client, forwardedBytes } = await startFront();
+    client.write('GET_DATA');
+    await until(() => forwardedBytes() === 8, 'the partial line');
+    expect(await hub.bus.request('ingest.settle', { maxWaitMs: 5000 })).toEqual({ settled: true });
+  });
+});
+
 describe('contentLineEnds (where the lines that get a reply end)', () => {
   const scan = (text: string, partialHasContent = false, maxLines?: number) =>
     contentLineEnds(Buffer.from(text), partialHasContent, maxLines);

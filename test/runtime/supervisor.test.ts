@@ -362,6 +362,19 @@ describe('planned stops', () => {
     await supervisor.stop('c'); // idempotent
   });
 
+  it('stopAll: the most recently started first, then the others together', async () => {
+    const { supervisor, statuses, chaos } = setup();
+    await Promise.all(['a', 'b', 'c'].map((name) => chaos(name, {})));
+    await chaos('last', {});
+    const beforeStop = statuses.items.length;
+    await supervisor.stopAll();
+    const stops = statuses.items.slice(beforeStop).map((s) => `${s.actor} ${s.status}`);
+    expect(stops.slice(0, 2)).toEqual(['last stopping', 'last stopped']);
+    // The others are all asked before any of them has ended (one after another, each waited for its end).
+    expect(new Set(stops.slice(2, 5))).toEqual(new Set(['a stopping', 'b stopping', 'c stopping']));
+    expect(new Set(stops.slice(5))).toEqual(new Set(['a stopped', 'b stopped', 'c stopped']));
+  });
+
   it('cancels a restart that is waiting for its backoff', async () => {
     const clock = new ManualClock();
     const { supervisor, statuses, chaos } = setup({

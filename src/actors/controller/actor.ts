@@ -5,12 +5,20 @@
 import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { nowEpochNs } from '../../runtime/clock.js';
 import { RunController } from './run-controller.js';
-import type { RunOutcome, RunPlan } from './run-plan.js';
+import type { RunOutcome } from './run-plan.js';
 import { FileWriterWatch, finalizeThroughRestarts } from './finalize.js';
 
-export const controllerActor: ActorDefinition<RunPlan> = {
+/** Waiting for the plan while the data actors start: on a busy machine that can take long. */
+const PLAN_WAIT_MS = 3600_000;
+
+export const controllerActor: ActorDefinition<undefined> = {
   name: 'controller',
-  async start({ bus, data: plan, log, restartCount }) {
+  async start({ bus, log, restartCount, stillWorking }) {
+    // The thread starts with the data actors (its modules load meanwhile); the plan, with the
+    // port rex listens on, comes once they are ready. Waiting is not hanging: say so to the supervisor.
+    const beat = setInterval(stillWorking, 500);
+    const { plan } = await bus.request('run.plan', {}, { timeoutMs: PLAN_WAIT_MS }).finally(() => clearInterval(beat));
+    if (plan === null) return { stop: async () => {} }; // rex ends without a run
     const fileWriter = new FileWriterWatch(bus);
     const finalizeFile = (journalPath: string) => finalizeThroughRestarts(bus, fileWriter, journalPath, log);
     if (restartCount > 0) {
@@ -43,6 +51,11 @@ export const controllerActor: ActorDefinition<RunPlan> = {
     const controller = new RunController(plan, {
       beginIteration: async (journalPath, runStart) => void (await bus.request('ingest.begin', { journalPath, runStart })),
       endIteration: async (runEnd) => void (await bus.request('ingest.end', { runEnd })),
+      settleLines: (maxWaitMs) =>
+        bus.request('ingest.settle', { maxWaitMs }, { timeoutMs: maxWaitMs + 5_000 }).then(
+          () => undefined,
+          (error: Error) => log('warn', `could not wait for the script's last lines: ${error.message}`),
+        ),
       finalizeFile,
       sessionState: () => bus.request('store.session', {}),
       iterationChanged: (event) => bus.publish('run.iteration', event),

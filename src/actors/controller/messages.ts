@@ -1,5 +1,6 @@
 /** Bus payloads of the controller actor (listed in src/bus/topics.ts). */
 import { z } from 'zod';
+import type { RunPlan } from './run-plan.js';
 
 export const RunIteration = z.object({
   phase: z.enum(['started', 'ended']),
@@ -49,6 +50,15 @@ export const RunCurrent = z.object({
   loop: z.number(),
 });
 export type RunCurrent = z.infer<typeof RunCurrent>;
+
+/**
+ * Answer to `run.plan` (served by the main thread): the run to carry out, once rex is listening;
+ * null when rex ends without running one. Checked loosely: the CLI builds it, typed as RunPlan.
+ */
+export const RunPlanAnswer = z.object({
+  plan: z.custom<RunPlan>((v) => typeof (v as RunPlan)?.uuid === 'string' && typeof (v as RunPlan).port === 'number').nullable(),
+});
+export type RunPlanAnswer = z.infer<typeof RunPlanAnswer>;
 
 /** The script's process, so the main thread can make sure it never outlives rex. */
 export const RunScript = z.object({ pid: z.number().nullable() });

@@ -16,6 +16,8 @@ export interface ControllerPorts {
   endIteration(runEnd: RunEndRecord): Promise<void>;
   finalizeFile(journalPath: string): Promise<string | null>;
   sessionState(): Promise<{ sessionSeen: boolean; meta: JsonObject | undefined }>;
+  /** Lines the script sent before it exited are read and handed to the ingest (at most `maxWaitMs`). */
+  settleLines(maxWaitMs: number): Promise<void>;
   iterationChanged(event: {
     phase: 'started' | 'ended';
     loop: number;
@@ -31,7 +33,7 @@ export interface ControllerPorts {
 
 /** Validation schedule of the original: first check after 1 s, then two retries 5 s apart. */
 export const VALIDATION_SCHEDULE_MS = [1000, 5000, 5000];
-/** Time for lines already in flight when the script stops to be received and journaled. */
+/** The longest wait for lines already in flight when the script stops to be read (`settleLines`). */
 const LATE_LINES_MS = 300;
 
 type StopRequest = { reason: Exclude<IterationEndReason, 'script-exit'>; force: boolean; detail?: string };
@@ -50,7 +52,7 @@ export class RunController {
     private readonly plan: RunPlan,
     private readonly ports: ControllerPorts,
     private readonly validationScheduleMs = VALIDATION_SCHEDULE_MS,
-    /** Times the delay before the first loop, the late-lines wait and the validation schedule. */
+    /** Times the delay before the first loop and the validation schedule. */
     private readonly clock: Clock = systemClock,
   ) {}
 
@@ -149,7 +151,7 @@ export class RunController {
     this.currentScript = null;
     ports.scriptStarted(null);
     validation.cancel();
-    await sleepOn(this.clock, LATE_LINES_MS);
+    await ports.settleLines(LATE_LINES_MS);
 
     // Read after the late-lines wait: what the script wrote just before it exited has landed.
     const stderrTail = script.stderrTail.text();

@@ -4,7 +4,7 @@
  * pool thread while this thread formats the next ones (render.ts keeps the order); with two runs
  * already there, the next is formatted here. The pool's bytes are moved back, not copied.
  */
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { FloatRunFormatter } from '../../protocol/output/render.js';
 import { formatFloats } from '../../protocol/output/toml-values.js';
 import type { FormatTask } from './format-pool-thread.js';
@@ -16,19 +16,16 @@ const IDLE_THREAD_MS = 5_000;
 
 export class FloatFormatPool {
   private pool: Piscina<FormatTask, Uint8Array> | undefined;
+  /** piscina, loaded with the first long run (a small file never needs it: start-up pays for every module). */
+  private loading: Promise<void> | undefined;
   private runsInPool = 0;
 
   readonly format: FloatRunFormatter = (values, separator) => {
-    if (this.runsInPool >= MAX_RUNS_IN_POOL || values.length < MIN_POOL_RUN) return formatFloats(values, separator);
-    this.pool ??= new Piscina({
-      filename: new URL('./format-pool-thread.js', import.meta.url).href,
-      minThreads: 0,
-      maxThreads: 1,
-      idleTimeout: IDLE_THREAD_MS,
-      // A run is at most 16384 values and its bytes, off the heap: a small heap keeps the thread's
-      // memory small (the 400 MB budget of a long run, bench/RESULTS.md, counts every thread).
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
-    });
+    if (this.pool === undefined && values.length >= MIN_POOL_RUN) this.loading ??= this.startPool().catch(() => {});
+    // Until the pool is there, runs are formatted here.
+    if (this.pool === undefined || this.runsInPool >= MAX_RUNS_IN_POOL || values.length < MIN_POOL_RUN) {
+      return formatFloats(values, separator);
+    }
     this.runsInPool++;
     // A copy: the caller's values may be a view of memory it reuses. Cloned to the pool, not
     // moved, so that if the pool fails the run is still formatted here.
@@ -39,8 +36,23 @@ export class FloatFormatPool {
       .finally(() => this.runsInPool--);
   };
 
+  private async startPool(): Promise<void> {
+    const { Piscina } = await import('piscina');
+    this.pool = new Piscina({
+      filename: new URL('./format-pool-thread.js', import.meta.url).href,
+      minThreads: 0,
+      maxThreads: 1,
+      idleTimeout: IDLE_THREAD_MS,
+      // A run is at most 16384 values and its bytes, off the heap: a small heap keeps the thread's
+      // memory small (the 400 MB budget of a long run, bench/RESULTS.md, counts every thread).
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+    });
+  }
+
   async close(): Promise<void> {
+    await this.loading;
     await this.pool?.destroy();
     this.pool = undefined;
+    this.loading = undefined;
   }
 }

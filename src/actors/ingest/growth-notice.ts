@@ -6,7 +6,7 @@
  * own, so the interval only sets how fresh the live views are. At 2 ms a request/response client
  * waited 235-260 µs for a reply at p50; at 20 ms, 169-172 µs (5,000 scalar lines, alternating runs).
  */
-import { audit, Subject, timer, type Subscription } from 'rxjs';
+import { audit, Subject, timer, type Subscription } from '../../runtime/rx.js';
 
 export const GROWTH_NOTICE_MS = 20;
 

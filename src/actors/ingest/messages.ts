@@ -42,6 +42,16 @@ export const IngestResync = z.object({
 });
 export type IngestResync = z.infer<typeof IngestResync>;
 
+/**
+ * `ingest.settle`: when the script has exited, every byte its connections held is read and handed
+ * to the worker (which `ingest.end` then drains), waiting at most `maxWaitMs` for that.
+ */
+export const IngestSettle = z.object({ maxWaitMs: z.number() });
+export type IngestSettle = z.infer<typeof IngestSettle>;
+/** `settled`: false when the wait ran out with bytes still held (a client still sending). */
+export const IngestSettled = z.object({ settled: z.boolean() });
+export type IngestSettled = z.infer<typeof IngestSettled>;
+
 /** Answer to `ingest.begin` / `ingest.end`: the journal's size. */
 export const JournalSize = z.object({ size: z.number() });
 export type JournalSize = z.infer<typeof JournalSize>;

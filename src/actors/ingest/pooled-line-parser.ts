@@ -8,7 +8,7 @@
  * both cores busy, and moving a line to another thread costs more than it saves (measured in
  * bench/RESULTS.md: a pool for 200 KB traces halved throughput).
  */
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
 import { type LineItem, concatOwned, joinParts } from '../../protocol/line-splitter.js';
 import { unpackOutlines } from './outlined-device.js';
@@ -31,16 +31,22 @@ export class LineParser {
    */
   parse({ parts, length, lastOwned }: LineItem): LineParse | Promise<LineParse> {
     if (length < POOL_MIN_LINE_BYTES) return parseLineForIngest(joinParts(parts, length));
+    const last = parts.at(-1)!;
+    const task = lastOwned ? parts : [...parts.slice(0, -1), concatOwned([last], last.length)];
+    const transferList = [...new Set(task.map((part) => part.buffer as ArrayBuffer))];
+    return this.startPool().then((pool) => pool.run({ parts: task, length }, { transferList }).then(fromPool));
+  }
+
+  /** piscina is loaded with the first big line: most runs never need it, and every thread's start pays for what it loads. */
+  private async startPool(): Promise<Piscina<ParseTask, PoolAnswer>> {
+    const { Piscina } = await import('piscina');
     this.pool ??= new Piscina({
       filename: new URL('./parse-pool-thread.js', import.meta.url).href,
       minThreads: 0,
       maxThreads: 1,
       idleTimeout: IDLE_THREAD_MS,
     });
-    const last = parts.at(-1)!;
-    const task = lastOwned ? parts : [...parts.slice(0, -1), concatOwned([last], last.length)];
-    const transferList = [...new Set(task.map((part) => part.buffer as ArrayBuffer))];
-    return this.pool.run({ parts: task, length }, { transferList }).then(fromPool);
+    return this.pool;
   }
 
   async close(): Promise<void> {

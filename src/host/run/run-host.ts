@@ -3,7 +3,7 @@
  * front of ingest, and the few facts the main thread must own because it outlives every actor
  * (the iteration in progress, the script's pid).
  */
-import { config as rxConfig, firstValueFrom, take } from 'rxjs';
+import { config as rxConfig, firstValueFrom, take } from '../../runtime/rx.js';
 import { BusHub } from '../../bus/hub.js';
 import type { RunOutcome, RunPlan } from '../../actors/controller/index.js';
 import { SocketFront } from './socket-front.js';
@@ -44,6 +44,10 @@ export class RunHost {
   readonly mail: MailOutbox | null;
   private controllerStarted = false;
   private earlyInterrupts = 0;
+  /** The controller's start (spawned in open(), READY once run() has given it the plan). */
+  private controllerReady: Promise<void> | undefined;
+  private givePlan!: (plan: RunPlan | null) => void;
+  private readonly plan = new Promise<RunPlan | null>((resolve) => (this.givePlan = resolve));
 
   constructor(private readonly options: RunHostOptions) {
     this.front = new SocketFront(this.bus, {
@@ -61,6 +65,7 @@ export class RunHost {
         ts: Date.now(),
       });
     this.bus.serve('run.current', () => this.current);
+    this.bus.serve('run.plan', async () => ({ plan: await this.plan }));
     this.mail = options.mail ? new MailOutbox(this.bus, options.mail.to) : null;
     armFaultPlan(this.bus);
     this.bus.on('run.iteration').subscribe((event) => {
@@ -73,15 +78,23 @@ export class RunHost {
     });
   }
 
-  /** Binds the TCP port (a busy one falls back to a free one if allowed) and starts the data actors. */
+  /**
+   * Starts the actors, all at once, and then binds the TCP port (a busy one falls back to a free
+   * one, if allowed). The controller's thread starts too, so that its modules load meanwhile; it waits for
+   * its plan (`run.plan`), which names the port: run() gives it.
+   */
   async open(storeDir: string): Promise<{ port: number; fellBack: boolean }> {
-    await Promise.all([
+    const dataActors = Promise.all([
       this.supervisor.start({ name: 'ingest', entry: actorWorker('ingest') }),
       this.supervisor.start({ name: 'store', entry: actorWorker('store'), data: this.storeData() }),
       this.supervisor.start({ name: 'file-writer', entry: actorWorker('file-writer'), data: { storeDir } }),
       this.startMailer(),
       this.startClickHouseWriter(),
     ]);
+    // Started last, so stopped first (Supervisor.stopAll). Its failure is reported by run().
+    this.controllerReady = this.supervisor.start({ name: 'controller', entry: actorWorker('controller') });
+    this.controllerReady.catch(() => {});
+    await dataActors;
     return this.front.listen(this.options.port, this.options.portFallback);
   }
 
@@ -90,10 +103,11 @@ export class RunHost {
     return lineLog ? { subsampling, lineLog } : { subsampling };
   }
 
-  /** Starts the controller on `plan`; resolves with the run's outcome. */
+  /** Gives the controller its plan; resolves with the run's outcome. */
   async run(plan: RunPlan): Promise<RunOutcome> {
     const finished = firstValueFrom(this.bus.on('run.finished').pipe(take(1)));
-    await this.supervisor.start({ name: 'controller', entry: actorWorker('controller'), data: plan });
+    this.givePlan(plan);
+    await this.controllerReady;
     this.controllerStarted = true;
     // Ctrl-C / SIGTERM while rex was still starting: nobody was listening for them then.
     for (; this.earlyInterrupts > 0; this.earlyInterrupts--) this.bus.publish('run.interrupt', {});
@@ -164,6 +178,7 @@ export class RunHost {
   }
 
   async close(): Promise<void> {
+    this.givePlan(null); // no run() came: the controller ends without one
     this.killScript();
     await this.supervisor.stopAll();
     this.mail?.close();

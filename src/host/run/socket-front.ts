@@ -96,6 +96,7 @@ export class SocketFront {
     this.maxInFlightBytes = options.maxInFlightBytes ?? DEFAULT_MAX_IN_FLIGHT_BYTES;
     this.subscriptions.push(bus.on('ingest.reply').subscribe((reply) => this.onReply(reply)));
     bus.serve('ingest.resync', () => this.unackedSnapshot());
+    bus.serve('ingest.settle', ({ maxWaitMs }) => this.settle(maxWaitMs));
     // Before listening, an error is the bind's, reported by listen() (a busy port is not an ERROR).
     this.server.on('error', (error) => {
       if (this.server.listening) bus.publish('log', logEntry('error', `TCP server error: ${error.message}`));
@@ -347,6 +348,29 @@ export class SocketFront {
   }
 
   /**
+   * After the script exited: what it sent before is already in this side's socket buffers (its
+   * sends completed before its exit), so it is read by the second poll of the event loop from
+   * now; then every byte read must be handed to the worker (flow control may hold lines until
+   * earlier ones are answered). The ingest's `ingest.end` drains the rest. Polls, no fixed wait:
+   * usually settled in a few ms (was a fixed 300 ms sleep).
+   */
+  private async settle(maxWaitMs: number): Promise<{ settled: boolean }> {
+    const deadline = Date.now() + maxWaitMs;
+    await nextTurn();
+    await nextTurn();
+    for (;;) {
+      if ([...this.connections.values()].every((c) => this.handedOver(c))) return { settled: true };
+      if (Date.now() >= deadline) return { settled: false };
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /** Every byte read from this connection is with the worker, its end of stream too if it came. */
+  private handedOver(connection: Connection): boolean {
+    return !connection.yielding && connection.forwardedOffset === connection.nextOffset && connection.eofReceived === connection.eofHandled;
+  }
+
+  /**
    * A (re)started worker asks for every byte it has not consumed, per open connection: what was
    * forwarded and not consumed. Later bytes follow through `pump` as usual; chunks forwarded
    * meanwhile arrive after this answer on the same port, and the worker skips what it already has.
@@ -360,6 +384,8 @@ export class SocketFront {
     return { connections };
   }
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function toOwnArrayBuffer(chunk: Buffer): ArrayBuffer {
   const copy = new ArrayBuffer(chunk.length);

@@ -5,7 +5,7 @@
  * its start, and when to read on. What is read into what stays with the actor (its `open`).
  * The clickhouse-writer only takes `journalNews`: it walks the run's journals at its own pace.
  */
-import { audit, merge, Observable, Subject, type Unsubscribable } from 'rxjs';
+import { audit, merge, Observable, Subject, type Unsubscribable } from '../rx.js';
 import type { Bus } from '../../bus/bus.js';
 
 /** One journal being read by an actor, from its start (typically a JournalFollower and its sink). */

@@ -6,7 +6,7 @@
  * it ends only the thread).
  */
 import { isMainThread, MessagePort, parentPort, threadId, workerData } from 'node:worker_threads';
-import { config } from 'rxjs';
+import { config } from '../rx.js';
 import { toWire } from '../../errors.js';
 import type { Bus, RequestMap, TopicMap } from '../../bus/bus.js';
 import type { FaultInject, LogLevel } from '../../bus/payloads.js';
