@@ -15,7 +15,7 @@ const { RunHost } = (await import(
 it('the controller starts with the data actors and, when rex ends without a run, stops without one', async () => {
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-run-host-'));
   onTestFinished(() => fs.rmSync(storeDir, { recursive: true, force: true }));
-  const host = new RunHost({ host: '127.0.0.1', port: 0, subsampling: false });
+  const host = new RunHost({ host: '127.0.0.1', port: 0, portFallback: false, subsampling: false });
   let finished = false;
   host.bus.on('run.finished').subscribe(() => (finished = true));
 
