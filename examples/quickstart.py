@@ -4,7 +4,7 @@ Run it through rex (rex listens first, then starts the script with REX_PORT set)
 
     rex run examples/quickstart.py
 
-It takes about 4 seconds: about 3.5 s of its own (15 steps of 0.2 s, then a
+It takes about 5 seconds: about 3.5 s of its own (15 steps of 0.2 s, then a
 20,000-point capture and a fit), plus rex's start and finish. Each step it checks
 the pause flag (press `p`/`r` in `rex run -i` or `rex view` to try it), sends the
 cryostat's temperature and pressure as scalars and one 1,000-point damped-sine
