@@ -22,6 +22,7 @@
  * - timestamps: one per stored value (single) or row (multi), see {@link resolveTimestamps}.
  */
 import type { DeviceMessage, JsonObject, JsonPath, MeasurementChannel } from './messages.js';
+import { type ClientTimestamps, timestampStrings } from './timestamp-bytes.js';
 import { isRfc3339 } from './timestamps.js';
 
 export type ChannelShape = 'undecided' | 'single' | 'multi';
@@ -274,8 +275,9 @@ export function outlineChannel(channel: MeasurementChannel): ChannelOutline {
  * Client timestamps outlined (done where they are parsed: the parse pool). `check`: false when
  * their count rules them out whatever the channel holds (`invalid` is then never read).
  */
-export function outlineTimestamps(timestamps: readonly string[], check = true): TimestampsOutline {
-  return { length: timestamps.length, first: timestamps[0] ?? '', invalid: check ? firstInvalid(timestamps) : null };
+export function outlineTimestamps(timestamps: ClientTimestamps, check = true): TimestampsOutline {
+  const first = Array.isArray(timestamps) ? (timestamps[0] ?? '') : timestamps.first;
+  return { length: timestamps.length, first, invalid: check ? firstInvalid(timestamps) : null };
 }
 
 function firstInvalid(client: readonly string[] | TimestampsOutline): string | null {
@@ -385,15 +387,14 @@ function effectOf(channel: MeasurementChannel, before: ChannelState | undefined,
 }
 
 function storeOp(channel: MeasurementChannel, decision: Accepted): StoreOp {
+  if (decision.store === 'none') return { kind: 'none' };
   const data = channel.data;
   const stamps: Stamps =
     decision.stamps.kind === 'repeat'
       ? { kind: 'repeat', timestamp: decision.stamps.timestamp, count: decision.stampsCount }
-      : { kind: 'each', timestamps: channel.timestamps as string[] };
+      : { kind: 'each', timestamps: timestampStrings(channel.timestamps!) };
   const rows = data.shape === 'multi' ? data.rows : [data.values];
   switch (decision.store) {
-    case 'none':
-      return { kind: 'none' };
     case 'append-values':
       return { kind: 'append-values', values: (data as { values: Float64Array }).values, stamps };
     case 'append-rows':

@@ -15,7 +15,7 @@ const FLUSH_BYTES = 1 << 20;
 /** The shared empty lists (see the fields). */
 const NONE: number[] = [];
 const NO_STAMPS: string[] = [];
-const NO_VALUES = new Float64Array(0);
+const NO_VALUES: Float64Array = new Float64Array(0);
 
 /** `list` with a piece appended: a list of its own if it was the shared empty one. */
 function pushPiece(list: number[], position: number, length: number): number[] {
@@ -42,7 +42,7 @@ export class ChannelSpill implements Flushable {
    * block starts as a slot of a page shared with other channels (`pendingStart` in it): an
    * ArrayBuffer per channel, with 100,000 one-value channels, was most of the garbage collector's work.
    */
-  private pendingValues = NO_VALUES;
+  private pendingValues: Float64Array = NO_VALUES;
   private pendingStart = 0;
   private pendingCapacity = 0;
   private pendingValueCount = 0;

@@ -65,7 +65,7 @@ export class SpillFiles {
   /** Bytes held in memory by all channels. */
   private pendingBytes = 0;
   private readonly holding = new Set<Flushable>();
-  private page = new Float64Array(0);
+  private page: Float64Array = new Float64Array(0);
   private pageUsed = 0;
 
   constructor(

@@ -8,6 +8,7 @@ import { describeJson, fieldPath, isNanStandIn, isPlainObject, validateJsonObjec
 import { type ExtractedBase64, allocFloat64, decodeBinaryTrace } from '../binary-trace.js';
 import { type ExtractedData, placeholderIndex } from '../line-skeleton.js';
 import { integralFloatPaths } from '../float-lexemes.js';
+import { type ClientTimestamps, TimestampBytes } from '../timestamp-bytes.js';
 import { type Message, type Validated, expected } from './validated.js';
 
 // Where the config whose number types are kept sits in the line.
@@ -22,7 +23,7 @@ export function validateDevice(message: Message, line: string, numbers: NumberSo
   }
   const config = validateJsonObject(message.device_config, 'device_config');
   if (!config.ok) return config;
-  const deviceTimestamps = readTimestampMap(message.timestamps);
+  const deviceTimestamps = readTimestampMap(message.timestamps, numbers);
   if (!deviceTimestamps.ok) return deviceTimestamps;
 
   const measurements = message.measurements;
@@ -64,11 +65,11 @@ function readChannel(
   if (!data.ok) return data;
 
   // The device-level map was validated whole; it wins over the per-measurement key.
-  let timestamps: string[] | undefined;
+  let timestamps: ClientTimestamps | undefined;
   if (deviceTimestamps !== undefined && Object.hasOwn(deviceTimestamps, name)) {
-    timestamps = deviceTimestamps[name] as string[];
+    timestamps = deviceTimestamps[name] as ClientTimestamps;
   } else if (measurement.timestamps !== undefined && measurement.timestamps !== null) {
-    const own = readStringArray(measurement.timestamps, `${path}.timestamps`);
+    const own = readTimestamps(measurement.timestamps, `${path}.timestamps`, numbers);
     if (!own.ok) return own;
     timestamps = own.value;
   }
@@ -77,17 +78,30 @@ function readChannel(
   return { ok: true, value: channel };
 }
 
-/** The device-level `timestamps` map: channel → array of strings. Absent or null → undefined. */
-function readTimestampMap(value: unknown): Validated<Message | undefined> {
+/**
+ * The device-level `timestamps` map: channel → array of strings (or their bytes, kept apart:
+ * `TimestampBytes`, set in the map). Absent or null → undefined.
+ */
+function readTimestampMap(value: unknown, numbers: NumberSource): Validated<Message | undefined> {
   if (value === undefined || value === null) return { ok: true, value: undefined };
   if (!isPlainObject(value)) {
     return { ok: false, reason: `timestamps: expected an object, got ${describeJson(value)}` };
   }
   for (const channelName of Object.keys(value)) {
-    const entry = readStringArray(value[channelName], fieldPath('timestamps', [channelName]));
+    const entry = readTimestamps(value[channelName], fieldPath('timestamps', [channelName]), numbers);
     if (!entry.ok) return entry;
+    if (entry.value instanceof TimestampBytes) value[channelName] = entry.value;
   }
   return { ok: true, value };
+}
+
+/** An array of strings, or a placeholder for its bytes (line-skeleton.ts). */
+function readTimestamps(value: unknown, path: string, numbers: NumberSource): Validated<ClientTimestamps> {
+  if (numbers.extracted.length > 0) {
+    const data = numbers.extracted[placeholderIndex(value, numbers.key)];
+    if (data !== undefined && !(data instanceof Float64Array)) return { ok: true, value: new TimestampBytes(data) };
+  }
+  return readStringArray(value, path);
 }
 
 function readStringArray(value: unknown, path: string): Validated<string[]> {

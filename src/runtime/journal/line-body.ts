@@ -17,7 +17,7 @@
 import { allocFloat64 } from '../../protocol/binary-trace.js';
 import type { ExtractedData, LineSkeleton } from '../../protocol/line-skeleton.js';
 import type { ParsedLine } from '../../protocol/messages.js';
-import { parseLine, parseLineSkeleton } from '../../protocol/parse.js';
+import { parseLineBytes, parseLineSkeleton } from '../../protocol/parse.js';
 
 const SKELETON_MARK = 0;
 const VERSION = 1;
@@ -60,7 +60,8 @@ export interface LineBodyOptions {
 
 /** What a journaled line parses to, whichever form it was kept in. */
 export function parseLineBody(body: Buffer, options: LineBodyOptions = {}): ParsedLine {
-  if (body.length === 0 || body[0] !== SKELETON_MARK) return parseLine(body.toString('utf8'));
+  // A text body is read as the ingest read it: a big one from its bytes (big timestamp arrays stay bytes).
+  if (body.length === 0 || body[0] !== SKELETON_MARK) return parseLineBytes(body).parsed;
   return parseLineSkeleton(decodeSkeletonBody(body, options));
 }
 
