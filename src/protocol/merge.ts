@@ -217,8 +217,9 @@ export class OutlineMerge {
   commit(): void {
     if (this.rejected) throw new Error(`a rejected message of device '${this.deviceName}' cannot be committed`);
     if (this.stale) throw new Error(`stale merge outcome for device '${this.deviceName}': decide again`);
-    const channels = (this.previous?.channels ?? new Map()) as Map<string, ChannelState>;
-    for (const [name, state] of this.changes) channels.set(name, state);
+    // A new device takes the decision's map as it is (in message order: the order first seen).
+    const channels = (this.previous?.channels ?? this.changes) as Map<string, ChannelState>;
+    if (channels !== this.changes) for (const [name, state] of this.changes) channels.set(name, state);
     // A new state object (same map): a decision begun before this commit is now stale.
     this.devices.set(this.deviceName, { ...this.identity, channels });
   }
