@@ -142,7 +142,11 @@ export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrival
   const merge = new OutlineMerge(devices, msg.device_name, msg.device_config, msg.device_config_floats, arrivalTime);
   const channels = msg.channels;
   const effects: ChannelEffect[] = [];
-  const decided = merge.add(channels.map(outlineChannel), (i, before, decision) => effects.push(effectOf(channels[i]!, before, decision)));
+  const decided = merge.addEach(
+    channels.length,
+    (i) => outlineChannel(channels[i]!),
+    (i, before, decision) => effects.push(effectOf(channels[i]!, before, decision)),
+  );
   if (!decided) return merge.rejection!;
   return { ok: true, device: merge.identity, deviceCreated: merge.previous === undefined, effects, warnings: merge.warnings, merge };
 }
@@ -188,10 +192,19 @@ export class OutlineMerge {
     outlines: readonly ChannelOutline[],
     decided?: (index: number, before: ChannelState | undefined, decision: Accepted) => void,
   ): boolean {
+    return this.addEach(outlines.length, (i) => outlines[i]!, decided);
+  }
+
+  /** {@link add} of `count` outlines made one at a time (each dies young: no array of 100,000 kept through the decision). */
+  addEach(
+    count: number,
+    outlineAt: (index: number) => ChannelOutline,
+    decided?: (index: number, before: ChannelState | undefined, decision: Accepted) => void,
+  ): boolean {
     if (this.rejected) return false;
     const known = this.previous?.channels;
-    for (let i = 0; i < outlines.length; i++) {
-      const outline = outlines[i]!;
+    for (let i = 0; i < count; i++) {
+      const outline = outlineAt(i);
       const state = this.changes.get(outline.name) ?? known?.get(outline.name);
       const decision = decideChannel(this.deviceName, state, outline, this.arrivalTime, this.warnings);
       if (!decision.ok) {

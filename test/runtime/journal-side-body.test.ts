@@ -104,7 +104,7 @@ describe('journal side bodies', () => {
       const written = writes.mock.calls.map(([buffers]) => buffers.reduce((sum, b) => sum + b.length, 0));
       expect(written.reduce((a, b) => a + b, 0)).toBe(big.length);
       expect(Math.max(...written)).toBeLessThanOrEqual(4 << 20);
-      const readLengths = reads.mock.calls.map((call) => call[3] as number);
+      const readLengths = reads.mock.calls.map((call) => (call as unknown[])[3] as number);
       expect(readLengths.length).toBeGreaterThan(2);
       expect(Math.max(...readLengths)).toBeLessThanOrEqual(4 << 20);
     } finally {
