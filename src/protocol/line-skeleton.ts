@@ -14,10 +14,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readNumberArray } from './number-array-bytes.js';
+import { plainStringArrayEnd } from './timestamp-bytes.js';
 
 /**
- * A data array read into numbers, or the base64 bytes of a binary trace — replaced by its values
- * once the parser has decoded them (so a journaled skeleton keeps the values, see line-body.ts).
+ * A data array read into numbers, the base64 bytes of a binary trace — replaced by its values
+ * once the parser has decoded them (so a journaled skeleton keeps the values, see line-body.ts) —
+ * or the bytes of a channel's array of timestamps (`timestamps.<channel>` or
+ * `measurements.<channel>.timestamps`, timestamp-bytes.ts), kept as bytes.
  */
 export type ExtractedData = Float64Array | Buffer;
 
@@ -43,6 +46,7 @@ const CLOSE_BRACKET = 0x5d;
 const MEASUREMENTS = Buffer.from('"measurements"');
 const DATA = Buffer.from('"data"');
 const F64 = Buffer.from('"f64"');
+const TIMESTAMPS = Buffer.from('"timestamps"');
 const FAILED = -1;
 /**
  * Arrays shorter than this stay in the skeleton: a placeholder and a piece of its own cost more
@@ -61,9 +65,11 @@ export function extractMeasurementData(line: Buffer): LineSkeleton | null {
   // Lines come trimmed; a message starts with its brace (as parseLine requires).
   if (line[0] !== OPEN_BRACE) return null;
   const scan = new SkeletonScan(line);
-  const end = scan.object(0, (key, value) =>
-    scan.keyIs(key, MEASUREMENTS) && line[value] === OPEN_BRACE ? scan.measurements(value) : scan.value(value),
-  );
+  const end = scan.object(0, (key, value) => {
+    if (line[value] !== OPEN_BRACE) return scan.value(value);
+    if (scan.keyIs(key, MEASUREMENTS)) return scan.measurements(value);
+    return scan.keyIs(key, TIMESTAMPS) ? scan.timestampMap(value) : scan.value(value);
+  });
   if (end === FAILED || scan.spaces(end) !== line.length) return null;
   return scan.finish();
 }
@@ -85,9 +91,25 @@ class SkeletonScan {
     return this.object(open, (_key, value) => (this.line[value] === OPEN_BRACE ? this.channel(value) : this.value(value)));
   }
 
-  /** `{ "data": ..., "unit": ..., ... }` */
+  /** `{ "<channel>": [timestamps], ... }` */
+  timestampMap(open: number): number {
+    return this.object(open, (_key, value) => this.stamps(value));
+  }
+
+  /** `{ "data": ..., "unit": ..., "timestamps": ..., ... }` */
   private channel(open: number): number {
-    return this.object(open, (key, value) => (this.keyIs(key, DATA) ? this.data(value) : this.value(value)));
+    return this.object(open, (key, value) =>
+      this.keyIs(key, DATA) ? this.data(value) : this.keyIs(key, TIMESTAMPS) ? this.stamps(value) : this.value(value),
+    );
+  }
+
+  /** An array of plain strings, big enough to be worth it, is kept as its bytes. */
+  private stamps(at: number): number {
+    if (this.line[at] !== OPEN_BRACKET || this.isSmall(at)) return this.value(at);
+    const end = plainStringArrayEnd(this.line, at);
+    if (end === FAILED) return this.value(at);
+    this.replace(at, end, this.line.subarray(at, end));
+    return end;
   }
 
   private data(at: number): number {
@@ -200,7 +222,8 @@ class SkeletonScan {
   }
 
   keyIs(quote: number, key: Buffer): boolean {
-    return this.line.compare(key, 0, key.length, quote, quote + key.length) === 0;
+    const end = quote + key.length;
+    return end <= this.line.length && this.line.compare(key, 0, key.length, quote, end) === 0;
   }
 
   spaces(pos: number): number {

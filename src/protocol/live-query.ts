@@ -88,8 +88,8 @@ export function applyEffectToWindow(device: DeviceWindow, effect: ChannelEffect)
     case 'none':
       return;
     case 'append-values': {
-      const tail = store.values.subarray(Math.max(0, store.values.length - LIVE_WINDOW));
-      window.values = keepLast(window.values.concat(Array.from(tail)));
+      const { values } = store;
+      window.values = appendKept(window.values, values, Math.max(0, values.length - LIVE_WINDOW), values.length);
       pushStamps(window, store.stamps);
       return;
     }
@@ -110,9 +110,32 @@ export function applyEffectToWindow(device: DeviceWindow, effect: ChannelEffect)
 function pushStamps(window: ChannelWindow, stamps: Stamps): void {
   const count = stampsLength(stamps);
   if (count === 0) return;
-  if (window.firstTimestamp === undefined) window.firstTimestamp = sliceStamps(stamps, 0, 1)[0];
+  if (stamps.kind === 'each') {
+    window.firstTimestamp ??= stamps.timestamps[0];
+    window.timestamps = appendKept(window.timestamps, stamps.timestamps, Math.max(0, count - LIVE_WINDOW), count);
+    return;
+  }
+  window.firstTimestamp ??= stamps.timestamp;
+  if (window.timestamps.length + count <= LIVE_WINDOW) {
+    for (let i = 0; i < count; i++) window.timestamps.push(stamps.timestamp);
+    return;
+  }
   const tail = sliceStamps(stamps, Math.max(0, count - LIVE_WINDOW), count);
   window.timestamps = keepLast(window.timestamps.concat(tail));
+}
+
+/**
+ * `kept` with `items[from, to)` appended, the last LIVE_WINDOW kept: in place while they fit (a
+ * line of 100,000 one-value channels made four arrays per channel here), else a new array.
+ */
+function appendKept<T>(kept: T[], items: ArrayLike<T>, from: number, to: number): T[] {
+  if (kept.length + (to - from) <= LIVE_WINDOW) {
+    for (let i = from; i < to; i++) kept.push(items[i]!);
+    return kept;
+  }
+  const all = kept.slice();
+  for (let i = from; i < to; i++) all.push(items[i]!);
+  return keepLast(all);
 }
 
 function keepLast<T>(items: T[]): T[] {

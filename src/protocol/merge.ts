@@ -22,6 +22,7 @@
  * - timestamps: one per stored value (single) or row (multi), see {@link resolveTimestamps}.
  */
 import type { DeviceMessage, JsonObject, JsonPath, MeasurementChannel } from './messages.js';
+import { type ClientTimestamps, timestampStrings } from './timestamp-bytes.js';
 import { isRfc3339 } from './timestamps.js';
 
 export type ChannelShape = 'undecided' | 'single' | 'multi';
@@ -141,7 +142,11 @@ export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrival
   const merge = new OutlineMerge(devices, msg.device_name, msg.device_config, msg.device_config_floats, arrivalTime);
   const channels = msg.channels;
   const effects: ChannelEffect[] = [];
-  const decided = merge.add(channels.map(outlineChannel), (i, before, decision) => effects.push(effectOf(channels[i]!, before, decision)));
+  const decided = merge.addEach(
+    channels.length,
+    (i) => outlineChannel(channels[i]!),
+    (i, before, decision) => effects.push(effectOf(channels[i]!, before, decision)),
+  );
   if (!decided) return merge.rejection!;
   return { ok: true, device: merge.identity, deviceCreated: merge.previous === undefined, effects, warnings: merge.warnings, merge };
 }
@@ -187,10 +192,19 @@ export class OutlineMerge {
     outlines: readonly ChannelOutline[],
     decided?: (index: number, before: ChannelState | undefined, decision: Accepted) => void,
   ): boolean {
+    return this.addEach(outlines.length, (i) => outlines[i]!, decided);
+  }
+
+  /** {@link add} of `count` outlines made one at a time (each dies young: no array of 100,000 kept through the decision). */
+  addEach(
+    count: number,
+    outlineAt: (index: number) => ChannelOutline,
+    decided?: (index: number, before: ChannelState | undefined, decision: Accepted) => void,
+  ): boolean {
     if (this.rejected) return false;
     const known = this.previous?.channels;
-    for (let i = 0; i < outlines.length; i++) {
-      const outline = outlines[i]!;
+    for (let i = 0; i < count; i++) {
+      const outline = outlineAt(i);
       const state = this.changes.get(outline.name) ?? known?.get(outline.name);
       const decision = decideChannel(this.deviceName, state, outline, this.arrivalTime, this.warnings);
       if (!decision.ok) {
@@ -216,8 +230,9 @@ export class OutlineMerge {
   commit(): void {
     if (this.rejected) throw new Error(`a rejected message of device '${this.deviceName}' cannot be committed`);
     if (this.stale) throw new Error(`stale merge outcome for device '${this.deviceName}': decide again`);
-    const channels = (this.previous?.channels ?? new Map()) as Map<string, ChannelState>;
-    for (const [name, state] of this.changes) channels.set(name, state);
+    // A new device takes the decision's map as it is (in message order: the order first seen).
+    const channels = (this.previous?.channels ?? this.changes) as Map<string, ChannelState>;
+    if (channels !== this.changes) for (const [name, state] of this.changes) channels.set(name, state);
     // A new state object (same map): a decision begun before this commit is now stale.
     this.devices.set(this.deviceName, { ...this.identity, channels });
   }
@@ -274,8 +289,9 @@ export function outlineChannel(channel: MeasurementChannel): ChannelOutline {
  * Client timestamps outlined (done where they are parsed: the parse pool). `check`: false when
  * their count rules them out whatever the channel holds (`invalid` is then never read).
  */
-export function outlineTimestamps(timestamps: readonly string[], check = true): TimestampsOutline {
-  return { length: timestamps.length, first: timestamps[0] ?? '', invalid: check ? firstInvalid(timestamps) : null };
+export function outlineTimestamps(timestamps: ClientTimestamps, check = true): TimestampsOutline {
+  const first = Array.isArray(timestamps) ? (timestamps[0] ?? '') : timestamps.first;
+  return { length: timestamps.length, first, invalid: check ? firstInvalid(timestamps) : null };
 }
 
 function firstInvalid(client: readonly string[] | TimestampsOutline): string | null {
@@ -385,15 +401,14 @@ function effectOf(channel: MeasurementChannel, before: ChannelState | undefined,
 }
 
 function storeOp(channel: MeasurementChannel, decision: Accepted): StoreOp {
+  if (decision.store === 'none') return { kind: 'none' };
   const data = channel.data;
   const stamps: Stamps =
     decision.stamps.kind === 'repeat'
       ? { kind: 'repeat', timestamp: decision.stamps.timestamp, count: decision.stampsCount }
-      : { kind: 'each', timestamps: channel.timestamps as string[] };
+      : { kind: 'each', timestamps: timestampStrings(channel.timestamps!) };
   const rows = data.shape === 'multi' ? data.rows : [data.values];
   switch (decision.store) {
-    case 'none':
-      return { kind: 'none' };
     case 'append-values':
       return { kind: 'append-values', values: (data as { values: Float64Array }).values, stamps };
     case 'append-rows':

@@ -2,6 +2,7 @@
  * The typed shapes of everything a client can send (SPEC §1–2, §12).
  * These are the parser's output and the vocabulary every actor shares.
  */
+import type { ClientTimestamps } from './timestamp-bytes.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -49,7 +50,7 @@ export interface MeasurementChannel {
    * Client-supplied timestamps for this channel, from the device-level `timestamps` map or the
    * per-measurement `timestamps` key (device-level wins when both are given). Stored verbatim.
    */
-  timestamps?: string[];
+  timestamps?: ClientTimestamps;
 }
 
 export interface DeviceMessage {

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunOutput } from '../../src/actors/file-writer/run-output.js';
 import { commitMerge, createDeviceRegistry, mergeDevice } from '../../src/protocol/merge.js';
-import type { OutputChannel } from '../../src/protocol/output/source.js';
+import { renderOutputToString } from '../../src/protocol/output/render.js';
+import { memoryChannel, type OutputChannel, type OutputSource } from '../../src/protocol/output/source.js';
 import { parseLine } from '../../src/protocol/parse.js';
 
 const outputs: RunOutput[] = [];
@@ -80,3 +81,54 @@ describe('run output read back during the run', () => {
     expect(await count(read.timestamps())).toBe(4);
   });
 });
+
+// Small channels are rendered straight from memory (`valuesNow`, `timestampsNow`, their first
+// values in slots of pages shared by channels), without the generic per-channel path: the text
+// must be exactly what the generic path (in-memory channels, `memoryChannel`) gives.
+describe('run output rendered', () => {
+  it('channels of 0, 1, a few and thousands of values, odd values and names: the same text as the generic path', async () => {
+    const { output, send } = newOutput();
+    const odd = ['0', '-0.0', 'NaN', 'Infinity', '-Infinity', '1e21', '1e-7', '0.1', '5e-324', '1.7976931348623157e308', '-2.5', '3'];
+    const values = (n: number, seed: number) => Array.from({ length: n }, (_, i) => odd[(i + seed) % odd.length]).join(', ');
+    const lengths = [0, 1, 2, 3, 33, 5000];
+    const measurements = lengths.map((n, i) => {
+      const stamps =
+        i % 2 === 1
+          ? `, "timestamps": [${Array.from({ length: n }, (_, k) => `"2026-11-25T10:00:${String(k % 60).padStart(2, '0')}Z"`).join(', ')}]`
+          : '';
+      return `"ch ${i} \\"é\\"": {"data": [${values(n, i)}], "unit": "V${i}"${stamps}}, "c${i}": {"data": [${values(n, i + 1)}], "unit": "m\\"s"}`;
+    });
+    send(`{"device_name": "d\\"x", "device_config": {"data": 1, "z": {"y": 2}}, "measurements": {${measurements.join(', ')}}}`);
+    // A channel that had values written out to the spill files, then more in memory.
+    for (let i = 0; i < 3; i++)
+      send(`{"device_name": "d\\"x", "device_config": {}, "measurements": {"c5": {"data": [${values(5000, i)}], "unit": "m\\"s"}}}`);
+    const source = output.source();
+    const generic: OutputSource = {
+      ...source,
+      devices: await Promise.all(
+        source.devices.map(async (device) => ({
+          ...device,
+          channels: await Promise.all(device.channels.map(inMemory)),
+        })),
+      ),
+    };
+    const text = await renderOutputToString(source);
+    expect(text).toContain('data = []');
+    expect(text).toContain('nan');
+    expect(text).toBe(await renderOutputToString(generic));
+  });
+});
+
+/** The channel read whole into a `memoryChannel` (which has no fast path). */
+async function inMemory(channel: OutputChannel): Promise<OutputChannel> {
+  const timestamps: string[] = [];
+  for await (const chunk of channel.timestamps()) timestamps.push(...chunk);
+  if (channel.shape === 'multi') {
+    const rows: Float64Array[] = [];
+    for await (const row of channel.rows()) rows.push(row.slice());
+    return memoryChannel({ name: channel.name, unit: channel.unit, shape: 'multi', rows, timestamps });
+  }
+  const values: number[] = [];
+  for await (const chunk of channel.values()) values.push(...chunk);
+  return memoryChannel({ name: channel.name, unit: channel.unit, shape: channel.shape, values, timestamps });
+}

@@ -2,7 +2,9 @@
 // what parseLine gives for the same text: the same kind, the same values bit for bit, the same
 // reason for a bad line. Generated lines cover number forms, layouts and broken input.
 import { describe, expect, it } from 'vitest';
+import { mergeDevice, createDeviceRegistry, commitMerge } from '../../src/protocol/merge.js';
 import { parseLine, parseLineBytes } from '../../src/protocol/parse.js';
+import { TimestampBytes } from '../../src/protocol/timestamp-bytes.js';
 import type { ParsedLine } from '../../src/protocol/messages.js';
 import { seededRandom } from '../helpers/random.js';
 
@@ -95,13 +97,14 @@ function broken(line: string, next: () => number): string {
   return damage[Math.floor(next() * damage.length)]!();
 }
 
-/** Float64Arrays compared bit for bit (NaN equal to NaN, -0 not equal to 0). */
+/** Float64Arrays compared bit for bit (NaN equal to NaN, -0 not equal to 0); timestamps kept as bytes, as their strings. */
+function bitsOfFloats(_key: string, value: unknown): unknown {
+  if (value instanceof Float64Array) return Array.from(value, (v) => (Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : String(v)));
+  return value instanceof TimestampBytes ? value.strings() : value;
+}
+
 function comparable(parsed: ParsedLine): unknown {
-  return JSON.parse(
-    JSON.stringify(parsed, (_key, value: unknown) =>
-      value instanceof Float64Array ? Array.from(value, (v) => (Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'NaN' : String(v))) : value,
-    ),
-  );
+  return JSON.parse(JSON.stringify(parsed, bitsOfFloats));
 }
 
 function expectSameAsText(text: string): ParsedLine {
@@ -186,5 +189,78 @@ describe('binary traces (SPEC §12) in big lines', () => {
       [`${base64.slice(0, 70_000)}\\/${base64.slice(70_001)}`, '[100000]', 'device'],
     ];
     for (const [f64, shape, kind] of cases) expect(expectSameAsText(line(f64, shape)).kind).toBe(kind);
+  });
+});
+
+// Big arrays of timestamps are kept as their bytes (timestamp-bytes.ts) and become strings only
+// when the merge stores them: 5,000,000 timestamps for one value must not cost 5,000,000 strings.
+describe('timestamp arrays in big lines', () => {
+  const stamp = (i: number) => `2026-01-16T06:35:${String(i % 60).padStart(2, '0')}.${String(i).padStart(6, '0')}Z`;
+  const stamps = (n: number, at = stamp) => JSON.stringify(Array.from({ length: n }, (_, i) => at(i)));
+  const line = (values: number, device: string | null, own: string | null) =>
+    `{"device_name": "a", "device_config": {}, "measurements": {"x": {"data": [${Array.from({ length: values }, (_, i) => i).join(', ')}], "unit": "V"${
+      own === null ? '' : `, "timestamps": ${own}`
+    }}, "y": {"data": [1], "unit": "V"}}${device === null ? '' : `, "timestamps": {"x": ${device}, "y": ["${stamp(1)}"]}`}}`;
+
+  /** What the merge stores and warns, from the bytes and from the text. */
+  function expectSameMerge(text: string): { stored: unknown; warnings: unknown } {
+    const results = [parseLineBytes(Buffer.from(text)).parsed, parseLine(text)].map((parsed) => {
+      if (parsed.kind !== 'device') return { stored: parsed, warnings: [] };
+      const devices = createDeviceRegistry();
+      const outcome = mergeDevice(devices, parsed.message, '2026-01-16T00:00:00Z');
+      if (!outcome.ok) return { stored: outcome.reason, warnings: [] };
+      commitMerge(devices, outcome);
+      return {
+        stored: JSON.stringify(
+          outcome.effects.map((effect) => effect.store),
+          bitsOfFloats,
+        ),
+        warnings: outcome.warnings,
+      };
+    });
+    expect(results[0]).toEqual(results[1]);
+    return results[0]!;
+  }
+
+  it('kept as bytes: a count that rules them out (the arrival time), one per value (stored), one for all', () => {
+    const many = parseLineBytes(Buffer.from(line(1, stamps(50_000), null))).parsed;
+    if (many.kind !== 'device') throw new Error('expected a device line');
+    expect(many.message.channels[0]!.timestamps).toBeInstanceOf(TimestampBytes);
+    expect(many.message.channels[0]!.timestamps!.length).toBe(50_000);
+    expect(many.message.channels[1]!.timestamps).toEqual([stamp(1)]); // small: parsed as text
+    expect(expectSameMerge(line(1, stamps(50_000), null)).warnings).toHaveLength(1);
+    expect(expectSameMerge(line(5000, stamps(5000), null)).stored).toContain(stamp(4999));
+    expect(expectSameMerge(line(5000, null, stamps(5000))).stored).toContain(stamp(4999));
+    expectSameMerge(line(5000, stamps(5000), stamps(3)));
+    expectSameMerge(
+      line(
+        3000,
+        stamps(3000, (i) => (i === 2000 ? 'not a time' : stamp(i))),
+        null,
+      ),
+    );
+    expectSameMerge(line(20, stamps(1), stamps(20_000)));
+  });
+
+  it('escapes, non-strings, odd spacing, broken arrays: as the text parser', () => {
+    const plain = stamps(2000);
+    const variants = [
+      plain.replace(stamp(7), 'a\\"b'),
+      plain.replace(`"${stamp(7)}"`, '17'),
+      plain.replace(`"${stamp(7)}"`, 'null'),
+      plain.replace(`"${stamp(7)}"`, `"${stamp(7)}\u00e9"`),
+      plain.replace(stamp(7), 'é ü'),
+      plain.replaceAll(',', ' ,\t'),
+      plain.replace('[', '[ '),
+      plain.slice(0, -1),
+      `${plain.slice(0, -1)},]`,
+      '[]',
+      `[${' '.repeat(600)}]`,
+    ];
+    for (const variant of variants) {
+      expectSameAsText(line(2000, variant, null));
+      expectSameAsText(line(2000, null, variant));
+      expectSameMerge(line(2000, variant, null));
+    }
   });
 });

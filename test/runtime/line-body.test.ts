@@ -27,6 +27,20 @@ describe('journal line bodies', () => {
     expect(parseLineBody(body)).toEqual(parseLine(line));
   });
 
+  it('big timestamp arrays are journaled as their bytes and read back as the same timestamps', () => {
+    const stamps = Array.from({ length: 3000 }, (_, i) => `2026-01-16T06:35:32.${String(i).padStart(6, '0')}Z`);
+    const text = `{"device_name": "d", "device_config": {}, "measurements": {"v": {"data": [1.5], "unit": "V", "timestamps": ${JSON.stringify(stamps)}}}, "timestamps": {"w": ${JSON.stringify(stamps)}}}`;
+    const { skeleton } = parseLineBytes(Buffer.from(text));
+    expect(skeleton?.extracted).toHaveLength(2);
+    for (const body of [bodyOf(encodeSkeletonBody(skeleton!)), Buffer.from(text)]) {
+      const parsed = parseLineBody(body);
+      if (parsed.kind !== 'device') throw new Error('expected a device line');
+      const own = parsed.message.channels[0]!.timestamps!;
+      expect(own.length).toBe(3000);
+      expect(Array.isArray(own) ? own : own.strings()).toEqual(stamps);
+    }
+  });
+
   it('a text body is parsed as text', () => {
     const small = '{"device_name": "x", "device_config": {}, "measurements": {"v": {"data": [1.5], "unit": "V"}}}';
     expect(parseLineBody(Buffer.from(small))).toEqual(parseLine(small));

@@ -9,9 +9,20 @@
  * gets a few values costs no syscall at all, and is rendered from memory.
  */
 import { sliceStamps, stampsLength, type ChannelShape, type StoreOp, type Stamps } from '../../protocol/merge.js';
-import type { Flushable, SpillFile, SpillFiles } from './spill-files.js';
+import { SLOT_VALUES, type Flushable, type SpillFile, type SpillFiles } from './spill-files.js';
 
 const FLUSH_BYTES = 1 << 20;
+/** The shared empty lists (see the fields). */
+const NONE: number[] = [];
+const NO_STAMPS: string[] = [];
+const NO_VALUES: Float64Array = new Float64Array(0);
+
+/** `list` with a piece appended: a list of its own if it was the shared empty one. */
+function pushPiece(list: number[], position: number, length: number): number[] {
+  if (list === NONE) return [position, length];
+  list.push(position, length);
+  return list;
+}
 /** Values at least this big are written as they come, not copied into the pending buffers. */
 const DIRECT_WRITE_BYTES = 64 * 1024;
 
@@ -27,19 +38,24 @@ export class ChannelSpill implements Flushable {
   shape: ChannelShape;
   /**
    * Small values gathered for one write, in a block kept from flush to flush: an allocation per
-   * value (a scalar each message) was ~9 % of the file-writer's time with scalar streams.
+   * value (a scalar each message) was ~9 % of the file-writer's time with scalar streams. The
+   * block starts as a slot of a page shared with other channels (`pendingStart` in it): an
+   * ArrayBuffer per channel, with 100,000 one-value channels, was most of the garbage collector's work.
    */
-  private pendingValues = new Float64Array(0);
+  private pendingValues: Float64Array = NO_VALUES;
+  private pendingStart = 0;
+  private pendingCapacity = 0;
   private pendingValueCount = 0;
-  private pendingRows: number[] = [];
+  // The lists below start as the shared empty one (never pushed to) and get their own on first use.
+  private pendingRows: number[] = NONE;
   /** Blocks of whole lines, each without its last newline. */
-  private pendingStamps: string[] = [];
+  private pendingStamps: string[] = NO_STAMPS;
   private pendingStampChars = 0;
   /** What this channel told the run's budget it holds. */
   private reported = 0;
-  private valuePieces: number[] = [];
-  private rowPieces: number[] = [];
-  private stampPieces: number[] = [];
+  private valuePieces: number[] = NONE;
+  private rowPieces: number[] = NONE;
+  private stampPieces: number[] = NONE;
   valueCount = 0;
   rowCount = 0;
   stampCount = 0;
@@ -83,20 +99,21 @@ export class ChannelSpill implements Flushable {
   /** Writes what is in memory to the spill files. */
   flush(): void {
     if (this.pendingValueCount > 0) {
-      const bytes = new Uint8Array(this.pendingValues.buffer, 0, this.pendingValueCount * 8);
-      this.valuePieces.push(this.files.values.append(bytes), bytes.byteLength);
+      const { buffer, byteOffset } = this.pendingValues;
+      const bytes = new Uint8Array(buffer, byteOffset + this.pendingStart * 8, this.pendingValueCount * 8);
+      this.valuePieces = pushPiece(this.valuePieces, this.files.values.append(bytes), bytes.byteLength);
     }
     if (this.pendingRows.length > 0) {
       const rows = new Uint8Array(Uint32Array.from(this.pendingRows).buffer);
-      this.rowPieces.push(this.files.rows.append(rows), rows.byteLength);
+      this.rowPieces = pushPiece(this.rowPieces, this.files.rows.append(rows), rows.byteLength);
     }
     if (this.pendingStamps.length > 0) {
       const text = Buffer.from(`${this.pendingStamps.join('\n')}\n`, 'utf8');
-      this.stampPieces.push(this.files.stamps.append(text), text.byteLength);
+      this.stampPieces = pushPiece(this.stampPieces, this.files.stamps.append(text), text.byteLength);
     }
     this.pendingValueCount = 0;
-    this.pendingRows = [];
-    this.pendingStamps = [];
+    this.pendingRows = NONE;
+    this.pendingStamps = NO_STAMPS;
     this.pendingStampChars = 0;
     if (this.reported !== 0) this.files.released(this, this.reported);
     this.reported = 0;
@@ -109,7 +126,8 @@ export class ChannelSpill implements Flushable {
    */
   valuesInMemory(count: number, viewMax = 0): Float64Array | undefined {
     if (this.valuePieces.length > 0 || count > this.pendingValueCount) return undefined;
-    return count <= viewMax ? this.pendingValues.subarray(0, count) : this.pendingValues.slice(0, count);
+    const start = this.pendingStart;
+    return count <= viewMax ? this.pendingValues.subarray(start, start + count) : this.pendingValues.slice(start, start + count);
   }
 
   /** The first `count` row lengths when none was written out yet, else undefined. */
@@ -127,7 +145,8 @@ export class ChannelSpill implements Flushable {
 
   /** The values as they stand now (the pieces listed so far and a copy of what is in memory). */
   valuesNow(): SpilledBytes {
-    const tail = new Uint8Array(this.pendingValues.buffer.slice(0, this.pendingValueCount * 8));
+    const from = this.pendingValues.byteOffset + this.pendingStart * 8;
+    const tail = new Uint8Array(this.pendingValues.buffer.slice(from, from + this.pendingValueCount * 8));
     return { file: this.files.values, pieces: this.valuePieces.slice(), tail };
   }
 
@@ -149,26 +168,39 @@ export class ChannelSpill implements Flushable {
     if (values.byteLength >= DIRECT_WRITE_BYTES) {
       this.flush();
       const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-      this.valuePieces.push(this.files.values.append(bytes), bytes.byteLength);
+      this.valuePieces = pushPiece(this.valuePieces, this.files.values.append(bytes), bytes.byteLength);
     } else {
       this.reserve(values.length);
-      this.pendingValues.set(values, this.pendingValueCount);
+      this.pendingValues.set(values, this.pendingStart + this.pendingValueCount);
       this.pendingValueCount += values.length;
     }
     this.valueCount += values.length;
   }
 
-  /** Room for `count` more pending values (doubling: the block grows to what the channel needs). */
+  /**
+   * Room for `count` more pending values: a shared slot first, then a block of the channel's own
+   * (doubling: it grows to what the channel needs).
+   */
   private reserve(count: number): void {
     const needed = this.pendingValueCount + count;
-    if (needed <= this.pendingValues.length) return;
-    const grown = new Float64Array(Math.max(needed, 2 * this.pendingValues.length, 8));
-    grown.set(this.pendingValues.subarray(0, this.pendingValueCount));
+    if (needed <= this.pendingCapacity) return;
+    if (this.pendingCapacity === 0 && needed <= SLOT_VALUES) {
+      const slot = this.files.smallSlot();
+      this.pendingValues = slot.page;
+      this.pendingStart = slot.start;
+      this.pendingCapacity = SLOT_VALUES;
+      return;
+    }
+    const grown = new Float64Array(Math.max(needed, 2 * this.pendingCapacity, 2 * SLOT_VALUES));
+    grown.set(this.pendingValues.subarray(this.pendingStart, this.pendingStart + this.pendingValueCount));
     this.pendingValues = grown;
+    this.pendingStart = 0;
+    this.pendingCapacity = grown.length;
   }
 
   private appendRow(row: Float64Array): void {
     this.appendValues(row);
+    if (this.pendingRows === NONE) this.pendingRows = [];
     this.pendingRows.push(row.length);
     this.rowCount++;
   }
@@ -177,7 +209,13 @@ export class ChannelSpill implements Flushable {
     const count = stampsLength(stamps);
     if (count === 0) return;
     // One text block per message; a repeated stamp is not expanded into an array first.
-    const block = stamps.kind === 'repeat' ? `${stamps.timestamp}\n`.repeat(count).slice(0, -1) : sliceStamps(stamps).join('\n');
+    const block =
+      stamps.kind === 'repeat'
+        ? count === 1
+          ? stamps.timestamp
+          : `${stamps.timestamp}\n`.repeat(count).slice(0, -1)
+        : sliceStamps(stamps).join('\n');
+    if (this.pendingStamps === NO_STAMPS) this.pendingStamps = [];
     this.pendingStamps.push(block);
     this.pendingStampChars += block.length + 1;
     this.stampCount += count;
@@ -188,8 +226,8 @@ export class ChannelSpill implements Flushable {
    * stamps start again (new lists: a reader keeps the ones it took).
    */
   private promote(rowLength: number, row0Timestamp: string): void {
-    this.rowPieces = [];
-    this.stampPieces = [];
+    this.rowPieces = NONE;
+    this.stampPieces = NONE;
     this.pendingRows = [rowLength];
     this.pendingStamps = [row0Timestamp];
     this.pendingStampChars = row0Timestamp.length + 1;

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { MergeAccepted } from '../../protocol/merge.js';
+import type { ChannelShape, MergeAccepted } from '../../protocol/merge.js';
 import type { DeviceMessage, JsonObject, JsonPath, ResultMessage, SessionInfo, SessionMessage } from '../../protocol/messages.js';
 import { outputFileName } from '../../protocol/output/file-name.js';
 import type { OutputChannel, OutputSource } from '../../protocol/output/source.js';
@@ -93,7 +93,7 @@ export class RunOutput implements RunEventHandler {
       name,
       config: device.config,
       ...(device.configFloats !== undefined && { configFloats: device.configFloats }),
-      channels: [...device.channels].map(([channelName, spill]) => spillChannel(channelName, spill)),
+      channels: [...device.channels].map(([channelName, spill]) => new SpillOutputChannel(channelName, spill) as OutputChannel),
     }));
     const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...this.endRecordFields() };
     return {
@@ -138,27 +138,51 @@ export class RunOutput implements RunEventHandler {
  * A channel read back from its spill, when the renderer reaches it (not all at once). It is read
  * as it stands now: a live write renders while the run goes on appending, and its data and
  * timestamps, read at different moments, must still count the same. A channel still wholly in
- * memory is handed over from there (no copy, no read).
+ * memory is handed over from there (no copy, no read). A class, not closures: a line of 100,000
+ * channels makes one of these per channel.
  */
-function spillChannel(name: string, spill: ChannelSpill): OutputChannel {
-  const { valueCount, rowCount, stampCount } = spill;
-  const timestamps = () => {
-    const inMemory = stampCount === 0 ? [] : spill.stampsInMemory(stampCount);
-    return inMemory ? once(inMemory) : readStampChunks(spill.stampsNow(), stampCount);
-  };
-  if (spill.shape === 'multi') {
-    const rows = () => {
-      const lengths = spill.rowsInMemory(rowCount);
-      const values = lengths && spill.valuesInMemory(lengths.reduce((sum, length) => sum + length, 0));
-      return lengths && values ? rowsOf(values, lengths) : readRows(spill.valuesNow(), spill.rowsNow(), rowCount);
-    };
-    return { name, unit: spill.unit, shape: 'multi', timestamps, rows };
+class SpillOutputChannel {
+  readonly unit: string;
+  readonly shape: ChannelShape;
+  private readonly valueCount: number;
+  private readonly rowCount: number;
+  private readonly stampCount: number;
+
+  constructor(
+    readonly name: string,
+    private readonly spill: ChannelSpill,
+  ) {
+    this.unit = spill.unit;
+    this.shape = spill.shape;
+    this.valueCount = spill.valueCount;
+    this.rowCount = spill.rowCount;
+    this.stampCount = spill.stampCount;
   }
-  const values = () => {
-    const inMemory = spill.valuesInMemory(valueCount, VIEW_MAX);
-    return inMemory ? once(inMemory) : readFloat64Chunks(spill.valuesNow(), valueCount);
-  };
-  return { name, unit: spill.unit, shape: spill.shape, timestamps, values };
+
+  timestampsNow(): readonly string[] | undefined {
+    return this.stampCount === 0 ? [] : this.spill.stampsInMemory(this.stampCount);
+  }
+
+  timestamps(): AsyncIterable<readonly string[]> {
+    const inMemory = this.timestampsNow();
+    return inMemory ? once(inMemory) : readStampChunks(this.spill.stampsNow(), this.stampCount);
+  }
+
+  valuesNow(): Float64Array | undefined {
+    return this.spill.valuesInMemory(this.valueCount, VIEW_MAX);
+  }
+
+  values(): AsyncIterable<Float64Array> {
+    const inMemory = this.valuesNow();
+    return inMemory ? once(inMemory) : readFloat64Chunks(this.spill.valuesNow(), this.valueCount);
+  }
+
+  rows(): AsyncIterable<Float64Array> {
+    const { spill, rowCount } = this;
+    const lengths = spill.rowsInMemory(rowCount);
+    const values = lengths && spill.valuesInMemory(lengths.reduce((sum, length) => sum + length, 0));
+    return lengths && values ? rowsOf(values, lengths) : readRows(spill.valuesNow(), spill.rowsNow(), rowCount);
+  }
 }
 
 /** Values handed to the renderer as a view: at most one run of it (render.ts formats 16,384 at a time). */

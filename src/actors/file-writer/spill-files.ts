@@ -49,6 +49,10 @@ export class SpillFile {
   }
 }
 
+/** Values in a small channel's first block (ChannelSpill), cut from shared pages. */
+export const SLOT_VALUES = 8;
+const PAGE_VALUES = 64 * 1024;
+
 /** Anything holding spill data in memory that can write it out. */
 export interface Flushable {
   flush(): void;
@@ -61,6 +65,8 @@ export class SpillFiles {
   /** Bytes held in memory by all channels. */
   private pendingBytes = 0;
   private readonly holding = new Set<Flushable>();
+  private page: Float64Array = new Float64Array(0);
+  private pageUsed = 0;
 
   constructor(
     dir: string,
@@ -82,6 +88,20 @@ export class SpillFiles {
   released(channel: Flushable, bytes: number): void {
     this.pendingBytes -= bytes;
     this.holding.delete(channel);
+  }
+
+  /**
+   * A block of SLOT_VALUES values for a channel's first values, in a page shared with other
+   * channels (never given back: 64 bytes per channel of the run).
+   */
+  smallSlot(): { page: Float64Array; start: number } {
+    if (this.pageUsed + SLOT_VALUES > this.page.length) {
+      this.page = new Float64Array(PAGE_VALUES);
+      this.pageUsed = 0;
+    }
+    const start = this.pageUsed;
+    this.pageUsed += SLOT_VALUES;
+    return { page: this.page, start };
   }
 
   flushAll(): void {

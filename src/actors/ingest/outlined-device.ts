@@ -66,7 +66,7 @@ export function packOutlines(message: DeviceMessage): PackedOutlines {
  * entries, or 1 (a flat message into a multi channel is one row). 5,000,000 timestamps for one
  * value are not checked one by one.
  */
-function mayBeUsed(timestamps: readonly string[], length: number): boolean {
+function mayBeUsed(timestamps: { readonly length: number }, length: number): boolean {
   return timestamps.length === 1 || timestamps.length === length;
 }
 

@@ -22,6 +22,7 @@ import {
   sortKeys,
   tomlFloat,
   tomlHeader,
+  tomlHeaderKey,
   tomlInlineValue,
   tomlKey,
   tomlString,
@@ -157,7 +158,11 @@ class ChunkBuffer {
   }
   /** A blank line before every header but the first. */
   header(path: readonly string[]): void {
-    this.text += `${(this.started ? '\n[' : '[') + tomlHeader(path)}]\n`;
+    this.headerText(tomlHeader(path));
+  }
+  /** A header already written as TOML (`device.scope.data.trace`). */
+  headerText(header: string): void {
+    this.text += `${(this.started ? '\n[' : '[') + header}]\n`;
     this.started = true;
   }
 }
@@ -165,10 +170,16 @@ class ChunkBuffer {
 /** Writes a value after `key = ` into the buffer, yielding chunks as it fills. */
 type ValueStream = (out: ChunkBuffer) => AsyncGenerator<OutputChunk>;
 
+/** Writes a whole sub-table (its headers too) at `path`: a device's channels, without a node per channel. */
+type TableStream = (path: readonly string[], out: ChunkBuffer, pace: Pace) => AsyncGenerator<OutputChunk>;
+
 type Entry =
   | { readonly kind: 'value'; readonly text: string }
   | { readonly kind: 'stream'; readonly write: ValueStream }
-  | { readonly kind: 'table'; readonly table: TableNode };
+  | { readonly kind: 'table'; readonly table: TableNode }
+  | { readonly kind: 'table-stream'; readonly write: TableStream };
+
+type TableEntry = Extract<Entry, { kind: 'table' | 'table-stream' }>;
 
 type TableNode = Map<string, Entry>;
 
@@ -185,13 +196,13 @@ async function* writeTable(path: readonly string[], node: TableNode, out: ChunkB
   // per list cost seconds with a config of millions of keys.
   const plain: string[] = [];
   const tables: string[] = [];
-  for (const [key, entry] of node) (entry.kind === 'table' ? tables : plain).push(key);
+  for (const [key, entry] of node) (entry.kind === 'table' || entry.kind === 'table-stream' ? tables : plain).push(key);
   sortKeys(plain);
   sortKeys(tables);
   if (pace.due(node.size)) await pace.pause();
   if (path.length > 0 && (plain.length > 0 || tables.length === 0)) out.header(path);
   for (const key of plain) {
-    const entry = node.get(key) as Exclude<Entry, { kind: 'table' }>;
+    const entry = node.get(key) as Exclude<Entry, TableEntry>;
     out.text += `${tomlKey(key)} = `;
     if (entry.kind === 'value') out.text += `${entry.text}\n`;
     else yield* entry.write(out);
@@ -199,8 +210,9 @@ async function* writeTable(path: readonly string[], node: TableNode, out: ChunkB
     if (pace.due()) await pace.pause();
   }
   for (const key of tables) {
-    const entry = node.get(key) as Extract<Entry, { kind: 'table' }>;
-    yield* writeTable([...path, key], entry.table, out, pace);
+    const entry = node.get(key) as TableEntry;
+    if (entry.kind === 'table') yield* writeTable([...path, key], entry.table, out, pace);
+    else yield* entry.write([...path, key], out, pace);
   }
 }
 
@@ -243,20 +255,57 @@ async function jsonNode(
 async function deviceNode(device: OutputDevice, floats: FloatRunFormatter, ctx: Context): Promise<TableNode> {
   const node = tableNode();
   node.set('device_name', { kind: 'value', text: tomlString(device.name) });
-  const data = tableNode();
-  const timestamps = tableNode();
-  for (const channel of device.channels) {
-    const channelTable = tableNode();
-    channelTable.set('data', { kind: 'stream', write: channelDataStream(channel, floats) });
-    channelTable.set('unit', { kind: 'value', text: tomlString(channel.unit) });
-    addTable(data, channel.name, channelTable);
-    timestamps.set(channel.name, { kind: 'stream', write: (out) => writeStrings(channel.timestamps(), out) });
-    if (ctx.pace.due()) await ctx.pace.pause();
-  }
-  addTable(node, 'data', data);
-  addTable(node, 'timestamps', timestamps);
+  // The channels, sorted once, are written by two streams (`data`, `timestamps`) with nothing
+  // built per channel: a line of 100,000 channels made a table, a header and generators for each.
+  const byName = new Map<string, OutputChannel>();
+  for (const channel of device.channels) byName.set(channel.name, channel);
+  const names = sortKeys([...byName.keys()]);
+  const channels = names.map((name) => byName.get(name)!);
+  if (ctx.pace.due(channels.length)) await ctx.pace.pause();
+  node.set('data', { kind: 'table-stream', write: (path, out, pace) => writeChannelData(path, channels, out, pace, floats) });
+  node.set('timestamps', { kind: 'table-stream', write: (path, out, pace) => writeChannelStamps(path, channels, out, pace) });
   // Config last: rex's keys are already in place, so colliding user keys are reported (nulls are not).
   return jsonNode(`device.${device.name}`, device.config, floatMarks(device.configFloats), ctx, node);
+}
+
+/** `[<path>.<channel>]` with `data` and `unit`, for each channel (sorted); a bare `[<path>]` when there is none. */
+async function* writeChannelData(
+  path: readonly string[],
+  channels: readonly OutputChannel[],
+  out: ChunkBuffer,
+  pace: Pace,
+  floats: FloatRunFormatter,
+): AsyncGenerator<OutputChunk> {
+  if (channels.length === 0) out.header(path);
+  const prefix = `${tomlHeader(path)}.`;
+  for (const channel of channels) {
+    out.headerText(prefix + tomlHeaderKey(channel.name));
+    out.text += 'data = ';
+    const values = channel.shape === 'multi' ? undefined : channel.valuesNow?.();
+    if (values !== undefined && values.length <= INLINE_VALUES) writeInlineValues(values, out);
+    else yield* channelDataStream(channel, floats)(out);
+    out.text += `unit = ${tomlString(channel.unit)}\n`;
+    if (out.full) yield out.take();
+    if (pace.due(2)) await pace.pause();
+  }
+}
+
+/** `[<path>]` with `<channel> = [timestamps]` for each channel (sorted). */
+async function* writeChannelStamps(
+  path: readonly string[],
+  channels: readonly OutputChannel[],
+  out: ChunkBuffer,
+  pace: Pace,
+): AsyncGenerator<OutputChunk> {
+  out.header(path);
+  for (const channel of channels) {
+    out.text += `${tomlKey(channel.name)} = `;
+    const stamps = channel.timestampsNow?.();
+    if (stamps !== undefined && stamps.length <= RUN) writeInlineStrings(stamps, out);
+    else yield* writeStrings(channel.timestamps(), out);
+    if (out.full) yield out.take();
+    if (pace.due()) await pace.pause();
+  }
 }
 
 async function resultNode(result: ResultMessage, ctx: Context): Promise<TableNode> {
@@ -392,6 +441,26 @@ async function* writeRows(rows: AsyncIterable<Float64Array>, out: ChunkBuffer, f
   }
   yield* queue.drain(true);
   out.text += any ? '\n]\n' : ']\n';
+}
+
+/**
+ * Up to this many values in memory are written as text here (what `formatFloats` writes, value by
+ * value): a buffer of bytes per one-value channel cost more than the formatting.
+ */
+const INLINE_VALUES = 32;
+
+/** {@link writeValues} of values at hand (at most one run), as text: each value on its line, then `,`. */
+function writeInlineValues(values: Float64Array, out: ChunkBuffer): void {
+  let text = '[';
+  for (let i = 0; i < values.length; i++) text += `\n    ${tomlFloat(values[i]!)},`;
+  out.text += values.length > 0 ? `${text}\n]\n` : '[]\n';
+}
+
+/** {@link writeStrings} of strings at hand (at most one run). */
+function writeInlineStrings(strings: readonly string[], out: ChunkBuffer): void {
+  let text = '[';
+  for (let i = 0; i < strings.length; i++) text += `\n    ${tomlString(strings[i]!)},`;
+  out.text += strings.length > 0 ? `${text}\n]\n` : '[]\n';
 }
 
 async function* writeStrings(chunks: AsyncIterable<readonly string[]>, out: ChunkBuffer): AsyncGenerator<string> {

@@ -40,6 +40,11 @@ interface OutputChannelBase {
   readonly unit: string;
   /** One per value (single) or row (multi), in chunks of any size. */
   timestamps(): AsyncIterable<readonly string[]>;
+  /**
+   * Optional: the timestamps at once when they are in memory (else undefined). Lets the renderer
+   * write a small channel without an async generator per channel.
+   */
+  timestampsNow?(): readonly string[] | undefined;
 }
 
 export interface SingleOutputChannel extends OutputChannelBase {
@@ -47,6 +52,8 @@ export interface SingleOutputChannel extends OutputChannelBase {
   readonly shape: Exclude<ChannelShape, 'multi'>;
   /** The values, in chunks of any size. */
   values(): AsyncIterable<Float64Array>;
+  /** Optional: the values at once when they are in memory and few (a view: read before the event loop turns), else undefined. */
+  valuesNow?(): Float64Array | undefined;
 }
 
 export interface MultiOutputChannel extends OutputChannelBase {

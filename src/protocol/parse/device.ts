@@ -8,6 +8,7 @@ import { describeJson, fieldPath, isNanStandIn, isPlainObject, validateJsonObjec
 import { type ExtractedBase64, allocFloat64, decodeBinaryTrace } from '../binary-trace.js';
 import { type ExtractedData, placeholderIndex } from '../line-skeleton.js';
 import { integralFloatPaths } from '../float-lexemes.js';
+import { type ClientTimestamps, TimestampBytes } from '../timestamp-bytes.js';
 import { type Message, type Validated, expected } from './validated.js';
 
 // Where the config whose number types are kept sits in the line.
@@ -22,7 +23,7 @@ export function validateDevice(message: Message, line: string, numbers: NumberSo
   }
   const config = validateJsonObject(message.device_config, 'device_config');
   if (!config.ok) return config;
-  const deviceTimestamps = readTimestampMap(message.timestamps);
+  const deviceTimestamps = readTimestampMap(message.timestamps, numbers);
   if (!deviceTimestamps.ok) return deviceTimestamps;
 
   const measurements = message.measurements;
@@ -52,23 +53,24 @@ function readChannel(
   deviceTimestamps: Message | undefined,
   numbers: NumberSource,
 ): Validated<MeasurementChannel> {
-  const path = fieldPath('measurements', [name]);
+  // Spelled out only for a reason: a line may hold 100,000 channels.
+  const path = () => fieldPath('measurements', [name]);
   if (!isPlainObject(measurement)) {
-    return { ok: false, reason: `${path}: expected an object, got ${describeJson(measurement)}` };
+    return { ok: false, reason: `${path()}: expected an object, got ${describeJson(measurement)}` };
   }
   const unit = measurement.unit;
   if (typeof unit !== 'string') {
-    return { ok: false, reason: `${path}.unit: ${expected('a string', unit)}` };
+    return { ok: false, reason: `${path()}.unit: ${expected('a string', unit)}` };
   }
-  const data = readChannelData(measurement.data, `${path}.data`, numbers);
+  const data = readChannelData(measurement.data, name, numbers);
   if (!data.ok) return data;
 
   // The device-level map was validated whole; it wins over the per-measurement key.
-  let timestamps: string[] | undefined;
+  let timestamps: ClientTimestamps | undefined;
   if (deviceTimestamps !== undefined && Object.hasOwn(deviceTimestamps, name)) {
-    timestamps = deviceTimestamps[name] as string[];
+    timestamps = deviceTimestamps[name] as ClientTimestamps;
   } else if (measurement.timestamps !== undefined && measurement.timestamps !== null) {
-    const own = readStringArray(measurement.timestamps, `${path}.timestamps`);
+    const own = readTimestamps(measurement.timestamps, `${path()}.timestamps`, numbers);
     if (!own.ok) return own;
     timestamps = own.value;
   }
@@ -77,17 +79,30 @@ function readChannel(
   return { ok: true, value: channel };
 }
 
-/** The device-level `timestamps` map: channel → array of strings. Absent or null → undefined. */
-function readTimestampMap(value: unknown): Validated<Message | undefined> {
+/**
+ * The device-level `timestamps` map: channel → array of strings (or their bytes, kept apart:
+ * `TimestampBytes`, set in the map). Absent or null → undefined.
+ */
+function readTimestampMap(value: unknown, numbers: NumberSource): Validated<Message | undefined> {
   if (value === undefined || value === null) return { ok: true, value: undefined };
   if (!isPlainObject(value)) {
     return { ok: false, reason: `timestamps: expected an object, got ${describeJson(value)}` };
   }
   for (const channelName of Object.keys(value)) {
-    const entry = readStringArray(value[channelName], fieldPath('timestamps', [channelName]));
+    const entry = readTimestamps(value[channelName], fieldPath('timestamps', [channelName]), numbers);
     if (!entry.ok) return entry;
+    if (entry.value instanceof TimestampBytes) value[channelName] = entry.value;
   }
   return { ok: true, value };
+}
+
+/** An array of strings, or a placeholder for its bytes (line-skeleton.ts). */
+function readTimestamps(value: unknown, path: string, numbers: NumberSource): Validated<ClientTimestamps> {
+  if (numbers.extracted.length > 0) {
+    const data = numbers.extracted[placeholderIndex(value, numbers.key)];
+    if (data !== undefined && !(data instanceof Float64Array)) return { ok: true, value: new TimestampBytes(data) };
+  }
+  return readStringArray(value, path);
 }
 
 function readStringArray(value: unknown, path: string): Validated<string[]> {
@@ -107,14 +122,16 @@ function readStringArray(value: unknown, path: string): Validated<string[]> {
 // ---------------------------------------------------------------------------------------------
 // Channel data: flat array (Single), array of arrays (Multi), or the binary form (§12)
 
-function readChannelData(data: unknown, path: string, numbers: NumberSource): Validated<ChannelData> {
+/** `channel`: the channel's name, for reasons. */
+function readChannelData(data: unknown, channel: string, numbers: NumberSource): Validated<ChannelData> {
   const single = extractedNumbers(data, numbers);
   if (single !== undefined) return { ok: true, value: { shape: 'single', values: single } };
   if (Array.isArray(data)) {
     if (data.length > 0 && extractedNumbers(data[0], numbers) !== undefined) return extractedRows(data, numbers);
-    if (data.length > 0 && Array.isArray(data[0])) return toMulti(data, path, numbers.copy);
-    return toSingle(data, path, numbers.copy);
+    if (data.length > 0 && Array.isArray(data[0])) return toMulti(data, channel, numbers.copy);
+    return toSingle(data, channel, numbers.copy);
   }
+  const path = dataPath(channel);
   if (isPlainObject(data)) {
     const decoded = decodeBinaryTrace(data, path, (value) => extractedBase64(value, numbers));
     return decoded.ok ? { ok: true, value: decoded.data } : decoded;
@@ -150,22 +167,26 @@ function extractedBase64(value: unknown, numbers: NumberSource): ExtractedBase64
   };
 }
 
-function toSingle(items: unknown[], path: string, copy: CopyNumbers): Validated<ChannelData> {
+function dataPath(channel: string): string {
+  return `${fieldPath('measurements', [channel])}.data`;
+}
+
+function toSingle(items: unknown[], channel: string, copy: CopyNumbers): Validated<ChannelData> {
   const values = allocFloat64(items.length); // every slot is written or the array is dropped
   const failedAt = copy(items, values, 0);
   if (failedAt !== -1) {
-    return { ok: false, reason: elementReason(items[failedAt], `${path}[${failedAt}]`, NUMBER) };
+    return { ok: false, reason: elementReason(items[failedAt], `${dataPath(channel)}[${failedAt}]`, NUMBER) };
   }
   return { ok: true, value: { shape: 'single', values } };
 }
 
-function toMulti(rowsIn: unknown[], path: string, copy: CopyNumbers): Validated<ChannelData> {
+function toMulti(rowsIn: unknown[], channel: string, copy: CopyNumbers): Validated<ChannelData> {
   // First pass: shape only, so all rows share one buffer (one transfer across threads).
   let total = 0;
   for (let r = 0; r < rowsIn.length; r++) {
     const row: unknown = rowsIn[r];
     if (!Array.isArray(row)) {
-      return { ok: false, reason: elementReason(row, `${path}[${r}]`, ROW) };
+      return { ok: false, reason: elementReason(row, `${dataPath(channel)}[${r}]`, ROW) };
     }
     total += row.length;
   }
@@ -176,7 +197,7 @@ function toMulti(rowsIn: unknown[], path: string, copy: CopyNumbers): Validated<
     const row = rowsIn[r] as unknown[];
     const failedAt = copy(row, buffer, offset);
     if (failedAt !== -1) {
-      const at = `${path}[${r}][${failedAt}]`;
+      const at = `${dataPath(channel)}[${r}][${failedAt}]`;
       return { ok: false, reason: elementReason(row[failedAt], at, NUMBER) };
     }
     rows[r] = buffer.subarray(offset, offset + row.length);
