@@ -1,7 +1,8 @@
 // What `rex run` says at its end at info: the duration; per iteration the devices with their
 // channels, units and counts, the results with pass or fail, the output file and its size.
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, journalLine, runSummaryLines } from '../../src/host/run/run-summary.js';
+import { formatBytes } from '../../src/protocol/human-units.js';
+import { formatDuration, journalLine, runSummaryLines } from '../../src/host/run/run-summary.js';
 import type { IterationSummary } from '../../src/actors/store/index.js';
 
 const summary = (loop: number, loops = 1): IterationSummary => ({
@@ -37,7 +38,7 @@ describe('runSummaryLines', () => {
       '  device dmm: voltage [V] 4 values, current [mA] 1 value',
       '  device scope: trace [V] 4 rows',
       '  results: fit pass, range FAIL',
-      '  output file: /data/run.toml (2.2 kB)',
+      '  output file: /data/run.toml (2.1 KiB)',
     ]);
   });
 
@@ -76,7 +77,14 @@ describe('runSummaryLines', () => {
 describe('formats', () => {
   it('durations, sizes and the journal line', () => {
     expect([850, 4_250, 65_000, 7_260_000].map(formatDuration)).toEqual(['850 ms', '4.3 s', '1 min 05 s', '2 h 01 min']);
-    expect([0, 999, 1_000, 2_160, 12_000_000, 1.5e9].map(formatBytes)).toEqual(['0 B', '999 B', '1.0 kB', '2.2 kB', '12.0 MB', '1.5 GB']);
+    expect([0, 1023, 1024, 2_253, 12 * 2 ** 20, 1.5 * 2 ** 30].map(formatBytes)).toEqual([
+      '0 B',
+      '1,023 B',
+      '1.0 KiB',
+      '2.2 KiB',
+      '12.0 MiB',
+      '1.5 GiB',
+    ]);
     expect(journalLine('removed', '/d/.rex/u')).toBe('journal removed (/d/.rex/u)');
     expect(journalLine('kept', '/d/.rex/u')).toBe('journal kept in /d/.rex/u (`rex recover /d/.rex/u` rebuilds the output from it)');
   });

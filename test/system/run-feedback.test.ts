@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from '../../src/host/run/run-summary.js';
+import { formatBytes } from '../../src/protocol/human-units.js';
 import { PY_FIXTURES, REX_BIN, freePort, outputFiles, runRex, workspace } from '../helpers/rex-cli.js';
 import { newTmux, sh, waitUntil } from '../view/tmux.js';
 

@@ -3,6 +3,7 @@
  * the session, the run's status, devices and channels with their counts, and the results with
  * pass/fail. Pure: a summary in, HTML and a plain-text alternative out.
  */
+import { formatBytes, plural } from '../../protocol/human-units.js';
 import type { FileSummary } from './summary.js';
 import type { OutputSummary, RunSummary } from './output-scan.js';
 
@@ -142,22 +143,6 @@ function boundsText(lower: number | undefined, upper: number | undefined): strin
 
 function skippedNote(summary: OutputSummary): string | null {
   return summary.skipped.length > 0 ? `Too large to summarise here: ${summary.skipped.join(', ')} (see the attached file).` : null;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -3,6 +3,7 @@
  * paused or running. Built from the store's totals a few times a second, never per line.
  */
 import type { StoreStatus } from '../../actors/store/index.js';
+import { formatCount, plural } from '../../protocol/human-units.js';
 
 export type CurrentStatus = NonNullable<StoreStatus['current']>;
 
@@ -27,14 +28,6 @@ export function formatElapsed(ms: number): string {
   const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
   const ss = String(s).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
-
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-export function plural(n: number, noun: string): string {
-  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function formatRate(perSecond: number): string {

@@ -4,7 +4,7 @@
  * file and its size; and what became of the journal.
  */
 import type { ChannelSummary, IterationSummary } from '../../actors/store/index.js';
-import { formatCount, plural } from './run-status.js';
+import { formatBytes, plural } from '../../protocol/human-units.js';
 
 /** A device line names this many channels at most. */
 const LISTED_CHANNELS = 20;
@@ -77,17 +77,4 @@ export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(s / 3600)} h ${String(Math.floor(s / 60) % 60).padStart(2, '0')} min`;
-}
-
-/** `512 B`, `3.4 kB`, `12.0 MB`, `1.5 GB` (powers of 1000, as `ls -h --si`). */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${formatCount(bytes)} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
