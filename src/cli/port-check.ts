@@ -78,5 +78,6 @@ export function portProblemMessage(host: string, port: number, error: NodeJS.Err
   }
   if (error.code === 'EACCES') return `port ${port} on ${host}: permission denied (ports below 1024 need privileges)`;
   if (error.code === 'EADDRNOTAVAIL') return `cannot listen on ${host}:${port}: no such address on this machine`;
+  if (error.syscall === 'getaddrinfo') return `cannot listen on ${host}:${port}: cannot resolve the host name (${error.code})`;
   return `cannot listen on ${host}:${port}: ${error.message}`;
 }

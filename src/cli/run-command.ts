@@ -140,7 +140,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   try {
     const requestedPort = options.port ?? config.general.port;
     const { port, fellBack } = await host.open(storeDir).catch((error: NodeJS.ErrnoException) => {
-      if (error.syscall !== 'listen') throw error;
+      if (error.syscall !== 'listen' && error.syscall !== 'getaddrinfo') throw error;
       fs.rmSync(storeDir, { recursive: true, force: true });
       throw new UsageError(portProblemMessage(options.bind, requestedPort, error, BUSY_PORT_ADVICE));
     });

@@ -11,12 +11,16 @@ import { memoryChannel, type OutputChannel, type OutputSource } from '../../src/
 import { parseLine } from '../../src/protocol/parse.js';
 
 const outputs: RunOutput[] = [];
+const dirs: string[] = [];
 afterEach(() => {
   for (const output of outputs.splice(0)) output.removeSpill();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function newOutput(): { output: RunOutput; send: (line: string) => void } {
-  const output = new RunOutput(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rex-run-output-')), 'loop-0.spill'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-run-output-'));
+  dirs.push(dir);
+  const output = new RunOutput(path.join(dir, 'loop-0.spill'));
   outputs.push(output);
   const devices = createDeviceRegistry();
   let second = 0;

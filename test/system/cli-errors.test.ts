@@ -103,6 +103,22 @@ describe('a busy port', () => {
   });
 });
 
+describe('an address that cannot be listened on', () => {
+  it.each([
+    ['a name that does not resolve', 'nonsense.invalid', 'cannot resolve the host name'],
+    ['an address not on this machine', '203.0.113.1', 'no such address on this machine'],
+  ])('--bind %s: exit 2 with one line naming it; the script never runs', { timeout: TIMEOUT_MS }, async (_, bind, why) => {
+    const ws = workspace();
+    const probe = path.join(ws.dir, 'probe.json');
+    const result = await runRex(ws, ['run', ENV_PROBE, '--bind', bind, '-o', ws.outputDir], { env: { REXT_OUT: probe } });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`rex: cannot listen on ${bind}:`);
+    expect(result.stderr).toContain(why);
+    expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(fs.existsSync(probe), 'the script ran').toBe(false);
+  });
+});
+
 /** Holds `port` on 127.0.0.1 in this process until the test ends. */
 async function listenOnce(port: number): Promise<void> {
   const server = net.createServer();
