@@ -1,5 +1,5 @@
 /**
- * rex's exit codes (documented in README and docs/cli.md).
+ * rex's exit codes (the table in README.md, "Exit codes of `rex run`").
  */
 import type { RunOutcome } from '../actors/controller/index.js';
 
