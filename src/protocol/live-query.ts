@@ -184,7 +184,7 @@ export function buildDatastream(devices: Iterable<DeviceWindow>, options: Datast
         continue;
       }
       const row = channel.lastRow ?? new Float64Array(0);
-      const reduced = reduceRow(row, options, options.traceLimit);
+      const reduced = reduceRow(row, options);
       measurements[channel.name] = jsonNumbers(reduced.values);
       if (row.length > reduced.values.length) sampleIndex[channel.name] = reduced.index;
     }
@@ -210,7 +210,8 @@ export interface ReducedRow {
 }
 
 /** A row reduced to ≤ `limit` points: LTTB over the index, or block averages. */
-export function reduceRow(row: ArrayLike<number>, options: DatastreamOptions, limit = LIVE_WINDOW): ReducedRow {
+export function reduceRow(row: ArrayLike<number>, options: DatastreamOptions): ReducedRow {
+  const limit = options.traceLimit ?? LIVE_WINDOW;
   if (row.length <= limit) return { values: Array.from(row), index: Array.from(row, (_, i) => i) };
   if (options.subsampling) {
     const index = lttbIndices(row, limit);

@@ -19,7 +19,7 @@
  * - a flat message into a multi channel is one more row, of any length (ragged rows are kept);
  * - an array of arrays into a channel already holding single values rejects the whole line;
  * - `[]` after the first message appends nothing;
- * - timestamps: one per stored value (single) or row (multi), see {@link resolveTimestamps}.
+ * - timestamps: one per stored value (single) or row (multi), see {@link chooseStamps}.
  */
 import type { DeviceMessage, JsonObject, JsonPath, MeasurementChannel } from './messages.js';
 import { type ClientTimestamps, timestampStrings } from './timestamp-bytes.js';
@@ -467,17 +467,6 @@ function chooseStamps(
   const first = Array.isArray(client) ? (client as readonly string[])[0]! : (client as TimestampsOutline).first;
   if (client.length === 1 && count !== 1) return { kind: 'repeat', timestamp: first };
   return { kind: 'each', first };
-}
-
-/** {@link chooseStamps} as the timestamps to store. */
-export function resolveTimestamps(
-  count: number,
-  client: readonly string[] | undefined,
-  arrivalTime: string,
-  warn: (code: MergeWarningCode, message: string) => void,
-): Stamps {
-  const choice = chooseStamps(count, client, arrivalTime, warn);
-  return choice.kind === 'repeat' ? { kind: 'repeat', timestamp: choice.timestamp, count } : { kind: 'each', timestamps: client! };
 }
 
 function firstStamp(stamps: StampsChoice): string {

@@ -218,7 +218,7 @@ export class IngestCore {
         batch = newBatch();
         decided = await this.decideInTurns(device);
       }
-      const query = this.handleLine(batch, connId, parse, item.endOffset, decided, side);
+      const query = this.handleLine(batch, connId, parse, item.endOffset, device, decided, side);
       if (side && !side.used) await removeSideBody(side.journal.path, side.ref.name);
       if (query) {
         this.flush(batch);
@@ -233,12 +233,14 @@ export class IngestCore {
   /**
    * Handles one line into the batch; returns the command when it needs an asynchronous answer.
    * `parse` is undefined for a line journaled before a restart: it is only answered again.
+   * `device`: the outlines of a device line not journaled yet (made once, by the caller).
    */
   private handleLine(
     batch: PendingBatch,
     connId: number,
     parse: LineParse | undefined,
     endOffset: number,
+    device: OutlinedDevice | null,
     decided?: DecidedDevice,
     side?: SideBody,
   ): QueryCommand | null {
@@ -264,7 +266,7 @@ export class IngestCore {
         return null;
       case 'device':
       case 'outlined-device': {
-        const device = deviceOutlines(parse)!;
+        if (device === null) throw new Error(`connection ${connId}: a device line at ${endOffset} without its outlines`);
         let arrivalNs = decided?.arrivalNs ?? this.env.now();
         let outcome = decided?.merge;
         if (outcome === undefined || outcome.stale) {

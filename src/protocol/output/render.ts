@@ -282,7 +282,7 @@ async function* writeChannelData(
     out.headerText(prefix + tomlHeaderKey(channel.name));
     out.text += 'data = ';
     const values = channel.shape === 'multi' ? undefined : channel.valuesNow?.();
-    if (values !== undefined && values.length <= INLINE_VALUES) writeInlineValues(values, out);
+    if (values !== undefined && values.length <= INLINE_VALUES) writeInlineArray(values, tomlFloat, out);
     else yield* channelDataStream(channel, floats)(out);
     out.text += `unit = ${tomlString(channel.unit)}\n`;
     if (out.full) yield out.take();
@@ -301,7 +301,7 @@ async function* writeChannelStamps(
   for (const channel of channels) {
     out.text += `${tomlKey(channel.name)} = `;
     const stamps = channel.timestampsNow?.();
-    if (stamps !== undefined && stamps.length <= RUN) writeInlineStrings(stamps, out);
+    if (stamps !== undefined && stamps.length <= RUN) writeInlineArray(stamps, tomlString, out);
     else yield* writeStrings(channel.timestamps(), out);
     if (out.full) yield out.take();
     if (pace.due()) await pace.pause();
@@ -449,18 +449,16 @@ async function* writeRows(rows: AsyncIterable<Float64Array>, out: ChunkBuffer, f
  */
 const INLINE_VALUES = 32;
 
-/** {@link writeValues} of values at hand (at most one run), as text: each value on its line, then `,`. */
-function writeInlineValues(values: Float64Array, out: ChunkBuffer): void {
-  let text = '[';
-  for (let i = 0; i < values.length; i++) text += `\n    ${tomlFloat(values[i]!)},`;
-  out.text += values.length > 0 ? `${text}\n]\n` : '[]\n';
+/** `items[start..end)` as array elements: each on its line, then `,`. */
+function elementsText<T>(items: ArrayLike<T>, format: (item: T) => string, start = 0, end = items.length): string {
+  let text = '';
+  for (let i = start; i < end; i++) text += `\n    ${format(items[i]!)},`;
+  return text;
 }
 
-/** {@link writeStrings} of strings at hand (at most one run). */
-function writeInlineStrings(strings: readonly string[], out: ChunkBuffer): void {
-  let text = '[';
-  for (let i = 0; i < strings.length; i++) text += `\n    ${tomlString(strings[i]!)},`;
-  out.text += strings.length > 0 ? `${text}\n]\n` : '[]\n';
+/** {@link writeValues} or {@link writeStrings} of items at hand (at most one run), as text. */
+function writeInlineArray<T>(items: ArrayLike<T>, format: (item: T) => string, out: ChunkBuffer): void {
+  out.text += items.length > 0 ? `[${elementsText(items, format)}\n]\n` : '[]\n';
 }
 
 async function* writeStrings(chunks: AsyncIterable<readonly string[]>, out: ChunkBuffer): AsyncGenerator<string> {
@@ -468,8 +466,7 @@ async function* writeStrings(chunks: AsyncIterable<readonly string[]>, out: Chun
   out.text += '[';
   for await (const strings of chunks) {
     for (let start = 0; start < strings.length; start += RUN) {
-      const run = strings.slice(start, start + RUN).map(tomlString);
-      out.text += `\n    ${run.join(',\n    ')},`;
+      out.text += elementsText(strings, tomlString, start, Math.min(start + RUN, strings.length));
       if (out.full) yield out.take();
     }
     if (strings.length > 0) any = true;
