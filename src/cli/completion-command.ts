@@ -5,15 +5,15 @@
  */
 import type { Command } from 'commander';
 
-export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
-export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
+type CompletionShell = 'bash' | 'zsh' | 'fish';
 
 interface Word {
   name: string;
   description: string;
 }
 
-interface OptionWord extends Word {
+interface OptionWord {
+  description: string;
   short: string | undefined;
   long: string | undefined;
   /** The option is followed by a value: one of `choices`, else a file name. */
@@ -42,7 +42,6 @@ function nodesOf(program: Command): Node[] {
       path,
       commands: subcommands.map((c) => ({ name: c.name(), description: c.description() })),
       options: help.visibleOptions(command).map((o) => ({
-        name: o.long ?? o.short ?? '',
         description: o.description,
         short: o.short,
         long: o.long,

@@ -28,6 +28,7 @@ import { rexVersion } from './version.js';
 
 const BUSY_PORT_ADVICE = 'choose another -P, or leave -P out and rex picks a free port (exported as REX_PORT)';
 
+/** What `rex run`'s parser gives (src/cli/main.ts): `loops`, `delay` and `port` already checked there. */
 export interface RunOptions {
   script?: string;
   path?: string;
@@ -53,10 +54,6 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   }
   const scriptPath = path.resolve(scriptArg);
   if (!fs.statSync(scriptPath, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`script not found: ${scriptArg}`);
-  if (!Number.isInteger(options.loops) || options.loops < 1)
-    throw new UsageError(`--loops must be a whole number ≥ 1, got ${options.loops}`);
-  if (!Number.isFinite(options.delay) || options.delay < 0)
-    throw new UsageError(`--delay must be a number of minutes ≥ 0, got ${options.delay}`);
   const { metaJson, metaJsonFloats } = parseMetaJson(options.metaJson);
 
   const loaded = await loadConfig(options.configFile ? { path: options.configFile } : {});
@@ -103,9 +100,10 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   }
 
   const runRecord = collectRunRecord({ scriptPath, interpreter: config.general.interpreter, commandLine: argv, rexVersion: rexVersion() });
+  const requestedPort = options.port ?? config.general.port;
   const host = new RunHost({
     host: options.bind,
-    port: options.port ?? config.general.port,
+    port: requestedPort,
     portFallback: options.port === undefined,
     subsampling: config.general.subsampling,
     ...(verbosity >= 3 ? { lineLog: verbosity >= 4 ? ('raw' as const) : ('summary' as const) } : {}),
@@ -138,10 +136,8 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   let summaries: Awaited<ReturnType<RunFeedback['finish']>> = [];
   const signals = handleInterrupts(host, log, () => tui?.close());
   try {
-    const requestedPort = options.port ?? config.general.port;
     const { port, fellBack } = await host.open(storeDir).catch((error: NodeJS.ErrnoException) => {
       if (error.syscall !== 'listen' && error.syscall !== 'getaddrinfo') throw error;
-      fs.rmSync(storeDir, { recursive: true, force: true });
       throw new UsageError(portProblemMessage(options.bind, requestedPort, error, BUSY_PORT_ADVICE));
     });
     if (fellBack) log('warn', `port ${requestedPort} is busy: listening on ${port} instead (exported as REX_PORT)`);
@@ -179,6 +175,8 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     signals.dispose();
     await host.close();
     logs.unsubscribe();
+    // REX_STORE, however the run went (a dry run's journal is in it too).
+    fs.rmSync(storeDir, { recursive: true, force: true });
   }
 
   const exitCode = exitCodeOf(outcome, signals.received());
@@ -190,7 +188,6 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     for (const line of mail.stderr) console.error(`rex: ${line}`);
   }
   const journal = cleanUp({
-    storeDir,
     journalDir,
     outputDir,
     keepJournal: options.keepJournal || exitCode === EXIT.internal || clickhouseLeft,
@@ -290,14 +287,12 @@ async function storeInClickHouse(
 }
 
 function cleanUp(args: {
-  storeDir: string;
   journalDir: string;
   outputDir: string;
   keepJournal: boolean;
   dryRun: boolean;
   outcome: RunOutcome | undefined;
 }): 'removed' | 'kept' | null {
-  fs.rmSync(args.storeDir, { recursive: true, force: true });
   if (args.dryRun) return null;
   const allWritten = args.outcome !== undefined && !args.outcome.error && args.outcome.iterations.every((it) => it.outputFile);
   if (allWritten && !args.keepJournal) {

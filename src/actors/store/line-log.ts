@@ -4,7 +4,7 @@
  */
 import type { MergeAccepted } from '../../protocol/merge.js';
 import type { ResultMessage, SessionMessage } from '../../protocol/messages.js';
-import { decodeSkeletonBody } from '../../runtime/journal/line-body.js';
+import { decodeSkeletonBody, isSkeletonBody } from '../../runtime/journal/line-body.js';
 
 /** How much of a raw line `-v 4` shows. */
 export const RAW_LINE_CHARS = 200;
@@ -34,7 +34,7 @@ export function resultLineSummary(message: ResultMessage): string {
 /** A journaled line body as text, cut at RAW_LINE_CHARS, with its size. */
 export function rawLine(body: Buffer): string {
   // A big device line is journaled as what the parser made of it: its text, less the bulk data.
-  const big = body.length > 0 && body[0] === 0;
+  const big = isSkeletonBody(body);
   // A UTF-8 character is at most 4 bytes: this many bytes hold the characters shown.
   const text = big ? decodeSkeletonBody(body, { views: true }).text : body.subarray(0, RAW_LINE_CHARS * 4).toString('utf8');
   const shown = text.length > RAW_LINE_CHARS ? `${text.slice(0, RAW_LINE_CHARS)}…` : text;

@@ -19,7 +19,7 @@ import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { RunEventHandler } from '../../runtime/journal/follower.js';
 import { stillWorking } from '../../runtime/liveness.js';
-import type { ChannelSummary, IterationSummary, StoreStatus } from './messages.js';
+import type { IterationSummary, StoreStatus } from './messages.js';
 
 export interface LiveStoreOptions {
   subsampling: boolean;
@@ -32,8 +32,6 @@ export class LiveStore implements RunEventHandler {
   private endTimeNs: string | undefined;
   /** Device → channel → values or rows stored (from the merge state: exact, not a window). */
   private counts: Record<string, Record<string, number>> = {};
-  /** Device → channel → unit and shape, for the summary (the count is in `counts`). */
-  private channels = new Map<string, Map<string, { unit: string; shape: ChannelSummary['shape'] }>>();
   /** Result name → pass (a later result of the same name replaces it, as in the file). */
   private results = new Map<string, boolean>();
   /** Accepted lines, and values (or rows) over all channels: totals kept as lines come. */
@@ -54,7 +52,6 @@ export class LiveStore implements RunEventHandler {
   runStart(record: RunStartRecord): void {
     this.windows = new Map();
     this.counts = {};
-    this.channels = new Map();
     this.results = new Map();
     this.messages = 0;
     this.values = 0;
@@ -80,14 +77,9 @@ export class LiveStore implements RunEventHandler {
     const { name } = merged.device;
     const counts = this.counts[name] ?? {};
     this.counts[name] = counts;
-    const channels = this.channels.get(name) ?? new Map();
-    this.channels.set(name, channels);
-    for (const { channel, unit, shape, before, after } of merged.effects) {
+    for (const { channel, before, after } of merged.effects) {
       counts[channel] = after.count;
       this.values += after.count - (before?.count ?? 0);
-      const known = channels.get(channel);
-      if (known) known.shape = shape;
-      else channels.set(channel, { unit, shape });
     }
     this.messages++;
   }
@@ -112,7 +104,7 @@ export class LiveStore implements RunEventHandler {
       ended: this.endTimeNs !== undefined,
       messages,
       values,
-      devices: this.channels.size,
+      devices: this.windows.size,
     };
   }
 
@@ -120,9 +112,10 @@ export class LiveStore implements RunEventHandler {
   summary(): IterationSummary | null {
     const start = this.start;
     if (!start) return null;
-    const devices = [...this.channels].map(([name, channels]) => ({
+    // Units and shapes from the live windows (channels in the order first seen); counts exact.
+    const devices = [...this.windows.values()].map(({ name, channels }) => ({
       name,
-      channels: [...channels].map(([channel, { unit, shape }]) => ({
+      channels: [...channels.values()].map(({ name: channel, unit, shape }) => ({
         name: channel,
         unit,
         shape,

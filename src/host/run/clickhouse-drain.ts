@@ -6,6 +6,7 @@
  */
 import type { Bus } from '../../bus/bus.js';
 import type { ClickHouseStatus } from '../../actors/clickhouse-writer/index.js';
+import { formatCount } from '../../protocol/human-units.js';
 
 export interface DrainOptions {
   /** false: do not wait (config `wait_at_end = false`); just ask where the writer is. */
@@ -91,7 +92,7 @@ export async function drainClickHouse(bus: Bus, options: DrainOptions): Promise<
 
 export function progressLine(status: ClickHouseStatus): string {
   const percent = status.bytesTotal > 0 ? Math.floor((100 * status.bytesDone) / status.bytesTotal) : 100;
-  const rows = `${status.measurementRows.toLocaleString('en-US')} measurement rows stored`;
+  const rows = `${formatCount(status.measurementRows)} measurement rows stored`;
   if (status.caughtUp) return `ClickHouse: all rows stored (${rows})`;
   const waiting = status.lastError ? `; waiting for the database: ${status.lastError}` : '';
   return `ClickHouse: ${percent}% of the run stored (${rows})${waiting} — Ctrl-C stops waiting, the rest stays in the journal`;

@@ -62,8 +62,13 @@ export interface LineBodyOptions {
 export function parseLineBody(body: Buffer, options: LineBodyOptions = {}): ParsedLine {
   // A text body held nothing worth reading from its bytes when it was journaled (or is older than
   // that rule): scanning it again would cost a line of 100,000 small channels ~100 ms per reader.
-  if (body.length === 0 || body[0] !== SKELETON_MARK) return parseLine(body.toString('utf8'));
+  if (!isSkeletonBody(body)) return parseLine(body.toString('utf8'));
   return parseLineSkeleton(decodeSkeletonBody(body, options));
+}
+
+/** A body kept as a skeleton and its bulk data (a big line), not as the line's text. */
+export function isSkeletonBody(body: Buffer): boolean {
+  return body.length > 0 && body[0] === SKELETON_MARK;
 }
 
 export function decodeSkeletonBody(body: Buffer, { views = false }: LineBodyOptions = {}): LineSkeleton {
