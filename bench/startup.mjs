@@ -13,7 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadAverage, machine } from './lib/machine.mjs';
+import { loadAverage, machine, median } from './lib/machine.mjs';
 import { PYTHON } from './lib/targets.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,11 +78,6 @@ function timed(command, argv, port) {
 
 const bare = () => timed(PYTHON, [script], serverPort);
 const underRex = async (bin) => timed(process.execPath, [bin, 'run', script, '-o', work, '-P', String(await freePort())], 0);
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const info = machine();
 const loadBefore = loadAverage();

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadAverage } from './lib/machine.mjs';
+import { loadAverage, median } from './lib/machine.mjs';
 
 const rounds = Number(process.argv[2] ?? 3);
 const repo = path.resolve(import.meta.dirname, '..');
@@ -30,10 +30,6 @@ for (let round = 0; round < rounds; round++) {
     );
   }
 }
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.ceil((sorted.length - 1) / 2)]) / 2;
-};
 console.log(
   `median: 100 channels ${median(seconds[100]).toFixed(2)} s, 100,000 channels ${median(seconds[100000]).toFixed(2)} s, ratio ${(median(seconds[100000]) / median(seconds[100])).toFixed(2)}`,
 );

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { syncDirectory } from './journal/writer.js';
+import { syncDirectoryAsync } from './journal/writer.js';
 import { isProcessAlive } from './process-alive.js';
 
 const WRITE_BATCH_BYTES = 1 << 20;
@@ -111,7 +111,7 @@ export async function writeFileAtomically(
     await fs.promises.rm(temp, { force: true });
     throw error;
   }
-  syncDirectory(dir);
+  await syncDirectoryAsync(dir);
   return bytes;
 }
 

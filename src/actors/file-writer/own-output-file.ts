@@ -61,7 +61,7 @@ function sameIdentity(a: SessionIdentity | undefined, b: SessionIdentity): boole
 }
 
 /** `UUID` and `start_time` of a rex output file's `[session]` table; undefined for anything else (a link too). */
-export async function sessionIdentity(file: string): Promise<SessionIdentity | undefined> {
+async function sessionIdentity(file: string): Promise<SessionIdentity | undefined> {
   let handle: fs.promises.FileHandle;
   try {
     handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));

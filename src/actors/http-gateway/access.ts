@@ -81,7 +81,7 @@ LOOPBACK.addAddress('::1', 'ipv6');
  * browser does): `127.1`, `0x7f.1` → 127.0.0.1; `[0:0::1]:9000`, `::1` → ::1; names lower-cased.
  * Undefined when it is no host at all.
  */
-export function hostName(host: string): string | undefined {
+function hostName(host: string): string | undefined {
   const trimmed = host.trim();
   // Only a host and a port: no `user@`, path, query or fragment for URL to take apart.
   if (/[@/\\?#\s]/.test(trimmed)) return undefined;

@@ -4,12 +4,13 @@
  * a run that does not answer in time is an error, never a hung request.
  */
 import net from 'node:net';
+import { COMMANDS, type Command } from '../../protocol/messages.js';
 
-export const RUN_COMMANDS = ['GET_DATASTREAM', 'GET_DATASTREAM_FULL', 'STATE', 'PAUSE_STATE', 'RESUME_STATE', 'KILL'] as const;
-export type RunCommand = (typeof RUN_COMMANDS)[number];
+/** The run's command words: the protocol's list (SPEC §4). */
+export type RunCommand = Command;
 
 export function isRunCommand(word: string): word is RunCommand {
-  return (RUN_COMMANDS as readonly string[]).includes(word);
+  return (COMMANDS as readonly string[]).includes(word);
 }
 
 export type RunLinkFailure = 'connect' | 'timeout' | 'closed' | 'too-large' | 'aborted';

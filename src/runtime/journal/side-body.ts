@@ -17,8 +17,6 @@ import { EXCLUSIVE, writeAll } from '../atomic-file.js';
 import type { SideBodyRef } from './codec.js';
 import { syncDirectoryAsync } from './writer.js';
 
-export type { SideBodyRef };
-
 /**
  * At most this many bytes per read or write call. The kernel copies a call's bytes without
  * letting another thread on its CPU (a kernel without preemption, as this project's test machine
