@@ -1,8 +1,7 @@
 /**
- * Makes sure an output directory exists and can take files, before anything starts. Node's
- * `mkdir({ recursive: true })` loops forever on a pseudo-file system (`/proc/x`: ENOENT, then
- * EEXIST for `/proc`, again and again), so the path is walked here one component at a time, and
- * every problem comes back at once as one sentence naming the path.
+ * Makes sure an output directory exists and can take files, before anything starts: the path is
+ * walked one component at a time (never Node's recursive mkdir), and every problem comes back at
+ * once as one sentence naming the path.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -52,42 +51,63 @@ function pseudoFileSystem(dir: string): string | undefined {
   }
 }
 
+/** Where a directory walk stopped: a file in the way, a level that could not be read or made. */
+export type WalkProblem = { kind: 'not-a-directory'; at: string } | { kind: 'unreadable' | 'not-created'; at: string; error: unknown };
+
+/**
+ * The nearest existing directory at or above `dir` (absolute) and the levels below it to create,
+ * outermost first. Node's `mkdir({ recursive: true })` loops forever on a pseudo-file system
+ * (`/proc/x`: ENOENT, then EEXIST for `/proc`, again and again): callers create these one by one.
+ */
+export function missingLevels(dir: string): { existing: string; missing: string[] } | WalkProblem {
+  const missing: string[] = [];
+  for (let at = dir; ; at = path.dirname(at)) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(at);
+    } catch (error) {
+      // ENOTDIR: a file further up, found as the walk goes on.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return { kind: 'unreadable', at, error };
+    }
+    if (stat) return stat.isDirectory() ? { existing: at, missing } : { kind: 'not-a-directory', at };
+    // The root itself missing: no directory at all to start from.
+    if (path.dirname(at) === at) return { kind: 'unreadable', at, error: new Error(`${at} does not exist`) };
+    missing.unshift(at);
+  }
+}
+
+/** Creates `levels` (from {@link missingLevels}) in order; a level made meanwhile by another run is fine. */
+export function createLevels(levels: readonly string[], mode = 0o777): WalkProblem | null {
+  for (const at of levels) {
+    try {
+      fs.mkdirSync(at, { mode });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return { kind: 'not-created', at, error };
+      if (!fs.statSync(at).isDirectory()) return { kind: 'not-a-directory', at };
+    }
+  }
+  return null;
+}
+
+/** The output directory's wording of a walk problem. */
+function outputWalkProblem(problem: WalkProblem): string {
+  if (problem.kind === 'not-a-directory') return `${problem.at} is a file, not a directory`;
+  const verb = problem.kind === 'unreadable' ? 'reach' : 'create';
+  return `cannot ${verb} ${problem.at}: ${reason(problem.error)}`;
+}
+
 /**
  * Creates `dir` (absolute) and its missing parents, then creates and removes a private file in it.
  * Returns null when files can be written there, else what is wrong, naming the component at fault.
  */
 export function prepareOutputDirectory(dir: string): string | null {
-  const missing: string[] = [];
-  let existing = dir;
-  for (;;) {
-    let stat: fs.Stats | undefined;
-    try {
-      stat = fs.statSync(existing);
-    } catch (error) {
-      // ENOTDIR: a file further up, found as the walk goes on.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') return `cannot reach ${existing}: ${reason(error)}`;
-    }
-    if (stat) {
-      if (!stat.isDirectory()) return `${existing} is a file, not a directory`;
-      break;
-    }
-    const parent = path.dirname(existing);
-    if (parent === existing) return `${existing} does not exist`;
-    missing.unshift(existing);
-    existing = parent;
-  }
-  const pseudo = pseudoFileSystem(existing);
-  if (pseudo) return `${existing} is on ${pseudo}, a pseudo-file system that cannot hold files`;
-  for (const component of missing) {
-    try {
-      fs.mkdirSync(component);
-    } catch (error) {
-      // EEXIST: created meanwhile (by another run); fine if it is a directory.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return `cannot create ${component}: ${reason(error)}`;
-      if (!fs.statSync(component).isDirectory()) return `${component} is a file, not a directory`;
-    }
-  }
+  const walk = missingLevels(dir);
+  if ('kind' in walk) return outputWalkProblem(walk);
+  const pseudo = pseudoFileSystem(walk.existing);
+  if (pseudo) return `${walk.existing} is on ${pseudo}, a pseudo-file system that cannot hold files`;
+  const notCreated = createLevels(walk.missing);
+  if (notCreated) return outputWalkProblem(notCreated);
   // 'wx' (O_CREAT | O_EXCL): a file made here, never one reached through a link left under that name.
   const probe = path.join(dir, `.rex-write-test-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
