@@ -15,7 +15,7 @@ import { mailSummaryLines, planMail } from './mail-plan.js';
 import { drainClickHouse, progressLine } from '../host/run/clickhouse-drain.js';
 import { configSourceLine, loadConfig, prepareProvidedConfig } from './config-file.js';
 import { interpreterProblem } from './interpreter.js';
-import { explicitPortProblem, portProblemMessage } from './port-check.js';
+import { explicitPortProblem, portProblemMessage } from '../runtime/port-check.js';
 import { formatLogEntry, printLogs, scriptLogLevel } from './console-log.js';
 import { ViewChild } from '../host/run/view-child.js';
 import { RunFeedback, liveStatusMode } from '../host/run/run-feedback.js';

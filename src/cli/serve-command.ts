@@ -20,7 +20,7 @@ import { actorWorker } from '../host/supervisor/actor-worker.js';
 import { configSourceLine, loadConfig, scriptsDirPath } from './config-file.js';
 import { printLogs } from './console-log.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { explicitPortProblem } from './port-check.js';
+import { explicitPortProblem, SERVE_PORT_ADVICE } from '../runtime/port-check.js';
 import { ensureScriptsDir } from './scripts-dir.js';
 import { rexVersion } from './version.js';
 
@@ -55,7 +55,7 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
     );
   }
   // Before anything starts: a busy port would otherwise be found by the gateway's thread, after it loaded.
-  const portProblem = await explicitPortProblem(options.host, port, 'another rex serve? Choose another with --port');
+  const portProblem = await explicitPortProblem(options.host, port, SERVE_PORT_ADVICE);
   if (portProblem) throw new UsageError(portProblem);
   const data: GatewayData = {
     host: options.host,

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
+import { SERVE_PORT_ADVICE, portProblemMessage } from '../../runtime/port-check.js';
 import { isLoopbackName } from './access.js';
 import { buildGatewayApp } from './app.js';
 import type { GatewayData, ServeRunState } from './messages.js';
@@ -68,7 +69,7 @@ async function listen(app: FastifyInstance, data: GatewayData, retryWindowMs: nu
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }
-      throw new Error(`cannot listen on ${data.host}:${data.port}: ${describeListenError(code, error as Error)}`);
+      throw new Error(portProblemMessage(data.host, data.port, error as NodeJS.ErrnoException, SERVE_PORT_ADVICE));
     }
   }
 }
@@ -85,17 +86,4 @@ function checkBoundAddresses(app: FastifyInstance, data: GatewayData): void {
     .find((address) => !isLoopbackName(address));
   if (outside)
     throw new Error(`--host ${data.host} is bound to ${outside}, which is not a loopback address; give a loopback address (127.0.0.1)`);
-}
-
-function describeListenError(code: string | undefined, error: Error): string {
-  switch (code) {
-    case 'EADDRINUSE':
-      return 'the port is in use (another rex serve?); choose another with --port';
-    case 'EACCES':
-      return 'permission denied (ports below 1024 need privileges)';
-    case 'EADDRNOTAVAIL':
-      return 'no such address on this machine (see --host)';
-    default:
-      return error.message;
-  }
 }

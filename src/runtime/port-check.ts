@@ -53,6 +53,9 @@ export function portHolder(port: number): string | undefined {
   return undefined;
 }
 
+/** The end of the line for a busy `rex serve --port`. */
+export const SERVE_PORT_ADVICE = 'another rex serve? Choose another with --port';
+
 /**
  * Why `port` cannot be listened on at `host`, or null when it can (it is free again on return).
  * `advice` ends the line of a busy port.
