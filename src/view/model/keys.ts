@@ -1,6 +1,8 @@
 /**
  * The original's keys (SPEC §11), as actions. Which tab is showing decides what the arrows do.
  */
+import { formatCount } from '../../protocol/human-units.js';
+import { FULL_TRACE_POINTS, LIVE_WINDOW } from '../../protocol/live-query.js';
 
 export type KeyAction =
   | 'device-next'
@@ -80,7 +82,7 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['← / →', 'select stream'],
   ['x / y', 'plot the selected stream on the X / Y axis'],
   ['c', 'clear both axes'],
-  ['f', 'traces in full (up to 10,000 points) / reduced to 100'],
+  ['f', `traces in full (up to ${formatCount(FULL_TRACE_POINTS)} points) / reduced to ${LIVE_WINDOW}`],
   ['p / r', 'pause / resume the run (scripts see Paused / Running)'],
   ['k', 'kill: end the current run iteration'],
   ['Tab', 'switch between the Data and Session tabs'],

@@ -2,6 +2,8 @@
  * Everything the TUI shows, and how each event changes it. Pure: the view controller feeds it
  * poll results, key actions, log lines and (in `rex run -i`) run events; components only read it.
  */
+import { formatCount } from '../../protocol/human-units.js';
+import { FULL_TRACE_POINTS, LIVE_WINDOW } from '../../protocol/live-query.js';
 import { type ActivityState, observeActivity } from './activity.js';
 import type { LiveDevice, LiveStream } from './datastream.js';
 import type { KeyAction, Tab } from './keys.js';
@@ -226,7 +228,7 @@ function onKey(state: TuiState, action: KeyAction): TuiState {
       return withLog({ ...state, x: undefined, y: undefined }, { ts: state.now, level: 'info', source: 'view', message: 'axes cleared' });
     case 'toggle-full': {
       const full = !state.full;
-      const message = full ? 'traces in full (up to 10,000 points)' : 'traces reduced to 100 points';
+      const message = full ? `traces in full (up to ${formatCount(FULL_TRACE_POINTS)} points)` : `traces reduced to ${LIVE_WINDOW} points`;
       return withLog({ ...state, full }, { ts: state.now, level: 'info', source: 'view', message });
     }
     case 'scroll-up':
