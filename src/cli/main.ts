@@ -5,8 +5,10 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../protocol/config.js';
 import { ProvidedConfigError } from '../protocol/provided-config.js';
+import { RunFileError } from '../runtime/run-file/run-file.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { parseArg, parseErrorExitCode, reportParseErrors } from './parse-errors.js';
+import type { ExportOptions } from './export-command.js';
 import type { RunOptions } from './run-command.js';
 import type { ServeOptions } from './serve-command.js';
 import { rexVersion } from './version.js';
@@ -85,6 +87,17 @@ program
   });
 
 program
+  .command('export')
+  .description("write a run's output file as CSV, Parquet or HDF5 (docs/export.md)")
+  .argument('<file>', "a run's output file (.toml)")
+  .addOption(new Option('--to <format>', 'csv, parquet or hdf5').choices(['csv', 'parquet', 'hdf5']).makeOptionMandatory())
+  .option('-o, --output <dir>', 'write the exported files here (default: beside the file)')
+  .option('--force', 'replace exported files that are there', false)
+  .action(async (file: string, options: ExportOptions) => {
+    process.exitCode = await (await import('./export-command.js')).exportCommand(file, options);
+  });
+
+program
   .command('completion')
   .description('print a shell completion script, e.g. source <(rex completion bash)')
   .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
@@ -99,7 +112,12 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = parseErrorExitCode(error);
-  } else if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProvidedConfigError) {
+  } else if (
+    error instanceof UsageError ||
+    error instanceof RunFileError ||
+    error instanceof ConfigError ||
+    error instanceof ProvidedConfigError
+  ) {
     console.error(`rex: ${error.message}`);
     process.exitCode = EXIT.usage;
   } else {

@@ -35,7 +35,7 @@ export interface AtomicWriteOptions {
 export const EXCLUSIVE = fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | (fs.constants.O_NOFOLLOW ?? 0);
 
 /** `.<base>.<pid>.<random>.tmp` beside `base`: the pid tells whose it is once its writer is gone. */
-function tempPath(dir: string, base: string): string {
+export function tempPath(dir: string, base: string): string {
   return path.join(dir, `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
