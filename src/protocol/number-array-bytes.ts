@@ -4,12 +4,9 @@
  * Why not `JSON.parse(buffer.toString())`: turning a buffer of more than ~128 KB into one string
  * runs at a few hundred MB/s (V8's large-object space), about as slow as parsing it. Here the
  * array is read in pieces of at most CHUNK_BYTES:
- * - first byte by byte: a number with at most 15 significant digits and a small exponent is
- *   exactly `digits × 10^e` or `digits / 10^-e`, one correctly rounded IEEE operation (Clinger's
- *   fast path); one of up to 20 digits (Python writes 17 for a full-precision double) goes through
- *   `decimalToDouble`, with the same result. Both are several times faster than JSON.parse;
- * - a piece holding a number neither decides (more digits, a huge exponent, an exact midpoint
- *   between two doubles, NaN/Infinity) is handed whole to `JSON.parse` as a small string.
+ * - first number by number, straight from the bytes (`readDecimal`, decimal-bytes.ts);
+ * - a piece holding a number that reader does not decide (more digits, a huge exponent, an exact
+ *   midpoint between two doubles, NaN/Infinity) is handed whole to `JSON.parse` as a small string.
  * Python's `NaN`, `Infinity` and `-Infinity` tokens are read as such (SPEC §2 DEVIATION).
  *
  * Anything else (a string, a nested array, bad syntax) returns null: the caller falls back to the
@@ -18,29 +15,13 @@
  */
 import { parseJsonText, isNanStandIn } from './json.js';
 import { allocFloat64 } from './binary-trace.js';
-import { MAX_EXPONENT, MIN_EXPONENT, decimalToDouble } from './decimal-to-double.js';
+import { decimalEnd, readDecimal } from './decimal-bytes.js';
 
 const CHUNK_BYTES = 32 * 1024;
 const SPACE = 0x20;
 const TAB = 0x09;
 const COMMA = 0x2c;
 const CLOSE = 0x5d;
-const MINUS = 0x2d;
-const PLUS = 0x2b;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
-const SMALL_E = 0x65;
-const BIG_E = 0x45;
-/** Above this the next digit could make the mantissa inexact (> 2^53); later digits go to `low`. */
-const MANTISSA_LIMIT = 900719925474098;
-/** Below this, four more digits keep the mantissa exact. */
-const MANTISSA_LIMIT_FOUR = 900719925473;
-/** Digits kept past the mantissa: up to 20 significant digits are read exactly. */
-const MAX_LOW_DIGITS = 4;
-const POWERS_OF_TEN = [
-  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
 const NAN_TOKEN = Buffer.from('NaN');
 const INFINITY_TOKEN = Buffer.from('Infinity');
 
@@ -98,77 +79,11 @@ function readPieceFast(bytes: Buffer, from: number, end: number, at: number): nu
   let pos = from;
   let n = 0;
   for (;;) {
+    const value = readDecimal(bytes, view, pos);
+    if (Number.isNaN(value)) return -1; // NaN, Infinity, garbage, undecided: JSON.parse decides
+    pos = decimalEnd();
     let c = bytes[pos]!;
-    let negative = false;
-    if (c === MINUS) {
-      negative = true;
-      c = bytes[++pos]!;
-    }
-    if (c < ZERO || c > NINE) return -1; // NaN, Infinity, garbage: JSON.parse decides
-    const intStart = pos;
-    // The significand is mantissa × 10^lowDigits + low: exact for up to 20 digits.
-    let mantissa = 0;
-    let lowDigits = 0;
-    let low = 0;
-    let exponent = 0;
-    let tooLong = false;
-    while (c >= ZERO && c <= NINE) {
-      if (mantissa <= MANTISSA_LIMIT) mantissa = mantissa * 10 + (c - ZERO);
-      else if (lowDigits < MAX_LOW_DIGITS) {
-        low = low * 10 + (c - ZERO);
-        lowDigits++;
-      } else tooLong = true;
-      c = bytes[++pos]!;
-    }
-    if (bytes[intStart] === ZERO && pos - intStart > 1) return -1; // a leading zero: not JSON
-    if (c === DOT) {
-      c = bytes[++pos]!;
-      if (c < ZERO || c > NINE) return -1;
-      // Four digits at a time while they fit the mantissa exactly (most of a full-precision fraction).
-      while (mantissa <= MANTISSA_LIMIT_FOUR && pos + 4 <= bytes.length) {
-        const four = fourDigits(view.getUint32(pos, true));
-        if (four < 0) break;
-        mantissa = mantissa * 10000 + four;
-        exponent -= 4;
-        pos += 4;
-      }
-      c = bytes[pos]!;
-      while (c >= ZERO && c <= NINE) {
-        if (mantissa <= MANTISSA_LIMIT) mantissa = mantissa * 10 + (c - ZERO);
-        else if (lowDigits < MAX_LOW_DIGITS) {
-          low = low * 10 + (c - ZERO);
-          lowDigits++;
-        } else tooLong = true;
-        exponent--;
-        c = bytes[++pos]!;
-      }
-    }
-    if (c === SMALL_E || c === BIG_E) {
-      c = bytes[++pos]!;
-      let sign = 1;
-      if (c === MINUS || c === PLUS) {
-        if (c === MINUS) sign = -1;
-        c = bytes[++pos]!;
-      }
-      if (c < ZERO || c > NINE) return -1;
-      let written = 0;
-      while (c >= ZERO && c <= NINE) {
-        if (written < 1000) written = written * 10 + (c - ZERO);
-        c = bytes[++pos]!;
-      }
-      exponent += sign * written;
-    }
-    if (tooLong) return -1;
-    let magnitude: number;
-    if (lowDigits === 0 && exponent >= -22 && exponent <= 22) {
-      // Clinger: an exact significand times an exact power of ten, rounded once.
-      magnitude = exponent < 0 ? mantissa / POWERS_OF_TEN[-exponent]! : mantissa * POWERS_OF_TEN[exponent]!;
-    } else {
-      if (exponent < MIN_EXPONENT || exponent > MAX_EXPONENT) return -1;
-      magnitude = decimalToDouble(mantissa, lowDigits, low, exponent);
-      if (Number.isNaN(magnitude)) return -1; // UNDECIDED: JSON.parse rounds it
-    }
-    store(at + n++, negative ? -magnitude : magnitude);
+    store(at + n++, value);
     while (c === SPACE || c === TAB) c = bytes[++pos]!;
     if (pos === end) return n;
     if (c !== COMMA) return -1;
@@ -210,18 +125,6 @@ function tokensAreWhole(bytes: Buffer, from: number, end: number, first: number,
     if (at + token.length > end || bytes.compare(token, 0, token.length, at, at + token.length) !== 0) return false;
   }
   return true;
-}
-
-/**
- * The value of four ASCII digits read as a little-endian 32-bit word, or -1 if any byte is not a
- * digit (SWAR: every byte is checked and converted at once).
- */
-function fourDigits(word: number): number {
-  // A digit byte is 0x30..0x39: its high nibble is 3, and adding 6 does not carry out of it.
-  if ((word & 0xf0f0f0f0) !== 0x30303030 || ((word + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) return -1;
-  const digits = word - 0x30303030; // d0 in the low byte
-  const pairs = (digits * 10 + (digits >>> 8)) & 0x00ff00ff; // d0d1 in byte 0, d2d3 in byte 2
-  return (pairs * 100 + (pairs >>> 16)) & 0xffff;
 }
 
 function store(index: number, value: number): void {

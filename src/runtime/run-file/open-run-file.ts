@@ -1,79 +1,155 @@
 /**
- * PROVISIONAL: reads the whole file with smol-toml. To be replaced by the streaming reader
- * behind the same `openRunFile` signature; callers must not rely on anything but RunFile.
+ * Opens an output file for reading: one pass builds its index (channels' arrays are counted, not
+ * read), then each channel's values and timestamps are streamed from where the index says they
+ * start. Memory stays bounded by the chunks asked for, whatever the file's size.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { parse } from 'smol-toml';
-import type { ChannelEntry, DeviceEntry, ResultEntry, TomlTable, TomlValue } from '../../protocol/run-file/model.js';
+import fs from 'node:fs';
+import { type ArrayCollector, RowsCollector, TextCollector, ValuesCollector } from '../../protocol/run-file/array-collectors.js';
+import { RunFileIndexBuilder } from '../../protocol/run-file/index-builder.js';
+import type { ArraySpan, ChannelEntry } from '../../protocol/run-file/model.js';
+import { TomlScanner, TomlSyntaxError } from '../../protocol/run-file/toml-scanner.js';
 import { type RunFile, RunFileError } from './run-file.js';
 
-export async function openRunFile(path: string): Promise<RunFile> {
-  let bytes: number;
-  let doc: TomlTable;
+/** Bytes per read: big enough to keep the disk streaming, small enough for many cursors at once. */
+const READ_BYTES = 256 * 1024;
+/** The index's reads: one pass over the whole file, read ahead (at most 4 MiB a call: see journal/side-body.ts). */
+const INDEX_READ_BYTES = 1024 * 1024;
+/** A single token (a string) longer than this is refused, not buffered. */
+const MAX_TOKEN_BYTES = 256 * 1024 * 1024;
+
+export interface OpenOptions {
+  /** Bytes per read (tests make it tiny, to cut every token somewhere). */
+  readBytes?: number;
+}
+
+export async function openRunFile(path: string, options: OpenOptions = {}): Promise<RunFile> {
+  const readBytes = options.readBytes ?? READ_BYTES;
+  let handle: fs.promises.FileHandle;
   try {
-    bytes = (await stat(path)).size;
-    doc = parse(await readFile(path, 'utf8')) as unknown as TomlTable;
+    handle = await fs.promises.open(path, 'r');
   } catch (error) {
-    throw new RunFileError(`${path}: ${(error as Error).message}`);
+    throw new RunFileError(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
-  const arrays = new Map<string, TomlValue[]>();
-  const devices: DeviceEntry[] = [];
-  for (const [name, table] of Object.entries((doc.device ?? {}) as Record<string, TomlTable>)) {
-    const { data = {}, timestamps = {}, ...config } = table as Record<string, TomlValue>;
-    const channels: ChannelEntry[] = [];
-    for (const [cname, ch] of Object.entries(data as Record<string, TomlTable>)) {
-      const values = (ch.data ?? []) as TomlValue[];
-      const stamps = ((timestamps as TomlTable)[cname] ?? []) as TomlValue[];
-      const trace = values.length > 0 && Array.isArray(values[0]);
-      const lengths = trace ? values.map((r) => (r as unknown[]).length) : [];
-      arrays.set(`d/${name}/${cname}`, values);
-      arrays.set(`t/${name}/${cname}`, stamps);
-      channels.push({
-        device: name,
-        name: cname,
-        unit: typeof ch.unit === 'string' ? ch.unit : '',
-        shape: trace ? 'trace' : 'single',
-        count: values.length,
-        points: trace ? lengths.reduce((a, b) => a + b, 0) : values.length,
-        rowLength: trace && lengths.every((l) => l === lengths[0]) ? lengths[0]! : null,
-        timestampCount: stamps.length,
-        data: { offset: 0 },
-        timestamps: { offset: 0 },
-      });
-    }
-    devices.push({ name, config: config as TomlTable, channels });
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new RunFileError(`${path}: not a file`);
+    const builder = new RunFileIndexBuilder();
+    await readFailSafe(handle, path, async () => {
+      const scanner = TomlScanner.document(builder);
+      for await (const _ of scan(handle, scanner, 0, options.readBytes ?? INDEX_READ_BYTES, true)) {
+        // The builder collects everything itself.
+      }
+    });
+    const index = await readFailSafe(handle, path, async () => builder.finish(path, stat.size));
+    return { ...index, ...streams(handle, path, readBytes), close: () => handle.close() };
+  } catch (error) {
+    await handle.close();
+    throw error;
   }
-  const results: ResultEntry[] = Object.entries((doc.results ?? {}) as Record<string, TomlTable>).map(([name, fields]) => ({
-    name,
-    pass: typeof fields.result_status === 'boolean' ? fields.result_status : undefined,
-    fields,
-  }));
-  const session = (doc.session ?? {}) as TomlTable;
-  const toNumber = (v: TomlValue) => (typeof v === 'number' ? v : Number(v as string));
+}
+
+function streams(handle: fs.promises.FileHandle, path: string, readBytes: number): Pick<RunFile, 'values' | 'rows' | 'timestamps'> {
+  const stream = <T>(span: ArraySpan | null, collector: ArrayCollector<T>): AsyncIterable<T> =>
+    span === null ? empty<T>() : streamArray(handle, path, span.offset, collector, readBytes);
+  const what = (channel: ChannelEntry, part: string) => `device ${channel.device} channel ${channel.name} ${part}`;
   return {
-    path,
-    bytes,
-    session: {
-      uuid: session.UUID as string | undefined,
-      startTime: session.start_time as string | undefined,
-      endTime: session.end_time as string | undefined,
-      info: (session.info ?? {}) as TomlTable,
-      run: (session.run ?? {}) as TomlTable,
+    values: (channel, chunkValues = 65536) => {
+      if (channel.shape !== 'single') throw new Error(`${what(channel, 'data')}: rows, not values (use rows())`);
+      return stream(channel.data, new ValuesCollector(what(channel, 'data'), chunkValues));
     },
-    devices,
-    results,
-    async *values(channel, chunk = 65536) {
-      const all = arrays.get(`d/${channel.device}/${channel.name}`)!;
-      for (let i = 0; i < all.length; i += chunk) yield Float64Array.from(all.slice(i, i + chunk), toNumber);
+    rows: (channel, chunkPoints = 65536) => {
+      if (channel.shape !== 'trace') throw new Error(`${what(channel, 'data')}: values, not rows (use values())`);
+      return stream(channel.data, new RowsCollector(what(channel, 'data'), chunkPoints));
     },
-    async *rows(channel) {
-      const all = arrays.get(`d/${channel.device}/${channel.name}`)!;
-      for (const row of all) yield [Float64Array.from(row as TomlValue[], toNumber)];
-    },
-    async *timestamps(channel, chunk = 65536) {
-      const all = arrays.get(`t/${channel.device}/${channel.name}`)!;
-      for (let i = 0; i < all.length; i += chunk) yield all.slice(i, i + chunk).map(String);
-    },
-    async close() {},
+    timestamps: (channel, chunkEntries = 65536) => stream(channel.timestamps, new TextCollector(what(channel, 'timestamps'), chunkEntries)),
   };
+}
+
+async function* empty<T>(): AsyncGenerator<T> {}
+
+async function* streamArray<T>(
+  handle: fs.promises.FileHandle,
+  path: string,
+  offset: number,
+  collector: ArrayCollector<T>,
+  readBytes: number,
+): AsyncGenerator<T> {
+  const scanner = TomlScanner.value(collector, offset);
+  try {
+    for await (const _ of scan(handle, scanner, offset, readBytes)) yield* collector.take();
+  } catch (error) {
+    throw await asRunFileError(error, handle, path);
+  }
+  yield* collector.take();
+}
+
+/**
+ * Feeds the file from `start` to `scanner`, a read at a time, until the scanner is done or the
+ * file ends; yields after each read so a consumer can take what was collected. A token cut by a
+ * read's end is kept for the next one. Each read gets a buffer of its own, and only the cut token
+ * is kept between reads: a paused stream holds almost nothing. `readAhead` (the index's one pass
+ * over the whole file) reads the next piece while this one is scanned.
+ */
+async function* scan(
+  handle: fs.promises.FileHandle,
+  scanner: TomlScanner,
+  start: number,
+  readBytes: number,
+  readAhead = false,
+): AsyncGenerator<void> {
+  let position = start;
+  let carried: Buffer = Buffer.alloc(0);
+  let next = readAt(handle, position, readBytes);
+  try {
+    for (;;) {
+      const fresh = await next;
+      position += fresh.length;
+      const final = fresh.length === 0;
+      if (readAhead && !final) next = readAt(handle, position, readBytes);
+      const bytes = carried.length === 0 ? fresh : Buffer.concat([carried, fresh]);
+      const taken = scanner.feed(bytes, bytes.length, final);
+      yield;
+      if (scanner.done || final) return;
+      carried = Buffer.from(bytes.subarray(taken));
+      if (carried.length > MAX_TOKEN_BYTES) throw new TomlSyntaxError(`a value longer than ${MAX_TOKEN_BYTES >> 20} MiB`, position);
+      if (!readAhead) next = readAt(handle, position, Math.max(readBytes, carried.length));
+    }
+  } finally {
+    next.catch(() => {}); // a read ahead that is not needed any more
+  }
+}
+
+async function readAt(handle: fs.promises.FileHandle, position: number, size: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
+  const { bytesRead } = await handle.read(buffer, 0, size, position);
+  return buffer.subarray(0, bytesRead);
+}
+
+async function readFailSafe<T>(handle: fs.promises.FileHandle, path: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw await asRunFileError(error, handle, path);
+  }
+}
+
+/** A read's failure as a RunFileError that names the file, and for bad TOML the line. */
+async function asRunFileError(error: unknown, handle: fs.promises.FileHandle, path: string): Promise<unknown> {
+  if (error instanceof RunFileError) return error;
+  if (error instanceof TomlSyntaxError) return new RunFileError(`${path}:${await lineAt(handle, error.offset)}: ${error.message}`);
+  if (error instanceof Error && !('code' in error)) return new RunFileError(`${path}: ${error.message}`);
+  return error;
+}
+
+/** The 1-based line of a byte offset (read again: only an error needs it). */
+async function lineAt(handle: fs.promises.FileHandle, offset: number): Promise<number> {
+  let line = 1;
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  for (let position = 0; position < offset; ) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_BYTES, offset - position), position);
+    if (bytesRead === 0) break;
+    for (let i = 0; i < bytesRead; i++) if (buffer[i] === 10) line++;
+    position += bytesRead;
+  }
+  return line;
 }

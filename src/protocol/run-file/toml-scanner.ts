@@ -1,0 +1,619 @@
+/**
+ * A TOML scanner that is fed a file in pieces (pure): `rex ls`, `show` and `export` read output
+ * files of any size with it, 5 GB included, in bounded memory. It reports what it reads to a
+ * handler (tables, keys, scalars, array and inline-table bounds) with the byte offset of each,
+ * so a reader can come back later to one array alone (`TomlScanner.value`).
+ *
+ * The driver feeds bytes; the scanner takes whole tokens only, and says how many bytes it took:
+ * the rest (a token cut by the piece's end) comes back at the head of the next piece. A token is
+ * short (a number, a key, a header line); only a string can be long, and the driver grows its
+ * buffer for it.
+ *
+ * An array the handler asks to have counted (`arrayStart` returns true) is not tokenized: its
+ * values are counted, and its rows' lengths measured, by a byte loop about ten times faster. That
+ * is how an index of a file skips its channels' data.
+ *
+ * Numbers are read as JavaScript reads them (correctly rounded, so every double written in its
+ * shortest form reads back bit-identical), after TOML's own forms (`_` separators, `inf`, `nan`,
+ * `0x`/`0o`/`0b` integers); dates and times are given as their text.
+ */
+
+import { decimalEnd, readDecimal } from '../decimal-bytes.js';
+
+export type TomlScalar = string | number | bigint | boolean;
+
+/** The values of a counted array. */
+export interface ArrayCount {
+  /** Elements at its top level. */
+  elements: number;
+  /** How many of them are arrays (rows); `elements - rows` are scalars. */
+  rows: number;
+  /** Values in the rows, all rows together. */
+  rowValues: number;
+  /** Shortest and longest row (0 and 0 when there is none). */
+  minRow: number;
+  maxRow: number;
+  /** Arrays inside rows, or tables anywhere: not a channel's shape. */
+  deeper: boolean;
+}
+
+export interface TomlHandler {
+  /** `[a.b]` (or `[[a.b]]`, an array of tables) at `offset`. */
+  table(path: string[], arrayOfTables: boolean, offset: number): void;
+  /** A key (dotted: its parts) whose value follows, at top level or in an inline table. */
+  key(path: string[], offset: number): void;
+  /** An array starts; true asks for it to be counted instead ({@link counted} follows, not its values). */
+  arrayStart(offset: number): boolean;
+  arrayEnd(): void;
+  counted(count: ArrayCount): void;
+  inlineTableStart(offset: number): void;
+  inlineTableEnd(): void;
+  scalar(value: TomlScalar, offset: number): void;
+}
+
+export class TomlSyntaxError extends Error {
+  override name = 'TomlSyntaxError';
+  constructor(
+    message: string,
+    /** Byte offset in the file. */
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+enum Ctx {
+  /** Top level: a key, a table header, or nothing on a line. */
+  Top,
+  /** After `key =`, at top level: one value, then the end of the line. */
+  TopValue,
+  /** After a top-level value: only a comment or the line's end. */
+  LineEnd,
+  /** In an array, expecting a value or `]`. */
+  ArrayValue,
+  /** In an array after a value: `,` or `]`. */
+  ArrayNext,
+  /** In an inline table, expecting a key or `}`. */
+  InlineKey,
+  /** In an inline table after `key =`. */
+  InlineValue,
+  /** In an inline table after a value: `,` or `}`. */
+  InlineNext,
+  /** A value read alone ({@link TomlScanner.value}) has ended. */
+  Done,
+}
+
+// Byte values.
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const QUOTE = 34;
+const HASH = 35;
+const APOS = 39;
+const COMMA = 44;
+const DOT = 46;
+const MINUS = 45;
+const ZERO = 48;
+const NINE = 57;
+const EQUALS = 61;
+const OPEN = 91;
+const BACKSLASH = 92;
+const CLOSE = 93;
+const BRACE_OPEN = 123;
+const BRACE_CLOSE = 125;
+
+/** How a counted array's loop sees a byte: most are PLAIN (a number's, a bare word's). */
+const PLAIN = 0;
+const BLANK = 1;
+const SPECIAL_BYTE = 2;
+const BYTE_KIND = new Uint8Array(256).fill(PLAIN);
+for (const c of [SPACE, TAB, LF, CR]) BYTE_KIND[c] = BLANK;
+for (const c of [COMMA, HASH, CLOSE, BRACE_CLOSE, QUOTE, APOS, OPEN, BRACE_OPEN]) BYTE_KIND[c] = SPECIAL_BYTE;
+
+const isBare = (b: number): boolean => (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b === 95 || b === 45;
+const isSpace = (b: number): boolean => b === SPACE || b === TAB;
+/** Where a bare value (number, bool, date) ends. */
+const endsBareValue = (b: number): boolean =>
+  b === COMMA || b === CLOSE || b === BRACE_CLOSE || b === HASH || b === LF || b === CR || b === SPACE || b === TAB;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIME_AFTER_SPACE = /^ \d{2}:/;
+
+/** What is left of an array being counted when a piece ends inside it. */
+interface CountState {
+  count: ArrayCount;
+  /** Nesting inside the counted array: 1 at its top level. */
+  depth: number;
+  expectingValue: boolean;
+  row: number;
+  /** Inside a string in the counted array: its quote byte, and whether it is multi-line (then 0 when not in one). */
+  quote: number;
+  multiline: boolean;
+  escaped: boolean;
+  inComment: boolean;
+}
+
+export class TomlScanner {
+  private stack: Ctx[];
+  private counting: CountState | null = null;
+  /** A view of the bytes last fed, for {@link readDecimal}. */
+  private viewBytes: Uint8Array | null = null;
+  private view: DataView | null = null;
+  /** Bytes of the file before the current piece. */
+  private base = 0;
+
+  private constructor(
+    private readonly handler: TomlHandler,
+    start: Ctx,
+    offset: number,
+  ) {
+    this.stack = [start];
+    this.base = offset;
+  }
+
+  /** Scans a whole document from its first byte. */
+  static document(handler: TomlHandler): TomlScanner {
+    return new TomlScanner(handler, Ctx.Top, 0);
+  }
+
+  /** Scans the one value that starts at `offset` in the file (the driver feeds from there); {@link done} once it has ended. */
+  static value(handler: TomlHandler, offset: number): TomlScanner {
+    const scanner = new TomlScanner(handler, Ctx.Done, offset);
+    scanner.stack.push(Ctx.TopValue);
+    return scanner;
+  }
+
+  get done(): boolean {
+    return this.top() === Ctx.Done;
+  }
+
+  /**
+   * Scans `bytes[0, end)`, the file from the offset after what was taken so far. Returns how
+   * many bytes it took; the driver keeps the rest for the next call, in front of new bytes.
+   * `final`: no more bytes will come.
+   */
+  feed(bytes: Uint8Array, end: number, final: boolean): number {
+    let pos = 0;
+    while (pos < end && this.top() !== Ctx.Done) {
+      const next = this.counting ? this.count(bytes, pos, end) : this.step(this.top(), bytes, pos, end, final);
+      if (next < 0) break; // a token runs past the piece: wait for more
+      pos = next;
+    }
+    if (final && (this.counting || (this.top() !== Ctx.Done && this.top() !== Ctx.Top && this.top() !== Ctx.LineEnd))) {
+      this.fail('the file ends inside a value', pos);
+    }
+    if (this.top() === Ctx.Done) pos = end;
+    this.base += pos;
+    return pos;
+  }
+
+  private top(): Ctx {
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  private set(ctx: Ctx): void {
+    this.stack[this.stack.length - 1] = ctx;
+  }
+
+  private fail(message: string, pos: number): never {
+    throw new TomlSyntaxError(message, this.base + pos);
+  }
+
+  /** One token (or a run of blanks) in context `ctx`; the position after it, or -1 if it is cut. */
+  private step(ctx: Ctx, b: Uint8Array, pos: number, end: number, final: boolean): number {
+    if (ctx === Ctx.ArrayValue || ctx === Ctx.ArrayNext) {
+      const next = this.numbers(b, pos, end);
+      if (next > pos) return next;
+    }
+    const c = b[pos]!;
+    if (isSpace(c)) {
+      while (pos < end && isSpace(b[pos]!)) pos++;
+      return pos;
+    }
+    if (c === HASH) {
+      const lf = b.indexOf(LF, pos);
+      if (lf < 0 || lf >= end) return final ? end : -1;
+      return lf;
+    }
+    if (c === LF || c === CR) {
+      if (c === CR && pos + 1 >= end && !final) return -1;
+      if (c === CR && b[pos + 1] !== LF) this.fail('a carriage return without a line feed', pos);
+      if (ctx === Ctx.TopValue || ctx === Ctx.InlineKey || ctx === Ctx.InlineValue || ctx === Ctx.InlineNext) {
+        this.fail(ctx === Ctx.TopValue ? 'a key without a value' : 'an inline table across lines', pos);
+      }
+      if (ctx === Ctx.LineEnd) this.set(Ctx.Top);
+      return pos + (c === CR ? 2 : 1);
+    }
+    switch (ctx) {
+      case Ctx.Top:
+        return c === OPEN ? this.tableHeader(b, pos, end, final) : this.keyThenEquals(b, pos, end, final, Ctx.TopValue);
+      case Ctx.LineEnd:
+        return this.fail('more after a value on its line', pos);
+      case Ctx.InlineKey:
+        if (c === BRACE_CLOSE) return this.closeInline(pos);
+        return this.keyThenEquals(b, pos, end, final, Ctx.InlineValue);
+      case Ctx.ArrayNext:
+        if (c === COMMA) {
+          this.set(Ctx.ArrayValue);
+          return pos + 1;
+        }
+        if (c === CLOSE) return this.closeArray(pos);
+        return this.fail('expected `,` or `]` in an array', pos);
+      case Ctx.InlineNext:
+        if (c === COMMA) {
+          this.set(Ctx.InlineKey);
+          return pos + 1;
+        }
+        if (c === BRACE_CLOSE) return this.closeInline(pos);
+        return this.fail('expected `,` or `}` in an inline table', pos);
+      case Ctx.ArrayValue:
+        if (c === CLOSE) return this.closeArray(pos);
+        return this.value(b, pos, end, final);
+      default:
+        return this.value(b, pos, end, final);
+    }
+  }
+
+  /**
+   * The bulk of a data array in one loop: plain decimal numbers (read from the bytes, no string
+   * made), commas, blanks and line feeds. It stops at anything else, or a number it does not
+   * decide or that the piece may cut, and leaves that to {@link step}.
+   */
+  private numbers(b: Uint8Array, pos: number, end: number): number {
+    if (this.viewBytes !== b) {
+      this.viewBytes = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    let ctx = this.top();
+    while (pos < end) {
+      const c = b[pos]!;
+      if (c === SPACE || c === LF || c === TAB) pos++;
+      else if (ctx === Ctx.ArrayNext && c === COMMA) {
+        ctx = Ctx.ArrayValue;
+        pos++;
+      } else if (ctx === Ctx.ArrayValue && ((c >= ZERO && c <= NINE) || c === MINUS)) {
+        const value = readDecimal(b, this.view!, pos);
+        const after = decimalEnd();
+        if (Number.isNaN(value) || after >= end || !endsBareValue(b[after]!)) break;
+        this.handler.scalar(value, this.base + pos);
+        ctx = Ctx.ArrayNext;
+        pos = after;
+      } else break;
+    }
+    this.set(ctx);
+    return pos;
+  }
+
+  /** After a value in the current context. */
+  private afterValue(): void {
+    const ctx = this.top();
+    this.set(
+      ctx === Ctx.TopValue ? (this.stack.length === 1 ? Ctx.LineEnd : Ctx.Done) : ctx === Ctx.ArrayValue ? Ctx.ArrayNext : Ctx.InlineNext,
+    );
+    if (ctx === Ctx.TopValue && this.stack.length > 1) this.stack.length = 1;
+  }
+
+  private closeArray(pos: number): number {
+    this.stack.pop();
+    this.handler.arrayEnd();
+    this.afterValue();
+    return pos + 1;
+  }
+
+  private closeInline(pos: number): number {
+    this.stack.pop();
+    this.handler.inlineTableEnd();
+    this.afterValue();
+    return pos + 1;
+  }
+
+  private value(b: Uint8Array, pos: number, end: number, final: boolean): number {
+    const c = b[pos]!;
+    if (c === OPEN) {
+      if (this.handler.arrayStart(this.base + pos)) {
+        this.counting = {
+          count: { elements: 0, rows: 0, rowValues: 0, minRow: 0, maxRow: 0, deeper: false },
+          depth: 1,
+          expectingValue: true,
+          row: 0,
+          quote: 0,
+          multiline: false,
+          escaped: false,
+          inComment: false,
+        };
+        return pos + 1;
+      }
+      this.stack.push(Ctx.ArrayValue);
+      return pos + 1;
+    }
+    if (c === BRACE_OPEN) {
+      this.handler.inlineTableStart(this.base + pos);
+      this.stack.push(Ctx.InlineKey);
+      return pos + 1;
+    }
+    if (c === QUOTE || c === APOS) {
+      const read = this.string(b, pos, end, final);
+      if (!read) return -1;
+      this.handler.scalar(read.text, this.base + pos);
+      this.afterValue();
+      return read.end;
+    }
+    let stop = pos;
+    while (stop < end && !endsBareValue(b[stop]!)) stop++;
+    if (stop === end && !final) return -1;
+    let text = latin1(b, pos, stop);
+    // A date and a time may be apart by one space (`1979-05-27 07:32:00Z`).
+    if (DATE.test(text) && stop < end && b[stop] === SPACE) {
+      if (stop + 4 > end && !final) return -1;
+      if (TIME_AFTER_SPACE.test(latin1(b, stop, Math.min(stop + 4, end)))) {
+        let timeEnd = stop + 1;
+        while (timeEnd < end && !endsBareValue(b[timeEnd]!)) timeEnd++;
+        if (timeEnd === end && !final) return -1;
+        text = latin1(b, pos, timeEnd);
+        stop = timeEnd;
+      }
+    }
+    this.handler.scalar(
+      bareValue(text, () => this.fail(`not a TOML value: ${JSON.stringify(text.slice(0, 40))}`, pos)),
+      this.base + pos,
+    );
+    this.afterValue();
+    return stop;
+  }
+
+  private tableHeader(b: Uint8Array, pos: number, end: number, final: boolean): number {
+    if (pos + 1 >= end && !final) return -1;
+    const double = b[pos + 1] === OPEN;
+    const keys = this.keyPath(b, pos + (double ? 2 : 1), end, final);
+    if (!keys) return -1;
+    let p = keys.end;
+    if (p + (double ? 1 : 0) >= end && !final) return -1;
+    if (b[p] !== CLOSE || (double && b[p + 1] !== CLOSE)) this.fail(`a table header must end with ${double ? ']]' : ']'}`, p);
+    p += double ? 2 : 1;
+    this.handler.table(keys.path, double, this.base + pos);
+    this.set(Ctx.LineEnd);
+    return p;
+  }
+
+  private keyThenEquals(b: Uint8Array, pos: number, end: number, final: boolean, next: Ctx): number {
+    const keys = this.keyPath(b, pos, end, final);
+    if (!keys) return -1;
+    if (keys.end >= end) return final ? this.fail('a key without a value', keys.end) : -1;
+    if (b[keys.end] !== EQUALS) this.fail('expected `=` after a key', keys.end);
+    this.handler.key(keys.path, this.base + pos);
+    this.set(next);
+    return keys.end + 1;
+  }
+
+  /** `a.b."c d"` with blanks around the dots and after the last part; null if cut by the piece's end. */
+  private keyPath(b: Uint8Array, pos: number, end: number, final: boolean): { path: string[]; end: number } | null {
+    const path: string[] = [];
+    let p = pos;
+    for (;;) {
+      while (p < end && isSpace(b[p]!)) p++;
+      if (p >= end) return final ? this.fail('a key is cut by the end of the file', p) : null;
+      const c = b[p]!;
+      if (c === QUOTE || c === APOS) {
+        const read = this.string(b, p, end, final, true);
+        if (!read) return null;
+        path.push(read.text);
+        p = read.end;
+      } else {
+        const start = p;
+        while (p < end && isBare(b[p]!)) p++;
+        if (p === end && !final) return null;
+        if (p === start) this.fail('expected a key', p);
+        path.push(latin1(b, start, p));
+      }
+      while (p < end && isSpace(b[p]!)) p++;
+      if (p >= end) return final ? { path, end: p } : null;
+      if (b[p] !== DOT) return { path, end: p };
+      p++;
+    }
+  }
+
+  /** A string at `pos` (its quote); null if cut by the piece's end. */
+  private string(b: Uint8Array, pos: number, end: number, final: boolean, isKey = false): { text: string; end: number } | null {
+    const quote = b[pos]!;
+    if (pos + 2 >= end && !final) return null;
+    const multiline = b[pos + 1] === quote && b[pos + 2] === quote;
+    if (multiline && isKey) this.fail('a key cannot be a multi-line string', pos);
+    let p = multiline ? pos + 3 : pos + 1;
+    const start = p;
+    let escapes = false;
+    let ascii = true;
+    for (;;) {
+      if (p >= end) return final ? this.fail('a string is not closed', pos) : null;
+      const c = b[p]!;
+      if (c >= 0x80) ascii = false;
+      if (c === BACKSLASH && quote === QUOTE) {
+        escapes = true;
+        p += 2;
+        continue;
+      }
+      if ((c === LF || c === CR) && !multiline) this.fail('a line break inside a one-line string', p);
+      if (c === quote) {
+        if (!multiline) break;
+        if (p + 2 >= end && !final) return null;
+        if (b[p + 1] === quote && b[p + 2] === quote) {
+          // Up to two more quotes belong to the string (`""""` ends with one quote inside).
+          for (let extra = 0; extra < 2; extra++) {
+            if (p + 3 >= end && !final) return null;
+            if (b[p + 3] !== quote) break;
+            p++;
+          }
+          break;
+        }
+      }
+      p++;
+    }
+    let raw: string;
+    try {
+      // A timestamp is a short ASCII string: a decoder's set-up would cost more than the string.
+      raw = ascii && p - start <= 64 ? latin1(b, start, p) : utf8.decode(b.subarray(start, p));
+    } catch {
+      return this.fail('a string is not valid UTF-8', start);
+    }
+    if (multiline && raw.startsWith('\n')) raw = raw.slice(1);
+    else if (multiline && raw.startsWith('\r\n')) raw = raw.slice(2);
+    const text = escapes ? unescapeBasic(raw, multiline, (message) => this.fail(message, start)) : raw;
+    return { text, end: p + (multiline ? 3 : 1) };
+  }
+
+  /** The byte loop of a counted array: the position after the array, `end` if it goes on, or -1 for more bytes. */
+  private count(b: Uint8Array, pos: number, end: number): number {
+    const s = this.counting!;
+    const count = s.count;
+    let p = pos;
+    while (p < end) {
+      if (s.inComment) {
+        const lf = b.indexOf(LF, p);
+        if (lf < 0 || lf >= end) return end;
+        s.inComment = false;
+        p = lf + 1;
+        continue;
+      }
+      if (s.quote !== 0) {
+        const after = this.stringEnd(b, p, end);
+        if (s.quote !== 0) return after > pos ? after : -1;
+        p = after;
+        continue;
+      }
+      // Most bytes are a number's: one table look-up decides them.
+      for (; p < end; p++) {
+        const c = b[p]!;
+        const kind = BYTE_KIND[c]!;
+        if (kind === PLAIN) {
+          if (s.expectingValue) {
+            s.expectingValue = false;
+            if (s.depth === 1) count.elements++;
+            else if (s.depth === 2) s.row++;
+          }
+        } else if (kind !== BLANK) break;
+      }
+      if (p >= end) return end;
+      const c = b[p]!;
+      if (c === COMMA) {
+        s.expectingValue = true;
+        p++;
+      } else if (c === HASH) {
+        s.inComment = true;
+        p++;
+      } else if (c === CLOSE || c === BRACE_CLOSE) {
+        p++;
+        s.depth--;
+        if (s.depth === 0) {
+          this.counting = null;
+          this.handler.counted(count);
+          this.afterValue();
+          return p;
+        }
+        if (s.depth === 1) {
+          count.rowValues += s.row;
+          if (count.rows === 1 || s.row < count.minRow) count.minRow = s.row;
+          if (s.row > count.maxRow) count.maxRow = s.row;
+        }
+        s.expectingValue = false;
+      } else if (c === QUOTE || c === APOS) {
+        // Whether a string is multi-line needs the next two bytes.
+        if (p + 2 >= end) return p > pos ? p : -1;
+        this.valueStarts(s);
+        s.quote = c;
+        s.multiline = b[p + 1] === c && b[p + 2] === c;
+        p += s.multiline ? 3 : 1;
+      } else {
+        // `[` or `{`
+        this.valueStarts(s);
+        if (s.depth === 1 && c === OPEN) {
+          count.rows++;
+          s.row = 0;
+        }
+        s.depth++;
+        if (s.depth > 2 || c === BRACE_OPEN) count.deeper = true;
+        s.expectingValue = true;
+        p++;
+      }
+    }
+    return p;
+  }
+
+  private valueStarts(s: CountState): void {
+    if (!s.expectingValue) return;
+    s.expectingValue = false;
+    if (s.depth === 1) s.count.elements++;
+    else if (s.depth === 2) s.row++;
+  }
+
+  /** Inside a counted array's string: how far it is read (past its closing quotes if they are in the piece). */
+  private stringEnd(b: Uint8Array, p: number, end: number): number {
+    const s = this.counting!;
+    for (; p < end; p++) {
+      const c = b[p]!;
+      if (s.escaped) s.escaped = false;
+      else if (c === BACKSLASH && s.quote === QUOTE) s.escaped = true;
+      else if (c === s.quote) {
+        if (!s.multiline) {
+          s.quote = 0;
+          return p + 1;
+        }
+        if (p + 2 >= end) return p; // the closing quotes may be cut: this quote waits for more
+        if (b[p + 1] === c && b[p + 2] === c) {
+          s.quote = 0;
+          return p + 3;
+        }
+      }
+    }
+    return end;
+  }
+}
+
+function latin1(b: Uint8Array, start: number, end: number): string {
+  // Short tokens: one call, a flat string (adding characters one by one builds a rope).
+  return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+}
+
+const SPECIAL: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, nan: NaN, '+nan': NaN, '-nan': NaN };
+const INTEGER = /^[+-]?\d+$/;
+const RADIX = /^0[xob][0-9a-fA-F]+$/;
+const FLOAT = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const DATETIME = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?)?$|^\d{2}:\d{2}:\d{2}(\.\d+)?$/;
+
+/** A bare value's text as a value: a number, a boolean, or a date/time (its text). */
+export function bareValue(text: string, invalid: () => never): TomlScalar {
+  const plain = text.includes('_') ? text.replace(/(?<=\w)_(?=\w)/g, '') : text;
+  if (FLOAT.test(plain)) {
+    if (!INTEGER.test(plain)) return Number(plain);
+    const n = Number(plain);
+    return Number.isSafeInteger(n) ? n : BigInt(plain);
+  }
+  const special = SPECIAL[plain];
+  if (special !== undefined) return special;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (RADIX.test(plain)) {
+    const n = BigInt(plain);
+    return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  }
+  if (DATETIME.test(text)) return text;
+  return invalid();
+}
+
+const ESCAPES: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', e: '\x1b', '"': '"', '\\': '\\' };
+
+function unescapeBasic(raw: string, multiline: boolean, invalid: (message: string) => never): string {
+  return raw.replace(
+    /\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|([btnfre"\\])|([ \t]*\r?\n[\s]*)|(.?))/gs,
+    (_, u4, u8, x2, simple, lineEnd, other) => {
+      if (u4 || u8 || x2) {
+        const code = Number.parseInt(u4 ?? u8 ?? x2, 16);
+        if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) invalid(`\\${u4 ? 'u' : 'U'}${u4 ?? u8} is not a Unicode scalar value`);
+        return String.fromCodePoint(code);
+      }
+      if (simple) return ESCAPES[simple]!;
+      if (lineEnd !== undefined && multiline) return '';
+      return invalid(`unknown escape \\${other ?? ''}`);
+    },
+  );
+}
