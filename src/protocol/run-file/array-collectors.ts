@@ -55,7 +55,7 @@ function asNumber(value: TomlScalar, fail: (problem: string) => never): number {
 /** A single channel's values, in chunks of `chunkValues`. */
 export class ValuesCollector extends ArrayCollector<Float64Array> {
   /** Grows to `chunkValues` as values come: a reader of many short channels at once holds little. */
-  private chunk = new Float64Array(16);
+  private chunk: Float64Array;
   private filled = 0;
 
   constructor(
@@ -63,6 +63,7 @@ export class ValuesCollector extends ArrayCollector<Float64Array> {
     private readonly chunkValues: number,
   ) {
     super(what);
+    this.chunk = new Float64Array(Math.min(16, chunkValues));
   }
 
   override arrayStart(): boolean {
