@@ -9,8 +9,10 @@ import { RunFileError } from '../runtime/run-file/run-file.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { parseArg, parseErrorExitCode, reportParseErrors } from './parse-errors.js';
 import type { ExportOptions } from './export-command.js';
+import type { LsOptions } from './ls-command.js';
 import type { RunOptions } from './run-command.js';
 import type { ServeOptions } from './serve-command.js';
+import type { ShowOptions } from './show-command.js';
 import { rexVersion } from './version.js';
 
 // Commands are loaded when used: `rex run` must not pay for the TUI, the HTTP server or the
@@ -84,6 +86,25 @@ program
   .option('-o, --output <dir>', 'write the recovered files here instead of the original output directory')
   .action(async (target: string, options: { output?: string }) => {
     process.exitCode = await (await import('./recover-command.js')).recoverCommand(target, options);
+  });
+
+program
+  .command('ls')
+  .description('list the runs in output directories, newest first (not recursive; docs/export.md)')
+  .argument('[dir...]', 'output directories (default: the current directory)')
+  .option('--json', 'print the list as JSON', false)
+  .action(async (dirs: string[], options: LsOptions) => {
+    process.exitCode = await (await import('./ls-command.js')).lsCommand(dirs, options);
+  });
+
+program
+  .command('show')
+  .description("print a run's session, summary and a plot of one channel (docs/export.md)")
+  .argument('<file>', "a run's output file (.toml)")
+  .option('--channel <device/channel>', 'the channel to plot (default: the first channel of the first device)')
+  .option('--no-plot', 'print no plot')
+  .action(async (file: string, options: ShowOptions) => {
+    process.exitCode = await (await import('./show-command.js')).showCommand(file, options);
   });
 
 program

@@ -2,7 +2,7 @@
 // channels, units and counts, the results with pass or fail, the output file and its size.
 import { describe, expect, it } from 'vitest';
 import { formatBytes } from '../../src/protocol/human-units.js';
-import { formatDuration, journalLine, runSummaryLines } from '../../src/host/run/run-summary.js';
+import { formatDuration, journalLine, runSummaryLines, summaryDataLines } from '../../src/host/run/run-summary.js';
 import type { IterationSummary } from '../../src/actors/store/index.js';
 
 const summary = (loop: number, loops = 1): IterationSummary => ({
@@ -71,6 +71,15 @@ describe('runSummaryLines', () => {
       ],
     });
     expect(line).toMatch(/ch19 \[V\] 1 value, and 5 more channels$/);
+  });
+});
+
+describe('summaryDataLines', () => {
+  it('for a file (rex show): no message count, and a result without a status says so', () => {
+    expect(summaryDataLines({ devices: [], results: [{ name: 'fit', pass: undefined }] })).toEqual([
+      'no data received',
+      'results: fit no status',
+    ]);
   });
 });
 

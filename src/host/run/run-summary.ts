@@ -1,7 +1,8 @@
 /**
  * What `rex run` says at its end at info (pure): how long the run took; per iteration, each
  * device with its channels, their units and counts, the results with pass or fail, the output
- * file and its size; and what became of the journal.
+ * file and its size; and what became of the journal. `rex show` prints the same lines for a
+ * file (summaryDataLines, outputLine).
  */
 import type { ChannelSummary, IterationSummary } from '../../actors/store/index.js';
 import { formatBytes, plural } from '../../protocol/human-units.js';
@@ -35,21 +36,39 @@ export function runSummaryLines(input: RunSummaryInput): string[] {
 }
 
 function iterationLines(it: SummaryIteration, dryRun: boolean): string[] {
+  const lines = it.summary ? summaryDataLines(it.summary) : [];
+  if (it.output) lines.push(outputLine(it.output.file, it.output.bytes));
+  else lines.push(dryRun ? 'no output file (dry run)' : 'no output file');
+  return lines;
+}
+
+/**
+ * What an iteration holds: the store's summary at the end of `rex run`, or what an output file
+ * holds (`rex show`, which cannot know how many messages there were).
+ */
+export interface SummaryData {
+  messages?: number;
+  devices: readonly { name: string; channels: readonly ChannelSummary[] }[];
+  /** `pass` undefined: the result has no status (possible in a file). */
+  results: readonly { name: string; pass: boolean | undefined }[];
+}
+
+/** The device lines (each with its channels, units and counts) and the results line. */
+export function summaryDataLines(summary: SummaryData): string[] {
   const lines: string[] = [];
-  const summary = it.summary;
-  if (summary) {
-    if (summary.devices.length === 0) lines.push(`no data received (${plural(summary.messages, 'message')})`);
-    for (const device of summary.devices) lines.push(deviceLine(device.name, device.channels));
-    if (summary.results.length > 0) {
-      lines.push(`results: ${summary.results.map((r) => `${r.name} ${r.pass ? 'pass' : 'FAIL'}`).join(', ')}`);
-    }
+  if (summary.devices.length === 0) {
+    lines.push(summary.messages === undefined ? 'no data received' : `no data received (${plural(summary.messages, 'message')})`);
   }
-  if (it.output) {
-    lines.push(`output file: ${it.output.file}${it.output.bytes === null ? '' : ` (${formatBytes(it.output.bytes)})`}`);
-  } else {
-    lines.push(dryRun ? 'no output file (dry run)' : 'no output file');
+  for (const device of summary.devices) lines.push(deviceLine(device.name, device.channels));
+  if (summary.results.length > 0) {
+    const status = (pass: boolean | undefined) => (pass === undefined ? 'no status' : pass ? 'pass' : 'FAIL');
+    lines.push(`results: ${summary.results.map((r) => `${r.name} ${status(r.pass)}`).join(', ')}`);
   }
   return lines;
+}
+
+export function outputLine(file: string, bytes: number | null): string {
+  return `output file: ${file}${bytes === null ? '' : ` (${formatBytes(bytes)})`}`;
 }
 
 function deviceLine(name: string, channels: readonly ChannelSummary[]): string {
