@@ -62,10 +62,9 @@ export class Appender<T extends Values> {
     }
   }
 
-  /** Writes what is buffered; returns the rows written in all. */
-  finish(): number {
+  /** Writes what is buffered. */
+  finish(): void {
     this.flush();
-    return this.rows;
   }
 
   private flush(): void {
