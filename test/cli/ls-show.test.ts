@@ -64,7 +64,7 @@ describe('rex ls', () => {
 
     const listed = await runRex(ws, ['ls', out]);
     expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^rex: could not read .*broken\.toml: .+/)]);
+    expect(listed.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^rex: could not read .*broken\.toml:\d+: .+/)]);
     const [header, ...rows] = listed.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^SESSION +START +DURATION +STATUS +DEVICES +SIZE +FILE$/);
     expect(rows.map((r) => r.slice(header!.indexOf('FILE')))).toEqual([live, mix, reference, older, stale]);

@@ -50,7 +50,7 @@ function expectBitIdentical(got: unknown, want: unknown, where = ''): void {
   } else if (Array.isArray(want)) {
     expect(Array.isArray(got), where).toBe(true);
     expect((got as unknown[]).length, where).toBe(want.length);
-    want.forEach((w, i) => expectBitIdentical((got as unknown[])[i], w, `${where}[${i}]`));
+    for (const [i, w] of want.entries()) expectBitIdentical((got as unknown[])[i], w, `${where}[${i}]`);
   } else expect(got, where).toEqual(want);
 }
 
@@ -169,11 +169,19 @@ describe('openRunFile', () => {
     };
     await expect(openRunFile(path.join(ws.dir, 'missing.toml'))).rejects.toThrow(/missing\.toml: no such file/);
     await expect(openRunFile(ws.dir)).rejects.toThrow(/not a file/);
-    await expect(openRunFile(write('syntax.toml', '[session]\nUUID = "u"\nend_time = \n'))).rejects.toThrow(/syntax\.toml:3: a key without a value/);
-    await expect(openRunFile(write('cut.toml', '[device.d.data.c]\ndata = [1.0, 2.0'))).rejects.toThrow(/cut\.toml:2: the file ends inside a value/);
+    await expect(openRunFile(write('syntax.toml', '[session]\nUUID = "u"\nend_time = \n'))).rejects.toThrow(
+      /syntax\.toml:3: a key without a value/,
+    );
+    await expect(openRunFile(write('cut.toml', '[device.d.data.c]\ndata = [1.0, 2.0'))).rejects.toThrow(
+      /cut\.toml:2: the file ends inside a value/,
+    );
     await expect(openRunFile(write('word.toml', '[session]\nUUID = nope\n'))).rejects.toThrow(/word\.toml:2: not a TOML value: "nope"/);
-    await expect(openRunFile(write('twice.toml', '[session]\nUUID = "a"\nUUID = "b"\n'))).rejects.toThrow(/twice\.toml: \[session\] UUID is defined twice/);
-    await expect(openRunFile(write('mixed.toml', '[device.d.data.c]\ndata = [1.0, [2.0]]\n'))).rejects.toThrow(/device d channel c: data is neither values nor rows/);
+    await expect(openRunFile(write('twice.toml', '[session]\nUUID = "a"\nUUID = "b"\n'))).rejects.toThrow(
+      /twice\.toml: \[session\] UUID is defined twice/,
+    );
+    await expect(openRunFile(write('mixed.toml', '[device.d.data.c]\ndata = [1.0, [2.0]]\n'))).rejects.toThrow(
+      /device d channel c: data is neither values nor rows/,
+    );
     // A value that is not a number is found when the channel is read.
     const run = await openRunFile(write('text.toml', '[device.d.data.c]\ndata = [1.0, "two"]\n'));
     const read = async () => {
