@@ -6,7 +6,7 @@
 import path from 'node:path';
 import h5wasm, { type Group } from 'h5wasm/node';
 import type { ChannelEntry, DeviceEntry, TomlTable } from '../../protocol/run-file/model.js';
-import { timestampNanos } from '../../protocol/run-file/timestamps.js';
+import { timestampsToNanos } from '../../protocol/run-file/timestamps.js';
 import { type RunFile, RunFileError } from '../../runtime/run-file/run-file.js';
 import { rexVersion } from '../version.js';
 import type { ExportWriter } from './formats.js';
@@ -107,13 +107,9 @@ async function writeTimestamps(run: RunFile, stamps: Group, channel: ChannelEntr
   const out = new Appender<BigInt64Array>(stamps, hdf5Name(channel.name), '<q', 0, channel.timestampCount, (n) => new BigInt64Array(n));
   let index = 0;
   for await (const chunk of run.timestamps(channel)) {
-    const nanos = new BigInt64Array(chunk.length);
-    for (const [i, stamp] of chunk.entries()) {
-      const ns = timestampNanos(stamp);
-      if (ns === null)
-        throw new RunFileError(`${where(run, channel)}: timestamp ${index + i} ${JSON.stringify(stamp)} is not an RFC 3339 time`);
-      nanos[i] = ns;
-    }
+    const { nanos, bad } = timestampsToNanos(chunk);
+    if (bad >= 0)
+      throw new RunFileError(`${where(run, channel)}: timestamp ${index + bad} ${JSON.stringify(chunk[bad])} is not an RFC 3339 time`);
     out.push(nanos);
     index += chunk.length;
   }
