@@ -1,0 +1,23 @@
+/**
+ * A TOML value as JSON text (pure), for the exports' metadata strings. JSON has no NaN, infinity
+ * or integers beyond 2^53, which TOML has: NaN and ±infinity become the strings "nan", "inf" and
+ * "-inf" (TOML's spelling); integers are written with all their digits (JSON numbers have no
+ * size limit; a reader that parses them into doubles rounds them, as it would any other's);
+ * TOML date-times become ISO 8601 strings.
+ */
+import type { TomlValue } from './model.js';
+
+export function tomlToJson(value: TomlValue): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return Object.is(value, -0) ? '-0.0' : JSON.stringify(value);
+    return Number.isNaN(value) ? '"nan"' : value > 0 ? '"inf"' : '"-inf"';
+  }
+  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(tomlToJson).join(',')}]`;
+  // smol-toml reads date-times as Date objects: their ISO 8601 text.
+  if ((value as unknown) instanceof Date) return JSON.stringify((value as unknown as Date).toISOString());
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${JSON.stringify(k)}:${tomlToJson(v)}`)
+    .join(',')}}`;
+}
