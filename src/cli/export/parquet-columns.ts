@@ -5,7 +5,7 @@
  */
 import { type Data, Field, FixedSizeList, Float64, List, makeData, TimestampNanosecond } from 'apache-arrow';
 import type { ChannelEntry } from '../../protocol/run-file/model.js';
-import { timestampNanos } from '../../protocol/run-file/timestamps.js';
+import { timestampNanos, timestampsToNanos } from '../../protocol/run-file/timestamps.js';
 import type { RunFile } from '../../runtime/run-file/run-file.js';
 
 export interface Column {
@@ -154,6 +154,12 @@ class TimestampColumn implements Column {
     const data = new BigInt64Array(rows);
     const present = new Uint8Array(rows);
     takeFlat(this.chunks, rows, (chunk, from, to, at) => {
+      const { nanos, bad } = timestampsToNanos(chunk.slice(from, to));
+      data.set(nanos, at);
+      if (bad < 0) {
+        present.fill(1, at, at + to - from);
+        return;
+      }
       for (let i = from; i < to; i++) {
         const nanos = timestampNanos(chunk[i]!);
         if (nanos !== null) {
