@@ -46,7 +46,7 @@ export function writeIndex(n: number, out: Uint8Array, pos: number): number {
   let count = 0;
   do {
     const next = Math.floor(n / 10);
-    digits[count++] = 48 + n - next * 10;
+    digits[count++] = 48 + (n - next * 10);
     n = next;
   } while (n > 0);
   while (count > 0) out[pos++] = digits[--count]!;
