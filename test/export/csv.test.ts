@@ -93,7 +93,7 @@ describe('rex export --to csv', () => {
     await exportAndCompare(ws, referenceCopy(ws));
   });
 
-  it('quotes channel names and units with commas, quotes and line ends; leaves the timestamp empty when the file has none', async () => {
+  it('quotes names, units and timestamps holding commas, quotes or line ends; an empty timestamp where the file has none', async () => {
     const ws = workspace();
     const file = path.join(ws.dir, 'odd.toml');
     fs.writeFileSync(file, ODD_NAMES);
@@ -102,7 +102,7 @@ describe('rex export --to csv', () => {
       '"a,""b""',
       'c","m,""x""",0,0,2026-01-16T06:35:32Z,0.5',
       '"a,""b""',
-      'c","m,""x""",1,0,2026-01-16T06:35:33Z,-2.0',
+      'c","m,""x""",1,0,"16 Jan 2026, 06:35:33 µs",-2.0',
       'plain,,0,0,,1.0',
       'plain,,0,1,,nan',
       '',
@@ -110,7 +110,7 @@ describe('rex export --to csv', () => {
   });
 });
 
-/** A file in rex's layout with the names a CSV must quote, and a channel with neither unit nor timestamps. */
+/** A file in rex's layout with names and a timestamp a CSV must quote, and a channel with neither unit nor timestamps. */
 const ODD_NAMES = `[device.'dev, "one"']
 device_name = 'dev, "one"'
 
@@ -122,5 +122,5 @@ unit = "m,\\"x\\""
 data = [[1.0, nan]]
 
 [device.'dev, "one"'.timestamps]
-"a,\\"b\\"\\nc" = ["2026-01-16T06:35:32Z", "2026-01-16T06:35:33Z"]
+"a,\\"b\\"\\nc" = ["2026-01-16T06:35:32Z", "16 Jan 2026, 06:35:33 µs"]
 `;

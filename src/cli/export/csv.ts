@@ -12,12 +12,14 @@ import type { ChannelEntry } from '../../protocol/run-file/model.js';
 import { csvField, MAX_NUMBER_BYTES, writeFloat, writeIndex } from '../../protocol/run-file/csv-text.js';
 import type { RunFile } from '../../runtime/run-file/run-file.js';
 import { ByteSink } from './csv-sink.js';
+import { StampFields } from './csv-stamps.js';
 import type { ExportWriter } from './formats.js';
 
 export const CSV_HEADER = 'channel,unit,row,index,timestamp,value\n';
 
 const COMMA = 44;
 const NEWLINE = 10;
+const COMMA_BYTE = Buffer.from(',');
 /** Room for one line beyond its prefix and timestamp: row, index, value and separators. */
 const LINE_NUMBERS = 3 * MAX_NUMBER_BYTES + 8;
 
@@ -29,7 +31,7 @@ export const csvWriter: ExportWriter = {
     try {
       sink.pos += sink.out.write(CSV_HEADER, sink.pos, 'latin1');
       for (const [i, channel] of device.channels.entries()) {
-        const stamps = new StampCursor(run, channel);
+        const stamps = new StampFields(run, channel);
         try {
           if (channel.shape === 'trace') await writeTrace(run, channel, prefixes[i]!, stamps, sink);
           else await writeSingle(run, channel, prefixes[i]!, stamps, sink);
@@ -46,12 +48,13 @@ export const csvWriter: ExportWriter = {
 };
 
 /** A line per value: `prefix row,0,timestamp,value`. */
-async function writeSingle(run: RunFile, channel: ChannelEntry, prefix: Buffer, stamps: StampCursor, sink: ByteSink): Promise<void> {
+async function writeSingle(run: RunFile, channel: ChannelEntry, prefix: Buffer, stamps: StampFields, sink: ByteSink): Promise<void> {
   let row = 0;
   for await (const values of run.values(channel)) {
     for (let i = 0; i < values.length; i++, row++) {
-      const stamp = stamps.has() ? stamps.next() : await stamps.nextAfterRefill();
-      const lineBytes = prefix.length + LINE_NUMBERS + 6 * stamp.length;
+      const reading = stamps.advance();
+      if (reading) await reading;
+      const lineBytes = prefix.length + LINE_NUMBERS + stamps.end - stamps.start;
       if (sink.pos + lineBytes > sink.out.length) await sink.room(lineBytes);
       const out = sink.out;
       let pos = copy(prefix, out, sink.pos);
@@ -59,7 +62,8 @@ async function writeSingle(run: RunFile, channel: ChannelEntry, prefix: Buffer, 
       out[pos++] = COMMA;
       out[pos++] = 48; // index 0
       out[pos++] = COMMA;
-      pos += out.write(csvField(stamp), pos, 'utf8');
+      const { bytes, end } = stamps;
+      for (let k = stamps.start; k < end; k++) out[pos++] = bytes[k]!;
       out[pos++] = COMMA;
       pos = writeFloat(values[i]!, out, pos);
       out[pos++] = NEWLINE;
@@ -69,13 +73,14 @@ async function writeSingle(run: RunFile, channel: ChannelEntry, prefix: Buffer, 
 }
 
 /** A line per point: `prefix row,index,timestamp,value`, the row's prefix and timestamp encoded once. */
-async function writeTrace(run: RunFile, channel: ChannelEntry, prefix: Buffer, stamps: StampCursor, sink: ByteSink): Promise<void> {
+async function writeTrace(run: RunFile, channel: ChannelEntry, prefix: Buffer, stamps: StampFields, sink: ByteSink): Promise<void> {
   let row = 0;
   for await (const rows of run.rows(channel)) {
     for (const points of rows) {
-      const stamp = stamps.has() ? stamps.next() : await stamps.nextAfterRefill();
+      const reading = stamps.advance();
+      if (reading) await reading;
       const rowPrefix = Buffer.from(`${prefix.toString()}${row},`);
-      const stampPart = Buffer.from(`,${csvField(stamp)},`);
+      const stampPart = Buffer.concat([COMMA_BYTE, stamps.bytes.subarray(stamps.start, stamps.end), COMMA_BYTE]);
       const lineBytes = rowPrefix.length + stampPart.length + 2 * MAX_NUMBER_BYTES + 1;
       for (let j = 0; j < points.length; j++) {
         if (sink.pos + lineBytes > sink.out.length) await sink.room(lineBytes);
@@ -99,41 +104,4 @@ function copy(bytes: Uint8Array, out: Uint8Array, pos: number): number {
   }
   for (let i = 0; i < bytes.length; i++) out[pos++] = bytes[i]!;
   return pos;
-}
-
-/** A channel's timestamps one by one, read in chunks as the values go ('' past their end). */
-class StampCursor {
-  private chunks: AsyncIterator<string[]> | undefined;
-  private chunk: string[] = [];
-  private at = 0;
-
-  constructor(run: RunFile, channel: ChannelEntry) {
-    this.chunks = channel.timestampCount > 0 ? run.timestamps(channel)[Symbol.asyncIterator]() : undefined;
-  }
-
-  has(): boolean {
-    return this.at < this.chunk.length;
-  }
-
-  next(): string {
-    return this.chunk[this.at++]!;
-  }
-
-  async nextAfterRefill(): Promise<string> {
-    while (this.chunks && this.at >= this.chunk.length) {
-      const next = await this.chunks.next();
-      if (next.done) {
-        this.chunks = undefined;
-        return '';
-      }
-      this.chunk = next.value;
-      this.at = 0;
-    }
-    return this.at < this.chunk.length ? this.next() : '';
-  }
-
-  /** Stops reading timestamps the values did not need. */
-  async close(): Promise<void> {
-    await this.chunks?.return?.();
-  }
 }
