@@ -4,7 +4,7 @@
 // - writer: the CSV writer fed by a RunFile that streams the same values from memory (no TOML
 //   parse), in a child process: the writer's own cost and memory;
 // - cli: `rex export FILE --to csv` end to end (the run-file reader's parse included);
-// - toml: writing the TOML itself (formatFloats, as the final file's writer), the baseline.
+// - toml: writing the TOML itself (formatFloats, as the final file's writer), once: a rough baseline.
 // MB/s are of the TOML file's size. The temp directory is removed at the end.
 //
 //   node bench/export-csv.mjs [--singles 10000000] [--rows 2000] [--points 10000] [--rounds 3]
@@ -123,8 +123,11 @@ if (args.child === 'writer') {
   fs.writeFileSync(target, '');
   const { run, device } = memoryRun();
   const start = performance.now();
+  const cpu = process.cpuUsage();
   await csvWriter.write(run, device, target);
-  console.log(JSON.stringify({ seconds: (performance.now() - start) / 1000, rssMB: process.resourceUsage().maxRSS / 1024 }));
+  const { user, system } = process.cpuUsage(cpu);
+  const seconds = (performance.now() - start) / 1000;
+  console.log(JSON.stringify({ seconds, cpuSeconds: (user + system) / 1e6, rssMB: process.resourceUsage().maxRSS / 1024 }));
   process.exit(0);
 }
 
@@ -133,11 +136,10 @@ try {
   const toml = path.join(dir, 'big.toml');
   const mb = () => fs.statSync(toml).size / 1e6;
   const results = { writer: [], cli: [], toml: [] };
+  const start = performance.now();
+  await writeToml(toml);
+  results.toml.push({ seconds: (performance.now() - start) / 1000 });
   for (let round = 0; round < Number(args.rounds); round++) {
-    let start = performance.now();
-    await writeToml(toml);
-    results.toml.push({ seconds: (performance.now() - start) / 1000 });
-
     const csv = path.join(dir, 'writer.csv');
     const child = JSON.parse(
       execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', 'writer', ...process.argv.slice(2), '--target', csv], {
@@ -148,7 +150,7 @@ try {
     fs.rmSync(csv);
 
     const out = path.join(dir, 'out');
-    start = performance.now();
+    const start = performance.now();
     const cli = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, REX, 'export', toml, '--to', 'csv', '-o', out, '--force'], {
       encoding: 'utf8',
     });
@@ -172,8 +174,13 @@ try {
     }
     const s = median(ok.map((r) => r.seconds));
     const rss = ok[0].rssMB === undefined ? '' : `, max RSS ${median(ok.map((r) => r.rssMB)).toFixed(0)} MB`;
+    const cpu =
+      ok[0].cpuSeconds === undefined
+        ? ''
+        : `, CPU ${median(ok.map((r) => r.cpuSeconds)).toFixed(2)} s = ${(mb() / median(ok.map((r) => r.cpuSeconds))).toFixed(0)} MB per CPU-second`;
+    const csv = ok[0].csvMB === undefined ? '' : `, CSV ${ok[0].csvMB.toFixed(0)} MB`;
     console.log(
-      `${name}: median ${s.toFixed(2)} s = ${(mb() / s).toFixed(0)} MB/s of TOML${rss} (runs: ${ok.map((r) => r.seconds.toFixed(2)).join(', ')})`,
+      `${name}: median ${s.toFixed(2)} s = ${(mb() / s).toFixed(0)} MB/s of TOML${cpu}${rss}${csv} (runs: ${ok.map((r) => r.seconds.toFixed(2)).join(', ')})`,
     );
   }
 } finally {

@@ -82,15 +82,25 @@ function exportTargets(devices: readonly DeviceEntry[], perDevice: boolean): { d
   });
 }
 
-/** Writes into a private temporary file beside `target`, then gives it that name. */
+/**
+ * Writes into a private temporary file beside `target`, then gives it that name. Ctrl-C or a
+ * SIGTERM midway removes the temporary file (gigabytes, hidden by its dot) before rex exits.
+ */
 async function writeExport(target: string, force: boolean, write: (temp: string) => Promise<void>): Promise<void> {
   const temp = tempPath(path.dirname(target), path.basename(target));
-  await (await fs.promises.open(temp, EXCLUSIVE, 0o644)).close();
+  const onSignal = (signal: NodeJS.Signals) => {
+    fs.rmSync(temp, { force: true });
+    process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+  };
+  // Before the file exists: a signal must never find it there and no one to remove it.
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
+    await (await fs.promises.open(temp, EXCLUSIVE, 0o644)).close();
     await write(temp);
     if (force) await fs.promises.rename(temp, target);
     else if (!(await placeExclusively(temp, target))) throw new UsageError(`${target} appeared while it was written (--force replaces it)`);
   } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await fs.promises.rm(temp, { force: true });
   }
 }

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceCopy } from '../helpers/export-run.js';
-import { type RexWorkspace, runRex, workspace } from '../helpers/rex-cli.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type RexWorkspace, runRex, startRex, workspace } from '../helpers/rex-cli.js';
 
 const HEADER = 'channel,unit,row,index,timestamp,value\n';
 
@@ -101,6 +102,24 @@ describe('rex export', () => {
     expect(malformed.stderr).toContain(broken);
     expect(temps(ws.dir)).toEqual([]);
     expect(filesUnder(ws.dir).filter((f) => f.startsWith('broken.second'))).toEqual([]);
+  });
+
+  it('removes its temporary file when interrupted midway (Ctrl-C: exit 130)', async () => {
+    const ws = workspace();
+    const file = path.join(ws.dir, 'long.toml');
+    // A trace of 2M points: its CSV takes a while to write.
+    const row = `    [${Array.from({ length: 100 }, (_, i) => `${i}.25`).join(', ')}],\n`;
+    fs.writeFileSync(file, `[device.d.data.t]\ndata = [\n${row.repeat(20_000)}]\nunit = "V"\n`);
+    const rex = startRex(ws, ['export', file, '--to', 'csv']);
+    let exited = false;
+    void rex.done.then(() => (exited = true));
+    while (temps(ws.dir).length === 0 && !exited) await sleep(5);
+    rex.child.kill('SIGINT');
+    const { code, stdout } = await rex.done;
+    expect(code).toBe(130);
+    expect(stdout).toBe('');
+    expect(temps(ws.dir)).toEqual([]);
+    expect(fs.existsSync(path.join(ws.dir, 'long.d.csv'))).toBe(false);
   });
 
   it('gives devices whose names make one file name distinct files (ignoring case too)', async () => {
