@@ -79,7 +79,7 @@ async function writeTrace(run: RunFile, channel: ChannelEntry, prefix: Buffer, s
     for (const points of rows) {
       const reading = stamps.advance();
       if (reading) await reading;
-      const rowPrefix = Buffer.from(`${prefix.toString()}${row},`);
+      const rowPrefix = Buffer.concat([prefix, Buffer.from(`${row},`)]);
       const stampPart = Buffer.concat([COMMA_BYTE, stamps.bytes.subarray(stamps.start, stamps.end), COMMA_BYTE]);
       const lineBytes = rowPrefix.length + stampPart.length + 2 * MAX_NUMBER_BYTES + 1;
       for (let j = 0; j < points.length; j++) {
