@@ -24,16 +24,31 @@ export async function exportCommand(file: string, options: ExportOptions): Promi
   const source = path.resolve(file);
   const format = EXPORT_FORMATS[options.to];
   const outputDir = path.resolve(options.output ?? path.dirname(source));
-  const problem = prepareOutputDirectory(outputDir);
-  if (problem) throw new UsageError(`output directory ${outputDir}: ${problem}`);
+  // The file first: a missing or broken one leaves no output directory behind.
   const run = await openRunFile(source);
   try {
-    const writer = await format.load();
+    const problem = prepareOutputDirectory(outputDir);
+    if (problem) throw new UsageError(`output directory ${outputDir}: ${problem}`);
     const stem = path.basename(source).replace(/\.toml$/i, '');
-    for (const target of exportTargets(run.devices, format.perDevice)) {
-      const name = `${stem}${target.suffix}.${format.extension}`;
-      const written = await writeExport(path.join(outputDir, name), options.force, (temp) => writer.write(run, target.device, temp));
-      console.log(written);
+    const targets = exportTargets(run.devices, format.perDevice).map((t) => ({
+      ...t,
+      path: path.join(outputDir, `${stem}${t.suffix}.${format.extension}`),
+    }));
+    // Refused before anything is written: no export is left half done because one of its files was there.
+    const taken = options.force ? [] : targets.filter((t) => exists(t.path)).map((t) => t.path);
+    if (taken.length > 0) throw new UsageError(`${taken.join(', ')} ${taken.length > 1 ? 'exist' : 'exists'} (--force replaces)`);
+    const writer = await format.load();
+    for (const target of targets) {
+      try {
+        await writeExport(target.path, options.force, (temp) => writer.write(run, target.device, temp));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (typeof code !== 'string') throw error;
+        // The file system refused (a directory in the way, a full disk): say which file, no stack.
+        console.error(`rex: cannot write ${target.path}: ${(error as Error).message}`);
+        return EXIT.internal;
+      }
+      console.log(target.path);
     }
   } finally {
     await run.close();
@@ -41,30 +56,51 @@ export async function exportCommand(file: string, options: ExportOptions): Promi
   return EXIT.ok;
 }
 
-/** One target per device (`.<device>` in the name, made safe and distinct), or one for the run. */
+/** Something is there under that name (a dangling link too: it would be written through). */
+function exists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One target per device (`.<device>` in the name, made safe and distinct), or one for the run.
+ * Distinct ignoring case too: `Scope` and `scope` would be one file on macOS and Windows.
+ */
 function exportTargets(devices: readonly DeviceEntry[], perDevice: boolean): { device?: DeviceEntry; suffix: string }[] {
   if (!perDevice) return [{ suffix: '' }];
   const used = new Set<string>();
   return devices.map((device) => {
     const base = sanitizeSessionName(device.name);
     let suffix = `.${base}`;
-    for (let n = 2; used.has(suffix); n++) suffix = `.${base}_${n}`;
-    used.add(suffix);
+    for (let n = 2; used.has(suffix.toLowerCase()); n++) suffix = `.${base}_${n}`;
+    used.add(suffix.toLowerCase());
     return { device, suffix };
   });
 }
 
-/** Writes into a private temporary file beside `target`, then gives it that name. */
-async function writeExport(target: string, force: boolean, write: (temp: string) => Promise<void>): Promise<string> {
-  if (!force && fs.existsSync(target)) throw new UsageError(`${target} exists (--force replaces it)`);
+/**
+ * Writes into a private temporary file beside `target`, then gives it that name. Ctrl-C or a
+ * SIGTERM midway removes the temporary file (gigabytes, hidden by its dot) before rex exits.
+ */
+async function writeExport(target: string, force: boolean, write: (temp: string) => Promise<void>): Promise<void> {
   const temp = tempPath(path.dirname(target), path.basename(target));
-  await (await fs.promises.open(temp, EXCLUSIVE, 0o644)).close();
+  const onSignal = (signal: NodeJS.Signals) => {
+    fs.rmSync(temp, { force: true });
+    process.exit(signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
+  };
+  // Before the file exists: a signal must never find it there and no one to remove it.
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
+    await (await fs.promises.open(temp, EXCLUSIVE, 0o644)).close();
     await write(temp);
     if (force) await fs.promises.rename(temp, target);
     else if (!(await placeExclusively(temp, target))) throw new UsageError(`${target} appeared while it was written (--force replaces it)`);
   } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await fs.promises.rm(temp, { force: true });
   }
-  return target;
 }
