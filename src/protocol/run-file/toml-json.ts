@@ -3,7 +3,7 @@
  * or integers beyond 2^53, which TOML has: NaN and ±infinity become the strings "nan", "inf" and
  * "-inf" (TOML's spelling); integers are written with all their digits (JSON numbers have no
  * size limit; a reader that parses them into doubles rounds them, as it would any other's);
- * TOML date-times become ISO 8601 strings.
+ * TOML date-times are read as their text (run-file/toml-scanner.ts), so they stay strings.
  */
 import type { TomlValue } from './model.js';
 
@@ -15,8 +15,6 @@ export function tomlToJson(value: TomlValue): string {
   }
   if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(tomlToJson).join(',')}]`;
-  // smol-toml reads date-times as Date objects: their ISO 8601 text.
-  if ((value as unknown) instanceof Date) return JSON.stringify((value as unknown as Date).toISOString());
   return `{${Object.entries(value)
     .map(([k, v]) => `${JSON.stringify(k)}:${tomlToJson(v)}`)
     .join(',')}}`;

@@ -19,23 +19,34 @@
  */
 
 import { decimalEnd, readDecimal } from '../decimal-bytes.js';
+import { type ArrayCount, ArrayCounter } from './toml-array-counter.js';
+import {
+  APOS,
+  BACKSLASH,
+  BRACE_CLOSE,
+  BRACE_OPEN,
+  bareValue,
+  CLOSE,
+  COMMA,
+  CR,
+  DOT,
+  EQUALS,
+  HASH,
+  LF,
+  latin1,
+  MINUS,
+  NINE,
+  OPEN,
+  QUOTE,
+  SPACE,
+  TAB,
+  unescapeBasic,
+  ZERO,
+} from './toml-lexemes.js';
+
+export type { ArrayCount };
 
 export type TomlScalar = string | number | bigint | boolean;
-
-/** The values of a counted array. */
-export interface ArrayCount {
-  /** Elements at its top level. */
-  elements: number;
-  /** How many of them are arrays (rows); `elements - rows` are scalars. */
-  rows: number;
-  /** Values in the rows, all rows together. */
-  rowValues: number;
-  /** Shortest and longest row (0 and 0 when there is none). */
-  minRow: number;
-  maxRow: number;
-  /** Arrays inside rows, or tables anywhere: not a channel's shape. */
-  deeper: boolean;
-}
 
 export interface TomlHandler {
   /** `[a.b]` (or `[[a.b]]`, an array of tables) at `offset`. */
@@ -83,34 +94,6 @@ enum Ctx {
   Done,
 }
 
-// Byte values.
-const TAB = 9;
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const QUOTE = 34;
-const HASH = 35;
-const APOS = 39;
-const COMMA = 44;
-const DOT = 46;
-const MINUS = 45;
-const ZERO = 48;
-const NINE = 57;
-const EQUALS = 61;
-const OPEN = 91;
-const BACKSLASH = 92;
-const CLOSE = 93;
-const BRACE_OPEN = 123;
-const BRACE_CLOSE = 125;
-
-/** How a counted array's loop sees a byte: most are PLAIN (a number's, a bare word's). */
-const PLAIN = 0;
-const BLANK = 1;
-const SPECIAL_BYTE = 2;
-const BYTE_KIND = new Uint8Array(256).fill(PLAIN);
-for (const c of [SPACE, TAB, LF, CR]) BYTE_KIND[c] = BLANK;
-for (const c of [COMMA, HASH, CLOSE, BRACE_CLOSE, QUOTE, APOS, OPEN, BRACE_OPEN]) BYTE_KIND[c] = SPECIAL_BYTE;
-
 const isBare = (b: number): boolean => (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b === 95 || b === 45;
 const isSpace = (b: number): boolean => b === SPACE || b === TAB;
 /** Where a bare value (number, bool, date) ends. */
@@ -121,23 +104,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME_AFTER_SPACE = /^ \d{2}:/;
 
-/** What is left of an array being counted when a piece ends inside it. */
-interface CountState {
-  count: ArrayCount;
-  /** Nesting inside the counted array: 1 at its top level. */
-  depth: number;
-  expectingValue: boolean;
-  row: number;
-  /** Inside a string in the counted array: its quote byte, and whether it is multi-line (then 0 when not in one). */
-  quote: number;
-  multiline: boolean;
-  escaped: boolean;
-  inComment: boolean;
-}
-
 export class TomlScanner {
   private stack: Ctx[];
-  private counting: CountState | null = null;
+  private counting: ArrayCounter | null = null;
   /** A view of the bytes last fed, for {@link readDecimal}. */
   private viewBytes: Uint8Array | null = null;
   private view: DataView | null = null;
@@ -313,16 +282,7 @@ export class TomlScanner {
     const c = b[pos]!;
     if (c === OPEN) {
       if (this.handler.arrayStart(this.base + pos)) {
-        this.counting = {
-          count: { elements: 0, rows: 0, rowValues: 0, minRow: 0, maxRow: 0, deeper: false },
-          depth: 1,
-          expectingValue: true,
-          row: 0,
-          quote: 0,
-          multiline: false,
-          escaped: false,
-          inComment: false,
-        };
+        this.counting = new ArrayCounter();
         return pos + 1;
       }
       this.stack.push(Ctx.ArrayValue);
@@ -462,158 +422,14 @@ export class TomlScanner {
     return { text, end: p + (multiline ? 3 : 1) };
   }
 
-  /** The byte loop of a counted array: the position after the array, `end` if it goes on, or -1 for more bytes. */
   private count(b: Uint8Array, pos: number, end: number): number {
-    const s = this.counting!;
-    const count = s.count;
-    let p = pos;
-    while (p < end) {
-      if (s.inComment) {
-        const lf = b.indexOf(LF, p);
-        if (lf < 0 || lf >= end) return end;
-        s.inComment = false;
-        p = lf + 1;
-        continue;
-      }
-      if (s.quote !== 0) {
-        const after = this.stringEnd(b, p, end);
-        if (s.quote !== 0) return after > pos ? after : -1;
-        p = after;
-        continue;
-      }
-      // Most bytes are a number's: one table look-up decides them.
-      for (; p < end; p++) {
-        const c = b[p]!;
-        const kind = BYTE_KIND[c]!;
-        if (kind === PLAIN) {
-          if (s.expectingValue) {
-            s.expectingValue = false;
-            if (s.depth === 1) count.elements++;
-            else if (s.depth === 2) s.row++;
-          }
-        } else if (kind !== BLANK) break;
-      }
-      if (p >= end) return end;
-      const c = b[p]!;
-      if (c === COMMA) {
-        s.expectingValue = true;
-        p++;
-      } else if (c === HASH) {
-        s.inComment = true;
-        p++;
-      } else if (c === CLOSE || c === BRACE_CLOSE) {
-        p++;
-        s.depth--;
-        if (s.depth === 0) {
-          this.counting = null;
-          this.handler.counted(count);
-          this.afterValue();
-          return p;
-        }
-        if (s.depth === 1) {
-          count.rowValues += s.row;
-          if (count.rows === 1 || s.row < count.minRow) count.minRow = s.row;
-          if (s.row > count.maxRow) count.maxRow = s.row;
-        }
-        s.expectingValue = false;
-      } else if (c === QUOTE || c === APOS) {
-        // Whether a string is multi-line needs the next two bytes.
-        if (p + 2 >= end) return p > pos ? p : -1;
-        this.valueStarts(s);
-        s.quote = c;
-        s.multiline = b[p + 1] === c && b[p + 2] === c;
-        p += s.multiline ? 3 : 1;
-      } else {
-        // `[` or `{`
-        this.valueStarts(s);
-        if (s.depth === 1 && c === OPEN) {
-          count.rows++;
-          s.row = 0;
-        }
-        s.depth++;
-        if (s.depth > 2 || c === BRACE_OPEN) count.deeper = true;
-        s.expectingValue = true;
-        p++;
-      }
+    const counter = this.counting!;
+    const next = counter.feed(b, pos, end);
+    if (counter.done) {
+      this.counting = null;
+      this.handler.counted(counter.count);
+      this.afterValue();
     }
-    return p;
+    return next;
   }
-
-  private valueStarts(s: CountState): void {
-    if (!s.expectingValue) return;
-    s.expectingValue = false;
-    if (s.depth === 1) s.count.elements++;
-    else if (s.depth === 2) s.row++;
-  }
-
-  /** Inside a counted array's string: how far it is read (past its closing quotes if they are in the piece). */
-  private stringEnd(b: Uint8Array, p: number, end: number): number {
-    const s = this.counting!;
-    for (; p < end; p++) {
-      const c = b[p]!;
-      if (s.escaped) s.escaped = false;
-      else if (c === BACKSLASH && s.quote === QUOTE) s.escaped = true;
-      else if (c === s.quote) {
-        if (!s.multiline) {
-          s.quote = 0;
-          return p + 1;
-        }
-        if (p + 2 >= end) return p; // the closing quotes may be cut: this quote waits for more
-        if (b[p + 1] === c && b[p + 2] === c) {
-          s.quote = 0;
-          return p + 3;
-        }
-      }
-    }
-    return end;
-  }
-}
-
-function latin1(b: Uint8Array, start: number, end: number): string {
-  // Short tokens: one call, a flat string (adding characters one by one builds a rope).
-  return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
-}
-
-const SPECIAL: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, nan: NaN, '+nan': NaN, '-nan': NaN };
-const INTEGER = /^[+-]?\d+$/;
-const RADIX = /^0[xob][0-9a-fA-F]+$/;
-const FLOAT = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
-const DATETIME = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?)?$|^\d{2}:\d{2}:\d{2}(\.\d+)?$/;
-
-/** A bare value's text as a value: a number, a boolean, or a date/time (its text). */
-export function bareValue(text: string, invalid: () => never): TomlScalar {
-  const plain = text.includes('_') ? text.replace(/(?<=\w)_(?=\w)/g, '') : text;
-  if (FLOAT.test(plain)) {
-    if (!INTEGER.test(plain)) return Number(plain);
-    const n = Number(plain);
-    return Number.isSafeInteger(n) ? n : BigInt(plain);
-  }
-  const special = SPECIAL[plain];
-  if (special !== undefined) return special;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  if (RADIX.test(plain)) {
-    const n = BigInt(plain);
-    return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
-  }
-  if (DATETIME.test(text)) return text;
-  return invalid();
-}
-
-const ESCAPES: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', e: '\x1b', '"': '"', '\\': '\\' };
-
-function unescapeBasic(raw: string, multiline: boolean, invalid: (message: string) => never): string {
-  return raw.replace(
-    /\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|([btnfre"\\])|([ \t]*\r?\n[\s]*)|(.?))/gs,
-    (_, u4, u8, x2, simple, lineEnd, other) => {
-      if (u4 || u8 || x2) {
-        const code = Number.parseInt(u4 ?? u8 ?? x2, 16);
-        if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) invalid(`\\${u4 ? 'u' : 'U'}${u4 ?? u8} is not a Unicode scalar value`);
-        return String.fromCodePoint(code);
-      }
-      if (simple) return ESCAPES[simple]!;
-      if (lineEnd !== undefined && multiline) return '';
-      return invalid(`unknown escape \\${other ?? ''}`);
-    },
-  );
 }
