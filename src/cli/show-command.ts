@@ -8,6 +8,7 @@ import type { ChannelEntry, TomlValue } from '../protocol/run-file/model.js';
 import { openRunFile } from '../runtime/run-file/open-run-file.js';
 import type { RunFile } from '../runtime/run-file/run-file.js';
 import { isRunOutput, runListEntry } from '../runtime/run-file/list-runs.js';
+import { tomlFloat } from '../protocol/output/toml-values.js';
 import { outputLine, summaryDataLines } from '../host/run/run-summary.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { durationText, localTime, statusText } from './run-text.js';
@@ -96,5 +97,5 @@ function valueText(value: TomlValue): string {
     return `{ ${Object.entries(value)
       .map(([k, v]) => `${k} = ${valueText(v)}`)
       .join(', ')} }`;
-  return String(value);
+  return typeof value === 'number' ? tomlFloat(value) : String(value);
 }

@@ -11,23 +11,24 @@ describe('hdf5Name', () => {
 });
 
 describe('tableAttrs', () => {
-  it('flattens tables with `.`, types scalars and arrays, and moves reserved keys to toml.<key>', () => {
+  it('flattens tables with `.`, types scalars and arrays (TOML integers int64, floats float64 even when integral), and moves reserved keys to toml.<key>', () => {
     const attrs = tableAttrs(
       {
         name: 'clash',
         s: 'text',
         on: true,
-        n: 1000,
+        n: 1000n,
+        f: 1000,
         big: 2n ** 62n,
         x: 0.5,
         negzero: -0,
         huge: 1e300,
-        meta: { sample: 'S-42', deep: { k: 1 } },
+        meta: { sample: 'S-42', deep: { k: 1n } },
         floats: [1, 2.5],
-        ints: [1, 2n],
+        ints: [1n, 2n],
         strs: ['a', 'b'],
         flags: [true, false],
-        mixed: [1, 'a', [2, Number.NaN], { k: 'v' }],
+        mixed: [1n, 'a', [2n, Number.NaN], { k: 'v' }],
         empty: [],
       },
       new Set(['name']),
@@ -38,6 +39,7 @@ describe('tableAttrs', () => {
       s: [null, [], 'text'],
       on: ['<b', [], [1]],
       n: ['<q', [], [1000n]],
+      f: ['<d', [], [1000]],
       big: ['<q', [], [2n ** 62n]],
       x: ['<d', [], [0.5]],
       negzero: ['<d', [], [-0]],

@@ -49,7 +49,7 @@ export function valueAttr(name: string, value: TomlValue): Attr {
   if (!Array.isArray(value)) {
     if (typeof value === 'string') return { name, data: value, shape: [], dtype: null };
     if (typeof value === 'boolean') return { name, data: [value ? 1 : 0], shape: [], dtype: '<b' };
-    if (isInt(value)) return { name, data: [BigInt(value as number | bigint)], shape: [], dtype: '<q' };
+    if (isInt(value)) return { name, data: [value as bigint], shape: [], dtype: '<q' };
     if (typeof value === 'number') return { name, data: [value], shape: [], dtype: '<d' };
     return { name, data: tomlText(value), shape: [], dtype: null };
   }
@@ -57,17 +57,14 @@ export function valueAttr(name: string, value: TomlValue): Attr {
   if (value.length === 0) return { name, data: new Float64Array(0), shape, dtype: '<d' };
   if (value.every((v) => typeof v === 'string')) return { name, data: value as string[], shape, dtype: null };
   if (value.every((v) => typeof v === 'boolean')) return { name, data: Int8Array.from(value, (v) => (v ? 1 : 0)), shape, dtype: '<b' };
-  if (value.every(isInt)) return { name, data: BigInt64Array.from(value, (v) => BigInt(v as number | bigint)), shape, dtype: '<q' };
+  if (value.every(isInt)) return { name, data: BigInt64Array.from(value as bigint[]), shape, dtype: '<q' };
   if (value.every((v) => typeof v === 'number')) return { name, data: Float64Array.from(value as number[]), shape, dtype: '<d' };
   return { name, data: value.map((v) => (typeof v === 'string' ? v : tomlText(v))), shape, dtype: null };
 }
 
-/**
- * An integer: a bigint, or a number that is a safe integer (and not -0). The model reads TOML's
- * `1000` and `1000.0` alike, so an integral float is written as int64 too.
- */
+/** A TOML integer (the model reads integers as bigints, floats as numbers: `1000.0` stays a float). */
 function isInt(value: TomlValue): boolean {
-  return typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0));
+  return typeof value === 'bigint';
 }
 
 function isTable(value: TomlValue): value is TomlTable {

@@ -5,7 +5,10 @@
  * (`src/runtime/run-file/`), so a 5 GB file is never held in memory.
  */
 
-/** A TOML value as read: strings, numbers (integers too large for a double are bigint), booleans, arrays, tables. */
+/**
+ * A TOML value as read: strings (date-times too, as their text), floats as numbers and integers as
+ * bigints (TOML tells them apart, and the exports keep them apart), booleans, arrays, tables.
+ */
 export type TomlValue = string | number | bigint | boolean | TomlValue[] | { [key: string]: TomlValue };
 export type TomlTable = { [key: string]: TomlValue };
 

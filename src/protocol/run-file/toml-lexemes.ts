@@ -34,22 +34,19 @@ const RADIX = /^0[xob][0-9a-fA-F]+$/;
 const FLOAT = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?)?$|^\d{2}:\d{2}:\d{2}(\.\d+)?$/;
 
-/** A bare value's text as a value: a number, a boolean, or a date/time (its text). */
+/**
+ * A bare value's text as a value: an integer as a bigint and a float as a number (TOML tells them
+ * apart, and so do the exports: `1000` stays an integer, `1000.0` a float), a boolean, or a
+ * date/time (its text).
+ */
 export function bareValue(text: string, invalid: () => never): TomlScalar {
   const plain = text.includes('_') ? text.replace(/(?<=\w)_(?=\w)/g, '') : text;
-  if (FLOAT.test(plain)) {
-    if (!INTEGER.test(plain)) return Number(plain);
-    const n = Number(plain);
-    return Number.isSafeInteger(n) ? n : BigInt(plain);
-  }
+  if (FLOAT.test(plain)) return INTEGER.test(plain) ? BigInt(plain) : Number(plain);
   const special = SPECIAL[plain];
   if (special !== undefined) return special;
   if (text === 'true') return true;
   if (text === 'false') return false;
-  if (RADIX.test(plain)) {
-    const n = BigInt(plain);
-    return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
-  }
+  if (RADIX.test(plain)) return BigInt(plain);
   if (DATETIME.test(text)) return text;
   return invalid();
 }

@@ -117,6 +117,8 @@ export class TomlScanner {
     private readonly handler: TomlHandler,
     start: Ctx,
     offset: number,
+    /** Arrays read as numbers only, integers as doubles too ({@link numbers}): a channel's data. */
+    private readonly numericArrays: boolean,
   ) {
     this.stack = [start];
     this.base = offset;
@@ -124,12 +126,16 @@ export class TomlScanner {
 
   /** Scans a whole document from its first byte. */
   static document(handler: TomlHandler): TomlScanner {
-    return new TomlScanner(handler, Ctx.Top, 0);
+    return new TomlScanner(handler, Ctx.Top, 0, false);
   }
 
-  /** Scans the one value that starts at `offset` in the file (the driver feeds from there); {@link done} once it has ended. */
+  /**
+   * Scans the one value that starts at `offset` in the file (the driver feeds from there); {@link
+   * done} once it has ended. Its plain numbers are read straight from the bytes, integers as
+   * doubles too: for a channel's data, which is doubles whatever its text.
+   */
   static value(handler: TomlHandler, offset: number): TomlScanner {
-    const scanner = new TomlScanner(handler, Ctx.Done, offset);
+    const scanner = new TomlScanner(handler, Ctx.Done, offset, true);
     scanner.stack.push(Ctx.TopValue);
     return scanner;
   }
@@ -172,7 +178,7 @@ export class TomlScanner {
 
   /** One token (or a run of blanks) in context `ctx`; the position after it, or -1 if it is cut. */
   private step(ctx: Ctx, b: Uint8Array, pos: number, end: number, final: boolean): number {
-    if (ctx === Ctx.ArrayValue || ctx === Ctx.ArrayNext) {
+    if (this.numericArrays && (ctx === Ctx.ArrayValue || ctx === Ctx.ArrayNext)) {
       const next = this.numbers(b, pos, end);
       if (next > pos) return next;
     }
