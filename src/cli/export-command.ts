@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DeviceEntry } from '../protocol/run-file/model.js';
-import { sanitizeSessionName } from '../protocol/output/file-name.js';
+import { sanitizeSessionName, truncateUtf8 } from '../protocol/output/file-name.js';
 import { EXCLUSIVE, placeExclusively, tempPath } from '../runtime/atomic-file.js';
 import { prepareOutputDirectory } from '../runtime/output-dir.js';
 import { openRunFile } from '../runtime/run-file/open-run-file.js';
@@ -20,6 +20,14 @@ export interface ExportOptions {
   force: boolean;
 }
 
+/**
+ * An exported file's name stays within this many UTF-8 bytes, whatever the names it is made of:
+ * its temporary name (`.<name>.<pid>.<random>.tmp`) must fit the usual 255 too.
+ */
+const MAX_NAME_BYTES = 200;
+/** What a per-device name keeps for the device, at least, when the file's own name is long. */
+const DEVICE_PART_BYTES = 40;
+
 export async function exportCommand(file: string, options: ExportOptions): Promise<number> {
   const source = path.resolve(file);
   const format = EXPORT_FORMATS[options.to];
@@ -29,8 +37,12 @@ export async function exportCommand(file: string, options: ExportOptions): Promi
   try {
     const problem = prepareOutputDirectory(outputDir);
     if (problem) throw new UsageError(`output directory ${outputDir}: ${problem}`);
-    const stem = path.basename(source).replace(/\.toml$/i, '');
-    const targets = exportTargets(run.devices, format.perDevice).map((t) => ({
+    const stem = truncateUtf8(
+      path.basename(source).replace(/\.toml$/i, ''),
+      MAX_NAME_BYTES - (format.perDevice ? DEVICE_PART_BYTES : 0) - 8,
+    );
+    const deviceBytes = MAX_NAME_BYTES - Buffer.byteLength(`${stem}..${format.extension}`);
+    const targets = exportTargets(run.devices, format.perDevice, deviceBytes).map((t) => ({
       ...t,
       path: path.join(outputDir, `${stem}${t.suffix}.${format.extension}`),
     }));
@@ -70,11 +82,12 @@ function exists(file: string): boolean {
  * One target per device (`.<device>` in the name, made safe and distinct), or one for the run.
  * Distinct ignoring case too: `Scope` and `scope` would be one file on macOS and Windows.
  */
-function exportTargets(devices: readonly DeviceEntry[], perDevice: boolean): { device?: DeviceEntry; suffix: string }[] {
+function exportTargets(devices: readonly DeviceEntry[], perDevice: boolean, maxBytes: number): { device?: DeviceEntry; suffix: string }[] {
   if (!perDevice) return [{ suffix: '' }];
   const used = new Set<string>();
   return devices.map((device) => {
-    const base = sanitizeSessionName(device.name);
+    // Room left for a `_<n>` that makes it distinct.
+    const base = truncateUtf8(sanitizeSessionName(device.name), maxBytes - 6);
     let suffix = `.${base}`;
     for (let n = 2; used.has(suffix.toLowerCase()); n++) suffix = `.${base}_${n}`;
     used.add(suffix.toLowerCase());

@@ -132,4 +132,21 @@ describe('rex export', () => {
     const channels = written.map((f) => fs.readFileSync(f, 'utf8').split('\n')[1]!.split(',')[0]);
     expect(channels).toEqual(['of a/b', 'of a_b', 'of A_B', 'of a_b_2']);
   });
+
+  it('keeps names within 200 bytes when the file and device names are long (room for the temporary name)', async () => {
+    const ws = workspace();
+    const file = tinyRun(ws, `${'r'.repeat(190)}.toml`, ['é'.repeat(150), 'é'.repeat(151)]);
+    const result = await runRex(ws, ['export', file, '--to', 'csv']);
+    expect(result.code, result.stderr).toBe(0);
+    const names = result.stdout
+      .trim()
+      .split('\n')
+      .map((f) => path.basename(f));
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
+    for (const name of names) {
+      expect(Buffer.byteLength(name)).toBeLessThanOrEqual(200);
+      expect(name).toMatch(/^r+\.é+(_2)?\.csv$/);
+    }
+  });
 });

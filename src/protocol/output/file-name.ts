@@ -44,7 +44,8 @@ export function outputFileName(sessionName: string | undefined, startLocal: Date
   return `${sanitizeSessionName(sessionName)}_${fileNameTimestamp(startLocal)}.toml`;
 }
 
-function truncateUtf8(text: string, maxBytes: number): string {
+/** The longest start of `text` that fits `maxBytes` of UTF-8, cut between characters. */
+export function truncateUtf8(text: string, maxBytes: number): string {
   let bytes = 0;
   let end = 0;
   for (const ch of text) {
