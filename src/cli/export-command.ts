@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { DeviceEntry } from '../protocol/run-file/model.js';
 import { sanitizeSessionName, truncateUtf8 } from '../protocol/output/file-name.js';
 import { EXCLUSIVE, placeExclusively, tempPath } from '../runtime/atomic-file.js';
+import { syncDirectoryAsync } from '../runtime/journal/writer.js';
 import { prepareOutputDirectory } from '../runtime/output-dir.js';
 import { openRunFile } from '../runtime/run-file/open-run-file.js';
 import { EXIT, UsageError } from './exit-codes.js';
@@ -96,8 +97,8 @@ function exportTargets(devices: readonly DeviceEntry[], perDevice: boolean, maxB
 }
 
 /**
- * Writes into a private temporary file beside `target`, then gives it that name. Ctrl-C or a
- * SIGTERM midway removes the temporary file (gigabytes, hidden by its dot) before rex exits.
+ * Writes into a private temporary file beside `target`, syncs it, then gives it that name. Ctrl-C
+ * or a SIGTERM midway removes the temporary file (gigabytes, hidden by its dot) before rex exits.
  */
 async function writeExport(target: string, force: boolean, write: (temp: string) => Promise<void>): Promise<void> {
   const temp = tempPath(path.dirname(target), path.basename(target));
@@ -110,8 +111,12 @@ async function writeExport(target: string, force: boolean, write: (temp: string)
   try {
     await (await fs.promises.open(temp, EXCLUSIVE, 0o644)).close();
     await write(temp);
+    // On disk before it has its name: after a power cut the name holds the whole file or nothing.
+    const written = await fs.promises.open(temp, 'r');
+    await written.sync().finally(() => written.close());
     if (force) await fs.promises.rename(temp, target);
     else if (!(await placeExclusively(temp, target))) throw new UsageError(`${target} appeared while it was written (--force replaces it)`);
+    await syncDirectoryAsync(path.dirname(target));
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await fs.promises.rm(temp, { force: true });
