@@ -70,6 +70,7 @@ export function App() {
   const traced = place.charts.some(
     (c) => data.state?.devices.find((d) => d.name === c.device)?.channels.find((ch) => ch.name === c.channel)?.shape === 'multi',
   );
+  const phase = useRef(data.run?.phase);
   const fullAsked = useRef({ traced, at: 0, busy: false });
   fullAsked.current.traced = traced;
   const askFullTraces = useCallback((): void => {
@@ -85,7 +86,7 @@ export function App() {
       });
   }, [update, fail]);
 
-  // Live push, /status polled, the clock.
+  // Live push, /status polled while a run goes, the clock.
   useEffect(() => {
     if (auth.kind !== 'in') return;
     const stop = new AbortController();
@@ -94,8 +95,10 @@ export function App() {
         onEvent({ event, data: text }) {
           try {
             if (event === 'run') {
-              update({ run: parseRun(JSON.parse(text)) });
-              void refreshState();
+              const run = parseRun(JSON.parse(text));
+              phase.current = run.phase;
+              update({ run });
+              if (going(run.phase)) void refreshState();
             } else if (event === 'datastream') {
               update({ stream: parseDatastream(JSON.parse(text)) });
               askFullTraces();
@@ -109,8 +112,10 @@ export function App() {
       },
       stop.signal,
     );
-    void refreshState();
-    const poll = setInterval(() => void refreshState(), STATUS_POLL_MS);
+    // Only a run in progress answers /status; an ended run's last state stays on the page.
+    const poll = setInterval(() => {
+      if (going(phase.current)) void refreshState();
+    }, STATUS_POLL_MS);
     const clock = setInterval(() => update({ now: Date.now() }), 1000);
     return () => {
       stop.abort();
@@ -122,7 +127,8 @@ export function App() {
   const control = async (action: 'pause' | 'continue' | 'kill'): Promise<void> => {
     try {
       setControlNote(await post(`/${action}`));
-      await refreshState();
+      // The pause flag is in /status; a kill shows in the next `run` event.
+      if (action !== 'kill') await refreshState();
     } catch (error) {
       fail(error);
       setControlNote(error instanceof Error ? error.message : String(error));
@@ -170,6 +176,8 @@ export function App() {
     </>
   );
 }
+
+const going = (phase: string | undefined): boolean => phase === 'starting' || phase === 'running';
 
 function Login({ error, onToken }: { error: string | null; onToken(token: string): void }) {
   const [token, setToken] = useState('');
