@@ -4,7 +4,7 @@
  * watches its Listener. Needs `npm run build` (dist/ and dist/web).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { openPage, screenshot, useBrowser, type WatchedPage } from '../helpers/browser.js';
 import { freePort } from '../helpers/rex-cli.js';
 import { startServe, type ServeProcess } from '../serve/serve-process.js';
@@ -20,6 +20,8 @@ async function logIn(page: Page, url: string, token: string): Promise<void> {
   await page.getByLabel('Token').fill(token);
   await page.getByRole('button', { name: 'Log in' }).click();
 }
+
+const attributes = async (locator: Locator, name: string) => Promise.all((await locator.all()).map((one) => one.getAttribute(name)));
 
 const cell = (page: Page, device: string, channel: string, field: string) =>
   page.locator(`[data-device="${device}"] tr[data-channel="${channel}"] [data-field="${field}"]`);
@@ -57,10 +59,7 @@ describe('the browser view on rex serve', () => {
     await expect.poll(() => cell(page, 'probe', 'temperature', 'count').textContent(), { timeout: 10_000 }).toBe('5');
     expect(await page.locator('[data-field="session-name"]').textContent()).toBe('Web view test');
     expect(await page.locator('#session').textContent()).toContain('"W-7"');
-    expect(await page.locator('[data-device]').evaluateAll((els) => els.map((e) => e.getAttribute('data-device')))).toEqual([
-      'probe',
-      'scope',
-    ]);
+    expect(await attributes(page.locator('[data-device]'), 'data-device')).toEqual(['probe', 'scope']);
     expect(await cell(page, 'probe', 'temperature', 'unit').textContent()).toBe('K');
     expect(await cell(page, 'probe', 'bias', 'unit').textContent()).toBe('V');
     expect(await cell(page, 'scope', 'trace', 'unit').textContent()).toBe('mV');
@@ -74,13 +73,11 @@ describe('the browser view on rex serve', () => {
     // Charts: chosen from the table, kept in the hash, back after a reload.
     await page.locator('[data-device="probe"] tr[data-channel="temperature"] button').click();
     await page.locator('[data-device="scope"] tr[data-channel="trace"] button').click();
-    expect(new URL(page.url()).hash).toBe('#/live?charts=probe:temperature,scope:trace');
+    await page.locator('[data-device="probe"] tr[data-channel="bias"] button').click();
+    expect(new URL(page.url()).hash).toBe('#/live?charts=probe:temperature,scope:trace,probe:bias');
     await page.reload();
-    await page.locator('.chart canvas').nth(1).waitFor();
-    expect(await page.locator('.chart').evaluateAll((els) => els.map((e) => e.getAttribute('data-chart')))).toEqual([
-      'probe / temperature',
-      'scope / trace',
-    ]);
+    await page.locator('.chart canvas').nth(2).waitFor();
+    expect(await attributes(page.locator('.chart'), 'data-chart')).toEqual(['probe / temperature', 'scope / trace', 'probe / bias']);
     await screenshot(page, 'web-live-view');
   }, 30_000);
 
