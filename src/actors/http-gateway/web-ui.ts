@@ -29,10 +29,13 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/ui/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 
+/** Static files, not API: left out of the API description. */
+const NOT_API = { schema: { hide: true } };
+
 export async function webUiRoutes(app: FastifyInstance, { dir = DEFAULT_WEB_DIR }: { dir?: string }): Promise<void> {
-  app.get('/ui', async (_request, reply) => reply.headers(UI_HEADERS).redirect('/ui/', 301));
+  app.get('/ui', NOT_API, async (_request, reply) => reply.headers(UI_HEADERS).redirect('/ui/', 301));
   for (const [route, { file, type }] of Object.entries(FILES)) {
-    app.get(route, async (_request, reply) => serve(reply, path.join(dir, file), type));
+    app.get(route, NOT_API, async (_request, reply) => serve(reply, path.join(dir, file), type));
   }
 }
 
