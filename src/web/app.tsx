@@ -65,8 +65,8 @@ export function App() {
     }
   }, [fail, update]);
 
-  // Traces at full resolution while one is charted: after a datastream event, at most once a
-  // second, one request at a time.
+  // Traces at full resolution while one is charted: when charted, then after each datastream
+  // event, at most once a second, one request at a time.
   const traced = place.charts.some(
     (c) => data.state?.devices.find((d) => d.name === c.device)?.channels.find((ch) => ch.name === c.channel)?.shape === 'multi',
   );
@@ -85,6 +85,11 @@ export function App() {
         asked.busy = false;
       });
   }, [update, fail]);
+
+  // A trace just charted: its full row at once, not at the next change of the data.
+  useEffect(() => {
+    if (traced && auth.kind === 'in') askFullTraces();
+  }, [traced, auth.kind, askFullTraces]);
 
   // Live push, /status polled while a run goes, the clock.
   useEffect(() => {

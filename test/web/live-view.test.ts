@@ -72,7 +72,10 @@ describe('the browser view on rex serve', () => {
 
     // Charts: chosen from the table, kept in the hash, back after a reload.
     await page.locator('[data-device="probe"] tr[data-channel="temperature"] button').click();
+    // A charted trace is asked at full resolution.
+    const full = page.waitForResponse((r) => new URL(r.url()).pathname === '/datastream/full');
     await page.locator('[data-device="scope"] tr[data-channel="trace"] button').click();
+    expect((await full).status()).toBe(200);
     await page.locator('[data-device="probe"] tr[data-channel="bias"] button').click();
     expect(new URL(page.url()).hash).toBe('#/live?charts=probe:temperature,scope:trace,probe:bias');
     await page.reload();
