@@ -58,7 +58,8 @@ export function Chart({ title, unit, trace, series, onRemove }: ChartProps) {
       legend: { show: false },
       scales: { x: { time: false } },
       axes: [{ label: trace ? 'sample index' : 'time since first value (s)' }, { label: unit }],
-      series: [{}, { label: title, stroke: '#2563eb', width: 1.5, spanGaps: false, points: { show: !trace } }],
+      // pxAlign 0: points snapped to whole pixels make a straight line look stepped.
+      series: [{}, { label: title, stroke: '#2563eb', width: 1.5, spanGaps: false, pxAlign: 0, points: { show: !trace } }],
     };
     const chart = new uPlot(options, [[], []], element);
     plot.current = chart;
