@@ -42,6 +42,7 @@ describe('the browser view on rex serve', () => {
   });
 
   it('refuses a wrong token and lets the right one in; the token never goes into the URL', async () => {
+    expect(serve.output()).toContain(`Browser view: http://127.0.0.1:${serve.port}/ui/`);
     watched = await openPage(browser());
     const { page } = watched;
     await logIn(page, serve.url, 'not-the-token');
@@ -109,6 +110,7 @@ describe('the browser view on rex serve', () => {
   it('the page runs under its Content-Security-Policy with no console errors', async () => {
     const response = await fetch(`${serve.url}/ui/`);
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    await screenshot(watched.page, 'web-csp');
     expect(watched.problems).toEqual([]);
     // The only refusals: the login's (no token yet, then the wrong one), and perhaps a /status
     // poll that raced the run's end (502: no run in progress).
