@@ -75,7 +75,7 @@ export function App() {
   fullAsked.current.traced = traced;
   const askFullTraces = useCallback((): void => {
     const asked = fullAsked.current;
-    if (!asked.traced || asked.busy || Date.now() - asked.at < FULL_TRACE_MIN_MS) return;
+    if (!asked.traced || !going(phase.current) || asked.busy || Date.now() - asked.at < FULL_TRACE_MIN_MS) return;
     asked.busy = true;
     asked.at = Date.now();
     getJson('/datastream/full')
@@ -177,7 +177,10 @@ export function App() {
           </button>
         )}
       </header>
-      <LiveView {...data} charts={place.charts} onCharts={setCharts} onControl={(a) => void control(a)} controlNote={controlNote} />
+      {/* One view per tab of TABS (./hash.ts); past runs and the start form are to come. */}
+      {place.tab === 'live' && (
+        <LiveView {...data} charts={place.charts} onCharts={setCharts} onControl={(a) => void control(a)} controlNote={controlNote} />
+      )}
     </>
   );
 }
