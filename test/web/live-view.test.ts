@@ -31,7 +31,8 @@ describe('the browser view on rex serve', () => {
   let serve: ServeProcess;
   let watched: WatchedPage;
   beforeAll(async () => {
-    serve = await startServe({ token: TOKEN });
+    // Fault injection: SIGUSR2 crashes the http-gateway (the page must reconnect).
+    serve = await startServe({ token: TOKEN, env: { REX_FAULT_INJECTION: '1' } });
     const started = await serve.http('POST', '/run', { body: { path: 'fixtures/python/web_watch.py', port: await freePort() } });
     expect(started.status, started.text).toBe(200);
     await serve.waitForOutput(/\[script\] state: Running/);
@@ -97,6 +98,16 @@ describe('the browser view on rex serve', () => {
     await page.locator('[data-field="paused"]', { hasText: 'Running' }).waitFor();
   }, 45_000);
 
+  it('when the gateway crashes and comes back, the page reconnects to the live push by itself', async () => {
+    const { page } = watched;
+    const before = serve.output().length;
+    const reconnected = page.waitForResponse((r) => new URL(r.url()).pathname === '/events' && r.status() === 200, { timeout: 40_000 });
+    serve.child.kill('SIGUSR2');
+    await serve.waitForOutput(/Rex Server listening on \S+ \(restarted, 1\)/, 30_000, before);
+    await reconnected;
+    await page.locator('[data-field="connection"]', { hasText: /^live$/ }).waitFor({ timeout: 20_000 });
+  }, 60_000);
+
   it('Kill asks first, then ends the run, whose log tail the page shows', async () => {
     const { page } = watched;
     await page.getByRole('button', { name: 'Kill' }).click();
@@ -112,8 +123,9 @@ describe('the browser view on rex serve', () => {
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
     await screenshot(watched.page, 'web-csp');
     expect(watched.problems).toEqual([]);
-    // The only refusals: the login's (no token yet, then the wrong one), and perhaps a /status
-    // poll that raced the run's end (502: no run in progress).
-    expect(watched.refused.filter((r) => r !== '502 GET /status')).toEqual(['401 GET /run', '401 GET /run']);
+    // The only refusals: the login's (no token yet, then the wrong one), and perhaps a poll of
+    // /status or /datastream/full that raced the run's end (502: no run in progress).
+    const raced = new Set(['502 GET /status', '502 GET /datastream/full']);
+    expect(watched.refused.filter((r) => !raced.has(r))).toEqual(['401 GET /run', '401 GET /run']);
   });
 });
