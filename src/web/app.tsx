@@ -39,10 +39,10 @@ export function App() {
       update({ run: parseRun(await getJson('/run')) });
       setAuth({ kind: 'in' });
     } catch (error) {
-      if (error instanceof Unauthorized) setAuth({ kind: 'login', error: savedToken() === null ? null : 'wrong token' });
+      if (error instanceof Unauthorized) fail(error);
       else setConnection(`cannot reach the server: ${error instanceof Error ? error.message : String(error)}`);
     }
-  }, [update]);
+  }, [update, fail]);
   useEffect(() => void check(), [check]);
 
   useEffect(() => {
@@ -71,6 +71,7 @@ export function App() {
     (c) => data.state?.devices.find((d) => d.name === c.device)?.channels.find((ch) => ch.name === c.channel)?.shape === 'multi',
   );
   const phase = useRef(data.run?.phase);
+  const runId = useRef<string | null | undefined>(undefined);
   const fullAsked = useRef({ traced, at: 0, busy: false });
   fullAsked.current.traced = traced;
   const askFullTraces = useCallback((): void => {
@@ -102,7 +103,10 @@ export function App() {
             if (event === 'run') {
               const run = parseRun(JSON.parse(text));
               phase.current = run.phase;
-              update({ run });
+              // Another run: nothing of the last one stays on the page.
+              if (run.id !== runId.current) update({ run, state: null, stateNote: null, stream: new Map(), full: new Map() });
+              else update({ run });
+              runId.current = run.id;
               if (going(run.phase)) void refreshState();
             } else if (event === 'datastream') {
               update({ stream: parseDatastream(JSON.parse(text)) });
