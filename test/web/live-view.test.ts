@@ -47,7 +47,7 @@ describe('the browser view on rex serve', () => {
     watched = await openPage(browser());
     const { page } = watched;
     await logIn(page, serve.url, 'not-the-token');
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('wrong token');
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 }).toBe('wrong token');
     expect(await page.locator('#run').count()).toBe(0);
     await screenshot(page, 'web-login-wrong-token');
     await page.getByLabel('Token').fill(TOKEN);
@@ -66,7 +66,9 @@ describe('the browser view on rex serve', () => {
     expect(await cell(page, 'probe', 'bias', 'unit').textContent()).toBe('V');
     expect(await cell(page, 'scope', 'trace', 'unit').textContent()).toBe('mV');
     expect(await cell(page, 'scope', 'trace', 'count').textContent()).toBe('1');
-    await expect.poll(() => cell(page, 'probe', 'temperature', 'latest').textContent()).toBe(String(TEMPERATURE.at(-1)));
+    await expect
+      .poll(() => cell(page, 'probe', 'temperature', 'latest').textContent(), { timeout: 10_000 })
+      .toBe(String(TEMPERATURE.at(-1)));
     expect(await cell(page, 'probe', 'bias', 'latest').textContent()).toBe('0.4');
     expect(await cell(page, 'scope', 'trace', 'latest').textContent()).toBe(`${TRACE_POINTS} points`);
     expect(await page.locator('[data-result="in_range"]').getAttribute('class')).toBe('pass');
