@@ -73,6 +73,20 @@ module.exports = {
       to: { path: '^src/(host|bus|cli)/' },
     },
     {
+      name: 'web-is-the-browser',
+      comment: 'src/web runs in the browser: it reaches a run over HTTP only and imports nothing of ours outside src/web.',
+      severity: 'error',
+      from: { path: '^src/web/' },
+      to: { path: '^src/', pathNot: '^src/web/' },
+    },
+    {
+      name: 'web-has-no-node',
+      comment: 'A browser has no Node modules.',
+      severity: 'error',
+      from: { path: '^src/web/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'src-not-to-test-or-bench',
       comment: 'Production code never imports tests, fixtures or benchmarks.',
       severity: 'error',
@@ -94,9 +108,9 @@ module.exports = {
     },
     {
       name: 'not-to-dev-dep',
-      comment: 'What ships in dist/ may not need a devDependency.',
+      comment: 'What ships in dist/ may not need a devDependency (src/web ships as a bundle built with them).',
       severity: 'error',
-      from: { path: '^src/' },
+      from: { path: '^src/', pathNot: '^src/web/' },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
   ],

@@ -275,6 +275,10 @@ export interface RunProgress {
   paused: boolean;
   /** Device → channel → values (single) or rows (multi) stored so far. */
   counts: Record<string, Record<string, number>>;
+  /** Device → channel → its unit and shape (a browser view labels and plots by them). */
+  channels?: Record<string, Record<string, { unit: string; shape: ChannelShape }>>;
+  /** Result name → pass (true) or fail (false). */
+  results?: Record<string, boolean>;
 }
 
 export interface StateEntities {

@@ -51,6 +51,8 @@ describe('import rules', () => {
       'src/host/run/host.ts':
         "import type { M } from '../../actors/store/index.js';\nimport { Ingest } from '../../actors/ingest/ingest.js';\nexport const Host: [number, M?] = [Ingest];\n",
       'src/view/view.ts': "import { Host } from '../host/run/host.js';\nexport const v = Host;\n",
+      'src/web/page.ts':
+        "import fs from 'node:fs';\nimport { Ingest } from '../actors/ingest/ingest.js';\nexport const w = [fs, Ingest];\n",
       'src/runtime/a.ts': "import { b } from './b.js';\nexport const a = (): number => b();\n",
       'src/runtime/b.ts': "import { a } from './a.js';\nexport const b = (): number => a();\n",
     };
@@ -69,6 +71,8 @@ describe('import rules', () => {
       'protocol-has-no-io',
       'protocol-is-pure',
       'view-is-its-own-program',
+      'web-has-no-node',
+      'web-is-the-browser',
     ]);
     // What is allowed stays allowed: the bus may read messages.ts, the host an actor's index.ts.
     expect(found.some((line) => line.endsWith('src/actors/store/messages.ts'))).toBe(false);

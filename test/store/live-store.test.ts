@@ -72,5 +72,13 @@ describe('LiveStore', () => {
         { name: 'range', pass: false },
       ],
     });
+    // STATE's extension carries the same units, shapes and results, for the browser view.
+    expect(JSON.parse(store.stateJson()).run).toMatchObject({
+      channels: {
+        scope: { a: { unit: 'V', shape: 'single' }, b: { unit: 'V', shape: 'single' } },
+        osc: { trace: { unit: 'mV', shape: 'multi' } },
+      },
+      results: { fit: true, range: false },
+    });
   });
 });

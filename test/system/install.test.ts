@@ -18,7 +18,16 @@ it('a packed tarball installs globally and runs the quick start from /', { timeo
   const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', ws.dir], { cwd: REPO_ROOT });
   const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   const shipped = packed!.files.map((f) => f.path);
-  const needed = ['bin/rex.js', 'dist/cli/main.js', 'clients/python/pyproject.toml', 'examples/quickstart.py'];
+  const needed = [
+    'bin/rex.js',
+    'dist/cli/main.js',
+    'clients/python/pyproject.toml',
+    'examples/quickstart.py',
+    // The browser view, built (docs/web.md).
+    'dist/web/index.html',
+    'dist/web/app.js',
+    'dist/web/app.css',
+  ];
   expect(shipped).toEqual(expect.arrayContaining(needed));
   expect(shipped.filter((f) => /^(src|test|bench)\/|__pycache__/.test(f))).toEqual([]);
 

@@ -7,7 +7,8 @@
  * - Origin: a browser request from another site is refused unless CORS allows that origin, so a
  *   web page cannot POST /kill to the lab's server behind the user's back (no preflight is needed
  *   for a bodiless POST).
- * - Token: when one is configured, every endpoint but `GET /` requires `Authorization: Bearer`.
+ * - Token: when one is configured, every endpoint but `GET /` and the browser view's static files
+ *   (which hold no run data) requires `Authorization: Bearer`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
@@ -56,9 +57,16 @@ export function checkToken(request: AccessRequest, policy: AccessPolicy): Access
   return undefined;
 }
 
-/** `GET /` is the liveness check; a CORS preflight never carries credentials. */
+/** The browser view's files (./web-ui.ts): the same for every server, no run data in them. */
+export const UI_STATIC_PATHS: ReadonlySet<string> = new Set(['/ui', '/ui/', '/ui/app.js', '/ui/app.css']);
+
+/**
+ * `GET /` is the liveness check; the browser view's files carry nothing about a run (the page asks
+ * for the token before any API call); a CORS preflight never carries credentials.
+ */
 function tokenExempt({ method, path }: AccessRequest): boolean {
-  return ((method === 'GET' || method === 'HEAD') && path === '/') || method === 'OPTIONS';
+  if (method === 'OPTIONS') return true;
+  return (method === 'GET' || method === 'HEAD') && (path === '/' || UI_STATIC_PATHS.has(path));
 }
 
 function bearerToken(header: string | undefined): string | undefined {

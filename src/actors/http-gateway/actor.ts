@@ -47,6 +47,7 @@ export const httpGatewayActor: ActorDefinition<GatewayData> = {
     }
     const shown = data.host.includes(':') ? `[${data.host}]` : data.host;
     log('info', `Rex Server listening on http://${shown}:${data.port}${restartCount > 0 ? ` (restarted, ${restartCount})` : ''}`);
+    if (restartCount === 0) log('info', `Browser view: http://${shown}:${data.port}/ui/`);
 
     return {
       async stop() {

@@ -17,6 +17,8 @@ export interface GatewayAppOptions {
   pollMs?: number;
   /** For tests: how long a request may take to arrive (default REQUEST_TIMEOUT_MS, 30 s). */
   requestTimeoutMs?: number;
+  /** Where the browser view's built files are (default: dist/web beside this code). */
+  webDir?: string;
 }
 
 /** What every route plugin gets. */

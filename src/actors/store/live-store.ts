@@ -3,7 +3,7 @@
  * per channel — never the whole run (DESIGN "memory must not grow with the size of the run"). It is
  * rebuilt from the journal by a JournalFollower, so a restarted store simply follows again.
  */
-import type { MergeAccepted } from '../../protocol/merge.js';
+import type { ChannelShape, MergeAccepted } from '../../protocol/merge.js';
 import type { JsonObject, ResultMessage, SessionInfo, SessionMessage } from '../../protocol/messages.js';
 import {
   FULL_TRACE_POINTS,
@@ -13,6 +13,7 @@ import {
   buildDatastream,
   buildStateReply,
   liveReplyJson,
+  type RunProgress,
 } from '../../protocol/live-query.js';
 import { withMetaJson } from '../../protocol/session-meta.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
@@ -132,6 +133,17 @@ export class LiveStore implements RunEventHandler {
     return liveReplyJson(buildDatastream(this.windows.values(), { subsampling: this.options.subsampling, traceLimit }));
   }
 
+  /** Device → channel → unit and shape, from the live windows. */
+  private channelOutlines(): NonNullable<RunProgress['channels']> {
+    const outlines: NonNullable<RunProgress['channels']> = {};
+    for (const device of this.windows.values()) {
+      const channels: Record<string, { unit: string; shape: ChannelShape }> = {};
+      for (const { name, unit, shape } of device.channels.values()) channels[name] = { unit, shape };
+      outlines[device.name] = channels;
+    }
+    return outlines;
+  }
+
   stateJson(): string {
     const start = this.start;
     const session =
@@ -145,7 +157,16 @@ export class LiveStore implements RunEventHandler {
         : undefined;
     const devices = [...this.windows.values()].map((d) => ({ name: d.name, config: d.config }));
     const runFile = typeof start?.run.script === 'string' ? start.run.script : '';
-    const progress = start ? { loop: start.loop + 1, loops: start.loops, paused: this.paused, counts: this.counts } : undefined;
+    const progress = start
+      ? {
+          loop: start.loop + 1,
+          loops: start.loops,
+          paused: this.paused,
+          counts: this.counts,
+          channels: this.channelOutlines(),
+          results: Object.fromEntries(this.results),
+        }
+      : undefined;
     return liveReplyJson(buildStateReply({ session, devices, runFile, ...(progress ? { progress } : {}) }));
   }
 }

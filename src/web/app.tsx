@@ -1,0 +1,226 @@
+/**
+ * The page: the login form when the server asks for a token, then the tabs (only Live so far;
+ * past runs and the start form are to come, as more entries of TABS in ./hash.ts). Data comes from
+ * `GET /run`, `GET /status` (polled once a second), the live push `GET /events` (`run` and
+ * `datastream` events) and, while a trace is charted, `GET /datastream/full`.
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, Unauthorized, followEvents, getJson, post, saveToken, savedToken } from './api';
+import { type ChartKey, type Place, readPlace, writePlace } from './hash';
+import { LiveView, type LiveData } from './live-view';
+import { parseDatastream, parseRun, parseState } from './model';
+
+type Auth = { kind: 'checking' } | { kind: 'login'; error: string | null } | { kind: 'in' };
+
+const STATUS_POLL_MS = 1000;
+const FULL_TRACE_MIN_MS = 1000;
+
+export function App() {
+  const [auth, setAuth] = useState<Auth>({ kind: 'checking' });
+  const [place, setPlace] = useState<Place>(() => readPlace(location.hash));
+  const [data, setData] = useState<LiveData>({
+    run: null,
+    state: null,
+    stateNote: null,
+    stream: new Map(),
+    full: new Map(),
+    now: Date.now(),
+  });
+  const [connection, setConnection] = useState<string>('connecting…');
+  const [controlNote, setControlNote] = useState<string | null>(null);
+  const update = useCallback((patch: Partial<LiveData>): void => setData((old) => ({ ...old, ...patch })), []);
+  const fail = useCallback((error: unknown): void => {
+    if (error instanceof Unauthorized) setAuth({ kind: 'login', error: savedToken() === null ? null : 'wrong token' });
+  }, []);
+
+  // Who we are: a first call tells whether a token is needed.
+  const check = useCallback(async (): Promise<void> => {
+    try {
+      update({ run: parseRun(await getJson('/run')) });
+      setAuth({ kind: 'in' });
+    } catch (error) {
+      if (error instanceof Unauthorized) fail(error);
+      else setConnection(`cannot reach the server: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }, [update, fail]);
+  useEffect(() => void check(), [check]);
+
+  useEffect(() => {
+    const onHash = (): void => setPlace(readPlace(location.hash));
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+  const setCharts = (charts: ChartKey[]): void => {
+    const next = { ...place, charts };
+    history.replaceState(null, '', writePlace(next));
+    setPlace(next);
+  };
+
+  const refreshState = useCallback(async (): Promise<void> => {
+    try {
+      update({ state: parseState(await getJson('/status')), stateNote: null });
+    } catch (error) {
+      fail(error);
+      if (error instanceof ApiError) update({ stateNote: error.message });
+    }
+  }, [fail, update]);
+
+  // Traces at full resolution while one is charted: when charted, then after each datastream
+  // event, at most once a second, one request at a time.
+  const traced = place.charts.some(
+    (c) => data.state?.devices.find((d) => d.name === c.device)?.channels.find((ch) => ch.name === c.channel)?.shape === 'multi',
+  );
+  const phase = useRef(data.run?.phase);
+  const runId = useRef<string | null | undefined>(undefined);
+  const fullAsked = useRef({ traced, at: 0, busy: false });
+  fullAsked.current.traced = traced;
+  const askFullTraces = useCallback((): void => {
+    const asked = fullAsked.current;
+    if (!asked.traced || !going(phase.current) || asked.busy || Date.now() - asked.at < FULL_TRACE_MIN_MS) return;
+    asked.busy = true;
+    asked.at = Date.now();
+    getJson('/datastream/full')
+      .then((json) => update({ full: parseDatastream(json) }))
+      .catch(fail)
+      .finally(() => {
+        asked.busy = false;
+      });
+  }, [update, fail]);
+
+  // A trace just charted: its full row at once, not at the next change of the data.
+  useEffect(() => {
+    if (traced && auth.kind === 'in') askFullTraces();
+  }, [traced, auth.kind, askFullTraces]);
+
+  // Live push, /status polled while a run goes, the clock.
+  useEffect(() => {
+    if (auth.kind !== 'in') return;
+    const stop = new AbortController();
+    void followEvents(
+      {
+        onEvent({ event, data: text }) {
+          try {
+            if (event === 'run') {
+              const run = parseRun(JSON.parse(text));
+              phase.current = run.phase;
+              // Another run: nothing of the last one stays on the page.
+              if (run.id !== runId.current) update({ run, state: null, stateNote: null, stream: new Map(), full: new Map() });
+              else update({ run });
+              runId.current = run.id;
+              if (going(run.phase)) void refreshState();
+            } else if (event === 'datastream') {
+              update({ stream: parseDatastream(JSON.parse(text)) });
+              askFullTraces();
+            }
+          } catch {
+            // A malformed event is skipped; the next one replaces it.
+          }
+        },
+        onConnection: (connected, reason) => setConnection(connected ? 'live' : `reconnecting (${reason ?? 'lost'})`),
+        onUnauthorized: () => setAuth({ kind: 'login', error: 'wrong token' }),
+      },
+      stop.signal,
+    );
+    // Only a run in progress answers /status; an ended run's last state stays on the page.
+    const poll = setInterval(() => {
+      if (going(phase.current)) void refreshState();
+    }, STATUS_POLL_MS);
+    const clock = setInterval(() => update({ now: Date.now() }), 1000);
+    return () => {
+      stop.abort();
+      clearInterval(poll);
+      clearInterval(clock);
+    };
+  }, [auth.kind, refreshState, update, askFullTraces]);
+
+  const control = async (action: 'pause' | 'continue' | 'kill'): Promise<void> => {
+    try {
+      setControlNote(await post(`/${action}`));
+      // The pause flag is in /status; a kill shows in the next `run` event.
+      if (action !== 'kill') await refreshState();
+    } catch (error) {
+      fail(error);
+      setControlNote(error instanceof Error ? error.message : String(error));
+    }
+  };
+
+  if (auth.kind === 'checking') return <p class="muted">connecting…</p>;
+  if (auth.kind === 'login') {
+    return (
+      <Login
+        error={auth.error}
+        onToken={(token) => {
+          saveToken(token);
+          void check();
+        }}
+      />
+    );
+  }
+  return (
+    <>
+      <header>
+        <h1>rex</h1>
+        <nav>
+          <a href={writePlace({ ...place, tab: 'live' })} aria-current={place.tab === 'live' ? 'page' : undefined}>
+            Live
+          </a>
+        </nav>
+        <span class="connection" data-field="connection">
+          {connection}
+        </span>
+        {savedToken() !== null && (
+          <button
+            type="button"
+            class="small"
+            onClick={() => {
+              saveToken(null);
+              setAuth({ kind: 'login', error: null });
+            }}
+          >
+            Log out
+          </button>
+        )}
+      </header>
+      {/* One view per tab of TABS (./hash.ts); past runs and the start form are to come. */}
+      {place.tab === 'live' && (
+        <LiveView {...data} charts={place.charts} onCharts={setCharts} onControl={(a) => void control(a)} controlNote={controlNote} />
+      )}
+    </>
+  );
+}
+
+const going = (phase: string | undefined): boolean => phase === 'starting' || phase === 'running';
+
+function Login({ error, onToken }: { error: string | null; onToken(token: string): void }) {
+  const [token, setToken] = useState('');
+  return (
+    <form
+      class="login"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (token !== '') onToken(token);
+      }}
+    >
+      <h1>rex</h1>
+      <p>
+        This server needs its token (the config's <code>[serve] token</code>, or REX_SERVE_TOKEN).
+      </p>
+      <label>
+        Token{' '}
+        <input
+          type="password"
+          name="token"
+          autocomplete="current-password"
+          value={token}
+          onInput={(e) => setToken(e.currentTarget.value)}
+        />
+      </label>
+      <button type="submit">Log in</button>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

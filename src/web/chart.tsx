@@ -1,0 +1,94 @@
+/**
+ * One uPlot chart: a scalar channel against time (the datastream's recent window), or a trace
+ * against its sample index. NaN (JSON null) is a gap. The plot is made once and fed with setData.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import type { Series } from './model';
+
+export interface ChartProps {
+  title: string;
+  unit: string;
+  trace: boolean;
+  series: Series | undefined;
+  onRemove(): void;
+}
+
+/** x and y for uPlot: x finite and ascending, y with `null` where the value is not a number. */
+export function plotData(series: Series | undefined, trace: boolean): [number[], (number | null)[]] {
+  if (series === undefined) return [[], []];
+  const { values } = series;
+  let xs: number[];
+  let ys: number[];
+  if (trace) {
+    xs = series.index ?? values.map((_, i) => i);
+    ys = values;
+  } else if (series.times && series.times.length > 0) {
+    // The window keeps as many times as values; if not, the newest of each go together.
+    const n = Math.min(series.times.length, values.length);
+    xs = series.times.slice(series.times.length - n);
+    ys = values.slice(values.length - n);
+  } else {
+    xs = values.map((_, i) => i);
+    ys = values;
+  }
+  const x: number[] = [];
+  const y: (number | null)[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    const xi = xs[i]!;
+    if (!Number.isFinite(xi) || (x.length > 0 && xi < x[x.length - 1]!)) continue;
+    x.push(xi);
+    const yi = ys[i]!;
+    y.push(Number.isFinite(yi) ? yi : null);
+  }
+  return [x, y];
+}
+
+export function Chart({ title, unit, trace, series, onRemove }: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const data = plotData(series, trace);
+
+  useEffect(() => {
+    const element = box.current;
+    if (element === null) return;
+    const options: uPlot.Options = {
+      width: Math.max(200, element.clientWidth),
+      height: 220,
+      legend: { show: false },
+      scales: { x: { time: false } },
+      axes: [{ label: trace ? 'sample index' : 'time since first value (s)' }, { label: unit }],
+      // pxAlign 0: points snapped to whole pixels make a straight line look stepped.
+      series: [{}, { label: title, stroke: '#2563eb', width: 1.5, spanGaps: false, pxAlign: 0, points: { show: !trace } }],
+    };
+    const chart = new uPlot(options, [[], []], element);
+    plot.current = chart;
+    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(200, element.clientWidth), height: 220 }));
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+      plot.current = null;
+    };
+    // The plot is made once per kind; its data is fed below, after every render.
+  }, [trace, unit, title]);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  });
+
+  return (
+    <figure class="chart" data-chart={title}>
+      <figcaption>
+        <span>
+          {title} {unit && <span class="unit">({unit})</span>} <span class="muted">{trace ? 'latest trace' : 'recent values'}</span>
+        </span>
+        <button type="button" class="small" onClick={onRemove} aria-label={`remove chart ${title}`}>
+          ×
+        </button>
+      </figcaption>
+      <div ref={box} class="plot" />
+      {data[0].length === 0 && <p class="muted">no data yet</p>}
+    </figure>
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * A real Chromium for the browser view's tests: Debian's `chromium`, driven by playwright-core.
+ * One browser per test file (`useBrowser()` in a describe: launched before, closed after). Each page
+ * records its console errors and uncaught exceptions, and screenshots go to
+ * test-output/screenshots/<name>.png (gitignored).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { REPO_ROOT } from './rex-cli.js';
+
+export const CHROMIUM = process.env.REX_TEST_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-output', 'screenshots');
+
+export interface WatchedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors and uncaught exceptions, as they happened (Chromium's "Failed to load resource" lines aside: see `refused`). */
+  problems: string[];
+  /** The answers of 400 and above the page got: `<status> <method> <path>`. */
+  refused: string[];
+}
+
+/** The browser of this file: `browser()` inside the tests. */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  }, 60_000);
+  afterAll(async () => browser?.close());
+  return () => {
+    if (!browser) throw new Error('the browser is not running (useBrowser() belongs in a describe)');
+    return browser;
+  };
+}
+
+/** A fresh context (its own sessionStorage) with one page, watched for errors. */
+export async function openPage(browser: Browser): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const refused: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource:')) problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) refused.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
+  });
+  return { page, context, problems, refused };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
