@@ -3,7 +3,7 @@
  * `inject()` or listen on port 0. One fastify plugin per concern, registered in this order:
  * WebSocket support (./live-routes.ts), who may call (./access-hooks.ts), the API description
  * (./api-docs.ts, before the routes so that it sees them), then the routes: ./routes-control.ts, ./routes-run.ts,
- * ./routes-info.ts, ./live-routes.ts. Request bodies are validated by the routes' zod schemas.
+ * ./routes-info.ts, ./routes-runs.ts (past runs), ./live-routes.ts. Request bodies are validated by the routes' zod schemas.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -18,6 +18,7 @@ import { askCurrentRun, limitRunAsks } from './run-answers.js';
 import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';
+import { pastRunRoutes } from './routes-runs.js';
 
 /** Event streams and WebSockets open at once. */
 export const MAX_LIVE_CONNECTIONS = 32;
@@ -94,6 +95,7 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   app.register(controlRoutes, { context });
   app.register(runRoutes, { context });
   app.register(infoRoutes, { context });
+  app.register(pastRunRoutes, { context });
   app.register(liveRoutes, { context });
 
   return {
