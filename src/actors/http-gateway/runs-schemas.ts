@@ -90,7 +90,7 @@ export const ChannelQuerySchema = z.object({
   points: wholeNumber(POINTS_TEXT, 2, MAX_SERIES_POINTS)
     .optional()
     .describe(
-      `At most this many points (default ${DEFAULT_SERIES_POINTS}): longer series keep the smallest and largest value of each of points/2 stretches.`,
+      `At most this many points, 2 to ${MAX_SERIES_POINTS} (default ${DEFAULT_SERIES_POINTS}): longer series keep the smallest and largest value of each of points/2 stretches.`,
     ),
   row: wholeNumber(ROW_TEXT, 0, Number.MAX_SAFE_INTEGER).optional().describe("A trace's row, from 0 (default the last). Only for a trace."),
 });
