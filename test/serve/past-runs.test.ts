@@ -73,6 +73,8 @@ beforeAll(async () => {
   fs.copyFileSync(REFERENCE_OUTPUT, path.join(root, 'private', 'secret.toml'));
   fs.symlinkSync(path.join(root, 'private', 'secret.toml'), path.join(out, 'link.toml'));
   fs.symlinkSync(path.join(root, 'private'), path.join(out, 'linkdir.toml'));
+  // A FIFO: opening it would wait for a writer, holding one of the few threads that do file I/O.
+  await promisify(execFile)('mkfifo', [path.join(out, 'fifo.toml')]);
   data = {
     host: '127.0.0.1',
     port: 9000,
@@ -237,13 +239,14 @@ describe('GET /runs/:id/channel', () => {
 });
 
 describe('who may read past runs', () => {
-  it('an id that names no listed run file is 404 on every endpoint: unknown, a link out, a config, a subdirectory, a made-up path', async () => {
+  it('an id that names no listed run file is 404 on every endpoint: unknown, a link out, a FIFO, a config, a subdirectory, a made-up path', async () => {
     const gateway = build();
     const ids = [
       'bm9uZQ',
       idOf('nowhere.toml'),
       idOf('link.toml'),
       idOf('linkdir.toml'),
+      idOf('fifo.toml'),
       idOf('config.toml'),
       runId(0, '..'),
       Buffer.from('0/sub/nested.toml').toString('base64url'),

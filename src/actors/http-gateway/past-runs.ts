@@ -86,8 +86,8 @@ export class PastRuns {
     let handle: fs.promises.FileHandle;
     try {
       const file = path.join(await fs.promises.realpath(this.dirs[parsed.dirIndex]!), parsed.name);
-      // O_NOFOLLOW refuses a link; this is for systems without it.
-      if ((await fs.promises.lstat(file)).isSymbolicLink()) return undefined;
+      // A link (O_NOFOLLOW refuses one too, where the system has it), or a FIFO, whose opening would wait for a writer.
+      if (!(await fs.promises.lstat(file)).isFile()) return undefined;
       handle = await fs.promises.open(file, OPEN_NO_FOLLOW);
       try {
         const run = await runFileOn(handle, file, { indexCache: this.cache });

@@ -9,14 +9,15 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RunFileIndex, TomlTable } from '../../protocol/run-file/model.js';
+import type { ChannelEntry, RunFileIndex, TomlTable } from '../../protocol/run-file/model.js';
 import { tomlToJson } from '../../protocol/run-file/toml-json.js';
-import { channelSeries } from '../../runtime/run-file/channel-series.js';
+import { type ChannelSeries, channelSeries } from '../../runtime/run-file/channel-series.js';
 import { runListEntry } from '../../runtime/run-file/list-runs.js';
 import { errorReply, jsonReply } from './api-schemas.js';
 import { clientGoneSignal, sendError } from './http-util.js';
 import { PastRuns } from './past-runs.js';
 import type { RouteContext } from './route-context.js';
+import { Slots } from './slots.js';
 import {
   type ChannelSeriesBody,
   ChannelQuerySchema,
@@ -27,10 +28,19 @@ import {
   RunIndexSchema,
 } from './runs-schemas.js';
 
+/** Output files read at once (listing, an index, a channel), and more waiting their turn; downloads are not counted. */
+export const MAX_ACTIVE_FILE_READS = 4;
+export const MAX_WAITING_FILE_READS = 64;
+
+const BUSY = errorReply('Too many reads of output files are already waiting; try again.');
 const NOT_FOUND = errorReply('The id names no run output file in an allowed output directory.');
 
 export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async (app, { context }) => {
   const runs = new PastRuns(context.options.data.allowedOutputDirs);
+  // Reading an index or a channel holds a few buffers (a trace: two rows) and the disk: a few at once.
+  const reads = new Slots(MAX_ACTIVE_FILE_READS, MAX_WAITING_FILE_READS);
+  const busy = (reply: FastifyReply) => () =>
+    sendError(reply, 503, `more than ${MAX_ACTIVE_FILE_READS + MAX_WAITING_FILE_READS} reads of output files are waiting; try again`);
   const notFound = (reply: FastifyReply, id: string) =>
     sendError(reply, 404, `no run ${JSON.stringify(id)}: the ids are those GET /runs lists`);
 
@@ -40,10 +50,10 @@ export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
       schema: {
         summary: 'Past runs: the output files in the allowed output directories',
         description: 'Each `*.toml` run output file directly in an allowed output directory (not in its subdirectories), newest first.',
-        response: { 200: jsonReply(PastRunsSchema, 'The runs, and the files that could not be read.') },
+        response: { 200: jsonReply(PastRunsSchema, 'The runs, and the files that could not be read.'), 503: BUSY },
       },
     },
-    async (_request, reply) => reply.send(await runs.list()),
+    async (_request, reply) => reads.run(async () => reply.send(await runs.list()), busy(reply)),
   );
 
   app.get(
@@ -53,15 +63,17 @@ export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
         summary: "One past run's index",
         description: 'Session, devices with their config and channels (unit, shape, count, points, row length), results.',
         params: RunIdParamsSchema,
-        response: { 200: jsonReply(RunIndexSchema, 'The index.'), 404: NOT_FOUND },
+        response: { 200: jsonReply(RunIndexSchema, 'The index.'), 404: NOT_FOUND, 503: BUSY },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
-      const opened = await runs.open(id);
-      if (opened === undefined) return notFound(reply, id);
-      await opened.run.close();
-      return reply.send(indexBody(opened.run, id, opened.file));
+      return reads.run(async () => {
+        const opened = await runs.open(id);
+        if (opened === undefined) return notFound(reply, id);
+        await opened.run.close();
+        return reply.send(indexBody(opened.run, id, opened.file));
+      }, busy(reply));
     },
   );
 
@@ -106,60 +118,66 @@ export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
           200: jsonReply(ChannelSeriesSchema, 'The series.'),
           400: errorReply('A query value is wrong, or names no device, channel or row of this file (the message names the field).'),
           404: NOT_FOUND,
+          503: BUSY,
         },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
       const query = request.query;
-      const opened = await runs.open(id);
-      if (opened === undefined) return notFound(reply, id);
-      const { run } = opened;
-      try {
-        const device = run.devices.find((d) => d.name === query.device);
-        if (device === undefined)
-          return sendError(reply, 400, `device: no device ${JSON.stringify(query.device)} in this run`, { fields: ['device'] });
-        const channel = device.channels.find((c) => c.name === query.channel);
-        if (channel === undefined) {
-          return sendError(reply, 400, `channel: no channel ${JSON.stringify(query.channel)} in device ${JSON.stringify(device.name)}`, {
-            fields: ['channel'],
+      const gone = clientGoneSignal(request, reply);
+      return reads.run(async () => {
+        // Its client left while it waited its turn: nobody to answer.
+        if (gone.aborted) return reply;
+        const opened = await runs.open(id);
+        if (opened === undefined) return notFound(reply, id);
+        const { run } = opened;
+        try {
+          const device = run.devices.find((d) => d.name === query.device);
+          if (device === undefined)
+            return sendError(reply, 400, `device: no device ${JSON.stringify(query.device)} in this run`, { fields: ['device'] });
+          const channel = device.channels.find((c) => c.name === query.channel);
+          if (channel === undefined) {
+            const message = `channel: no channel ${JSON.stringify(query.channel)} in device ${JSON.stringify(device.name)}`;
+            return sendError(reply, 400, message, { fields: ['channel'] });
+          }
+          if (query.row !== undefined && (channel.shape !== 'trace' || query.row >= channel.count)) {
+            const why = channel.shape !== 'trace' ? 'a single channel has no rows' : `the channel has ${channel.count} rows, from 0`;
+            return sendError(reply, 400, `row: ${why}`, { fields: ['row'] });
+          }
+          const series = await channelSeries(run, channel, {
+            buckets: Math.floor((query.points ?? DEFAULT_SERIES_POINTS) / 2),
+            ...(query.row !== undefined && { row: query.row }),
+            signal: gone,
+          }).catch((error: unknown) => {
+            if (gone.aborted) return undefined;
+            throw error;
           });
+          // Its client has gone: nobody to answer.
+          if (series === undefined) return reply;
+          return reply.send(seriesBody(channel, series));
+        } finally {
+          await run.close();
         }
-        if (query.row !== undefined && (channel.shape !== 'trace' || query.row >= channel.count)) {
-          const why = channel.shape !== 'trace' ? 'a single channel has no rows' : `the channel has ${channel.count} rows, from 0`;
-          return sendError(reply, 400, `row: ${why}`, { fields: ['row'] });
-        }
-        const points = query.points ?? DEFAULT_SERIES_POINTS;
-        const gone = clientGoneSignal(request, reply);
-        const series = await channelSeries(run, channel, {
-          buckets: Math.floor(points / 2),
-          ...(query.row !== undefined && { row: query.row }),
-          signal: gone,
-        }).catch((error: unknown) => {
-          if (gone.aborted) return undefined;
-          throw error;
-        });
-        // Its client has gone: nobody to answer.
-        if (series === undefined) return reply;
-        const body: ChannelSeriesBody = {
-          device: device.name,
-          channel: channel.name,
-          unit: channel.unit,
-          shape: channel.shape,
-          count: channel.count,
-          row: series.row,
-          length: series.length,
-          downsampled: series.xs.length < series.length,
-          x: series.xs,
-          y: series.ys.map((v) => (Number.isFinite(v) ? v : null)),
-        };
-        return reply.send(body);
-      } finally {
-        await run.close();
-      }
+      }, busy(reply));
     },
   );
 };
+
+function seriesBody(channel: ChannelEntry, series: ChannelSeries): ChannelSeriesBody {
+  return {
+    device: channel.device,
+    channel: channel.name,
+    unit: channel.unit,
+    shape: channel.shape,
+    count: channel.count,
+    row: series.row,
+    length: series.length,
+    downsampled: series.xs.length < series.length,
+    x: series.xs,
+    y: series.ys.map((v) => (Number.isFinite(v) ? v : null)),
+  };
+}
 
 /** `file`: as GET /runs lists it, in the allowed directory as configured (not its real path). */
 function indexBody(index: RunFileIndex, id: string, file: string) {

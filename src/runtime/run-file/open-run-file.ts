@@ -27,8 +27,11 @@ export interface OpenOptions {
   indexCache?: RunIndexCache;
 }
 
-/** Flags to open a file for reading but not through a link (where the system has O_NOFOLLOW; Windows has not). */
-export const OPEN_NO_FOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
+/**
+ * Flags to open a file for reading but not through a link (where the system has O_NOFOLLOW; Windows
+ * has not), nor wait on a FIFO put in the file's place (O_NONBLOCK; no effect on a regular file).
+ */
+export const OPEN_NO_FOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 
 export async function openRunFile(path: string, options: OpenOptions = {}): Promise<RunFile> {
   let handle: fs.promises.FileHandle;
