@@ -149,6 +149,26 @@ describe('GET /runs/:id/file', () => {
   });
 });
 
+describe('a file with a long name', () => {
+  it('is listed, opened and downloaded by its id (up to 255 bytes of name)', async () => {
+    const dir = path.join(root, 'long-names');
+    fs.mkdirSync(dir, { recursive: true });
+    const name = `Kalibrierung Kryostat «Müller» ${'x'.repeat(200)}.toml`;
+    expect(Buffer.byteLength(name)).toBeGreaterThan(230);
+    fs.copyFileSync(REFERENCE_OUTPUT, path.join(dir, name));
+    const gateway = build({ allowedOutputDirs: [dir] });
+    const [run] = (await get(gateway, '/runs')).json().runs;
+    expect(run.file).toBe(path.join(dir, name));
+    expect(run.id).toBe(runId(0, name));
+    expect((await get(gateway, `/runs/${run.id}`)).json().run.file).toBe(path.join(dir, name));
+    const file = await get(gateway, `/runs/${run.id}/file`);
+    expect(file.headers['content-disposition']).toBe(
+      `attachment; filename="Kalibrierung Kryostat _M_ller_ ${'x'.repeat(200)}.toml"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    );
+    expect(file.rawPayload.equals(fs.readFileSync(REFERENCE_OUTPUT))).toBe(true);
+  });
+});
+
 describe('GET /runs/:id/channel', () => {
   /** As JSON carries the values: NaN and ±infinity as null, -0 as 0. */
   const asJson = (values: number[]) => values.map((v) => (Number.isFinite(v) ? v + 0 : null));

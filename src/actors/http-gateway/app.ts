@@ -18,6 +18,7 @@ import { askCurrentRun, limitRunAsks } from './run-answers.js';
 import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';
+import { MAX_RUN_ID_LENGTH } from './past-runs.js';
 import { pastRunRoutes } from './routes-runs.js';
 
 /** Event streams and WebSockets open at once. */
@@ -54,6 +55,8 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
     // Long-lived streams must not keep close() waiting.
     forceCloseConnections: true,
     return503OnClosing: true,
+    // A past run's id (./past-runs.ts) holds its file name: up to 255 bytes, 340 characters as base64url.
+    routerOptions: { maxParamLength: MAX_RUN_ID_LENGTH },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -19,6 +19,9 @@ import { RunIndexCache } from '../../runtime/run-file/run-index-cache.js';
 /** Indexes kept: a listing of up to this many files is not read again. */
 export const MAX_CACHED_INDEXES = 1000;
 
+/** Characters of an id: a 255-byte file name and the directory index, in base64url, with room to spare. */
+export const MAX_RUN_ID_LENGTH = 512;
+
 export type PastRunEntry = RunListEntry & { id: string };
 
 export function runId(dirIndex: number, name: string): string {
@@ -27,7 +30,7 @@ export function runId(dirIndex: number, name: string): string {
 
 /** The directory index and file name an id stands for; undefined when it is no id this server gives. */
 export function parseRunId(id: string, dirCount: number): { dirIndex: number; name: string } | undefined {
-  if (!/^[A-Za-z0-9_-]{1,1400}$/.test(id)) return undefined;
+  if (id.length > MAX_RUN_ID_LENGTH || !/^[A-Za-z0-9_-]+$/.test(id)) return undefined;
   const text = Buffer.from(id, 'base64url').toString('utf8');
   // One spelling per id (no padding variants, no bytes that are not UTF-8).
   const match = /^(0|[1-9]\d{0,5})\/([^/\\\0]+)$/.exec(text);
