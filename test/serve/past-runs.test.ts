@@ -313,6 +313,26 @@ describe('who may read past runs', () => {
 });
 
 describe('the index cache', () => {
+  it('GET /runs does not read an unchanged file again (same size and modification time), and reads a changed one', async () => {
+    const dir = path.join(root, 'cached');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'run.toml');
+    const text = fs.readFileSync(REFERENCE_OUTPUT, 'utf8');
+    // Whole seconds, which every file system keeps exactly.
+    const when = 1_700_000_000;
+    fs.writeFileSync(file, text);
+    fs.utimesSync(file, when, when);
+    const gateway = build({ allowedOutputDirs: [dir] });
+    const session = async () => (await get(gateway, '/runs')).json().runs[0].session;
+    expect(await session()).toBe('Test');
+    // Rewritten in place with the same size and times: the listing does not notice, as it does not read the file.
+    fs.writeFileSync(file, text.replace('session_name = "Test"', 'session_name = "Tset"'));
+    fs.utimesSync(file, when, when);
+    expect(await session()).toBe('Test');
+    fs.utimesSync(file, when, when + 1);
+    expect(await session()).toBe('Tset');
+  });
+
   it('keeps an index while the file is unchanged, reads it again once it changes, and holds a bounded number', async () => {
     const cache = new RunIndexCache(2);
     const copy = path.join(root, 'cached.toml');
