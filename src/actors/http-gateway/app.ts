@@ -3,7 +3,8 @@
  * `inject()` or listen on port 0. One fastify plugin per concern, registered in this order:
  * WebSocket support (./live-routes.ts), who may call (./access-hooks.ts), the API description
  * (./api-docs.ts, before the routes so that it sees them), then the routes: ./routes-control.ts, ./routes-run.ts,
- * ./routes-info.ts, ./live-routes.ts, and the browser view's files (./web-ui.ts). Request bodies are validated by the routes' zod schemas.
+ * ./routes-info.ts, ./routes-runs.ts (past runs), ./live-routes.ts, and the browser view's files
+ * (./web-ui.ts). Request bodies are validated by the routes' zod schemas.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -18,6 +19,8 @@ import { askCurrentRun, limitRunAsks } from './run-answers.js';
 import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';
+import { MAX_RUN_ID_LENGTH } from './past-runs.js';
+import { pastRunRoutes } from './routes-runs.js';
 import { webUiRoutes } from './web-ui.js';
 
 /** Event streams and WebSockets open at once. */
@@ -54,6 +57,8 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
     // Long-lived streams must not keep close() waiting.
     forceCloseConnections: true,
     return503OnClosing: true,
+    // A past run's id (./past-runs.ts) holds its file name: up to 255 bytes, 340 characters as base64url.
+    routerOptions: { maxParamLength: MAX_RUN_ID_LENGTH },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -95,6 +100,7 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   app.register(controlRoutes, { context });
   app.register(runRoutes, { context });
   app.register(infoRoutes, { context });
+  app.register(pastRunRoutes, { context });
   app.register(liveRoutes, { context });
   app.register(webUiRoutes, options.webDir !== undefined ? { dir: options.webDir } : {});
 

@@ -6,6 +6,7 @@
 import type { ServeRunState } from './messages.js';
 import { describeRunExit } from '../../protocol/run-exit.js';
 import { askRun, RunLinkError, type RunCommand } from './run-tcp-command.js';
+import { Slots } from './slots.js';
 
 export type RunAnswer =
   | { ok: true; text: string }
@@ -53,22 +54,13 @@ export type AskRun = (command: RunCommand, signal?: AbortSignal) => Promise<RunA
  * the run is not flooded with connections, and what one client left behind is bounded.
  */
 export function limitRunAsks(ask: AskRun, maxActive: number, maxWaiting: number): AskRun {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (command, signal) => {
-    if (active < maxActive) active++;
-    else if (waiting.length < maxWaiting) await new Promise<void>((resolve) => waiting.push(resolve));
-    else {
-      const reason = `more than ${maxActive + maxWaiting} commands are waiting for the run; try again`;
-      return { ok: false, status: 503, message: PREFIX + reason, reason };
-    }
-    try {
-      return await ask(command, signal);
-    } finally {
-      // The slot goes to the next in line, or is freed.
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
+  const slots = new Slots(maxActive, maxWaiting);
+  return (command, signal) =>
+    slots.run(
+      () => ask(command, signal),
+      () => {
+        const reason = `more than ${maxActive + maxWaiting} commands are waiting for the run; try again`;
+        return { ok: false, status: 503, message: PREFIX + reason, reason };
+      },
+    );
 }

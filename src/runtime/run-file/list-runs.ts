@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { RunFileIndex } from '../../protocol/run-file/model.js';
 import { sessionTimeNanos } from '../../protocol/run-file/session-time.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
-import { openRunFile } from './open-run-file.js';
+import { type OpenOptions, openRunFile } from './open-run-file.js';
 
 /** One run as `rex ls --json` prints it (docs/export.md lists the fields). */
 export interface RunListEntry {
@@ -41,8 +41,11 @@ export interface RunList {
 /** Files opened at once: a few, as opening one reads its index. */
 const OPEN_AT_ONCE = 4;
 
-/** Lists the runs in `dirs`. A directory that cannot be read rejects with the fs error. */
-export async function listRuns(dirs: readonly string[]): Promise<RunList> {
+/**
+ * Lists the runs in `dirs`. A directory that cannot be read rejects with the fs error. `options`
+ * are for opening each file: with `noFollow`, symbolic links are left out quietly.
+ */
+export async function listRuns(dirs: readonly string[], options: OpenOptions = {}): Promise<RunList> {
   const files: string[] = [];
   for (const dir of dirs) {
     for (const dirent of await fs.readdir(dir, { withFileTypes: true })) {
@@ -58,7 +61,7 @@ export async function listRuns(dirs: readonly string[]): Promise<RunList> {
     while (next < files.length) {
       const file = files[next++]!;
       try {
-        const listed = await readEntry(file);
+        const listed = await readEntry(file, options);
         if (listed) found.push(listed);
       } catch (error) {
         // One line per file: a TOML error's message goes on to quote the lines around it.
@@ -72,10 +75,10 @@ export async function listRuns(dirs: readonly string[]): Promise<RunList> {
   return { runs: found.map((f) => f.entry), problems: problems.sort() };
 }
 
-async function readEntry(file: string): Promise<{ entry: RunListEntry; order: bigint } | null> {
-  const stat = await fs.stat(file);
+async function readEntry(file: string, options: OpenOptions): Promise<{ entry: RunListEntry; order: bigint } | null> {
+  const stat = await (options.noFollow ? fs.lstat(file) : fs.stat(file));
   if (!stat.isFile()) return null;
-  const run = await openRunFile(file);
+  const run = await openRunFile(file, options);
   try {
     if (!isRunOutput(run)) return null;
     const entry = runListEntry(run);

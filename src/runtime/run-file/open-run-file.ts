@@ -8,6 +8,7 @@ import { type ArrayCollector, RowsCollector, TextCollector, ValuesCollector } fr
 import { RunFileIndexBuilder } from '../../protocol/run-file/index-builder.js';
 import type { ArraySpan, ChannelEntry } from '../../protocol/run-file/model.js';
 import { TomlScanner, TomlSyntaxError } from '../../protocol/run-file/toml-scanner.js';
+import type { RunIndexCache } from './run-index-cache.js';
 import { type RunFile, RunFileError } from './run-file.js';
 
 /** Bytes per read: big enough to keep the disk streaming, small enough for many cursors at once. */
@@ -20,19 +21,42 @@ const MAX_TOKEN_BYTES = 256 * 1024 * 1024;
 export interface OpenOptions {
   /** Bytes per read (tests make it tiny, to cut every token somewhere). */
   readBytes?: number;
+  /** Refuse a path whose last part is a symbolic link (O_NOFOLLOW), as `rex serve` does. */
+  noFollow?: boolean;
+  /** Indexes already built: one still valid for this file is taken instead of reading the file. */
+  indexCache?: RunIndexCache;
 }
 
+/**
+ * Flags to open a file for reading but not through a link (where the system has O_NOFOLLOW; Windows
+ * has not), nor wait on a FIFO put in the file's place (O_NONBLOCK; no effect on a regular file).
+ */
+export const OPEN_NO_FOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
+
 export async function openRunFile(path: string, options: OpenOptions = {}): Promise<RunFile> {
-  const readBytes = options.readBytes ?? READ_BYTES;
   let handle: fs.promises.FileHandle;
   try {
-    handle = await fs.promises.open(path, 'r');
+    handle = await fs.promises.open(path, options.noFollow ? OPEN_NO_FOLLOW : 'r');
   } catch (error) {
-    throw new RunFileError(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RunFileError(
+      `${path}: ${code === 'ENOENT' ? 'no such file' : code === 'ELOOP' ? 'a symbolic link, not followed' : (error as Error).message}`,
+    );
   }
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new RunFileError(`${path}: not a file`);
+    return await runFileOn(handle, path, options);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** The output file open on `handle`, which it takes over (its close() closes the handle); the handle is left open on failure. */
+export async function runFileOn(handle: fs.promises.FileHandle, path: string, options: OpenOptions = {}): Promise<RunFile> {
+  const stat = await handle.stat();
+  if (!stat.isFile()) throw new RunFileError(`${path}: not a file`);
+  let index = options.indexCache?.get(path, stat);
+  if (index === undefined) {
     const builder = new RunFileIndexBuilder();
     await readFailSafe(handle, path, async () => {
       const scanner = TomlScanner.document(builder);
@@ -40,12 +64,10 @@ export async function openRunFile(path: string, options: OpenOptions = {}): Prom
         // The builder collects everything itself.
       }
     });
-    const index = await readFailSafe(handle, path, async () => builder.finish(path, stat.size));
-    return { ...index, ...streams(handle, path, readBytes), close: () => handle.close() };
-  } catch (error) {
-    await handle.close();
-    throw error;
+    index = await readFailSafe(handle, path, async () => builder.finish(path, stat.size));
+    options.indexCache?.set(path, stat, index);
   }
+  return { ...index, ...streams(handle, path, options.readBytes ?? READ_BYTES), close: () => handle.close() };
 }
 
 function streams(handle: fs.promises.FileHandle, path: string, readBytes: number): Pick<RunFile, 'values' | 'rows' | 'timestamps'> {
