@@ -46,7 +46,11 @@ export const httpGatewayActor: ActorDefinition<GatewayData> = {
       throw error;
     }
     const shown = data.host.includes(':') ? `[${data.host}]` : data.host;
-    log('info', `Rex Server listening on http://${shown}:${data.port}${restartCount > 0 ? ` (restarted, ${restartCount})` : ''}`);
+    // `rex run --web` prints its own line, with the token (src/host/run/web-view.ts).
+    log(
+      data.oneRun ? 'debug' : 'info',
+      `Rex Server listening on http://${shown}:${data.port}${restartCount > 0 ? ` (restarted, ${restartCount})` : ''}`,
+    );
 
     return {
       async stop() {
