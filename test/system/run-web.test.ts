@@ -5,10 +5,22 @@
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { PY_FIXTURES, freePort, onlyOutput, startRex, workspace } from '../helpers/rex-cli.js';
+import { PY_FIXTURES, freePort, onlyOutput, outputFiles, startRex, workspace } from '../helpers/rex-cli.js';
 
 const TIMEOUT_MS = 60_000;
 const WEB_LINE = /web view: (http:\/\/127\.0\.0\.1:(\d+)\/ui\/) {2}\(token: ([A-Za-z0-9_-]+)\)/;
+
+/** Reads an event stream until the server ends it; resolves with the data of its `run` events. */
+async function runEvents(response: Response): Promise<Array<Record<string, unknown>>> {
+  let text = '';
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of response.body!) text += decoder.decode(chunk as Uint8Array, { stream: true });
+  } catch {
+    // The server closed the connection: what came before counts.
+  }
+  return [...text.matchAll(/^event: run\ndata: (.*)$/gm)].map((match) => JSON.parse(match[1]!));
+}
 
 function refusesConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -61,6 +73,8 @@ describe('rex run --web', { timeout: TIMEOUT_MS }, () => {
     expect((await start.json()).message).toBe('this server shows one run (rex run --web); start runs with rex serve');
     expect(await (await http('GET', '/allowed_scripts')).json()).toMatchObject({ files: [] });
 
+    const events = http('GET', '/events').then(runEvents);
+
     const beforePause = rex.output().length;
     expect(await (await http('POST', '/pause')).text()).toBe('Setting internal server state to paused...');
     await rex.waitForOutput(/state: Paused/, undefined, beforePause);
@@ -73,6 +87,8 @@ describe('rex run --web', { timeout: TIMEOUT_MS }, () => {
     expect(doc.session.UUID).toBe(run.id);
     expect(doc.device.dmm.data.voltage.data).toEqual([1.5]);
     expect(await refusesConnections(Number(webPort))).toBe(true);
+    // The page saw the run end, with its file, before the server went away.
+    expect((await events).at(-1)).toMatchObject({ phase: 'ended', id: run.id, exit_code: 0, output_files: [outputFiles(ws.outputDir)[0]] });
   });
 
   it('a busy PORT is refused before anything starts (exit 2, naming its holder)', async () => {

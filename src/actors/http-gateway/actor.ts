@@ -12,6 +12,8 @@ import type { GatewayData, ServeRunState } from './messages.js';
 
 /** `serve.launch` answers once the run listens (the launcher waits up to 20 s); this bounds the request. */
 const LAUNCH_TIMEOUT_MS = 30_000;
+/** How long a stop waits for the run's last change to come through. */
+const STOP_FLUSH_TIMEOUT_MS = 1_000;
 /** A restarted gateway may find the port still held for a moment by the thread that crashed. */
 const RELISTEN_WINDOW_MS = 5_000;
 
@@ -54,6 +56,9 @@ export const httpGatewayActor: ActorDefinition<GatewayData> = {
 
     return {
       async stop() {
+        // `rex run --web` stops the gateway right after the run's end was published: that change
+        // is on the bus ahead of this answer, so it reaches the event streams before they close.
+        if (data.oneRun) await bus.request('serve.state', {}, { timeoutMs: STOP_FLUSH_TIMEOUT_MS }).catch(() => undefined);
         subscription.unsubscribe();
         await gateway.close();
       },
