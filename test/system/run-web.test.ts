@@ -90,7 +90,7 @@ describe('rex run --web', { timeout: TIMEOUT_MS }, () => {
     expect((await events).at(-1)).toMatchObject({ phase: 'ended', id: run.id, exit_code: 0, output_files: [outputFiles(ws.outputDir)[0]] });
   });
 
-  it('a busy PORT is refused before anything starts (exit 2, naming its holder)', async () => {
+  it('a busy PORT, or a value that is no port, is refused before anything starts (exit 2)', async () => {
     const ws = workspace();
     const holder = net.createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
@@ -101,5 +101,10 @@ describe('rex run --web', { timeout: TIMEOUT_MS }, () => {
     expect(code).toBe(2);
     expect(stderr).toContain(`rex: port ${port} on 127.0.0.1 is held by pid ${process.pid}`);
     expect(stderr).toMatch(/choose another --web PORT/);
+
+    // Not a port, with the script given too.
+    const word = await startRex(ws, ['run', '--web', 'abc', path.join(PY_FIXTURES, 'idle.py')]).done;
+    expect(word.code).toBe(2);
+    expect(word.stderr).toContain("rex: error: option '--web [port]' must be 1–65535, got 'abc' (see rex run --help)");
   });
 });
