@@ -67,6 +67,13 @@ export function withCause<E extends Error>(err: E, cause: unknown): E {
   return err;
 }
 
+/** The message of the innermost cause: why, under wrappers such as the supervisor's REX_ACTOR_BOOT_FAILED. */
+export function innermostMessage(error: unknown): string {
+  let current = error as (Error & { cause?: unknown }) | undefined;
+  while (current?.cause instanceof Error) current = current.cause as Error & { cause?: unknown };
+  return current?.message ?? String(error);
+}
+
 /** The `code` of any thrown value, if it has a string one (Node's own errors have codes too). */
 export function errorCode(e: unknown): string | undefined {
   if (typeof e !== 'object' || e === null) return undefined;

@@ -43,9 +43,18 @@ program
   .option('--bind <host>', 'address to listen on', '127.0.0.1')
   .option('--keep-journal', 'keep the journal after a successful run', false)
   .option('--config-file <path>', 'use this rex config file instead of the default location')
-  .action(async (script: string | undefined, options: Omit<RunOptions, 'script'>) => {
+  .option('--web [port]', 'show the run in a browser: serve it on 127.0.0.1 (default: a free port) and print the URL and token', webArg)
+  .action(async (script: string | undefined, options: Omit<RunOptions, 'script' | 'web'> & { web?: number | string | true }) => {
+    let { web, ...rest } = options;
+    if (typeof web === 'string') {
+      // `--web` takes an optional value: in `rex run --web exp.py` it took the script.
+      if (script !== undefined || rest.path !== undefined)
+        throw new UsageError(`error: option '--web [port]' must be 1–65535, got '${web}' (see rex run --help)`);
+      script = web;
+      web = true;
+    }
     process.exitCode = await (await import('./run-command.js')).runCommand(
-      { ...options, script },
+      { ...rest, script, ...(web !== undefined && { web }) },
       program.opts<{ verbosity: number }>().verbosity,
       process.argv.slice(1),
     );
@@ -125,6 +134,11 @@ program
   .action(async (shell: 'bash' | 'zsh' | 'fish') => {
     process.stdout.write((await import('./completion-command.js')).completionScript(shell, program));
   });
+
+/** `--web [port]`'s value: a port, or (not a number) what may be the script, sorted out by the action. */
+function webArg(text: string): number | string {
+  return /^\s*\d+\s*$/.test(text) ? parseArg.port(text) : text;
+}
 
 reportParseErrors(program);
 

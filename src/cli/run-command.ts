@@ -10,12 +10,13 @@ import { hasWholeNumber, integralFloatPaths } from '../protocol/float-lexemes.js
 import type { JsonObject, JsonPath } from '../protocol/messages.js';
 import { metaJsonDepthProblem } from '../protocol/session-meta.js';
 import { RunHost } from '../host/run/run-host.js';
+import { WEB_HOST } from '../host/run/web-view.js';
 import { announceToServe, serveAssignedRunUuid } from '../host/serve/run-ipc.js';
 import { mailSummaryLines, planMail } from './mail-plan.js';
 import { drainClickHouse, progressLine } from '../host/run/clickhouse-drain.js';
 import { configSourceLine, loadConfig, prepareProvidedConfig } from './config-file.js';
 import { interpreterProblem } from './interpreter.js';
-import { explicitPortProblem, portProblemMessage } from '../runtime/port-check.js';
+import { explicitPortProblem, freePort, portProblemMessage } from '../runtime/port-check.js';
 import { formatLogEntry, printLogs, scriptLogLevel } from './console-log.js';
 import { ViewChild } from '../host/run/view-child.js';
 import { RunFeedback, liveStatusMode } from '../host/run/run-feedback.js';
@@ -27,6 +28,7 @@ import { collectRunRecord } from './run-record.js';
 import { rexVersion } from './version.js';
 
 const BUSY_PORT_ADVICE = 'choose another -P, or leave -P out and rex picks a free port (exported as REX_PORT)';
+const BUSY_WEB_PORT_ADVICE = 'choose another --web PORT, or give --web alone and rex picks a free port';
 
 /** What `rex run`'s parser gives (src/cli/main.ts): `loops`, `delay` and `port` already checked there. */
 export interface RunOptions {
@@ -44,6 +46,8 @@ export interface RunOptions {
   bind: string;
   keepJournal: boolean;
   configFile?: string;
+  /** `--web [PORT]`: true for a free port. */
+  web?: number | true;
 }
 
 export async function runCommand(options: RunOptions, verbosity: number, argv: string[]): Promise<number> {
@@ -67,6 +71,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     const portProblem = await explicitPortProblem(options.bind, options.port, BUSY_PORT_ADVICE);
     if (portProblem) throw new UsageError(portProblem);
   }
+  const webPort = await resolveWebPort(options, options.port ?? config.general.port);
   const uuid = serveAssignedRunUuid() ?? randomUUID();
   const mailPlan = planMail({
     email: options.email,
@@ -109,6 +114,18 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     ...(verbosity >= 3 ? { lineLog: verbosity >= 4 ? ('raw' as const) : ('summary' as const) } : {}),
     ...(mailPlan.data ? { mail: mailPlan.data, mailWaitMs: mailPlan.waitMs } : {}),
     ...(config.click_house_server && !options.dryRun ? { clickhouse: { journalDir, config: config.click_house_server } } : {}),
+    ...(webPort !== undefined && {
+      web: {
+        port: webPort,
+        uuid,
+        scriptPath,
+        outputDir: options.dryRun ? null : outputDir,
+        cwd: process.cwd(),
+        version: rexVersion(),
+        // Called when the run has finished, long after `signals` below exists.
+        exitCode: (finished: RunOutcome) => exitCodeOf(finished, signals.received()),
+      },
+    }),
   });
   // -i: the TUI runs as a child process on the terminal and shows rex's log lines instead of stderr.
   const tui =
@@ -203,6 +220,16 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     outputFiles: (outcome?.iterations ?? []).flatMap((it) => (it.outputFile ? [it.outputFile] : [])),
   });
   return exitCode;
+}
+
+/** The port of `--web`: an explicit one must be free (exit 2 otherwise, as for -P); else one the system gives. */
+async function resolveWebPort(options: RunOptions, runPort: number): Promise<number | undefined> {
+  if (options.web === undefined) return undefined;
+  if (options.web === true) return freePort(WEB_HOST);
+  if (options.web === runPort) throw new UsageError(`--web ${options.web}: that is the run's TCP port (-P or config general.port)`);
+  const problem = await explicitPortProblem(WEB_HOST, options.web, BUSY_WEB_PORT_ADVICE);
+  if (problem) throw new UsageError(problem);
+  return options.web;
 }
 
 /** `--meta-json`, with the whole numbers it wrote as floats (so `1.0` stays `1.0` in the TOML). */

@@ -16,6 +16,7 @@ import type { Bus } from '../bus/bus.js';
 import { BusHub } from '../bus/hub.js';
 import { FAULT_MODES, type FaultMode } from '../bus/payloads.js';
 import { Supervisor } from '../host/supervisor/supervisor.js';
+import { innermostMessage } from '../errors.js';
 import { actorWorker } from '../host/supervisor/actor-worker.js';
 import { configSourceLine, loadConfig, scriptsDirPath } from './config-file.js';
 import { printLogs } from './console-log.js';
@@ -94,7 +95,7 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
     try {
       await supervisor.start({ name: 'http-gateway', entry: actorWorker('http-gateway'), data });
     } catch (error) {
-      console.error(`rex: the HTTP server did not start: ${causeMessage(error)}`);
+      console.error(`rex: the HTTP server did not start: ${innermostMessage(error)}`);
       return EXIT.internal;
     }
     const reason = await Promise.race([stop.requested, supervisor.fatal.then((error) => error)]);
@@ -178,11 +179,4 @@ function armServeFaults(bus: Bus): { dispose(): void } {
 
 function expandHome(dir: string): string {
   return dir === '~' || dir.startsWith('~/') ? path.join(os.homedir(), dir.slice(1)) : dir;
-}
-
-function causeMessage(error: unknown): string {
-  let current = error as (Error & { cause?: unknown }) | undefined;
-  // The supervisor wraps the actor's own error (REX_ACTOR_BOOT_FAILED); the innermost one says why.
-  while (current?.cause instanceof Error) current = current.cause as Error & { cause?: unknown };
-  return current?.message ?? String(error);
 }

@@ -73,6 +73,18 @@ export async function explicitPortProblem(host: string, port: number, advice: st
   return portProblemMessage(host, port, error, advice);
 }
 
+/** A port the system gives as free on `host` (free again on return: a moment's race, as for any such choice). */
+export async function freePort(host: string): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: 0, host, exclusive: true }, () => resolve());
+  });
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /** One line for a port that could not be listened on. */
 export function portProblemMessage(host: string, port: number, error: NodeJS.ErrnoException, advice: string): string {
   if (error.code === 'EADDRINUSE') {

@@ -12,6 +12,8 @@ import type { GatewayData, ServeRunState } from './messages.js';
 
 /** `serve.launch` answers once the run listens (the launcher waits up to 20 s); this bounds the request. */
 const LAUNCH_TIMEOUT_MS = 30_000;
+/** How long a stop waits for the run's last change to come through. */
+const STOP_FLUSH_TIMEOUT_MS = 1_000;
 /** A restarted gateway may find the port still held for a moment by the thread that crashed. */
 const RELISTEN_WINDOW_MS = 5_000;
 
@@ -46,11 +48,18 @@ export const httpGatewayActor: ActorDefinition<GatewayData> = {
       throw error;
     }
     const shown = data.host.includes(':') ? `[${data.host}]` : data.host;
-    log('info', `Rex Server listening on http://${shown}:${data.port}${restartCount > 0 ? ` (restarted, ${restartCount})` : ''}`);
-    if (restartCount === 0) log('info', `Browser view: http://${shown}:${data.port}/ui/`);
+    // `rex run --web` prints its own line, with the token (src/host/run/web-view.ts).
+    log(
+      data.oneRun ? 'debug' : 'info',
+      `Rex Server listening on http://${shown}:${data.port}${restartCount > 0 ? ` (restarted, ${restartCount})` : ''}`,
+    );
+    if (restartCount === 0 && !data.oneRun) log('info', `Browser view: http://${shown}:${data.port}/ui/`);
 
     return {
       async stop() {
+        // `rex run --web` stops the gateway right after the run's end was published: that change
+        // is on the bus ahead of this answer, so it reaches the event streams before they close.
+        if (data.oneRun) await bus.request('serve.state', {}, { timeoutMs: STOP_FLUSH_TIMEOUT_MS }).catch(() => undefined);
         subscription.unsubscribe();
         await gateway.close();
       },

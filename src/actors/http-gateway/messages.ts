@@ -65,12 +65,17 @@ export const ServeLaunchResult = z.union([
 ]);
 export type ServeLaunchResult = z.infer<typeof ServeLaunchResult>;
 
-/** workerData of the http-gateway actor, resolved by `rex serve`. */
+/** workerData of the http-gateway actor, resolved by `rex serve` (or `rex run --web`: src/host/run/web-view.ts). */
 export interface GatewayData {
   host: string;
   port: number;
   /** Bearer token required on every endpoint but `GET /`; absent: no token. */
   token?: string;
+  /**
+   * `rex run --web`: the server shows the one run it is part of; `POST /run` is refused (409) and
+   * no scripts are offered. `serve.state` and `serve.run` come from that run's main thread.
+   */
+  oneRun?: boolean;
   /** Absolute. Scripts `POST /run` may start must be inside it. */
   scriptsDir: string;
   /** Absolute. Output directories of `POST /run` must be inside one of these. */

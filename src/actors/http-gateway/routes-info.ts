@@ -1,6 +1,7 @@
 /**
  * What a client needs to build a request: the scripts and output directories this server allows
- * (the newest original's endpoints). The API description is ./api-docs.ts.
+ * (the newest original's endpoints). Under `rex run --web`, which starts no run, no scripts. The
+ * API description is ./api-docs.ts.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AllowedOutputDirsSchema, AllowedScriptsSchema, jsonReply } from './api-schemas.js';
@@ -17,7 +18,7 @@ export const infoRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
         response: { 200: jsonReply(AllowedScriptsSchema, 'The scripts directory and its scripts.') },
       },
     },
-    async (_request, reply) => reply.send(listScripts(data.scriptsDir)),
+    async (_request, reply) => reply.send(data.oneRun ? { base_dir: data.scriptsDir, files: [] } : listScripts(data.scriptsDir)),
   );
   app.get(
     '/allowed_output_dirs',

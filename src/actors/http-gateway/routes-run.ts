@@ -34,11 +34,14 @@ const RUN_SCHEMA = {
     ),
     400: errorReply('The body is not valid JSON, or a field is wrong (the message names it), or the run refused its arguments.'),
     403: errorReply('The script or the config file is outside the scripts directory, or the output directory is not allowed.'),
+    409: errorReply('This server shows one run (`rex run --web`): it starts none.'),
     413: errorReply('The body is larger than the limit.'),
     415: errorReply('The body is not `application/json`.'),
     500: errorReply('The run could not be started (the message holds the end of its log).'),
   },
 };
+
+export const ONE_RUN_REFUSAL = 'this server shows one run (rex run --web); start runs with rex serve';
 
 export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async (app, { context }) => {
   const { options } = context;
@@ -47,6 +50,10 @@ export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async
     '/run',
     {
       schema: RUN_SCHEMA,
+      // After the access checks (the app's own hooks run first), before the body is read.
+      onRequest: async (_request, reply) => {
+        if (options.data.oneRun) return sendError(reply, 409, ONE_RUN_REFUSAL);
+      },
       // Before validation: a body that is not JSON, or none, is answered as such, not field by field.
       preValidation: async (request, reply) => {
         if (!request.headers['content-type']?.toLowerCase().startsWith('application/json')) {

@@ -15,6 +15,7 @@ import type { MailerData } from '../../actors/mailer/index.js';
 import { MailOutbox } from './mail-outbox.js';
 import type { ClickHouseWriterData } from '../../actors/clickhouse-writer/index.js';
 import type { StoreActorData } from '../../actors/store/index.js';
+import { WebView, type WebViewOptions } from './web-view.js';
 
 export interface RunHostOptions {
   host: string;
@@ -30,6 +31,8 @@ export interface RunHostOptions {
   mailWaitMs?: number;
   /** `[click_house_server]` configured (not in dry run): stream the journals into ClickHouse. */
   clickhouse?: ClickHouseWriterData;
+  /** `--web`: the http-gateway shows this run on loopback (./web-view.ts). */
+  web?: WebViewOptions;
 }
 
 export class RunHost {
@@ -42,6 +45,8 @@ export class RunHost {
   private scriptPid: number | null = null;
   /** The run's mail record (null without `--email`): outlives the mailer's threads. */
   readonly mail: MailOutbox | null;
+  /** `--web`'s server (null without it). */
+  private readonly web: WebView | null;
   private controllerStarted = false;
   private earlyInterrupts = 0;
   /** The controller's start (spawned in open(), READY once run() has given it the plan). */
@@ -67,6 +72,7 @@ export class RunHost {
     this.bus.serve('run.current', () => this.current);
     this.bus.serve('run.plan', async () => ({ plan: await this.plan }));
     this.mail = options.mail ? new MailOutbox(this.bus, options.mail.to) : null;
+    this.web = options.web ? new WebView(this.bus, this.supervisor, options.web) : null;
     armFaultPlan(this.bus);
     this.bus.on('run.iteration').subscribe((event) => {
       this.current = { journalPath: event.phase === 'started' ? event.journalPath : null, loop: event.loop };
@@ -91,11 +97,15 @@ export class RunHost {
       this.startMailer(),
       this.startClickHouseWriter(),
     ]);
+    // Not waited for: the script does not wait for the page's server; its URL is printed once it listens.
+    void this.web?.start();
     // Started last, so stopped first (Supervisor.stopAll). Its failure is reported by run().
     this.controllerReady = this.supervisor.start({ name: 'controller', entry: actorWorker('controller') });
     this.controllerReady.catch(() => {});
     await dataActors;
-    return this.front.listen(this.options.port, this.options.portFallback);
+    const listening = await this.front.listen(this.options.port, this.options.portFallback);
+    this.web?.running(listening.port);
+    return listening;
   }
 
   private storeData(): StoreActorData {
