@@ -4,6 +4,7 @@
  * a file using TOML's rarer forms, however the reads cut the file; bad files get errors naming
  * the file and line.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
@@ -169,6 +170,9 @@ describe('openRunFile', () => {
     };
     await expect(openRunFile(path.join(ws.dir, 'missing.toml'))).rejects.toThrow(/missing\.toml: no such file/);
     await expect(openRunFile(ws.dir)).rejects.toThrow(/not a file/);
+    // A FIFO would wait for a writer for ever (`rex show`, `rex export`).
+    execFileSync('mkfifo', [path.join(ws.dir, 'fifo.toml')]);
+    await expect(openRunFile(path.join(ws.dir, 'fifo.toml'))).rejects.toThrow(/fifo\.toml: not a file/);
     await expect(openRunFile(write('syntax.toml', '[session]\nUUID = "u"\nend_time = \n'))).rejects.toThrow(
       /syntax\.toml:3: a key without a value/,
     );

@@ -36,7 +36,8 @@ export const OPEN_NO_FOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?
 export async function openRunFile(path: string, options: OpenOptions = {}): Promise<RunFile> {
   let handle: fs.promises.FileHandle;
   try {
-    handle = await fs.promises.open(path, options.noFollow ? OPEN_NO_FOLLOW : 'r');
+    // Non-blocking: a FIFO named like a run file is refused below (not a file) instead of waiting for a writer.
+    handle = await fs.promises.open(path, options.noFollow ? OPEN_NO_FOLLOW : fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new RunFileError(
