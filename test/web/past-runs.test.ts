@@ -93,6 +93,9 @@ describe('the Past runs tab', () => {
     await expect.poll(() => chart.textContent()).toContain('row 0 of 0–2');
     expect(await page.locator('#past-chart canvas').count()).toBeGreaterThan(0);
     await screenshot(page, 'web-past-run');
+    // A reload shows the same run and chart (its last row again).
+    await page.reload();
+    await expect.poll(() => chart.textContent(), { timeout: 10_000 }).toContain('scope / trace (V)');
   }, 30_000);
 
   it('downloads the file with the token: the same bytes, under its name', async () => {
@@ -106,5 +109,13 @@ describe('the Past runs tab', () => {
     // Nothing refused and nothing logged: the CSP let all of it through.
     expect(problems).toEqual([]);
     expect(refused.filter((r) => !r.startsWith('401 '))).toEqual([]);
+  }, 30_000);
+
+  it('says so when an id names no run', async () => {
+    const { page } = watched;
+    await page.goto(`${serve.url}/ui/#/runs/${Buffer.from('0/nope.toml').toString('base64url')}`);
+    await expect
+      .poll(() => page.locator('main .error').textContent(), { timeout: 10_000 })
+      .toMatch(/^no run ".*": the ids are those GET \/runs lists$/);
   }, 30_000);
 });
