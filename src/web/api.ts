@@ -55,6 +55,13 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return (await response.json()) as T;
 }
 
+/** `GET` a file as a Blob: a plain link cannot send the token (a past run's download). */
+export async function getBlob(path: string): Promise<Blob> {
+  const response = await fetch(path, { headers: headers(), cache: 'no-store' });
+  if (!response.ok) throw await failure(response);
+  return response.blob();
+}
+
 /** A bodiless `POST` (pause, continue, kill); the server's text answer. */
 export async function post(path: string): Promise<string> {
   const response = await fetch(path, { method: 'POST', headers: headers() });

@@ -9,6 +9,7 @@ import { ApiError, Unauthorized, followEvents, getJson, post, saveToken, savedTo
 import { type ChartKey, type Place, readPlace, writePlace } from './hash';
 import { LiveView, type LiveData } from './live-view';
 import { parseDatastream, parseRun, parseState } from './model';
+import { PastRunsView } from './past-runs';
 
 type Auth = { kind: 'checking' } | { kind: 'login'; error: string | null } | { kind: 'in' };
 
@@ -164,6 +165,9 @@ export function App() {
           <a href={writePlace({ ...place, tab: 'live' })} aria-current={place.tab === 'live' ? 'page' : undefined}>
             Live
           </a>
+          <a href={writePlace({ tab: 'runs', charts: [] })} aria-current={place.tab === 'runs' ? 'page' : undefined}>
+            Past runs
+          </a>
         </nav>
         <span class="connection" data-field="connection">
           {connection}
@@ -185,6 +189,7 @@ export function App() {
       {place.tab === 'live' && (
         <LiveView {...data} charts={place.charts} onCharts={setCharts} onControl={(a) => void control(a)} controlNote={controlNote} />
       )}
+      {place.tab === 'runs' && <PastRunsView run={place.run} charts={place.charts} onCharts={setCharts} onError={fail} />}
     </>
   );
 }

@@ -12,6 +12,8 @@ export interface ChartProps {
   trace: boolean;
   series: Series | undefined;
   onRemove(): void;
+  /** What the chart shows, instead of "latest trace" or "recent values" (a past run's row). */
+  caption?: string | undefined;
 }
 
 /** x and y for uPlot: x finite and ascending, y with `null` where the value is not a number. */
@@ -44,7 +46,7 @@ export function plotData(series: Series | undefined, trace: boolean): [number[],
   return [x, y];
 }
 
-export function Chart({ title, unit, trace, series, onRemove }: ChartProps) {
+export function Chart({ title, unit, trace, series, onRemove, caption }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const data = plotData(series, trace);
@@ -81,7 +83,8 @@ export function Chart({ title, unit, trace, series, onRemove }: ChartProps) {
     <figure class="chart" data-chart={title}>
       <figcaption>
         <span>
-          {title} {unit && <span class="unit">({unit})</span>} <span class="muted">{trace ? 'latest trace' : 'recent values'}</span>
+          {title} {unit && <span class="unit">({unit})</span>}{' '}
+          <span class="muted">{caption ?? (trace ? 'latest trace' : 'recent values')}</span>
         </span>
         <button type="button" class="small" onClick={onRemove} aria-label={`remove chart ${title}`}>
           ×

@@ -1,0 +1,121 @@
+/**
+ * The browser view's Past runs tab (docs/web.md) in a real Chromium against a real `rex serve`
+ * with a token, whose allowed output directory holds a real run's file (export_mix.py, run through
+ * `POST /run`) and the original rex's reference file. What the page shows is read from the DOM and
+ * compared with the files (parsed by smol-toml); the download's bytes with the file's.
+ * Needs `npm run build` (dist/ and dist/web).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { parse } from 'smol-toml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPage, screenshot, useBrowser, type WatchedPage } from '../helpers/browser.js';
+import { REFERENCE_OUTPUT } from '../helpers/export-run.js';
+import { outputFiles } from '../helpers/rex-cli.js';
+import { startServe, type ServeProcess } from '../serve/serve-process.js';
+
+const TOKEN = 'past-runs-token';
+
+/** A parsed TOML document, read by known keys. */
+type Toml = Record<string, any>;
+
+const texts = async (page: Page, selector: string): Promise<string[]> => page.locator(selector).allTextContents();
+
+describe('the Past runs tab', () => {
+  const browser = useBrowser();
+  let serve: ServeProcess;
+  let watched: WatchedPage;
+  let runFile: string;
+  let doc: Toml;
+  beforeAll(async () => {
+    serve = await startServe({ token: TOKEN });
+    const started = await serve.http('POST', '/run', { body: { path: 'fixtures/python/export_mix.py' } });
+    expect(started.status, started.text).toBe(200);
+    const ended = await serve.waitForRun((run) => run.phase === 'ended');
+    expect(ended.exit_code, serve.output()).toBe(0);
+    [runFile] = outputFiles(serve.outputDir) as [string];
+    doc = parse(fs.readFileSync(runFile, 'utf8')) as Toml;
+    fs.copyFileSync(REFERENCE_OUTPUT, path.join(serve.outputDir, 'reference.toml'));
+    // A file that cannot be read as a run: named in the list's note.
+    fs.writeFileSync(path.join(serve.outputDir, 'broken.toml'), '[session\n');
+  }, 90_000);
+  afterAll(async () => {
+    await watched?.context.close();
+    await serve?.dispose();
+  });
+
+  it('lists the runs, newest first, with a note naming the file it could not read', async () => {
+    watched = await openPage(browser());
+    const { page } = watched;
+    await page.goto(`${serve.url}/ui/#/runs`);
+    await page.getByLabel('Token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#runs tr[data-run]').nth(1).waitFor();
+    expect(await texts(page, '#runs [data-field="session"]')).toEqual(['Export mix', 'Test']);
+    const row = page.locator('#runs tr[data-run]').first();
+    const listed = (await serve.http('GET', '/runs')).json().runs[0];
+    expect(listed.file).toBe(runFile);
+    // In the browser's local time.
+    const local = await page.evaluate((iso) => new Date(iso).toLocaleString(), listed.start as string);
+    expect(await row.locator('[data-field="start"]').textContent()).toBe(local);
+    expect(await row.locator('[data-field="devices"]').textContent()).toBe(Object.keys(doc.device).sort().join(', '));
+    expect(await row.locator('[data-field="status"]').textContent()).toBe(doc.session.run.status);
+    expect(await row.locator('[data-field="size"]').textContent()).toMatch(/^\d+(\.\d)? KB$/);
+    expect(await page.locator('#problems').textContent()).toContain('broken.toml');
+    await screenshot(page, 'web-past-runs-list');
+  }, 30_000);
+
+  it("opens a run: its devices, channels and results as in the file, a trace's rows plotted", async () => {
+    const { page } = watched;
+    await page.getByRole('link', { name: 'Export mix' }).click();
+    await page.locator('#past-results [data-result]').first().waitFor();
+    expect(page.url()).toMatch(/#\/runs\/[\w-]+$/);
+    expect(await page.locator('#past-session [data-field="session-name"]').textContent()).toBe(doc.session.info.session_name);
+    const devices = await Promise.all((await page.locator('#past-devices [data-device]').all()).map((d) => d.getAttribute('data-device')));
+    expect(devices.sort()).toEqual(Object.keys(doc.device).sort());
+    const trace = page.locator('[data-device="scope"] tr[data-channel="trace (V)"]');
+    expect(await trace.locator('[data-field="unit"]').textContent()).toBe(doc.device.scope.data['trace (V)'].unit);
+    expect(await trace.locator('[data-field="count"]').textContent()).toBe(String(doc.device.scope.data['trace (V)'].data.length));
+    for (const [name, result] of Object.entries(doc.results as Toml)) {
+      expect(await page.locator(`[data-result="${name}"]`).getAttribute('class')).toBe(result.result_status ? 'pass' : 'fail');
+    }
+
+    // The trace: its last row by default, another row chosen by number; kept in the hash.
+    await trace.getByRole('button', { name: 'plot' }).click();
+    const chart = page.locator('#past-chart figcaption');
+    await expect.poll(() => chart.textContent()).toContain('row 2 of 0–2');
+    expect(decodeURIComponent(page.url())).toContain('charts=scope:trace (V)');
+    const asked = page.waitForResponse((r) => new URL(r.url()).searchParams.get('row') === '0');
+    await page.getByLabel('Row').fill('0');
+    await page.getByLabel('Row').press('Enter');
+    expect((await asked).status()).toBe(200);
+    await expect.poll(() => chart.textContent()).toContain('row 0 of 0–2');
+    expect(await page.locator('#past-chart canvas').count()).toBeGreaterThan(0);
+    await screenshot(page, 'web-past-run');
+    // A reload shows the same run and chart (its last row again).
+    await page.reload();
+    await expect.poll(() => chart.textContent(), { timeout: 10_000 }).toContain('scope / trace (V)');
+  }, 30_000);
+
+  it('downloads the file with the token: the same bytes, under its name', async () => {
+    const { page, problems, refused } = watched;
+    const saved = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download' }).click();
+    const download = await saved;
+    expect(download.suggestedFilename()).toBe(path.basename(runFile));
+    const bytes = fs.readFileSync(await download.path());
+    expect(bytes.equals(fs.readFileSync(runFile))).toBe(true);
+    // Nothing refused and nothing logged: the CSP let all of it through.
+    expect(problems).toEqual([]);
+    expect(refused.filter((r) => !r.startsWith('401 '))).toEqual([]);
+  }, 30_000);
+
+  it('says so when an id names no run', async () => {
+    const { page } = watched;
+    await page.goto(`${serve.url}/ui/#/runs/${Buffer.from('0/nope.toml').toString('base64url')}`);
+    await expect
+      .poll(() => page.locator('main .error').textContent(), { timeout: 10_000 })
+      .toMatch(/^no run ".*": the ids are those GET \/runs lists$/);
+  }, 30_000);
+});
