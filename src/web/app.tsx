@@ -68,9 +68,12 @@ export function App() {
 
   // Traces at full resolution while one is charted: when charted, then after each datastream
   // event, at most once a second, one request at a time.
-  const traced = place.charts.some(
-    (c) => data.state?.devices.find((d) => d.name === c.device)?.channels.find((ch) => ch.name === c.channel)?.shape === 'multi',
-  );
+  // Only the Live tab's charts are the live run's (a past run's chart may share its names).
+  const traced =
+    place.tab === 'live' &&
+    place.charts.some(
+      (c) => data.state?.devices.find((d) => d.name === c.device)?.channels.find((ch) => ch.name === c.channel)?.shape === 'multi',
+    );
   const phase = useRef(data.run?.phase);
   const runId = useRef<string | null | undefined>(undefined);
   const fullAsked = useRef({ traced, at: 0, busy: false });
