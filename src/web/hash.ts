@@ -1,6 +1,8 @@
 /**
  * The page's place, kept in the URL's hash so that a link or a reload shows the same view:
- * `#/<tab>?charts=<device>:<channel>,...` (each name URI-encoded). No token ever goes here.
+ * `#/<tab>?charts=<device>:<channel>,...` (each name URI-encoded), each chart optionally followed
+ * by its options: `;x=<channel>` (a scalar against another), `;view=waterfall`, `;n=<rows>` (a
+ * trace's overlay). No token ever goes here.
  */
 
 export const TABS = ['live'] as const;
@@ -9,6 +11,12 @@ export type Tab = (typeof TABS)[number];
 export interface ChartKey {
   device: string;
   channel: string;
+  /** A scalar chart's X axis: another scalar channel of the device; absent: time. */
+  x?: string;
+  /** A trace chart: the waterfall; absent: the latest trace with the last `n` overlaid. */
+  view?: 'waterfall';
+  /** How many traces the overlay shows; absent: 5. */
+  n?: number;
 }
 
 export interface Place {
@@ -21,10 +29,11 @@ export function readPlace(hash: string): Place {
   const tab = (TABS as readonly string[]).includes(route) ? (route as Tab) : 'live';
   const charts: ChartKey[] = [];
   for (const item of new URLSearchParams(query).get('charts')?.split(',') ?? []) {
-    const [device, channel] = item.split(':');
+    const [name = '', ...options] = item.split(';');
+    const [device, channel] = name.split(':');
     if (device === undefined || channel === undefined) continue;
     try {
-      charts.push({ device: decodeURIComponent(device), channel: decodeURIComponent(channel) });
+      charts.push({ device: decodeURIComponent(device), channel: decodeURIComponent(channel), ...readOptions(options) });
     } catch {
       // A mangled link: that chart is left out.
     }
@@ -32,8 +41,25 @@ export function readPlace(hash: string): Place {
   return { tab, charts };
 }
 
+function readOptions(options: string[]): Partial<ChartKey> {
+  const key: Partial<ChartKey> = {};
+  for (const option of options) {
+    const [name, value = ''] = option.split('=');
+    if (name === 'x' && value !== '') key.x = decodeURIComponent(value);
+    else if (name === 'view' && value === 'waterfall') key.view = value;
+    else if (name === 'n' && /^[1-9]\d{0,2}$/.test(value)) key.n = Number(value);
+  }
+  return key;
+}
+
+const writeChart = (c: ChartKey): string =>
+  `${encodeURIComponent(c.device)}:${encodeURIComponent(c.channel)}` +
+  (c.x !== undefined ? `;x=${encodeURIComponent(c.x)}` : '') +
+  (c.view !== undefined ? `;view=${c.view}` : '') +
+  (c.n !== undefined ? `;n=${c.n}` : '');
+
 export function writePlace(place: Place): string {
-  const charts = place.charts.map((c) => `${encodeURIComponent(c.device)}:${encodeURIComponent(c.channel)}`).join(',');
+  const charts = place.charts.map(writeChart).join(',');
   return `#/${place.tab}${charts ? `?charts=${charts}` : ''}`;
 }
 
