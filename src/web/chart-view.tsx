@@ -6,7 +6,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { Chart } from './chart';
-import type { ChartKey } from './hash';
+import { type ChartKey, MAX_OVERLAY } from './hash';
 import type { DeviceInfo, Series } from './model';
 import { DEFAULT_OVERLAY, TraceOverlay } from './trace-overlay';
 import { traceRings } from './trace-rings';
@@ -113,11 +113,11 @@ function ChartOptions({
               type="number"
               name="n"
               min={1}
-              max={50}
+              max={MAX_OVERLAY}
               value={chart.n ?? DEFAULT_OVERLAY}
               onChange={(e) => {
                 const n = Math.round(Number(e.currentTarget.value));
-                if (n >= 1 && n <= 50) onChange(n === DEFAULT_OVERLAY ? base : { ...base, n });
+                if (n >= 1 && n <= MAX_OVERLAY) onChange(n === DEFAULT_OVERLAY ? base : { ...base, n });
               }}
             />
           </label>

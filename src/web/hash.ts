@@ -8,6 +8,9 @@
 export const TABS = ['live'] as const;
 export type Tab = (typeof TABS)[number];
 
+/** The most traces an overlay shows. */
+export const MAX_OVERLAY = 50;
+
 export interface ChartKey {
   device: string;
   channel: string;
@@ -47,7 +50,7 @@ function readOptions(options: string[]): Partial<ChartKey> {
     const [name, value = ''] = option.split('=');
     if (name === 'x' && value !== '') key.x = decodeURIComponent(value);
     else if (name === 'view' && value === 'waterfall') key.view = value;
-    else if (name === 'n' && /^[1-9]\d{0,2}$/.test(value)) key.n = Number(value);
+    else if (name === 'n' && /^[1-9]\d?$/.test(value) && Number(value) <= MAX_OVERLAY) key.n = Number(value);
   }
   return key;
 }

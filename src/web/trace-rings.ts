@@ -5,7 +5,14 @@
  * "Time since first … measurement" of the channel); the full row of a timestamp replaces its
  * reduced one.
  */
-import type { Datastream, Series } from './model';
+
+/** A channel's data, as ./model.ts's Series (not imported: the root tsconfig checks this file too, for its unit test). */
+interface Series {
+  values: number[];
+  times?: number[];
+  index?: number[];
+}
+type Datastream = Map<string, Map<string, Series>>;
 
 /** The most rows kept per channel: the waterfall's height. */
 export const RING_ROWS = 200;

@@ -20,11 +20,19 @@ const ROWS = 7;
 
 const rowsOf = (page: Page, view: string) => page.locator(`.chart[data-view="${view}"] [data-rows]`).getAttribute('data-rows');
 
+/** Just what the test reads of the waterfall's canvas (the root tsconfig has no DOM lib). */
+interface Canvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+}
+const canvas = (page: Page) => page.locator('canvas.waterfall');
+
 /** The waterfall's pixel (r, g, b, a) at column 0 of line `y` (0: the top). */
 const pixel = (page: Page, y: number) =>
-  page
-    .locator('canvas.waterfall')
-    .evaluate((canvas: HTMLCanvasElement, line) => [...canvas.getContext('2d')!.getImageData(0, line, 1, 1).data], y);
+  canvas(page).evaluate((element, line) => Array.from((element as unknown as Canvas).getContext('2d').getImageData(0, line, 1, 1).data), y);
+
+const views = async (page: Page) => Promise.all((await page.locator('.chart').all()).map((chart) => chart.getAttribute('data-view')));
 
 describe('the Live tab’s charts on rex run --web', () => {
   const browser = useBrowser();
@@ -66,7 +74,9 @@ describe('the Live tab’s charts on rex run --web', () => {
       await expect.poll(() => rowsOf(page, 'waterfall'), { timeout: 10_000 }).toBe(String(k + 1));
     }
     expect(await rowsOf(page, 'overlay')).toBe('3');
-    expect(await page.locator('canvas.waterfall').evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([50, ROWS]);
+    expect(await canvas(page).evaluate((element) => [(element as unknown as Canvas).width, (element as unknown as Canvas).height])).toEqual(
+      [50, ROWS],
+    );
     // Newest at the top: row 6 starts at 600, the highest value (yellow); row 0 at 0, the lowest (dark purple).
     const [top, bottom] = [await pixel(page, 0), await pixel(page, ROWS - 1)];
     expect(bottom).toEqual([68, 1, 84, 255]);
@@ -84,9 +94,7 @@ describe('the Live tab’s charts on rex run --web', () => {
     await screenshot(page, 'web-charts');
     await page.reload();
     // (Each chart's kind is known once /status has said which channels are traces.)
-    await expect
-      .poll(() => page.locator('.chart').evaluateAll((charts) => charts.map((c) => c.getAttribute('data-view'))), { timeout: 10_000 })
-      .toEqual(['xy', 'overlay', 'waterfall']);
+    await expect.poll(() => views(page), { timeout: 10_000 }).toEqual(['xy', 'overlay', 'waterfall']);
     expect(problems).toEqual([]);
 
     fs.writeFileSync(go, 'stop');
