@@ -37,7 +37,10 @@ export class TraceRings {
   record(stream: Datastream, isTrace: (device: string, channel: string) => boolean): void {
     for (const [device, channels] of stream) {
       for (const [channel, series] of channels) {
-        if (isTrace(device, channel) && series.values.length > 0) this.add(`${device}\u0000${channel}`, series);
+        const key = `${device}\u0000${channel}`;
+        if (!isTrace(device, channel))
+          this.rings.delete(key); // kept while its shape was unknown
+        else if (series.values.length > 0) this.add(key, series);
       }
     }
   }

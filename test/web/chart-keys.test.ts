@@ -50,7 +50,10 @@ describe('the rings of trace rows', () => {
     for (let t = 2; t < RING_ROWS + 10; t++) rings.record(stream(t, [t]), isTrace);
     expect(rings.rows('scope', 'trace')).toHaveLength(RING_ROWS);
     expect(rings.rows('scope', 'trace').at(-1)?.values).toEqual([RING_ROWS + 9]);
+    // Known to be no trace after all (its shape came later): its rows go.
     rings.record(stream(0, [9]), () => false);
+    expect(rings.rows('scope', 'trace')).toEqual([]);
+    rings.record(stream(0, [9]), isTrace);
     rings.clear();
     expect(rings.rows('scope', 'trace')).toEqual([]);
   });
