@@ -8,8 +8,9 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, Unauthorized, followEvents, getJson, post, saveToken, savedToken } from './api';
 import { type ChartKey, type Place, readPlace, writePlace } from './hash';
 import { LiveView, type LiveData } from './live-view';
-import { parseDatastream, parseRun, parseState } from './model';
+import { type Datastream, type StateInfo, parseDatastream, parseRun, parseState } from './model';
 import { PastRunsView } from './past-runs';
+import { traceRings } from './trace-rings';
 
 type Auth = { kind: 'checking' } | { kind: 'login'; error: string | null } | { kind: 'in' };
 
@@ -75,6 +76,8 @@ export function App() {
       (c) => data.state?.devices.find((d) => d.name === c.device)?.channels.find((ch) => ch.name === c.channel)?.shape === 'multi',
     );
   const phase = useRef(data.run?.phase);
+  const stateNow = useRef(data.state);
+  stateNow.current = data.state;
   const runId = useRef<string | null | undefined>(undefined);
   const fullAsked = useRef({ traced, at: 0, busy: false });
   fullAsked.current.traced = traced;
@@ -84,7 +87,7 @@ export function App() {
     asked.busy = true;
     asked.at = Date.now();
     getJson('/datastream/full')
-      .then((json) => update({ full: parseDatastream(json) }))
+      .then((json) => update({ full: keepRows(parseDatastream(json), stateNow.current) }))
       .catch(fail)
       .finally(() => {
         asked.busy = false;
@@ -108,12 +111,14 @@ export function App() {
               const run = parseRun(JSON.parse(text));
               phase.current = run.phase;
               // Another run: nothing of the last one stays on the page.
-              if (run.id !== runId.current) update({ run, state: null, stateNote: null, stream: new Map(), full: new Map() });
-              else update({ run });
+              if (run.id !== runId.current) {
+                traceRings.clear();
+                update({ run, state: null, stateNote: null, stream: new Map(), full: new Map() });
+              } else update({ run });
               runId.current = run.id;
               if (going(run.phase)) void refreshState();
             } else if (event === 'datastream') {
-              update({ stream: parseDatastream(JSON.parse(text)) });
+              update({ stream: keepRows(parseDatastream(JSON.parse(text)), stateNow.current) });
               askFullTraces();
             }
           } catch {
@@ -195,6 +200,16 @@ export function App() {
       {place.tab === 'runs' && <PastRunsView run={place.run} charts={place.charts} onCharts={setCharts} onError={fail} />}
     </>
   );
+}
+
+/** The traces' rows go into the page's rings (the overlay and waterfall charts). */
+function keepRows(stream: Datastream, state: StateInfo | null): Datastream {
+  // A channel /status has not described yet may be a trace: its rows are kept too.
+  traceRings.record(stream, (device, channel) => {
+    const shape = state?.devices.find((d) => d.name === device)?.channels.find((c) => c.name === channel)?.shape;
+    return shape === undefined || shape === 'multi';
+  });
+  return stream;
 }
 
 const going = (phase: string | undefined): boolean => phase === 'starting' || phase === 'running';

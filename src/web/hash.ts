@@ -1,15 +1,26 @@
 /**
  * The page's place, kept in the URL's hash so that a link or a reload shows the same view:
- * `#/<tab>?charts=<device>:<channel>,...` (each name URI-encoded), or `#/runs/<id>?charts=...` for one
- * past run (the id as `GET /runs` gives it). No token ever goes here.
+ * `#/<tab>?charts=<device>:<channel>,...` (each name URI-encoded), each chart optionally followed
+ * by its options: `;x=<channel>` (a scalar against another), `;view=waterfall`, `;n=<rows>` (a
+ * trace's overlay); or `#/runs/<id>?charts=...` for one past run (the id as `GET /runs` gives
+ * it). No token ever goes here.
  */
 
 export const TABS = ['live', 'runs'] as const;
 export type Tab = (typeof TABS)[number];
 
+/** The most traces an overlay shows. */
+export const MAX_OVERLAY = 50;
+
 export interface ChartKey {
   device: string;
   channel: string;
+  /** A scalar chart's X axis: another scalar channel of the device; absent: time. */
+  x?: string;
+  /** A trace chart: the waterfall; absent: the latest trace with the last `n` overlaid. */
+  view?: 'waterfall';
+  /** How many traces the overlay shows; absent: 5. */
+  n?: number;
 }
 
 export interface Place {
@@ -31,10 +42,11 @@ export function readPlace(hash: string): Place {
   }
   const charts: ChartKey[] = [];
   for (const item of new URLSearchParams(query).get('charts')?.split(',') ?? []) {
-    const [device, channel] = item.split(':');
+    const [name = '', ...options] = item.split(';');
+    const [device, channel] = name.split(':');
     if (device === undefined || channel === undefined) continue;
     try {
-      charts.push({ device: decodeURIComponent(device), channel: decodeURIComponent(channel) });
+      charts.push({ device: decodeURIComponent(device), channel: decodeURIComponent(channel), ...readOptions(options) });
     } catch {
       // A mangled link: that chart is left out.
     }
@@ -42,8 +54,25 @@ export function readPlace(hash: string): Place {
   return { tab, charts, run };
 }
 
+function readOptions(options: string[]): Partial<ChartKey> {
+  const key: Partial<ChartKey> = {};
+  for (const option of options) {
+    const [name, value = ''] = option.split('=');
+    if (name === 'x' && value !== '') key.x = decodeURIComponent(value);
+    else if (name === 'view' && value === 'waterfall') key.view = value;
+    else if (name === 'n' && /^[1-9]\d?$/.test(value) && Number(value) <= MAX_OVERLAY) key.n = Number(value);
+  }
+  return key;
+}
+
+const writeChart = (c: ChartKey): string =>
+  `${encodeURIComponent(c.device)}:${encodeURIComponent(c.channel)}` +
+  (c.x !== undefined ? `;x=${encodeURIComponent(c.x)}` : '') +
+  (c.view !== undefined ? `;view=${c.view}` : '') +
+  (c.n !== undefined ? `;n=${c.n}` : '');
+
 export function writePlace(place: Place): string {
-  const charts = place.charts.map((c) => `${encodeURIComponent(c.device)}:${encodeURIComponent(c.channel)}`).join(',');
+  const charts = place.charts.map(writeChart).join(',');
   const run = place.tab === 'runs' && place.run ? `/${encodeURIComponent(place.run)}` : '';
   return `#/${place.tab}${run}${charts ? `?charts=${charts}` : ''}`;
 }

@@ -3,7 +3,7 @@
  * results and the end of the run's log. It only shows what ./app.tsx fetched.
  */
 import { useState } from 'preact/hooks';
-import { Chart } from './chart';
+import { ChartView } from './chart-view';
 import { type ChartKey, sameChart } from './hash';
 import { type ChannelInfo, type Datastream, type RunInfo, type Series, type StateInfo, formatElapsed, formatValue } from './model';
 
@@ -213,26 +213,21 @@ function DevicesPanel({ state, stream, charts, onCharts }: LiveProps) {
 
 function ChartsPanel({ state, stream, full, charts, onCharts }: LiveProps) {
   if (charts.length === 0) return null;
-  const channelOf = (key: ChartKey) => state?.devices.find((d) => d.name === key.device)?.channels.find((c) => c.name === key.channel);
   return (
     <section class="panel charts" id="charts">
       <h2>Charts</h2>
       <div class="grid">
-        {charts.map((key) => {
-          const channel = channelOf(key);
-          const trace = channel?.shape === 'multi';
-          const series = (trace && full.get(key.device)?.get(key.channel)) || stream.get(key.device)?.get(key.channel);
-          return (
-            <Chart
-              key={`${key.device}\u0000${key.channel}`}
-              title={`${key.device} / ${key.channel}`}
-              unit={channel?.unit ?? ''}
-              trace={trace}
-              series={series}
-              onRemove={() => onCharts(charts.filter((c) => !sameChart(c, key)))}
-            />
-          );
-        })}
+        {charts.map((key, i) => (
+          <ChartView
+            // A channel may be charted twice (an overlay and a waterfall): its nth chart.
+            key={`${key.device}\u0000${key.channel}\u0000${charts.slice(0, i).filter((c) => sameChart(c, key)).length}`}
+            chart={key}
+            device={state?.devices.find((d) => d.name === key.device)}
+            seriesOf={(channel) => full.get(key.device)?.get(channel) || stream.get(key.device)?.get(channel)}
+            onChange={(next) => onCharts(charts.map((c, j) => (j === i ? next : c)))}
+            onRemove={() => onCharts(charts.filter((_, j) => j !== i))}
+          />
+        ))}
       </div>
     </section>
   );
