@@ -9,6 +9,7 @@ import { ApiError, Unauthorized, followEvents, getJson, post, saveToken, savedTo
 import { type ChartKey, type Place, readPlace, writePlace } from './hash';
 import { LiveView, type LiveData } from './live-view';
 import { parseDatastream, parseRun, parseState } from './model';
+import { StartView } from './start-form';
 
 type Auth = { kind: 'checking' } | { kind: 'login'; error: string | null } | { kind: 'in' };
 
@@ -164,6 +165,9 @@ export function App() {
           <a href={writePlace({ ...place, tab: 'live' })} aria-current={place.tab === 'live' ? 'page' : undefined}>
             Live
           </a>
+          <a href={writePlace({ ...place, tab: 'start' })} aria-current={place.tab === 'start' ? 'page' : undefined}>
+            Start
+          </a>
         </nav>
         <span class="connection" data-field="connection">
           {connection}
@@ -184,6 +188,15 @@ export function App() {
       {/* One view per tab of TABS (./hash.ts); past runs and the start form are to come. */}
       {place.tab === 'live' && (
         <LiveView {...data} charts={place.charts} onCharts={setCharts} onControl={(a) => void control(a)} controlNote={controlNote} />
+      )}
+      {place.tab === 'start' && (
+        <StartView
+          onError={fail}
+          onStarted={(id) => {
+            setControlNote(`started run ${id}`);
+            location.hash = writePlace({ ...place, tab: 'live' });
+          }}
+        />
       )}
     </>
   );

@@ -3,7 +3,7 @@
  * `#/<tab>?charts=<device>:<channel>,...` (each name URI-encoded). No token ever goes here.
  */
 
-export const TABS = ['live'] as const;
+export const TABS = ['live', 'start'] as const;
 export type Tab = (typeof TABS)[number];
 
 export interface ChartKey {
