@@ -111,6 +111,8 @@ describe('the Start tab', () => {
       const { page } = watched;
       const started = await serve.http('POST', '/run', { body: { path: 'form_wait.py' } });
       expect(started.status, started.text).toBe(200);
+      // A kill that comes before the script has started is lost (rex run, not the page): wait for it.
+      await serve.waitForOutput(/\[script\] form_wait: ready/);
       await page.getByRole('link', { name: 'Start' }).click();
       await page.getByRole('button', { name: 'Start' }).click();
       await expect
@@ -139,6 +141,8 @@ describe('the Start tab', () => {
         expect(problems).toEqual([]);
       } finally {
         await context.close();
+        // A kill before the script has started is lost (as on rex serve above): wait for it.
+        await rex.waitForOutput(/form_wait: ready/);
         await fetch(`${url}/kill`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
         await rex.done;
       }
