@@ -28,7 +28,8 @@ export class ApiError extends Error {
   }
 }
 
-function headers(extra?: HeadersInit): Headers {
+/** The token's header (if any) with `extra`. */
+export function authHeaders(extra?: HeadersInit): Headers {
   const all = new Headers(extra);
   const token = savedToken();
   if (token !== null) all.set('Authorization', `Bearer ${token}`);
@@ -50,21 +51,21 @@ async function failure(response: Response): Promise<Error> {
 
 /** `GET` a JSON endpoint. */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(path, { headers: headers(), signal: signal ?? null, cache: 'no-store' });
+  const response = await fetch(path, { headers: authHeaders(), signal: signal ?? null, cache: 'no-store' });
   if (!response.ok) throw await failure(response);
   return (await response.json()) as T;
 }
 
 /** `GET` a file as a Blob: a plain link cannot send the token (a past run's download). */
 export async function getBlob(path: string): Promise<Blob> {
-  const response = await fetch(path, { headers: headers(), cache: 'no-store' });
+  const response = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
   if (!response.ok) throw await failure(response);
   return response.blob();
 }
 
 /** A bodiless `POST` (pause, continue, kill); the server's text answer. */
 export async function post(path: string): Promise<string> {
-  const response = await fetch(path, { method: 'POST', headers: headers() });
+  const response = await fetch(path, { method: 'POST', headers: authHeaders() });
   if (!response.ok) throw await failure(response);
   return response.text();
 }
@@ -110,7 +111,7 @@ export async function followEvents(handlers: LiveHandlers, signal: AbortSignal):
   let delayMs = 500;
   while (!signal.aborted) {
     try {
-      const response = await fetch('/events', { headers: headers(), signal, cache: 'no-store' });
+      const response = await fetch('/events', { headers: authHeaders(), signal, cache: 'no-store' });
       if (response.status === 401) {
         handlers.onUnauthorized();
         return;

@@ -10,6 +10,7 @@ import { type ChartKey, type Place, readPlace, writePlace } from './hash';
 import { LiveView, type LiveData } from './live-view';
 import { type Datastream, type StateInfo, parseDatastream, parseRun, parseState } from './model';
 import { PastRunsView } from './past-runs';
+import { StartView } from './start-form';
 import { traceRings } from './trace-rings';
 
 type Auth = { kind: 'checking' } | { kind: 'login'; error: string | null } | { kind: 'in' };
@@ -176,6 +177,9 @@ export function App() {
           <a href={writePlace({ tab: 'runs', charts: [] })} aria-current={place.tab === 'runs' ? 'page' : undefined}>
             Past runs
           </a>
+          <a href={writePlace({ ...place, tab: 'start' })} aria-current={place.tab === 'start' ? 'page' : undefined}>
+            Start
+          </a>
         </nav>
         <span class="connection" data-field="connection">
           {connection}
@@ -198,6 +202,15 @@ export function App() {
         <LiveView {...data} charts={place.charts} onCharts={setCharts} onControl={(a) => void control(a)} controlNote={controlNote} />
       )}
       {place.tab === 'runs' && <PastRunsView run={place.run} charts={place.charts} onCharts={setCharts} onError={fail} />}
+      {place.tab === 'start' && (
+        <StartView
+          onError={fail}
+          onStarted={(id) => {
+            setControlNote(`started run ${id}`);
+            location.hash = writePlace({ ...place, tab: 'live' });
+          }}
+        />
+      )}
     </>
   );
 }

@@ -6,7 +6,7 @@
  * it). No token ever goes here.
  */
 
-export const TABS = ['live', 'runs'] as const;
+export const TABS = ['live', 'runs', 'start'] as const;
 export type Tab = (typeof TABS)[number];
 
 /** The most traces an overlay shows. */

@@ -20,6 +20,8 @@ export interface ServeOptions {
   env?: Record<string, string>;
   /** Extra lines for the `[serve]` section. */
   serveConfig?: string[];
+  /** `[serve] scripts_dir` (default: the repo's test/ folder). */
+  scriptsDir?: string;
   /** `--host` (default: rex's own, 127.0.0.1); the client still connects to 127.0.0.1. */
   host?: string;
 }
@@ -60,7 +62,11 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
   fs.mkdirSync(outputDir);
   const configHome = path.join(dir, 'config');
   fs.mkdirSync(path.join(configHome, 'rex'), { recursive: true });
-  const lines = ['[serve]', `scripts_dir = ${JSON.stringify(TEST_DIR)}`, `allowed_output_dirs = [${JSON.stringify(outputDir)}]`];
+  const lines = [
+    '[serve]',
+    `scripts_dir = ${JSON.stringify(options.scriptsDir ?? TEST_DIR)}`,
+    `allowed_output_dirs = [${JSON.stringify(outputDir)}]`,
+  ];
   if (options.token !== undefined) lines.push(`token = ${JSON.stringify(options.token)}`);
   lines.push(...(options.serveConfig ?? []));
   fs.writeFileSync(path.join(configHome, 'rex', 'config.toml'), `${lines.join('\n')}\n`);
