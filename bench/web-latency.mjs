@@ -107,7 +107,8 @@ export function latencies(acksNs, records) {
     fresh.push(records[r][3] - acks[k]);
   }
   for (const [k, shownAt, , frameAt] of records) {
-    if (k >= acks.length) continue;
+    // The last line is in a snapshot taken up to a poll later (no line after it): not its own cost.
+    if (k >= acks.length - 1) continue;
     own.push(frameAt - acks[k]);
     render.push(frameAt - shownAt);
   }
