@@ -92,7 +92,7 @@ const summary = (xs) => {
 
 /**
  * fresh: every line, from its ack to the first frame showing it or a newer line (what a viewer
- * waits for); own: the lines drawn themselves (the newest of each datastream event), from the ack;
+ * waits for); own: the lines drawn themselves (the newest of each datastream event but the last line), from the ack;
  * render: those, from the table showing them to the frame.
  */
 export function latencies(acksNs, records) {
