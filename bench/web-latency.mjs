@@ -1,7 +1,9 @@
 // The browser view's latency (issue 16 item 8): from a line's acknowledgement (the script got the
 // reply to it) to its drawing in the page, with a real `rex run --web`, the real page in headless
 // Debian chromium (playwright-core, as test/helpers/browser.ts) and a real Python script
-// (bench/clients/web_latency.py). Two cases: (a) 10,000-point traces at 20/s, (b) scalars at 1 kHz.
+// (bench/clients/web_latency.py). Cases: (a) 10,000-point traces at 20/s, (b) scalars at 1 kHz,
+// (c) four charts updating (the traces of (a) as two overlays and a waterfall, and a scalar), for
+// the frame rate: every animation frame's start is recorded while the lines come.
 //
 // Each line carries its sequence number k in the scalar channel "seq" (beside the trace in (a)),
 // which the page's channel table shows as the latest value. A script injected into the page
@@ -11,7 +13,7 @@
 // The page's clock is performance.timeOrigin + performance.now(), the script's time.time_ns():
 // both wall clock on this machine.
 //
-// Usage: npm run build && node bench/web-latency.mjs [--seconds 25] [--reps 1] [--case traces|scalars]
+// Usage: npm run build && node bench/web-latency.mjs [--seconds 25] [--reps 1] [--case traces|scalars|four-charts]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -35,6 +37,13 @@ const CASES = [
     chart: 'bench:trace',
   },
   { name: 'scalars', label: 'scalars at 1 kHz', env: { BENCH_KIND: 'scalar', BENCH_RATE: 1000 }, chart: 'bench:seq' },
+  {
+    // Issue 16's frame rate "while four charts update": traces at 20/s shown three ways, and a scalar.
+    name: 'four-charts',
+    label: 'four charts: 10,000-point traces at 20/s (overlay of 5, overlay of 20, waterfall) and a scalar',
+    env: { BENCH_KIND: 'trace', BENCH_RATE: 20, BENCH_POINTS: 10_000 },
+    chart: 'bench:trace,bench:trace;n=20,bench:trace;view=waterfall,bench:seq',
+  },
 ].filter((c) => option('--case', c.name) === c.name);
 const WEB_LINE = /web view: (http:\/\/127\.0\.0\.1:\d+\/ui\/) {2}\(token: ([A-Za-z0-9_-]+)\)/;
 const LATEST = '[data-device="bench"] tr[data-channel="seq"] [data-field="latest"]';
@@ -44,6 +53,14 @@ function instrument(latest) {
   const records = [];
   window.__webLatency = records;
   const now = () => performance.timeOrigin + performance.now();
+  // Every animation frame's start (wall ms), for the frame rate: at most ~10 min at 60/s kept.
+  const frames = [];
+  window.__frames = frames;
+  const tick = () => {
+    if (frames.length < 36_000) frames.push(now());
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
   let shown = null;
   let waiting = []; // shown in the table, not yet drawn on a canvas
   let drawn = []; // drawn on a canvas, waiting for the next frame
@@ -123,6 +140,15 @@ export function latencies(acksNs, records) {
   };
 }
 
+/** Frames a second while the lines came (first to last ack), and the longest gap between two frames. */
+export function frameRate(acksNs, frames) {
+  const from = acksNs[0] / 1e6;
+  const to = acksNs[acksNs.length - 1] / 1e6;
+  const inside = frames.filter((t) => t >= from && t <= to);
+  const gaps = inside.slice(1).map((t, i) => t - inside[i]);
+  return { fps: (inside.length - 1) / ((to - from) / 1000), gaps: summary(gaps), longestGap: Math.max(...gaps) };
+}
+
 /** `rex run --web` of the client, the page on its URL; resolves with the client's result and the page's records. */
 async function runCase(browser, c) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bench-web-'));
@@ -172,9 +198,15 @@ async function runCase(browser, c) {
     const code = await exited;
     if (code !== 0) throw new Error(`rex exited with ${code}:\n${output.slice(-2000)}`);
     const records = await page.evaluate(() => window.__webLatency);
+    const frames = await page.evaluate(() => window.__frames);
     const result = JSON.parse(fs.readFileSync(env.BENCH_RESULT, 'utf8'));
     if (problems.length > 0) throw new Error(`page errors: ${problems.join('; ')}`);
-    return { ...latencies(result.acks_ns, records), rate: result.acks_ns.length / result.seconds, lateMs: result.late_ms };
+    return {
+      ...latencies(result.acks_ns, records),
+      frames: frameRate(result.acks_ns, frames),
+      rate: result.acks_ns.length / result.seconds,
+      lateMs: result.late_ms,
+    };
   } finally {
     await context.close();
     if (rex.exitCode === null) rex.kill('SIGTERM');
@@ -194,7 +226,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         const r = await runCase(browser, c);
         console.log(JSON.stringify({ case: c.name, rep, load: loadAverage(), ...r }));
         rows.push(
-          `| ${c.label} | ${r.rate.toFixed(0)}/s | ${r.lines} | ${r.drawnLines} | ${f(r.fresh.p50)} | ${f(r.fresh.p99)} | ${f(r.own.p50)} | ${f(r.own.p99)} | ${f(r.render.p50)} | ${f(r.render.p99)} |`,
+          `| ${c.label} | ${r.rate.toFixed(0)}/s | ${r.lines} | ${r.drawnLines} | ${f(r.fresh.p50)} | ${f(r.fresh.p99)} | ${f(r.own.p50)} | ${f(r.own.p99)} | ${f(r.render.p50)} | ${f(r.render.p99)} | ${r.frames.fps.toFixed(1)} | ${f(r.frames.gaps.p99)} / ${f(r.frames.longestGap)} |`,
         );
       }
     }
@@ -202,9 +234,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     await browser.close();
   }
   console.log(
-    '\n| case | rate reached | lines | drawn themselves | every line: ack → drawn (it or a newer one), p50 | p99 | lines drawn themselves: ack → drawn, p50 | p99 | table → frame, p50 | p99 |',
+    '\n| case | rate reached | lines | drawn themselves | every line: ack → drawn (it or a newer one), p50 | p99 | lines drawn themselves: ack → drawn, p50 | p99 | table → frame, p50 | p99 | frames/s | frame gap p99 / longest |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   console.log('(ms)');
 }
