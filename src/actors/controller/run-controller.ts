@@ -47,6 +47,8 @@ export class RunController {
   /** Set while the delay is waited out. */
   private wakeDelay: (() => void) | null = null;
   private killedInDelay = false;
+  /** A KILL that came while an iteration was being set up (no script yet): it ends that iteration. */
+  private killPending = false;
 
   constructor(
     private readonly plan: RunPlan,
@@ -59,7 +61,8 @@ export class RunController {
   /**
    * KILL over TCP (or HTTP): end the current iteration gracefully; later loops still run. During
    * the delay there is no iteration yet: KILL ends the wait and the run, before any loop (a run
-   * started over HTTP with a long delay has no other way to be stopped).
+   * started over HTTP with a long delay has no other way to be stopped). While an iteration is
+   * being set up (its script not started yet), KILL ends that iteration as soon as it starts.
    */
   kill(): void {
     if (this.wakeDelay) {
@@ -68,7 +71,9 @@ export class RunController {
       this.wakeDelay();
       return;
     }
-    this.stopCurrent?.({ reason: 'kill-command', force: false });
+    if (this.stopCurrent) this.stopCurrent({ reason: 'kill-command', force: false });
+    // Answered "Shutting down server..." already: it must not be lost because the script has not started yet.
+    else this.killPending = true;
   }
 
   /** Ctrl-C / SIGTERM: end the current iteration and cancel the rest; a second one forces it. */
@@ -129,6 +134,8 @@ export class RunController {
     ports.scriptStarted(script.pid ?? null);
     const validation = this.watchValidation(stopRequested);
     if (this.cancelled) this.stopCurrent?.({ reason: 'interrupted', force: this.forced });
+    else if (this.killPending) this.stopCurrent?.({ reason: 'kill-command', force: false });
+    this.killPending = false;
 
     const first = await Promise.race([
       script.exited.then((exit) => ({ kind: 'exit' as const, exit })),
