@@ -8,27 +8,15 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import type { ControllerPorts } from '../../src/actors/controller/run-controller.js';
 import { RunController } from '../../src/actors/controller/run-controller.js';
-import type { RunPlan } from '../../src/actors/controller/run-plan.js';
+import { controllerPlan } from '../helpers/controller-plan.js';
 import { PY_FIXTURES } from '../helpers/rex-cli.js';
 
-const plan: RunPlan = {
+const plan = controllerPlan({
   uuid: 'u-early-kill',
   // Waits 60 s unless stopped: an iteration that ends at once was ended by the KILL.
   scriptPath: path.join(PY_FIXTURES, 'idle.py'),
-  interpreter: 'python3',
-  loops: 1,
-  delayMinutes: 0,
-  dryRun: true,
-  outputDir: '/nowhere',
-  journalDir: '/nowhere',
-  storeDir: '/nowhere',
-  port: 0,
-  scriptEnv: {},
-  scriptLogLevel: 'INFO',
-  validations: [],
-  runRecord: {},
   stopGraceMs: 2000,
-};
+});
 
 it('a KILL before the script has started ends the iteration once it starts (kill-command)', async () => {
   let controller: RunController | undefined;

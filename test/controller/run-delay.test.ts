@@ -6,26 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { RunController, type ControllerPorts } from '../../src/actors/controller/run-controller.js';
 import type { RunPlan } from '../../src/actors/controller/run-plan.js';
+import { controllerPlan } from '../helpers/controller-plan.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 function plan(loops: number, delayMinutes: number): RunPlan {
-  return {
-    uuid: 'u-delay',
-    scriptPath: '/nowhere/script.py',
-    interpreter: 'python3',
-    loops,
-    delayMinutes,
-    dryRun: true,
-    outputDir: '/nowhere',
-    journalDir: '/nowhere',
-    storeDir: '/nowhere',
-    port: 0,
-    scriptEnv: {},
-    scriptLogLevel: 'INFO',
-    validations: [],
-    runRecord: {},
-    stopGraceMs: 1000,
-  };
+  return controllerPlan({ uuid: 'u-delay', loops, delayMinutes });
 }
 
 /** Ports for a run that never reaches a loop: anything but a log line fails the test. */

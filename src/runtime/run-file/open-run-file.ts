@@ -31,13 +31,14 @@ export interface OpenOptions {
  * Flags to open a file for reading but not through a link (where the system has O_NOFOLLOW; Windows
  * has not), nor wait on a FIFO put in the file's place (O_NONBLOCK; no effect on a regular file).
  */
-export const OPEN_NO_FOLLOW = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
+const OPEN_READ = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+export const OPEN_NO_FOLLOW = OPEN_READ | (fs.constants.O_NOFOLLOW ?? 0);
 
 export async function openRunFile(path: string, options: OpenOptions = {}): Promise<RunFile> {
   let handle: fs.promises.FileHandle;
   try {
     // Non-blocking: a FIFO named like a run file is refused below (not a file) instead of waiting for a writer.
-    handle = await fs.promises.open(path, options.noFollow ? OPEN_NO_FOLLOW : fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    handle = await fs.promises.open(path, options.noFollow ? OPEN_NO_FOLLOW : OPEN_READ);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new RunFileError(
