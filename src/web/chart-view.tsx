@@ -8,6 +8,7 @@ import type { ComponentChildren } from 'preact';
 import { Chart } from './chart';
 import { type ChartKey, MAX_OVERLAY } from './hash';
 import type { DeviceInfo, Series } from './model';
+import { NumberField } from './number-field';
 import { DEFAULT_OVERLAY, TraceOverlay } from './trace-overlay';
 import { traceRings } from './trace-rings';
 import { Waterfall } from './waterfall';
@@ -107,20 +108,15 @@ function ChartOptions({
           </select>
         </label>
         {chart.view !== 'waterfall' && (
-          <label>
-            traces shown{' '}
-            <input
-              type="number"
-              name="n"
-              min={1}
-              max={MAX_OVERLAY}
-              value={chart.n ?? DEFAULT_OVERLAY}
-              onChange={(e) => {
-                const n = Math.round(Number(e.currentTarget.value));
-                if (n >= 1 && n <= MAX_OVERLAY) onChange(n === DEFAULT_OVERLAY ? base : { ...base, n });
-              }}
-            />
-          </label>
+          <NumberField
+            label="traces shown"
+            name="n"
+            value={chart.n ?? DEFAULT_OVERLAY}
+            min={1}
+            max={MAX_OVERLAY}
+            accept={(n) => Number.isInteger(n) && n >= 1 && n <= MAX_OVERLAY}
+            onCommit={(n) => onChange(n === DEFAULT_OVERLAY ? base : { ...base, n })}
+          />
         )}
       </div>
     );

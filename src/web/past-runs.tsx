@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getBlob, getJson } from './api';
 import { Chart } from './chart';
+import { NumberField } from './number-field';
 import type { ChartKey } from './hash';
 import {
   type PastRun,
@@ -313,20 +314,15 @@ function PastChart({ id, chosen, trace, onRemove, onError }: PastChartProps) {
     <section class="panel" id="past-chart">
       <h2>Chart</h2>
       {trace && shown && (
-        <label>
-          Row{' '}
-          <input
-            type="number"
-            name="row"
-            min={0}
-            max={Math.max(0, shown.count - 1)}
-            value={row ?? shown.row ?? ''}
-            onChange={(e) => {
-              const value = Number(e.currentTarget.value);
-              if (Number.isInteger(value) && value >= 0 && value < shown.count) setRow(value);
-            }}
-          />
-        </label>
+        <NumberField
+          label="Row"
+          name="row"
+          value={row ?? shown.row ?? 0}
+          min={0}
+          max={Math.max(0, shown.count - 1)}
+          accept={(value) => Number.isInteger(value) && value >= 0 && value < shown.count}
+          onCommit={setRow}
+        />
       )}
       {answer && 'error' in answer && <p class="error">{answer.error}</p>}
       <Chart title={title} unit={shown?.unit ?? ''} trace={true} series={shown?.series} onRemove={onRemove} caption={caption} />

@@ -87,7 +87,10 @@ describe('the Past runs tab', () => {
     await expect.poll(() => chart.textContent()).toContain('row 2 of 0–2');
     expect(decodeURIComponent(page.url())).toContain('charts=scope:trace (V)');
     const asked = page.waitForResponse((r) => new URL(r.url()).searchParams.get('row') === '0');
+    // What is typed survives the page's re-render by its 1 s clock until Enter commits it.
     await page.getByLabel('Row').fill('0');
+    await page.waitForTimeout(1_100);
+    expect(await page.getByLabel('Row').inputValue()).toBe('0');
     await page.getByLabel('Row').press('Enter');
     expect((await asked).status()).toBe(200);
     await expect.poll(() => chart.textContent()).toContain('row 0 of 0–2');
