@@ -69,6 +69,26 @@ export interface ServeConfig {
   cors_origins?: string[];
 }
 
+/**
+ * EXTENSION: this station's place in a fleet on NATS JetStream (docs/fleet.md). Exactly one kind
+ * of credentials is required: control over NATS is never anonymous.
+ */
+export interface FleetConfig {
+  /** `nats://` or `tls://` URLs of the hub (or of a leaf node beside the station). */
+  urls: string[];
+  /** The station's name, a NATS subject token; absent: the host name (the caller resolves it). */
+  node?: string;
+  user?: string;
+  password?: string;
+  token?: string;
+  /** A file holding an nkey seed (`SU...`). */
+  nkey_file?: string;
+  /** A NATS credentials file (a user JWT and its nkey seed). */
+  creds_file?: string;
+  /** A PEM file of CA certificates to trust for `tls://`. */
+  tls_ca_file?: string;
+}
+
 export interface RexConfig {
   general: GeneralConfig;
   /** Absent: no mail can be sent. */
@@ -76,6 +96,8 @@ export interface RexConfig {
   /** Absent: nothing is sent to ClickHouse. */
   click_house_server?: ClickHouseConfig;
   serve: ServeConfig;
+  /** Absent: not part of a fleet; nothing changes. */
+  fleet?: FleetConfig;
 }
 
 /** Themes of the original's TUI (README "TUI Theming"), in kebab-case as written in the file. */
@@ -261,12 +283,46 @@ const serveSchema = table({
   cors_origins: stringList.optional(),
 });
 
+/** A station name is one NATS subject token: no dots, wildcards or spaces. */
+export const NODE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const FLEET_URL = /^(nats|tls):\/\/[^\s/]+\/?$/;
+const fleetUrl = nonEmptyString.refine((url) => FLEET_URL.test(url), {
+  error: got('expected a nats:// or tls:// URL (host and port, no path)'),
+});
+const fleetSchema = table({
+  url: z.union([fleetUrl, z.array(fleetUrl).min(1)], { error: got('expected a nats:// or tls:// URL or an array of them') }),
+  node: z
+    .string()
+    .regex(NODE_NAME, { error: got('expected a station name of letters, digits, "-" and "_" (at most 64)') })
+    .optional(),
+  user: nonEmptyString.optional(),
+  password: anyString.optional(),
+  token: nonEmptyString.optional(),
+  nkey_file: nonEmptyString.optional(),
+  creds_file: nonEmptyString.optional(),
+  tls_ca_file: nonEmptyString.optional(),
+}).superRefine((fleet, ctx) => {
+  if ((fleet.user === undefined) !== (fleet.password === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [fleet.user === undefined ? 'user' : 'password'], message: 'user and password go together' });
+  }
+  const kinds = [fleet.user !== undefined, fleet.token !== undefined, fleet.nkey_file !== undefined, fleet.creds_file !== undefined];
+  const count = kinds.filter(Boolean).length;
+  if (count !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [],
+      message: `${count === 0 ? 'needs' : 'takes only one kind of'} credentials: user and password, token, nkey_file or creds_file (control over NATS is never anonymous)`,
+    });
+  }
+});
+
 const fileSchema = z
   .object({
     general: generalSchema.optional(),
     email_server: emailSchema.optional(),
     click_house_server: clickHouseSchema.optional(),
     serve: serveSchema.optional(),
+    fleet: fleetSchema.optional(),
   })
   .superRefine((file, ctx) => {
     if (file.general?.allowed_output_dirs !== undefined && file.serve?.allowed_output_dirs !== undefined) {
@@ -285,6 +341,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   email_server: Object.keys(emailSchema.out.shape),
   click_house_server: Object.keys(clickHouseSchema.out.shape),
   serve: Object.keys(serveSchema.out.shape),
+  fleet: Object.keys(fleetSchema.out.shape),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -393,6 +450,11 @@ function normalise(file: ParsedFile, warn: (warning: string) => void): RexConfig
     ...(serve.scripts_dir !== undefined && { scripts_dir: serve.scripts_dir }),
     ...(serve.cors_origins !== undefined && { cors_origins: serve.cors_origins }),
   };
+
+  if (file.fleet) {
+    const { url, ...rest } = file.fleet;
+    config.fleet = { urls: typeof url === 'string' ? [url] : url, ...rest };
+  }
   return config;
 }
 

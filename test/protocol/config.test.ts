@@ -288,3 +288,37 @@ device_meta_tables = "your_device_meta_table"
     expect(config.click_house_server?.device_meta_table).toBe('your_device_meta_table');
   });
 });
+
+describe('the [fleet] section (docs/fleet.md)', () => {
+  it('takes one URL or several, a node name and one kind of credentials', () => {
+    expect(parseConfig('[fleet]\nurl = "nats://hub:4222"\ntoken = "t"\n', FILE).fleet).toEqual({ urls: ['nats://hub:4222'], token: 't' });
+    const fleet = parseConfig(
+      '[fleet]\nurl = ["tls://a:4222", "tls://b:4222"]\nnode = "bench-3"\nuser = "st"\npassword = "pw"\ntls_ca_file = "/etc/ca.pem"\n',
+      FILE,
+    ).fleet;
+    expect(fleet).toEqual({
+      urls: ['tls://a:4222', 'tls://b:4222'],
+      node: 'bench-3',
+      user: 'st',
+      password: 'pw',
+      tls_ca_file: '/etc/ca.pem',
+    });
+    expect(parseConfig('', FILE).fleet).toBeUndefined();
+  });
+
+  it('refuses anonymous control, mixed credentials, a bad URL or a node that is not a subject token', () => {
+    expect(errorOf('[fleet]\nurl = "nats://hub:4222"\n').message).toBe(
+      `${FILE}: fleet: needs credentials: user and password, token, nkey_file or creds_file (control over NATS is never anonymous)`,
+    );
+    expect(errorOf('[fleet]\nurl = "nats://hub:4222"\ntoken = "t"\ncreds_file = "/c"\n').message).toContain(
+      'fleet: takes only one kind of credentials',
+    );
+    expect(errorOf('[fleet]\nurl = "nats://hub:4222"\nuser = "u"\n').message).toContain('fleet.password: user and password go together');
+    expect(errorOf('[fleet]\nurl = "http://hub"\ntoken = "t"\n').message).toBe(
+      `${FILE}: fleet.url: expected a nats:// or tls:// URL (host and port, no path), got "http://hub"`,
+    );
+    expect(errorOf('[fleet]\nurl = "nats://hub:4222"\ntoken = "t"\nnode = "a.b"\n').message).toBe(
+      `${FILE}: fleet.node: expected a station name of letters, digits, "-" and "_" (at most 64), got "a.b"`,
+    );
+  });
+});

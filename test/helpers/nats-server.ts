@@ -1,0 +1,132 @@
+/**
+ * A real `nats-server` (Debian's, 2.9) for a test: loopback only, JetStream on a private temporary
+ * store, users with passwords (and, if given, subject permissions). It can be stopped, killed and
+ * started again on the same port and store, as an outage of the hub would.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface NatsUser {
+  user: string;
+  password: string;
+  /** The `permissions` block of nats-server's config, as its text (absent: everything allowed). */
+  permissions?: string;
+}
+
+export interface NatsServerOptions {
+  users?: NatsUser[];
+}
+
+export const NATS_SERVER = '/usr/sbin/nats-server';
+const DEFAULT_USERS: NatsUser[] = [{ user: 'rex', password: 'fleet-secret' }];
+
+export class NatsServer {
+  readonly dir: string;
+  readonly users: NatsUser[];
+  port = 0;
+  private child: ChildProcess | null = null;
+  private output = '';
+
+  private constructor(options: NatsServerOptions) {
+    this.users = options.users ?? DEFAULT_USERS;
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-nats-'));
+  }
+
+  static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
+    const server = new NatsServer(options);
+    server.port = await freePort();
+    await server.launch();
+    return server;
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** A rex config `[fleet]` section for this server, as `user` (the first user by default). */
+  fleetSection(node: string, user: NatsUser = this.users[0]!, extra: Record<string, string> = {}): string {
+    const keys = { url: this.url, node, user: user.user, password: user.password, ...extra };
+    return `[fleet]\n${Object.entries(keys)
+      .map(([key, value]) => `${key} = ${JSON.stringify(value)}`)
+      .join('\n')}\n`;
+  }
+
+  /** Everything the server printed since it was first started. */
+  log(): string {
+    return this.output;
+  }
+
+  async launch(): Promise<void> {
+    if (this.child) throw new Error('nats-server is already running');
+    const config = path.join(this.dir, 'nats.conf');
+    fs.writeFileSync(config, this.configText(), { mode: 0o600 });
+    const child = spawn(NATS_SERVER, ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const ready = new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer): void => {
+        this.output += chunk.toString();
+        if (this.output.includes('Server is ready')) resolve();
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code, signal) => {
+        this.child = null;
+        reject(new Error(`nats-server exited (${code ?? signal}) before it was ready:\n${this.output}`));
+      });
+    });
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    try {
+      await ready;
+    } finally {
+      clearTimeout(timeout);
+    }
+    // Each launch appends to the log; only the last "ready" counted above matters for the next.
+    this.output += '\n';
+    this.output = this.output.replaceAll('Server is ready', 'server was ready');
+  }
+
+  /** Stops the server (SIGTERM: a clean shutdown; SIGKILL: a crash of the hub). */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await gone;
+    this.child = null;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop('SIGKILL');
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private configText(): string {
+    const users = this.users
+      .map(
+        (u) =>
+          `    { user: ${JSON.stringify(u.user)}, password: ${JSON.stringify(u.password)}${u.permissions ? `, permissions: ${u.permissions}` : ''} }`,
+      )
+      .join('\n');
+    return [
+      `listen: "127.0.0.1:${this.port}"`,
+      `server_name: "hub"`,
+      `jetstream { store_dir: ${JSON.stringify(path.join(this.dir, 'jetstream'))}, max_memory_store: 64MB, max_file_store: 4GB }`,
+      `authorization { users: [\n${users}\n  ] }`,
+      '',
+    ].join('\n');
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
