@@ -75,6 +75,8 @@ describe('an actor crashed mid-run', () => {
       REXT_MAX_STEPS: '400',
       REXT_POINTS: '2000',
       REXT_SLEEP: '0',
+      // The hung-actor limit is 10 s; the test need not wait it out.
+      REX_FAULT_HEARTBEAT_TIMEOUT_MS: '4000',
     });
     expect(result.stderr).toMatch(/injecting hang into file-writer after \d+ bytes of the final file/);
     expect(result.stderr).toMatch(

@@ -4,7 +4,9 @@
  * JSON list of faults, e.g. `[{"actor":"ingest","mode":"exit","afterReplies":50}]`: after the
  * ingest actor has sent that many replies, the named actor is crashed in the named way; or
  * `"afterFinalBytes": N`: once the file-writer has written N bytes of a final output file.
- * A normal run never sets these variables, so it cannot trigger a fault by accident.
+ * `REX_FAULT_HEARTBEAT_TIMEOUT_MS` shortens the supervisor's hung-actor limit (10 s), so a test of
+ * a hang need not wait it out. A normal run never sets these variables, so it cannot trigger a
+ * fault by accident.
  */
 import { z } from 'zod';
 import type { Bus } from '../../bus/bus.js';
@@ -22,6 +24,13 @@ const FaultPlanSchema = z.array(
   }),
 );
 type Fault = z.infer<typeof FaultPlanSchema>[number];
+
+/** The hung-actor limit a fault-injection test asked for; undefined otherwise (the default). */
+export function faultHeartbeatTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (env.REX_FAULT_INJECTION !== '1' || !env.REX_FAULT_HEARTBEAT_TIMEOUT_MS) return undefined;
+  const ms = Number(env.REX_FAULT_HEARTBEAT_TIMEOUT_MS);
+  return Number.isInteger(ms) && ms >= 1_000 ? ms : undefined;
+}
 
 export function armFaultPlan(bus: Bus, env: NodeJS.ProcessEnv = process.env): void {
   if (env.REX_FAULT_INJECTION !== '1' || !env.REX_FAULT_PLAN) return;

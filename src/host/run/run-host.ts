@@ -7,7 +7,7 @@ import { config as rxConfig, firstValueFrom, take } from '../../runtime/rx.js';
 import { BusHub } from '../../bus/hub.js';
 import type { RunOutcome, RunPlan } from '../../actors/controller/index.js';
 import { SocketFront } from './socket-front.js';
-import { armFaultPlan } from './fault-plan.js';
+import { armFaultPlan, faultHeartbeatTimeoutMs } from './fault-plan.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import { actorWorker } from '../supervisor/actor-worker.js';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
@@ -39,7 +39,7 @@ export class RunHost {
   readonly hub = new BusHub();
   readonly bus = this.hub.bus;
   // A generous READY timeout: on a loaded machine a worker can take seconds to load its modules.
-  readonly supervisor = new Supervisor({ hub: this.hub, readyTimeoutMs: 30_000 });
+  readonly supervisor = new Supervisor({ hub: this.hub, readyTimeoutMs: 30_000, heartbeatTimeoutMs: faultHeartbeatTimeoutMs() });
   private readonly front: SocketFront;
   private current: { journalPath: string | null; loop: number } = { journalPath: null, loop: 0 };
   private scriptPid: number | null = null;
