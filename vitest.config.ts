@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll's own default (1 s) is shorter than a loaded 2-core CI machine can promise.
+    expect: { poll: { timeout: 10_000 } },
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     pool: 'forks',
     // Every bus hub, in the test process and in each `rex` it spawns, checks every payload
