@@ -1,10 +1,8 @@
 /**
  * Bundles what each thread starts from (docs/architecture.md "The build"): the `rex` CLI
  * (dist/cli/main.js), every actor's worker (dist/actors/<name>/worker.js) and every piscina
- * thread (dist/actors/<name>/*-pool-thread.js), over tsc's output of the same names. One esbuild
- * build with code splitting: code shared by entries is in dist/chunks/ once, and each lazy
- * `import()` stays a chunk of its own, loaded when used. A thread then loads a few files instead of
- * hundreds of modules (bench/README.md "startup").
+ * thread (dist/actors/<name>/*-pool-thread.js), over tsc's output of the same names. A thread
+ * then loads one file, or a few, instead of hundreds of modules (bench/README.md "startup").
  *
  * Bundled: our code and the pure-JS packages every run loads (BUNDLED). Every other dependency
  * stays external, loaded from node_modules as before: those with wasm, native or asset files, and
@@ -47,39 +45,50 @@ const zodEnglishOnly = {
 };
 
 const actors = path.join(root, 'src', 'actors');
-const entryPoints = [
-  'src/cli/main.ts',
-  ...fs.readdirSync(actors).flatMap((actor) =>
-    fs
-      .readdirSync(path.join(actors, actor))
-      .filter((file) => file === 'worker.ts' || file.endsWith('-pool-thread.ts'))
-      .map((file) => `src/actors/${actor}/${file}`),
-  ),
-];
+const threadEntries = fs.readdirSync(actors).flatMap((actor) =>
+  fs
+    .readdirSync(path.join(actors, actor))
+    .filter((file) => file === 'worker.ts' || file.endsWith('-pool-thread.ts'))
+    .map((file) => `src/actors/${actor}/${file}`),
+);
 
-const { metafile } = await build({
-  absWorkingDir: root,
-  entryPoints,
-  outdir: path.join(root, 'dist'),
-  outbase: 'src',
-  chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external,
-  tsconfig: 'tsconfig.build.json',
-  plugins: [rxjsModules, zodEnglishOnly],
-  sourcemap: true,
-  sourcesContent: false,
-  metafile: true,
-  logLevel: 'warning',
-  // CommonJS packages bundled into ESM (commander) still call require() for Node's own modules.
-  banner: { js: "import { createRequire as __rexRequire } from 'node:module'; const require = __rexRequire(import.meta.url);" },
-});
+/**
+ * One build. `distFromHere` is how src/runtime/dist-file.ts finds dist/ from the file it lands in
+ * (REX_DIST_FROM_HERE): checked below against where it did land.
+ */
+async function bundle(entryPoints, { splitting, distFromHere }) {
+  const { metafile } = await build({
+    absWorkingDir: root,
+    entryPoints,
+    outdir: path.join(root, 'dist'),
+    outbase: 'src',
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external,
+    tsconfig: 'tsconfig.build.json',
+    plugins: [rxjsModules, zodEnglishOnly],
+    define: { REX_DIST_FROM_HERE: JSON.stringify(distFromHere) },
+    sourcemap: true,
+    sourcesContent: false,
+    metafile: true,
+    logLevel: 'warning',
+    // CommonJS packages bundled into ESM (commander) still call require() for Node's own modules.
+    banner: { js: "import { createRequire as __rexRequire } from 'node:module'; const require = __rexRequire(import.meta.url);" },
+  });
+  for (const [file, out] of Object.entries(metafile.outputs)) {
+    if (!out.inputs['src/runtime/dist-file.ts']) continue;
+    const found = path.relative(path.dirname(path.resolve(root, file)), path.join(root, 'dist'));
+    if (`${found}/` !== distFromHere) throw new Error(`src/runtime/dist-file.ts in ${file} would look for dist/ at ${distFromHere}`);
+  }
+}
 
-// src/runtime/dist-file.ts finds dist/ as `../` of its own file: it must land one folder deep.
-const home = Object.entries(metafile.outputs).find(([, out]) => out.inputs['src/runtime/dist-file.ts']);
-const depth = home && path.relative(path.join(root, 'dist'), path.resolve(root, home[0])).split(path.sep).length;
-if (depth !== 2) throw new Error(`src/runtime/dist-file.ts was bundled into ${home?.[0]}, not one folder below dist/`);
+// The CLI: split, so that each command and what only it uses (ink, fastify, export's formats)
+// stays a chunk loaded when used. Its chunks are one folder deep, like cli/main.js.
+await bundle(['src/cli/main.ts'], { splitting: true, distFromHere: '../' });
+// Each actor's and pool's thread: one file, all it loads at start (fewer files for the module
+// loader than shared chunks: ~0.1 s of CPU less per run, bench/README.md "startup").
+await bundle(threadEntries, { splitting: false, distFromHere: '../../' });

@@ -1,12 +1,14 @@
 /**
  * Where a file of this build is, by its path under `dist/`: the threads' entries (actors' workers,
  * piscina threads), the browser view, and `../` for the package around it. The one place that
- * knows the layout: `npm run build` (scripts/build-node.mjs) bundles the entries and puts shared
- * code in `dist/chunks/`, one folder below `dist/` like this file's own `dist/runtime/`, so the
- * same `../` finds `dist/` from tsc's output and from the bundle (the build checks that this module
- * lands at that depth). Under tests that import `src/` directly, it is `src/`.
+ * knows the layout. From tsc's output (`dist/runtime/dist-file.js`) dist/ is `../`; the bundle
+ * (scripts/build-node.mjs) inlines this module into files at other depths and says where dist/ is
+ * from there (REX_DIST_FROM_HERE), which the build checks. Under tests that import `src/`
+ * directly, it is `src/`.
  */
-const DIST = new URL('../', import.meta.url);
+declare const REX_DIST_FROM_HERE: string | undefined;
+
+const DIST = new URL(typeof REX_DIST_FROM_HERE === 'string' ? REX_DIST_FROM_HERE : '../', import.meta.url);
 
 export function distFile(relative: string): URL {
   return new URL(relative, DIST);
