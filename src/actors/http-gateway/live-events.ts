@@ -161,7 +161,8 @@ export class LiveEvents {
   }
 
   private sendLog(client: Client): void {
-    if (client.blocked || this.log.id === null) return;
+    // Only the current (or last) run's lines: an older run's wait until the new run's are asked for.
+    if (client.blocked || this.log.id === null || this.log.id !== this.options.runState().id) return;
     if (client.logId !== this.log.id) {
       client.logId = this.log.id;
       client.logNext = 0;
