@@ -17,7 +17,8 @@ import { drainClickHouse, progressLine } from '../host/run/clickhouse-drain.js';
 import { configSourceLine, loadConfig, prepareProvidedConfig } from './config-file.js';
 import { interpreterProblem } from './interpreter.js';
 import { explicitPortProblem, freePort, portProblemMessage } from '../runtime/port-check.js';
-import { formatLogEntry, printLogs, scriptLogLevel } from './console-log.js';
+import { formatLogEntry, printLogs, scriptLogLevel, shownLogLine } from './console-log.js';
+import type { LogEntry } from '../bus/payloads.js';
 import { ViewChild } from '../host/run/view-child.js';
 import { RunFeedback, liveStatusMode } from '../host/run/run-feedback.js';
 import { journalLine } from '../host/run/run-summary.js';
@@ -124,6 +125,8 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
         version: rexVersion(),
         // Called when the run has finished, long after `signals` below exists.
         exitCode: (finished: RunOutcome) => exitCodeOf(finished, signals.received()),
+        // The page's log shows what stderr shows.
+        logLine: (entry: LogEntry) => shownLogLine(entry, verbosity),
       },
     }),
   });

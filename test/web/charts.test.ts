@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openPage, screenshot, useBrowser } from '../helpers/browser.js';
+import { openPage, screenshot, scriptLogLines, useBrowser } from '../helpers/browser.js';
 import { PY_FIXTURES, freePort, startRex, workspace } from '../helpers/rex-cli.js';
 
 const WEB_LINE = /web view: (http:\/\/127\.0\.0\.1:\d+)\/ui\/ {2}\(token: ([A-Za-z0-9_-]+)\)/;
@@ -17,6 +17,8 @@ const WEB_LINE = /web view: (http:\/\/127\.0\.0\.1:\d+)\/ui\/ {2}\(token: ([A-Za
 const POSITION = [0, 1, 2, 3, 4, 5].map((i) => i / 2);
 const SIGNAL = [0, 1, 2, 3, 4, 5].map((i) => (i * i) / 4);
 const ROWS = 7;
+/** A device and channels named with the URL's separators, and what they hold. */
+const ODD = { device: 'odd = 100% ü', y: 'a:b,c;d', x: 'x&y #2', pairs: [1, 2, 3].map((i) => [10 * i, i]) };
 
 const rowsOf = (page: Page, view: string) => page.locator(`.chart[data-view="${view}"] [data-rows]`).getAttribute('data-rows');
 
@@ -95,6 +97,25 @@ describe('the Live tab’s charts on rex run --web', () => {
     await page.reload();
     // (Each chart's kind is known once /status has said which channels are traces.)
     await expect.poll(() => views(page), { timeout: 10_000 }).toEqual(['xy', 'overlay', 'waterfall']);
+
+    // Names holding `:`, `,`, `;`, `=`, `%`, `&`, `#`, spaces and non-ASCII: charted from the
+    // table, against each other, kept in the hash, and the same after a reload.
+    await page.locator(`[data-device="${ODD.device}"] tr[data-channel="${ODD.y}"] button`).click();
+    await page.locator('.chart-cell').nth(3).getByLabel('x axis').selectOption(ODD.x);
+    expect(new URL(page.url()).hash).toBe(
+      '#/live?charts=stage:signal;x=position,scope:trace,scope:trace;view=waterfall,odd%20%3D%20100%25%20%C3%BC:a%3Ab%2Cc%3Bd;x=x%26y%20%232',
+    );
+    await page.reload();
+    const odd = page.locator(`.chart[data-chart="${ODD.device} / ${ODD.y} vs ${ODD.x}"] [data-points]`);
+    // (A chart the hash lost is not there: each try gives up after 1 s, not the default 30.)
+    await expect
+      .poll(async () => JSON.parse((await odd.getAttribute('data-points', { timeout: 1000 })) ?? '[]'), { timeout: 10_000 })
+      .toEqual(ODD.pairs);
+    expect(await views(page)).toEqual(['xy', 'overlay', 'waterfall', 'xy']);
+
+    // rex's log, the script's lines among them, shown while the run goes (the last line: its wait).
+    await expect.poll(() => scriptLogLines(page), { timeout: 10_000 }).toEqual([0, 1, 2, 3, 4, 5, 6].map((k) => `web_charts: row ${k}`));
+    expect(await page.locator('#run [data-field="phase"]').textContent()).toBe('running');
     expect(problems).toEqual([]);
 
     fs.writeFileSync(go, 'stop');

@@ -66,6 +66,7 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   let liveConnections = 0;
   const live = new LiveEvents({
     runState: options.runState,
+    ...(options.runLog !== undefined && { runLog: options.runLog }),
     tcpTimeoutMs,
     ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
   });

@@ -47,7 +47,7 @@ export const liveRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
       schema: {
         summary: 'Live push (server-sent events)',
         description:
-          'A `text/event-stream`: event `run` (the body of GET /run) on connect and on every change; event `datastream` (the body of GET /datastream) whenever it changes. A browser EventSource may pass the token as `?token=`.',
+          'A `text/event-stream`: event `run` (the body of GET /run) on connect and on every change; event `datastream` (the body of GET /datastream) whenever it changes; event `log`, the new lines of the run log as `{"id", "first", "lines"}` (`first`: the number of the first line in the run log, from 0; only the last 200 lines are kept, so a jump means lines missed). A browser EventSource may pass the token as `?token=`.',
         response: {
           200: { description: 'The event stream.', content: { 'text/event-stream': { schema: z.string() } } },
           503: errorReply(TOO_MANY),

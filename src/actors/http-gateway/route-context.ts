@@ -1,13 +1,15 @@
 /** What the gateway's plugins share: the actor's options and the run it asks. */
 import type { LogLevel } from '../../bus/payloads.js';
 import type { LiveEvents } from './live-events.js';
-import type { GatewayData, ServeLaunch, ServeLaunchResult, ServeRunState } from './messages.js';
+import type { GatewayData, ServeLaunch, ServeLaunchResult, ServeLogChunk, ServeLogRequest, ServeRunState } from './messages.js';
 import type { RunAnswer } from './run-answers.js';
 import type { RunCommand } from './run-tcp-command.js';
 
 export interface GatewayAppOptions {
   data: GatewayData;
   runState(): ServeRunState;
+  /** The live tail of the run's log (`serve.log`), for `GET /events`; absent: no `log` events. */
+  runLog?(request: ServeLogRequest): Promise<ServeLogChunk>;
   launch(launch: ServeLaunch): Promise<ServeLaunchResult>;
   log(level: LogLevel, message: string): void;
   version: string;

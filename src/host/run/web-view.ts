@@ -6,8 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RunOutcome } from '../../actors/controller/index.js';
-import type { GatewayData, ServeRunState } from '../../actors/http-gateway/index.js';
+import { type GatewayData, LogRing, type ServeRunState } from '../../actors/http-gateway/index.js';
 import type { Bus } from '../../bus/bus.js';
+import type { LogEntry } from '../../bus/payloads.js';
 import { innermostMessage } from '../../errors.js';
 import { take } from '../../runtime/rx.js';
 import { actorWorker } from '../supervisor/actor-worker.js';
@@ -27,6 +28,8 @@ export interface WebViewOptions {
   version: string;
   /** The exit code rex will give this outcome, shown once the run has ended. */
   exitCode(outcome: RunOutcome): number;
+  /** A log entry as rex prints it, or null when not shown at its verbosity: the page's log (`serve.log`). */
+  logLine(entry: LogEntry): string | null;
 }
 
 export class WebView {
@@ -34,6 +37,8 @@ export class WebView {
   readonly token = randomBytes(24).toString('base64url');
   private state: ServeRunState;
   private ended = false;
+  /** rex's log as printed, the script's lines included: the page's live log. */
+  private readonly runLog: LogRing;
 
   constructor(
     private readonly bus: Bus,
@@ -56,6 +61,12 @@ export class WebView {
       logTail: [],
     };
     bus.serve('serve.state', () => this.state);
+    this.runLog = new LogRing(options.uuid);
+    bus.on('log').subscribe((entry) => {
+      const line = options.logLine(entry);
+      if (line !== null) this.runLog.push(line);
+    });
+    bus.serve('serve.log', ({ id, after }) => this.runLog.since(id === options.uuid ? after : 0));
     // After the final file: the last state goes out, then the server closes (rex does not wait for it).
     bus
       .on('run.finished')
