@@ -77,7 +77,7 @@ const POINTS_TEXT = `a whole number from 2 to ${MAX_SERIES_POINTS}`;
 const ROW_TEXT = 'a row number, a whole number ≥ 0';
 
 /** A whole number in a query string; anything else fails with `what`. */
-const wholeNumber = (what: string, min: number, max: number) =>
+export const wholeNumber = (what: string, min: number, max: number) =>
   z
     .string(expected(what))
     .regex(/^\d{1,9}$/, expected(what))
