@@ -397,7 +397,12 @@ describe('GET /datastream/full for a zoomed chart: one channel, a range of its n
       const { app } = build();
       runState = { ...idleRunState(), phase: 'running', id: 'r4', port: (run.address() as net.AddressInfo).port };
       const get = (query: string) => app.inject({ method: 'GET', url: `/datastream/full${query}` });
-      for (const query of ['', '?device=scope&channel=trace%201', '?device=scope&channel=trace%201&from=10&to=20', '?device=s&channel=c&to=5']) {
+      for (const query of [
+        '',
+        '?device=scope&channel=trace%201',
+        '?device=scope&channel=trace%201&from=10&to=20',
+        '?device=s&channel=c&to=5',
+      ]) {
         expect((await get(query)).statusCode, query).toBe(200);
       }
       expect(lines).toEqual([
