@@ -42,7 +42,8 @@ export function TraceOverlay({ device, channel, name, unit, rows, n }: TraceOver
   const [zoom, setZoom] = useState<XRange | null>(null);
   const detail = useTraceZoom(device, channel, zoom, rows.at(-1)?.time);
   // Zoomed: the range at full resolution is the newest row, with the rows before it.
-  const shown = detail ? [...rows.filter((r) => !(r.time >= detail.row.time)).slice(-(n - 1)), detail.row].slice(-n) : rows.slice(-n);
+  const older = detail ? rows.filter((r) => !(r.time >= detail.row.time)) : [];
+  const shown = detail ? [...older.slice(Math.max(0, older.length - (n - 1))), detail.row] : rows.slice(-n);
   const data = plotData(shown);
   const count = Math.max(1, shown.length);
   useUplot(
