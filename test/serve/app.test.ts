@@ -426,6 +426,9 @@ describe('GET /datastream/full for a zoomed chart: one channel, a range of its n
         expect(reply.json().message, query).toMatch(message);
       }
       expect(lines).toHaveLength(4);
+      const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      const names = doc.paths['/datastream/full'].get.parameters.map((p: { name: string }) => p.name);
+      expect(names.sort()).toEqual(['channel', 'device', 'from', 'to']);
     } finally {
       run.close();
     }

@@ -355,7 +355,7 @@ describe('who may read past runs', () => {
     const doc = (await get(build(), '/openapi.json')).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/runs', '/runs/{id}', '/runs/{id}/file', '/runs/{id}/channel']));
     const names = doc.paths['/runs/{id}/channel'].get.parameters.map((p: { name: string }) => p.name);
-    expect(names).toEqual(expect.arrayContaining(['id', 'device', 'channel', 'points', 'row']));
+    expect(names).toEqual(expect.arrayContaining(['id', 'device', 'channel', 'points', 'row', 'from', 'to']));
   });
 });
 
