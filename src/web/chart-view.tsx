@@ -37,7 +37,7 @@ export function ChartView({ chart, device, seriesOf, onChange, onRemove }: Chart
         {waterfall ? (
           <Waterfall unit={unit} rows={rows} />
         ) : (
-          <TraceOverlay name={title} unit={unit} rows={rows} n={chart.n ?? DEFAULT_OVERLAY} />
+          <TraceOverlay device={chart.device} channel={chart.channel} name={title} unit={unit} rows={rows} n={chart.n ?? DEFAULT_OVERLAY} />
         )}
       </Frame>
     );

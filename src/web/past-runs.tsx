@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getBlob, getJson } from './api';
 import { Chart } from './chart';
+import type { XRange, Zoom } from './use-uplot';
 import { NumberField } from './number-field';
 import type { ChartKey } from './hash';
 import {
@@ -15,6 +16,7 @@ import {
   type PastSeries,
   fileName,
   formatBytes,
+  indexRange,
   formatDuration,
   localTime,
   parsePastRunIndex,
@@ -298,8 +300,14 @@ function PastChart({ id, chosen, trace, onRemove, onError }: PastChartProps) {
   // A trace's row: null is the last.
   // (The parent keys this by channel, so another channel starts at its last row.)
   const [row, setRow] = useState<number | null>(null);
+  // A zoom: the x range dragged, and the points of the series it covers, asked for at full resolution.
+  const [zoomed, setZoomed] = useState<{ range: XRange; from: number; to: number } | null>(null);
   const query = new URLSearchParams({ device: chosen.device, channel: chosen.channel });
   if (trace && row !== null) query.set('row', String(row));
+  if (zoomed) {
+    query.set('from', String(zoomed.from));
+    query.set('to', String(zoomed.to));
+  }
   const { answer } = useJson(`${runPath(id)}/channel?${query}`, parsePastSeries, onError);
   const [shown, setShown] = useState<PastSeries | null>(null);
   // The last answer stays drawn while the next is read.
@@ -307,9 +315,11 @@ function PastChart({ id, chosen, trace, onRemove, onError }: PastChartProps) {
     if (answer && 'value' in answer) setShown(answer.value);
   }, [answer]);
   const title = `${chosen.device} / ${chosen.channel}`;
-  const caption = shown
-    ? `${trace ? `row ${shown.row} of 0–${shown.count - 1}` : `${shown.length} values`}${shown.downsampled ? ', downsampled' : ''}`
-    : undefined;
+  const timed = !trace && shown?.series.times !== undefined;
+  const zoom: Zoom = {
+    range: zoomed?.range ?? null,
+    onZoom: (range) => setZoomed(range && shown ? { range, ...indexRange(shown, range) } : null),
+  };
   return (
     <section class="panel" id="past-chart">
       <h2>Chart</h2>
@@ -321,11 +331,44 @@ function PastChart({ id, chosen, trace, onRemove, onError }: PastChartProps) {
           min={0}
           max={Math.max(0, shown.count - 1)}
           accept={(value) => Number.isInteger(value) && value >= 0 && value < shown.count}
-          onCommit={setRow}
+          onCommit={(value) => {
+            setZoomed(null);
+            setRow(value);
+          }}
         />
       )}
       {answer && 'error' in answer && <p class="error">{answer.error}</p>}
-      <Chart title={title} unit={shown?.unit ?? ''} trace={true} series={shown?.series} onRemove={onRemove} caption={caption} />
+      <Chart
+        title={title}
+        unit={shown?.unit ?? ''}
+        trace={!timed}
+        xLabel={trace ? 'point index in the row' : timed ? "time since the channel's first value (s)" : 'value index'}
+        series={shown?.series}
+        onRemove={onRemove}
+        caption={shown ? captionOf(shown, trace, zoomed !== null) : undefined}
+        zoom={zoom}
+        plotAttributes={
+          shown
+            ? {
+                'data-x': timed ? 'time' : 'index',
+                'data-from': shown.from,
+                'data-to': shown.to,
+                'data-points': shown.series.values.length,
+              }
+            : {}
+        }
+      />
     </section>
   );
+}
+
+/** What the chart shows: the row, the values (of which range), and whether all of them. */
+function captionOf(shown: PastSeries, trace: boolean, zoomed: boolean): string {
+  const what = trace ? `row ${shown.row} of 0–${shown.count - 1}, ` : '';
+  const points = trace ? 'points' : 'values';
+  const range = zoomed
+    ? `${shown.to - shown.from} ${points} (${shown.from}–${shown.to - 1} of ${shown.length})`
+    : `${shown.length} ${points}`;
+  const resolution = shown.downsampled ? 'downsampled' : zoomed ? 'full resolution' : '';
+  return `${what}${range}${resolution && `, ${resolution}`}${zoomed ? ' · double-click: all' : ''}`;
 }

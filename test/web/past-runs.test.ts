@@ -1,18 +1,22 @@
 /**
  * The browser view's Past runs tab (docs/web.md) in a real Chromium against a real `rex serve`
- * with a token, whose allowed output directory holds a real run's file (export_mix.py, run through
- * `POST /run`) and the original rex's reference file. What the page shows is read from the DOM and
+ * with a token, whose allowed output directory holds real runs' files (export_mix.py, and
+ * web_long.py's long channel with timestamps, run through `POST /run`) and the original rex's
+ * reference file. What the page shows is read from the DOM and
  * compared with the files (parsed by smol-toml); the download's bytes with the file's.
  * Needs `npm run build` (dist/ and dist/web).
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, screenshot, useBrowser, type WatchedPage } from '../helpers/browser.js';
 import { REFERENCE_OUTPUT } from '../helpers/export-run.js';
-import { outputFiles } from '../helpers/rex-cli.js';
+import { freePort, outputFiles, PY_FIXTURES, REX_BIN } from '../helpers/rex-cli.js';
 import { startServe, type ServeProcess } from '../serve/serve-process.js';
 
 const TOKEN = 'past-runs-token';
@@ -28,7 +32,16 @@ describe('the Past runs tab', () => {
   let watched: WatchedPage;
   let runFile: string;
   let doc: Toml;
+  let longFile: string;
+  let longDoc: Toml;
   beforeAll(async () => {
+    // web_long.py's long channel by the CLI, meanwhile export_mix.py through the server's POST /run.
+    const longDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-web-long-'));
+    const longRun = promisify(execFile)(
+      process.execPath,
+      [REX_BIN, 'run', path.join(PY_FIXTURES, 'web_long.py'), '-o', longDir, '-P', String(await freePort())],
+      { env: { ...process.env, XDG_CONFIG_HOME: longDir } },
+    );
     serve = await startServe({ token: TOKEN });
     const started = await serve.http('POST', '/run', { body: { path: 'fixtures/python/export_mix.py' } });
     expect(started.status, started.text).toBe(200);
@@ -36,6 +49,12 @@ describe('the Past runs tab', () => {
     expect(ended.exit_code, serve.output()).toBe(0);
     [runFile] = outputFiles(serve.outputDir) as [string];
     doc = parse(fs.readFileSync(runFile, 'utf8')) as Toml;
+    await longRun;
+    const [long] = outputFiles(longDir) as [string];
+    longFile = path.join(serve.outputDir, path.basename(long));
+    fs.copyFileSync(long, longFile);
+    fs.rmSync(longDir, { recursive: true, force: true });
+    longDoc = parse(fs.readFileSync(longFile, 'utf8')) as Toml;
     fs.copyFileSync(REFERENCE_OUTPUT, path.join(serve.outputDir, 'reference.toml'));
     // A file that cannot be read as a run: named in the list's note.
     fs.writeFileSync(path.join(serve.outputDir, 'broken.toml'), '[session\n');
@@ -52,7 +71,7 @@ describe('the Past runs tab', () => {
     await page.getByLabel('Token').fill(TOKEN);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('#runs tr[data-run]').nth(1).waitFor();
-    expect(await texts(page, '#runs [data-field="session"]')).toEqual(['Export mix', 'Test']);
+    expect(await texts(page, '#runs [data-field="session"]')).toEqual(['Export mix', 'Long wave', 'Test']);
     const row = page.locator('#runs tr[data-run]').first();
     const listed = (await serve.http('GET', '/runs')).json().runs[0];
     expect(listed.file).toBe(runFile);
@@ -112,6 +131,48 @@ describe('the Past runs tab', () => {
     // Nothing refused and nothing logged: the CSP let all of it through.
     expect(problems).toEqual([]);
     expect(refused.filter((r) => !r.startsWith('401 '))).toEqual([]);
+  }, 30_000);
+
+  it('plots a long channel against its time; a zoom shows every value of its range, as in the file', async () => {
+    const { page, problems } = watched;
+    await page.goto(`${serve.url}/ui/#/runs`);
+    await page.getByRole('link', { name: 'Long wave' }).click();
+    await page.locator('[data-device="daq"] tr[data-channel="volts"]').getByRole('button', { name: 'plot' }).click();
+    const plot = page.locator('#past-chart .plot');
+    const caption = page.locator('#past-chart figcaption');
+    await expect.poll(() => caption.textContent(), { timeout: 10_000 }).toContain('20000 values, downsampled');
+    expect(await plot.getAttribute('data-x')).toBe('time');
+    expect(Number(await plot.getAttribute('data-points'))).toBeLessThanOrEqual(2000);
+
+    // A drag over a twentieth of the chart: about 1,000 values, all of them.
+    const asked = page.waitForResponse((r) => new URL(r.url()).searchParams.has('from'));
+    const box = (await plot.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const answer = await asked;
+    const query = new URL(answer.url()).searchParams;
+    const [from, to] = [Number(query.get('from')), Number(query.get('to'))];
+    expect(to - from).toBeGreaterThan(800);
+    expect(to - from).toBeLessThan(1300);
+    const body = await answer.json();
+    const stamps: string[] = longDoc.device.daq.timestamps.volts;
+    expect(body.y).toEqual(longDoc.device.daq.data.volts.data.slice(from, to));
+    expect(body.x).toEqual(Array.from({ length: to - from }, (_, k) => from + k));
+    // The stamps are 1 ms apart from the first: value i is at i / 1000 s.
+    expect(stamps[from]).toBe(
+      `2026-01-02T03:04:${String(5 + Math.floor(from / 1000)).padStart(2, '0')}.${String(from % 1000).padStart(3, '0')}Z`,
+    );
+    expect(body.time).toEqual(body.x.map((i: number) => i / 1000));
+    await expect.poll(() => plot.getAttribute('data-points')).toBe(String(to - from));
+    expect([await plot.getAttribute('data-from'), await plot.getAttribute('data-to')]).toEqual([String(from), String(to)]);
+    expect(await caption.textContent()).toContain(`${to - from} values (${from}–${to - 1} of 20000), full resolution`);
+    await screenshot(page, 'web-past-zoom');
+
+    await plot.locator('.u-over').dblclick();
+    await expect.poll(() => caption.textContent()).toContain('20000 values, downsampled');
+    expect(problems).toEqual([]);
   }, 30_000);
 
   it('says so when an id names no run', async () => {

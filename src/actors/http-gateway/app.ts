@@ -74,7 +74,7 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
     options,
     live,
     ask: limitRunAsks(
-      (command, signal) => askCurrentRun(options.runState(), command, tcpTimeoutMs, signal),
+      (request, signal) => askCurrentRun(options.runState(), request, tcpTimeoutMs, signal),
       MAX_ACTIVE_RUN_ASKS,
       MAX_WAITING_RUN_ASKS,
     ),

@@ -3,7 +3,7 @@ import type { LogLevel } from '../../bus/payloads.js';
 import type { LiveEvents } from './live-events.js';
 import type { GatewayData, ServeLaunch, ServeLaunchResult, ServeLogChunk, ServeLogRequest, ServeRunState } from './messages.js';
 import type { RunAnswer } from './run-answers.js';
-import type { RunCommand } from './run-tcp-command.js';
+import type { RunRequest } from './run-tcp-command.js';
 
 export interface GatewayAppOptions {
   data: GatewayData;
@@ -28,7 +28,7 @@ export interface RouteContext {
   options: GatewayAppOptions;
   live: LiveEvents;
   /** `signal`: the asker left; the run is not asked, or the exchange is dropped. */
-  ask(command: RunCommand, signal?: AbortSignal): Promise<RunAnswer>;
+  ask(request: RunRequest, signal?: AbortSignal): Promise<RunAnswer>;
   /** A slot for a long-lived connection (event stream, WebSocket); false when all are taken. */
   admitLive(): boolean;
   releaseLive(): void;

@@ -111,7 +111,7 @@ export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
     {
       schema: {
         summary: "A past run's channel, for a plot",
-        description: `A single channel against its index, or one row of a trace (the last by default) against its point index, downsampled to at most \`points\` points (default ${DEFAULT_SERIES_POINTS}) by keeping each stretch's smallest and largest value.`,
+        description: `A single channel against its index (and its time, with a timestamp per value), or one row of a trace (the last by default) against its point index; all of it, or the points \`from\` to \`to\` (a zoomed chart). Downsampled to at most \`points\` points (default ${DEFAULT_SERIES_POINTS}) by keeping each stretch's smallest and largest value.`,
         params: RunIdParamsSchema,
         querystring: ChannelQuerySchema,
         response: {
@@ -145,9 +145,13 @@ export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
             const why = channel.shape !== 'trace' ? 'a single channel has no rows' : `the channel has ${channel.count} rows, from 0`;
             return sendError(reply, 400, `row: ${why}`, { fields: ['row'] });
           }
+          if (query.from !== undefined && query.to !== undefined && query.to <= query.from)
+            return sendError(reply, 400, `to: expected an index greater than from (${query.from}), got ${query.to}`, { fields: ['to'] });
           const series = await channelSeries(run, channel, {
             buckets: Math.floor((query.points ?? DEFAULT_SERIES_POINTS) / 2),
             ...(query.row !== undefined && { row: query.row }),
+            ...(query.from !== undefined && { from: query.from }),
+            ...(query.to !== undefined && { to: query.to }),
             signal: gone,
           }).catch((error: unknown) => {
             if (gone.aborted) return undefined;
@@ -173,8 +177,11 @@ function seriesBody(channel: ChannelEntry, series: ChannelSeries): ChannelSeries
     count: channel.count,
     row: series.row,
     length: series.length,
-    downsampled: series.xs.length < series.length,
+    from: series.from,
+    to: series.to,
+    downsampled: series.xs.length < series.to - series.from,
     x: series.xs,
+    time: series.times,
     y: series.ys.map((v) => (Number.isFinite(v) ? v : null)),
   };
 }

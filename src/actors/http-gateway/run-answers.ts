@@ -5,7 +5,7 @@
  */
 import type { ServeRunState } from './messages.js';
 import { describeRunExit } from '../../protocol/run-exit.js';
-import { askRun, RunLinkError, type RunCommand } from './run-tcp-command.js';
+import { askRun, RunLinkError, type RunRequest } from './run-tcp-command.js';
 import { Slots } from './slots.js';
 
 export type RunAnswer =
@@ -31,14 +31,14 @@ export function noRunReason(state: ServeRunState): string | undefined {
 
 export async function askCurrentRun(
   state: ServeRunState,
-  command: RunCommand,
+  request: RunRequest,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<RunAnswer> {
   const reason = noRunReason(state);
   if (reason !== undefined) return { ok: false, status: 502, message: PREFIX + reason, reason };
   try {
-    return { ok: true, text: await askRun(state.port!, command, { timeoutMs, ...(signal && { signal }) }) };
+    return { ok: true, text: await askRun(state.port!, request, { timeoutMs, ...(signal && { signal }) }) };
   } catch (error) {
     const timeout = error instanceof RunLinkError && error.failure === 'timeout';
     const why = (error as Error).message;
@@ -46,7 +46,7 @@ export async function askCurrentRun(
   }
 }
 
-export type AskRun = (command: RunCommand, signal?: AbortSignal) => Promise<RunAnswer>;
+export type AskRun = (request: RunRequest, signal?: AbortSignal) => Promise<RunAnswer>;
 
 /**
  * At most `maxActive` exchanges with the run at once and `maxWaiting` more in line; beyond that, a
@@ -55,9 +55,9 @@ export type AskRun = (command: RunCommand, signal?: AbortSignal) => Promise<RunA
  */
 export function limitRunAsks(ask: AskRun, maxActive: number, maxWaiting: number): AskRun {
   const slots = new Slots(maxActive, maxWaiting);
-  return (command, signal) =>
+  return (request, signal) =>
     slots.run(
-      () => ask(command, signal),
+      () => ask(request, signal),
       () => {
         const reason = `more than ${maxActive + maxWaiting} commands are waiting for the run; try again`;
         return { ok: false, status: 503, message: PREFIX + reason, reason };

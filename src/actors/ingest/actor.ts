@@ -44,13 +44,13 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
     const env: IngestEnvironment = {
       parseLine: (line) => parser.parse(line),
       now: nowEpochNs,
-      query: (command) =>
+      query: (query) =>
         bus
-          .request('store.query', { command }, { timeoutMs: QUERY_TIMEOUT_MS })
+          .request('store.query', query, { timeoutMs: QUERY_TIMEOUT_MS })
           .then((answer) => answer.text)
           .catch((error: Error) => {
-            log('warn', `${command}: the store did not answer (${error.message})`);
-            return QUERY_FALLBACK[command];
+            log('warn', `${query.command}: the store did not answer (${error.message})`);
+            return QUERY_FALLBACK[query.command];
           }),
       send: (reply) => bus.publish('ingest.reply', reply),
       control: (event) => {
