@@ -24,6 +24,8 @@ const WIDE = Array.from({ length: 30_000 }, (_, j) => (j * 7919) % 1000);
 
 /** A drag across a plot from `a` to `b` (fractions of its width): uPlot's zoom. */
 async function drag(page: Page, plot: Locator, a: number, b: number): Promise<void> {
+  // The mouse acts in the viewport's coordinates: the plot must be in view.
+  await plot.scrollIntoViewIfNeeded();
   const box = (await plot.locator('.u-over').boundingBox())!;
   const y = box.y + box.height / 2;
   await page.mouse.move(box.x + box.width * a, y);
@@ -123,7 +125,7 @@ describe('the Live tab’s charts on rex run --web', () => {
     await expect
       .poll(async () => JSON.parse((await odd.getAttribute('data-points', { timeout: 1000 })) ?? '[]'), { timeout: 10_000 })
       .toEqual(ODD.pairs);
-    expect(await views(page)).toEqual(['xy', 'overlay', 'waterfall', 'xy']);
+    await expect.poll(() => views(page)).toEqual(['xy', 'overlay', 'waterfall', 'xy']);
 
     // rex's log, the script's lines among them, shown while the run goes (the last line: its wait).
     await expect.poll(() => scriptLogLines(page), { timeout: 10_000 }).toEqual([0, 1, 2, 3, 4, 5, 6].map((k) => `web_charts: row ${k}`));
