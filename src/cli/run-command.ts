@@ -106,6 +106,14 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
 
   const runRecord = collectRunRecord({ scriptPath, interpreter: config.general.interpreter, commandLine: argv, rexVersion: rexVersion() });
   const requestedPort = options.port ?? config.general.port;
+  // Loaded only with [fleet]: a run outside a fleet loads no NATS client.
+  const fleet =
+    config.fleet &&
+    (await import('./fleet/station-data.js')).stationData(config.fleet, 'run', {
+      scriptsDir: null,
+      allowedOutputDirs: options.dryRun ? [] : [outputDir],
+      cwd: process.cwd(),
+    });
   const host = new RunHost({
     host: options.bind,
     port: requestedPort,
@@ -114,18 +122,17 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     ...(verbosity >= 3 ? { lineLog: verbosity >= 4 ? ('raw' as const) : ('summary' as const) } : {}),
     ...(mailPlan.data ? { mail: mailPlan.data, mailWaitMs: mailPlan.waitMs } : {}),
     ...(config.click_house_server && !options.dryRun ? { clickhouse: { journalDir, config: config.click_house_server } } : {}),
-    ...(webPort !== undefined && {
-      web: {
-        port: webPort,
+    ...((webPort !== undefined || fleet !== undefined) && {
+      run: {
         uuid,
         scriptPath,
         outputDir: options.dryRun ? null : outputDir,
-        cwd: process.cwd(),
-        version: rexVersion(),
         // Called when the run has finished, long after `signals` below exists.
         exitCode: (finished: RunOutcome) => exitCodeOf(finished, signals.received()),
       },
     }),
+    ...(webPort !== undefined && { web: { port: webPort, cwd: process.cwd(), version: rexVersion() } }),
+    ...(fleet !== undefined && { fleet }),
   });
   // -i: the TUI runs as a child process on the terminal and shows rex's log lines instead of stderr.
   const tui =

@@ -15,9 +15,6 @@ export const RunStartedSchema = z
   .describe("The original's reply to POST /run.");
 export type RunStarted = z.infer<typeof RunStartedSchema>;
 
-export const RUN_STARTED_MESSAGE = 'session started';
-export const RUN_BUSY: RunStarted = { id: 'None', message: 'Session is already running, ignoring request' };
-
 export const RunStateSchema = z
   .object({
     phase: z

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { BUSY_RUN_REPLY, jsonReply, NO_RUN_REPLY, RunJsonSchema, SLOW_RUN_REPLY, textReply } from './api-schemas.js';
 import { clientGoneSignal, rawPath } from './http-util.js';
 import type { RouteContext } from './route-context.js';
-import type { RunCommand } from './run-tcp-command.js';
+import type { RunCommand } from '../../runtime/run-control/run-tcp-command.js';
 
 const TEXT = 'text/plain; charset=utf-8';
 
