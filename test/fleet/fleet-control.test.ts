@@ -198,4 +198,19 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no \[fleet\] section/);
   });
+
+  it("with the hub down, a station's run goes on and ends normally; the outage is logged once", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-fleet-down-'));
+    const config = path.join(dir, 'config.toml');
+    fs.writeFileSync(config, `[fleet]\nurl = "nats://127.0.0.1:${await freePort()}"\nnode = "cut-off"\ntoken = "t"\n`);
+    try {
+      const args = ['run', path.join(PY_FIXTURES, 'scalars.py'), '-o', path.join(dir, 'out'), '-P', String(await freePort())];
+      const run = await runRex(ws, [...args, '--config-file', config], { env: { REXT_SLEEP: '0.6' } });
+      expect(run.code, run.stderr).toBe(0);
+      expect(outputFiles(path.join(dir, 'out'))).toHaveLength(1);
+      expect(run.stderr.match(/cannot reach the fleet hub/g)).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -36,6 +36,8 @@ export class Station {
   private putting = false;
   private putAgain = false;
   private registeredOnce = false;
+  /** Linked to a server now (between a disconnect and its reconnect: not). */
+  private connected = false;
   private readonly timer: NodeJS.Timeout;
   private readonly linked: Promise<void>;
 
@@ -59,6 +61,8 @@ export class Station {
     clearInterval(this.timer);
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
+    // Cut off from the hub: nothing to say goodbye to (the record ages out); the exit does not wait.
+    if (!this.connected) return void (await nc.close());
     await within(STOP_WAIT_MS, async () => {
       if (this.kv && !nc.isClosed()) await this.kv.delete(this.data.node);
       await nc.drain();
@@ -80,6 +84,7 @@ export class Station {
       }
       if (this.stopped) return void (await nc.close());
       this.nc = nc;
+      this.connected = true;
       nc.subscribe(stationSubjects(node), {
         callback: (error, msg) => {
           if (error === null) void this.reply(msg);
@@ -90,6 +95,7 @@ export class Station {
       const closed = await nc.closed();
       this.nc = null;
       this.kv = null;
+      this.connected = false;
       if (!this.stopped)
         this.trouble(`the link to the fleet hub closed${closed ? `: ${closed.message}` : ''}; reconnecting; the run goes on`);
     }
@@ -97,8 +103,13 @@ export class Station {
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
-      if (status.type === 'disconnect') this.trouble(`lost the fleet hub (${status.server}); reconnecting; the run goes on`);
-      else if (status.type === 'reconnect') void this.register();
+      if (status.type === 'disconnect') {
+        this.connected = false;
+        this.trouble(`lost the fleet hub (${status.server}); reconnecting; the run goes on`);
+      } else if (status.type === 'reconnect') {
+        this.connected = true;
+        void this.register();
+      }
     }
   }
 
