@@ -45,21 +45,20 @@ function stationUser(node: string): NatsUser {
     permissions: `{ publish: { allow: ${JSON.stringify(publish)} }, subscribe: { allow: ["rex.station.${node}.>", "_INBOX.>"] }, allow_responses: true }`,
   };
 }
-/** A lone `rex run` station for the whole file (startRex kills its child at the end of one test). */
-function startLoneRun(ws: RexWorkspace, port: number) {
-  const args = [REX_BIN, 'run', path.join(PY_FIXTURES, 'listener_wait.py'), '-o', ws.outputDir, '-P', String(port)];
-  const child = spawn(process.execPath, args, {
+/** `rex ARGS` for the whole file (startRex kills its child at the end of one test). */
+function spawnRex(ws: RexWorkspace, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [REX_BIN, ...args], {
     cwd: ws.dir,
-    env: { ...process.env, XDG_CONFIG_HOME: ws.configHome, ...ENV, REXT_SEND: '1' },
+    env: { ...process.env, XDG_CONFIG_HOME: ws.configHome, ...ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const watched = watchOutput(child, 'lone run output so far', 20_000);
+  const watched = watchOutput(child, 'rex output so far', 20_000);
   const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
     child.on('close', (code) => resolve({ code, stderr: watched.stderr() })),
   );
   return { child, done, output: watched.output };
 }
-type LoneRun = ReturnType<typeof startLoneRun>;
+type LoneRun = ReturnType<typeof spawnRex>;
 
 const CONTROL: NatsUser = { user: 'control', password: 'control-secret' };
 
@@ -68,6 +67,8 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
   let serve: ServeProcess;
   let lone: LoneRun;
   let ws: RexWorkspace;
+  /** A lone run whose hub is not there, started with the others (its script takes a few seconds). */
+  let cutOff: { dir: string; run: LoneRun };
   /** `rex fleet ARGS` with the control user's config (or `config`). */
   const fleet = (args: string[], config = 'control.toml') =>
     runRex(ws, ['fleet', ...args, '--config-file', path.join(ws.dir, config)], { env: ENV });
@@ -83,14 +84,24 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
     fs.writeFileSync(path.join(dir, 'wrong.toml'), hub.fleetSection('control', { user: 'control', password: 'guess' }));
     fs.writeFileSync(path.join(dir, 'none.toml'), '[general]\n');
     fs.writeFileSync(path.join(ws.configHome, 'rex', 'config.toml'), hub.fleetSection('lab2', stationUser('lab2')));
+    const cutOffDir = path.join(dir, 'cut-off');
+    fs.mkdirSync(cutOffDir);
+    const cutOffConfig = path.join(cutOffDir, 'config.toml');
+    fs.writeFileSync(cutOffConfig, `[fleet]\nurl = "nats://127.0.0.1:${await freePort()}"\nnode = "cut-off"\ntoken = "t"\n`);
+    const script = path.join(PY_FIXTURES, 'scalars.py');
+    const cutOffArgs = ['run', script, '-o', path.join(cutOffDir, 'out'), '-P', String(await freePort()), '--config-file', cutOffConfig];
+    cutOff = { dir: cutOffDir, run: spawnRex(ws, cutOffArgs, { REXT_SLEEP: '0.6' }) };
     // The serve station's runs inherit its environment: the fixture sends a session and a line.
     [serve, lone] = await Promise.all([
       startServe({ serveConfig: hub.fleetSection('lab1', stationUser('lab1')).split('\n'), env: { ...ENV, REXT_SEND: '1' } }),
-      freePort().then((port) => startLoneRun(ws, port)),
+      freePort().then((port) =>
+        spawnRex(ws, ['run', path.join(PY_FIXTURES, 'listener_wait.py'), '-o', ws.outputDir, '-P', String(port)], { REXT_SEND: '1' }),
+      ),
     ]);
   }, 60_000);
   afterAll(async () => {
     lone?.child.kill('SIGKILL');
+    cutOff?.run.child.kill('SIGKILL');
     await serve?.dispose();
     await hub?.dispose();
     if (ws) fs.rmSync(ws.dir, { recursive: true, force: true });
@@ -143,6 +154,9 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
     const bad = await fleet(['run', 'lab1', '../package.json']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/station lab1 answered 403: path: "\.\.\/package\.json" is outside the scripts directory/);
+    const noRun = await fleet(['status', 'lab1']);
+    expect(noRun.code).toBe(1);
+    expect(noRun.stderr).toMatch(/station lab1 answered 502: Error communicating with TCP server: no run in progress; the last run/);
     const lone = await fleet(['run', 'lab2', 'x.py']);
     expect(lone.code).toBe(1);
     expect(lone.stderr).toMatch(/answered 409: this station is a lone `rex run`: it starts no runs/);
@@ -200,17 +214,9 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
   });
 
   it("with the hub down, a station's run goes on and ends normally; the outage is logged once", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-fleet-down-'));
-    const config = path.join(dir, 'config.toml');
-    fs.writeFileSync(config, `[fleet]\nurl = "nats://127.0.0.1:${await freePort()}"\nnode = "cut-off"\ntoken = "t"\n`);
-    try {
-      const args = ['run', path.join(PY_FIXTURES, 'scalars.py'), '-o', path.join(dir, 'out'), '-P', String(await freePort())];
-      const run = await runRex(ws, [...args, '--config-file', config], { env: { REXT_SLEEP: '0.6' } });
-      expect(run.code, run.stderr).toBe(0);
-      expect(outputFiles(path.join(dir, 'out'))).toHaveLength(1);
-      expect(run.stderr.match(/cannot reach the fleet hub/g)).toHaveLength(1);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const run = await cutOff.run.done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(outputFiles(path.join(cutOff.dir, 'out'))).toHaveLength(1);
+    expect(run.stderr.match(/cannot reach the fleet hub/g)).toHaveLength(1);
   });
 });
