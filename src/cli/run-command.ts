@@ -106,14 +106,16 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
 
   const runRecord = collectRunRecord({ scriptPath, interpreter: config.general.interpreter, commandLine: argv, rexVersion: rexVersion() });
   const requestedPort = options.port ?? config.general.port;
-  // Loaded only with [fleet]: a run outside a fleet loads no NATS client.
+  // Loaded only with [fleet]: a run outside a fleet loads no NATS client. A run started by
+  // `rex serve` is no station of its own: its server's station stands for it.
   const fleet =
-    config.fleet &&
-    (await import('./fleet/station-data.js')).stationData(config.fleet, 'run', {
-      scriptsDir: null,
-      allowedOutputDirs: options.dryRun ? [] : [outputDir],
-      cwd: process.cwd(),
-    });
+    config.fleet && serveAssignedRunUuid() === undefined
+      ? (await import('./fleet/station-data.js')).stationData(config.fleet, 'run', {
+          scriptsDir: null,
+          allowedOutputDirs: options.dryRun ? [] : [outputDir],
+          cwd: process.cwd(),
+        })
+      : undefined;
   const host = new RunHost({
     host: options.bind,
     port: requestedPort,

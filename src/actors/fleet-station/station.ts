@@ -22,6 +22,8 @@ const RETRY_MS = 2_000;
 const STOP_WAIT_MS = 2_000;
 /** The registry lists at most this many scripts (a KV value stays small). */
 const MAX_LISTED_SCRIPTS = 200;
+/** The scripts directory is walked again at most this often (not at every put). */
+const SCRIPTS_REFRESH_MS = 30_000;
 
 export interface StationRun extends AskableRun {
   script: string | null;
@@ -38,6 +40,8 @@ export class Station {
   private registeredOnce = false;
   /** Linked to a server now (between a disconnect and its reconnect: not). */
   private connected = false;
+  /** The scripts listed in the record, and when the directory was walked. */
+  private scripts: { list: string[]; at: number } | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly linked: Promise<void>;
 
@@ -115,8 +119,13 @@ export class Station {
 
   private async reply(msg: Msg): Promise<void> {
     const op = opOfSubject(msg.subject) ?? '';
-    const answer = await this.control.answer(op, msg.data, 'the fleet');
-    let text = JSON.stringify(answer);
+    let text: string;
+    try {
+      text = JSON.stringify(await this.control.answer(op, msg.data, 'the fleet'));
+    } catch (error) {
+      // As the gateway's error handler: a failing request never takes the station down.
+      text = JSON.stringify({ status: 500, body: `internal error: ${(error as Error).message}` });
+    }
     const limit = this.nc?.info?.max_payload;
     if (limit !== undefined && Buffer.byteLength(text) > limit) {
       const body = `the reply (${Buffer.byteLength(text)} bytes) is larger than the hub's max_payload (${limit} bytes); ask over HTTP`;
@@ -142,6 +151,7 @@ export class Station {
       do {
         this.putAgain = false;
         this.kv ??= await new Kvm(nc).create(STATIONS_BUCKET, { ttl: this.data.ttlMs, history: 1 });
+        if (this.stopped) return; // its record is being deleted: no put after that
         await this.kv.put(this.data.node, JSON.stringify(this.record()));
       } while (this.putAgain && !this.stopped);
       if (this.problem !== null || !this.registeredOnce) {
@@ -161,12 +171,11 @@ export class Station {
   private record(): StationRecord {
     const run = this.runState();
     const { scriptsDir } = this.data;
-    const scripts =
-      scriptsDir === null
-        ? []
-        : listScripts(scriptsDir)
-            .files.slice(0, MAX_LISTED_SCRIPTS)
-            .map((file) => path.relative(scriptsDir, file));
+    if (scriptsDir !== null && (this.scripts === null || Date.now() - this.scripts.at > SCRIPTS_REFRESH_MS)) {
+      const files = listScripts(scriptsDir).files.slice(0, MAX_LISTED_SCRIPTS);
+      this.scripts = { list: files.map((file) => path.relative(scriptsDir, file)), at: Date.now() };
+    }
+    const scripts = this.scripts?.list ?? [];
     return {
       node: this.data.node,
       host: this.data.host,

@@ -6,7 +6,7 @@
  * or refused the credentials, 6 no such station, 7 the station does not answer.
  */
 import path from 'node:path';
-import { type KV, type KvEntry, Kvm, KvWatchInclude } from '@nats-io/kv';
+import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FleetConfig } from '../../protocol/config.js';
 import { ControlReply, controlSubject, STATIONS_BUCKET, StationRecord, type StationOp } from '../../protocol/fleet/stations.js';
@@ -20,6 +20,8 @@ export const FLEET_EXIT = { ...EXIT, stationRefused: 1, hub: 5, unknownStation: 
 const DEFAULT_TIMEOUT_S = 10;
 /** A run answers once it listens: the station's launcher waits up to 20 s for that. */
 const RUN_TIMEOUT_S = 40;
+/** How often `watch` reads the station's record (a station puts it on every change of its run). */
+const WATCH_POLL_MS = 200;
 
 /** A failure with its exit code, reported as `rex fleet: <message>`. */
 class FleetError extends Error {
@@ -84,52 +86,31 @@ export function fleetRun(node: string, script: string, options: FleetRunOptions)
 }
 
 /**
- * Prints a line each time the station's run changes (from its registry record), until a run that
- * was seen going has ended (exit 0), or the station leaves the registry (exit 7).
+ * Prints a line each time the station's run changes (from its registry record, read every 200 ms:
+ * a KV watch's consumer can end under load), until a run that was seen going, or one that started
+ * after the watch did, has ended (exit 0), or the station leaves the registry (exit 7).
  */
 export function fleetWatch(node: string, options: FleetOptions): Promise<number> {
   return withHub(options, async (_nc, kv) => {
     const first = await stationRecord(kv, node);
-    const ttlMs = (await kv.status()).ttl;
-    let seenGoing = false;
+    let going: string | null = null;
     let last = '';
     const show = (record: StationRecord): boolean => {
       const { id, phase, exit_code } = record.run;
-      const line = `${node}: ${phase === 'idle' ? 'no run' : `run ${id}`} ${phase}${phase === 'ended' && exit_code !== null ? ` (exit code ${exit_code})` : ''}`;
+      const exit = phase === 'ended' && exit_code !== null ? ` (exit code ${exit_code})` : '';
+      const line = `${node}: ${phase === 'idle' ? 'no run' : `run ${id}`} ${phase}${exit}`;
       if (line !== last) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
       last = line;
-      if (phase === 'starting' || phase === 'running') seenGoing = true;
-      return seenGoing && phase === 'ended';
+      if (phase === 'starting' || phase === 'running') going = id;
+      // A run that came and went between two reads still counts.
+      return phase === 'ended' && (id === going || id !== first.run.id);
     };
     if (show(first)) return EXIT.ok;
-    const watch = await kv.watch({ key: node, include: KvWatchInclude.UpdatesOnly });
-    let heard = Date.now();
-    let gone = false;
-    // An expired record leaves no marker in a watch: after a TTL without a put, look whether it is still there.
-    const silence = setInterval(
-      () => {
-        if (Date.now() - heard < ttlMs) return;
-        heard = Date.now();
-        kv.get(node).then(
-          (entry) => {
-            if (entry?.operation === 'PUT') return;
-            gone = true;
-            watch.stop();
-          },
-          () => undefined,
-        );
-      },
-      Math.min(1000, ttlMs),
-    );
-    try {
-      for await (const entry of watch) {
-        heard = Date.now();
-        if (entry.operation !== 'PUT') break;
-        if (show(StationRecord.parse(entry.json()))) return EXIT.ok;
-      }
-      throw new FleetError(FLEET_EXIT.noAnswer, `station ${node} left the fleet${gone ? ` (no heartbeat for ${ttlMs / 1000} s)` : ''}`);
-    } finally {
-      clearInterval(silence);
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, WATCH_POLL_MS));
+      const entry = await kv.get(node);
+      if (entry === null || entry.operation !== 'PUT') throw new FleetError(FLEET_EXIT.noAnswer, `station ${node} left the fleet`);
+      if (show(StationRecord.parse(entry.json()))) return EXIT.ok;
     }
   });
 }
