@@ -136,9 +136,8 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
     expect(started.code, started.stderr).toBe(0);
     const { id } = JSON.parse(started.stdout) as { id: string };
     await serve.waitForOutput(/state: Running/);
-    const status = await fleet(['status', 'lab1']);
+    const [status, paused] = await Promise.all([fleet(['status', 'lab1']), fleet(['pause', 'lab1'])]);
     expect(JSON.parse(status.stdout).entities).toBeDefined();
-    const paused = await fleet(['pause', 'lab1']);
     expect(paused.stdout.trim()).toBe('Setting internal server state to paused...');
     await serve.waitForOutput(/state: Paused/);
     expect((await fleet(['continue', 'lab1'])).stdout.trim()).toBe('Setting internal server state to start...');
@@ -153,13 +152,15 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
   });
 
   it('refuses what the HTTP API refuses: a bad run request, a run on a lone rex run', async () => {
-    const bad = await fleet(['run', 'lab1', '../package.json']);
+    const [bad, noRun, lone] = await Promise.all([
+      fleet(['run', 'lab1', '../package.json']),
+      fleet(['status', 'lab1']),
+      fleet(['run', 'lab2', 'x.py']),
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/station lab1 answered 403: path: "\.\.\/package\.json" is outside the scripts directory/);
-    const noRun = await fleet(['status', 'lab1']);
     expect(noRun.code).toBe(1);
     expect(noRun.stderr).toMatch(/station lab1 answered 502: Error communicating with TCP server: no run in progress; the last run/);
-    const lone = await fleet(['run', 'lab2', 'x.py']);
     expect(lone.code).toBe(1);
     expect(lone.stderr).toMatch(/answered 409: this station is a lone `rex run`: it starts no runs/);
   });
@@ -188,12 +189,11 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
     const ghost = JSON.parse((await kv.get('lab1'))!.string());
     await kv.put('ghost', JSON.stringify({ ...ghost, node: 'ghost' }));
     await nc.close();
-    const silent = await fleet(['status', 'ghost']);
-    expect(silent.code).toBe(7);
-    expect(silent.stderr).toMatch(/station ghost does not answer status/);
-
+    const silent = fleet(['status', 'ghost']);
     serve.child.kill('SIGKILL');
     await serve.exited;
+    expect((await silent).code).toBe(7);
+    expect((await silent).stderr).toMatch(/station ghost does not answer status/);
     await vi.waitFor(
       async () => {
         const nodes = (await lsJson()).map((s) => s.node);
@@ -207,10 +207,9 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
   });
 
   it('wrong credentials and no [fleet] are refused with a clear message', async () => {
-    const wrong = await fleet(['ls'], 'wrong.toml');
+    const [wrong, none] = await Promise.all([fleet(['ls'], 'wrong.toml'), fleet(['ls'], 'none.toml')]);
     expect(wrong.code).toBe(5);
     expect(wrong.stderr).toMatch(/the fleet hub \(nats:\/\/127\.0\.0\.1:\d+\) refused the credentials of \[fleet\] \(user "control"\)/);
-    const none = await fleet(['ls'], 'none.toml');
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no \[fleet\] section/);
   });
