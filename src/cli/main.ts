@@ -72,6 +72,7 @@ program
   });
 
 program.addCommand((await import('./view-command.js')).viewCommand());
+program.addCommand((await import('./fleet-command.js')).fleetCommand());
 
 const db = program.command('db').description('the ClickHouse database of [click_house_server] (docs/clickhouse.md)');
 db.command('init')

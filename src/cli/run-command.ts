@@ -107,6 +107,16 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
 
   const runRecord = collectRunRecord({ scriptPath, interpreter: config.general.interpreter, commandLine: argv, rexVersion: rexVersion() });
   const requestedPort = options.port ?? config.general.port;
+  // Loaded only with [fleet]: a run outside a fleet loads no NATS client. A run started by
+  // `rex serve` is no station of its own: its server's station stands for it.
+  const fleet =
+    config.fleet && serveAssignedRunUuid() === undefined
+      ? (await import('./fleet/station-data.js')).stationData(config.fleet, 'run', {
+          scriptsDir: null,
+          allowedOutputDirs: options.dryRun ? [] : [outputDir],
+          cwd: process.cwd(),
+        })
+      : undefined;
   const host = new RunHost({
     host: options.bind,
     port: requestedPort,
@@ -115,20 +125,19 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     ...(verbosity >= 3 ? { lineLog: verbosity >= 4 ? ('raw' as const) : ('summary' as const) } : {}),
     ...(mailPlan.data ? { mail: mailPlan.data, mailWaitMs: mailPlan.waitMs } : {}),
     ...(config.click_house_server && !options.dryRun ? { clickhouse: { journalDir, config: config.click_house_server } } : {}),
-    ...(webPort !== undefined && {
-      web: {
-        port: webPort,
+    ...((webPort !== undefined || fleet !== undefined) && {
+      run: {
         uuid,
         scriptPath,
         outputDir: options.dryRun ? null : outputDir,
-        cwd: process.cwd(),
-        version: rexVersion(),
         // Called when the run has finished, long after `signals` below exists.
         exitCode: (finished: RunOutcome) => exitCodeOf(finished, signals.received()),
         // The page's log shows what stderr shows.
         logLine: (entry: LogEntry) => shownLogLine(entry, verbosity),
       },
     }),
+    ...(webPort !== undefined && { web: { port: webPort, cwd: process.cwd(), version: rexVersion() } }),
+    ...(fleet !== undefined && { fleet }),
   });
   // -i: the TUI runs as a child process on the terminal and shows rex's log lines instead of stderr.
   const tui =

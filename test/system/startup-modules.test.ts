@@ -12,9 +12,9 @@ import { PY_FIXTURES, REPO_ROOT, freePort, onlyOutput, runRex, workspace } from 
 
 const HOOK = pathToFileURL(path.join(REPO_ROOT, 'test/fixtures/module-log/register.mjs')).href;
 
-/** Loaded only when used: -i (ink, react), serve (fastify), ClickHouse, e-mail, big lines and files (piscina). */
+/** Loaded only when used: -i (ink, react), serve (fastify), ClickHouse, the fleet (NATS), e-mail, big lines and files (piscina). */
 const NOT_IN_A_PLAIN_RUN = [
-  /\/node_modules\/(ink|react|fastify|@fastify\/[^/]+|@clickhouse\/[^/]+|piscina)\//,
+  /\/node_modules\/(ink|react|fastify|@fastify\/[^/]+|@clickhouse\/[^/]+|@nats-io\/[^/]+|piscina)\//,
   /\/node_modules\/nodemailer\/lib\/nodemailer\.js$/,
   // rxjs comes from its one-file bundle (src/runtime/rx.ts), not its entry of some 250 files.
   /\/node_modules\/rxjs\/dist\/(cjs|esm|esm5)\//,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ServeRunState } from './messages.js';
 import { describeRunExit } from '../../protocol/run-exit.js';
 import { wholeNumber } from './runs-schemas.js';
-import { expected } from './validation-message.js';
+import { expected } from '../../runtime/run-control/validation-message.js';
 
 export const RunStartedSchema = z
   .object({
@@ -16,9 +16,6 @@ export const RunStartedSchema = z
   })
   .describe("The original's reply to POST /run.");
 export type RunStarted = z.infer<typeof RunStartedSchema>;
-
-export const RUN_STARTED_MESSAGE = 'session started';
-export const RUN_BUSY: RunStarted = { id: 'None', message: 'Session is already running, ignoring request' };
 
 export const RunStateSchema = z
   .object({

@@ -15,7 +15,7 @@ import { BODY_LIMIT_BYTES, installBodyParsers, installErrorHandlers } from './bo
 import { LiveEvents } from './live-events.js';
 import { liveRoutes, websocketPlugin } from './live-routes.js';
 import type { GatewayAppOptions, RouteContext } from './route-context.js';
-import { askCurrentRun, limitRunAsks } from './run-answers.js';
+import { askCurrentRun, limitRunAsks } from '../../runtime/run-control/run-answers.js';
 import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';

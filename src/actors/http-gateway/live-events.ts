@@ -13,7 +13,7 @@ import type { ServerResponse } from 'node:http';
 import { runStateBody } from './api-schemas.js';
 import { LogRing } from './log-ring.js';
 import type { ServeLogChunk, ServeLogRequest, ServeRunState } from './messages.js';
-import { askCurrentRun } from './run-answers.js';
+import { askCurrentRun } from '../../runtime/run-control/run-answers.js';
 
 /**
  * The run is asked for its datastream this often while a client listens: a line waits at most

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { emptyReply, errorReply, runStateBody, textReply } from './api-schemas.js';
 import { rawPath, sendError } from './http-util.js';
 import type { RouteContext } from './route-context.js';
-import { isRunCommand } from './run-tcp-command.js';
+import { isRunCommand } from '../../runtime/run-control/run-tcp-command.js';
 import { closeWebSocket, MAX_MESSAGE_BYTES, serveWebSocketSession } from './websocket-session.js';
 
 /**

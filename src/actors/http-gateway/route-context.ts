@@ -2,8 +2,8 @@
 import type { LogLevel } from '../../bus/payloads.js';
 import type { LiveEvents } from './live-events.js';
 import type { GatewayData, ServeLaunch, ServeLaunchResult, ServeLogChunk, ServeLogRequest, ServeRunState } from './messages.js';
-import type { RunAnswer } from './run-answers.js';
-import type { RunRequest } from './run-tcp-command.js';
+import type { RunAnswer } from '../../runtime/run-control/run-answers.js';
+import type { RunRequest } from '../../runtime/run-control/run-tcp-command.js';
 
 export interface GatewayAppOptions {
   data: GatewayData;

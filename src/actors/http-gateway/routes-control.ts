@@ -9,7 +9,7 @@ import { BUSY_RUN_REPLY, jsonReply, NO_RUN_REPLY, RunJsonSchema, SLOW_RUN_REPLY,
 import { errorReply } from './api-schemas.js';
 import { clientGoneSignal, rawPath } from './http-util.js';
 import type { RouteContext } from './route-context.js';
-import type { RunCommand, RunRequest } from './run-tcp-command.js';
+import type { RunCommand, RunRequest } from '../../runtime/run-control/run-tcp-command.js';
 
 const TEXT = 'text/plain; charset=utf-8';
 

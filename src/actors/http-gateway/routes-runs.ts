@@ -17,7 +17,7 @@ import { errorReply, jsonReply } from './api-schemas.js';
 import { clientGoneSignal, sendError } from './http-util.js';
 import { PastRuns } from './past-runs.js';
 import type { RouteContext } from './route-context.js';
-import { Slots } from './slots.js';
+import { Slots } from '../../runtime/run-control/slots.js';
 import {
   type ChannelSeriesBody,
   ChannelQuerySchema,

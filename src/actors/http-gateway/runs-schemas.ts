@@ -3,7 +3,7 @@
  * GET /openapi.json): the listing, one file's index, a channel's series. Pure.
  */
 import { z } from 'zod';
-import { expected } from './validation-message.js';
+import { expected } from '../../runtime/run-control/validation-message.js';
 
 const ChannelSummarySchema = z.object({
   name: z.string(),
