@@ -88,12 +88,17 @@ db.command('push')
     process.exitCode = await (await import('./db-command.js')).dbPushCommand(targets, options);
   });
 
+(await import('./fleet-archive-command.js')).addArchiveCommand(
+  program.command('fleet').description('the fleet of stations on NATS (docs/fleet.md)'),
+);
+
 program
   .command('recover')
   .description('rebuild output files from run journals (after a crash, kill -9 or power loss)')
   .argument('<target>', 'a journal file (*.rexj), a run journal directory, or an output directory')
   .option('-o, --output <dir>', 'write the recovered files here instead of the original output directory')
-  .action(async (target: string, options: { output?: string }) => {
+  .option('--config-file <path>', 'use this rex config file instead of the default location (its [fleet] replicates the journals)')
+  .action(async (target: string, options: { output?: string; configFile?: string }) => {
     process.exitCode = await (await import('./recover-command.js')).recoverCommand(target, options);
   });
 

@@ -14,6 +14,8 @@ import { WEB_HOST } from '../host/run/web-view.js';
 import { announceToServe, serveAssignedRunUuid } from '../host/serve/run-ipc.js';
 import { mailSummaryLines, planMail } from './mail-plan.js';
 import { drainClickHouse, progressLine } from '../host/run/clickhouse-drain.js';
+import { awaitReplication } from '../host/run/replication-drain.js';
+import { stationName } from '../runtime/fleet/station-name.js';
 import { configSourceLine, loadConfig, prepareProvidedConfig } from './config-file.js';
 import { interpreterProblem } from './interpreter.js';
 import { explicitPortProblem, freePort, portProblemMessage } from '../runtime/port-check.js';
@@ -114,6 +116,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     ...(verbosity >= 3 ? { lineLog: verbosity >= 4 ? ('raw' as const) : ('summary' as const) } : {}),
     ...(mailPlan.data ? { mail: mailPlan.data, mailWaitMs: mailPlan.waitMs } : {}),
     ...(config.click_house_server && !options.dryRun ? { clickhouse: { journalDir, config: config.click_house_server } } : {}),
+    ...(config.fleet && !options.dryRun ? { fleet: { journalDir, fleet: config.fleet, node: stationName(config.fleet) } } : {}),
     ...(webPort !== undefined && {
       web: {
         port: webPort,
@@ -150,6 +153,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
 
   let outcome: RunOutcome | undefined;
   let clickhouseLeft = false;
+  let fleetLeft = false;
   let summaries: Awaited<ReturnType<RunFeedback['finish']>> = [];
   const signals = handleInterrupts(host, log, () => tui?.close());
   try {
@@ -183,6 +187,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     };
     outcome = await host.run(plan);
     clickhouseLeft = await storeInClickHouse(host, config.click_house_server?.wait_at_end !== false, journalDir, log);
+    fleetLeft = await replicateToHub(host, journalDir, log);
     // -i: the view shows how the run ended and stays until the user quits it.
     tui?.finished(outcome);
     await tui?.closed();
@@ -207,7 +212,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   const journal = cleanUp({
     journalDir,
     outputDir,
-    keepJournal: options.keepJournal || exitCode === EXIT.internal || clickhouseLeft,
+    keepJournal: options.keepJournal || exitCode === EXIT.internal || clickhouseLeft || fleetLeft,
     dryRun: options.dryRun,
     outcome,
   });
@@ -309,6 +314,27 @@ async function storeInClickHouse(
   log(
     'error',
     `ClickHouse: not every row is stored (${result.reason ?? 'unknown reason'}); the journal is kept: \`rex db push ${journalDir}\` stores the rest`,
+  );
+  return true;
+}
+
+/**
+ * `[fleet]`: the replicator streamed the journal during the run; wait a bounded time for the hub
+ * to acknowledge the rest. Returns true when records are left to send (the journal is then kept).
+ */
+async function replicateToHub(
+  host: RunHost,
+  journalDir: string,
+  log: (level: 'info' | 'warn' | 'error', message: string) => void,
+): Promise<boolean> {
+  if (!host.hasFleet) return false;
+  const result = await awaitReplication(() =>
+    host.bus.request('fleet.replication', { runOver: true }, { timeoutMs: 2000 }).catch(() => null),
+  );
+  if (result.caughtUp) return false;
+  log(
+    'warn',
+    `the hub has not acknowledged every journal record (${result.reason}); the journal is kept: \`rex recover ${journalDir}\` replicates the rest`,
   );
   return true;
 }

@@ -15,6 +15,7 @@ import type { MailerData } from '../../actors/mailer/index.js';
 import { MailOutbox } from './mail-outbox.js';
 import type { ClickHouseWriterData } from '../../actors/clickhouse-writer/index.js';
 import type { StoreActorData } from '../../actors/store/index.js';
+import type { FleetReplicatorData } from '../../actors/fleet-replicator/index.js';
 import { WebView, type WebViewOptions } from './web-view.js';
 
 export interface RunHostOptions {
@@ -31,6 +32,8 @@ export interface RunHostOptions {
   mailWaitMs?: number;
   /** `[click_house_server]` configured (not in dry run): stream the journals into ClickHouse. */
   clickhouse?: ClickHouseWriterData;
+  /** `[fleet]` configured (not in dry run): replicate the journals to the hub (docs/fleet.md). */
+  fleet?: FleetReplicatorData;
   /** `--web`: the http-gateway shows this run on loopback (./web-view.ts). */
   web?: WebViewOptions;
 }
@@ -96,6 +99,7 @@ export class RunHost {
       this.supervisor.start({ name: 'file-writer', entry: actorWorker('file-writer'), data: { storeDir } }),
       this.startMailer(),
       this.startClickHouseWriter(),
+      this.startReplicator(),
     ]);
     // Not waited for: the script does not wait for the page's server; its URL is printed once it listens.
     void this.web?.start();
@@ -168,6 +172,27 @@ export class RunHost {
     } catch (error) {
       const message = `the clickhouse-writer could not start: ${(error as Error).message}; rows stay in the journal (\`rex db push\` stores them later)`;
       this.bus.publish('log', { level: 'error', source: 'clickhouse-writer', message, ts: Date.now() });
+    }
+  }
+
+  /** A fleet-replicator runs in this run. */
+  get hasFleet(): boolean {
+    return this.options.fleet !== undefined;
+  }
+
+  /** Not critical: the hub never stops the data run (what it lacks stays in the journal). */
+  private async startReplicator(): Promise<void> {
+    if (!this.options.fleet) return;
+    try {
+      await this.supervisor.start({
+        name: 'fleet-replicator',
+        entry: actorWorker('fleet-replicator'),
+        data: this.options.fleet,
+        critical: false,
+      });
+    } catch (error) {
+      const message = `the fleet-replicator could not start: ${(error as Error).message}; the journal is kept (\`rex recover\` replicates it later)`;
+      this.bus.publish('log', { level: 'error', source: 'fleet-replicator', message, ts: Date.now() });
     }
   }
 

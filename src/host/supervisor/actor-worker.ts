@@ -1,5 +1,13 @@
 /** Where an actor's worker thread starts: `dist/actors/<name>/worker.js`, beside this build. */
-export type ActorName = 'ingest' | 'store' | 'file-writer' | 'controller' | 'mailer' | 'clickhouse-writer' | 'http-gateway';
+export type ActorName =
+  | 'ingest'
+  | 'store'
+  | 'file-writer'
+  | 'controller'
+  | 'mailer'
+  | 'clickhouse-writer'
+  | 'http-gateway'
+  | 'fleet-replicator';
 
 export function actorWorker(name: ActorName): URL {
   return new URL(`../../actors/${name}/worker.js`, import.meta.url);
