@@ -9,6 +9,7 @@ import { EXIT, UsageError } from './exit-codes.js';
 export interface FleetArchiveOptions {
   once: boolean;
   durable: string;
+  node?: string;
   configFile?: string;
 }
 
@@ -19,6 +20,7 @@ export function addArchiveCommand(fleet: Command): Command {
     .argument('<dir>', 'the archive directory')
     .option('--once', 'stop when everything replicated so far is archived (cron, tests)', false)
     .option('--durable <name>', 'the durable consumer (one per archive directory)', 'rex-archive')
+    .option('--node <name>', "only this station's runs")
     .option('--config-file <path>', 'use this rex config file instead of the default location')
     .action(async (dir: string, options: FleetArchiveOptions) => {
       process.exitCode = await fleetArchiveCommand(dir, options);
@@ -30,14 +32,25 @@ export async function fleetArchiveCommand(dir: string, options: FleetArchiveOpti
   const { loadConfig } = await import('./config-file.js');
   const { config } = await loadConfig(options.configFile ? { path: options.configFile } : {});
   if (!config.fleet) throw new UsageError('rex fleet archive needs a [fleet] section in the config file (docs/fleet.md)');
-  if (!/^[A-Za-z0-9_-]+$/.test(options.durable)) throw new UsageError(`--durable ${options.durable}: letters, digits, _ and - only`);
+  for (const [flag, value] of [
+    ['--durable', options.durable],
+    ['--node', options.node],
+  ] as const) {
+    if (value !== undefined && !/^[A-Za-z0-9_-]+$/.test(value)) throw new UsageError(`${flag} ${value}: letters, digits, _ and - only`);
+  }
   const [{ connectFleet }, { FleetArchive }] = await Promise.all([
     import('../runtime/fleet/connect.js'),
     import('./fleet-archive/archive.js'),
   ]);
   const nc = await connectFleet(config.fleet, { name: 'rex-archive' });
   const log = (level: string, message: string): void => console.error(`${level}: ${message}`);
-  const archive = new FleetArchive(nc, { dir: path.resolve(dir), durable: options.durable, once: options.once, log });
+  const archive = new FleetArchive(nc, {
+    dir: path.resolve(dir),
+    durable: options.durable,
+    once: options.once,
+    log,
+    ...(options.node !== undefined && { node: options.node }),
+  });
   const onSignal = (): void => archive.stop();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -20,7 +20,7 @@ import {
   journalSubject,
   recordMessageId,
 } from '../../protocol/fleet/journal-subjects.js';
-import { ensureJournalStream } from '../../runtime/fleet/journal-stream.js';
+import { ensureJournalStream, JETSTREAM_TIMEOUT_MS } from '../../runtime/fleet/journal-stream.js';
 import { decodeLineRefBody, type JournalRecord, parseJsonBody, RECORD_HEADER_BYTES, RecordType } from '../../runtime/journal/codec.js';
 import { JournalReader } from '../../runtime/journal/reader.js';
 import { readSideBody } from '../../runtime/journal/side-body.js';
@@ -75,6 +75,9 @@ export class JournalReplicator {
   private woken = false;
   private wakeUp: (() => void) | null = null;
   private lastError: string | null = null;
+  private disconnected = newSignal();
+  private reconnected = newSignal();
+  private connected = true;
   private readonly stopSignal: Promise<void>;
   private signalStop!: () => void;
 
@@ -122,7 +125,8 @@ export class JournalReplicator {
   async run(untilCaughtUp = false): Promise<void> {
     const nc = await Promise.race([this.options.connection, this.stopSignal]);
     if (!nc) return;
-    const js = jetstream(nc);
+    const js = jetstream(nc, { timeout: JETSTREAM_TIMEOUT_MS });
+    void this.watchDisconnects(nc);
     let streamReady = false;
     for (let attempt = 0; !this.stopped; ) {
       this.woken = false;
@@ -149,8 +153,29 @@ export class JournalReplicator {
           this.options.log('warn', `replication to the hub: ${message}; retrying (records wait in the journal)`);
         this.lastError = message;
         streamReady = false;
-        await Promise.race([delay(Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** attempt++)), this.stopSignal]);
+        // Back off; a reconnect cuts it short.
+        await Promise.race([
+          delay(Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** attempt++)),
+          this.stopSignal,
+          this.reconnected.promise,
+        ]);
       }
+    }
+  }
+
+  /**
+   * A lost connection fails what is in flight at once: its acknowledgements will never come, and
+   * waiting for each one's timeout would only delay the resend from the acknowledged prefix. A
+   * new connection ends the back-off.
+   */
+  private async watchDisconnects(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      const which = status.type === 'disconnect' ? 'disconnected' : status.type === 'reconnect' ? 'reconnected' : null;
+      if (!which) continue;
+      this.connected = which === 'reconnected';
+      const signal = this[which];
+      this[which] = newSignal();
+      signal.fire();
     }
   }
 
@@ -193,10 +218,16 @@ export class JournalReplicator {
     const reader = journal.reader;
     const inFlight: InFlight[] = [];
     let inFlightBytes = 0;
+    // Published now, records would wait in the client's buffer for a reply that never comes.
+    if (!this.connected) throw new Error('disconnected from the hub');
+    const lost = this.disconnected.promise.then(() => {
+      throw new Error('disconnected from the hub');
+    });
+    lost.catch(() => {});
     const settleOldest = async (): Promise<void> => {
       const oldest = inFlight.shift() as InFlight;
       inFlightBytes -= oldest.bytes;
-      await oldest.ack;
+      await Promise.race([oldest.ack, lost]);
       if (oldest.next !== null) journal.progress.acked = oldest.next;
       if (oldest.last) journal.progress.done = true;
       this.saveSoon(journal);
@@ -236,7 +267,6 @@ export class JournalReplicator {
       }
       journal.atEnd = true;
     } catch (error) {
-      await Promise.allSettled(inFlight.map((f) => f.ack));
       // Read again from the acknowledged prefix: what was in flight may or may not be stored.
       reader.close();
       journal.reader = null;
@@ -310,4 +340,10 @@ export class JournalReplicator {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function newSignal(): { promise: Promise<void>; fire(): void } {
+  let fire!: () => void;
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  return { promise, fire };
 }

@@ -11,7 +11,13 @@ import path from 'node:path';
 import { AckPolicy, type Consumer, DeliverPolicy, type JsMsg, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { OutputWriter } from '../../actors/file-writer/index.js';
-import { JOURNAL_STREAM, JOURNAL_SUBJECTS, JournalHeader, parseJournalSubject } from '../../protocol/fleet/journal-subjects.js';
+import {
+  JOURNAL_STREAM,
+  JOURNAL_SUBJECTS,
+  JournalHeader,
+  journalSubjectsOf,
+  parseJournalSubject,
+} from '../../protocol/fleet/journal-subjects.js';
 import { ensureJournalStream } from '../../runtime/fleet/journal-stream.js';
 import { ArchivedJournal } from './archived-journal.js';
 
@@ -19,6 +25,8 @@ export interface ArchiveOptions {
   dir: string;
   /** The durable consumer's name: one per archive directory. */
   durable: string;
+  /** Only this station's journals (a subject filter on the consumer); all stations' by default. */
+  node?: string;
   /** Return once nothing is pending (tests, cron); otherwise run until stop(). */
   once: boolean;
   log(level: 'info' | 'warn' | 'error', message: string): void;
@@ -49,15 +57,17 @@ export class FleetArchive {
       durable_name: this.options.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subject: JOURNAL_SUBJECTS,
+      filter_subject: this.options.node === undefined ? JOURNAL_SUBJECTS : journalSubjectsOf(this.options.node),
       ack_wait: ACK_WAIT_NS,
       max_ack_pending: 10_000,
     });
     const consumer = await jetstream(this.nc).consumers.get(JOURNAL_STREAM, this.options.durable);
     try {
       while (!this.stopped) {
-        const got = await this.step(consumer);
-        if (got === 0 && this.options.once && (await consumer.info()).num_pending === 0) break;
+        // --once: ask for what is pending, no more (a fetch waits for its count or its expiry).
+        const pending = this.options.once ? (await consumer.info()).num_pending : FETCH_MESSAGES;
+        if (pending === 0) break;
+        await this.step(consumer, Math.min(pending, FETCH_MESSAGES));
       }
     } finally {
       const waiting = [...this.journals.values()].reduce((n, j) => n + j.waitingCount, 0);
@@ -66,14 +76,12 @@ export class FleetArchive {
     }
   }
 
-  /** One fetch: applied, synced, files written, acknowledged. Returns how many messages came. */
-  private async step(consumer: Consumer): Promise<number> {
-    const batch = await consumer.fetch({ max_messages: FETCH_MESSAGES, expires: FETCH_EXPIRES_MS });
+  /** One fetch: applied, synced, files written, acknowledged. */
+  private async step(consumer: Consumer, count: number): Promise<void> {
+    const batch = await consumer.fetch({ max_messages: count, expires: FETCH_EXPIRES_MS });
     const done: JsMsg[] = [];
     const touched = new Set<ArchivedJournal<JsMsg>>();
-    let count = 0;
     for await (const message of batch) {
-      count++;
       const journal = this.journalFor(message.subject);
       if (!journal) {
         this.options.log('warn', `ignored a message on ${message.subject}: not a journal subject`);
@@ -89,7 +97,6 @@ export class FleetArchive {
     }
     for (const message of done) message.ack();
     if (done.length > 0) await this.nc.flush();
-    return count;
   }
 
   private apply(journal: ArchivedJournal<JsMsg>, message: JsMsg): JsMsg[] {

@@ -7,7 +7,7 @@
 import type { ReplicationStatus } from '../../actors/fleet-replicator/index.js';
 
 export interface ReplicationWait {
-  /** Give up once nothing more was acknowledged for this long (default 5 s). */
+  /** Give up once nothing more was acknowledged for this long (default 8 s: a hub that just came back answers in a few). */
   noProgressMs?: number;
   /** Give up after this long in any case (default 30 s). */
   maxMs?: number;
@@ -24,7 +24,7 @@ export async function awaitReplication(
   ask: () => Promise<ReplicationStatus | null>,
   options: ReplicationWait = {},
 ): Promise<ReplicationOutcome> {
-  const { noProgressMs = 5_000, maxMs = 30_000, pollMs = 100 } = options;
+  const { noProgressMs = 8_000, maxMs = 30_000, pollMs = 100 } = options;
   const started = Date.now();
   let last: ReplicationStatus | null = null;
   let progressAt = started;

@@ -42,6 +42,12 @@ export function journalSubject({ node, uuid, loop }: JournalAddress): string {
   return `rex.journal.${node}.${uuid}.${loop}`;
 }
 
+/** Every journal subject of one station: `rex.journal.<node>.>` */
+export function journalSubjectsOf(node: string): string {
+  if (!TOKEN.test(node)) throw new Error(`${node} is not a station name`);
+  return `rex.journal.${node}.>`;
+}
+
 export function parseJournalSubject(subject: string): JournalAddress | null {
   const parts = subject.split('.');
   if (parts.length !== 5 || parts[0] !== 'rex' || parts[1] !== 'journal') return null;

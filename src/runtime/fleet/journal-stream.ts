@@ -6,11 +6,17 @@ import { type JetStreamManager, JetStreamApiCodes, JetStreamApiError, jetstreamM
 import type { NatsConnection } from '@nats-io/transport-node';
 import { JOURNAL_STREAM, JOURNAL_SUBJECTS } from '../../protocol/fleet/journal-subjects.js';
 
+/**
+ * JetStream requests (a publish's acknowledgement included) give up after this: one lost in an
+ * outage is sent again this soon, not after the connection's 5 s.
+ */
+export const JETSTREAM_TIMEOUT_MS = 2000;
+
 /** How long the stream drops a message id it has stored already: covers a replicator's retries. */
 export const DUPLICATE_WINDOW_NS = 2 * 60 * 1_000_000_000;
 
 export async function ensureJournalStream(nc: NatsConnection): Promise<JetStreamManager> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nc, { timeout: JETSTREAM_TIMEOUT_MS });
   try {
     await jsm.streams.info(JOURNAL_STREAM);
   } catch (error) {
