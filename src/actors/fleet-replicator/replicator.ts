@@ -123,7 +123,11 @@ export class JournalReplicator {
 
   /** Runs until stopped; with `untilCaughtUp`, returns once the run is over and every journal is acknowledged. */
   async run(untilCaughtUp = false): Promise<void> {
-    const nc = await Promise.race([this.options.connection, this.stopSignal]);
+    const nc = await Promise.race([this.options.connection, this.stopSignal]).catch((error: unknown) => {
+      // Refused (credentials, TLS): nothing will be sent; the run's end reports it and keeps the journal.
+      this.lastError = `cannot connect to the fleet: ${(error as Error).message}`;
+      return undefined;
+    });
     if (!nc) return;
     const js = jetstream(nc, { timeout: JETSTREAM_TIMEOUT_MS });
     void this.watchDisconnects(nc);
