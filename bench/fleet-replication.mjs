@@ -60,6 +60,47 @@ async function startNats() {
   return { child, url: `nats://127.0.0.1:${port}` };
 }
 
+let keptJournal = null;
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSecondsOf(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/**
+ * The replicator alone, on a finished run's journal (nothing else running in this process): its
+ * capacity in MB/s and the CPU it and the hub spend per MB, figures the machine's load disturbs less.
+ */
+async function replicateAlone(nats, journal) {
+  fs.rmSync(journal.replace(/\.rexj$/, '.fleet.json'), { force: true });
+  const { JournalReplicator } = await import('../dist/actors/fleet-replicator/replicator.js');
+  const nc = await connect({ servers: nats.url, user: USER.user, pass: USER.password });
+  const replicator = new JournalReplicator({
+    connection: Promise.resolve(nc),
+    node: `alone_${Date.now()}`,
+    journals: () => [journal],
+    log: () => {},
+  });
+  replicator.finalize();
+  const bytes = fs.statSync(journal).size;
+  const cpu0 = process.cpuUsage();
+  const hub0 = cpuSecondsOf(nats.child.pid);
+  const t0 = performance.now();
+  await replicator.run(true);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const hub = cpuSecondsOf(nats.child.pid) - hub0;
+  await nc.close();
+  return {
+    MB: bytes / 1e6,
+    seconds,
+    MBps: bytes / 1e6 / seconds,
+    cpuMsPerMB: (cpu.user + cpu.system) / 1e3 / (bytes / 1e6),
+    hubCpuMsPerMB: (hub * 1e3) / (bytes / 1e6),
+  };
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -86,7 +127,7 @@ async function oneRun(label, nats, nc, fleet) {
   const started = performance.now();
   const run = spawnSync(
     process.execPath,
-    [REX, 'run', path.join(HERE, 'clients/traces.py'), '-o', out, '-P', String(await freePort()), '-v', '1'],
+    [REX, 'run', path.join(HERE, 'clients/traces.py'), '-o', out, '-P', String(await freePort()), '-v', '1', ...(fleet ? ['--keep-journal'] : [])],
     {
       env: {
         ...process.env,
@@ -123,6 +164,7 @@ async function oneRun(label, nats, nc, fleet) {
   if (archived.status !== 0) throw new Error(`rex fleet archive exited ${archived.status}: ${archived.stderr}`);
   const stationFile = fs.readdirSync(out).find((f) => f.endsWith('.toml'));
   const same = fs.readFileSync(path.join(out, stationFile)).equals(fs.readFileSync(path.join(archiveDir, node, stationFile)));
+  keptJournal = path.join(out, '.rex', fs.readdirSync(path.join(out, '.rex'))[0], 'loop-1.rexj');
   return {
     ...row,
     ...seen,
@@ -199,13 +241,18 @@ try {
       console.log(JSON.stringify(row, (_k, v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v)));
     }
   }
+  for (let i = 0; i < ROUNDS; i++) {
+    const alone = await replicateAlone(nats, keptJournal);
+    rows.push({ alone });
+    console.log(JSON.stringify({ alone }, (_k, v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v)));
+  }
 } finally {
   await nc.close();
   nats.child.kill('SIGKILL');
   fs.rmSync(work, { recursive: true, force: true });
 }
 const on = rows.filter((r) => r.fleet);
-const off = rows.filter((r) => !r.fleet);
+const off = rows.filter((r) => r.fleet === false);
 const m = (xs, key) => median(xs.map((r) => r[key]));
 console.log('\nmedians');
 console.log(`  ingest without [fleet]: ${m(off, 'ingestPerS').toFixed(1)} lines/s (${m(off, 'ingestMBps').toFixed(1)} MB/s of lines)`);
@@ -216,4 +263,8 @@ console.log(
 );
 console.log(
   `  archive --once: ${m(on, 'archiveSeconds').toFixed(2)} s (${m(on, 'archiveMBps').toFixed(1)} MB/s of journal, start-up included); files identical: ${on.every((r) => r.sameFile)}`,
+);
+const alone = rows.filter((r) => r.alone).map((r) => r.alone);
+console.log(
+  `  the replicator alone, on one run's ${median(alone.map((a) => a.MB)).toFixed(1)} MB journal: ${median(alone.map((a) => a.MBps)).toFixed(1)} MB/s; CPU ${median(alone.map((a) => a.cpuMsPerMB)).toFixed(1)} ms per MB (the hub's nats-server ${median(alone.map((a) => a.hubCpuMsPerMB)).toFixed(1)} ms per MB)`,
 );

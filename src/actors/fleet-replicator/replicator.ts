@@ -239,7 +239,11 @@ export class JournalReplicator {
     try {
       for (;;) {
         const records = reader.readAvailable(READ_BYTES);
-        if (records.length === 0) break;
+        if (records.length === 0) {
+          // Before the acknowledgements are awaited: news that comes meanwhile clears it again.
+          journal.atEnd = true;
+          break;
+        }
         for (const [i, record] of records.entries()) {
           const next = records[i + 1]?.offset ?? reader.position;
           const parts = this.messageParts(journal.path, record, next - record.offset);
@@ -269,11 +273,11 @@ export class JournalReplicator {
           `${journal.path}: ${reader.corruption.reason} at offset ${reader.corruption.offset}; replicated up to there`,
         );
       }
-      journal.atEnd = true;
     } catch (error) {
       // Read again from the acknowledged prefix: what was in flight may or may not be stored.
       reader.close();
       journal.reader = null;
+      journal.atEnd = false;
       throw error;
     } finally {
       this.saveSoon(journal, true);

@@ -111,6 +111,12 @@ export class ArchivedJournal<M> {
       this.waiting.delete(later.offset);
       done.push(...this.append(later));
     }
+    // Resent chunks of records now written: nothing to wait for.
+    for (const [offset, entry] of this.assembling) {
+      if (offset >= this.size) continue;
+      this.assembling.delete(offset);
+      done.push(...entry.messages);
+    }
     return done;
   }
 
