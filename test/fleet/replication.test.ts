@@ -12,17 +12,41 @@ import { startStream } from '../helpers/stream-run.js';
 const TIMEOUT_MS = 60_000;
 let nats: NatsServer;
 
+/**
+ * What a station needs to replicate (docs/fleet.md): publish on its own journal subjects, look the
+ * stream up (create it if missing), and get the acknowledgements on its inbox. Nothing else.
+ */
+const STATION_A = {
+  user: 'st-a',
+  password: 'station-secret',
+  permissions:
+    '{ publish: ["rex.journal.st-a.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.REX_JOURNAL", "$JS.API.STREAM.CREATE.REX_JOURNAL"], subscribe: ["_INBOX.>"] }',
+};
+
 beforeAll(async () => {
-  nats = await NatsServer.start();
+  nats = await NatsServer.start({ users: [{ user: 'rex', password: 'fleet-secret' }, STATION_A] });
 });
 afterAll(async () => {
   await nats?.dispose();
 });
 
-/** `rex fleet archive <dir> --once` with its own durable consumer; the files it wrote for `node`. */
+/** `rex fleet archive <dir> --once` on the hub (user `rex`), its own durable consumer; the files it wrote for `node`. */
 async function archive(ws: RexWorkspace, node: string): Promise<string[]> {
   const dir = path.join(ws.dir, 'archive');
-  const result = await runRex(ws, ['fleet', 'archive', dir, '--once', '--durable', `test-${node}`, '--node', node]);
+  const hubConfig = path.join(ws.dir, 'hub.toml');
+  fs.writeFileSync(hubConfig, nats.fleetSection('hub'));
+  const result = await runRex(ws, [
+    'fleet',
+    'archive',
+    dir,
+    '--once',
+    '--durable',
+    `test-${node}`,
+    '--node',
+    node,
+    '--config-file',
+    hubConfig,
+  ]);
   expect(result.code, result.stderr).toBe(0);
   return outputFiles(path.join(dir, node));
 }
@@ -35,13 +59,16 @@ function expectSameBytes(archived: string[], station: string[]): void {
 describe('replication to the hub and the archive', { timeout: TIMEOUT_MS }, () => {
   it("a run replicates as it goes, and the archive's file is the station's, byte for byte (big lines in side files, cut into chunks)", async () => {
     const ws = workspace();
-    ws.writeConfig(nats.fleetSection('st-a'));
+    // The station as a user that may publish only on its own subjects (the archive is `rex`).
+    ws.writeConfig(nats.fleetSection('st-a', STATION_A));
     const script = path.join(PY_FIXTURES, 'big_trace.py');
     const run = await runRex(ws, ['run', script, '-o', ws.outputDir, '-P', String(await freePort()), '--keep-journal'], {
       // A body of 4 MiB or more goes to a side file, and takes several messages.
       env: { REXT_POINTS: '540000', REXT_BINARY: '1' },
     });
     expect(run.code, run.stderr).toBe(0);
+    // Nothing refused, nothing retried.
+    expect(run.stderr).not.toMatch(/WARN|ERROR/);
     const station = outputFiles(ws.outputDir);
     expect(station).toHaveLength(1);
     expectSameBytes(await archive(ws, 'st-a'), station);
