@@ -93,7 +93,13 @@ export class FleetArchive {
     }
     for (const journal of touched) {
       journal.sync();
-      if (journal.complete) await this.writeFile(journal);
+      if (!journal.complete) continue;
+      await this.writeFile(journal);
+      // Done with: a late resend opens it again (and finds it whole).
+      if (journal.waitingCount === 0) {
+        journal.close();
+        this.journals.delete(journal.path);
+      }
     }
     for (const message of done) message.ack();
     if (done.length > 0) await this.nc.flush();
