@@ -33,8 +33,12 @@ export async function recoverCommand(target: string, options: { output?: string;
       console.error(`rex: could not recover ${journal}: ${(error as Error).message}`);
     }
   }
-  const { config } = await loadConfig(options.configFile ? { path: options.configFile } : {});
-  if (config.fleet && !(await replicate(journals, config.fleet))) failed++;
+  // A config that cannot be read never stands in the way of recovering: it only decides replication.
+  const fleet = await loadConfig(options.configFile ? { path: options.configFile } : {}).then(
+    ({ config }) => config.fleet,
+    (error: unknown) => log('warn', `${(error as Error).message}; the journals are not replicated to a fleet`),
+  );
+  if (fleet && !(await replicate(journals, fleet))) failed++;
   return failed > 0 ? EXIT.internal : EXIT.ok;
 }
 
