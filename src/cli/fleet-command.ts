@@ -4,6 +4,7 @@
  * (./fleet/control-point.ts), so other commands never load `@nats-io`.
  */
 import { Command } from 'commander';
+import { addArchiveCommand } from './fleet-archive-command.js';
 import { parseArg } from './parse-errors.js';
 
 export interface FleetOptions {
@@ -78,5 +79,7 @@ export function fleetCommand(): Command {
     .action(async (node: string, options: FleetOptions) => {
       process.exitCode = await (await impl()).fleetWatch(node, options);
     });
+  // The hub's side: rebuilding the stations' files from the journal stream.
+  addArchiveCommand(fleet);
   return fleet;
 }

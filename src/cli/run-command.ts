@@ -14,6 +14,8 @@ import { WEB_HOST } from '../host/run/web-view.js';
 import { announceToServe, serveAssignedRunUuid } from '../host/serve/run-ipc.js';
 import { mailSummaryLines, planMail } from './mail-plan.js';
 import { drainClickHouse, progressLine } from '../host/run/clickhouse-drain.js';
+import { awaitReplication } from '../host/run/replication-drain.js';
+import { stationName } from '../runtime/fleet/station-name.js';
 import { configSourceLine, loadConfig, prepareProvidedConfig } from './config-file.js';
 import { interpreterProblem } from './interpreter.js';
 import { explicitPortProblem, freePort, portProblemMessage } from '../runtime/port-check.js';
@@ -109,7 +111,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   const requestedPort = options.port ?? config.general.port;
   // Loaded only with [fleet]: a run outside a fleet loads no NATS client. A run started by
   // `rex serve` is no station of its own: its server's station stands for it.
-  const fleet =
+  const fleetStation =
     config.fleet && serveAssignedRunUuid() === undefined
       ? (await import('./fleet/station-data.js')).stationData(config.fleet, 'run', {
           scriptsDir: null,
@@ -125,7 +127,9 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     ...(verbosity >= 3 ? { lineLog: verbosity >= 4 ? ('raw' as const) : ('summary' as const) } : {}),
     ...(mailPlan.data ? { mail: mailPlan.data, mailWaitMs: mailPlan.waitMs } : {}),
     ...(config.click_house_server && !options.dryRun ? { clickhouse: { journalDir, config: config.click_house_server } } : {}),
-    ...((webPort !== undefined || fleet !== undefined) && {
+    // [fleet]: each run replicates its journal, a served one too (not in dry run: no journal kept).
+    ...(config.fleet && !options.dryRun ? { replication: { journalDir, fleet: config.fleet, node: stationName(config.fleet) } } : {}),
+    ...((webPort !== undefined || fleetStation !== undefined) && {
       run: {
         uuid,
         scriptPath,
@@ -137,7 +141,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
       },
     }),
     ...(webPort !== undefined && { web: { port: webPort, cwd: process.cwd(), version: rexVersion() } }),
-    ...(fleet !== undefined && { fleet }),
+    ...(fleetStation !== undefined && { fleetStation }),
   });
   // -i: the TUI runs as a child process on the terminal and shows rex's log lines instead of stderr.
   const tui =
@@ -162,6 +166,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
 
   let outcome: RunOutcome | undefined;
   let clickhouseLeft = false;
+  let fleetLeft = false;
   let summaries: Awaited<ReturnType<RunFeedback['finish']>> = [];
   const signals = handleInterrupts(host, log, () => tui?.close());
   try {
@@ -195,6 +200,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     };
     outcome = await host.run(plan);
     clickhouseLeft = await storeInClickHouse(host, config.click_house_server?.wait_at_end !== false, journalDir, log);
+    fleetLeft = await replicateToHub(host, journalDir, log);
     // -i: the view shows how the run ended and stays until the user quits it.
     tui?.finished(outcome);
     await tui?.closed();
@@ -219,7 +225,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   const journal = cleanUp({
     journalDir,
     outputDir,
-    keepJournal: options.keepJournal || exitCode === EXIT.internal || clickhouseLeft,
+    keepJournal: options.keepJournal || exitCode === EXIT.internal || clickhouseLeft || fleetLeft,
     dryRun: options.dryRun,
     outcome,
   });
@@ -321,6 +327,27 @@ async function storeInClickHouse(
   log(
     'error',
     `ClickHouse: not every row is stored (${result.reason ?? 'unknown reason'}); the journal is kept: \`rex db push ${journalDir}\` stores the rest`,
+  );
+  return true;
+}
+
+/**
+ * `[fleet]`: the replicator streamed the journal during the run; wait a bounded time for the hub
+ * to acknowledge the rest. Returns true when records are left to send (the journal is then kept).
+ */
+async function replicateToHub(
+  host: RunHost,
+  journalDir: string,
+  log: (level: 'info' | 'warn' | 'error', message: string) => void,
+): Promise<boolean> {
+  if (!host.hasFleet) return false;
+  const result = await awaitReplication(() =>
+    host.bus.request('fleet.replication', { runOver: true }, { timeoutMs: 2000 }).catch(() => null),
+  );
+  if (result.caughtUp) return false;
+  log(
+    'warn',
+    `the hub has not acknowledged every journal record (${result.reason}); the journal is kept: \`rex recover ${journalDir}\` replicates the rest`,
   );
   return true;
 }

@@ -16,6 +16,8 @@ const HOOK = pathToFileURL(path.join(REPO_ROOT, 'test/fixtures/module-log/regist
 const NOT_IN_A_PLAIN_RUN = [
   /\/node_modules\/(ink|react|fastify|@fastify\/[^/]+|@clickhouse\/[^/]+|@nats-io\/[^/]+|piscina)\//,
   /\/node_modules\/nodemailer\/lib\/nodemailer\.js$/,
+  // The NATS client: only with [fleet].
+  /\/node_modules\/@nats-io\//,
   // rxjs comes from its one-file bundle (src/runtime/rx.ts), not its entry of some 250 files.
   /\/node_modules\/rxjs\/dist\/(cjs|esm|esm5)\//,
 ];

@@ -15,6 +15,7 @@ import type { MailerData } from '../../actors/mailer/index.js';
 import { MailOutbox } from './mail-outbox.js';
 import type { ClickHouseWriterData } from '../../actors/clickhouse-writer/index.js';
 import type { StoreActorData } from '../../actors/store/index.js';
+import type { FleetReplicatorData } from '../../actors/fleet-replicator/index.js';
 import { WebView, type WebViewOptions } from './web-view.js';
 import { type OneRunInfo, OneRunState } from './one-run-state.js';
 import type { FleetStationData } from '../../actors/fleet-station/index.js';
@@ -33,12 +34,14 @@ export interface RunHostOptions {
   mailWaitMs?: number;
   /** `[click_house_server]` configured (not in dry run): stream the journals into ClickHouse. */
   clickhouse?: ClickHouseWriterData;
-  /** This run as `rex serve` describes one (`serve.state`); needed by `web` and `fleet`. */
+  /** This run as `rex serve` describes one (`serve.state`); needed by `web` and `fleetStation`. */
   run?: OneRunInfo;
+  /** `[fleet]` configured (not in dry run): replicate the journals to the hub (docs/fleet.md). */
+  replication?: FleetReplicatorData;
   /** `--web`: the http-gateway shows this run on loopback (./web-view.ts). */
   web?: WebViewOptions;
   /** `[fleet]`: this run is a station of the fleet (the fleet-station actor, docs/fleet.md). */
-  fleet?: FleetStationData;
+  fleetStation?: FleetStationData;
 }
 
 export class RunHost {
@@ -105,6 +108,7 @@ export class RunHost {
       this.supervisor.start({ name: 'file-writer', entry: actorWorker('file-writer'), data: { storeDir } }),
       this.startMailer(),
       this.startClickHouseWriter(),
+      this.startReplicator(),
     ]);
     // Not waited for: the script does not wait for the page's server; its URL is printed once it listens.
     void this.web?.start();
@@ -183,17 +187,38 @@ export class RunHost {
 
   /** Not critical, not waited for: the run never waits on the fleet (it registers in the background). */
   private async startFleetStation(): Promise<void> {
-    if (!this.options.fleet || !this.runState) return;
+    if (!this.options.fleetStation || !this.runState) return;
     try {
       await this.supervisor.start({
         name: 'fleet-station',
         entry: actorWorker('fleet-station'),
-        data: this.options.fleet,
+        data: this.options.fleetStation,
         critical: false,
       });
     } catch (error) {
       const message = `the fleet station could not start: ${(error as Error).message}; the run goes on outside the fleet`;
       this.bus.publish('log', { level: 'error', source: 'fleet-station', message, ts: Date.now() });
+    }
+  }
+
+  /** A fleet-replicator runs in this run. */
+  get hasFleet(): boolean {
+    return this.options.replication !== undefined;
+  }
+
+  /** Not critical: the hub never stops the data run (what it lacks stays in the journal). */
+  private async startReplicator(): Promise<void> {
+    if (!this.options.replication) return;
+    try {
+      await this.supervisor.start({
+        name: 'fleet-replicator',
+        entry: actorWorker('fleet-replicator'),
+        data: this.options.replication,
+        critical: false,
+      });
+    } catch (error) {
+      const message = `the fleet-replicator could not start: ${(error as Error).message}; the journal is kept (\`rex recover\` replicates it later)`;
+      this.bus.publish('log', { level: 'error', source: 'fleet-replicator', message, ts: Date.now() });
     }
   }
 

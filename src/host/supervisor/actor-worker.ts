@@ -7,7 +7,8 @@ export type ActorName =
   | 'mailer'
   | 'clickhouse-writer'
   | 'http-gateway'
-  | 'fleet-station';
+  | 'fleet-station'
+  | 'fleet-replicator';
 
 export function actorWorker(name: ActorName): URL {
   return new URL(`../../actors/${name}/worker.js`, import.meta.url);
