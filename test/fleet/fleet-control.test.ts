@@ -23,28 +23,13 @@ import {
   startRex,
   watchOutput,
 } from '../helpers/rex-cli.js';
-import { NatsServer, type NatsUser } from '../helpers/nats-server.js';
+import { NatsServer, type NatsUser, stationUser } from '../helpers/nats-server.js';
 import { startServe, type ServeProcess } from '../serve/serve-process.js';
 
 /** Short, so a killed station drops out within the test (docs/fleet.md: REX_FLEET_TTL_MS); not shorter: a station starved of CPU for a TTL on a loaded machine drops out too. */
 const TTL_MS = 3000;
 const ENV = { REX_FLEET_TTL_MS: String(TTL_MS) };
 
-/** The station permissions of docs/fleet.md, for station `node`. */
-function stationUser(node: string): NatsUser {
-  const publish = [
-    `$KV.rex_stations.${node}`,
-    '$JS.API.INFO',
-    '$JS.API.STREAM.INFO.KV_rex_stations',
-    '$JS.API.STREAM.CREATE.KV_rex_stations',
-    `rex.journal.${node}.>`,
-  ];
-  return {
-    user: node,
-    password: `${node}-secret`,
-    permissions: `{ publish: { allow: ${JSON.stringify(publish)} }, subscribe: { allow: ["rex.station.${node}.>", "_INBOX.>"] }, allow_responses: true }`,
-  };
-}
 /** `rex ARGS` for the whole file (startRex kills its child at the end of one test). */
 function spawnRex(ws: RexWorkspace, args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [REX_BIN, ...args], {

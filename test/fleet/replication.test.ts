@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NatsServer } from '../helpers/nats-server.js';
+import { NatsServer, stationUser } from '../helpers/nats-server.js';
 import { counterLines, processGone, waitFor } from '../helpers/processes.js';
 import { freePort, outputFiles, PY_FIXTURES, readToml, runRex, workspace, type RexWorkspace } from '../helpers/rex-cli.js';
 import { startStream } from '../helpers/stream-run.js';
@@ -16,12 +16,7 @@ let nats: NatsServer;
  * What a station needs to replicate (docs/fleet.md): publish on its own journal subjects, look the
  * stream up (create it if missing), and get the acknowledgements on its inbox. Nothing else.
  */
-const STATION_A = {
-  user: 'st-a',
-  password: 'station-secret',
-  permissions:
-    '{ publish: ["rex.journal.st-a.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.REX_JOURNAL", "$JS.API.STREAM.CREATE.REX_JOURNAL"], subscribe: ["_INBOX.>"] }',
-};
+const STATION_A = stationUser('st-a');
 
 beforeAll(async () => {
   nats = await NatsServer.start({ users: [{ user: 'rex', password: 'fleet-secret' }, STATION_A] });
