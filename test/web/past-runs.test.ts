@@ -25,6 +25,8 @@ const TOKEN = 'past-runs-token';
 type Toml = Record<string, any>;
 
 const texts = async (page: Page, selector: string): Promise<string[]> => page.locator(selector).allTextContents();
+const chartNames = async (page: Page) =>
+  Promise.all((await page.locator('#past-charts .chart').all()).map((chart) => chart.getAttribute('data-chart')));
 
 describe('the Past runs tab', () => {
   const browser = useBrowser();
@@ -125,10 +127,7 @@ describe('the Past runs tab', () => {
     await traceChart.getByLabel('view').selectOption('waterfall');
     await expect.poll(() => traceChart.locator('canvas.waterfall').getAttribute('data-rows')).toBe('3');
     expect(rowsAsked.sort()).toEqual(['0', '1', '2']);
-    expect(await page.locator('#past-charts .chart').evaluateAll((all) => all.map((c) => c.getAttribute('data-chart')))).toEqual([
-      'scope / trace (V)',
-      'scope / counts',
-    ]);
+    expect(await chartNames(page)).toEqual(['scope / trace (V)', 'scope / counts']);
     // What is typed survives the page's re-render by its 1 s clock until Enter commits it.
     await traceChart.getByLabel('newest row').fill('0');
     await page.waitForTimeout(1_100);
@@ -140,10 +139,7 @@ describe('the Past runs tab', () => {
     // A reload shows the same run and both charts, the waterfall kept (its last rows again).
     await page.reload();
     await expect.poll(() => traceChart.locator('canvas.waterfall').getAttribute('data-rows'), { timeout: 10_000 }).toBe('3');
-    expect(await page.locator('#past-charts .chart').evaluateAll((all) => all.map((c) => c.getAttribute('data-chart')))).toEqual([
-      'scope / trace (V)',
-      'scope / counts',
-    ]);
+    expect(await chartNames(page)).toEqual(['scope / trace (V)', 'scope / counts']);
     expect(await page.locator('#past-charts .chart[data-chart="scope / counts"] .plot').getAttribute('data-points')).toBe('3');
   }, 30_000);
 
