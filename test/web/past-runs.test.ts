@@ -123,6 +123,27 @@ describe('the Past runs tab', () => {
     for (const [k, row] of rows.entries()) {
       expect(rowAnswers.get(k)!.y).toEqual(row.map((v) => (Number.isFinite(v) ? v + 0 : null)));
     }
+    // A zoom on the overlay: that range of the newest row, every point, with the rows before it.
+    const zoomAsked = page.waitForResponse((r) => new URL(r.url()).searchParams.has('from'), { timeout: 10_000 });
+    const overlay = traceChart.locator('.plot');
+    // The mouse acts in the viewport's coordinates: the plot must be in view.
+    await overlay.scrollIntoViewIfNeeded();
+    const box = (await overlay.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const zoomQuery = new URL((await zoomAsked).url()).searchParams;
+    const [from, to] = [Number(zoomQuery.get('from')), Number(zoomQuery.get('to'))];
+    expect(zoomQuery.get('row')).toBe('2');
+    expect(to - from).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => overlay.getAttribute('data-points')).toBe(String(to - from));
+    expect([await overlay.getAttribute('data-from'), await overlay.getAttribute('data-rows')]).toEqual([String(from), '3']);
+    expect(await traceChart.locator('.zoom-note').textContent()).toContain(
+      `points ${from}–${to - 1} of row 2: ${to - from}, full resolution`,
+    );
+    await overlay.locator('.u-over').dblclick();
+    await expect.poll(() => overlay.getAttribute('data-points')).toBeNull();
     // The same rows as a waterfall: nothing asked again.
     await traceChart.getByLabel('view').selectOption('waterfall');
     await expect.poll(() => traceChart.locator('canvas.waterfall').getAttribute('data-rows')).toBe('3');
