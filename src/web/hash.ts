@@ -96,3 +96,7 @@ export function writePlace(place: Place): string {
 }
 
 export const sameChart = (a: ChartKey, b: ChartKey): boolean => a.device === b.device && a.channel === b.channel;
+
+/** The charts with `key`'s channel added (a plot button), or all of that channel's charts removed (its hide button). */
+export const toggleChart = (charts: ChartKey[], key: ChartKey): ChartKey[] =>
+  charts.some((c) => sameChart(c, key)) ? charts.filter((c) => !sameChart(c, key)) : [...charts, key];

@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { ChartView } from './chart-view';
-import { type ChartKey, sameChart } from './hash';
+import { type ChartKey, sameChart, toggleChart } from './hash';
 import { LogPanel } from './log-panel';
 import { type ChannelInfo, type Datastream, type RunInfo, type Series, type StateInfo, formatElapsed, formatValue } from './model';
 import type { RunLog } from './run-log';
@@ -162,8 +162,6 @@ function latest(series: Series | undefined, channel: ChannelInfo): string {
 
 function DevicesPanel({ state, stream, charts, onCharts }: LiveProps) {
   const devices = state?.devices ?? [];
-  const toggle = (key: ChartKey): void =>
-    onCharts(charts.some((c) => sameChart(c, key)) ? charts.filter((c) => !sameChart(c, key)) : [...charts, key]);
   return (
     <section class="panel devices" id="devices">
       <h2>Devices</h2>
@@ -200,7 +198,7 @@ function DevicesPanel({ state, stream, charts, onCharts }: LiveProps) {
                     <td data-field="count">{channel.count ?? '—'}</td>
                     <td data-field="latest">{latest(stream.get(device.name)?.get(channel.name), channel)}</td>
                     <td>
-                      <button type="button" class="small" aria-pressed={shown} onClick={() => toggle(key)}>
+                      <button type="button" class="small" aria-pressed={shown} onClick={() => onCharts(toggleChart(charts, key))}>
                         {shown ? 'hide' : 'plot'}
                       </button>
                     </td>

@@ -60,6 +60,8 @@ export interface PastSeries {
   downsampled: boolean;
   /** values, index (`x`), and `times` (seconds since the channel's first timestamp) when the server gives them. */
   series: Series;
+  /** Asked with `x`: that channel's value paired with each point (NaN where null). */
+  paired: { channel: string; unit: string; values: number[] } | null;
 }
 
 type Json = Record<string, unknown>;
@@ -147,7 +149,14 @@ export function parsePastSeries(json: unknown): PastSeries {
     to: numberOrNull(body.to) ?? length,
     downsampled: body.downsampled === true,
     series: { values, index, ...(time && { times }) },
+    paired: parsePaired(body.paired, n),
   };
+}
+
+function parsePaired(value: unknown, n: number): PastSeries['paired'] {
+  if (!isObject(value) || !Array.isArray(value.values) || value.values.length !== n) return null;
+  const values = value.values.map((v) => (typeof v === 'number' ? v : NaN));
+  return { channel: text(value.channel), unit: text(value.unit), values };
 }
 
 /**

@@ -199,6 +199,7 @@ describe('GET /runs/:id/channel', () => {
       x: [0, 1, 2],
       time: secondsSinceFirst(doc.device.scope.timestamps.counts),
       y: asJson(doc.device.scope.data.counts.data),
+      paired: null,
     });
     expect(counts.time[0]).toBe(0);
     const rows: number[][] = doc.device.scope.data['trace (V)'].data;
@@ -279,6 +280,39 @@ describe('GET /runs/:id/channel', () => {
     expect(answeredMeanwhile).toBeGreaterThan(0);
   });
 
+  it('with x: another channel paired value by value from the newest ends, as the file holds them, downsampled at the same indexes', async () => {
+    const gateway = build();
+    const mix = parse(fs.readFileSync(exportMix, 'utf8')) as Record<string, any>;
+    const odd = `/runs/${idOf(path.basename(exportMix))}/channel?device=${encodeURIComponent('odd/name.dev')}`;
+    const only = mix.device['odd/name.dev'].data.only_two.data as number[];
+    const ab = mix.device['odd/name.dev'].data['a.b'].data as number[];
+    expect([only.length, ab.length]).toEqual([2, 1]);
+    // a.b's one value goes with only_two's last; only_two's first value has no partner: left out.
+    expect((await get(gateway, `${odd}&channel=a.b&x=only_two`)).json()).toMatchObject({
+      x: [0],
+      y: ab,
+      paired: { channel: 'only_two', unit: 's', values: [only[1]] },
+    });
+    expect((await get(gateway, `${odd}&channel=only_two&x=a.b`)).json()).toMatchObject({
+      from: 1,
+      x: [1],
+      y: [only[1]],
+      paired: { channel: 'a.b', unit: 'V', values: ab },
+    });
+    // Downsampled: the x channel's values at the indexes kept.
+    const ref = parse(fs.readFileSync(REFERENCE_OUTPUT, 'utf8')) as Record<string, any>;
+    const current = ref.device.test_daq.data['current (mA)'].data as number[];
+    const few = (
+      await get(
+        gateway,
+        `/runs/${idOf('reference.toml')}/channel?device=test_daq&channel=counts&x=${encodeURIComponent('current (mA)')}&points=4`,
+      )
+    ).json();
+    expect(few.downsampled).toBe(true);
+    expect(few.y).toEqual(few.x.map((i: number) => ref.device.test_daq.data.counts.data[i]));
+    expect(few.paired.values).toEqual(few.x.map((i: number) => current[i]));
+  });
+
   it('a wrong query value is 400, naming the field', async () => {
     const gateway = build();
     const id = idOf(path.basename(exportMix));
@@ -296,6 +330,10 @@ describe('GET /runs/:id/channel', () => {
       ['device=scope&channel=counts&from=x', 'from', /^from: expected an index, a whole number ≥ 0, got "x"$/],
       ['device=scope&channel=counts&to=-2', 'to', /^to: expected an index/],
       ['device=scope&channel=counts&from=2&to=2', 'to', /^to: expected an index greater than from \(2\), got 2$/],
+      ['device=scope&channel=counts&x=', 'x', /^x: expected a channel name/],
+      ['device=scope&channel=counts&x=nope', 'x', /^x: no channel "nope" in device "scope"$/],
+      [`device=scope&channel=counts&x=${trace}`, 'x', /^x: "trace \(V\)" is a trace; an x axis is a single channel$/],
+      [`device=scope&channel=${trace}&x=counts`, 'x', /^x: a trace has no x channel/],
     ] as const) {
       const reply = await get(gateway, `/runs/${id}/channel?${query}`);
       expect(reply.statusCode, query).toBe(400);

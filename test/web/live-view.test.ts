@@ -127,6 +127,10 @@ describe('the browser view on rex serve', () => {
     await page.locator('#run [data-field="phase"]', { hasText: 'ended' }).waitFor({ timeout: 30_000 });
     await page.locator('#log pre').waitFor({ timeout: 10_000 });
     expect(await page.locator('#log pre').textContent()).toContain('web_watch: sent');
+    // The last datastream before the end stays on the page.
+    await page.waitForTimeout(500);
+    expect(await cell(page, 'probe', 'temperature', 'latest').textContent()).toBe(String(TEMPERATURE.at(-1)));
+    expect(await cell(page, 'scope', 'trace', 'latest').textContent()).toBe(`${TRACE_POINTS} points`);
     await screenshot(page, 'web-ended');
   }, 45_000);
 

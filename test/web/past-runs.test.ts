@@ -25,6 +25,8 @@ const TOKEN = 'past-runs-token';
 type Toml = Record<string, any>;
 
 const texts = async (page: Page, selector: string): Promise<string[]> => page.locator(selector).allTextContents();
+const chartNames = async (page: Page) =>
+  Promise.all((await page.locator('#past-charts .chart').all()).map((chart) => chart.getAttribute('data-chart')));
 
 describe('the Past runs tab', () => {
   const browser = useBrowser();
@@ -100,24 +102,66 @@ describe('the Past runs tab', () => {
       expect(await page.locator(`[data-result="${name}"]`).getAttribute('class')).toBe(result.result_status ? 'pass' : 'fail');
     }
 
-    // The trace: its last row by default, another row chosen by number; kept in the hash.
+    // Two charts at once: the trace (its last rows overlaid), then a single channel.
+    const rowsAsked: string[] = [];
+    const rowAnswers = new Map<number, Toml>();
+    page.on('response', (r) => {
+      const query = new URL(r.url()).searchParams;
+      if (!new URL(r.url()).pathname.endsWith('/channel') || !query.has('row') || query.has('from')) return;
+      rowsAsked.push(query.get('row')!);
+      void r.json().then((body) => rowAnswers.set(Number(query.get('row')), body));
+    });
     await trace.getByRole('button', { name: 'plot' }).click();
-    const chart = page.locator('#past-chart figcaption');
-    await expect.poll(() => chart.textContent()).toContain('row 2 of 0–2');
-    expect(decodeURIComponent(page.url())).toContain('charts=scope:trace (V)');
-    const asked = page.waitForResponse((r) => new URL(r.url()).searchParams.get('row') === '0');
+    await page.locator('[data-device="scope"] tr[data-channel="counts"]').getByRole('button', { name: 'plot' }).click();
+    const traceChart = page.locator('#past-charts .chart-cell').first();
+    await expect.poll(() => traceChart.locator('[data-rows]').getAttribute('data-rows')).toBe('3');
+    expect(await traceChart.locator('[data-field="rows"]').textContent()).toBe('rows 0–2 of 0–2');
+    expect(decodeURIComponent(new URL(page.url()).hash)).toMatch(/\?charts=scope:trace \(V\),scope:counts$/);
+    // Each row as the file holds it (NaN and ±infinity as null, as JSON carries them).
+    const rows: number[][] = doc.device.scope.data['trace (V)'].data;
+    await expect.poll(() => rowAnswers.size).toBe(3);
+    for (const [k, row] of rows.entries()) {
+      expect(rowAnswers.get(k)!.y).toEqual(row.map((v) => (Number.isFinite(v) ? v + 0 : null)));
+    }
+    // A zoom on the overlay: that range of the newest row, every point, with the rows before it.
+    const zoomAsked = page.waitForResponse((r) => new URL(r.url()).searchParams.has('from'), { timeout: 10_000 });
+    const overlay = traceChart.locator('.plot');
+    // The mouse acts in the viewport's coordinates: the plot must be in view.
+    await overlay.scrollIntoViewIfNeeded();
+    const box = (await overlay.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const zoomQuery = new URL((await zoomAsked).url()).searchParams;
+    const [from, to] = [Number(zoomQuery.get('from')), Number(zoomQuery.get('to'))];
+    expect(zoomQuery.get('row')).toBe('2');
+    expect(to - from).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => overlay.getAttribute('data-points')).toBe(String(to - from));
+    expect([await overlay.getAttribute('data-from'), await overlay.getAttribute('data-rows')]).toEqual([String(from), '3']);
+    expect(await traceChart.locator('.zoom-note').textContent()).toContain(
+      `points ${from}–${to - 1} of row 2: ${to - from}, full resolution`,
+    );
+    await overlay.locator('.u-over').dblclick();
+    await expect.poll(() => overlay.getAttribute('data-points')).toBeNull();
+    // The same rows as a waterfall: nothing asked again.
+    await traceChart.getByLabel('view').selectOption('waterfall');
+    await expect.poll(() => traceChart.locator('canvas.waterfall').getAttribute('data-rows')).toBe('3');
+    expect(rowsAsked.sort()).toEqual(['0', '1', '2']);
+    expect(await chartNames(page)).toEqual(['scope / trace (V)', 'scope / counts']);
     // What is typed survives the page's re-render by its 1 s clock until Enter commits it.
-    await page.getByLabel('Row').fill('0');
+    await traceChart.getByLabel('newest row').fill('0');
     await page.waitForTimeout(1_100);
-    expect(await page.getByLabel('Row').inputValue()).toBe('0');
-    await page.getByLabel('Row').press('Enter');
-    expect((await asked).status()).toBe(200);
-    await expect.poll(() => chart.textContent()).toContain('row 0 of 0–2');
-    expect(await page.locator('#past-chart canvas').count()).toBeGreaterThan(0);
+    expect(await traceChart.getByLabel('newest row').inputValue()).toBe('0');
+    await traceChart.getByLabel('newest row').press('Enter');
+    await expect.poll(() => traceChart.locator('[data-field="rows"]').textContent()).toBe('rows 0–0 of 0–2');
+    await expect.poll(() => traceChart.locator('canvas.waterfall').getAttribute('data-rows')).toBe('1');
     await screenshot(page, 'web-past-run');
-    // A reload shows the same run and chart (its last row again).
+    // A reload shows the same run and both charts, the waterfall kept (its last rows again).
     await page.reload();
-    await expect.poll(() => chart.textContent(), { timeout: 10_000 }).toContain('scope / trace (V)');
+    await expect.poll(() => traceChart.locator('canvas.waterfall').getAttribute('data-rows'), { timeout: 10_000 }).toBe('3');
+    expect(await chartNames(page)).toEqual(['scope / trace (V)', 'scope / counts']);
+    expect(await page.locator('#past-charts .chart[data-chart="scope / counts"] .plot').getAttribute('data-points')).toBe('3');
   }, 30_000);
 
   it('downloads the file with the token: the same bytes, under its name', async () => {
@@ -133,13 +177,29 @@ describe('the Past runs tab', () => {
     expect(refused.filter((r) => !r.startsWith('401 '))).toEqual([]);
   }, 30_000);
 
+  it('plots a channel against another of its device (X/Y): the pairs are the file’s values', async () => {
+    const { page } = watched;
+    await page.goto(`${serve.url}/ui/#/runs`);
+    await page.getByRole('link', { name: 'Test' }).click();
+    await page.locator('[data-device="test_daq"] tr[data-channel="counts"]').getByRole('button', { name: 'plot' }).click();
+    await page.locator('#past-charts .chart-cell').getByLabel('x axis').selectOption('current (mA)');
+    expect(new URL(page.url()).hash).toMatch(/\?charts=test_daq:counts;x=current%20\(mA\)$/);
+    const reference = parse(fs.readFileSync(REFERENCE_OUTPUT, 'utf8')) as Toml;
+    const { counts, 'current (mA)': current } = reference.device.test_daq.data;
+    const xy = page.locator('#past-charts .chart[data-view="xy"] .plot');
+    await expect
+      .poll(async () => JSON.parse((await xy.getAttribute('data-points')) ?? '[]'), { timeout: 10_000 })
+      .toEqual(current.data.map((x: number, i: number) => [x, counts.data[i]]));
+    await screenshot(page, 'web-past-xy');
+  }, 30_000);
+
   it('plots a long channel against its time; a zoom shows every value of its range, as in the file', async () => {
     const { page, problems } = watched;
     await page.goto(`${serve.url}/ui/#/runs`);
     await page.getByRole('link', { name: 'Long wave' }).click();
     await page.locator('[data-device="daq"] tr[data-channel="volts"]').getByRole('button', { name: 'plot' }).click();
-    const plot = page.locator('#past-chart .plot');
-    const caption = page.locator('#past-chart figcaption');
+    const plot = page.locator('#past-charts .plot');
+    const caption = page.locator('#past-charts figcaption');
     await expect.poll(() => caption.textContent(), { timeout: 10_000 }).toContain('20000 values, downsampled');
     expect(await plot.getAttribute('data-x')).toBe('time');
     expect(Number(await plot.getAttribute('data-points'))).toBeLessThanOrEqual(2000);

@@ -100,6 +100,13 @@ export const ChannelQuerySchema = z.object({
   to: wholeNumber(INDEX_TEXT, 0, Number.MAX_SAFE_INTEGER)
     .optional()
     .describe('Only the points before this index (default, and past it: the end). Greater than `from`.'),
+  x: z
+    .string(expected('a channel name'))
+    .min(1, expected('a channel name'))
+    .optional()
+    .describe(
+      'An X/Y plot: another single channel of the device, paired value by value with this one (a single channel) from their newest ends; its values come as `paired`.',
+    ),
 });
 
 export const ChannelSeriesSchema = z
@@ -122,6 +129,14 @@ export const ChannelSeriesSchema = z
         "A single channel with a timestamp per value: each point's seconds since the channel's first timestamp; null otherwise (a trace, a channel without timestamps, a timestamp that is not RFC 3339).",
       ),
     y: z.array(z.number().nullable()).describe('The values; NaN and ±infinity as null.'),
+    paired: z
+      .object({
+        channel: z.string(),
+        unit: z.string(),
+        values: z.array(z.number().nullable()).describe("The `x` channel's value paired with each point; NaN and ±infinity as null."),
+      })
+      .nullable()
+      .describe('With `x`: the X/Y pairs are (paired.values[i], y[i]); null otherwise.'),
   })
   .describe("A channel's values for a plot.");
 export type ChannelSeriesBody = z.infer<typeof ChannelSeriesSchema>;

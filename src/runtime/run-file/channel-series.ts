@@ -27,6 +27,8 @@ export interface ChannelSeries {
   to: number;
   /** The row shown (trace); null for a single channel. */
   row: number | null;
+  /** With `pairWith`: its value paired with each point (same length as `xs`); null otherwise. */
+  paired: number[] | null;
   /** Values (single) or rows (trace) read: up to `to` (single), the row (trace), or the channel's count. */
   read: number;
 }
@@ -41,26 +43,35 @@ export interface SeriesOptions {
   to?: number;
   /** The reading stops (rejects with the signal's reason) once it fires. */
   signal?: AbortSignal;
+  /**
+   * A single channel: another single channel to pair with value by value (an X/Y plot), from
+   * the newest ends as the TUI pairs two windows: with fewer values, the first ones are unpaired
+   * and left out (the range starts after them).
+   */
+  pairWith?: ChannelEntry;
 }
 
 export async function channelSeries(run: RunFile, channel: ChannelEntry, options: SeriesOptions): Promise<ChannelSeries> {
   const { signal } = options;
   if (channel.shape === 'single') {
     const length = channel.count;
-    const { from, to } = rangeOf(length, options);
+    // Pairing from the newest ends: value i goes with pairWith's value i + offset.
+    const offset = options.pairWith ? options.pairWith.count - length : 0;
+    const { from, to } = rangeOf(length, { ...options, from: Math.max(options.from ?? 0, -offset) });
     const kept = new MinMaxBuckets(to - from, options.buckets);
-    let offset = 0;
+    let read = 0;
     for await (const chunk of run.values(channel)) {
       signal?.throwIfAborted();
-      const start = Math.max(from, offset);
-      const end = Math.min(to, offset + chunk.length);
-      if (end > start) kept.push(chunk.subarray(start - offset, end - offset), start - from);
-      offset += chunk.length;
-      if (offset >= to) break;
+      const start = Math.max(from, read);
+      const end = Math.min(to, read + chunk.length);
+      if (end > start) kept.push(chunk.subarray(start - read, end - read), start - from);
+      read += chunk.length;
+      if (read >= to) break;
     }
     const { xs, ys } = shifted(kept, from);
     const times = channel.timestampCount === length ? await secondsOf(run, channel, xs, signal) : null;
-    return { xs, ys, times, length, from, to, row: null, read: offset };
+    const paired = options.pairWith ? await valuesAt(run, options.pairWith, xs, offset, signal) : null;
+    return { xs, ys, times, length, from, to, row: null, paired, read };
   }
   let found: Float64Array | undefined;
   let rows = 0;
@@ -78,7 +89,7 @@ export async function channelSeries(run: RunFile, channel: ChannelEntry, options
   kept.push(row.subarray(from, to), 0);
   const { xs, ys } = shifted(kept, from);
   const shown = found === undefined ? null : (options.row ?? rows - 1);
-  return { xs, ys, times: null, length: row.length, from, to, row: shown, read: rows };
+  return { xs, ys, times: null, length: row.length, from, to, row: shown, paired: null, read: rows };
 }
 
 function rangeOf(length: number, options: SeriesOptions): { from: number; to: number } {
@@ -90,6 +101,27 @@ function rangeOf(length: number, options: SeriesOptions): { from: number; to: nu
 function shifted(kept: MinMaxBuckets, from: number): { xs: number[]; ys: number[] } {
   const { xs, ys } = kept.finish();
   return { xs: from === 0 ? xs : xs.map((x) => x + from), ys };
+}
+
+/** The values of `channel` at `xs` (increasing) + `offset`, read up to the last of them. */
+async function valuesAt(
+  run: RunFile,
+  channel: ChannelEntry,
+  xs: readonly number[],
+  offset: number,
+  signal?: AbortSignal,
+): Promise<number[]> {
+  const out: number[] = [];
+  if (xs.length === 0) return out;
+  let read = 0;
+  const last = xs[xs.length - 1]! + offset;
+  for await (const chunk of run.values(channel)) {
+    signal?.throwIfAborted();
+    while (out.length < xs.length && xs[out.length]! + offset < read + chunk.length) out.push(chunk[xs[out.length]! + offset - read]!);
+    read += chunk.length;
+    if (read > last) break;
+  }
+  return out;
 }
 
 /** The seconds since the channel's first timestamp of the values at `xs` (increasing); null if one is not a timestamp. */
