@@ -28,7 +28,8 @@ import {
 } from '../actors/ingest/messages.js';
 import { StoreQuery, StoreQueryAnswer, StoreSession, StoreStatus, StoreStatusRequest } from '../actors/store/messages.js';
 import { ClickHouseStatus, ClickHouseStatusRequest } from '../actors/clickhouse-writer/messages.js';
-import { ServeLaunch, ServeLaunchResult, ServeRunState } from '../actors/http-gateway/messages.js';
+import { ReplicationStatus, ReplicationStatusRequest } from '../actors/fleet-replicator/messages.js';
+import { ServeLaunch, ServeLaunchResult, ServeLogChunk, ServeLogRequest, ServeRunState } from '../actors/http-gateway/messages.js';
 import { MailOutboxState, MailStatus } from '../actors/mailer/messages.js';
 
 /** A schema per topic name. */
@@ -70,8 +71,10 @@ export const requests = {
   'store.status': { req: StoreStatusRequest, res: StoreStatus },
   'file.finalize': { req: FileFinalize, res: FileFinalized },
   'clickhouse.status': { req: ClickHouseStatusRequest, res: ClickHouseStatus },
+  'fleet.replication': { req: ReplicationStatusRequest, res: ReplicationStatus },
   'serve.launch': { req: ServeLaunch, res: ServeLaunchResult },
   'serve.state': { req: NoArguments, res: ServeRunState },
+  'serve.log': { req: ServeLogRequest, res: ServeLogChunk },
   'mail.outbox': { req: NoArguments, res: MailOutboxState },
 } as const satisfies RequestSchemas;
 

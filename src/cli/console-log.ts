@@ -17,12 +17,18 @@ export function formatLogEntry(entry: LogEntry): string {
   return `${new Date(entry.ts).toISOString()} ${LABEL[entry.level]} [${entry.source}] ${entry.message}`;
 }
 
+/** The entry's line as printed at verbosity `verbosity`, or null when it is not shown there. */
+export function shownLogLine(entry: LogEntry, verbosity: number): string | null {
+  return RANK[entry.level] <= verbosity ? formatLogEntry(entry) : null;
+}
+
 export function printLogs(
   bus: Bus,
   verbosity: number,
   write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
 ): Subscription {
   return bus.on('log').subscribe((entry) => {
-    if (RANK[entry.level] <= verbosity) write(formatLogEntry(entry));
+    const line = shownLogLine(entry, verbosity);
+    if (line !== null) write(line);
   });
 }

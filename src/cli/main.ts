@@ -72,6 +72,7 @@ program
   });
 
 program.addCommand((await import('./view-command.js')).viewCommand());
+program.addCommand((await import('./fleet-command.js')).fleetCommand());
 
 const db = program.command('db').description('the ClickHouse database of [click_house_server] (docs/clickhouse.md)');
 db.command('init')
@@ -93,7 +94,8 @@ program
   .description('rebuild output files from run journals (after a crash, kill -9 or power loss)')
   .argument('<target>', 'a journal file (*.rexj), a run journal directory, or an output directory')
   .option('-o, --output <dir>', 'write the recovered files here instead of the original output directory')
-  .action(async (target: string, options: { output?: string }) => {
+  .option('--config-file <path>', 'use this rex config file instead of the default location (its [fleet] replicates the journals)')
+  .action(async (target: string, options: { output?: string; configFile?: string }) => {
     process.exitCode = await (await import('./recover-command.js')).recoverCommand(target, options);
   });
 

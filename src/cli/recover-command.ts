@@ -11,10 +11,13 @@ import { prepareOutputDirectory } from '../runtime/output-dir.js';
 import { removeStaleRunStores } from '../runtime/run-store.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { findJournals } from './find-journals.js';
+import { loadConfig } from './config-file.js';
+import { awaitReplication } from '../host/run/replication-drain.js';
+import type { FleetConfig } from '../protocol/config.js';
 
 const log = (level: string, message: string): void => console.error(`${level}: ${message}`);
 
-export async function recoverCommand(target: string, options: { output?: string }): Promise<number> {
+export async function recoverCommand(target: string, options: { output?: string; configFile?: string }): Promise<number> {
   const journals = findJournals(path.resolve(target));
   if (journals.length === 0) throw new UsageError(`no rex journal (*.rexj) found in ${target}`);
   for (const dir of removeStaleRunStores()) log('info', `removed ${dir}, the temporary directory of a run that is gone`);
@@ -30,7 +33,49 @@ export async function recoverCommand(target: string, options: { output?: string 
       console.error(`rex: could not recover ${journal}: ${(error as Error).message}`);
     }
   }
+  // A config that cannot be read never stands in the way of recovering: it only decides replication.
+  const fleet = await loadConfig(options.configFile ? { path: options.configFile } : {}).then(
+    ({ config }) => config.fleet,
+    (error: unknown) => log('warn', `${(error as Error).message}; the journals are not replicated to a fleet`),
+  );
+  if (fleet && !(await replicate(journals, fleet))) failed++;
   return failed > 0 ? EXIT.internal : EXIT.ok;
+}
+
+/**
+ * `[fleet]`: sends the hub what it lacks of these journals (from each one's replication progress;
+ * the hub drops what it has) and, for a journal without a run-end record, the end marker that
+ * lets the archive write the same file as this command. False when the hub did not take it all.
+ */
+async function replicate(journals: string[], fleet: FleetConfig): Promise<boolean> {
+  const [{ JournalReplicator }, { connectFleet, stationName }] = await Promise.all([
+    import('../actors/fleet-replicator/index.js'),
+    import('../runtime/fleet/connect.js'),
+  ]);
+  const node = stationName(fleet);
+  let nc: Awaited<ReturnType<typeof connectFleet>>;
+  try {
+    nc = await connectFleet(fleet, { name: `rex-recover@${node}` });
+  } catch (error) {
+    console.error(
+      `rex: cannot reach the fleet at ${fleet.urls.join(', ')}: ${(error as Error).message}; run \`rex recover\` again to replicate the journals`,
+    );
+    return false;
+  }
+  const replicator = new JournalReplicator({ connection: Promise.resolve(nc), node, journals: () => journals, log });
+  replicator.finalize();
+  const running = replicator.run(true);
+  try {
+    const result = await awaitReplication(async () => replicator.status());
+    if (result.caughtUp)
+      console.log(`replicated ${journals.length === 1 ? 'the journal' : `${journals.length} journals`} to the hub as ${node}`);
+    else console.error(`rex: the hub has not acknowledged every record (${result.reason}); run \`rex recover\` again to send the rest`);
+    return result.caughtUp;
+  } finally {
+    replicator.stop();
+    await running;
+    await nc.close();
+  }
 }
 
 /**

@@ -14,10 +14,13 @@ import { WEB_HOST } from '../host/run/web-view.js';
 import { announceToServe, serveAssignedRunUuid } from '../host/serve/run-ipc.js';
 import { mailSummaryLines, planMail } from './mail-plan.js';
 import { drainClickHouse, progressLine } from '../host/run/clickhouse-drain.js';
+import { awaitReplication } from '../host/run/replication-drain.js';
+import { stationName } from '../runtime/fleet/station-name.js';
 import { configSourceLine, loadConfig, prepareProvidedConfig } from './config-file.js';
 import { interpreterProblem } from './interpreter.js';
 import { explicitPortProblem, freePort, portProblemMessage } from '../runtime/port-check.js';
-import { formatLogEntry, printLogs, scriptLogLevel } from './console-log.js';
+import { formatLogEntry, printLogs, scriptLogLevel, shownLogLine } from './console-log.js';
+import type { LogEntry } from '../bus/payloads.js';
 import { ViewChild } from '../host/run/view-child.js';
 import { RunFeedback, liveStatusMode } from '../host/run/run-feedback.js';
 import { journalLine } from '../host/run/run-summary.js';
@@ -106,6 +109,16 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
 
   const runRecord = collectRunRecord({ scriptPath, interpreter: config.general.interpreter, commandLine: argv, rexVersion: rexVersion() });
   const requestedPort = options.port ?? config.general.port;
+  // Loaded only with [fleet]: a run outside a fleet loads no NATS client. A run started by
+  // `rex serve` is no station of its own: its server's station stands for it.
+  const fleetStation =
+    config.fleet && serveAssignedRunUuid() === undefined
+      ? (await import('./fleet/station-data.js')).stationData(config.fleet, 'run', {
+          scriptsDir: null,
+          allowedOutputDirs: options.dryRun ? [] : [outputDir],
+          cwd: process.cwd(),
+        })
+      : undefined;
   const host = new RunHost({
     host: options.bind,
     port: requestedPort,
@@ -114,18 +127,21 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     ...(verbosity >= 3 ? { lineLog: verbosity >= 4 ? ('raw' as const) : ('summary' as const) } : {}),
     ...(mailPlan.data ? { mail: mailPlan.data, mailWaitMs: mailPlan.waitMs } : {}),
     ...(config.click_house_server && !options.dryRun ? { clickhouse: { journalDir, config: config.click_house_server } } : {}),
-    ...(webPort !== undefined && {
-      web: {
-        port: webPort,
+    // [fleet]: each run replicates its journal, a served one too (not in dry run: no journal kept).
+    ...(config.fleet && !options.dryRun ? { replication: { journalDir, fleet: config.fleet, node: stationName(config.fleet) } } : {}),
+    ...((webPort !== undefined || fleetStation !== undefined) && {
+      run: {
         uuid,
         scriptPath,
         outputDir: options.dryRun ? null : outputDir,
-        cwd: process.cwd(),
-        version: rexVersion(),
         // Called when the run has finished, long after `signals` below exists.
         exitCode: (finished: RunOutcome) => exitCodeOf(finished, signals.received()),
+        // The page's log shows what stderr shows.
+        logLine: (entry: LogEntry) => shownLogLine(entry, verbosity),
       },
     }),
+    ...(webPort !== undefined && { web: { port: webPort, cwd: process.cwd(), version: rexVersion() } }),
+    ...(fleetStation !== undefined && { fleetStation }),
   });
   // -i: the TUI runs as a child process on the terminal and shows rex's log lines instead of stderr.
   const tui =
@@ -150,6 +166,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
 
   let outcome: RunOutcome | undefined;
   let clickhouseLeft = false;
+  let fleetLeft = false;
   let summaries: Awaited<ReturnType<RunFeedback['finish']>> = [];
   const signals = handleInterrupts(host, log, () => tui?.close());
   try {
@@ -183,6 +200,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     };
     outcome = await host.run(plan);
     clickhouseLeft = await storeInClickHouse(host, config.click_house_server?.wait_at_end !== false, journalDir, log);
+    fleetLeft = await replicateToHub(host, journalDir, log);
     // -i: the view shows how the run ended and stays until the user quits it.
     tui?.finished(outcome);
     await tui?.closed();
@@ -207,7 +225,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   const journal = cleanUp({
     journalDir,
     outputDir,
-    keepJournal: options.keepJournal || exitCode === EXIT.internal || clickhouseLeft,
+    keepJournal: options.keepJournal || exitCode === EXIT.internal || clickhouseLeft || fleetLeft,
     dryRun: options.dryRun,
     outcome,
   });
@@ -309,6 +327,27 @@ async function storeInClickHouse(
   log(
     'error',
     `ClickHouse: not every row is stored (${result.reason ?? 'unknown reason'}); the journal is kept: \`rex db push ${journalDir}\` stores the rest`,
+  );
+  return true;
+}
+
+/**
+ * `[fleet]`: the replicator streamed the journal during the run; wait a bounded time for the hub
+ * to acknowledge the rest. Returns true when records are left to send (the journal is then kept).
+ */
+async function replicateToHub(
+  host: RunHost,
+  journalDir: string,
+  log: (level: 'info' | 'warn' | 'error', message: string) => void,
+): Promise<boolean> {
+  if (!host.hasFleet) return false;
+  const result = await awaitReplication(() =>
+    host.bus.request('fleet.replication', { runOver: true }, { timeoutMs: 2000 }).catch(() => null),
+  );
+  if (result.caughtUp) return false;
+  log(
+    'warn',
+    `the hub has not acknowledged every journal record (${result.reason}); the journal is kept: \`rex recover ${journalDir}\` replicates the rest`,
   );
   return true;
 }

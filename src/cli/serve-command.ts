@@ -15,6 +15,7 @@ import { isLoopbackName } from '../actors/http-gateway/index.js';
 import type { Bus } from '../bus/bus.js';
 import { BusHub } from '../bus/hub.js';
 import { FAULT_MODES, type FaultMode } from '../bus/payloads.js';
+import type { FleetConfig } from '../protocol/config.js';
 import { Supervisor } from '../host/supervisor/supervisor.js';
 import { innermostMessage } from '../errors.js';
 import { actorWorker } from '../host/supervisor/actor-worker.js';
@@ -99,6 +100,7 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
       console.error(`rex: the HTTP server did not start: ${innermostMessage(error)}`);
       return EXIT.internal;
     }
+    await startFleetStation(supervisor, config.fleet, data, log);
     const reason = await Promise.race([stop.requested, supervisor.fatal.then((error) => error)]);
     if (reason instanceof Error) {
       log('error', `the HTTP server failed for good: ${reason.message}; stopping`);
@@ -176,6 +178,23 @@ function armServeFaults(bus: Bus): { dispose(): void } {
   };
   process.on('SIGUSR2', onSignal);
   return { dispose: () => void process.off('SIGUSR2', onSignal) };
+}
+
+/** `[fleet]`: this server is a station (docs/fleet.md); not critical, the server goes on without it. */
+async function startFleetStation(
+  supervisor: Supervisor,
+  fleet: FleetConfig | undefined,
+  gateway: GatewayData,
+  log: (level: 'error', message: string) => void,
+): Promise<void> {
+  if (!fleet) return;
+  const where = { scriptsDir: gateway.scriptsDir, allowedOutputDirs: gateway.allowedOutputDirs, cwd: gateway.cwd };
+  const data = (await import('./fleet/station-data.js')).stationData(fleet, 'serve', where);
+  try {
+    await supervisor.start({ name: 'fleet-station', entry: actorWorker('fleet-station'), data, critical: false });
+  } catch (error) {
+    log('error', `the fleet station could not start: ${innermostMessage(error)}; the server goes on outside the fleet`);
+  }
 }
 
 function expandHome(dir: string): string {

@@ -7,6 +7,7 @@ import { type ChannelEffect, type ChannelShape, type MergeAccepted, type Stamps,
 import type { JsonObject, SessionInfo } from './messages.js';
 import { lttbIndices } from './lttb.js';
 import { parseRfc3339Ns, secondsBetween } from './timestamps.js';
+import type { TraceRange } from './trace-range.js';
 
 /** How many recent values / timestamps a window keeps and a datastream reply shows. */
 export const LIVE_WINDOW = 100;
@@ -201,6 +202,33 @@ export function buildDatastream(devices: Iterable<DeviceWindow>, options: Datast
     };
   }
   return reply;
+}
+
+/**
+ * The ranged GET_DATASTREAM_FULL reply: as `buildDatastream` for one device and one channel, a
+ * trace's newest row cut to points [from, to) and reduced to ≤ FULL_TRACE_POINTS only if longer,
+ * with `sample_index` giving each value's place in the whole row. A single channel comes as in the
+ * datastream (its recent values: there is no row to cut). `{}` when the run has no such channel.
+ */
+export function buildTraceRange(devices: LiveWindows, range: TraceRange, options: DatastreamOptions): DatastreamReply {
+  const device = devices.get(range.device);
+  const channel = device?.channels.get(range.channel);
+  if (device === undefined || channel === undefined) return {};
+  const measurements: Record<string, (number | null)[]> = {};
+  const reply: DatastreamDevice = { device_name: device.name, measurements };
+  if (channel.shape !== 'multi') measurements[channel.name] = jsonNumbers(channel.values);
+  else {
+    const row = channel.lastRow ?? new Float64Array(0);
+    const to = Math.min(range.to ?? row.length, row.length);
+    const from = Math.min(range.from ?? 0, to);
+    const reduced = reduceRow(row.subarray(from, to), { ...options, traceLimit: FULL_TRACE_POINTS });
+    measurements[channel.name] = jsonNumbers(reduced.values);
+    reply.sample_index = { [channel.name]: reduced.index.map((i) => i + from) };
+  }
+  const seconds = secondsSinceFirst(channel);
+  const key = timeSinceFirstKey(channel.name);
+  if (seconds !== undefined && key !== channel.name) measurements[key] = seconds;
+  return { [device.name]: reply };
 }
 
 /** A reduced row: its values, and where in the row each one sits (a block mean: its block's middle). */

@@ -3,6 +3,7 @@
  * These are the parser's output and the vocabulary every actor shares.
  */
 import type { ClientTimestamps } from './timestamp-bytes.js';
+import type { TraceRange } from './trace-range.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -18,6 +19,11 @@ export type Command = (typeof COMMANDS)[number];
 /** The commands answered from the store's live windows. */
 export const QUERY_COMMANDS = ['GET_DATASTREAM', 'GET_DATASTREAM_FULL', 'STATE'] as const satisfies readonly Command[];
 export type QueryCommand = (typeof QUERY_COMMANDS)[number];
+/** A query as the store answers it: a command, and for a ranged GET_DATASTREAM_FULL its range. */
+export interface LiveQuery {
+  command: QueryCommand;
+  range?: TraceRange;
+}
 
 export interface SessionInfo {
   name: string;
@@ -84,7 +90,8 @@ export interface ResultMessage {
 }
 
 export type ParsedLine =
-  | { kind: 'command'; command: Command }
+  /** `range`: rex-daq's ranged GET_DATASTREAM_FULL (./trace-range.ts). */
+  | { kind: 'command'; command: Command; range?: TraceRange }
   | { kind: 'device'; message: DeviceMessage }
   | { kind: 'session'; message: SessionMessage }
   | { kind: 'listener'; message: ListenerMessage }

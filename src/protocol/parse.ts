@@ -27,6 +27,7 @@ import { describeJson, isPlainObject, parseJsonText } from './json.js';
 import { type LineSkeleton, extractMeasurementData } from './line-skeleton.js';
 import { MAX_LINE_BYTES } from './limits.js';
 import { toReplySafeText } from './replies.js';
+import { isTraceRangeLine, parseTraceRangeLine } from './trace-range.js';
 import { type NumberSource, copyNumbers, copyNumbersOrNan, validateDevice } from './parse/device.js';
 import { validateListener, validateResult, validateSession } from './parse/fixed-shapes.js';
 import type { Message, Validated } from './parse/validated.js';
@@ -75,6 +76,10 @@ export function parseLineSkeleton(skeleton: LineSkeleton): ParsedLine {
 
 export function parseLine(line: string): ParsedLine {
   if (COMMAND_SET.has(line)) return { kind: 'command', command: line as Command };
+  if (isTraceRangeLine(line)) {
+    const range = parseTraceRangeLine(line);
+    return 'reason' in range ? invalid(range.reason) : { kind: 'command', command: 'GET_DATASTREAM_FULL', range };
+  }
   if (line.length > MAX_LINE_BYTES) {
     return invalid(`line longer than the ${MAX_LINE_BYTES}-byte limit`);
   }

@@ -1,8 +1,8 @@
 /**
  * The page: the login form when the server asks for a token, then the tabs (only Live so far;
  * past runs and the start form are to come, as more entries of TABS in ./hash.ts). Data comes from
- * `GET /run`, `GET /status` (polled once a second), the live push `GET /events` (`run` and
- * `datastream` events) and, while a trace is charted, `GET /datastream/full`.
+ * `GET /run`, `GET /status` (polled once a second), the live push `GET /events` (`run`,
+ * `datastream` and `log` events) and, while a trace is charted, `GET /datastream/full`.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, Unauthorized, followEvents, getJson, post, saveToken, savedToken } from './api';
@@ -10,6 +10,7 @@ import { type ChartKey, type Place, readPlace, writePlace } from './hash';
 import { LiveView, type LiveData } from './live-view';
 import { type Datastream, type StateInfo, parseDatastream, parseRun, parseState } from './model';
 import { PastRunsView } from './past-runs';
+import { addLogEvent, emptyLog } from './run-log';
 import { StartView } from './start-form';
 import { traceRings } from './trace-rings';
 
@@ -27,6 +28,7 @@ export function App() {
     stateNote: null,
     stream: new Map(),
     full: new Map(),
+    log: emptyLog(null),
     now: Date.now(),
   });
   const [connection, setConnection] = useState<string>('connecting…');
@@ -114,13 +116,16 @@ export function App() {
               // Another run: nothing of the last one stays on the page.
               if (run.id !== runId.current) {
                 traceRings.clear();
-                update({ run, state: null, stateNote: null, stream: new Map(), full: new Map() });
+                update({ run, state: null, stateNote: null, stream: new Map(), full: new Map(), log: emptyLog(run.id) });
               } else update({ run });
               runId.current = run.id;
               if (going(run.phase)) void refreshState();
             } else if (event === 'datastream') {
               update({ stream: keepRows(parseDatastream(JSON.parse(text)), stateNow.current) });
               askFullTraces();
+            } else if (event === 'log') {
+              const json: unknown = JSON.parse(text);
+              setData((old) => ({ ...old, log: addLogEvent(old.log, json) }));
             }
           } catch {
             // A malformed event is skipped; the next one replaces it.

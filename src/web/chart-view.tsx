@@ -2,15 +2,18 @@
  * One chart of the Live tab, of the kind its key (./hash.ts) asks for, with the choice above it:
  * a scalar against time (./chart.tsx) or against another scalar of its device (./xy-chart.tsx);
  * a trace as its latest row with the last n overlaid (./trace-overlay.tsx) or as a waterfall
- * (./waterfall.tsx).
+ * (./waterfall.tsx). The frame and the choice are shared with a past run's charts (./past-charts.tsx).
  */
 import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
 import { Chart } from './chart';
 import { type ChartKey, MAX_OVERLAY } from './hash';
 import type { DeviceInfo, Series } from './model';
 import { NumberField } from './number-field';
 import { DEFAULT_OVERLAY, TraceOverlay } from './trace-overlay';
-import { traceRings } from './trace-rings';
+import { type TraceRow, traceRings } from './trace-rings';
+import { useTraceZoom } from './trace-zoom';
+import type { XRange } from './use-uplot';
 import { Waterfall } from './waterfall';
 import { XYChart } from './xy-chart';
 
@@ -23,6 +26,13 @@ export interface ChartViewProps {
   onRemove(): void;
 }
 
+/** A channel as the chart's choice needs it. */
+export interface ChoiceChannel {
+  name: string;
+  trace: boolean;
+  count: number | null;
+}
+
 export function ChartView({ chart, device, seriesOf, onChange, onRemove }: ChartViewProps) {
   const channel = device?.channels.find((c) => c.name === chart.channel);
   const trace = channel?.shape === 'multi';
@@ -33,36 +43,63 @@ export function ChartView({ chart, device, seriesOf, onChange, onRemove }: Chart
     const rows = traceRings.rows(chart.device, chart.channel);
     const waterfall = chart.view === 'waterfall';
     body = (
-      <Frame title={title} unit={unit} view={waterfall ? 'waterfall' : 'overlay'} onRemove={onRemove}>
+      <ChartFrame title={title} unit={unit} view={waterfall ? 'waterfall' : 'overlay'} onRemove={onRemove}>
         {waterfall ? (
           <Waterfall unit={unit} rows={rows} />
         ) : (
-          <TraceOverlay name={title} unit={unit} rows={rows} n={chart.n ?? DEFAULT_OVERLAY} />
+          <LiveOverlay device={chart.device} channel={chart.channel} name={title} unit={unit} rows={rows} n={chart.n ?? DEFAULT_OVERLAY} />
         )}
-      </Frame>
+      </ChartFrame>
     );
   } else if (chart.x !== undefined) {
     const x = device?.channels.find((c) => c.name === chart.x);
     body = (
-      <Frame title={`${title} vs ${chart.x}`} unit={unit} view="xy" onRemove={onRemove}>
+      <ChartFrame title={`${title} vs ${chart.x}`} unit={unit} view="xy" onRemove={onRemove}>
         <XYChart
           x={{ name: chart.x, unit: x?.unit ?? '', series: seriesOf(chart.x) }}
           y={{ name: chart.channel, unit, series: seriesOf(chart.channel) }}
         />
-      </Frame>
+      </ChartFrame>
     );
   } else {
     body = <Chart title={title} unit={unit} trace={false} series={seriesOf(chart.channel)} onRemove={onRemove} />;
   }
+  const channels = (device?.channels ?? []).map((c) => ({ name: c.name, trace: c.shape === 'multi', count: c.count }));
   return (
     <div class="chart-cell">
-      <ChartOptions chart={chart} device={device} trace={trace} onChange={onChange} />
+      <ChartOptions chart={chart} channels={channels} trace={trace} onChange={onChange} />
       {body}
     </div>
   );
 }
 
-function Frame(props: { title: string; unit: string; view: string; onRemove(): void; children: ComponentChildren }) {
+/**
+ * The last n rows of the page's ring. Zoomed: the newest row's range at full resolution
+ * (./trace-zoom.ts), with the rows before it.
+ */
+function LiveOverlay(props: { device: string; channel: string; name: string; unit: string; rows: readonly TraceRow[]; n: number }) {
+  const { rows, n } = props;
+  const [zoom, setZoom] = useState<XRange | null>(null);
+  const detail = useTraceZoom(props.device, props.channel, zoom, rows.at(-1)?.time);
+  const older = detail ? rows.filter((r) => !(r.time >= detail.row.time)) : [];
+  const shown = detail ? [...older.slice(Math.max(0, older.length - (n - 1))), detail.row] : rows.slice(-n);
+  return (
+    <TraceOverlay
+      name={props.name}
+      unit={props.unit}
+      rows={shown}
+      zoom={{ range: zoom, onZoom: setZoom }}
+      note={
+        detail
+          ? `points ${detail.from}–${detail.to - 1} of the latest row: ${detail.row.values.length}, ${detail.full ? 'full resolution' : 'reduced'}`
+          : undefined
+      }
+      plotAttributes={detail ? { 'data-from': detail.from, 'data-to': detail.to, 'data-points': detail.row.values.length } : undefined}
+    />
+  );
+}
+
+export function ChartFrame(props: { title: string; unit: string; view: string; onRemove(): void; children: ComponentChildren }) {
   return (
     <figure class="chart" data-chart={props.title} data-view={props.view}>
       <figcaption>
@@ -78,17 +115,22 @@ function Frame(props: { title: string; unit: string; view: string; onRemove(): v
   );
 }
 
-/** A scalar: its X axis (time, or a scalar of the device with as many values). A trace: its view and n. */
-function ChartOptions({
+/**
+ * A scalar: its X axis (time, or a scalar of the device with as many values). A trace: its view
+ * and n. `extra`: more fields after them (a past run's newest row).
+ */
+export function ChartOptions({
   chart,
-  device,
+  channels,
   trace,
   onChange,
+  extra,
 }: {
   chart: ChartKey;
-  device: DeviceInfo | undefined;
+  channels: ChoiceChannel[];
   trace: boolean;
   onChange(chart: ChartKey): void;
+  extra?: ComponentChildren;
 }) {
   const { x: _x, view: _view, n: _n, ...base } = chart;
   if (trace) {
@@ -118,14 +160,13 @@ function ChartOptions({
             onCommit={(n) => onChange(n === DEFAULT_OVERLAY ? base : { ...base, n })}
           />
         )}
+        {extra}
       </div>
     );
   }
-  const self = device?.channels.find((c) => c.name === chart.channel);
+  const self = channels.find((c) => c.name === chart.channel);
   // The TUI pairs two streams value by value: only channels with the same count pair up fully.
-  const choices = (device?.channels ?? []).filter(
-    (c) => c.name !== chart.channel && c.shape !== 'multi' && (c.name === chart.x || c.count === self?.count),
-  );
+  const choices = channels.filter((c) => c.name !== chart.channel && !c.trace && (c.name === chart.x || c.count === self?.count));
   return (
     <div class="chart-options">
       <label>
@@ -143,6 +184,7 @@ function ChartOptions({
           ))}
         </select>
       </label>
+      {extra}
     </div>
   );
 }

@@ -1,10 +1,11 @@
 /**
  * One uPlot chart: a scalar channel against time (the datastream's recent window), or a trace
- * against its sample index. NaN (JSON null) is a gap. The plot is made once and fed with setData.
+ * against its sample index. NaN (JSON null) is a gap. The plot is made once and fed with setData;
+ * it may be zoomed (./use-uplot.ts).
  */
-import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import { useRef } from 'preact/hooks';
 import type { Series } from './model';
+import { PLOT_HEIGHT, type Zoom, useUplot } from './use-uplot';
 
 export interface ChartProps {
   title: string;
@@ -14,6 +15,12 @@ export interface ChartProps {
   onRemove(): void;
   /** What the chart shows, instead of "latest trace" or "recent values" (a past run's row). */
   caption?: string | undefined;
+  /** The x axis' label, instead of "sample index" or "time since first value (s)". */
+  xLabel?: string;
+  /** Drag to zoom, double-click to go back (./use-uplot.ts). */
+  zoom?: Zoom;
+  /** `data-*` attributes of the plot's element (what it shows, for tests and tools). */
+  plotAttributes?: Record<`data-${string}`, string | number>;
 }
 
 /** x and y for uPlot: x finite and ascending, y with `null` where the value is not a number. */
@@ -46,39 +53,25 @@ export function plotData(series: Series | undefined, trace: boolean): [number[],
   return [x, y];
 }
 
-export function Chart({ title, unit, trace, series, onRemove, caption }: ChartProps) {
+export function Chart({ title, unit, trace, series, onRemove, caption, xLabel, zoom, plotAttributes }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   const data = plotData(series, trace);
-
-  useEffect(() => {
-    const element = box.current;
-    if (element === null) return;
-    const options: uPlot.Options = {
-      width: Math.max(200, element.clientWidth),
-      height: 220,
+  useUplot(
+    box,
+    (width) => ({
+      width,
+      height: PLOT_HEIGHT,
       legend: { show: false },
       scales: { x: { time: false } },
-      axes: [{ label: trace ? 'sample index' : 'time since first value (s)' }, { label: unit }],
-      // pxAlign 0: points snapped to whole pixels make a straight line look stepped.
-      series: [{}, { label: title, stroke: '#2563eb', width: 1.5, spanGaps: false, pxAlign: 0, points: { show: !trace } }],
-    };
-    const chart = new uPlot(options, [[], []], element);
-    plot.current = chart;
-    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(200, element.clientWidth), height: 220 }));
-    resize.observe(element);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-      plot.current = null;
-    };
-    // The plot is made once per kind; its data is fed below, after every render.
-  }, [trace, unit, title]);
-
-  useEffect(() => {
-    plot.current?.setData(data);
-  });
-
+      axes: [{ label: xLabel ?? (trace ? 'sample index' : 'time since first value (s)') }, { label: unit }],
+      // pxAlign 0: points snapped to whole pixels make a straight line look stepped. A line of
+      // points: dots where they are few enough to tell apart (uPlot's default).
+      series: [{}, { label: title, stroke: '#2563eb', width: 1.5, spanGaps: false, pxAlign: 0, ...(trace && { points: { show: false } }) }],
+    }),
+    `${trace}\u0000${unit}\u0000${title}\u0000${xLabel}`,
+    data,
+    zoom,
+  );
   return (
     <figure class="chart" data-chart={title}>
       <figcaption>
@@ -90,7 +83,7 @@ export function Chart({ title, unit, trace, series, onRemove, caption }: ChartPr
           ×
         </button>
       </figcaption>
-      <div ref={box} class="plot" />
+      <div ref={box} class="plot" {...plotAttributes} />
       {data[0].length === 0 && <p class="muted">no data yet</p>}
     </figure>
   );

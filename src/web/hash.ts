@@ -1,6 +1,7 @@
 /**
  * The page's place, kept in the URL's hash so that a link or a reload shows the same view:
- * `#/<tab>?charts=<device>:<channel>,...` (each name URI-encoded), each chart optionally followed
+ * `#/<tab>?charts=<device>:<channel>,...` (each name URI-encoded, so `:`, `,`, `;`, `=`, `&`, `%`,
+ * `#` and spaces in a name stay inside it; decoded once, after the split), each chart optionally followed
  * by its options: `;x=<channel>` (a scalar against another), `;view=waterfall`, `;n=<rows>` (a
  * trace's overlay); or `#/runs/<id>?charts=...` for one past run (the id as `GET /runs` gives
  * it). No token ever goes here.
@@ -41,17 +42,31 @@ export function readPlace(hash: string): Place {
     // A mangled id: the list.
   }
   const charts: ChartKey[] = [];
-  for (const item of new URLSearchParams(query).get('charts')?.split(',') ?? []) {
+  for (const item of rawParam(query, 'charts')?.split(',') ?? []) {
     const [name = '', ...options] = item.split(';');
-    const [device, channel] = name.split(':');
-    if (device === undefined || channel === undefined) continue;
+    // Names are written encoded: a `:` as it is (a link typed by hand) belongs to the channel.
+    const colon = name.indexOf(':');
+    if (colon < 0) continue;
     try {
-      charts.push({ device: decodeURIComponent(device), channel: decodeURIComponent(channel), ...readOptions(options) });
+      const [device, channel] = [name.slice(0, colon), name.slice(colon + 1)].map(decodeURIComponent) as [string, string];
+      charts.push({ device, channel, ...readOptions(options) });
     } catch {
       // A mangled link: that chart is left out.
     }
   }
   return { tab, charts, run };
+}
+
+/**
+ * A query parameter's value as it is in the URL, not decoded: URLSearchParams would decode a name's
+ * `%2C` to a `,` before the split at the commas.
+ */
+function rawParam(query: string, name: string): string | undefined {
+  for (const part of query.split('&')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq) === name) return part.slice(eq + 1);
+  }
+  return undefined;
 }
 
 function readOptions(options: string[]): Partial<ChartKey> {
@@ -65,9 +80,12 @@ function readOptions(options: string[]): Partial<ChartKey> {
   return key;
 }
 
+/** A name as the hash holds it. A lone surrogate cannot be URI-encoded: it becomes U+FFFD (the chart then finds no data). */
+const encodeName = (name: string): string => encodeURIComponent(name.replace(/\p{Cs}/gu, '\uFFFD'));
+
 const writeChart = (c: ChartKey): string =>
-  `${encodeURIComponent(c.device)}:${encodeURIComponent(c.channel)}` +
-  (c.x !== undefined ? `;x=${encodeURIComponent(c.x)}` : '') +
+  `${encodeName(c.device)}:${encodeName(c.channel)}` +
+  (c.x !== undefined ? `;x=${encodeName(c.x)}` : '') +
   (c.view !== undefined ? `;view=${c.view}` : '') +
   (c.n !== undefined ? `;n=${c.n}` : '');
 
@@ -78,3 +96,7 @@ export function writePlace(place: Place): string {
 }
 
 export const sameChart = (a: ChartKey, b: ChartKey): boolean => a.device === b.device && a.channel === b.channel;
+
+/** The charts with `key`'s channel added (a plot button), or all of that channel's charts removed (its hide button). */
+export const toggleChart = (charts: ChartKey[], key: ChartKey): ChartKey[] =>
+  charts.some((c) => sameChart(c, key)) ? charts.filter((c) => !sameChart(c, key)) : [...charts, key];

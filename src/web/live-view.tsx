@@ -1,11 +1,13 @@
 /**
  * The Live tab: the current run's state and controls, session, devices and channels, charts,
- * results and the end of the run's log. It only shows what ./app.tsx fetched.
+ * results and the run's log as it goes. It only shows what ./app.tsx fetched.
  */
 import { useState } from 'preact/hooks';
 import { ChartView } from './chart-view';
-import { type ChartKey, sameChart } from './hash';
+import { type ChartKey, sameChart, toggleChart } from './hash';
+import { LogPanel } from './log-panel';
 import { type ChannelInfo, type Datastream, type RunInfo, type Series, type StateInfo, formatElapsed, formatValue } from './model';
+import type { RunLog } from './run-log';
 
 export interface LiveData {
   run: RunInfo | null;
@@ -15,6 +17,8 @@ export interface LiveData {
   stream: Datastream;
   /** Traces at full resolution (GET /datastream/full), while a trace chart is shown. */
   full: Datastream;
+  /** The run's log lines so far (the `log` events). */
+  log: RunLog;
   now: number;
 }
 
@@ -33,7 +37,7 @@ export function LiveView(props: LiveProps) {
       <DevicesPanel {...props} />
       <ChartsPanel {...props} />
       <ResultsPanel state={props.state} />
-      <LogPanel run={props.run} />
+      <LogPanel run={props.run} log={props.log} />
     </main>
   );
 }
@@ -158,8 +162,6 @@ function latest(series: Series | undefined, channel: ChannelInfo): string {
 
 function DevicesPanel({ state, stream, charts, onCharts }: LiveProps) {
   const devices = state?.devices ?? [];
-  const toggle = (key: ChartKey): void =>
-    onCharts(charts.some((c) => sameChart(c, key)) ? charts.filter((c) => !sameChart(c, key)) : [...charts, key]);
   return (
     <section class="panel devices" id="devices">
       <h2>Devices</h2>
@@ -196,7 +198,7 @@ function DevicesPanel({ state, stream, charts, onCharts }: LiveProps) {
                     <td data-field="count">{channel.count ?? '—'}</td>
                     <td data-field="latest">{latest(stream.get(device.name)?.get(channel.name), channel)}</td>
                     <td>
-                      <button type="button" class="small" aria-pressed={shown} onClick={() => toggle(key)}>
+                      <button type="button" class="small" aria-pressed={shown} onClick={() => onCharts(toggleChart(charts, key))}>
                         {shown ? 'hide' : 'plot'}
                       </button>
                     </td>
@@ -248,19 +250,6 @@ function ResultsPanel({ state }: { state: StateInfo | null }) {
             </li>
           ))}
         </ul>
-      )}
-    </section>
-  );
-}
-
-function LogPanel({ run }: { run: RunInfo | null }) {
-  return (
-    <section class="panel log" id="log">
-      <h2>Log</h2>
-      {run?.logTail.length ? (
-        <pre>{run.logTail.join('\n')}</pre>
-      ) : (
-        <p class="muted">The last lines of the run's log are shown here once the run has ended.</p>
       )}
     </section>
   );

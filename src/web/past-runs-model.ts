@@ -54,8 +54,14 @@ export interface PastSeries {
   /** The trace's row shown; null for a single channel. */
   row: number | null;
   length: number;
+  /** The points shown: [from, to) of the series. */
+  from: number;
+  to: number;
   downsampled: boolean;
+  /** values, index (`x`), and `times` (seconds since the channel's first timestamp) when the server gives them. */
   series: Series;
+  /** Asked with `x`: that channel's value paired with each point (NaN where null). */
+  paired: { channel: string; unit: string; values: number[] } | null;
 }
 
 type Json = Record<string, unknown>;
@@ -122,22 +128,57 @@ export function parsePastSeries(json: unknown): PastSeries {
   const x = Array.isArray(body.x) ? body.x : [];
   const y = Array.isArray(body.y) ? body.y : [];
   const n = Math.min(x.length, y.length);
+  const time = Array.isArray(body.time) && body.time.length === n ? body.time : null;
   const index: number[] = [];
   const values: number[] = [];
+  const times: number[] = [];
   for (let i = 0; i < n; i++) {
     index.push(typeof x[i] === 'number' ? (x[i] as number) : NaN);
     // null is NaN or ±infinity in the file: a gap.
     values.push(typeof y[i] === 'number' ? (y[i] as number) : NaN);
+    if (time) times.push(typeof time[i] === 'number' ? (time[i] as number) : NaN);
   }
+  const length = numberOrNull(body.length) ?? n;
   return {
     unit: text(body.unit),
     shape: text(body.shape),
     count: numberOrNull(body.count) ?? 0,
     row: numberOrNull(body.row),
-    length: numberOrNull(body.length) ?? n,
+    length,
+    from: numberOrNull(body.from) ?? 0,
+    to: numberOrNull(body.to) ?? length,
     downsampled: body.downsampled === true,
-    series: { values, index },
+    series: { values, index, ...(time && { times }) },
+    paired: parsePaired(body.paired, n),
   };
+}
+
+function parsePaired(value: unknown, n: number): PastSeries['paired'] {
+  if (!isObject(value) || !Array.isArray(value.values) || value.values.length !== n) return null;
+  const values = value.values.map((v) => (typeof v === 'number' ? v : NaN));
+  return { channel: text(value.channel), unit: text(value.unit), values };
+}
+
+/**
+ * The points [from, to) of a series that cover an x range of its chart, to ask for at full
+ * resolution: by index (x is the index), or, when x is time, from the last point shown at or
+ * before the range to the first at or after it.
+ */
+export function indexRange(shown: PastSeries, range: { min: number; max: number }): { from: number; to: number } {
+  const { index = [], times } = shown.series;
+  let from: number;
+  let to: number;
+  if (times === undefined) {
+    from = Math.floor(range.min);
+    to = Math.ceil(range.max) + 1;
+  } else {
+    const before = times.findLastIndex((t) => t <= range.min);
+    const after = times.findIndex((t) => t >= range.max);
+    from = index[Math.max(0, before)] ?? 0;
+    to = (index[after < 0 ? index.length - 1 : after] ?? shown.length) + 1;
+  }
+  from = Math.min(Math.max(0, from), Math.max(0, shown.length - 1));
+  return { from, to: Math.max(from + 1, Math.min(to, shown.length)) };
 }
 
 /** The run's status as one word: as written, or `running`, or, in the original's files, `—`. */

@@ -1,27 +1,26 @@
 /**
  * The Past runs tab (`#/runs`): the output files in the allowed output directories (`GET /runs`),
- * and one of them (`#/runs/<id>`): its session, devices and channels, results, a chart of a chosen
- * channel (`GET /runs/:id/channel`; a trace's row, the last by default) and its download
- * (`GET /runs/:id/file`, fetched with the token and handed over as a Blob URL).
+ * and one of them (`#/runs/<id>`): its session, devices and channels, results, its charts, several
+ * at once (./past-charts.tsx), and its download (`GET /runs/:id/file`, fetched with the token and
+ * handed over as a Blob URL).
  */
-import { useEffect, useState } from 'preact/hooks';
-import { getBlob, getJson } from './api';
-import { Chart } from './chart';
-import { NumberField } from './number-field';
-import type { ChartKey } from './hash';
+import { useState } from 'preact/hooks';
+import { getBlob } from './api';
+import { type ChartKey, sameChart, toggleChart } from './hash';
+import { PastChartsPanel } from './past-charts';
+import { runPath } from './past-rows';
 import {
   type PastRun,
   type PastRunIndex,
-  type PastSeries,
   fileName,
   formatBytes,
   formatDuration,
   localTime,
   parsePastRunIndex,
   parsePastRuns,
-  parsePastSeries,
   statusOf,
 } from './past-runs-model';
+import { message, useJson } from './use-json';
 
 export interface PastRunsProps {
   /** The run shown, or none: the list. */
@@ -30,30 +29,6 @@ export interface PastRunsProps {
   onCharts(charts: ChartKey[]): void;
   /** A failed request (a 401 brings the login form back). */
   onError(error: unknown): void;
-}
-
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-const runPath = (id: string): string => `/runs/${encodeURIComponent(id)}`;
-
-/** `GET path` parsed, again whenever `path` changes; the older answer is dropped. */
-function useJson<T>(path: string | null, parse: (json: unknown) => T, onError: (error: unknown) => void) {
-  const [answer, setAnswer] = useState<{ path: string; value: T } | { path: string; error: string } | null>(null);
-  const [again, setAgain] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a change of `again` (Refresh) asks once more.
-  useEffect(() => {
-    if (path === null) return;
-    const stop = new AbortController();
-    getJson(path, stop.signal)
-      .then((json) => setAnswer({ path, value: parse(json) }))
-      .catch((error: unknown) => {
-        if (stop.signal.aborted) return;
-        onError(error);
-        setAnswer({ path, error: message(error) });
-      });
-    return () => stop.abort();
-  }, [path, again, parse, onError]);
-  const current = answer?.path === path ? answer : null;
-  return { answer: current, reload: () => setAgain((n) => n + 1) };
 }
 
 export function PastRunsView(props: PastRunsProps) {
@@ -130,8 +105,6 @@ function RunTable({ runs }: { runs: PastRun[] }) {
 function RunView({ id, charts, onCharts, onError }: PastRunsProps & { id: string }) {
   const { answer } = useJson(runPath(id), parsePastRunIndex, onError);
   const index = answer && 'value' in answer ? answer.value : null;
-  const chosen = charts[0];
-  const channel = index?.devices.find((d) => d.name === chosen?.device)?.channels.find((c) => c.name === chosen?.channel);
   return (
     <main class="past">
       <p>
@@ -159,7 +132,8 @@ function RunView({ id, charts, onCharts, onError }: PastRunsProps & { id: string
                   </thead>
                   <tbody>
                     {device.channels.map((c) => {
-                      const shown = chosen?.device === device.name && chosen.channel === c.name;
+                      const key = { device: device.name, channel: c.name };
+                      const shown = charts.some((chart) => sameChart(chart, key));
                       return (
                         <tr data-channel={c.name} key={c.name}>
                           <td>{c.name}</td>
@@ -167,12 +141,7 @@ function RunView({ id, charts, onCharts, onError }: PastRunsProps & { id: string
                           <td data-field="shape">{c.shape}</td>
                           <td data-field="count">{c.count ?? '—'}</td>
                           <td>
-                            <button
-                              type="button"
-                              class="small"
-                              aria-pressed={shown}
-                              onClick={() => onCharts(shown ? [] : [{ device: device.name, channel: c.name }])}
-                            >
+                            <button type="button" class="small" aria-pressed={shown} onClick={() => onCharts(toggleChart(charts, key))}>
                               {shown ? 'hide' : 'plot'}
                             </button>
                           </td>
@@ -184,16 +153,7 @@ function RunView({ id, charts, onCharts, onError }: PastRunsProps & { id: string
               </div>
             ))}
           </section>
-          {chosen && channel && (
-            <PastChart
-              key={`${chosen.device}\u0000${chosen.channel}`}
-              id={id}
-              chosen={chosen}
-              trace={channel.shape === 'trace'}
-              onRemove={() => onCharts([])}
-              onError={onError}
-            />
-          )}
+          <PastChartsPanel id={id} devices={index.devices} charts={charts} onCharts={onCharts} onError={onError} />
           <section class="panel" id="past-results">
             <h2>Results</h2>
             {index.results.length === 0 && <p class="muted">no results</p>}
@@ -283,49 +243,5 @@ function Download({ id, name, onError }: { id: string; name: string; onError(err
       </button>
       {note && <span class="note">{note}</span>}
     </>
-  );
-}
-
-interface PastChartProps {
-  id: string;
-  chosen: ChartKey;
-  trace: boolean;
-  onRemove(): void;
-  onError(error: unknown): void;
-}
-
-function PastChart({ id, chosen, trace, onRemove, onError }: PastChartProps) {
-  // A trace's row: null is the last.
-  // (The parent keys this by channel, so another channel starts at its last row.)
-  const [row, setRow] = useState<number | null>(null);
-  const query = new URLSearchParams({ device: chosen.device, channel: chosen.channel });
-  if (trace && row !== null) query.set('row', String(row));
-  const { answer } = useJson(`${runPath(id)}/channel?${query}`, parsePastSeries, onError);
-  const [shown, setShown] = useState<PastSeries | null>(null);
-  // The last answer stays drawn while the next is read.
-  useEffect(() => {
-    if (answer && 'value' in answer) setShown(answer.value);
-  }, [answer]);
-  const title = `${chosen.device} / ${chosen.channel}`;
-  const caption = shown
-    ? `${trace ? `row ${shown.row} of 0–${shown.count - 1}` : `${shown.length} values`}${shown.downsampled ? ', downsampled' : ''}`
-    : undefined;
-  return (
-    <section class="panel" id="past-chart">
-      <h2>Chart</h2>
-      {trace && shown && (
-        <NumberField
-          label="Row"
-          name="row"
-          value={row ?? shown.row ?? 0}
-          min={0}
-          max={Math.max(0, shown.count - 1)}
-          accept={(value) => Number.isInteger(value) && value >= 0 && value < shown.count}
-          onCommit={setRow}
-        />
-      )}
-      {answer && 'error' in answer && <p class="error">{answer.error}</p>}
-      <Chart title={title} unit={shown?.unit ?? ''} trace={true} series={shown?.series} onRemove={onRemove} caption={caption} />
-    </section>
   );
 }

@@ -1,20 +1,28 @@
 /**
- * A trace channel: its latest row (at full resolution while charted, see ./app.tsx) drawn bold,
- * with the rows before it, up to `n` in all, fainter the older they are. The rows come from the
- * page's ring (./trace-rings.ts). `data-rows` on the plot says how many rows are drawn.
+ * A trace channel: its rows drawn over each other, the newest (the last) bold, the ones before it
+ * fainter the older they are. It draws the rows it is given: the Live tab's from the page's ring
+ * (./trace-rings.ts, the latest at full resolution, ./chart-view.tsx), a past run's from its file
+ * (./past-charts.tsx). `data-rows` on the plot says how many rows are drawn. Drag across it to
+ * zoom (`zoom`): the caller then gives the newest row's range at full resolution (`note` and
+ * `plotAttributes` say what came); a double-click goes back.
  */
 import { useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { TraceRow } from './trace-rings';
-import { PLOT_HEIGHT, useUplot } from './use-uplot';
+import { PLOT_HEIGHT, type Zoom, useUplot } from './use-uplot';
 
 export const DEFAULT_OVERLAY = 5;
 
 export interface TraceOverlayProps {
   name: string;
   unit: string;
+  /** The rows to draw, oldest first. */
   rows: readonly TraceRow[];
-  n: number;
+  zoom: Zoom;
+  /** Under the plot (what a zoom shows). */
+  note?: string | undefined;
+  /** `data-*` attributes of the plot's element (what it shows, for tests and tools). */
+  plotAttributes?: Record<`data-${string}`, string | number> | undefined;
 }
 
 const xsOf = (row: TraceRow): number[] => row.index ?? row.values.map((_, i) => i);
@@ -31,11 +39,10 @@ function plotData(rows: readonly TraceRow[]): uPlot.AlignedData {
   );
 }
 
-export function TraceOverlay({ name, unit, rows, n }: TraceOverlayProps) {
+export function TraceOverlay({ name, unit, rows, zoom, note, plotAttributes }: TraceOverlayProps) {
   const box = useRef<HTMLDivElement>(null);
-  const shown = rows.slice(-n);
-  const data = plotData(shown);
-  const count = Math.max(1, shown.length);
+  const data = plotData(rows);
+  const count = Math.max(1, rows.length);
   useUplot(
     box,
     (width) => ({
@@ -62,11 +69,13 @@ export function TraceOverlay({ name, unit, rows, n }: TraceOverlayProps) {
     }),
     `${name}\u0000${unit}\u0000${count}`,
     data,
+    zoom,
   );
   return (
     <>
-      <div ref={box} class="plot" data-rows={shown.length} />
-      {shown.length === 0 && <p class="muted">no data yet</p>}
+      <div ref={box} class="plot" data-rows={rows.length} {...plotAttributes} />
+      {rows.length === 0 && <p class="muted">no data yet</p>}
+      {zoom.range && <p class="muted zoom-note">{note ?? 'asking for the range at full resolution…'} · double-click: all</p>}
     </>
   );
 }

@@ -20,7 +20,7 @@ const STOPS: Array<[number, number, number]> = [
 ];
 
 export function colour(t: number): [number, number, number] {
-  const at = Math.min(1, Math.max(0, t)) * (STOPS.length - 1);
+  const at = (Number.isNaN(t) ? 0 : Math.min(1, Math.max(0, t))) * (STOPS.length - 1);
   const i = Math.min(STOPS.length - 2, Math.floor(at));
   const f = at - i;
   const [a, b] = [STOPS[i]!, STOPS[i + 1]!];
@@ -53,7 +53,8 @@ function draw(canvas: HTMLCanvasElement, rows: readonly TraceRow[]): void {
   const context = canvas.getContext('2d');
   if (context === null || rows.length === 0) return;
   const image = context.createImageData(width, rows.length);
-  const scale = high > low ? 1 / (high - low) : 0;
+  // Halved: the span of ±1.7e308 overflows to Infinity (and 0 × Infinity is NaN).
+  const scale = high > low ? 1 / (high / 2 - low / 2) : 0;
   rows.forEach((row, r) => {
     const line = (rows.length - 1 - r) * width * 4;
     const xs = xsOf(row);
@@ -69,7 +70,7 @@ function draw(canvas: HTMLCanvasElement, rows: readonly TraceRow[]): void {
     for (let c = 0; c < width; c++) {
       const v = columns[c]!;
       if (!Number.isFinite(v)) continue;
-      const [red, green, blue] = colour((v - low) * scale);
+      const [red, green, blue] = colour((v / 2 - low / 2) * scale);
       image.data.set([red, green, blue, 255], line + c * 4);
     }
   });

@@ -57,3 +57,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** The script's lines (rex logs each as `... [script] <line>`) in the Live tab's log panel, read from the page. */
+export async function scriptLogLines(page: Page): Promise<string[]> {
+  const pre = page.locator('#log pre');
+  // Not there yet: no lines (textContent would wait for it).
+  const text = (await pre.count()) === 0 ? '' : ((await pre.textContent()) ?? '');
+  return text.split('\n').flatMap((l) => /\[script\] (.*)$/.exec(l)?.[1] ?? []);
+}

@@ -21,6 +21,28 @@ export interface NatsServerOptions {
 }
 
 export const NATS_SERVER = '/usr/sbin/nats-server';
+
+/**
+ * A station's user with the permissions docs/fleet.md ("Security") gives it: its own registry key,
+ * journal subjects and the JetStream API calls for the bucket and the journal stream; replies to
+ * its own control subjects only.
+ */
+export function stationUser(node: string): NatsUser {
+  const publish = [
+    `$KV.rex_stations.${node}`,
+    `rex.journal.${node}.>`,
+    '$JS.API.INFO',
+    '$JS.API.STREAM.INFO.KV_rex_stations',
+    '$JS.API.STREAM.CREATE.KV_rex_stations',
+    '$JS.API.STREAM.INFO.REX_JOURNAL',
+    '$JS.API.STREAM.CREATE.REX_JOURNAL',
+  ];
+  return {
+    user: node,
+    password: `${node}-secret`,
+    permissions: `{ publish: { allow: ${JSON.stringify(publish)} }, subscribe: { allow: ["rex.station.${node}.>", "_INBOX.>"] }, allow_responses: true }`,
+  };
+}
 const DEFAULT_USERS: NatsUser[] = [{ user: 'rex', password: 'fleet-secret' }];
 
 export class NatsServer {

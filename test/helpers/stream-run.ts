@@ -23,8 +23,9 @@ export interface StreamRun {
 }
 
 /** Resolves once the script has started (it wrote its pids). */
-export async function startStream(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<StreamRun> {
+export async function startStream(options: { args?: string[]; env?: Record<string, string>; config?: string } = {}): Promise<StreamRun> {
   const ws = workspace();
+  if (options.config !== undefined) ws.writeConfig(options.config);
   const ackFile = path.join(ws.dir, 'ack');
   const sentFile = path.join(ws.dir, 'sent');
   const pidFile = path.join(ws.dir, 'pids.json');

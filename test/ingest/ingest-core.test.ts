@@ -38,7 +38,7 @@ function setup(journalPath?: string, consumed = new Map<number, number>(), optio
     {
       parseLine: (line) => parseLineForIngest(joinParts(line.parts, line.length)),
       now: () => (t += 1000n),
-      query: async (command) => `answer to ${command}`,
+      query: async ({ command }) => `answer to ${command}`,
       send: (reply) => {
         replies.push(reply);
         journalSizesAtReply.push(fs.statSync(file!).size);

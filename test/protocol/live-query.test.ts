@@ -6,6 +6,7 @@ import {
   applyMergeToWindows,
   buildDatastream,
   buildStateReply,
+  buildTraceRange,
   liveReplyJson,
   reduceRow,
   timeSinceFirstKey,
@@ -99,6 +100,33 @@ describe('GET_DATASTREAM', () => {
     expect(meansIndex?.slice(0, 2)).toEqual([4.5, 14.5]);
     const plain = buildDatastream(feed([dev([flat('c', [1])])]).values(), { subsampling: true }).scope;
     expect(plain && 'sample_index' in plain).toBe(false);
+  });
+
+  it('a ranged GET_DATASTREAM_FULL: one channel, the newest row cut to [from, to), each point at its place in the row', () => {
+    const row = Array.from({ length: 30_000 }, (_, j) => (j * 7919) % 1000);
+    const windows = feed([dev([multi('trace', [row.map((v) => -v)]), flat('x', [1])]), dev([multi('trace', [row])])]);
+    const range = (from?: number, to?: number, subsampling = true) =>
+      buildTraceRange(windows, { device: 'scope', channel: 'trace', from, to }, { subsampling });
+    const cut = range(100, 5100).scope!;
+    expect(Object.keys(cut.measurements)).toEqual(['trace', timeSinceFirstKey('trace')]);
+    expect(cut.measurements.trace).toEqual(row.slice(100, 5100));
+    expect(cut.sample_index?.trace).toEqual(Array.from({ length: 5000 }, (_, k) => 100 + k));
+    expect(cut.measurements[timeSinceFirstKey('trace')]).toEqual([0, 1]);
+    // Past the end: to the end; from past it: nothing.
+    expect(range(29_998, 40_000).scope!.measurements.trace).toEqual(row.slice(29_998));
+    expect(range(40_000).scope!.measurements.trace).toEqual([]);
+    // Still longer than 10,000 points: reduced within the range, LTTB or block means (at each block's middle).
+    const lttb = range(5000).scope!;
+    expect(lttb.measurements.trace).toHaveLength(10_000);
+    expect(lttb.sample_index!.trace!.map((j) => row[j])).toEqual(lttb.measurements.trace);
+    const means = range(5000, 30_000, false).scope!;
+    // 25,000 points in blocks of ceil(2.5) = 3.
+    expect(means.sample_index!.trace!.slice(0, 2)).toEqual([5001, 5004]);
+    expect(means.measurements.trace![0]).toBe((row[5000]! + row[5001]! + row[5002]!) / 3);
+    // A single channel: its window. No such channel or device: {}.
+    expect(buildTraceRange(windows, { device: 'scope', channel: 'x', from: 5 }, { subsampling: true }).scope!.measurements.x).toEqual([1]);
+    expect(buildTraceRange(windows, { device: 'scope', channel: 'nope' }, { subsampling: true })).toEqual({});
+    expect(buildTraceRange(windows, { device: 'nope', channel: 'trace' }, { subsampling: true })).toEqual({});
   });
 
   it('short rows are shown whole; block means follow the original (ceil(n/100)-sized blocks)', () => {

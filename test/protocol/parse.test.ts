@@ -34,6 +34,28 @@ describe('commands', () => {
     expect(parseLine(text).kind).toBe('invalid');
   });
 
+  it("GET_DATASTREAM_FULL with a JSON argument is rex-daq's ranged query; a wrong argument is invalid, saying what is wrong", () => {
+    const range = { device: 'scope', channel: 'trace', from: 10, to: 20 };
+    expect(parseLine(`GET_DATASTREAM_FULL ${line(range)}`)).toEqual({ kind: 'command', command: 'GET_DATASTREAM_FULL', range });
+    expect(parseLine('GET_DATASTREAM_FULL {"device":"s","channel":"c"}')).toEqual({
+      kind: 'command',
+      command: 'GET_DATASTREAM_FULL',
+      range: { device: 's', channel: 'c' },
+    });
+    for (const [argument, reason] of [
+      ['nope', /expected a JSON object/],
+      ['{"channel":"c"}', /"device" must be a device name/],
+      ['{"device":"s","channel":""}', /"channel" must be a channel name/],
+      ['{"device":"s","channel":"c","from":-1}', /"from" must be a whole number/],
+      ['{"device":"s","channel":"c","to":2.5}', /"to" must be a whole number/],
+      ['{"device":"s","channel":"c","from":5,"to":5}', /"to" must be greater than "from"/],
+      [`{"device":"${'d'.repeat(5000)}","channel":"c"}`, /longer than 4096 characters/],
+    ] as const) {
+      expectInvalid(parseLine(`GET_DATASTREAM_FULL ${argument}`), reason);
+    }
+    expect(parseLine(`GET_DATASTREAM ${line(range)}`).kind).toBe('invalid');
+  });
+
   it('points out a case mismatch', () => {
     expectInvalid(parseLine('kill'), /case-sensitive.*KILL/);
   });

@@ -383,6 +383,58 @@ describe('answers without a run, at once', () => {
   });
 });
 
+describe('GET /datastream/full for a zoomed chart: one channel, a range of its newest row', () => {
+  it("asks the run with the range on the command's line; a wrong query value is 400 naming the field, and the run is not asked", async () => {
+    const lines: string[] = [];
+    const run = net.createServer((socket) =>
+      socket.once('data', (bytes) => {
+        lines.push(bytes.toString());
+        socket.end('{}\n');
+      }),
+    );
+    await new Promise<void>((resolve) => run.listen(0, '127.0.0.1', resolve));
+    try {
+      const { app } = build();
+      runState = { ...idleRunState(), phase: 'running', id: 'r4', port: (run.address() as net.AddressInfo).port };
+      const get = (query: string) => app.inject({ method: 'GET', url: `/datastream/full${query}` });
+      for (const query of [
+        '',
+        '?device=scope&channel=trace%201',
+        '?device=scope&channel=trace%201&from=10&to=20',
+        '?device=s&channel=c&to=5',
+      ]) {
+        expect((await get(query)).statusCode, query).toBe(200);
+      }
+      expect(lines).toEqual([
+        'GET_DATASTREAM_FULL\n',
+        'GET_DATASTREAM_FULL {"device":"scope","channel":"trace 1"}\n',
+        'GET_DATASTREAM_FULL {"device":"scope","channel":"trace 1","from":10,"to":20}\n',
+        'GET_DATASTREAM_FULL {"device":"s","channel":"c","to":5}\n',
+      ]);
+      for (const [query, field, message] of [
+        ['?channel=trace', 'device', /^device: expected a device name with channel, from or to, got nothing$/],
+        ['?from=3', 'device', /^device: expected a device name/],
+        ['?device=scope', 'channel', /^channel: expected a channel name with device, got nothing$/],
+        ['?device=&channel=trace', 'device', /^device: expected a device name, got ""$/],
+        ['?device=scope&channel=trace&from=-1', 'from', /^from: expected a point index, a whole number ≥ 0, got "-1"$/],
+        ['?device=scope&channel=trace&to=1.5', 'to', /^to: expected a point index/],
+        ['?device=scope&channel=trace&from=20&to=20', 'to', /^to: expected a point index greater than from \(20\), got 20$/],
+      ] as const) {
+        const reply = await get(query);
+        expect(reply.statusCode, query).toBe(400);
+        expect(reply.json().fields, query).toEqual([field]);
+        expect(reply.json().message, query).toMatch(message);
+      }
+      expect(lines).toHaveLength(4);
+      const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      const names = doc.paths['/datastream/full'].get.parameters.map((p: { name: string }) => p.name);
+      expect(names.sort()).toEqual(['channel', 'device', 'from', 'to']);
+    } finally {
+      run.close();
+    }
+  });
+});
+
 describe('the API description', () => {
   it('GET /openapi.json describes every endpoint, with the /run body generated from its validation schema', async () => {
     const { app } = build();

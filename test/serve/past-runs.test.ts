@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildGatewayApp, type GatewayApp } from '../../src/actors/http-gateway/app.js';
 import type { GatewayData } from '../../src/actors/http-gateway/messages.js';
 import { runId } from '../../src/actors/http-gateway/past-runs.js';
+import { timestampNanos } from '../../src/protocol/run-file/timestamps.js';
 import { idleRunState } from '../../src/host/serve/run-launcher.js';
 import { listRuns } from '../../src/runtime/run-file/list-runs.js';
 import { openRunFile } from '../../src/runtime/run-file/open-run-file.js';
@@ -37,6 +38,12 @@ function writeLongRun(file: string): void {
   const text = `[device.gen.data.wave]\ndata = [\n${values.join(',\n')},\n]\nunit = "V"\n\n[session]\nUUID = "11111111-2222-3333-4444-555555555555"\nend_time = "2026-01-02T00:00:10Z"\nstart_time = "2026-01-02T00:00:00Z"\n`;
   fs.writeFileSync(file, text);
 }
+
+/** A value of long.toml, as written (5 decimals). */
+const longValue = (i: number) => (i === SPIKES.up ? 1e6 : i === SPIKES.down ? -1e6 : Number((Math.sin(i / 1000) / 2).toFixed(5)));
+
+/** Each timestamp's seconds since the first. */
+const secondsSinceFirst = (stamps: string[]) => stamps.map((t) => Number(timestampNanos(t)! - timestampNanos(stamps[0]!)!) / 1e9);
 
 function build(overrides: Partial<GatewayData> = {}): GatewayApp {
   const gateway = buildGatewayApp({
@@ -186,15 +193,53 @@ describe('GET /runs/:id/channel', () => {
       count: 3,
       row: null,
       length: 3,
+      from: 0,
+      to: 3,
       downsampled: false,
       x: [0, 1, 2],
+      time: secondsSinceFirst(doc.device.scope.timestamps.counts),
       y: asJson(doc.device.scope.data.counts.data),
+      paired: null,
     });
+    expect(counts.time[0]).toBe(0);
     const rows: number[][] = doc.device.scope.data['trace (V)'].data;
     const last = (await get(gateway, `/runs/${id}/channel?device=scope&channel=${encodeURIComponent('trace (V)')}`)).json();
     expect(last).toMatchObject({ shape: 'trace', count: 3, row: 2, length: 5, x: [0, 1, 2, 3, 4], y: asJson(rows[2]!) });
     const first = (await get(gateway, `/runs/${id}/channel?device=scope&channel=${encodeURIComponent('trace (V)')}&row=0`)).json();
-    expect(first).toMatchObject({ row: 0, y: asJson(rows[0]!) });
+    expect(first).toMatchObject({ row: 0, y: asJson(rows[0]!), time: null });
+    // A range of a row: those points, at their place in the row.
+    const cut = (
+      await get(gateway, `/runs/${id}/channel?device=scope&channel=${encodeURIComponent('trace (V)')}&row=1&from=1&to=4`)
+    ).json();
+    expect(cut).toMatchObject({ row: 1, length: 5, from: 1, to: 4, downsampled: false, x: [1, 2, 3], y: asJson(rows[1]!.slice(1, 4)) });
+  });
+
+  it('a range of a channel (a zoomed chart): every value in it, with its time since the channel’s first timestamp', async () => {
+    const gateway = build();
+    const doc = parse(fs.readFileSync(REFERENCE_OUTPUT, 'utf8')) as Record<string, any>;
+    const counts = (await get(gateway, `/runs/${idOf('reference.toml')}/channel?device=test_daq&channel=counts&from=2&to=5`)).json();
+    const stamps: string[] = doc.device.test_daq.timestamps.counts;
+    expect(counts).toMatchObject({ length: 6, from: 2, to: 5, downsampled: false, x: [2, 3, 4] });
+    expect(counts.y).toEqual(doc.device.test_daq.data.counts.data.slice(2, 5));
+    expect(counts.time).toEqual(secondsSinceFirst(stamps).slice(2, 5));
+    expect(counts.time[0]).toBeCloseTo(10.016648, 9);
+
+    // 1,000 of 2,000,000 values: all of them, as written; past the end: to the end.
+    const long = `/runs/${idOf('long.toml')}/channel?device=gen&channel=wave`;
+    const piece = (await get(gateway, `${long}&from=123000&to=124000`)).json();
+    expect(piece).toMatchObject({ length: LONG, from: 123_000, to: 124_000, downsampled: false, time: null });
+    expect(piece.x).toEqual(Array.from({ length: 1000 }, (_, k) => 123_000 + k));
+    expect(piece.y).toEqual(piece.x.map(longValue));
+    expect((await get(gateway, `${long}&from=${LONG - 3}&to=${LONG + 10}`)).json()).toMatchObject({
+      to: LONG,
+      x: [LONG - 3, LONG - 2, LONG - 1],
+    });
+    // A longer range is downsampled within it, its spike kept.
+    const wide = (await get(gateway, `${long}&from=100000&to=1000000&points=1000`)).json();
+    expect(wide).toMatchObject({ from: 100_000, to: 1_000_000, downsampled: true });
+    expect(wide.x[0]).toBeGreaterThanOrEqual(100_000);
+    expect(wide.x.at(-1)).toBeLessThan(1_000_000);
+    expect(wide.y[wide.x.indexOf(SPIKES.up)]).toBe(1e6);
   });
 
   it('a long channel is downsampled to at most `points` points, keeping its spikes', async () => {
@@ -235,6 +280,39 @@ describe('GET /runs/:id/channel', () => {
     expect(answeredMeanwhile).toBeGreaterThan(0);
   });
 
+  it('with x: another channel paired value by value from the newest ends, as the file holds them, downsampled at the same indexes', async () => {
+    const gateway = build();
+    const mix = parse(fs.readFileSync(exportMix, 'utf8')) as Record<string, any>;
+    const odd = `/runs/${idOf(path.basename(exportMix))}/channel?device=${encodeURIComponent('odd/name.dev')}`;
+    const only = mix.device['odd/name.dev'].data.only_two.data as number[];
+    const ab = mix.device['odd/name.dev'].data['a.b'].data as number[];
+    expect([only.length, ab.length]).toEqual([2, 1]);
+    // a.b's one value goes with only_two's last; only_two's first value has no partner: left out.
+    expect((await get(gateway, `${odd}&channel=a.b&x=only_two`)).json()).toMatchObject({
+      x: [0],
+      y: ab,
+      paired: { channel: 'only_two', unit: 's', values: [only[1]] },
+    });
+    expect((await get(gateway, `${odd}&channel=only_two&x=a.b`)).json()).toMatchObject({
+      from: 1,
+      x: [1],
+      y: [only[1]],
+      paired: { channel: 'a.b', unit: 'V', values: ab },
+    });
+    // Downsampled: the x channel's values at the indexes kept.
+    const ref = parse(fs.readFileSync(REFERENCE_OUTPUT, 'utf8')) as Record<string, any>;
+    const current = ref.device.test_daq.data['current (mA)'].data as number[];
+    const few = (
+      await get(
+        gateway,
+        `/runs/${idOf('reference.toml')}/channel?device=test_daq&channel=counts&x=${encodeURIComponent('current (mA)')}&points=4`,
+      )
+    ).json();
+    expect(few.downsampled).toBe(true);
+    expect(few.y).toEqual(few.x.map((i: number) => ref.device.test_daq.data.counts.data[i]));
+    expect(few.paired.values).toEqual(few.x.map((i: number) => current[i]));
+  });
+
   it('a wrong query value is 400, naming the field', async () => {
     const gateway = build();
     const id = idOf(path.basename(exportMix));
@@ -249,6 +327,13 @@ describe('GET /runs/:id/channel', () => {
       ['device=scope&channel=counts&row=0', 'row', /row: a single channel has no rows/],
       ['device=nope&channel=counts', 'device', /device: no device "nope"/],
       ['device=scope&channel=nope', 'channel', /channel: no channel "nope" in device "scope"/],
+      ['device=scope&channel=counts&from=x', 'from', /^from: expected an index, a whole number ≥ 0, got "x"$/],
+      ['device=scope&channel=counts&to=-2', 'to', /^to: expected an index/],
+      ['device=scope&channel=counts&from=2&to=2', 'to', /^to: expected an index greater than from \(2\), got 2$/],
+      ['device=scope&channel=counts&x=', 'x', /^x: expected a channel name/],
+      ['device=scope&channel=counts&x=nope', 'x', /^x: no channel "nope" in device "scope"$/],
+      [`device=scope&channel=counts&x=${trace}`, 'x', /^x: "trace \(V\)" is a trace; an x axis is a single channel$/],
+      [`device=scope&channel=${trace}&x=counts`, 'x', /^x: a trace has no x channel/],
     ] as const) {
       const reply = await get(gateway, `/runs/${id}/channel?${query}`);
       expect(reply.statusCode, query).toBe(400);
@@ -308,7 +393,7 @@ describe('who may read past runs', () => {
     const doc = (await get(build(), '/openapi.json')).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/runs', '/runs/{id}', '/runs/{id}/file', '/runs/{id}/channel']));
     const names = doc.paths['/runs/{id}/channel'].get.parameters.map((p: { name: string }) => p.name);
-    expect(names).toEqual(expect.arrayContaining(['id', 'device', 'channel', 'points', 'row']));
+    expect(names).toEqual(expect.arrayContaining(['id', 'device', 'channel', 'points', 'row', 'from', 'to']));
   });
 });
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkOutputDir, checkScript, listScripts } from '../../src/actors/http-gateway/path-policy.js';
+import { checkOutputDir, checkScript, listScripts } from '../../src/runtime/run-control/path-policy.js';
 
 let root: string;
 let scripts: string;

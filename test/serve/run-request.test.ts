@@ -3,7 +3,7 @@
  * answered with a message that names the field.
  */
 import { describe, expect, it } from 'vitest';
-import { parseRunRequest } from '../../src/actors/http-gateway/run-request.js';
+import { parseRunRequest } from '../../src/runtime/run-control/run-request.js';
 
 describe('parseRunRequest', () => {
   it("accepts the original client's body, nulls included, and fills in the defaults", () => {

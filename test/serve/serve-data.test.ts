@@ -58,7 +58,7 @@ describe('rex serve: data, kill, gateway crash and Ctrl-C', () => {
     fs.rmSync(ackFile, { force: true });
   });
 
-  it('GET /datastream and the live push (/events) deliver the same data; /kill ends the run and saves it (token from REX_SERVE_TOKEN)', async () => {
+  it('GET /datastream and the live push (/events) deliver the same data; /datastream/full cuts a trace to a range; /kill ends the run and saves it (token from REX_SERVE_TOKEN)', async () => {
     const started = await serve.http('POST', '/run', { body: { path: 'serve/fixtures/send_then_wait.py', port: await freePort() } });
     expect(started.status).toBe(200);
     const { id } = started.json();
@@ -77,6 +77,28 @@ describe('rex serve: data, kill, gateway crash and Ctrl-C', () => {
     expect(events[0]!.event).toBe('run');
     expect(JSON.parse(events[0]!.data)).toMatchObject({ phase: 'running', id });
     expect(JSON.parse(events.at(-1)!.data)).toEqual(shown);
+
+    // A zoomed chart's range of a trace's newest row: every point of it, as sent, with its place in the row.
+    const wide = Array.from({ length: 25_000 }, (_, j) => (j * 7919) % 1000);
+    const whole = (await serve.http('GET', '/datastream/full')).json();
+    expect(whole.wide.measurements.row).toHaveLength(10_000);
+    const range = async (query: string) => (await serve.http('GET', `/datastream/full?device=wide&channel=row&${query}`)).json();
+    const cut = await range('from=12000&to=19500');
+    expect(Object.keys(cut)).toEqual(['wide']);
+    expect(cut.wide.measurements.row).toEqual(wide.slice(12_000, 19_500));
+    expect(cut.wide.sample_index.row).toEqual(Array.from({ length: 7_500 }, (_, k) => 12_000 + k));
+    expect(cut.wide.measurements['Time since first row measurement (s)']).toEqual([0]);
+    // Past the row's end: to its end. Still longer than 10,000 points: reduced, each point where it was.
+    expect((await range('from=24990&to=99999')).wide.measurements.row).toEqual(wide.slice(24_990));
+    const reduced = (await range('from=1000')).wide;
+    expect(reduced.measurements.row).toHaveLength(10_000);
+    expect(reduced.sample_index.row.map((j: number) => wide[j])).toEqual(reduced.measurements.row);
+    expect(reduced.sample_index.row[0]).toBe(1000);
+    // No such channel: nothing. A single channel: its recent values.
+    expect((await serve.http('GET', '/datastream/full?device=wide&channel=nope')).json()).toEqual({});
+    expect((await serve.http('GET', '/datastream/full?device=probe&channel=x&from=3')).json().probe.measurements.x).toEqual(
+      shown.probe.measurements.x,
+    );
 
     const killed = await serve.http('POST', '/kill');
     expect(killed.status).toBe(200);

@@ -14,12 +14,12 @@ import { PY_FIXTURES, REPO_ROOT, freePort, onlyOutput, runRex, workspace } from 
 const HOOK = pathToFileURL(path.join(REPO_ROOT, 'test/fixtures/module-log/register.mjs')).href;
 const DIST = pathToFileURL(path.join(REPO_ROOT, 'dist')).href;
 
-/** Loaded only when used: -i (ink, react, the view), serve (fastify, the gateway), ClickHouse, e-mail, NATS, big lines and files (piscina), export. */
+/** Loaded only when used: -i (ink, react, the view), serve (fastify, the gateway), ClickHouse, e-mail, the fleet (NATS), big lines and files (piscina), export. */
 const NOT_IN_A_PLAIN_RUN = [
   /node_modules\/(ink|react|fastify|@fastify\/[^/]+|@clickhouse\/[^/]+|@nats-io\/[^/]+|piscina|h5wasm|parquet-wasm|apache-arrow)\//,
   /node_modules\/nodemailer\/lib\/nodemailer\.js$/,
   // our own code of the same: the TUI, the gateway, the sinks' actors (their bus messages aside), serve, export
-  /^src\/(view\/(components|model|terminal|view-controller)|actors\/(http-gateway|clickhouse-writer|mailer)\/(?!messages\.ts)|host\/serve\/run-launcher|cli\/(export|serve-command))/,
+  /^src\/(view\/(components|model|terminal|view-controller)|actors\/(http-gateway|clickhouse-writer|mailer|fleet-station|fleet-replicator)\/(?!messages\.ts)|host\/serve\/run-launcher|cli\/(export|serve-command))/,
 ];
 
 /** The sources a file of dist/ was built from, relative to the repository (a tsc module: itself). */

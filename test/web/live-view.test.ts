@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { openPage, screenshot, useBrowser, type WatchedPage } from '../helpers/browser.js';
+import { openPage, screenshot, scriptLogLines, useBrowser, type WatchedPage } from '../helpers/browser.js';
 import { freePort } from '../helpers/rex-cli.js';
 import { startServe, type ServeProcess } from '../serve/serve-process.js';
 
@@ -14,6 +14,8 @@ const TOKEN = 'web-view-token';
 /** What web_watch.py sends. */
 const TEMPERATURE = [0, 1, 2, 3, 4].map((i) => 20 + i / 2);
 const TRACE_POINTS = 200;
+/** What it prints once it has sent them and its Listener has answered. */
+const SCRIPT_LINES = ['web_watch: sent', 'state: Running'];
 
 async function logIn(page: Page, url: string, token: string): Promise<void> {
   await page.goto(`${url}/ui/`);
@@ -88,6 +90,13 @@ describe('the browser view on rex serve', () => {
     await screenshot(page, 'web-live-view');
   }, 30_000);
 
+  it('shows the lines the script printed in the log while the run goes', async () => {
+    const { page } = watched;
+    await expect.poll(() => scriptLogLines(page), { timeout: 10_000 }).toEqual(SCRIPT_LINES);
+    expect(await page.locator('#run [data-field="phase"]').textContent()).toBe('running');
+    await screenshot(page, 'web-live-log');
+  });
+
   it('Pause from the page makes the Listener answer Paused, Resume makes it Running', async () => {
     const { page } = watched;
     const before = serve.output().length;
@@ -98,6 +107,7 @@ describe('the browser view on rex serve', () => {
     await page.getByRole('button', { name: 'Resume' }).click();
     await serve.waitForOutput(/state: Paused[\s\S]*\[script\] state: Running/, 20_000, before);
     await page.locator('[data-field="paused"]', { hasText: 'Running' }).waitFor();
+    await expect.poll(() => scriptLogLines(page), { timeout: 10_000 }).toEqual([...SCRIPT_LINES, 'state: Paused', 'state: Running']);
   }, 45_000);
 
   it('when the gateway crashes and comes back, the page reconnects to the live push by itself', async () => {
@@ -117,6 +127,10 @@ describe('the browser view on rex serve', () => {
     await page.locator('#run [data-field="phase"]', { hasText: 'ended' }).waitFor({ timeout: 30_000 });
     await page.locator('#log pre').waitFor({ timeout: 10_000 });
     expect(await page.locator('#log pre').textContent()).toContain('web_watch: sent');
+    // The last datastream before the end stays on the page.
+    await page.waitForTimeout(500);
+    expect(await cell(page, 'probe', 'temperature', 'latest').textContent()).toBe(String(TEMPERATURE.at(-1)));
+    expect(await cell(page, 'scope', 'trace', 'latest').textContent()).toBe(`${TRACE_POINTS} points`);
     await screenshot(page, 'web-ended');
   }, 45_000);
 

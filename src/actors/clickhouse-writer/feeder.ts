@@ -16,6 +16,7 @@ import type { Batch } from './row-queue.js';
 import type { TableNames } from './schema.js';
 import { blockingProblem, inspectTables } from './table-check.js';
 import type { ClickHouseStatus } from './messages.js';
+import { listJournals } from '../../runtime/journal/list-journals.js';
 
 export interface FeederOptions {
   client: RexClickHouse;
@@ -36,20 +37,7 @@ const DEFAULT_RETRY = { initialMs: 250, maxMs: 5000 };
 /** A persisting failure is logged again this often. */
 const REPEAT_ERROR_MS = 30_000;
 
-/** `loop-N.rexj` files of a run's journal directory, by N. */
-export function listJournals(journalDir: string): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(journalDir);
-  } catch {
-    return [];
-  }
-  return names
-    .map((name) => ({ name, loop: /^loop-(\d+)\.rexj$/.exec(name)?.[1] }))
-    .filter((entry): entry is { name: string; loop: string } => entry.loop !== undefined)
-    .sort((a, b) => Number(a.loop) - Number(b.loop))
-    .map((entry) => path.join(journalDir, entry.name));
-}
+export { listJournals };
 
 export class ClickHouseFeeder {
   private readonly limits: FeedLimits;

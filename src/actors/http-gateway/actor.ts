@@ -12,6 +12,8 @@ import type { GatewayData, ServeRunState } from './messages.js';
 
 /** `serve.launch` answers once the run listens (the launcher waits up to 20 s); this bounds the request. */
 const LAUNCH_TIMEOUT_MS = 30_000;
+/** The main thread answers `serve.log` from memory; a poll not answered by then is dropped (the next asks again). */
+const LOG_TIMEOUT_MS = 2_000;
 /** How long a stop waits for the run's last change to come through. */
 const STOP_FLUSH_TIMEOUT_MS = 1_000;
 /** A restarted gateway may find the port still held for a moment by the thread that crashed. */
@@ -33,6 +35,7 @@ export const httpGatewayActor: ActorDefinition<GatewayData> = {
     const gateway = buildGatewayApp({
       data,
       runState: () => runState!,
+      runLog: (request) => bus.request('serve.log', request, { timeoutMs: LOG_TIMEOUT_MS }),
       launch: (launch) => bus.request('serve.launch', launch, { timeoutMs: LAUNCH_TIMEOUT_MS }),
       log,
       version: data.version,

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import type { ServeRunState } from './messages.js';
 import { describeRunExit } from '../../protocol/run-exit.js';
+import { wholeNumber } from './runs-schemas.js';
+import { expected } from '../../runtime/run-control/validation-message.js';
 
 export const RunStartedSchema = z
   .object({
@@ -14,9 +16,6 @@ export const RunStartedSchema = z
   })
   .describe("The original's reply to POST /run.");
 export type RunStarted = z.infer<typeof RunStartedSchema>;
-
-export const RUN_STARTED_MESSAGE = 'session started';
-export const RUN_BUSY: RunStarted = { id: 'None', message: 'Session is already running, ignoring request' };
 
 export const RunStateSchema = z
   .object({
@@ -97,3 +96,35 @@ export const emptyReply = (description: string) => z.null().describe(description
 export const NO_RUN_REPLY = textReply('No run to ask ("Error communicating with TCP server: ..."), or the run could not be reached.');
 export const SLOW_RUN_REPLY = textReply('The run did not answer within the time limit.');
 export const BUSY_RUN_REPLY = textReply('Too many commands are already waiting for the run; try again.');
+
+const POINT_TEXT = 'a point index, a whole number ≥ 0';
+const name = (what: string) => z.string(expected(what)).min(1, expected(what));
+
+/** `GET /datastream/full`'s query: none (every channel), or one channel and a range of its newest row. */
+export const TraceRangeQuerySchema = z
+  .object({
+    device: name('a device name')
+      .optional()
+      .describe('With `channel`: only this channel (a trace: its newest row, points `from` to `to`).'),
+    channel: name('a channel name').optional().describe('The channel of `device`.'),
+    from: wholeNumber(POINT_TEXT, 0, Number.MAX_SAFE_INTEGER).optional().describe('The first point of the row (default 0).'),
+    to: wholeNumber(POINT_TEXT, 0, Number.MAX_SAFE_INTEGER)
+      .optional()
+      .describe("One past the last point (default the row's end; beyond it, the row's end). Greater than `from`."),
+  })
+  .superRefine((query, context) => {
+    const needs = (field: 'device' | 'channel', what: string) =>
+      context.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `expected ${what} with ${field === 'device' ? 'channel, from or to' : 'device'}, got nothing`,
+      });
+    if (query.device === undefined && (query.channel ?? query.from ?? query.to) !== undefined) needs('device', 'a device name');
+    if (query.device !== undefined && query.channel === undefined) needs('channel', 'a channel name');
+    if (query.from !== undefined && query.to !== undefined && query.to <= query.from)
+      context.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: `expected a point index greater than from (${query.from}), got ${query.to}`,
+      });
+  });

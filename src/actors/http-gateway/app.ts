@@ -15,7 +15,7 @@ import { BODY_LIMIT_BYTES, installBodyParsers, installErrorHandlers } from './bo
 import { LiveEvents } from './live-events.js';
 import { liveRoutes, websocketPlugin } from './live-routes.js';
 import type { GatewayAppOptions, RouteContext } from './route-context.js';
-import { askCurrentRun, limitRunAsks } from './run-answers.js';
+import { askCurrentRun, limitRunAsks } from '../../runtime/run-control/run-answers.js';
 import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';
@@ -66,6 +66,7 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
   let liveConnections = 0;
   const live = new LiveEvents({
     runState: options.runState,
+    ...(options.runLog !== undefined && { runLog: options.runLog }),
     tcpTimeoutMs,
     ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
   });
@@ -73,7 +74,7 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
     options,
     live,
     ask: limitRunAsks(
-      (command, signal) => askCurrentRun(options.runState(), command, tcpTimeoutMs, signal),
+      (request, signal) => askCurrentRun(options.runState(), request, tcpTimeoutMs, signal),
       MAX_ACTIVE_RUN_ASKS,
       MAX_WAITING_RUN_ASKS,
     ),

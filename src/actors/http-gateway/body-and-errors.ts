@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { LogLevel } from '../../bus/payloads.js';
 import { rawPath, sendError } from './http-util.js';
-import { describeProblems } from './validation-message.js';
+import { describeProblems } from '../../runtime/run-control/validation-message.js';
 
 /** A run request is a few hundred bytes; 64 KiB leaves room for a large meta_json. */
 export const BODY_LIMIT_BYTES = 64 * 1024;

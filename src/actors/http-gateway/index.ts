@@ -4,3 +4,4 @@
  */
 export type * from './messages.js';
 export { isLoopbackName } from './access.js';
+export { LIVE_LOG_LINES, LogRing } from './log-ring.js';

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { emptyReply, errorReply, runStateBody, textReply } from './api-schemas.js';
 import { rawPath, sendError } from './http-util.js';
 import type { RouteContext } from './route-context.js';
-import { isRunCommand } from './run-tcp-command.js';
+import { isRunCommand } from '../../runtime/run-control/run-tcp-command.js';
 import { closeWebSocket, MAX_MESSAGE_BYTES, serveWebSocketSession } from './websocket-session.js';
 
 /**
@@ -47,7 +47,7 @@ export const liveRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
       schema: {
         summary: 'Live push (server-sent events)',
         description:
-          'A `text/event-stream`: event `run` (the body of GET /run) on connect and on every change; event `datastream` (the body of GET /datastream) whenever it changes. A browser EventSource may pass the token as `?token=`.',
+          'A `text/event-stream`: event `run` (the body of GET /run) on connect and on every change; event `datastream` (the body of GET /datastream) whenever it changes; event `log`, the new lines of the run log as `{"id", "first", "lines"}` (`first`: the number of the first line in the run log, from 0; only the last 200 lines are kept, so a jump means lines missed). A browser EventSource may pass the token as `?token=`.',
         response: {
           200: { description: 'The event stream.', content: { 'text/event-stream': { schema: z.string() } } },
           503: errorReply(TOO_MANY),

@@ -34,6 +34,17 @@ export const ServeRunState = z.object({
 });
 export type ServeRunState = z.infer<typeof ServeRunState>;
 
+/**
+ * `serve.log`: the live tail of the run's log (./log-ring.ts), asked by the gateway while someone
+ * watches. `id` is the run the asker knows (null: none); for another run, its lines from the first kept.
+ */
+export const ServeLogRequest = z.object({ id: z.string().nullable(), after: z.number().int().min(0) });
+export type ServeLogRequest = z.infer<typeof ServeLogRequest>;
+
+/** The lines numbered `next - lines.length` to `next - 1` of run `id`'s log (at most LIVE_LOG_LINES). */
+export const ServeLogChunk = z.object({ id: z.string().nullable(), next: z.number().int().min(0), lines: z.array(z.string()) });
+export type ServeLogChunk = z.infer<typeof ServeLogChunk>;
+
 /** `serve.launch`: start a run. Every path is absolute and already checked against the policy. */
 export const ServeLaunch = z.object({
   scriptPath: z.string(),

@@ -1,13 +1,15 @@
 /** What the gateway's plugins share: the actor's options and the run it asks. */
 import type { LogLevel } from '../../bus/payloads.js';
 import type { LiveEvents } from './live-events.js';
-import type { GatewayData, ServeLaunch, ServeLaunchResult, ServeRunState } from './messages.js';
-import type { RunAnswer } from './run-answers.js';
-import type { RunCommand } from './run-tcp-command.js';
+import type { GatewayData, ServeLaunch, ServeLaunchResult, ServeLogChunk, ServeLogRequest, ServeRunState } from './messages.js';
+import type { RunAnswer } from '../../runtime/run-control/run-answers.js';
+import type { RunRequest } from '../../runtime/run-control/run-tcp-command.js';
 
 export interface GatewayAppOptions {
   data: GatewayData;
   runState(): ServeRunState;
+  /** The live tail of the run's log (`serve.log`), for `GET /events`; absent: no `log` events. */
+  runLog?(request: ServeLogRequest): Promise<ServeLogChunk>;
   launch(launch: ServeLaunch): Promise<ServeLaunchResult>;
   log(level: LogLevel, message: string): void;
   version: string;
@@ -26,7 +28,7 @@ export interface RouteContext {
   options: GatewayAppOptions;
   live: LiveEvents;
   /** `signal`: the asker left; the run is not asked, or the exchange is dropped. */
-  ask(command: RunCommand, signal?: AbortSignal): Promise<RunAnswer>;
+  ask(request: RunRequest, signal?: AbortSignal): Promise<RunAnswer>;
   /** A slot for a long-lived connection (event stream, WebSocket); false when all are taken. */
   admitLive(): boolean;
   releaseLive(): void;

@@ -4,10 +4,12 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { BUSY_RUN_REPLY, jsonReply, NO_RUN_REPLY, RunJsonSchema, SLOW_RUN_REPLY, textReply } from './api-schemas.js';
+import type { z } from 'zod';
+import { BUSY_RUN_REPLY, jsonReply, NO_RUN_REPLY, RunJsonSchema, SLOW_RUN_REPLY, TraceRangeQuerySchema, textReply } from './api-schemas.js';
+import { errorReply } from './api-schemas.js';
 import { clientGoneSignal, rawPath } from './http-util.js';
 import type { RouteContext } from './route-context.js';
-import type { RunCommand } from './run-tcp-command.js';
+import type { RunCommand, RunRequest } from '../../runtime/run-control/run-tcp-command.js';
 
 const TEXT = 'text/plain; charset=utf-8';
 
@@ -18,8 +20,8 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
     async (_request, reply) => reply.type(TEXT).send('Server is up!'),
   );
 
-  const json = (command: RunCommand) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const answer = await context.ask(command, clientGoneSignal(request, reply));
+  const json = (ask: RunRequest | ((request: FastifyRequest) => RunRequest)) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const answer = await context.ask(typeof ask === 'function' ? ask(request) : ask, clientGoneSignal(request, reply));
     if (!answer.ok) return reply.code(answer.status).type(TEXT).send(answer.message);
     try {
       JSON.parse(answer.text);
@@ -44,14 +46,25 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
     query('Live data (GET_DATASTREAM)', 'The last ≤100 values of each channel, as `GET_DATASTREAM` over TCP.', 'The datastream JSON.'),
     json('GET_DATASTREAM'),
   );
+  const full = query(
+    'Live data, traces in full (GET_DATASTREAM_FULL)',
+    "rex-daq's: as `/datastream`, with each trace's newest row at up to 10,000 points instead of 100. With `device` and `channel`: that channel only, and a trace's newest row cut to points `from` to `to` (reduced only if that is still more than 10,000 points), with `sample_index` giving each point's place in the row; `{}` when the run has no such channel.",
+    'The datastream JSON.',
+  );
   app.get(
     '/datastream/full',
-    query(
-      'Live data, traces in full (GET_DATASTREAM_FULL)',
-      "rex-daq's: as `/datastream`, with each trace's newest row at up to 10,000 points instead of 100.",
-      'The datastream JSON.',
-    ),
-    json('GET_DATASTREAM_FULL'),
+    {
+      schema: {
+        ...full.schema,
+        querystring: TraceRangeQuerySchema,
+        response: { ...full.schema.response, 400: errorReply('A query value is wrong (the message names the field).') },
+      },
+    },
+    json((request) => {
+      const { device, channel, from, to } = request.query as z.infer<typeof TraceRangeQuerySchema>;
+      if (device === undefined || channel === undefined) return 'GET_DATASTREAM_FULL';
+      return { range: { device, channel, ...(from !== undefined && { from }), ...(to !== undefined && { to }) } };
+    }),
   );
   app.get(
     '/status',

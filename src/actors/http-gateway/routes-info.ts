@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AllowedOutputDirsSchema, AllowedScriptsSchema, jsonReply } from './api-schemas.js';
-import { listScripts } from './path-policy.js';
+import { listScripts } from '../../runtime/run-control/path-policy.js';
 import type { RouteContext } from './route-context.js';
 
 export const infoRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async (app, { context }) => {

@@ -1,26 +1,15 @@
 /**
  * Starting a run and following it: `POST /run`, `GET /run`, `GET /status_check`. The body of
  * `POST /run` is validated by its zod schema (./run-request.ts) before the handler runs; the
- * handler applies the path policy (./path-policy.ts), which is domain logic, not validation.
+ * handler applies the path policy and launches (src/runtime/run-control/start-run.ts, shared with
+ * the fleet-station), which is domain logic, not validation.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import {
-  emptyReply,
-  errorReply,
-  jsonReply,
-  RUN_BUSY,
-  RUN_STARTED_MESSAGE,
-  RunStartedSchema,
-  RunStateSchema,
-  runStateBody,
-  type RunStarted,
-} from './api-schemas.js';
+import { emptyReply, errorReply, jsonReply, RunStartedSchema, RunStateSchema, runStateBody } from './api-schemas.js';
 import { sendError } from './http-util.js';
-import type { ServeLaunch, ServeLaunchResult } from './messages.js';
-import { isJsonArgument } from '../../protocol/provided-config.js';
-import { checkConfigFile, checkOutputDir, checkScript } from './path-policy.js';
+import { startRun } from '../../runtime/run-control/start-run.js';
 import type { RouteContext } from './route-context.js';
-import { RUN_BODY_EXPECTED, RunRequestSchema } from './run-request.js';
+import { RUN_BODY_EXPECTED, RunRequestSchema } from '../../runtime/run-control/run-request.js';
 
 const RUN_SCHEMA = {
   summary: 'Start a run (one at a time)',
@@ -65,50 +54,9 @@ export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async
       },
     },
     async (request, reply) => {
-      const run = request.body;
-      const script = checkScript(run.path, options.data.scriptsDir);
-      if (!script.ok) return sendError(reply, script.status, script.message, { fields: [script.field] });
-      const output = checkOutputDir(run.output, options.data.allowedOutputDirs, options.data.cwd);
-      if (!output.ok) return sendError(reply, output.status, output.message, { fields: [output.field] });
-      const config =
-        run.config === undefined || isJsonArgument(run.config) ? undefined : checkConfigFile(run.config, options.data.scriptsDir);
-      if (config && !config.ok) return sendError(reply, config.status, config.message, { fields: [config.field] });
-      if (run.ignoredFields.length > 0) options.log('warn', `POST /run: ignored unknown fields: ${run.ignoredFields.join(', ')}`);
-      if (run.interactive) options.log('warn', 'POST /run: "interactive" is ignored: a run started over HTTP has no terminal');
-
-      const launch: ServeLaunch = {
-        scriptPath: script.path,
-        outputDir: output.path,
-        delayMinutes: run.delayMinutes,
-        loops: run.loops,
-        dryRun: run.dryRun,
-        ...(run.email !== undefined && { email: run.email }),
-        ...(run.port !== undefined && { port: run.port }),
-        ...(run.config !== undefined && { config: config?.ok ? config.path : run.config }),
-        ...(run.metaJson !== undefined && { metaJson: run.metaJson }),
-      };
-      let result: ServeLaunchResult;
-      try {
-        result = await options.launch(launch);
-      } catch (error) {
-        return sendError(reply, 500, `the run could not be started: ${(error as Error).message}`);
-      }
-      if (!result.started && result.reason === 'busy') {
-        options.log('info', `POST /run from ${request.ip}: a run is already going; ignored`);
-        return reply.send(RUN_BUSY);
-      }
-      if (!result.started) {
-        // Exit code 2: `rex run` refused its arguments (nothing started), so the request was at fault.
-        const status = result.exitCode === 2 ? 400 : 500;
-        return sendError(
-          reply,
-          status,
-          `the run did not start (${result.exitCode === null ? 'no exit status' : `exit code ${result.exitCode}`}): ${result.message}`,
-          { id: result.id },
-        );
-      }
-      const body: RunStarted = { id: result.id, message: RUN_STARTED_MESSAGE };
-      return reply.send(body);
+      const { data } = options;
+      const answer = await startRun(request.body, data, options.launch, options.log, `POST /run from ${request.ip}`);
+      return reply.code(answer.status).send(answer.body);
     },
   );
 

@@ -17,7 +17,7 @@ import { errorReply, jsonReply } from './api-schemas.js';
 import { clientGoneSignal, sendError } from './http-util.js';
 import { PastRuns } from './past-runs.js';
 import type { RouteContext } from './route-context.js';
-import { Slots } from './slots.js';
+import { Slots } from '../../runtime/run-control/slots.js';
 import {
   type ChannelSeriesBody,
   ChannelQuerySchema,
@@ -111,7 +111,7 @@ export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
     {
       schema: {
         summary: "A past run's channel, for a plot",
-        description: `A single channel against its index, or one row of a trace (the last by default) against its point index, downsampled to at most \`points\` points (default ${DEFAULT_SERIES_POINTS}) by keeping each stretch's smallest and largest value.`,
+        description: `A single channel against its index (and its time, with a timestamp per value, or paired with another single channel, \`x\`), or one row of a trace (the last by default) against its point index; all of it, or the points \`from\` to \`to\` (a zoomed chart). Downsampled to at most \`points\` points (default ${DEFAULT_SERIES_POINTS}) by keeping each stretch's smallest and largest value.`,
         params: RunIdParamsSchema,
         querystring: ChannelQuerySchema,
         response: {
@@ -145,9 +145,26 @@ export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
             const why = channel.shape !== 'trace' ? 'a single channel has no rows' : `the channel has ${channel.count} rows, from 0`;
             return sendError(reply, 400, `row: ${why}`, { fields: ['row'] });
           }
+          const pairWith = query.x === undefined ? undefined : device.channels.find((c) => c.name === query.x);
+          if (query.x !== undefined) {
+            const why =
+              channel.shape !== 'single'
+                ? 'a trace has no x channel; pair two single channels'
+                : pairWith === undefined
+                  ? `no channel ${JSON.stringify(query.x)} in device ${JSON.stringify(device.name)}`
+                  : pairWith.shape !== 'single'
+                    ? `${JSON.stringify(query.x)} is a trace; an x axis is a single channel`
+                    : undefined;
+            if (why !== undefined) return sendError(reply, 400, `x: ${why}`, { fields: ['x'] });
+          }
+          if (query.from !== undefined && query.to !== undefined && query.to <= query.from)
+            return sendError(reply, 400, `to: expected an index greater than from (${query.from}), got ${query.to}`, { fields: ['to'] });
           const series = await channelSeries(run, channel, {
             buckets: Math.floor((query.points ?? DEFAULT_SERIES_POINTS) / 2),
             ...(query.row !== undefined && { row: query.row }),
+            ...(query.from !== undefined && { from: query.from }),
+            ...(query.to !== undefined && { to: query.to }),
+            ...(pairWith !== undefined && { pairWith }),
             signal: gone,
           }).catch((error: unknown) => {
             if (gone.aborted) return undefined;
@@ -155,7 +172,7 @@ export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
           });
           // Its client has gone: nobody to answer.
           if (series === undefined) return reply;
-          return reply.send(seriesBody(channel, series));
+          return reply.send(seriesBody(channel, series, pairWith));
         } finally {
           await run.close();
         }
@@ -164,7 +181,9 @@ export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
   );
 };
 
-function seriesBody(channel: ChannelEntry, series: ChannelSeries): ChannelSeriesBody {
+const jsonNumber = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+function seriesBody(channel: ChannelEntry, series: ChannelSeries, pairWith: ChannelEntry | undefined): ChannelSeriesBody {
   return {
     device: channel.device,
     channel: channel.name,
@@ -173,9 +192,13 @@ function seriesBody(channel: ChannelEntry, series: ChannelSeries): ChannelSeries
     count: channel.count,
     row: series.row,
     length: series.length,
-    downsampled: series.xs.length < series.length,
+    from: series.from,
+    to: series.to,
+    downsampled: series.xs.length < series.to - series.from,
     x: series.xs,
-    y: series.ys.map((v) => (Number.isFinite(v) ? v : null)),
+    time: series.times,
+    y: series.ys.map(jsonNumber),
+    paired: pairWith && series.paired ? { channel: pairWith.name, unit: pairWith.unit, values: series.paired.map(jsonNumber) } : null,
   };
 }
 

@@ -3,7 +3,7 @@
  * GET /openapi.json): the listing, one file's index, a channel's series. Pure.
  */
 import { z } from 'zod';
-import { expected } from './validation-message.js';
+import { expected } from '../../runtime/run-control/validation-message.js';
 
 const ChannelSummarySchema = z.object({
   name: z.string(),
@@ -75,9 +75,10 @@ export const MAX_SERIES_POINTS = 20_000;
 export const DEFAULT_SERIES_POINTS = 2000;
 const POINTS_TEXT = `a whole number from 2 to ${MAX_SERIES_POINTS}`;
 const ROW_TEXT = 'a row number, a whole number ≥ 0';
+const INDEX_TEXT = 'an index, a whole number ≥ 0';
 
 /** A whole number in a query string; anything else fails with `what`. */
-const wholeNumber = (what: string, min: number, max: number) =>
+export const wholeNumber = (what: string, min: number, max: number) =>
   z
     .string(expected(what))
     .regex(/^\d{1,9}$/, expected(what))
@@ -93,6 +94,19 @@ export const ChannelQuerySchema = z.object({
       `At most this many points, 2 to ${MAX_SERIES_POINTS} (default ${DEFAULT_SERIES_POINTS}): longer series keep the smallest and largest value of each of points/2 stretches.`,
     ),
   row: wholeNumber(ROW_TEXT, 0, Number.MAX_SAFE_INTEGER).optional().describe("A trace's row, from 0 (default the last). Only for a trace."),
+  from: wholeNumber(INDEX_TEXT, 0, Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe("Only the points from this index on (default 0): of the channel's values (single), of the row (trace)."),
+  to: wholeNumber(INDEX_TEXT, 0, Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('Only the points before this index (default, and past it: the end). Greater than `from`.'),
+  x: z
+    .string(expected('a channel name'))
+    .min(1, expected('a channel name'))
+    .optional()
+    .describe(
+      'An X/Y plot: another single channel of the device, paired value by value with this one (a single channel) from their newest ends; its values come as `paired`.',
+    ),
 });
 
 export const ChannelSeriesSchema = z
@@ -103,10 +117,26 @@ export const ChannelSeriesSchema = z
     shape: z.enum(['single', 'trace']),
     count: z.number().int().describe('Values (single) or rows (trace) in the channel.'),
     row: z.number().int().nullable().describe('The row shown (trace), from 0; null for a single channel.'),
-    length: z.number().int().describe("Points in the series before downsampling: the values (single), the row's length (trace)."),
-    downsampled: z.boolean(),
+    length: z.number().int().describe("Points in the series: the values (single), the row's length (trace)."),
+    from: z.number().int().describe("The first point shown (the query's `from`, at most `length`)."),
+    to: z.number().int().describe("One past the last point shown (the query's `to`, at most `length`)."),
+    downsampled: z.boolean().describe('Fewer points than `to − from`.'),
     x: z.array(z.number().int()).describe('The index of each point: in the channel (single), in the row (trace).'),
+    time: z
+      .array(z.number())
+      .nullable()
+      .describe(
+        "A single channel with a timestamp per value: each point's seconds since the channel's first timestamp; null otherwise (a trace, a channel without timestamps, a timestamp that is not RFC 3339).",
+      ),
     y: z.array(z.number().nullable()).describe('The values; NaN and ±infinity as null.'),
+    paired: z
+      .object({
+        channel: z.string(),
+        unit: z.string(),
+        values: z.array(z.number().nullable()).describe("The `x` channel's value paired with each point; NaN and ±infinity as null."),
+      })
+      .nullable()
+      .describe('With `x`: the X/Y pairs are (paired.values[i], y[i]); null otherwise.'),
   })
   .describe("A channel's values for a plot.");
 export type ChannelSeriesBody = z.infer<typeof ChannelSeriesSchema>;

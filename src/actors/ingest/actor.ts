@@ -41,16 +41,23 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
       bus.on('ingest.eof').subscribe(({ connId }) => handle((c) => c.endOfStream(connId))),
     ];
 
+    // The store's last answer to each unranged query: while the run shuts down the store stops
+    // before the TCP port closes, and a client asking then gets the data it last had, not an empty
+    // window (a browser view would lose its latest values just before the end).
+    const lastAnswers = new Map<string, string>();
     const env: IngestEnvironment = {
       parseLine: (line) => parser.parse(line),
       now: nowEpochNs,
-      query: (command) =>
+      query: (query) =>
         bus
-          .request('store.query', { command }, { timeoutMs: QUERY_TIMEOUT_MS })
-          .then((answer) => answer.text)
+          .request('store.query', query, { timeoutMs: QUERY_TIMEOUT_MS })
+          .then((answer) => {
+            if (!query.range) lastAnswers.set(query.command, answer.text);
+            return answer.text;
+          })
           .catch((error: Error) => {
-            log('warn', `${command}: the store did not answer (${error.message})`);
-            return QUERY_FALLBACK[command];
+            log('warn', `${query.command}: the store did not answer (${error.message})`);
+            return (!query.range && lastAnswers.get(query.command)) || QUERY_FALLBACK[query.command];
           }),
       send: (reply) => bus.publish('ingest.reply', reply),
       control: (event) => {

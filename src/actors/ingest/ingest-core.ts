@@ -6,7 +6,8 @@
  * first flushes what came before it, then waits for the store's answer.
  */
 import { type DeviceRegistry, OutlineMerge } from '../../protocol/merge.js';
-import type { Command, QueryCommand } from '../../protocol/messages.js';
+import type { Command, LiveQuery } from '../../protocol/messages.js';
+import type { TraceRange } from '../../protocol/trace-range.js';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
 import {
   REPLY_DEVICE_RECORDED,
@@ -52,7 +53,7 @@ export interface IngestEnvironment {
   parseLine(line: LineItem): LineParse | Promise<LineParse>;
   now(): bigint;
   /** Answers GET_DATASTREAM / STATE once the store has caught up with `journalOffset`. */
-  query(command: QueryCommand, journalOffset: number): Promise<string>;
+  query(query: LiveQuery, journalOffset: number): Promise<string>;
   send(reply: IngestReply): void;
   /** Pause flag changed or KILL received. */
   control(event: { type: 'pause'; paused: boolean } | { type: 'kill'; connId: number }): void;
@@ -243,7 +244,7 @@ export class IngestCore {
     device: OutlinedDevice | null,
     decided?: DecidedDevice,
     side?: SideBody,
-  ): QueryCommand | null {
+  ): LiveQuery | null {
     const journaledReply = this.takeJournaledReply(connId, endOffset);
     if (journaledReply !== undefined) {
       addReply(batch, connId, journaledReply, endOffset);
@@ -257,7 +258,7 @@ export class IngestCore {
     }
     switch (parsed.kind) {
       case 'command':
-        return this.handleCommand(batch, connId, parsed.command, endOffset);
+        return this.handleCommand(batch, connId, parsed.command, endOffset, parsed.range);
       case 'listener':
         addReply(batch, connId, this.run.paused ? REPLY_LISTENER_PAUSED : REPLY_LISTENER_RUNNING, endOffset);
         return null;
@@ -306,12 +307,12 @@ export class IngestCore {
     }
   }
 
-  private handleCommand(batch: PendingBatch, connId: number, command: Command, endOffset: number): QueryCommand | null {
+  private handleCommand(batch: PendingBatch, connId: number, command: Command, endOffset: number, range?: TraceRange): LiveQuery | null {
     switch (command) {
       case 'GET_DATASTREAM':
       case 'GET_DATASTREAM_FULL':
       case 'STATE':
-        return command;
+        return range ? { command, range } : { command };
       case 'PAUSE_STATE':
       case 'RESUME_STATE': {
         const paused = command === 'PAUSE_STATE';
@@ -412,8 +413,8 @@ export class IngestCore {
     return reply;
   }
 
-  private async answerQuery(command: QueryCommand): Promise<string> {
-    return this.env.query(command, this.run.journal?.bytesWritten ?? 0);
+  private async answerQuery(query: LiveQuery): Promise<string> {
+    return this.env.query(query, this.run.journal?.bytesWritten ?? 0);
   }
 
   /** Journal first, then replies: a reply is never sent for bytes that are not in the journal. */

@@ -58,8 +58,9 @@ export const storeActor: ActorDefinition<StoreActorData> = {
     const storeNow = (): LiveStore => tail.catchUp()?.store ?? idle;
 
     const subscriptions = [
-      bus.serve('store.query', ({ command }) => {
+      bus.serve('store.query', ({ command, range }) => {
         const store = storeNow();
+        if (range) return { text: store.traceRangeJson(range) };
         return { text: command === 'STATE' ? store.stateJson() : store.datastreamJson(command === 'GET_DATASTREAM_FULL') };
       }),
       bus.serve('store.session', () => {

@@ -11,11 +11,13 @@ import {
   type LiveWindows,
   applyMergeToWindows,
   buildDatastream,
+  buildTraceRange,
   buildStateReply,
   liveReplyJson,
   type RunProgress,
 } from '../../protocol/live-query.js';
 import { withMetaJson } from '../../protocol/session-meta.js';
+import type { TraceRange } from '../../protocol/trace-range.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
 import type { RunEventHandler } from '../../runtime/journal/follower.js';
@@ -125,6 +127,11 @@ export class LiveStore implements RunEventHandler {
     }));
     const results = [...this.results].map(([name, pass]) => ({ name, pass }));
     return { loop: start.loop, loops: start.loops, messages: this.messages, devices, results };
+  }
+
+  /** One channel, a trace's newest row cut to a range (a ranged GET_DATASTREAM_FULL). */
+  traceRangeJson(range: TraceRange): string {
+    return liveReplyJson(buildTraceRange(this.windows, range, { subsampling: this.options.subsampling }));
   }
 
   /** `full`: traces at up to FULL_TRACE_POINTS points (GET_DATASTREAM_FULL). */

@@ -9,7 +9,13 @@ export interface StoreActorData {
   lineLog?: 'summary' | 'raw';
 }
 
-export const StoreQuery = z.object({ command: z.enum(QUERY_COMMANDS) });
+export const StoreQuery = z.object({
+  command: z.enum(QUERY_COMMANDS),
+  /** A ranged GET_DATASTREAM_FULL (protocol/trace-range.ts): checked when its line was parsed. */
+  range: z
+    .object({ device: z.string(), channel: z.string(), from: z.number().int().optional(), to: z.number().int().optional() })
+    .optional(),
+});
 export type StoreQuery = z.infer<typeof StoreQuery>;
 
 export const StoreQueryAnswer = z.object({

@@ -15,7 +15,10 @@ import type { MailerData } from '../../actors/mailer/index.js';
 import { MailOutbox } from './mail-outbox.js';
 import type { ClickHouseWriterData } from '../../actors/clickhouse-writer/index.js';
 import type { StoreActorData } from '../../actors/store/index.js';
+import type { FleetReplicatorData } from '../../actors/fleet-replicator/index.js';
 import { WebView, type WebViewOptions } from './web-view.js';
+import { type OneRunInfo, OneRunState } from './one-run-state.js';
+import type { FleetStationData } from '../../actors/fleet-station/index.js';
 
 export interface RunHostOptions {
   host: string;
@@ -31,8 +34,14 @@ export interface RunHostOptions {
   mailWaitMs?: number;
   /** `[click_house_server]` configured (not in dry run): stream the journals into ClickHouse. */
   clickhouse?: ClickHouseWriterData;
+  /** This run as `rex serve` describes one (`serve.state`); needed by `web` and `fleetStation`. */
+  run?: OneRunInfo;
+  /** `[fleet]` configured (not in dry run): replicate the journals to the hub (docs/fleet.md). */
+  replication?: FleetReplicatorData;
   /** `--web`: the http-gateway shows this run on loopback (./web-view.ts). */
   web?: WebViewOptions;
+  /** `[fleet]`: this run is a station of the fleet (the fleet-station actor, docs/fleet.md). */
+  fleetStation?: FleetStationData;
 }
 
 export class RunHost {
@@ -47,6 +56,7 @@ export class RunHost {
   readonly mail: MailOutbox | null;
   /** `--web`'s server (null without it). */
   private readonly web: WebView | null;
+  private readonly runState: OneRunState | null;
   private controllerStarted = false;
   private earlyInterrupts = 0;
   /** The controller's start (spawned in open(), READY once run() has given it the plan). */
@@ -72,7 +82,9 @@ export class RunHost {
     this.bus.serve('run.current', () => this.current);
     this.bus.serve('run.plan', async () => ({ plan: await this.plan }));
     this.mail = options.mail ? new MailOutbox(this.bus, options.mail.to) : null;
-    this.web = options.web ? new WebView(this.bus, this.supervisor, options.web) : null;
+    this.runState = options.run ? new OneRunState(this.bus, options.run) : null;
+    this.web =
+      options.web && this.runState ? new WebView(this.bus, this.supervisor, this.runState, options.run!.outputDir, options.web) : null;
     armFaultPlan(this.bus);
     this.bus.on('run.iteration').subscribe((event) => {
       this.current = { journalPath: event.phase === 'started' ? event.journalPath : null, loop: event.loop };
@@ -96,15 +108,17 @@ export class RunHost {
       this.supervisor.start({ name: 'file-writer', entry: actorWorker('file-writer'), data: { storeDir } }),
       this.startMailer(),
       this.startClickHouseWriter(),
+      this.startReplicator(),
     ]);
     // Not waited for: the script does not wait for the page's server; its URL is printed once it listens.
     void this.web?.start();
+    void this.startFleetStation();
     // Started last, so stopped first (Supervisor.stopAll). Its failure is reported by run().
     this.controllerReady = this.supervisor.start({ name: 'controller', entry: actorWorker('controller') });
     this.controllerReady.catch(() => {});
     await dataActors;
     const listening = await this.front.listen(this.options.port, this.options.portFallback);
-    this.web?.running(listening.port);
+    this.runState?.running(listening.port);
     return listening;
   }
 
@@ -168,6 +182,43 @@ export class RunHost {
     } catch (error) {
       const message = `the clickhouse-writer could not start: ${(error as Error).message}; rows stay in the journal (\`rex db push\` stores them later)`;
       this.bus.publish('log', { level: 'error', source: 'clickhouse-writer', message, ts: Date.now() });
+    }
+  }
+
+  /** Not critical, not waited for: the run never waits on the fleet (it registers in the background). */
+  private async startFleetStation(): Promise<void> {
+    if (!this.options.fleetStation || !this.runState) return;
+    try {
+      await this.supervisor.start({
+        name: 'fleet-station',
+        entry: actorWorker('fleet-station'),
+        data: this.options.fleetStation,
+        critical: false,
+      });
+    } catch (error) {
+      const message = `the fleet station could not start: ${(error as Error).message}; the run goes on outside the fleet`;
+      this.bus.publish('log', { level: 'error', source: 'fleet-station', message, ts: Date.now() });
+    }
+  }
+
+  /** A fleet-replicator runs in this run. */
+  get hasFleet(): boolean {
+    return this.options.replication !== undefined;
+  }
+
+  /** Not critical: the hub never stops the data run (what it lacks stays in the journal). */
+  private async startReplicator(): Promise<void> {
+    if (!this.options.replication) return;
+    try {
+      await this.supervisor.start({
+        name: 'fleet-replicator',
+        entry: actorWorker('fleet-replicator'),
+        data: this.options.replication,
+        critical: false,
+      });
+    } catch (error) {
+      const message = `the fleet-replicator could not start: ${(error as Error).message}; the journal is kept (\`rex recover\` replicates it later)`;
+      this.bus.publish('log', { level: 'error', source: 'fleet-replicator', message, ts: Date.now() });
     }
   }
 

@@ -16,21 +16,14 @@ export class LogTail {
   private partial = '';
   // A read may end inside a multi-byte character: the decoder keeps the first half for the next.
   private readonly decoder = new StringDecoder('utf8');
-  private readonly recent: string[] = [];
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     readonly file: string,
     private readonly onLine: (line: string) => void,
-    private readonly keepLines = 30,
   ) {
     this.timer = setInterval(() => this.poll(), POLL_MS);
     this.timer.unref();
-  }
-
-  /** The last lines read (at most `keepLines`). */
-  tail(): string[] {
-    return [...this.recent];
   }
 
   /** Reads what is left and stops following. */
@@ -73,9 +66,6 @@ export class LogTail {
 
   private emit(line: string): void {
     const text = line.replace(/\r$/, '');
-    if (text === '') return;
-    this.recent.push(text);
-    if (this.recent.length > this.keepLines) this.recent.shift();
-    this.onLine(text);
+    if (text !== '') this.onLine(text);
   }
 }

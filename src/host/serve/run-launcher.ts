@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Unsubscribable } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
 import { LogTail } from './log-tail.js';
-import type { ServeLaunch, ServeLaunchResult, ServeRunState } from '../../actors/http-gateway/index.js';
+import { LogRing, type ServeLaunch, type ServeLaunchResult, type ServeRunState } from '../../actors/http-gateway/index.js';
 import { describeRunExit } from '../../protocol/run-exit.js';
 import { parseRunIpcMessage, SERVE_RUN_UUID_ENV } from './run-ipc.js';
 
@@ -38,6 +38,9 @@ export function runEnvironment(serverEnv: NodeJS.ProcessEnv, id: string): NodeJS
   delete env.REX_SERVE_TOKEN;
   return env;
 }
+
+/** The end of the log `GET /run` shows once the run has ended. */
+const END_TAIL_LINES = 30;
 
 /** Run logs kept in the log directory (the oldest go first). */
 const KEEP_RUN_LOGS = 50;
@@ -94,6 +97,8 @@ export function runArguments(launch: ServeLaunch, options: Pick<RunLauncherOptio
 
 export class RunLauncher {
   private state: ServeRunState = idleRunState();
+  /** The current (or last) run's log, as the run goes: `serve.log`. */
+  private runLog = new LogRing();
   private child: ChildProcess | null = null;
   private readonly servers: Unsubscribable[];
   /** Settles when the current child has closed (resolved at once when there is none). */
@@ -105,7 +110,11 @@ export class RunLauncher {
     private readonly bus: Bus,
     private readonly options: RunLauncherOptions,
   ) {
-    this.servers = [bus.serve('serve.launch', (launch) => this.launch(launch)), bus.serve('serve.state', () => this.state)];
+    this.servers = [
+      bus.serve('serve.launch', (launch) => this.launch(launch)),
+      bus.serve('serve.state', () => this.state),
+      bus.serve('serve.log', ({ id, after }) => this.runLog.since(id === this.runLog.id ? after : 0)),
+    ];
   }
 
   get current(): ServeRunState {
@@ -121,6 +130,7 @@ export class RunLauncher {
     const id = randomUUID();
     // Set synchronously, before any await: a second request arriving now sees 'starting'.
     const logFile = path.join(this.options.logDir, `run-${id}.log`);
+    this.runLog = new LogRing(id);
     this.update({
       ...idleRunState(),
       phase: 'starting',
@@ -135,6 +145,7 @@ export class RunLauncher {
     } catch (error) {
       // E.g. the log directory has gone: the run never started, and the launcher must not stay busy.
       const message = `could not start the run: ${(error as Error).message}`;
+      this.runLog.push(message);
       this.update({ ...this.state, phase: 'ended', endedAt: new Date().toISOString(), logTail: [message] });
       this.log('warn', `run ${id}: ${message}`);
       return { started: false, reason: 'failed', id, exitCode: null, message };
@@ -197,7 +208,11 @@ export class RunLauncher {
       fs.closeSync(logFd);
     }
     this.child = child;
-    const tail = new LogTail(logFile, (line) => onRunLog(line, id));
+    const ring = this.runLog;
+    const tail = new LogTail(logFile, (line) => {
+      ring.push(line);
+      onRunLog(line, id);
+    });
     this.log('info', `run ${id} started: ${launch.scriptPath} (pid ${child.pid ?? 'none'}, log ${logFile})`);
     if (child.pid !== undefined) this.update({ ...this.state, pid: child.pid });
 
@@ -208,8 +223,15 @@ export class RunLauncher {
       if (ended) return;
       ended = true;
       tail.stop();
-      const logTail = note ? [...tail.tail(), note] : tail.tail();
-      this.update({ ...this.state, phase: 'ended', endedAt: new Date().toISOString(), exitCode, signal, logTail });
+      if (note) ring.push(note);
+      this.update({
+        ...this.state,
+        phase: 'ended',
+        endedAt: new Date().toISOString(),
+        exitCode,
+        signal,
+        logTail: ring.tail(END_TAIL_LINES),
+      });
       const level = exitCode === 0 ? 'info' : 'warn';
       this.log(level, `run ${id} ended: ${describeRunExit(exitCode, signal)}${note ? `: ${note}` : ''}`);
       if (this.child === child) this.child = null;

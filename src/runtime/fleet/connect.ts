@@ -4,9 +4,8 @@
  * Any thread may open one; each actor or command that talks to the fleet opens its own.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import { type ConnectionOptions, connect, credsAuthenticator, type NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
-import { type FleetConfig, NODE_NAME } from '../../protocol/config.js';
+import type { FleetConfig } from '../../protocol/config.js';
 
 export interface FleetConnectOptions {
   /** What the servers show as the client's name (`rex-<role>@<node>`). */
@@ -17,17 +16,8 @@ export interface FleetConnectOptions {
   timeoutMs?: number;
 }
 
-/** The station's name: `[fleet] node`, or the host name made into a subject token. */
-export function stationName(fleet: FleetConfig): string {
-  if (fleet.node !== undefined) return fleet.node;
-  const host =
-    os
-      .hostname()
-      .split('.')[0]
-      ?.replace(/[^A-Za-z0-9_-]/g, '_')
-      .slice(0, 64) ?? '';
-  return NODE_NAME.test(host) ? host : 'station';
-}
+// In a module of its own: a plain `rex run` names its station without loading the NATS client.
+export { stationName } from './station-name.js';
 
 /** The connection options `[fleet]` describes; credential files are read here (they may be refused). */
 export function fleetConnectionOptions(fleet: FleetConfig, options: FleetConnectOptions): ConnectionOptions {

@@ -16,6 +16,11 @@ export interface JournalReaderOptions {
    * valid only until the next read.
    */
   reuseBuffer?: boolean;
+  /**
+   * Return side-body references as they are (RecordType.LineRef), not as the Line records they
+   * stand for: for a reader that copies the journal as it is on disk (fleet replication).
+   */
+  keepLineRefs?: boolean;
 }
 
 export class JournalReader {
@@ -68,7 +73,7 @@ export class JournalReader {
     let sideBytes = 0;
     for (;;) {
       const step = decodeRecordAt(chunk, position, this.offset);
-      if (step.status === 'record' && step.record.type === RecordType.LineRef) {
+      if (step.status === 'record' && step.record.type === RecordType.LineRef && !this.options.keepLineRefs) {
         const line = this.resolveLineRef(step.record);
         if (typeof line === 'string') {
           this.corruptAt = { offset: this.offset + position, reason: line };

@@ -5,9 +5,15 @@
  */
 import net from 'node:net';
 import { COMMANDS, type Command } from '../../protocol/messages.js';
+import { type TraceRange, traceRangeLine } from '../../protocol/trace-range.js';
 
 /** The run's command words: the protocol's list (SPEC §4). */
 export type RunCommand = Command;
+/** What the gateway asks the run: a command word, or rex-daq's ranged GET_DATASTREAM_FULL. */
+export type RunRequest = RunCommand | { range: TraceRange };
+
+/** The line that asks `request`, without its newline. */
+export const requestLine = (request: RunRequest): string => (typeof request === 'string' ? request : traceRangeLine(request.range));
 
 export function isRunCommand(word: string): word is RunCommand {
   return (COMMANDS as readonly string[]).includes(word);
@@ -35,8 +41,8 @@ export interface AskOptions {
   signal?: AbortSignal;
 }
 
-/** The run's one-line reply to `command`, without its newline and trimmed (as the original). */
-export function askRun(port: number, command: RunCommand, options: AskOptions = {}): Promise<string> {
+/** The run's one-line reply to `request`, without its newline and trimmed (as the original). */
+export function askRun(port: number, request: RunRequest, options: AskOptions = {}): Promise<string> {
   const host = options.host ?? '127.0.0.1';
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxReplyBytes = options.maxReplyBytes ?? 64 * 1024 * 1024;
@@ -62,7 +68,7 @@ export function askRun(port: number, command: RunCommand, options: AskOptions = 
     options.signal?.addEventListener('abort', onAbort);
     socket.on('connect', () => {
       connected = true;
-      socket.write(`${command}\n`);
+      socket.write(`${requestLine(request)}\n`);
     });
     socket.on('data', (chunk: Buffer) => {
       const newline = chunk.indexOf(0x0a);

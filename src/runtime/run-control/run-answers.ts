@@ -2,10 +2,10 @@
  * Answers a command word for whatever the run is doing, at once: a query to a live run goes over
  * its TCP port; with no run (none yet, still starting, ended) the answer says so without waiting.
  * Failures carry the original's 502 text ("Error communicating with TCP server: ...").
+ * Shared by the http-gateway and the fleet-station (the same answers over HTTP and over NATS).
  */
-import type { ServeRunState } from './messages.js';
 import { describeRunExit } from '../../protocol/run-exit.js';
-import { askRun, RunLinkError, type RunCommand } from './run-tcp-command.js';
+import { askRun, RunLinkError, type RunRequest } from './run-tcp-command.js';
 import { Slots } from './slots.js';
 
 export type RunAnswer =
@@ -15,8 +15,18 @@ export type RunAnswer =
 
 const PREFIX = 'Error communicating with TCP server: ';
 
+/** What a run's answers depend on: the part of `rex serve`'s run state (`serve.run`) read here. */
+export interface AskableRun {
+  phase: 'idle' | 'starting' | 'running' | 'ended';
+  id: string | null;
+  port: number | null;
+  endedAt: string | null;
+  exitCode: number | null;
+  signal: string | null;
+}
+
 /** Why there is no run to ask, or undefined when there is one listening. */
-export function noRunReason(state: ServeRunState): string | undefined {
+export function noRunReason(state: AskableRun): string | undefined {
   switch (state.phase) {
     case 'idle':
       return 'no run in progress';
@@ -29,16 +39,11 @@ export function noRunReason(state: ServeRunState): string | undefined {
   }
 }
 
-export async function askCurrentRun(
-  state: ServeRunState,
-  command: RunCommand,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<RunAnswer> {
+export async function askCurrentRun(state: AskableRun, request: RunRequest, timeoutMs: number, signal?: AbortSignal): Promise<RunAnswer> {
   const reason = noRunReason(state);
   if (reason !== undefined) return { ok: false, status: 502, message: PREFIX + reason, reason };
   try {
-    return { ok: true, text: await askRun(state.port!, command, { timeoutMs, ...(signal && { signal }) }) };
+    return { ok: true, text: await askRun(state.port!, request, { timeoutMs, ...(signal && { signal }) }) };
   } catch (error) {
     const timeout = error instanceof RunLinkError && error.failure === 'timeout';
     const why = (error as Error).message;
@@ -46,7 +51,7 @@ export async function askCurrentRun(
   }
 }
 
-export type AskRun = (command: RunCommand, signal?: AbortSignal) => Promise<RunAnswer>;
+export type AskRun = (request: RunRequest, signal?: AbortSignal) => Promise<RunAnswer>;
 
 /**
  * At most `maxActive` exchanges with the run at once and `maxWaiting` more in line; beyond that, a
@@ -55,9 +60,9 @@ export type AskRun = (command: RunCommand, signal?: AbortSignal) => Promise<RunA
  */
 export function limitRunAsks(ask: AskRun, maxActive: number, maxWaiting: number): AskRun {
   const slots = new Slots(maxActive, maxWaiting);
-  return (command, signal) =>
+  return (request, signal) =>
     slots.run(
-      () => ask(command, signal),
+      () => ask(request, signal),
       () => {
         const reason = `more than ${maxActive + maxWaiting} commands are waiting for the run; try again`;
         return { ok: false, status: 503, message: PREFIX + reason, reason };

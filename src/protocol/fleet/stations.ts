@@ -1,0 +1,65 @@
+/**
+ * The fleet's registry and control names (docs/fleet.md), pure: the KV bucket where stations
+ * register, the record each keeps there, the subjects a station answers control requests on, and
+ * the envelope of its replies.
+ */
+import { z } from 'zod';
+
+/** The KV bucket of stations; the key is the station's node name. */
+export const STATIONS_BUCKET = 'rex_stations';
+/** A station's record lives this long after its last put (the bucket's TTL), unless `REX_FLEET_TTL_MS` says otherwise. */
+export const DEFAULT_STATION_TTL_MS = 15_000;
+/** A station puts its record this often: three puts per TTL, so one lost put does not drop it. */
+export const heartbeatIntervalMs = (ttlMs: number): number => Math.max(100, Math.floor(ttlMs / 3));
+
+/** The operations a station answers, each the HTTP API's endpoint of the same name (docs/serve.md). */
+export const STATION_OPS = ['run', 'pause', 'continue', 'kill', 'status', 'datastream', 'datastream_full'] as const;
+export type StationOp = (typeof STATION_OPS)[number];
+
+export const isStationOp = (op: string): op is StationOp => (STATION_OPS as readonly string[]).includes(op);
+
+/** `rex.station.<node>.<op>`: where a station takes the request `op`. */
+export const controlSubject = (node: string, op: StationOp): string => `rex.station.${node}.${op}`;
+/** Every control subject of one station (what it subscribes to). */
+export const stationSubjects = (node: string): string => `rex.station.${node}.*`;
+/** The op of a control subject, or undefined. */
+export function opOfSubject(subject: string): string | undefined {
+  const parts = subject.split('.');
+  return parts.length === 4 && parts[0] === 'rex' && parts[1] === 'station' ? parts[3] : undefined;
+}
+
+export const STATION_KINDS = ['serve', 'run'] as const;
+
+/** What a station keeps under its node name in `rex_stations`. */
+export const StationRecord = z.object({
+  node: z.string(),
+  host: z.string(),
+  version: z.string(),
+  /** `serve`: `rex serve`, which starts runs; `run`: a lone `rex run`, which starts none. */
+  kind: z.enum(STATION_KINDS),
+  /** `serve`: the scripts a `run` request may name (relative to `scripts_dir`); `run`: none. */
+  scripts: z.array(z.string()),
+  scripts_dir: z.string().nullable(),
+  allowed_output_dirs: z.array(z.string()),
+  /** The current or last run (as `GET /run`: phase idle, starting, running or ended). */
+  run: z.object({
+    id: z.string().nullable(),
+    phase: z.enum(['idle', 'starting', 'running', 'ended']),
+    script: z.string().nullable(),
+    exit_code: z.number().nullable(),
+  }),
+  /** ISO 8601 UTC of this put. */
+  heartbeat: z.string(),
+});
+export type StationRecord = z.infer<typeof StationRecord>;
+
+/**
+ * A station's reply to a control request: the HTTP status the API would give and its body (a
+ * JSON value for JSON answers — the run's own JSON, or `{statusCode, error, message, ...}` for an
+ * error of `run` — and a string for text answers).
+ */
+export const ControlReply = z.object({ status: z.number().int(), body: z.unknown() });
+export type ControlReply = z.infer<typeof ControlReply>;
+
+/** A lone `rex run` is one run: it starts none (the HTTP API's `rex run --web` answers 409 too). */
+export const LONE_RUN_REFUSAL = 'this station is a lone `rex run`: it starts no runs; start runs on a station that runs `rex serve`';
