@@ -18,8 +18,10 @@ const DIST = pathToFileURL(path.join(REPO_ROOT, 'dist')).href;
 const NOT_IN_A_PLAIN_RUN = [
   /node_modules\/(ink|react|fastify|@fastify\/[^/]+|@clickhouse\/[^/]+|@nats-io\/[^/]+|piscina|h5wasm|parquet-wasm|apache-arrow)\//,
   /node_modules\/nodemailer\/lib\/nodemailer\.js$/,
-  // our own code of the same: the TUI, the gateway, the sinks' actors (their bus messages aside), serve, export
-  /^src\/(view\/(components|model|terminal|view-controller)|actors\/(http-gateway|clickhouse-writer|mailer|fleet-station|fleet-replicator)\/(?!messages\.ts)|host\/serve\/run-launcher|cli\/(export|serve-command))/,
+  // our own code of the same: the TUI, serve, export, and the threads of the actors a plain run
+  // does not start (the host may use their public index: bus messages, small helpers)
+  /^src\/(view\/(components|model|terminal|view-controller)|host\/serve\/run-launcher|cli\/(export|serve-command))/,
+  /^src\/actors\/(http-gateway|clickhouse-writer|mailer|fleet-station|fleet-replicator)\/(actor|worker|app)\.ts$/,
 ];
 
 /** The sources a file of dist/ was built from, relative to the repository (a tsc module: itself). */
