@@ -3,7 +3,8 @@
  * (nats-server) and a real `rex serve` station: the stations are listed, a run is started on the
  * station through the control point and writes its file, and status, datastream, pause, continue
  * and kill through it answer what the station's own API answers. Unknown stations are 404, silent
- * ones 504, and `--fleet` without `[fleet]` is a usage error.
+ * ones 504, and `--fleet` without `[fleet]` is a usage error. In a real Chromium, the page's
+ * station picker shows the station's live run (needs `npm run build`: dist/web).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openPage, screenshot, useBrowser } from '../helpers/browser.js';
 import { readToml, runRex } from '../helpers/rex-cli.js';
 import { NatsServer, type NatsUser } from '../helpers/nats-server.js';
 import { readEvents, startServe, type ServeProcess } from '../serve/serve-process.js';
@@ -21,6 +23,7 @@ const CONTROL: NatsUser = { user: 'control', password: 'control-secret' };
 const TOKEN = 'fleet-token';
 
 describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
+  const browser = useBrowser();
   let hub: NatsServer;
   let station: ServeProcess;
   let control: ServeProcess;
@@ -90,10 +93,28 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     );
     expect(JSON.parse(events[0]!.data)).toMatchObject({ id, phase: 'running' });
 
-    const paused = await control.http('POST', '/stations/lab1/pause');
-    expect(paused.status).toBe(200);
-    expect(paused.text).toBe('Setting internal server state to paused...');
-    await station.waitForOutput(/state: Paused/);
+    // The page: log in, choose the station, see its run's device and value.
+    const { page, context, problems } = await openPage(browser());
+    try {
+      await page.goto(`${control.url}/ui/`);
+      await page.getByLabel('Token').fill(TOKEN);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByLabel('Station').selectOption('lab1');
+      expect(new URL(page.url()).hash).toBe('#/live?station=lab1');
+      await page.locator('#run [data-field="phase"]', { hasText: 'running' }).waitFor({ timeout: 10_000 });
+      const voltage = page.locator('[data-device="dmm"] tr[data-channel="voltage"] [data-field="latest"]');
+      await expect.poll(() => voltage.textContent(), { timeout: 10_000 }).toBe('1.5');
+
+      const paused = await control.http('POST', '/stations/lab1/pause');
+      expect(paused.status).toBe(200);
+      expect(paused.text).toBe('Setting internal server state to paused...');
+      await station.waitForOutput(/state: Paused/);
+      await page.locator('[data-field="paused"]', { hasText: 'Paused' }).waitFor({ timeout: 10_000 });
+      await screenshot(page, 'web-fleet-station');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
     expect((await control.http('POST', '/stations/lab1/continue')).text).toBe('Setting internal server state to start...');
     const run = await station.waitForRun((r) => r.phase === 'ended');
     expect(run).toMatchObject({ id, exit_code: 0 });
