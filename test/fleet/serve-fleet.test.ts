@@ -53,6 +53,7 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     );
     expect(stations[0]).toMatchObject({ node: 'lab1', kind: 'serve', run: { phase: 'idle' } });
     expect((await control.http('GET', '/stations', { token: null })).status).toBe(401);
+    expect(Object.keys((await control.http('GET', '/openapi.json')).json().paths)).toContain('/stations/{node}/status');
     const unknown = await control.http('GET', '/stations/nope/status');
     expect(unknown.status).toBe(404);
     expect(unknown.json().message).toBe('no station nope in the fleet (GET /stations lists them)');
