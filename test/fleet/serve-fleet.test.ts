@@ -57,6 +57,7 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     const unknown = await control.http('GET', '/stations/nope/status');
     expect(unknown.status).toBe(404);
     expect(unknown.json().message).toBe('no station nope in the fleet (GET /stations lists them)');
+    expect((await control.http('GET', '/stations/lab1.x/status')).status).toBe(404);
 
     // Registered, but nothing answers on its subjects.
     const nc = await connect({ servers: hub.url, user: CONTROL.user, pass: CONTROL.password });
@@ -147,5 +148,13 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // Last: the hub stays down.
+  it('with the hub down, the control point answers 502', async () => {
+    await hub.stop('SIGKILL');
+    const down = await control.http('GET', '/stations/lab1/status');
+    expect(down.status).toBe(502);
+    expect(down.text).toMatch(/the fleet hub: /);
   });
 });

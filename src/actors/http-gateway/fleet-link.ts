@@ -24,14 +24,21 @@ export function openFleetLink(fleet: FleetConfig, log: (level: 'info' | 'warn', 
   const where = fleet.urls.join(', ');
   let linking: Promise<Hub> | null = null;
   let closed = false;
+  /** Between a disconnect and its reconnect: a request is answered at once, not after a timeout. */
+  let down = false;
   const link = (): Promise<Hub> => {
     linking ??= (async () => {
       const nc = await connectFleet(fleet, { name: `rex-serve-fleet@${stationName(fleet)}`, waitOnFirstConnect: true });
       log('info', `fleet: linked to the hub (${where})`);
       void (async () => {
         for await (const status of nc.status()) {
-          if (status.type === 'disconnect') log('warn', `fleet: lost the hub (${status.server}); reconnecting`);
-          else if (status.type === 'reconnect') log('info', `fleet: linked to the hub again (${status.server})`);
+          if (status.type === 'disconnect') {
+            down = true;
+            log('warn', `fleet: lost the hub (${status.server}); reconnecting`);
+          } else if (status.type === 'reconnect') {
+            down = false;
+            log('info', `fleet: linked to the hub again (${status.server})`);
+          }
         }
       })();
       return { nc, kv: await new Kvm(nc).open(STATIONS_BUCKET) };
@@ -48,7 +55,12 @@ export function openFleetLink(fleet: FleetConfig, log: (level: 'info' | 'warn', 
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`cannot reach the hub (${where}) within ${HUB_WAIT_MS / 1000} s`)), HUB_WAIT_MS);
     });
-    return Promise.race([link(), late]).finally(() => clearTimeout(timer));
+    return Promise.race([link(), late])
+      .then((linked) => {
+        if (down) throw new Error(`the link to the hub (${where}) is down; reconnecting`);
+        return linked;
+      })
+      .finally(() => clearTimeout(timer));
   };
   link();
   return {

@@ -10,6 +10,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { NODE_NAME } from '../../protocol/config.js';
 import type { Command } from '../../protocol/messages.js';
 import type { ControlReply, StationOp, StationRecord } from '../../protocol/fleet/stations.js';
 import { describeError, StationSilentError } from '../../runtime/fleet/registry.js';
@@ -200,9 +201,10 @@ export const fleetRoutes: FastifyPluginAsyncZod<{ context: RouteContext; link: F
       // Before anything else: the station must be registered (and its record is fresh for this request).
       station.addHook('onRequest', async (request, reply) => {
         const node = nodeOf(request);
-        let record: StationRecord | null;
+        let record: StationRecord | null = null;
         try {
-          record = await link.station(node);
+          // A name that is no station's (a dot, a wildcard) never reaches a subject.
+          if (NODE_NAME.test(node)) record = await link.station(node);
         } catch (error) {
           return sendError(reply, 502, failureOf(error).message);
         }
