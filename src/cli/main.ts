@@ -67,6 +67,7 @@ program
   .option('-a, --address <port>', 'HTTP port (the original v1.0 name of --port)', parseArg.port)
   .option('--host <host>', 'address to listen on (default: loopback only)', '127.0.0.1')
   .option('--config-file <path>', 'use this rex config file instead of the default location')
+  .option('--fleet', "the fleet's control point: every station of [fleet] under /stations (docs/fleet.md); no run here", false)
   .action(async (options: ServeOptions) => {
     process.exitCode = await (await import('./serve-command.js')).serveCommand(options, program.opts<{ verbosity: number }>().verbosity);
   });

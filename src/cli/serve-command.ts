@@ -34,6 +34,8 @@ export interface ServeOptions {
   address?: number;
   host: string;
   configFile?: string;
+  /** The fleet's control point (docs/fleet.md): every station of `[fleet]`, no run here. */
+  fleet?: boolean;
 }
 
 export const DEFAULT_SERVE_PORT = 9000;
@@ -51,6 +53,10 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
   const loaded = await loadConfig(configFile !== undefined ? { path: configFile } : {});
   const { config, warnings } = loaded;
   const cwd = process.cwd();
+  if (options.fleet && !config.fleet)
+    throw new UsageError(
+      "--fleet: the config has no [fleet] section: rex serve --fleet needs the hub's url and credentials (see docs/fleet.md)",
+    );
   const token = process.env.REX_SERVE_TOKEN || config.serve.token;
   if (token === undefined && !isLoopbackName(options.host)) {
     throw new UsageError(
@@ -70,8 +76,10 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
     corsOrigins: config.serve.cors_origins ?? [],
     cwd,
     version: rexVersion(),
+    ...(options.fleet && config.fleet && { fleet: config.fleet }),
   };
-  const scriptsDirCreated = ensureScriptsDir(data.scriptsDir);
+  // A control point starts no run here: no scripts directory, no run launcher.
+  const scriptsDirCreated = !data.fleet && ensureScriptsDir(data.scriptsDir);
 
   const hub = new BusHub();
   const bus = hub.bus;
@@ -82,13 +90,16 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
   rxConfig.onUnhandledError = (error: unknown) => log('error', `subscriber failed: ${String((error as Error)?.stack ?? error)}`);
   log('info', configSourceLine(loaded));
   for (const warning of warnings) log('warn', warning);
-  log(
-    'info',
-    `scripts directory: ${data.scriptsDir}${scriptsDirCreated ? ' (created)' : ''}; allowed output directories: ${data.allowedOutputDirs.join(', ')}`,
-  );
+  if (!data.fleet)
+    log(
+      'info',
+      `scripts directory: ${data.scriptsDir}${scriptsDirCreated ? ' (created)' : ''}; allowed output directories: ${data.allowedOutputDirs.join(', ')}`,
+    );
 
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-serve-'));
-  const launcher = new RunLauncher(bus, { rexBin: REX_BIN, verbosity, logDir, ...(configFile !== undefined && { configFile }) });
+  const launcher = data.fleet
+    ? undefined
+    : new RunLauncher(bus, { rexBin: REX_BIN, verbosity, logDir, ...(configFile !== undefined && { configFile }) });
   const stop = stopSignals(launcher, log);
   const faults = armServeFaults(bus);
 
@@ -100,31 +111,32 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
       console.error(`rex: the HTTP server did not start: ${innermostMessage(error)}`);
       return EXIT.internal;
     }
-    await startFleetStation(supervisor, config.fleet, data, log);
+    // A control point is no station: it runs nothing to control.
+    if (!data.fleet) await startFleetStation(supervisor, config.fleet, data, log);
     const reason = await Promise.race([stop.requested, supervisor.fatal.then((error) => error)]);
     if (reason instanceof Error) {
       log('error', `the HTTP server failed for good: ${reason.message}; stopping`);
       exitCode = EXIT.internal;
-      launcher.interrupt();
+      launcher?.interrupt();
     }
     // No new requests while the run winds down.
     await supervisor.stop('http-gateway');
-    if (launcher.running) log('info', 'waiting for the run to save its data (Ctrl-C again to stop it at once)');
-    const ended = await Promise.race([launcher.whenEnded(RUN_STOP_WAIT_MS), stop.abandoned.then(() => false)]);
-    if (!ended && launcher.running)
+    if (launcher?.running) log('info', 'waiting for the run to save its data (Ctrl-C again to stop it at once)');
+    const ended = launcher ? await Promise.race([launcher.whenEnded(RUN_STOP_WAIT_MS), stop.abandoned.then(() => false)]) : true;
+    if (!ended && launcher?.running)
       log(
         'warn',
-        `the run ${launcher.current.id} is still going; \`rex recover\` rebuilds its file from the journal if it does not finish`,
+        `the run ${launcher?.current.id} is still going; \`rex recover\` rebuilds its file from the journal if it does not finish`,
       );
     return exitCode;
   } finally {
     stop.dispose();
     faults.dispose();
-    launcher.close();
+    launcher?.close();
     await supervisor.stopAll();
     hub.close();
     logs.unsubscribe();
-    if (!launcher.running) fs.rmSync(logDir, { recursive: true, force: true });
+    if (!launcher?.running) fs.rmSync(logDir, { recursive: true, force: true });
   }
 }
 
@@ -132,7 +144,7 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
  * Ctrl-C / SIGTERM: the 1st stops the server and ends the run gracefully; each is forwarded to the
  * run (its 2nd stops the script at once); the 3rd stops waiting for it.
  */
-function stopSignals(launcher: RunLauncher, log: (level: 'warn', message: string) => void) {
+function stopSignals(launcher: RunLauncher | undefined, log: (level: 'warn', message: string) => void) {
   let count = 0;
   let requestStop!: () => void;
   let abandon!: () => void;
@@ -145,7 +157,7 @@ function stopSignals(launcher: RunLauncher, log: (level: 'warn', message: string
       log('warn', `${signal} a third time: leaving without waiting for the run`);
       abandon();
     }
-    launcher.interrupt();
+    launcher?.interrupt();
     requestStop();
   };
   process.on('SIGINT', onSignal);

@@ -6,6 +6,22 @@
 
 const TOKEN_KEY = 'rex-token';
 
+/**
+ * Where the run's endpoints are: `''` for a server's own run, `/stations/<node>` for a station
+ * chosen under `rex serve --fleet` (./app.tsx sets it from the URL's hash).
+ */
+let apiBase = '';
+
+export function setApiBase(base: string): void {
+  apiBase = base;
+}
+
+/** A station of a fleet, as `GET /stations` lists it (the part the picker shows). */
+export interface StationChoice {
+  node: string;
+  phase: string;
+}
+
 export function savedToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
@@ -49,25 +65,34 @@ async function failure(response: Response): Promise<Error> {
   return new ApiError(response.status, message || `HTTP ${response.status}`);
 }
 
-/** `GET` a JSON endpoint. */
+/** `GET` a JSON endpoint (of the run, or of the chosen station). */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(path, { headers: authHeaders(), signal: signal ?? null, cache: 'no-store' });
+  const response = await fetch(apiBase + path, { headers: authHeaders(), signal: signal ?? null, cache: 'no-store' });
   if (!response.ok) throw await failure(response);
   return (await response.json()) as T;
 }
 
 /** `GET` a file as a Blob: a plain link cannot send the token (a past run's download). */
 export async function getBlob(path: string): Promise<Blob> {
-  const response = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
+  const response = await fetch(apiBase + path, { headers: authHeaders(), cache: 'no-store' });
   if (!response.ok) throw await failure(response);
   return response.blob();
 }
 
 /** A bodiless `POST` (pause, continue, kill); the server's text answer. */
 export async function post(path: string): Promise<string> {
-  const response = await fetch(path, { method: 'POST', headers: authHeaders() });
+  const response = await fetch(apiBase + path, { method: 'POST', headers: authHeaders() });
   if (!response.ok) throw await failure(response);
   return response.text();
+}
+
+/** `rex serve --fleet`'s stations (`GET /stations`), or null when the server is no fleet's (404). */
+export async function getStations(): Promise<StationChoice[] | null> {
+  const response = await fetch('/stations', { headers: authHeaders(), cache: 'no-store' });
+  if (response.status === 404) return null;
+  if (!response.ok) throw await failure(response);
+  const records = (await response.json()) as Array<{ node?: unknown; run?: { phase?: unknown } }>;
+  return records.map((record) => ({ node: String(record.node), phase: String(record.run?.phase ?? '') }));
 }
 
 export interface ServerEvent {
@@ -111,7 +136,7 @@ export async function followEvents(handlers: LiveHandlers, signal: AbortSignal):
   let delayMs = 500;
   while (!signal.aborted) {
     try {
-      const response = await fetch('/events', { headers: authHeaders(), signal, cache: 'no-store' });
+      const response = await fetch(`${apiBase}/events`, { headers: authHeaders(), signal, cache: 'no-store' });
       if (response.status === 401) {
         handlers.onUnauthorized();
         return;

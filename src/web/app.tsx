@@ -2,10 +2,24 @@
  * The page: the login form when the server asks for a token, then the tabs (only Live so far;
  * past runs and the start form are to come, as more entries of TABS in ./hash.ts). Data comes from
  * `GET /run`, `GET /status` (polled once a second), the live push `GET /events` (`run`,
- * `datastream` and `log` events) and, while a trace is charted, `GET /datastream/full`.
+ * `datastream` and `log` events) and, while a trace is charted, `GET /datastream/full`. Under
+ * `rex serve --fleet` (`GET /stations` answers), a station is chosen first (kept in the hash), and
+ * those endpoints are the station's, under `/stations/<node>`; past runs and the start form are not
+ * offered there.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, Unauthorized, followEvents, getJson, post, saveToken, savedToken } from './api';
+import {
+  ApiError,
+  type StationChoice,
+  Unauthorized,
+  followEvents,
+  getJson,
+  getStations,
+  post,
+  saveToken,
+  savedToken,
+  setApiBase,
+} from './api';
 import { type ChartKey, type Place, readPlace, writePlace } from './hash';
 import { LiveView, type LiveData } from './live-view';
 import { type Datastream, type StateInfo, parseDatastream, parseRun, parseState } from './model';
@@ -17,6 +31,8 @@ import { traceRings } from './trace-rings';
 type Auth = { kind: 'checking' } | { kind: 'login'; error: string | null } | { kind: 'in' };
 
 const STATUS_POLL_MS = 1000;
+/** How often a fleet's station list is read again. */
+const STATIONS_POLL_MS = 5000;
 const FULL_TRACE_MIN_MS = 1000;
 
 export function App() {
@@ -33,6 +49,12 @@ export function App() {
   });
   const [connection, setConnection] = useState<string>('connecting…');
   const [controlNote, setControlNote] = useState<string | null>(null);
+  /** `rex serve --fleet`'s stations; null: a server with its own run. */
+  const [fleet, setFleet] = useState<StationChoice[] | null>(null);
+  const station = fleet !== null ? place.station : undefined;
+  // Before any request of this render's effects: they are the chosen station's.
+  setApiBase(station !== undefined ? `/stations/${encodeURIComponent(station)}` : '');
+  const live = fleet === null || station !== undefined;
   const update = useCallback((patch: Partial<LiveData>): void => setData((old) => ({ ...old, ...patch })), []);
   const fail = useCallback((error: unknown): void => {
     if (error instanceof Unauthorized) setAuth({ kind: 'login', error: savedToken() === null ? null : 'wrong token' });
@@ -41,7 +63,14 @@ export function App() {
   // Who we are: a first call tells whether a token is needed.
   const check = useCallback(async (): Promise<void> => {
     try {
-      update({ run: parseRun(await getJson('/run')) });
+      try {
+        update({ run: parseRun(await getJson('/run')) });
+      } catch (error) {
+        // No `/run`: `rex serve --fleet`, whose runs are its stations' (a station's comes with its first `run` event).
+        const stations = error instanceof ApiError && error.status === 404 ? await getStations() : null;
+        if (stations === null) throw error;
+        setFleet(stations);
+      }
       setAuth({ kind: 'in' });
     } catch (error) {
       if (error instanceof Unauthorized) fail(error);
@@ -102,9 +131,23 @@ export function App() {
     if (traced && auth.kind === 'in') askFullTraces();
   }, [traced, auth.kind, askFullTraces]);
 
-  // Live push, /status polled while a run goes, the clock.
+  // A fleet's stations, read again now and then (one may join, or leave).
+  const isFleet = fleet !== null;
   useEffect(() => {
-    if (auth.kind !== 'in') return;
+    if (auth.kind !== 'in' || !isFleet) return;
+    const timer = setInterval(() => {
+      getStations()
+        .then((stations) => stations !== null && setFleet(stations))
+        .catch(fail);
+    }, STATIONS_POLL_MS);
+    return () => clearInterval(timer);
+  }, [auth.kind, isFleet, fail]);
+
+  // Live push, /status polled while a run goes, the clock; again for another station.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: another station is another stream (the API base set above)
+  useEffect(() => {
+    if (auth.kind !== 'in' || !live) return;
+    runId.current = undefined;
     const stop = new AbortController();
     void followEvents(
       {
@@ -146,7 +189,7 @@ export function App() {
       clearInterval(poll);
       clearInterval(clock);
     };
-  }, [auth.kind, refreshState, update, askFullTraces]);
+  }, [auth.kind, live, station, refreshState, update, askFullTraces]);
 
   const control = async (action: 'pause' | 'continue' | 'kill'): Promise<void> => {
     try {
@@ -179,15 +222,27 @@ export function App() {
           <a href={writePlace({ ...place, tab: 'live' })} aria-current={place.tab === 'live' ? 'page' : undefined}>
             Live
           </a>
-          <a href={writePlace({ tab: 'runs', charts: [] })} aria-current={place.tab === 'runs' ? 'page' : undefined}>
+          <a
+            href={writePlace({ tab: 'runs', charts: [], station: place.station })}
+            aria-current={place.tab === 'runs' ? 'page' : undefined}
+          >
             Past runs
           </a>
           <a href={writePlace({ ...place, tab: 'start' })} aria-current={place.tab === 'start' ? 'page' : undefined}>
             Start
           </a>
         </nav>
+        {fleet !== null && (
+          <StationPicker
+            stations={fleet}
+            chosen={station}
+            onChoose={(node) => {
+              location.hash = writePlace({ tab: 'live', charts: [], station: node });
+            }}
+          />
+        )}
         <span class="connection" data-field="connection">
-          {connection}
+          {live ? connection : 'choose a station'}
         </span>
         {savedToken() !== null && (
           <button
@@ -203,11 +258,17 @@ export function App() {
         )}
       </header>
       {/* One view per tab of TABS (./hash.ts); past runs and the start form are to come. */}
-      {place.tab === 'live' && (
+      {fleet !== null && place.tab !== 'live' && (
+        <p class="muted" data-field="fleet-note">
+          Not available for a fleet (rex serve --fleet): choose a station and use the Live tab, or open the station's own server.
+        </p>
+      )}
+      {place.tab === 'live' && !live && <p class="muted">Choose a station of the fleet above.</p>}
+      {place.tab === 'live' && live && (
         <LiveView {...data} charts={place.charts} onCharts={setCharts} onControl={(a) => void control(a)} controlNote={controlNote} />
       )}
-      {place.tab === 'runs' && <PastRunsView run={place.run} charts={place.charts} onCharts={setCharts} onError={fail} />}
-      {place.tab === 'start' && (
+      {place.tab === 'runs' && fleet === null && <PastRunsView run={place.run} charts={place.charts} onCharts={setCharts} onError={fail} />}
+      {place.tab === 'start' && fleet === null && (
         <StartView
           onError={fail}
           onStarted={(id) => {
@@ -217,6 +278,36 @@ export function App() {
         />
       )}
     </>
+  );
+}
+
+/** `rex serve --fleet`: which station the page shows. */
+function StationPicker({
+  stations,
+  chosen,
+  onChoose,
+}: {
+  stations: StationChoice[];
+  chosen: string | undefined;
+  onChoose(node: string): void;
+}) {
+  // One that left the registry stays chosen (and listed) until another is.
+  const listed =
+    chosen === undefined || stations.some((s) => s.node === chosen) ? stations : [...stations, { node: chosen, phase: 'gone' }];
+  return (
+    <label class="station">
+      Station{' '}
+      <select name="station" value={chosen ?? ''} onChange={(e) => onChoose(e.currentTarget.value)}>
+        <option value="" disabled>
+          {stations.length === 0 ? 'no station registered' : 'choose…'}
+        </option>
+        {listed.map((s) => (
+          <option key={s.node} value={s.node}>
+            {s.node} ({s.phase})
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

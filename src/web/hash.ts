@@ -4,7 +4,7 @@
  * `#` and spaces in a name stay inside it; decoded once, after the split), each chart optionally followed
  * by its options: `;x=<channel>` (a scalar against another), `;view=waterfall`, `;n=<rows>` (a
  * trace's overlay); or `#/runs/<id>?charts=...` for one past run (the id as `GET /runs` gives
- * it). No token ever goes here.
+ * it). Under `rex serve --fleet`, `station=<node>&` comes first: the station chosen. No token ever goes here.
  */
 
 export const TABS = ['live', 'runs', 'start'] as const;
@@ -29,6 +29,8 @@ export interface Place {
   charts: ChartKey[];
   /** The past run shown (tab `runs`), or none: the list. */
   run?: string | undefined;
+  /** `rex serve --fleet`: the station chosen (`station=<node>`). */
+  station?: string | undefined;
 }
 
 export function readPlace(hash: string): Place {
@@ -54,7 +56,14 @@ export function readPlace(hash: string): Place {
       // A mangled link: that chart is left out.
     }
   }
-  return { tab, charts, run };
+  let station: string | undefined;
+  try {
+    const node = rawParam(query, 'station');
+    station = node ? decodeURIComponent(node) : undefined;
+  } catch {
+    // A mangled name: none chosen.
+  }
+  return { tab, charts, run, station };
 }
 
 /**
@@ -92,7 +101,8 @@ const writeChart = (c: ChartKey): string =>
 export function writePlace(place: Place): string {
   const charts = place.charts.map(writeChart).join(',');
   const run = place.tab === 'runs' && place.run ? `/${encodeURIComponent(place.run)}` : '';
-  return `#/${place.tab}${run}${charts ? `?charts=${charts}` : ''}`;
+  const params = [place.station ? `station=${encodeName(place.station)}` : '', charts ? `charts=${charts}` : ''].filter((p) => p !== '');
+  return `#/${place.tab}${run}${params.length > 0 ? `?${params.join('&')}` : ''}`;
 }
 
 export const sameChart = (a: ChartKey, b: ChartKey): boolean => a.device === b.device && a.channel === b.channel;

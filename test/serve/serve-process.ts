@@ -24,6 +24,8 @@ export interface ServeOptions {
   scriptsDir?: string;
   /** `--host` (default: rex's own, 127.0.0.1); the client still connects to 127.0.0.1. */
   host?: string;
+  /** More arguments of `rex serve` (`--fleet`). */
+  args?: string[];
 }
 
 export interface HttpAnswer {
@@ -77,7 +79,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
   if (options.envToken !== undefined) env.REX_SERVE_TOKEN = options.envToken;
   const clientToken = options.token ?? options.envToken;
   const hostArgs = options.host !== undefined ? ['--host', options.host] : [];
-  const child = spawn(process.execPath, [REX_BIN, 'serve', '--port', String(port), ...hostArgs], {
+  const child = spawn(process.execPath, [REX_BIN, 'serve', '--port', String(port), ...hostArgs, ...(options.args ?? [])], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

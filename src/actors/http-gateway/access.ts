@@ -36,6 +36,9 @@ export type AccessRefusal = { status: 401 | 403; message: string; challenge: boo
 
 /** Endpoints a browser's EventSource or WebSocket must open, which cannot carry an Authorization header. */
 const QUERY_TOKEN_PATHS = new Set(['/events', '/ws']);
+/** The same under `rex serve --fleet`, for each station. */
+const STATION_QUERY_TOKEN_PATH = /^\/stations\/[^/]+\/(events|ws)$/;
+const takesQueryToken = (path: string): boolean => QUERY_TOKEN_PATHS.has(path) || STATION_QUERY_TOKEN_PATH.test(path);
 
 /** The DNS-rebinding and cross-site checks (403), or undefined when the request may go on. */
 export function checkHostAndOrigin(request: AccessRequest, policy: AccessPolicy): AccessRefusal | undefined {
@@ -49,7 +52,7 @@ export function checkHostAndOrigin(request: AccessRequest, policy: AccessPolicy)
 /** The bearer token check (401), or undefined when no token is needed or the right one came. */
 export function checkToken(request: AccessRequest, policy: AccessPolicy): AccessRefusal | undefined {
   if (policy.token === undefined || tokenExempt(request)) return undefined;
-  const presented = bearerToken(request.authorization) ?? (QUERY_TOKEN_PATHS.has(request.path) ? request.queryToken : undefined);
+  const presented = bearerToken(request.authorization) ?? (takesQueryToken(request.path) ? request.queryToken : undefined);
   if (presented === undefined) {
     return { status: 401, message: 'this server requires a token: send the header "Authorization: Bearer <token>"', challenge: true };
   }

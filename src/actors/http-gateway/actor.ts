@@ -19,6 +19,22 @@ const STOP_FLUSH_TIMEOUT_MS = 1_000;
 /** A restarted gateway may find the port still held for a moment by the thread that crashed. */
 const RELISTEN_WINDOW_MS = 5_000;
 
+const IDLE: ServeRunState = {
+  phase: 'idle',
+  id: null,
+  script: null,
+  outputDir: null,
+  pid: null,
+  port: null,
+  startedAt: null,
+  endedAt: null,
+  exitCode: null,
+  signal: null,
+  outputFiles: [],
+  logFile: null,
+  logTail: [],
+};
+
 export const httpGatewayActor: ActorDefinition<GatewayData> = {
   name: 'http-gateway',
   async start({ bus, data, log, restartCount }) {
@@ -29,7 +45,11 @@ export const httpGatewayActor: ActorDefinition<GatewayData> = {
       runState = state;
       onChange(state);
     });
-    const initial = await bus.request('serve.state', {});
+    // `rex serve --fleet` has no run launcher: no run here, ever. Its link to the hub lives in
+    // this worker, beside the requests that use it (no hop over the bus for each), and is made
+    // again when a crashed gateway restarts.
+    const fleet = data.fleet ? (await import('./fleet-link.js')).openFleetLink(data.fleet, log) : undefined;
+    const initial = fleet ? IDLE : await bus.request('serve.state', {});
     runState ??= initial;
 
     const gateway = buildGatewayApp({
@@ -39,6 +59,7 @@ export const httpGatewayActor: ActorDefinition<GatewayData> = {
       launch: (launch) => bus.request('serve.launch', launch, { timeoutMs: LAUNCH_TIMEOUT_MS }),
       log,
       version: data.version,
+      ...(fleet && { fleet }),
     });
     onChange = (state) => gateway.live.runChanged(state);
 
@@ -57,6 +78,7 @@ export const httpGatewayActor: ActorDefinition<GatewayData> = {
       `Rex Server listening on http://${shown}:${data.port}${restartCount > 0 ? ` (restarted, ${restartCount})` : ''}`,
     );
     if (restartCount === 0 && !data.oneRun) log('info', `Browser view: http://${shown}:${data.port}/ui/`);
+    if (restartCount === 0 && fleet) log('info', `the fleet's control point: its stations at http://${shown}:${data.port}/stations`);
 
     return {
       async stop() {

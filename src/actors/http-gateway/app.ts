@@ -3,8 +3,8 @@
  * `inject()` or listen on port 0. One fastify plugin per concern, registered in this order:
  * WebSocket support (./live-routes.ts), who may call (./access-hooks.ts), the API description
  * (./api-docs.ts, before the routes so that it sees them), then the routes: ./routes-control.ts, ./routes-run.ts,
- * ./routes-info.ts, ./routes-runs.ts (past runs), ./live-routes.ts, and the browser view's files
- * (./web-ui.ts). Request bodies are validated by the routes' zod schemas.
+ * ./routes-info.ts, ./routes-runs.ts (past runs), ./live-routes.ts — or, for `rex serve --fleet`,
+ * ./fleet-routes.ts, the same run routes per station — and the browser view's files (./web-ui.ts). Request bodies are validated by the routes' zod schemas.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -14,7 +14,9 @@ import { apiDocsPlugin } from './api-docs.js';
 import { BODY_LIMIT_BYTES, installBodyParsers, installErrorHandlers } from './body-and-errors.js';
 import { LiveEvents } from './live-events.js';
 import { liveRoutes, websocketPlugin } from './live-routes.js';
-import type { GatewayAppOptions, RouteContext } from './route-context.js';
+import type { GatewayAppOptions, RouteContext, RunOps } from './route-context.js';
+import { fleetRoutes } from './fleet-routes.js';
+import { startRun } from '../../runtime/run-control/start-run.js';
 import { askCurrentRun, limitRunAsks } from '../../runtime/run-control/run-answers.js';
 import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
@@ -70,14 +72,19 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
     tcpTimeoutMs,
     ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
   });
-  const context: RouteContext = {
-    options,
+  const localRun: RunOps = {
+    runState: options.runState,
     live,
     ask: limitRunAsks(
       (request, signal) => askCurrentRun(options.runState(), request, tcpTimeoutMs, signal),
       MAX_ACTIVE_RUN_ASKS,
       MAX_WAITING_RUN_ASKS,
     ),
+    start: (run, request) => startRun(run, data, options.launch, options.log, `POST /run from ${request.ip}`),
+  };
+  const context: RouteContext = {
+    options,
+    run: () => localRun,
     admitLive: () => {
       if (liveConnections >= MAX_LIVE_CONNECTIONS) return false;
       liveConnections++;
@@ -98,11 +105,16 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
     corsOrigins: data.corsOrigins,
   });
   app.register(apiDocsPlugin, { version: options.version, tokenRequired: data.token !== undefined });
-  app.register(controlRoutes, { context });
-  app.register(runRoutes, { context });
-  app.register(infoRoutes, { context });
-  app.register(pastRunRoutes, { context });
-  app.register(liveRoutes, { context });
+  if (options.fleet) {
+    // `rex serve --fleet`: no run here; each station's under /stations/:node.
+    app.register(fleetRoutes, { context, link: options.fleet });
+  } else {
+    app.register(controlRoutes, { context });
+    app.register(runRoutes, { context });
+    app.register(infoRoutes, { context });
+    app.register(pastRunRoutes, { context });
+    app.register(liveRoutes, { context });
+  }
   app.register(webUiRoutes, options.webDir !== undefined ? { dir: options.webDir } : {});
 
   return {

@@ -34,6 +34,8 @@ export interface LiveEventsOptions {
   /** A comment line keeps proxies from closing an idle stream (default 15 s). */
   keepAliveMs?: number;
   tcpTimeoutMs: number;
+  /** How the datastream is asked for (default: the local run over TCP; a fleet's station: over NATS). */
+  askDatastream?(signal: AbortSignal): Promise<{ ok: true; text: string } | { ok: false }>;
 }
 
 interface Client {
@@ -127,7 +129,10 @@ export class LiveEvents {
     this.polling = true;
     this.pollAbort = new AbortController();
     try {
-      const answer = await askCurrentRun(state, 'GET_DATASTREAM', this.options.tcpTimeoutMs, this.pollAbort.signal);
+      const { signal } = this.pollAbort;
+      const answer = this.options.askDatastream
+        ? await this.options.askDatastream(signal)
+        : await askCurrentRun(state, 'GET_DATASTREAM', this.options.tcpTimeoutMs, signal);
       // A run that ended meanwhile is reported by its `run` event, not by a stale snapshot.
       if (!answer.ok || this.options.runState().id !== state.id) return;
       this.latestDatastream = answer.text;

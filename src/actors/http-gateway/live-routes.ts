@@ -10,7 +10,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { emptyReply, errorReply, runStateBody, textReply } from './api-schemas.js';
 import { rawPath, sendError } from './http-util.js';
-import type { RouteContext } from './route-context.js';
+import type { RouteContext, RunOps } from './route-context.js';
 import { isRunCommand } from '../../runtime/run-control/run-tcp-command.js';
 import { closeWebSocket, MAX_MESSAGE_BYTES, serveWebSocketSession } from './websocket-session.js';
 
@@ -31,7 +31,7 @@ async function websocketSupport(app: FastifyInstance, { log }: Pick<RouteContext
     },
   });
   app.addHook('onRequest', async (request, reply) => {
-    if (request.ws && request.routeOptions.url !== '/ws') {
+    if (request.ws && request.routeOptions.url !== '/ws' && request.routeOptions.url !== '/stations/:node/ws') {
       return sendError(reply, 404, `no WebSocket endpoint at ${rawPath(request.url).slice(0, 200)}; use /ws`);
     }
   });
@@ -69,7 +69,7 @@ export const liveRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
       response.on('close', context.releaseLive);
       // An event stream has no end: the per-request timeout must not cut it.
       request.raw.socket.setTimeout(0);
-      context.live.add(response);
+      context.run(request).live.add(response);
     },
   );
 
@@ -94,19 +94,20 @@ export const liveRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
         .header('upgrade', 'websocket')
         .type('text/plain; charset=utf-8')
         .send('expected a WebSocket upgrade (GET with "Upgrade: websocket")'),
-    wsHandler: (socket) => {
+    wsHandler: (socket, request) => {
       context.options.log('debug', 'WebSocket client connected');
-      serveWebSocketSession(socket, { answer: (text, signal) => answerCommand(text, signal, context), log: context.options.log });
+      const run = context.run(request);
+      serveWebSocketSession(socket, { answer: (text, signal) => answerCommand(text, signal, run, context), log: context.options.log });
     },
   });
 };
 
 /** One WebSocket message: a command word, answered as the original did (`ERROR: ...` on failure). */
-async function answerCommand(text: string, signal: AbortSignal, context: RouteContext): Promise<string> {
+async function answerCommand(text: string, signal: AbortSignal, run: RunOps, context: RouteContext): Promise<string> {
   const word = text.trim();
-  if (word === 'RUN_STATUS') return JSON.stringify(runStateBody(context.options.runState()));
+  if (word === 'RUN_STATUS') return JSON.stringify(runStateBody(run.runState()));
   if (!isRunCommand(word)) return `ERROR: Unknown command: ${word.slice(0, 100)}`;
-  const answer = await context.ask(word, signal);
+  const answer = await run.ask(word, signal);
   const reply = answer.ok ? answer.text : `ERROR: ${answer.reason}`;
   if (word === 'PAUSE_STATE' || word === 'RESUME_STATE' || word === 'KILL') context.options.log('info', `WebSocket ${word}: ${reply}`);
   return reply;

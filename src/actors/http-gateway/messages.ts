@@ -4,6 +4,7 @@
  * process because the main thread outlives every actor: a crash of the gateway never touches a run.
  */
 import { z } from 'zod';
+import type { FleetConfig } from '../../protocol/config.js';
 
 export const SERVE_RUN_PHASES = ['idle', 'starting', 'running', 'ended'] as const;
 export type ServeRunPhase = (typeof SERVE_RUN_PHASES)[number];
@@ -97,4 +98,9 @@ export interface GatewayData {
   cwd: string;
   /** rex-daq's version, for the API description. */
   version: string;
+  /**
+   * `rex serve --fleet`: the server is the fleet's control point (docs/fleet.md): it runs nothing
+   * itself, and serves every station of the fleet under `/stations/:node`.
+   */
+  fleet?: FleetConfig;
 }

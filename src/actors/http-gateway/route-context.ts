@@ -1,9 +1,12 @@
 /** What the gateway's plugins share: the actor's options and the run it asks. */
+import type { FastifyRequest } from 'fastify';
 import type { LogLevel } from '../../bus/payloads.js';
+import type { FleetLink } from './fleet-routes.js';
 import type { LiveEvents } from './live-events.js';
 import type { GatewayData, ServeLaunch, ServeLaunchResult, ServeLogChunk, ServeLogRequest, ServeRunState } from './messages.js';
 import type { RunAnswer } from '../../runtime/run-control/run-answers.js';
 import type { RunRequest } from '../../runtime/run-control/run-tcp-command.js';
+import type { RunRequest as RunStartRequest } from '../../runtime/run-control/run-request.js';
 
 export interface GatewayAppOptions {
   data: GatewayData;
@@ -21,14 +24,28 @@ export interface GatewayAppOptions {
   requestTimeoutMs?: number;
   /** Where the browser view's built files are (default: dist/web beside this code). */
   webDir?: string;
+  /** `rex serve --fleet`: the stations, over NATS (./fleet-routes.ts); no local run. */
+  fleet?: FleetLink;
+}
+
+/** A run's answer, or a station's (whose failures may carry any status: 404, 409, ...). */
+export type GatewayAnswer = RunAnswer | { ok: false; status: number; message: string; reason: string };
+
+/** What the run routes do, to the local run or to one station of a fleet. */
+export interface RunOps {
+  runState(): ServeRunState;
+  /** `signal`: the asker left; the run is not asked, or the exchange is dropped. */
+  ask(request: RunRequest, signal?: AbortSignal): Promise<GatewayAnswer>;
+  /** `POST /run`, its body validated; the answer's HTTP status and body. */
+  start(run: RunStartRequest, request: FastifyRequest): Promise<{ status: number; body: unknown }>;
+  live: LiveEvents;
 }
 
 /** What every route plugin gets. */
 export interface RouteContext {
   options: GatewayAppOptions;
-  live: LiveEvents;
-  /** `signal`: the asker left; the run is not asked, or the exchange is dropped. */
-  ask(request: RunRequest, signal?: AbortSignal): Promise<RunAnswer>;
+  /** The run a request is about: the local one, or the station its path names (`/stations/:node/...`). */
+  run(request: FastifyRequest): RunOps;
   /** A slot for a long-lived connection (event stream, WebSocket); false when all are taken. */
   admitLive(): boolean;
   releaseLive(): void;

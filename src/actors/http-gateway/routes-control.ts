@@ -21,7 +21,7 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
   );
 
   const json = (ask: RunRequest | ((request: FastifyRequest) => RunRequest)) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const answer = await context.ask(typeof ask === 'function' ? ask(request) : ask, clientGoneSignal(request, reply));
+    const answer = await context.run(request).ask(typeof ask === 'function' ? ask(request) : ask, clientGoneSignal(request, reply));
     if (!answer.ok) return reply.code(answer.status).type(TEXT).send(answer.message);
     try {
       JSON.parse(answer.text);
@@ -73,7 +73,7 @@ export const controlRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
   );
 
   const control = (command: RunCommand) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const answer = await context.ask(command, clientGoneSignal(request, reply));
+    const answer = await context.run(request).ask(command, clientGoneSignal(request, reply));
     context.options.log(
       answer.ok ? 'info' : 'warn',
       `${request.method} ${rawPath(request.url)} from ${request.ip}: ${answer.ok ? answer.text : answer.message}`,

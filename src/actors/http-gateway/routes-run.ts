@@ -2,12 +2,12 @@
  * Starting a run and following it: `POST /run`, `GET /run`, `GET /status_check`. The body of
  * `POST /run` is validated by its zod schema (./run-request.ts) before the handler runs; the
  * handler applies the path policy and launches (src/runtime/run-control/start-run.ts, shared with
- * the fleet-station), which is domain logic, not validation.
+ * the fleet-station), which is domain logic, not validation; under `rex serve --fleet`, the station
+ * does that (./fleet-routes.ts).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { emptyReply, errorReply, jsonReply, RunStartedSchema, RunStateSchema, runStateBody } from './api-schemas.js';
 import { sendError } from './http-util.js';
-import { startRun } from '../../runtime/run-control/start-run.js';
 import type { RouteContext } from './route-context.js';
 import { RUN_BODY_EXPECTED, RunRequestSchema } from '../../runtime/run-control/run-request.js';
 
@@ -54,9 +54,9 @@ export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async
       },
     },
     async (request, reply) => {
-      const { data } = options;
-      const answer = await startRun(request.body, data, options.launch, options.log, `POST /run from ${request.ip}`);
-      return reply.code(answer.status).send(answer.body);
+      const answer = await context.run(request).start(request.body, request);
+      // A station's answer may carry any status (502, 504: ./fleet-routes.ts).
+      return reply.code(answer.status as 200).send(answer.body as never);
     },
   );
 
@@ -68,15 +68,15 @@ export const runRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async
         response: { 200: jsonReply(RunStateSchema, 'Its state, exit status and output files.') },
       },
     },
-    async (_request, reply) => reply.send(runStateBody(options.runState())),
+    async (request, reply) => reply.send(runStateBody(context.run(request).runState())),
   );
 
   // The newest original: 200 while a run is going, 204 when idle.
   app.get(
     '/status_check',
     { schema: { summary: 'Is a run going?', response: { 200: emptyReply('A run is starting or running.'), 204: emptyReply('No run.') } } },
-    async (_request, reply) => {
-      const { phase } = options.runState();
+    async (request, reply) => {
+      const { phase } = context.run(request).runState();
       // No body at all (not `null`): the schema types the reply as null only to document "no content".
       return reply.code(phase === 'starting' || phase === 'running' ? 200 : 204).send(undefined as never);
     },

@@ -6,11 +6,12 @@
  * or refused the credentials, 6 no such station, 7 the station does not answer.
  */
 import path from 'node:path';
-import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
+import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FleetConfig } from '../../protocol/config.js';
-import { ControlReply, controlSubject, STATIONS_BUCKET, StationRecord, type StationOp } from '../../protocol/fleet/stations.js';
+import { type ControlReply, STATIONS_BUCKET, StationRecord, type StationOp } from '../../protocol/fleet/stations.js';
 import { connectFleet } from '../../runtime/fleet/connect.js';
+import { askStation, describeError, errorNames, findStation, listStations, StationSilentError } from '../../runtime/fleet/registry.js';
 import { loadConfig } from '../config-file.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import type { FleetOptions, FleetRunOptions } from '../fleet-command.js';
@@ -120,12 +121,10 @@ async function request(nc: NatsConnection, kv: KV, node: string, op: StationOp, 
   await stationRecord(kv, node);
   let reply: ControlReply;
   try {
-    const msg = await nc.request(controlSubject(node, op), body, { timeout: timeoutS * 1000 });
-    reply = ControlReply.parse(msg.json());
+    reply = await askStation(nc, node, op, body, timeoutS * 1000);
   } catch (error) {
-    if (error instanceof FleetError) throw error;
-    const why = errorNames(error).includes('NoRespondersError') ? 'nothing listens on its subjects' : describe(error);
-    throw new FleetError(FLEET_EXIT.noAnswer, `station ${node} does not answer ${op} (${why}); it is registered but may have just died`);
+    if (error instanceof StationSilentError) throw new FleetError(FLEET_EXIT.noAnswer, error.message);
+    throw error;
   }
   const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
   if (reply.status >= 200 && reply.status < 300) {
@@ -139,33 +138,9 @@ async function request(nc: NatsConnection, kv: KV, node: string, op: StationOp, 
 }
 
 async function stationRecord(kv: KV, node: string): Promise<StationRecord> {
-  let entry: KvEntry | null;
-  try {
-    entry = await kv.get(node);
-  } catch (error) {
-    if (/stream not found|no responders/i.test(describe(error))) entry = null;
-    else throw error;
-  }
-  if (entry === null || entry.operation !== 'PUT')
-    throw new FleetError(FLEET_EXIT.unknownStation, `no station ${node} in the fleet (rex fleet ls lists them)`);
-  return StationRecord.parse(entry.json());
-}
-
-async function listStations(kv: KV): Promise<StationRecord[]> {
-  const nodes: string[] = [];
-  try {
-    for await (const key of await kv.keys()) nodes.push(key);
-  } catch (error) {
-    // No station has ever registered: the bucket is not there yet.
-    if (/stream not found/i.test(describe(error))) return [];
-    throw error;
-  }
-  const stations: StationRecord[] = [];
-  for (const node of nodes.sort()) {
-    const entry = await kv.get(node);
-    if (entry?.operation === 'PUT') stations.push(StationRecord.parse(entry.json()));
-  }
-  return stations;
+  const record = await findStation(kv, node);
+  if (record === null) throw new FleetError(FLEET_EXIT.unknownStation, `no station ${node} in the fleet (rex fleet ls lists them)`);
+  return record;
 }
 
 /** Connects with `[fleet]`, opens the registry, runs `work`, closes; every failure becomes its exit code and one line. */
@@ -185,8 +160,8 @@ async function withHub(options: FleetOptions, work: (nc: NatsConnection, kv: KV)
     return await work(nc, kv);
   } catch (error) {
     if (error instanceof FleetError) return report(error);
-    if (errorNames(error).includes('PermissionViolationError') || /permission/i.test(describe(error)))
-      return report(new FleetError(FLEET_EXIT.hub, `the hub refused: ${describe(error)} (see the permissions in docs/fleet.md)`));
+    if (errorNames(error).includes('PermissionViolationError') || /permission/i.test(describeError(error)))
+      return report(new FleetError(FLEET_EXIT.hub, `the hub refused: ${describeError(error)} (see the permissions in docs/fleet.md)`));
     throw error;
   } finally {
     await nc.close();
@@ -196,7 +171,7 @@ async function withHub(options: FleetOptions, work: (nc: NatsConnection, kv: KV)
 function hubProblem(fleet: FleetConfig, error: unknown): string {
   const where = fleet.urls.join(', ');
   const names = errorNames(error);
-  const text = describe(error);
+  const text = describeError(error);
   if (names.includes('AuthorizationError') || /authori[sz]ation|authentication/i.test(text))
     return `the fleet hub (${where}) refused the credentials of [fleet]${fleet.user !== undefined ? ` (user ${JSON.stringify(fleet.user)})` : ''}: ${text}`;
   return `cannot reach the fleet hub (${where}): ${text}`;
@@ -205,16 +180,4 @@ function hubProblem(fleet: FleetConfig, error: unknown): string {
 function report(error: FleetError): number {
   process.stderr.write(`rex fleet: ${error.message}\n`);
   return error.exitCode;
-}
-
-function errorNames(error: unknown): string[] {
-  const names: string[] = [];
-  for (let e = error; e instanceof Error; e = e.cause) names.push(e.name, e.constructor.name);
-  return names;
-}
-
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error; e instanceof Error; e = e.cause) if (!parts.includes(e.message)) parts.push(e.message);
-  return parts.join(': ') || String(error);
 }

@@ -1,0 +1,160 @@
+/**
+ * `rex serve --fleet`, the fleet's HTTP control point (docs/fleet.md), against a real hub
+ * (nats-server) and a real `rex serve` station: the stations are listed, a run is started on the
+ * station through the control point and writes its file, and status, datastream, pause, continue
+ * and kill through it answer what the station's own API answers. Unknown stations are 404, silent
+ * ones 504, and `--fleet` without `[fleet]` is a usage error. In a real Chromium, the page's
+ * station picker shows the station's live run (needs `npm run build`: dist/web).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openPage, screenshot, useBrowser } from '../helpers/browser.js';
+import { readToml, runRex } from '../helpers/rex-cli.js';
+import { NatsServer, type NatsUser } from '../helpers/nats-server.js';
+import { readEvents, startServe, type ServeProcess } from '../serve/serve-process.js';
+
+const ENV = { REX_FLEET_TTL_MS: '3000' };
+const STATION: NatsUser = { user: 'lab1', password: 'lab1-secret' };
+const CONTROL: NatsUser = { user: 'control', password: 'control-secret' };
+const TOKEN = 'fleet-token';
+
+describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
+  const browser = useBrowser();
+  let hub: NatsServer;
+  let station: ServeProcess;
+  let control: ServeProcess;
+
+  beforeAll(async () => {
+    hub = await NatsServer.start({ users: [STATION, CONTROL] });
+    [station, control] = await Promise.all([
+      // The station's runs inherit its environment: the fixture sends a session and a line.
+      startServe({ serveConfig: hub.fleetSection('lab1', STATION).split('\n'), env: { ...ENV, REXT_SEND: '1' } }),
+      startServe({ serveConfig: hub.fleetSection('control', CONTROL).split('\n'), token: TOKEN, args: ['--fleet'] }),
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([station?.dispose(), control?.dispose()]);
+    await hub?.dispose();
+  });
+
+  it('lists the stations; an unknown station is 404, a silent one 504; the token is required', async () => {
+    const stations = await vi.waitFor(
+      async () => {
+        const answer = await control.http('GET', '/stations');
+        if (answer.status !== 200 || answer.json().length !== 1)
+          throw new Error(`not yet: ${answer.status} ${answer.text}\n${control.output()}`);
+        return answer.json() as Array<{ node: string; kind: string; run: { phase: string } }>;
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    expect(stations[0]).toMatchObject({ node: 'lab1', kind: 'serve', run: { phase: 'idle' } });
+    expect((await control.http('GET', '/stations', { token: null })).status).toBe(401);
+    expect(Object.keys((await control.http('GET', '/openapi.json')).json().paths)).toContain('/stations/{node}/status');
+    const unknown = await control.http('GET', '/stations/nope/status');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json().message).toBe('no station nope in the fleet (GET /stations lists them)');
+    expect((await control.http('GET', '/stations/lab1.x/status')).status).toBe(404);
+
+    // Registered, but nothing answers on its subjects.
+    const nc = await connect({ servers: hub.url, user: CONTROL.user, pass: CONTROL.password });
+    const kv = await new Kvm(nc).open('rex_stations');
+    await kv.put('ghost', JSON.stringify({ ...stations[0], node: 'ghost' }));
+    await nc.close();
+    const silent = await control.http('GET', '/stations/ghost/status');
+    expect(silent.status).toBe(504);
+    expect(silent.text).toMatch(/station ghost does not answer status/);
+  });
+
+  it('starts a run on the station; status, datastream, events, pause, continue and kill answer as the station does', async () => {
+    const started = await control.http('POST', '/stations/lab1/run', { body: { path: 'fixtures/python/listener_wait.py' } });
+    expect(started.status, started.text).toBe(200);
+    const { id } = started.json() as { id: string };
+    await station.waitForOutput(/state: Running/);
+
+    // The station's own answers and the control point's, side by side.
+    const both = async (method: string, route: string) => {
+      const [own, fleet] = await Promise.all([station.http(method, route), control.http(method, `/stations/lab1${route}`)]);
+      expect(fleet.status, fleet.text).toBe(own.status);
+      return { own, fleet };
+    };
+    const status = await both('GET', '/status');
+    expect(status.fleet.json()).toEqual(status.own.json());
+    const datastream = await both('GET', '/datastream');
+    expect(Object.keys(datastream.fleet.json())).toEqual(Object.keys(datastream.own.json()));
+    expect(datastream.fleet.text).toContain('dmm');
+    expect((await control.http('GET', '/stations/lab1/run')).json()).toMatchObject({ id, phase: 'running' });
+
+    const events = await readEvents(
+      { ...control, url: `${control.url}/stations/lab1` },
+      (event) => event.event === 'datastream' && event.data.includes('voltage'),
+      { token: TOKEN, timeoutMs: 10_000 },
+    );
+    expect(JSON.parse(events[0]!.data)).toMatchObject({ id, phase: 'running' });
+
+    // The page: log in, choose the station, see its run's device and value.
+    const { page, context, problems } = await openPage(browser());
+    try {
+      await page.goto(`${control.url}/ui/`);
+      await page.getByLabel('Token').fill(TOKEN);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByLabel('Station').selectOption('lab1');
+      expect(new URL(page.url()).hash).toBe('#/live?station=lab1');
+      await page.locator('#run [data-field="phase"]', { hasText: 'running' }).waitFor({ timeout: 10_000 });
+      const voltage = page.locator('[data-device="dmm"] tr[data-channel="voltage"] [data-field="latest"]');
+      await expect.poll(() => voltage.textContent(), { timeout: 10_000 }).toBe('1.5');
+
+      const paused = await control.http('POST', '/stations/lab1/pause');
+      expect(paused.status).toBe(200);
+      expect(paused.text).toBe('Setting internal server state to paused...');
+      await station.waitForOutput(/state: Paused/);
+      await page.locator('[data-field="paused"]', { hasText: 'Paused' }).waitFor({ timeout: 10_000 });
+      await screenshot(page, 'web-fleet-station');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+    expect((await control.http('POST', '/stations/lab1/continue')).text).toBe('Setting internal server state to start...');
+    const run = await station.waitForRun((r) => r.phase === 'ended');
+    expect(run).toMatchObject({ id, exit_code: 0 });
+    expect(readToml(run.output_files[0]).session).toBeDefined();
+
+    // No run: the same 502 and text from both.
+    const noRun = await both('POST', '/kill');
+    expect(noRun.fleet.status).toBe(502);
+    expect(noRun.fleet.text).toBe(noRun.own.text);
+    await vi.waitFor(async () => expect((await control.http('GET', '/stations/lab1/run')).json()).toMatchObject({ id, phase: 'ended' }), {
+      timeout: 5_000,
+    });
+  });
+
+  it('a bad run request is refused as the station refuses it', async () => {
+    const bad = await control.http('POST', '/stations/lab1/run', { body: { path: '../package.json' } });
+    expect(bad.status).toBe(403);
+    expect(bad.json().message).toMatch(/path: "\.\.\/package\.json" is outside the scripts directory/);
+  });
+
+  it('--fleet without [fleet] is a usage error', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-serve-fleet-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'none.toml'), '[general]\n');
+      const ws = { dir, outputDir: dir, configHome: dir, writeConfig: () => undefined };
+      const result = await runRex(ws, ['serve', '--fleet', '--config-file', path.join(dir, 'none.toml')]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--fleet: the config has no \[fleet\] section/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Last: the hub stays down.
+  it('with the hub down, the control point answers 502', async () => {
+    await hub.stop('SIGKILL');
+    const down = await control.http('GET', '/stations/lab1/status');
+    expect(down.status).toBe(502);
+    expect(down.text).toMatch(/the fleet hub: /);
+  });
+});
