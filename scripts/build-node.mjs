@@ -53,18 +53,19 @@ const threadEntries = fs.readdirSync(actors).flatMap((actor) =>
 );
 
 /**
- * One build. `distFromHere` is how src/runtime/dist-file.ts finds dist/ from the file it lands in
- * (REX_DIST_FROM_HERE): checked below against where it did land.
+ * One build, with code splitting: what an `import()` loads stays a chunk loaded when used, in
+ * `chunks` (under dist/). `distFromHere` is how src/runtime/dist-file.ts finds dist/ from the
+ * file it lands in (REX_DIST_FROM_HERE): checked below against where it did land.
  */
-async function bundle(entryPoints, { splitting, distFromHere }) {
+async function bundle(entryPoints, { chunks, distFromHere }) {
   const { metafile } = await build({
     absWorkingDir: root,
     entryPoints,
     outdir: path.join(root, 'dist'),
     outbase: 'src',
-    chunkNames: 'chunks/[name]-[hash]',
+    chunkNames: `${chunks}/[name]-[hash]`,
     bundle: true,
-    splitting,
+    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
@@ -86,9 +87,13 @@ async function bundle(entryPoints, { splitting, distFromHere }) {
   }
 }
 
-// The CLI: split, so that each command and what only it uses (ink, fastify, export's formats)
-// stays a chunk loaded when used. Its chunks are one folder deep, like cli/main.js.
-await bundle(['src/cli/main.ts'], { splitting: true, distFromHere: '../' });
-// Each actor's and pool's thread: one file, all it loads at start (fewer files for the module
-// loader than shared chunks: ~0.1 s of CPU less per run, bench/README.md "startup").
-await bundle(threadEntries, { splitting: false, distFromHere: '../../' });
+// The CLI: each command and what only it uses (ink, fastify, export's formats) is a chunk loaded
+// when used, one folder deep like cli/main.js.
+await bundle(['src/cli/main.ts'], { chunks: 'chunks', distFromHere: '../' });
+// Each actor's and pool's thread on its own: one file with all it loads at start (fewer files for
+// the module loader than chunks shared between threads: ~0.1 s of CPU less per run,
+// bench/README.md "startup"), and its lazy imports as chunks beside it.
+for (const entry of threadEntries) {
+  const chunks = path.relative('src', path.dirname(entry));
+  await bundle([entry], { chunks, distFromHere: '../../' });
+}
