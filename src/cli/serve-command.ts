@@ -19,6 +19,7 @@ import type { FleetConfig } from '../protocol/config.js';
 import { Supervisor } from '../host/supervisor/supervisor.js';
 import { innermostMessage } from '../errors.js';
 import { actorWorker } from '../host/supervisor/actor-worker.js';
+import { distFile } from '../runtime/dist-file.js';
 import { configSourceLine, loadConfig, scriptsDirPath } from './config-file.js';
 import { printLogs } from './console-log.js';
 import { EXIT, UsageError } from './exit-codes.js';
@@ -41,7 +42,7 @@ export const DEFAULT_SERVE_PORT = 9000;
 /** How long a stop waits for the run to save its data before giving up on it. */
 const RUN_STOP_WAIT_MS = 60_000;
 
-const REX_BIN = fileURLToPath(new URL('../../bin/rex.js', import.meta.url));
+const REX_BIN = fileURLToPath(distFile('../bin/rex.js'));
 
 export async function serveCommand(options: ServeOptions, verbosity: number): Promise<number> {
   if (options.address !== undefined && options.port !== undefined && options.address !== options.port) {

@@ -2,27 +2,38 @@
  * What a plain `rex run` loads (issue 15, start-up): every module costs each thread that loads it
  * at start, and a run starts five, so what a run does not use is loaded when it is used. Every
  * thread's modules are recorded by a module hook (test/fixtures/module-log) that the actors'
- * worker threads inherit through NODE_OPTIONS.
+ * worker threads inherit through NODE_OPTIONS: one line per module per thread. The build is a
+ * bundle (scripts/build-node.mjs): a chunk of dist/ is known by its source map's sources.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
 import { PY_FIXTURES, REPO_ROOT, freePort, onlyOutput, runRex, workspace } from '../helpers/rex-cli.js';
 
 const HOOK = pathToFileURL(path.join(REPO_ROOT, 'test/fixtures/module-log/register.mjs')).href;
+const DIST = pathToFileURL(path.join(REPO_ROOT, 'dist')).href;
 
-/** Loaded only when used: -i (ink, react), serve (fastify), ClickHouse, the fleet (NATS), e-mail, big lines and files (piscina). */
+/** Loaded only when used: -i (ink, react, the view), serve (fastify, the gateway), ClickHouse, e-mail, the fleet (NATS), big lines and files (piscina), export. */
 const NOT_IN_A_PLAIN_RUN = [
-  /\/node_modules\/(ink|react|fastify|@fastify\/[^/]+|@clickhouse\/[^/]+|@nats-io\/[^/]+|piscina)\//,
-  /\/node_modules\/nodemailer\/lib\/nodemailer\.js$/,
-  // The NATS client: only with [fleet].
-  /\/node_modules\/@nats-io\//,
-  // rxjs comes from its one-file bundle (src/runtime/rx.ts), not its entry of some 250 files.
-  /\/node_modules\/rxjs\/dist\/(cjs|esm|esm5)\//,
+  /node_modules\/(ink|react|fastify|@fastify\/[^/]+|@clickhouse\/[^/]+|@nats-io\/[^/]+|piscina|h5wasm|parquet-wasm|apache-arrow)\//,
+  /node_modules\/nodemailer\/lib\/nodemailer\.js$/,
+  // our own code of the same: the TUI, serve, export, and the threads of the actors a plain run
+  // does not start (the host may use their public index: bus messages, small helpers)
+  /^src\/(view\/(components|model|terminal|view-controller)|host\/serve\/run-launcher|cli\/(export|serve-command))/,
+  /^src\/actors\/(http-gateway|clickhouse-writer|mailer|fleet-station|fleet-replicator)\/(actor|worker|app)\.ts$/,
 ];
 
-it('a run without -i, e-mail or ClickHouse loads no TUI, HTTP, mail, database or pool package, nor the rxjs entry', async () => {
+/** The sources a file of dist/ was built from, relative to the repository (a tsc module: itself). */
+function sourcesOf(url: string): string[] {
+  const file = fileURLToPath(url);
+  const map = JSON.parse(fs.readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
+  return map.sources.map((source) =>
+    path.relative(REPO_ROOT, path.resolve(path.dirname(file), source)).replace(/^.*node_modules\//, 'node_modules/'),
+  );
+}
+
+it('a run without -i, e-mail or ClickHouse loads no TUI, HTTP, mail, database or pool code, and zod in the main thread only', async () => {
   const ws = workspace();
   const moduleLog = path.join(ws.dir, 'modules.txt');
   const args = ['run', path.join(PY_FIXTURES, 'scalars.py'), '-o', ws.outputDir, '-P', String(await freePort())];
@@ -32,10 +43,16 @@ it('a run without -i, e-mail or ClickHouse loads no TUI, HTTP, mail, database or
   expect(toml.device.daq.data.counts.data).toEqual([0.5, 1.5, 2.5, 3.5, 4.5]);
   expect(toml.results.mean_counts.result_value).toBe(2.5);
 
-  const loaded = fs.readFileSync(moduleLog, 'utf8').split('\n');
+  const loaded = fs.readFileSync(moduleLog, 'utf8').split('\n').filter(Boolean);
   // The hook saw the actors' threads, not only the main one.
   for (const actor of ['ingest', 'store', 'file-writer', 'controller']) {
-    expect(loaded).toContain(pathToFileURL(path.join(REPO_ROOT, `dist/actors/${actor}/worker.js`)).href);
+    expect(loaded).toContain(`${DIST}/actors/${actor}/worker.js`);
   }
-  expect(loaded.filter((url) => NOT_IN_A_PLAIN_RUN.some((pattern) => pattern.test(url)))).toEqual([]);
+  // Each load of a file of ours counts its sources once: a source loaded by N threads counts N.
+  const sources = loaded.flatMap((url) => (url.startsWith(`${DIST}/`) ? sourcesOf(url) : [url]));
+  expect(sources.filter((source) => NOT_IN_A_PLAIN_RUN.some((pattern) => pattern.test(source)))).toEqual([]);
+  // zod validates the config and the bus's table on the main thread; the actors read lines without it.
+  expect(sources.filter((source) => source === 'node_modules/zod/v4/core/core.js')).toHaveLength(1);
+  // What the build bundles is never loaded from node_modules beside it.
+  expect(loaded.filter((url) => /node_modules\/(zod|rxjs|commander|smol-toml)\//.test(url))).toEqual([]);
 });

@@ -8,6 +8,7 @@ import type { Piscina } from 'piscina';
 import type { FloatRunFormatter } from '../../protocol/output/render.js';
 import { formatFloats } from '../../protocol/output/toml-values.js';
 import type { FormatTask } from './format-pool-thread.js';
+import { distFile } from '../../runtime/dist-file.js';
 
 const MAX_RUNS_IN_POOL = 2;
 /** Shorter runs are formatted here: handing them over costs more than formatting them. */
@@ -39,7 +40,7 @@ export class FloatFormatPool {
   private async startPool(): Promise<void> {
     const { Piscina } = await import('piscina');
     this.pool = new Piscina({
-      filename: new URL('./format-pool-thread.js', import.meta.url).href,
+      filename: distFile('actors/file-writer/format-pool-thread.js').href,
       minThreads: 0,
       maxThreads: 1,
       idleTimeout: IDLE_THREAD_MS,

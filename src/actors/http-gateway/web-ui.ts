@@ -9,9 +9,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { distFile } from '../../runtime/dist-file.js';
 
-/** dist/actors/http-gateway/web-ui.js → dist/web. */
-export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+export const DEFAULT_WEB_DIR = fileURLToPath(distFile('web/'));
 
 export const UI_CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

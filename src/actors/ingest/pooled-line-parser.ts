@@ -13,6 +13,7 @@ import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
 import { type LineItem, concatOwned, joinParts } from '../../protocol/line-splitter.js';
 import { unpackOutlines } from './outlined-device.js';
 import type { ParseTask, PoolAnswer } from './parse-pool-thread.js';
+import { distFile } from '../../runtime/dist-file.js';
 
 /**
  * From this size on a line is parsed in the pool. A 10,000-point trace (~200 KB, ~1 ms) stays on
@@ -41,7 +42,7 @@ export class LineParser {
   private async startPool(): Promise<Piscina<ParseTask, PoolAnswer>> {
     const { Piscina } = await import('piscina');
     this.pool ??= new Piscina({
-      filename: new URL('./parse-pool-thread.js', import.meta.url).href,
+      filename: distFile('actors/ingest/parse-pool-thread.js').href,
       minThreads: 0,
       maxThreads: 1,
       idleTimeout: IDLE_THREAD_MS,

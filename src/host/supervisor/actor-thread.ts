@@ -17,6 +17,7 @@ import {
   REX_ACTOR_STOP_TIMEOUT,
 } from '../../runtime/errors.js';
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
+import { sourceMapFlags } from '../../runtime/dist-file.js';
 import { LivenessBeacon } from '../../runtime/liveness.js';
 import { heartbeatCheckEveryMs, judgeHeartbeat } from './heartbeat-watch.js';
 
@@ -86,7 +87,8 @@ export class ActorThread {
     };
     let worker: Worker;
     try {
-      worker = new Worker(settings.entry, { workerData, transferList: [this.link.port] });
+      const execArgv = [...process.execArgv, ...sourceMapFlags()];
+      worker = new Worker(settings.entry, { workerData, transferList: [this.link.port], execArgv });
     } catch (error) {
       // Bad entry or uncloneable data: report it like any other death, on a later tick.
       this.threadId = -1;

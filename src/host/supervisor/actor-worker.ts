@@ -1,4 +1,6 @@
-/** Where an actor's worker thread starts: `dist/actors/<name>/worker.js`, beside this build. */
+import { distFile } from '../../runtime/dist-file.js';
+
+/** Where an actor's worker thread starts: `dist/actors/<name>/worker.js`. */
 export type ActorName =
   | 'ingest'
   | 'store'
@@ -11,5 +13,5 @@ export type ActorName =
   | 'fleet-replicator';
 
 export function actorWorker(name: ActorName): URL {
-  return new URL(`../../actors/${name}/worker.js`, import.meta.url);
+  return distFile(`actors/${name}/worker.js`);
 }

@@ -1,0 +1,23 @@
+/**
+ * Where a file of this build is, by its path under `dist/`: the threads' entries (actors' workers,
+ * piscina threads), the browser view, and `../` for the package around it. The one place that
+ * knows the layout. From tsc's output (`dist/runtime/dist-file.js`) dist/ is `../`; the bundle
+ * (scripts/build-node.mjs) inlines this module into files at other depths and says where dist/ is
+ * from there (REX_DIST_FROM_HERE), which the build checks. Under tests that import `src/`
+ * directly, it is `src/`.
+ */
+declare const REX_DIST_FROM_HERE: string | undefined;
+
+const DIST = new URL(typeof REX_DIST_FROM_HERE === 'string' ? REX_DIST_FROM_HERE : '../', import.meta.url);
+
+export function distFile(relative: string): URL {
+  return new URL(relative, DIST);
+}
+
+/**
+ * Node's flags for a thread or process started from this build: source maps on when this one has
+ * them (bin/rex.js turns them on), so that stack traces name src/ rather than the bundle's chunks.
+ */
+export function sourceMapFlags(): string[] {
+  return process.sourceMapsEnabled ? ['--enable-source-maps'] : [];
+}
