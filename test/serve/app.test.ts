@@ -13,7 +13,7 @@ import { buildGatewayApp, REQUEST_TIMEOUT_MS, type GatewayApp } from '../../src/
 import { MAX_META_JSON_DEPTH } from '../../src/protocol/session-meta.js';
 import { BODY_LIMIT_BYTES } from '../../src/actors/http-gateway/body-and-errors.js';
 import type { GatewayData, ServeRunState } from '../../src/actors/http-gateway/messages.js';
-import { idleRunState } from '../../src/host/serve/run-launcher.js';
+import { idleRunState } from '../../src/actors/http-gateway/index.js';
 
 let root: string;
 let data: GatewayData;

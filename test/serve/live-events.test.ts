@@ -10,7 +10,7 @@ import { buildGatewayApp, type GatewayApp } from '../../src/actors/http-gateway/
 import { MAX_BUFFERED_EVENT_BYTES } from '../../src/actors/http-gateway/live-events.js';
 import { LIVE_LOG_LINES, LogRing } from '../../src/actors/http-gateway/log-ring.js';
 import type { ServeRunState } from '../../src/actors/http-gateway/messages.js';
-import { idleRunState } from '../../src/host/serve/run-launcher.js';
+import { idleRunState } from '../../src/actors/http-gateway/index.js';
 
 const TOKEN = 'events-token';
 

@@ -16,7 +16,7 @@ import { buildGatewayApp, type GatewayApp } from '../../src/actors/http-gateway/
 import type { GatewayData } from '../../src/actors/http-gateway/messages.js';
 import { runId } from '../../src/actors/http-gateway/past-runs.js';
 import { timestampNanos } from '../../src/protocol/run-file/timestamps.js';
-import { idleRunState } from '../../src/host/serve/run-launcher.js';
+import { idleRunState } from '../../src/actors/http-gateway/index.js';
 import { listRuns } from '../../src/runtime/run-file/list-runs.js';
 import { openRunFile } from '../../src/runtime/run-file/open-run-file.js';
 import { RunIndexCache } from '../../src/runtime/run-file/run-index-cache.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildGatewayApp, type GatewayApp } from '../../src/actors/http-gateway/app.js';
 import { UI_CONTENT_SECURITY_POLICY } from '../../src/actors/http-gateway/web-ui.js';
-import { idleRunState } from '../../src/host/serve/run-launcher.js';
+import { idleRunState } from '../../src/actors/http-gateway/index.js';
 import { REPO_ROOT } from '../helpers/rex-cli.js';
 
 const WEB_DIR = path.join(REPO_ROOT, 'dist', 'web');

@@ -17,7 +17,7 @@ import {
 } from '../../src/actors/http-gateway/app.js';
 import type { ServeRunState } from '../../src/actors/http-gateway/messages.js';
 import { MAX_BUFFERED_REPLY_BYTES, MAX_MESSAGE_BYTES, MAX_QUEUED_COMMANDS } from '../../src/actors/http-gateway/websocket-session.js';
-import { idleRunState } from '../../src/host/serve/run-launcher.js';
+import { idleRunState } from '../../src/actors/http-gateway/index.js';
 
 const TOKEN = 's3cret';
 const STATE_REPLY = '{"entities":null}';

@@ -8,7 +8,7 @@ import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { SERVE_PORT_ADVICE, portProblemMessage } from '../../runtime/port-check.js';
 import { isLoopbackName } from './access.js';
 import { buildGatewayApp } from './app.js';
-import type { GatewayData, ServeRunState } from './messages.js';
+import { type GatewayData, idleRunState, type ServeRunState } from './messages.js';
 
 /** `serve.launch` answers once the run listens (the launcher waits up to 20 s); this bounds the request. */
 const LAUNCH_TIMEOUT_MS = 30_000;
@@ -18,22 +18,6 @@ const LOG_TIMEOUT_MS = 2_000;
 const STOP_FLUSH_TIMEOUT_MS = 1_000;
 /** A restarted gateway may find the port still held for a moment by the thread that crashed. */
 const RELISTEN_WINDOW_MS = 5_000;
-
-const IDLE: ServeRunState = {
-  phase: 'idle',
-  id: null,
-  script: null,
-  outputDir: null,
-  pid: null,
-  port: null,
-  startedAt: null,
-  endedAt: null,
-  exitCode: null,
-  signal: null,
-  outputFiles: [],
-  logFile: null,
-  logTail: [],
-};
 
 export const httpGatewayActor: ActorDefinition<GatewayData> = {
   name: 'http-gateway',
@@ -49,7 +33,7 @@ export const httpGatewayActor: ActorDefinition<GatewayData> = {
     // this worker, beside the requests that use it (no hop over the bus for each), and is made
     // again when a crashed gateway restarts.
     const fleet = data.fleet ? (await import('./fleet-link.js')).openFleetLink(data.fleet, log) : undefined;
-    const initial = fleet ? IDLE : await bus.request('serve.state', {});
+    const initial = fleet ? idleRunState() : await bus.request('serve.state', {});
     runState ??= initial;
 
     const gateway = buildGatewayApp({

@@ -5,7 +5,7 @@
  * of `[fleet]`.
  */
 import type { RunOutcome } from '../../actors/controller/index.js';
-import { LogRing, type ServeRunState } from '../../actors/http-gateway/index.js';
+import { idleRunState, LogRing, type ServeRunState } from '../../actors/http-gateway/index.js';
 import type { LogEntry } from '../../bus/payloads.js';
 import type { Bus } from '../../bus/bus.js';
 import { take } from '../../runtime/rx.js';
@@ -32,19 +32,13 @@ export class OneRunState {
     private readonly info: OneRunInfo,
   ) {
     this.state = {
+      ...idleRunState(),
       phase: 'starting',
       id: info.uuid,
       script: info.scriptPath,
       outputDir: info.outputDir,
       pid: process.pid,
-      port: null,
       startedAt: new Date().toISOString(),
-      endedAt: null,
-      exitCode: null,
-      signal: null,
-      outputFiles: [],
-      logFile: null,
-      logTail: [],
     };
     bus.serve('serve.state', () => this.state);
     this.runLog = new LogRing(info.uuid);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Unsubscribable } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
 import { LogTail } from './log-tail.js';
-import { LogRing, type ServeLaunch, type ServeLaunchResult, type ServeRunState } from '../../actors/http-gateway/index.js';
+import { idleRunState, LogRing, type ServeLaunch, type ServeLaunchResult, type ServeRunState } from '../../actors/http-gateway/index.js';
 import { describeRunExit } from '../../protocol/run-exit.js';
 import { parseRunIpcMessage, SERVE_RUN_UUID_ENV } from './run-ipc.js';
 
@@ -56,24 +56,6 @@ function pruneOldLogs(dir: string, keep: number): void {
   } catch {
     // Pruning is housekeeping: never a reason not to start a run.
   }
-}
-
-export function idleRunState(): ServeRunState {
-  return {
-    phase: 'idle',
-    id: null,
-    script: null,
-    outputDir: null,
-    pid: null,
-    port: null,
-    startedAt: null,
-    endedAt: null,
-    exitCode: null,
-    signal: null,
-    outputFiles: [],
-    logFile: null,
-    logTail: [],
-  };
 }
 
 /** The `rex run` command line for a launch request (options as `--name=value`, so no value is taken for an option). */
