@@ -316,7 +316,10 @@ describe('rex under hostile input, a steady client streaming alongside', () => {
     expect(devices.wide_config.k99999).toBe(99999);
     expect(devices.long_string.text).toBe(longText);
     expect(outcome.toml.session.info.name).toBe('Steady');
-    expectSteadyClientUnharmed('large valid lines', outcome, mibInKb(256));
+    // Each thread that handles the 10 MiB strings (ingest, its pool, store, file-writer,
+    // controller) holds copies while it works: measured 235–247 MB with tsc's modules, 274–284 MB
+    // since the threads run esbuild bundles (issue 15; a few MB more per thread, no single culprit).
+    expectSteadyClientUnharmed('large valid lines', outcome, mibInKb(320));
   });
 
   it('10,000 channels in one device message: stored, and the run still finishes normally', { timeout: 90_000 }, async () => {
