@@ -12,11 +12,12 @@ import path from 'node:path';
 /** Niceness of background threads: they still get ~10 % of a busy core each, never starve. */
 const BACKGROUND_NICENESS = 10;
 
-export function runThisThreadInBackground(): void {
+/** `niceness`: higher for work that may wait for an idle moment (19: the lowest priority). */
+export function runThisThreadInBackground(niceness = BACKGROUND_NICENESS): void {
   if (process.platform !== 'linux') return;
   try {
     const threadId = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
-    if (Number.isInteger(threadId) && threadId > 0) os.setPriority(threadId, BACKGROUND_NICENESS);
+    if (Number.isInteger(threadId) && threadId > 0) os.setPriority(threadId, niceness);
   } catch {
     // No /proc, or not allowed: the thread keeps the process's priority.
   }

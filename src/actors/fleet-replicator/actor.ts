@@ -16,7 +16,8 @@ import { JournalReplicator } from './replicator.js';
 export const fleetReplicatorActor: ActorDefinition<FleetReplicatorData> = {
   name: 'fleet-replicator',
   async start({ bus, data, log }) {
-    runThisThreadInBackground();
+    // The hub can wait for an idle moment; the station's ingest cannot (docs/fleet.md).
+    runThisThreadInBackground(19);
     // Not awaited: the hub may be down when the run starts; the run does not wait for it.
     const connection = connectFleet(data.fleet, { name: `rex-replicator@${data.node}`, waitOnFirstConnect: true });
     let nc: NatsConnection | undefined;
