@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { REPO_ROOT } from './rex-cli.js';
 
@@ -64,4 +64,22 @@ export async function scriptLogLines(page: Page): Promise<string[]> {
   // Not there yet: no lines (textContent would wait for it).
   const text = (await pre.count()) === 0 ? '' : ((await pre.textContent()) ?? '');
   return text.split('\n').flatMap((l) => /\[script\] (.*)$/.exec(l)?.[1] ?? []);
+}
+
+/**
+ * A drag across a uPlot chart from `a` to `b` (fractions of its width): its zoom. The mouse acts
+ * in the viewport's coordinates, so the plot's overlay is waited for (uPlot may remount it when the
+ * data changes) and scrolled into view first.
+ */
+export async function dragAcross(page: Page, plot: Locator, a: number, b: number): Promise<void> {
+  const over = plot.locator('.u-over');
+  await over.waitFor({ state: 'visible' });
+  await over.scrollIntoViewIfNeeded();
+  const box = await over.boundingBox();
+  if (box === null) throw new Error('the plot is not on the page');
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * a, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * b, y, { steps: 5 });
+  await page.mouse.up();
 }

@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openPage, screenshot, scriptLogLines, useBrowser } from '../helpers/browser.js';
+import { dragAcross, openPage, screenshot, scriptLogLines, useBrowser } from '../helpers/browser.js';
 import { PY_FIXTURES, freePort, startRex, workspace } from '../helpers/rex-cli.js';
 
 const WEB_LINE = /web view: (http:\/\/127\.0\.0\.1:\d+)\/ui\/ {2}\(token: ([A-Za-z0-9_-]+)\)/;
@@ -21,18 +21,6 @@ const ROWS = 7;
 /** A device and channels named with the URL's separators, and what they hold. */
 const ODD = { device: 'odd = 100% ü', y: 'a:b,c;d', x: 'x&y #2', pairs: [1, 2, 3].map((i) => [10 * i, i]) };
 const WIDE = Array.from({ length: 30_000 }, (_, j) => (j * 7919) % 1000);
-
-/** A drag across a plot from `a` to `b` (fractions of its width): uPlot's zoom. */
-async function drag(page: Page, plot: Locator, a: number, b: number): Promise<void> {
-  // The mouse acts in the viewport's coordinates: the plot must be in view.
-  await plot.scrollIntoViewIfNeeded();
-  const box = (await plot.locator('.u-over').boundingBox())!;
-  const y = box.y + box.height / 2;
-  await page.mouse.move(box.x + box.width * a, y);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * b, y, { steps: 5 });
-  await page.mouse.up();
-}
 
 const rowsOf = (page: Page, view: string) => page.locator(`.chart[data-view="${view}"] [data-rows]`).getAttribute('data-rows');
 
@@ -138,7 +126,7 @@ describe('the Live tab’s charts on rex run --web', () => {
     const wide = page.locator('.chart[data-chart="wide / row"] .plot');
     await expect.poll(() => wide.getAttribute('data-rows'), { timeout: 10_000 }).toBe('1');
     const asked = page.waitForResponse((r) => new URL(r.url()).searchParams.get('device') === 'wide');
-    await drag(page, wide, 0.4, 0.45);
+    await dragAcross(page, wide, 0.4, 0.45);
     const answer = await asked;
     const query = new URL(answer.url()).searchParams;
     const [from, to] = [Number(query.get('from')), Number(query.get('to'))];

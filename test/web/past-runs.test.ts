@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { parse } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, screenshot, useBrowser, type WatchedPage } from '../helpers/browser.js';
+import { dragAcross, openPage, screenshot, useBrowser, type WatchedPage } from '../helpers/browser.js';
 import { REFERENCE_OUTPUT } from '../helpers/export-run.js';
 import { freePort, outputFiles, PY_FIXTURES, REX_BIN } from '../helpers/rex-cli.js';
 import { startServe, type ServeProcess } from '../serve/serve-process.js';
@@ -128,11 +128,7 @@ describe('the Past runs tab', () => {
     const overlay = traceChart.locator('.plot');
     // The mouse acts in the viewport's coordinates: the plot must be in view.
     await overlay.scrollIntoViewIfNeeded();
-    const box = (await overlay.locator('.u-over').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 5 });
-    await page.mouse.up();
+    await dragAcross(page, overlay, 0.3, 0.7);
     const zoomQuery = new URL((await zoomAsked).url()).searchParams;
     const [from, to] = [Number(zoomQuery.get('from')), Number(zoomQuery.get('to'))];
     expect(zoomQuery.get('row')).toBe('2');
@@ -206,11 +202,7 @@ describe('the Past runs tab', () => {
 
     // A drag over a twentieth of the chart: about 1,000 values, all of them.
     const asked = page.waitForResponse((r) => new URL(r.url()).searchParams.has('from'));
-    const box = (await plot.locator('.u-over').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 5 });
-    await page.mouse.up();
+    await dragAcross(page, plot, 0.4, 0.45);
     const answer = await asked;
     const query = new URL(answer.url()).searchParams;
     const [from, to] = [Number(query.get('from')), Number(query.get('to'))];
