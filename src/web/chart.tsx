@@ -5,7 +5,7 @@
  */
 import { useRef } from 'preact/hooks';
 import type { Series } from './model';
-import { PLOT_HEIGHT, type Zoom, useUplot } from './use-uplot';
+import { plotFrame, type Zoom, useUplot } from './use-uplot';
 
 export interface ChartProps {
   title: string;
@@ -59,10 +59,7 @@ export function Chart({ title, unit, trace, series, onRemove, caption, xLabel, z
   useUplot(
     box,
     (width) => ({
-      width,
-      height: PLOT_HEIGHT,
-      legend: { show: false },
-      scales: { x: { time: false } },
+      ...plotFrame(width),
       axes: [{ label: xLabel ?? (trace ? 'sample index' : 'time since first value (s)') }, { label: unit }],
       // pxAlign 0: points snapped to whole pixels make a straight line look stepped. A line of
       // points: dots where they are few enough to tell apart (uPlot's default).

@@ -9,7 +9,7 @@
 import { useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { TraceRow } from './trace-rings';
-import { PLOT_HEIGHT, type Zoom, useUplot } from './use-uplot';
+import { plotFrame, type Zoom, useUplot } from './use-uplot';
 
 export const DEFAULT_OVERLAY = 5;
 
@@ -46,10 +46,7 @@ export function TraceOverlay({ name, unit, rows, zoom, note, plotAttributes }: T
   useUplot(
     box,
     (width) => ({
-      width,
-      height: PLOT_HEIGHT,
-      legend: { show: false },
-      scales: { x: { time: false } },
+      ...plotFrame(width),
       axes: [{ label: 'sample index' }, { label: unit }],
       series: [
         {},

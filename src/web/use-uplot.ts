@@ -11,6 +11,11 @@ import uPlot from 'uplot';
 
 export const PLOT_HEIGHT = 220;
 
+/** What every chart of the page shares: its size, no legend, a plain numeric x scale. */
+export function plotFrame(width: number): Pick<uPlot.Options, 'width' | 'height' | 'legend' | 'scales'> {
+  return { width, height: PLOT_HEIGHT, legend: { show: false }, scales: { x: { time: false } } };
+}
+
 /** An x range of a chart, in the x axis' units. */
 export interface XRange {
   min: number;

@@ -6,7 +6,7 @@
 import { useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
 import type { Series } from './model';
-import { PLOT_HEIGHT, useUplot } from './use-uplot';
+import { plotFrame, useUplot } from './use-uplot';
 
 export interface XYChartProps {
   x: { name: string; unit: string; series: Series | undefined };
@@ -36,10 +36,7 @@ export function XYChart({ x, y }: XYChartProps) {
   useUplot(
     box,
     (width) => ({
-      width,
-      height: PLOT_HEIGHT,
-      legend: { show: false },
-      scales: { x: { time: false } },
+      ...plotFrame(width),
       axes: [{ label: label(x.name, x.unit) }, { label: label(y.name, y.unit) }],
       series: [{}, { label: y.name, stroke: '#2563eb', paths: () => null, points: { show: true, size: 6, fill: '#2563eb' } }],
     }),
