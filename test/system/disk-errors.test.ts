@@ -276,6 +276,12 @@ describe('the journal cannot be written mid-run', () => {
     expect(finalError, log).toMatch(osError);
     // The script and its child were stopped with the run.
     expect(processGone(run.pids.script) && processGone(run.pids.child), 'script or its child still alive').toBe(true);
+    // Its connection was closed when the ingest was given up: it learned at once that no reply
+    // would come, instead of waiting on its line in flight until the grace ran out (SIGKILL).
+    expect(log).toMatch(/the ingest was given up: closing 1 client connection/);
+    expect(log).not.toMatch(/script ended \(fatal, signal SIGKILL\)/);
+    // A full disk or a size limit is not waited out: the journal is kept for `rex recover`.
+    expect(log).not.toMatch(/writing the output file failed .*trying again/);
   }
 
   it('disk full (ENOSPC on a 128 KiB tmpfs)', async () => {

@@ -30,6 +30,12 @@ export const FINALIZE_RETRY: FinalizeRetry = { restarts: 5, attempts: 5, pauseMs
 
 /** The request failed because no file-writer thread was there (it died, or is being restarted). */
 const ABSENT: ReadonlySet<string | undefined> = new Set([REX_BUS_NO_SERVER.code, REX_BUS_SERVER_GONE.code]);
+/**
+ * Failures that do not clear by themselves within seconds (a full disk, a size limit, a read-only
+ * or forbidden place): not retried. The journal is kept, and `rex recover` writes the file once
+ * the cause is gone.
+ */
+const LASTING: ReadonlySet<string | undefined> = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EACCES', 'EPERM']);
 /** How long the supervisor's word on a thread that went away may take to arrive. */
 const NEWS_WAIT_MS = 5_000;
 
@@ -111,7 +117,7 @@ export async function finalizeThroughRestarts(
         log('warn', `writing the output file failed (${reason}); the file-writer was restarted: asking it again`);
         continue;
       }
-      if (++failures >= retry.attempts) throw error;
+      if (LASTING.has(errorCode(error)) || ++failures >= retry.attempts) throw error;
       log('warn', `writing the output file failed (${reason}); trying again`);
       await sleep(retry.pauseMs * failures);
     }

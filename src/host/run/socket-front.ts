@@ -87,6 +87,8 @@ export class SocketFront {
   private closedThisTurn: number[] = [];
   private readonly maxLinesInFlight: number;
   private readonly maxInFlightBytes: number;
+  /** The supervisor gave up on the ingest worker: no line will be answered any more. */
+  private ingestGivenUp = false;
 
   constructor(
     private readonly bus: Bus,
@@ -97,6 +99,11 @@ export class SocketFront {
     this.subscriptions.push(bus.on('ingest.reply').subscribe((reply) => this.onReply(reply)));
     bus.serve('ingest.resync', () => this.unackedSnapshot());
     bus.serve('ingest.settle', ({ maxWaitMs }) => this.settle(maxWaitMs));
+    this.subscriptions.push(
+      bus.on('actor.status').subscribe(({ actor, status }) => {
+        if (actor === 'ingest' && status === 'failed') this.dropClients();
+      }),
+    );
     // Before listening, an error is the bind's, reported by listen() (a busy port is not an ERROR).
     this.server.on('error', (error) => {
       if (this.server.listening) bus.publish('log', logEntry('error', `TCP server error: ${error.message}`));
@@ -127,6 +134,18 @@ export class SocketFront {
     await closed;
   }
 
+  /**
+   * With the ingest given up, a client waiting for a reply would wait until the run's stop kills
+   * it (a script that finishes its line in flight on SIGTERM waits the whole grace). Closing its
+   * connection tells it at once that no reply will come; its journaled lines are kept.
+   */
+  private dropClients(): void {
+    this.ingestGivenUp = true;
+    if (this.connections.size > 0)
+      this.bus.publish('log', logEntry('warn', `the ingest was given up: closing ${this.connections.size} client connection(s)`));
+    for (const connection of this.connections.values()) connection.socket.destroy();
+  }
+
   private bind(port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
@@ -139,6 +158,10 @@ export class SocketFront {
   }
 
   private accept(socket: net.Socket): void {
+    if (this.ingestGivenUp) {
+      socket.destroy();
+      return;
+    }
     const connection: Connection = {
       id: this.nextConnectionId++,
       socket,
