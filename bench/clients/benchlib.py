@@ -17,6 +17,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "clients", "python"))
 from rex_client import binary_trace  # noqa: E402
 
+# Started by a pinned rex (bench/scaling.mjs): the client runs on every core, only rex is pinned.
+if os.environ.get("BENCH_UNPIN") == "1":
+    os.sched_setaffinity(0, range(os.cpu_count()))
+
 REPLY = b"Device measurements recorded\n"
 SESSION_LINE = (
     json.dumps({"info": {"name": "bench", "email": "bench@example.org", "session_name": "bench",

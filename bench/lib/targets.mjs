@@ -51,9 +51,13 @@ function freePort() {
   });
 }
 
-/** Spawns with captured output; `exited` resolves with the exit and the monotonic time of it. */
-function start(command, args, options, timeoutMs) {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns with captured output; `exited` resolves with the exit and the monotonic time of it.
+ * `cpus` (a taskset list, e.g. `0` or `0-1`) pins the process and what it starts.
+ */
+function start(command, args, options, timeoutMs, cpus) {
+  const [file, argv] = cpus ? ['taskset', ['-c', cpus, command, ...args]] : [command, args];
+  const child = spawn(file, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -90,7 +94,7 @@ function readResult(file, what, exit) {
  * fresh port. Returns the client's figures, rex's peak tree RSS (client excluded), the time from
  * the client's last reply to rex's exit and the output file's size. Deletes everything after.
  */
-async function runRex(client, env, timeoutMs) {
+async function runRex(client, env, timeoutMs, cpus) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bench-'));
   try {
     const resultFile = path.join(dir, 'result.json');
@@ -108,9 +112,12 @@ async function runRex(client, env, timeoutMs) {
           XDG_CONFIG_HOME: path.join(dir, 'config'),
           ...env,
           BENCH_RESULT: resultFile,
+          // The client inherits rex's pinning; it frees itself so that only rex is pinned.
+          ...(cpus && { BENCH_UNPIN: '1' }),
         },
       },
       timeoutMs,
+      cpus,
     );
     const rss = sampleTreeRss(rex.child.pid, { excludeArg: script });
     const exit = await rex.exited;
@@ -131,9 +138,9 @@ async function runRex(client, env, timeoutMs) {
 }
 
 /** A baseline server on a fresh port, the client run directly against it. */
-async function runBaseline(kind, client, env, timeoutMs) {
+async function runBaseline(kind, client, env, timeoutMs, cpus) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bench-'));
-  const server = start(process.execPath, [path.join(BENCH_DIR, `${kind}-server.mjs`)], {}, timeoutMs);
+  const server = start(process.execPath, [path.join(BENCH_DIR, `${kind}-server.mjs`)], {}, timeoutMs, cpus);
   try {
     const port = await new Promise((resolve, reject) => {
       server.child.stdout.on('data', () => {
@@ -165,8 +172,11 @@ async function runBaseline(kind, client, env, timeoutMs) {
   }
 }
 
-/** Runs `client` (a file in bench/clients) against `target` ('rex' | 'floor' | 'raw'). */
-export function runOn(target, client, env, { timeoutMs = 20 * 60_000 } = {}) {
+/**
+ * Runs `client` (a file in bench/clients) against `target` ('rex' | 'floor' | 'raw'); `cpus` pins
+ * the target (rex's whole process, the baseline's server), never the client.
+ */
+export function runOn(target, client, env, { timeoutMs = 20 * 60_000, cpus } = {}) {
   const stringEnv = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
-  return target === 'rex' ? runRex(client, stringEnv, timeoutMs) : runBaseline(target, client, stringEnv, timeoutMs);
+  return target === 'rex' ? runRex(client, stringEnv, timeoutMs, cpus) : runBaseline(target, client, stringEnv, timeoutMs, cpus);
 }
