@@ -3,8 +3,9 @@
  * results and the run's log as it goes. It only shows what ./app.tsx fetched.
  */
 import { useState } from 'preact/hooks';
+import { ChannelTable } from './channel-table';
 import { ChartView } from './chart-view';
-import { type ChartKey, sameChart, toggleChart } from './hash';
+import { type ChartKey, sameChart } from './hash';
 import { LogPanel } from './log-panel';
 import { type ChannelInfo, type Datastream, type RunInfo, type Series, type StateInfo, formatElapsed, formatValue } from './model';
 import type { RunLog } from './run-log';
@@ -175,38 +176,13 @@ function DevicesPanel({ state, stream, charts, onCharts }: LiveProps) {
               <pre>{JSON.stringify(device.config, null, 2)}</pre>
             </details>
           )}
-          <table>
-            <thead>
-              <tr>
-                <th>channel</th>
-                <th>unit</th>
-                <th>kind</th>
-                <th>count</th>
-                <th>latest</th>
-                <th>chart</th>
-              </tr>
-            </thead>
-            <tbody>
-              {device.channels.map((channel) => {
-                const key = { device: device.name, channel: channel.name };
-                const shown = charts.some((c) => sameChart(c, key));
-                return (
-                  <tr data-channel={channel.name} key={channel.name}>
-                    <td>{channel.name}</td>
-                    <td data-field="unit">{channel.unit}</td>
-                    <td>{channel.shape === 'multi' ? 'trace' : 'scalar'}</td>
-                    <td data-field="count">{channel.count ?? '—'}</td>
-                    <td data-field="latest">{latest(stream.get(device.name)?.get(channel.name), channel)}</td>
-                    <td>
-                      <button type="button" class="small" aria-pressed={shown} onClick={() => onCharts(toggleChart(charts, key))}>
-                        {shown ? 'hide' : 'plot'}
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <ChannelTable
+            device={device.name}
+            channels={device.channels.map((channel) => ({ ...channel, kind: channel.shape === 'multi' ? 'trace' : 'scalar' }))}
+            charts={charts}
+            onCharts={onCharts}
+            extra={{ title: 'latest', field: 'latest', cell: (channel) => latest(stream.get(device.name)?.get(channel.name), channel) }}
+          />
         </div>
       ))}
     </section>

@@ -6,7 +6,8 @@
  */
 import { useState } from 'preact/hooks';
 import { getBlob } from './api';
-import { type ChartKey, sameChart, toggleChart } from './hash';
+import { ChannelTable } from './channel-table';
+import type { ChartKey } from './hash';
 import { PastChartsPanel } from './past-charts';
 import { runPath } from './past-rows';
 import {
@@ -120,36 +121,12 @@ function RunView({ id, charts, onCharts, onError }: PastRunsProps & { id: string
             {index.devices.map((device) => (
               <div class="device" data-device={device.name} key={device.name}>
                 <h3>{device.name}</h3>
-                <table>
-                  <thead>
-                    <tr>
-                      <th>channel</th>
-                      <th>unit</th>
-                      <th>kind</th>
-                      <th>count</th>
-                      <th>chart</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {device.channels.map((c) => {
-                      const key = { device: device.name, channel: c.name };
-                      const shown = charts.some((chart) => sameChart(chart, key));
-                      return (
-                        <tr data-channel={c.name} key={c.name}>
-                          <td>{c.name}</td>
-                          <td data-field="unit">{c.unit}</td>
-                          <td data-field="shape">{c.shape}</td>
-                          <td data-field="count">{c.count ?? '—'}</td>
-                          <td>
-                            <button type="button" class="small" aria-pressed={shown} onClick={() => onCharts(toggleChart(charts, key))}>
-                              {shown ? 'hide' : 'plot'}
-                            </button>
-                          </td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
+                <ChannelTable
+                  device={device.name}
+                  channels={device.channels.map((c) => ({ ...c, kind: c.shape === 'single' ? 'scalar' : c.shape }))}
+                  charts={charts}
+                  onCharts={onCharts}
+                />
               </div>
             ))}
           </section>
