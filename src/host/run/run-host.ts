@@ -9,7 +9,7 @@ import type { RunOutcome, RunPlan } from '../../actors/controller/index.js';
 import { SocketFront } from './socket-front.js';
 import { armFaultPlan, faultHeartbeatTimeoutMs } from './fault-plan.js';
 import { Supervisor } from '../supervisor/supervisor.js';
-import { actorWorker } from '../supervisor/actor-worker.js';
+import { type ActorName, actorWorker } from '../supervisor/actor-worker.js';
 import { MAX_LINE_BYTES } from '../../protocol/limits.js';
 import type { MailerData } from '../../actors/mailer/index.js';
 import { MailOutbox } from './mail-outbox.js';
@@ -152,53 +152,9 @@ export class RunHost {
     return outcome;
   }
 
-  /** The mailer is not critical: if it cannot start, the run goes on and says there will be no mail. */
-  private async startMailer(): Promise<void> {
-    if (!this.options.mail || !this.mail) return;
-    try {
-      await this.supervisor.start({ name: 'mailer', entry: actorWorker('mailer'), data: this.options.mail, critical: false });
-    } catch (error) {
-      const reason = `the mailer could not start: ${(error as Error).message}`;
-      this.bus.publish('log', { level: 'error', source: 'mailer', message: `${reason}; no mail will be sent`, ts: Date.now() });
-      this.mail.markUnavailable(reason);
-    }
-  }
-
   /** A clickhouse-writer runs in this run. */
   get hasClickHouse(): boolean {
     return this.options.clickhouse !== undefined;
-  }
-
-  /** Not critical either: a database problem never stops the data run (the rows stay in the journal). */
-  private async startClickHouseWriter(): Promise<void> {
-    if (!this.options.clickhouse) return;
-    try {
-      await this.supervisor.start({
-        name: 'clickhouse-writer',
-        entry: actorWorker('clickhouse-writer'),
-        data: this.options.clickhouse,
-        critical: false,
-      });
-    } catch (error) {
-      const message = `the clickhouse-writer could not start: ${(error as Error).message}; rows stay in the journal (\`rex db push\` stores them later)`;
-      this.bus.publish('log', { level: 'error', source: 'clickhouse-writer', message, ts: Date.now() });
-    }
-  }
-
-  /** Not critical, not waited for: the run never waits on the fleet (it registers in the background). */
-  private async startFleetStation(): Promise<void> {
-    if (!this.options.fleetStation || !this.runState) return;
-    try {
-      await this.supervisor.start({
-        name: 'fleet-station',
-        entry: actorWorker('fleet-station'),
-        data: this.options.fleetStation,
-        critical: false,
-      });
-    } catch (error) {
-      const message = `the fleet station could not start: ${(error as Error).message}; the run goes on outside the fleet`;
-      this.bus.publish('log', { level: 'error', source: 'fleet-station', message, ts: Date.now() });
-    }
   }
 
   /** A fleet-replicator runs in this run. */
@@ -206,19 +162,39 @@ export class RunHost {
     return this.options.replication !== undefined;
   }
 
+  /** The mailer is not critical: if it cannot start, the run goes on and says there will be no mail. */
+  private async startMailer(): Promise<void> {
+    const { mail } = this;
+    if (!this.options.mail || !mail) return;
+    await this.startOptional('mailer', this.options.mail, 'no mail will be sent', (reason) => mail.markUnavailable(reason));
+  }
+
+  /** Not critical either: a database problem never stops the data run (the rows stay in the journal). */
+  private async startClickHouseWriter(): Promise<void> {
+    if (!this.options.clickhouse) return;
+    await this.startOptional('clickhouse-writer', this.options.clickhouse, 'rows stay in the journal (`rex db push` stores them later)');
+  }
+
+  /** Not critical, not waited for: the run never waits on the fleet (it registers in the background). */
+  private async startFleetStation(): Promise<void> {
+    if (!this.options.fleetStation || !this.runState) return;
+    await this.startOptional('fleet-station', this.options.fleetStation, 'the run goes on outside the fleet');
+  }
+
   /** Not critical: the hub never stops the data run (what it lacks stays in the journal). */
   private async startReplicator(): Promise<void> {
     if (!this.options.replication) return;
+    await this.startOptional('fleet-replicator', this.options.replication, 'the journal is kept (`rex recover` replicates it later)');
+  }
+
+  /** Starts a non-critical actor; if it cannot start, logs why and what that means for the run. */
+  private async startOptional(name: ActorName, data: unknown, consequence: string, unavailable?: (reason: string) => void): Promise<void> {
     try {
-      await this.supervisor.start({
-        name: 'fleet-replicator',
-        entry: actorWorker('fleet-replicator'),
-        data: this.options.replication,
-        critical: false,
-      });
+      await this.supervisor.start({ name, entry: actorWorker(name), data, critical: false });
     } catch (error) {
-      const message = `the fleet-replicator could not start: ${(error as Error).message}; the journal is kept (\`rex recover\` replicates it later)`;
-      this.bus.publish('log', { level: 'error', source: 'fleet-replicator', message, ts: Date.now() });
+      const reason = `the ${name} could not start: ${(error as Error).message}`;
+      this.bus.publish('log', { level: 'error', source: name, message: `${reason}; ${consequence}`, ts: Date.now() });
+      unavailable?.(reason);
     }
   }
 
