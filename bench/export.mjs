@@ -2,21 +2,28 @@
 // A real run (bench/clients/export_source.py, 10k-point traces) writes a file of about GB
 // gigabytes; `rex recover` of its journal times the final TOML write, then each export is timed
 // and its peak memory (RSS of the process tree) sampled.
-// Usage: npm run build && node bench/export.mjs [GB]   (default 1; the issue's case is 5)
+// --scalars: a scalar-heavy run instead (bench/clients/export_scalars.py: lines of 8 one-value
+// channels, a timestamp per value). --repeat N: each step N times, the median time and the
+// largest peak.
+// Usage: npm run build && node bench/export.mjs [GB] [--scalars] [--repeat N]   (default 1 GB; the issue's case is 5)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadAverage } from './lib/machine.mjs';
+import { loadAverage, median } from './lib/machine.mjs';
 import { sampleTreeRss } from './lib/rss.mjs';
 
-const gigabytes = Number(process.argv[2] ?? 1);
+const args = process.argv.slice(2);
+const scalars = args.includes('--scalars');
+const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 1;
+const gigabytes = Number(args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--repeat') ?? 1);
 const POINTS = 10_000;
-/** TOML bytes of one 10k-point row of these values, measured. */
-const ROW_BYTES = 201_000;
+const CHANNELS = 8;
+/** TOML bytes of one line: a 10k-point row of these values, or 8 values and their timestamps (measured). */
+const ROW_BYTES = scalars ? 489 : 201_000;
 const repo = path.resolve(import.meta.dirname, '..');
 const rex = path.join(repo, 'bin', 'rex.js');
-const client = path.join(repo, 'bench', 'clients', 'export_source.py');
+const client = path.join(repo, 'bench', 'clients', scalars ? 'export_scalars.py' : 'export_source.py');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-export-bench-'));
 
 /** Runs `rex args`, timing it and sampling its peak RSS. */
@@ -45,6 +52,7 @@ try {
   const runDir = path.join(work, 'run');
   const run = await timed(['run', client, '-o', runDir, '--keep-journal'], {
     BENCH_POINTS: String(POINTS),
+    BENCH_CHANNELS: String(CHANNELS),
     BENCH_COUNT: String(count),
     PYTHONPATH: path.dirname(client),
   });
@@ -52,20 +60,26 @@ try {
   if (!journal) throw new Error(`no journal kept:\n${run.output}`);
   const source = only(runDir, '.toml');
   const mb = sizeOf(source) / 1e6;
-  console.log(
-    `run: ${count} traces of ${POINTS} points, file ${mb.toFixed(0)} MB, rex run ${run.seconds.toFixed(1)} s (load ${loadAverage()})`,
-  );
+  const what = scalars ? `${count} lines of ${CHANNELS} single values` : `${count} traces of ${POINTS} points`;
+  console.log(`run: ${what}, file ${mb.toFixed(0)} MB, rex run ${run.seconds.toFixed(1)} s (load ${loadAverage()})`);
 
   const rows = [];
-  const recoverDir = path.join(work, 'recovered');
-  const recover = await timed(['recover', journal, '-o', recoverDir]);
-  rows.push(['final TOML write (rex recover)', recover, sizeOf(only(recoverDir, '.toml'))]);
-  for (const format of ['csv', 'parquet', 'hdf5']) {
-    const out = path.join(work, format);
-    const result = await timed(['export', source, '--to', format, '-o', out]);
-    const bytes = fs.readdirSync(out).reduce((sum, name) => sum + sizeOf(path.join(out, name)), 0);
-    rows.push([`export --to ${format}`, result, bytes]);
+  /** `step(out)` `repeat` times into a fresh `out`: the median time, the largest peak, the output's bytes. */
+  const measure = async (label, out, step) => {
+    const results = [];
+    let bytes = 0;
+    for (let i = 0; i < repeat; i++) {
+      fs.rmSync(out, { recursive: true, force: true });
+      results.push(await step(out));
+      bytes = fs.readdirSync(out).reduce((sum, name) => sum + sizeOf(path.join(out, name)), 0);
+    }
     fs.rmSync(out, { recursive: true, force: true });
+    const seconds = median(results.map((r) => r.seconds));
+    rows.push([label, { seconds, peakMb: Math.max(...results.map((r) => r.peakMb)) }, bytes]);
+  };
+  await measure('final TOML write (rex recover)', path.join(work, 'recovered'), (out) => timed(['recover', journal, '-o', out]));
+  for (const format of ['csv', 'parquet', 'hdf5']) {
+    await measure(`export --to ${format}`, path.join(work, format), (out) => timed(['export', source, '--to', format, '-o', out]));
   }
   console.log(`\n| step | time | MB/s of TOML | peak RSS | output |\n|---|---|---|---|---|`);
   for (const [step, result, bytes] of rows) {

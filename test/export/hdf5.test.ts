@@ -98,7 +98,8 @@ function expectSameRun(toml: string, h5: H5File): void {
       else expect(h5[`${group}/row_lengths/${path.posix.basename(dataset)}`]!.values).toEqual(lengths.map(String));
       const stamps = h5[`${group}/timestamps/${path.posix.basename(dataset)}`]!;
       expect(attrValue(stamps.attrs.units)).toBe('ns since 1970-01-01T00:00:00Z');
-      const expected = ((timestamps as Table)[channel] as string[]).map((t) => String(timestampNanos(t)));
+      // NaT (INT64_MIN) where a timestamp is not RFC 3339.
+      const expected = ((timestamps as Table)[channel] as string[]).map((t) => String(timestampNanos(t) ?? -(2n ** 63n)));
       expect(stamps.values, `${device}/${channel} timestamps`).toEqual(expected);
     }
   }
@@ -144,14 +145,26 @@ describe('rex export --to hdf5', () => {
     expectSameRun(toml, readH5(path.join(ws.dir, 'reference.h5')));
   });
 
-  it('fails, naming it, on a timestamp that is not RFC 3339, and leaves no file', async () => {
+  it('writes a timestamp that is not RFC 3339 as NaT, with a warning, and goes on', async () => {
     const ws = workspace();
     const toml = path.join(ws.dir, 'bad.toml');
     const text = fs.readFileSync(referenceCopy(ws), 'utf8').replace('"2026-01-16T06:35:37.432315Z"', '"16-01-2026 19:35:37"');
     fs.writeFileSync(toml, text);
     const result = await exportH5(ws, toml);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('channel "counts": timestamp 1 "16-01-2026 19:35:37" is not an RFC 3339 time');
-    expect(fs.readdirSync(ws.dir).filter((f) => f.includes('.h5'))).toEqual([]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(
+      `rex: warning: ${toml}: device "test_daq", channel "counts": a timestamp is not RFC 3339 (the first: "16-01-2026 19:35:37"), written as NaT (INT64_MIN)\n`,
+    );
+    const target = path.join(ws.dir, 'bad.h5');
+    expectSameRun(toml, readH5(target));
+    const nat = execFileSync(pythonWith(['h5py']), ['-c', NAT_READER, target], { encoding: 'utf8' });
+    expect(nat.trim()).toBe('[False, True, False, False, False, False]');
   });
 });
+
+/** numpy's view of the timestamps of test_daq/counts as datetime64[ns]: which are NaT. */
+const NAT_READER = `
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1]) as f:
+    print(list(map(bool, np.isnat(f["entry/instrument/test_daq/timestamps/counts"][()].astype("datetime64[ns]")))))
+`;

@@ -18,7 +18,7 @@ export interface Attr {
   readonly data: string | string[] | number[] | bigint[] | Float64Array | BigInt64Array | Int8Array;
   /** [] for a scalar, [n] for an array. */
   readonly shape: number[];
-  /** '<d' float64, '<q' int64, '<b' int8 (booleans: h5wasm cannot write h5py's enum bool), null: a UTF-8 string. */
+  /** '<d' float64, '<q' int64, '<b' int8 (booleans: h5wasm 0.10.3 refuses to write an enum, h5py's bool), null: a UTF-8 string. */
   readonly dtype: '<d' | '<q' | '<b' | null;
 }
 

@@ -6,12 +6,12 @@
 import path from 'node:path';
 import h5wasm, { type Group } from 'h5wasm/node';
 import type { ChannelEntry, DeviceEntry, TomlTable } from '../../protocol/run-file/model.js';
-import { timestampsToNanos } from '../../protocol/run-file/timestamps.js';
 import { type RunFile, RunFileError } from '../../runtime/run-file/run-file.js';
 import { rexVersion } from '../version.js';
 import type { ExportWriter } from './formats.js';
 import { Appender } from './hdf5-appender.js';
 import { type Attr, hdf5Name, tableAttrs } from './hdf5-attributes.js';
+import { ChannelStamps } from './stamps.js';
 
 /** Attributes a group of ours sets itself; a TOML key of the same name is written as `toml.<key>`. */
 const OWN = new Set(['NX_class', 'name']);
@@ -102,19 +102,14 @@ async function writeRagged(run: RunFile, data: Group, rowLengths: Group, channel
   setAttrs(lengths.node, [text('name', channel.name)]);
 }
 
-/** `timestamps/<channel>`: int64 ns since the epoch, UTC. A timestamp that is not RFC 3339 fails the export. */
+/** `timestamps/<channel>`: int64 ns since the epoch, UTC; NaT (INT64_MIN) where one is not RFC 3339. */
 async function writeTimestamps(run: RunFile, stamps: Group, channel: ChannelEntry): Promise<void> {
   const out = new Appender<BigInt64Array>(stamps, hdf5Name(channel.name), '<q', 0, channel.timestampCount, (n) => new BigInt64Array(n));
-  let index = 0;
-  for await (const chunk of run.timestamps(channel)) {
-    const { nanos, bad } = timestampsToNanos(chunk);
-    if (bad >= 0)
-      throw new RunFileError(`${where(run, channel)}: timestamp ${index + bad} ${JSON.stringify(chunk[bad])} is not an RFC 3339 time`);
-    out.push(nanos);
-    index += chunk.length;
-  }
+  const reader = new ChannelStamps(run.path, channel);
+  for await (const chunk of run.timestamps(channel)) out.push(reader.toNanos(chunk));
   out.finish();
   setAttrs(out.node, [text('name', channel.name), text('units', TIMESTAMP_UNITS)]);
+  reader.warn('NaT (INT64_MIN)');
 }
 
 function channelAttrs(channel: ChannelEntry): Attr[] {

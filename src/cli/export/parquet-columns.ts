@@ -5,8 +5,8 @@
  */
 import { type Data, Field, FixedSizeList, Float64, List, makeData, TimestampNanosecond } from 'apache-arrow';
 import type { ChannelEntry } from '../../protocol/run-file/model.js';
-import { timestampNanos, timestampsToNanos } from '../../protocol/run-file/timestamps.js';
 import type { RunFile } from '../../runtime/run-file/run-file.js';
+import { ChannelStamps, NAT } from './stamps.js';
 
 export interface Column {
   readonly field: Field;
@@ -21,6 +21,30 @@ export interface Column {
   fit(maxRows: number, maxBytes: number): Promise<number>;
   /** The next `rows` rows (after `fit` said they fit). */
   take(rows: number): Data;
+  /** Once the file is written: says what had to be changed (timestamps that are not RFC 3339). */
+  finish?(): void;
+}
+
+/** A channel's two column names. */
+export interface ColumnNames {
+  readonly value: string;
+  readonly timestamp: string;
+}
+
+/**
+ * Each channel's column names: its value column is its name, its timestamp column `<name>
+ * timestamp`, unless another channel is named so (`x` and `x timestamp`): then `_2`, `_3`, … is
+ * appended to the timestamp column's name until it is unique.
+ */
+export function columnNames(channels: readonly ChannelEntry[]): ColumnNames[] {
+  const used = new Set(channels.map((c) => c.name));
+  return channels.map((channel) => {
+    const base = `${channel.name} timestamp`;
+    let timestamp = base;
+    for (let n = 2; used.has(timestamp); n++) timestamp = `${base}_${n}`;
+    used.add(timestamp);
+    return { value: channel.name, timestamp };
+  });
 }
 
 /**
@@ -29,16 +53,20 @@ export interface Column {
  * List<float64>: a null fixed-size list takes its full size in memory, and pyarrow up to 25
  * cannot read one from Parquet (apache/arrow#35692).
  */
-export function channelColumns(run: RunFile, channel: ChannelEntry, rows: number): Column[] {
-  const metadata = new Map([['unit', channel.unit]]);
-  const stamps = new Field(`${channel.name} timestamp`, new TimestampNanosecond('UTC'), true);
+export function channelColumns(run: RunFile, channel: ChannelEntry, rows: number, names: ColumnNames): Column[] {
+  // The channel's true name: a column's name may have a suffix (columnNames).
+  const metadata = new Map([
+    ['unit', channel.unit],
+    ['rex.channel', channel.name],
+  ]);
+  const stamps = new Field(names.timestamp, new TimestampNanosecond('UTC'), true, new Map([['rex.channel', channel.name]]));
   const item = new Field('item', new Float64(), true);
   const values =
     channel.shape === 'single'
-      ? new ValueColumn(new Field(channel.name, new Float64(), true, metadata), channel.count, run.values(channel))
+      ? new ValueColumn(new Field(names.value, new Float64(), true, metadata), channel.count, run.values(channel))
       : new RowColumn(
           new Field(
-            channel.name,
+            names.value,
             channel.rowLength !== null && channel.count === rows ? new FixedSizeList(channel.rowLength, item) : new List(item),
             true,
             metadata,
@@ -46,7 +74,8 @@ export function channelColumns(run: RunFile, channel: ChannelEntry, rows: number
           channel,
           run.rows(channel),
         );
-  return [values, new TimestampColumn(stamps, channel.timestampCount, run.timestamps(channel))];
+  const timestamps = new TimestampColumn(stamps, channel.timestampCount, run.timestamps(channel), new ChannelStamps(run.path, channel));
+  return [values, timestamps];
 }
 
 /** A queue of chunks from an async stream, read from the front. */
@@ -141,6 +170,7 @@ class TimestampColumn implements Column {
     readonly field: Field<TimestampNanosecond>,
     readonly entries: number,
     source: AsyncIterable<string[]>,
+    private readonly stamps: ChannelStamps,
   ) {
     this.chunks = new Chunks(source);
   }
@@ -149,26 +179,23 @@ class TimestampColumn implements Column {
     return fitFlat(this.chunks, maxRows);
   }
 
-  /** A timestamp that is not RFC 3339 (the original rex's local times) is null. */
+  /** A timestamp that is not RFC 3339 is null. */
   take(rows: number): Data {
     const data = new BigInt64Array(rows);
     const present = new Uint8Array(rows);
     takeFlat(this.chunks, rows, (chunk, from, to, at) => {
-      const { nanos, bad } = timestampsToNanos(chunk.slice(from, to));
+      const before = this.stamps.count;
+      const nanos = this.stamps.toNanos(chunk.slice(from, to));
       data.set(nanos, at);
-      if (bad < 0) {
-        present.fill(1, at, at + to - from);
-        return;
-      }
-      for (let i = from; i < to; i++) {
-        const nanos = timestampNanos(chunk[i]!);
-        if (nanos !== null) {
-          data[at + i - from] = nanos;
-          present[at + i - from] = 1;
-        }
-      }
+      // Each element read from a BigInt64Array is a BigInt: only when some were bad.
+      if (this.stamps.count === before) present.fill(1, at, at + nanos.length);
+      else for (let i = 0; i < nanos.length; i++) present[at + i] = nanos[i] === NAT ? 0 : 1;
     });
     return makeData({ type: this.field.type, length: rows, data, ...validity(rows, (i) => present[i] === 1) });
+  }
+
+  finish(): void {
+    this.stamps.warn('null');
   }
 }
 

@@ -14,7 +14,7 @@ import * as parquet from 'parquet-wasm/node';
 import type { DeviceEntry } from '../../protocol/run-file/model.js';
 import { tomlToJson } from '../../protocol/run-file/toml-json.js';
 import type { RunFile } from '../../runtime/run-file/run-file.js';
-import { type Column, channelColumns } from './parquet-columns.js';
+import { type Column, type ColumnNames, channelColumns, columnNames } from './parquet-columns.js';
 import type { ExportWriter } from './formats.js';
 
 /** A record batch's size: large enough for fast encoding, small enough to bound memory. */
@@ -28,10 +28,11 @@ export const parquetWriter: ExportWriter = {
   async write(run, device, path) {
     if (!device) throw new Error('the parquet export writes one file per device');
     const rows = Math.max(0, ...device.channels.map((c) => Math.max(c.count, c.timestampCount)));
-    const columns = device.channels.flatMap((channel) => channelColumns(run, channel, rows));
+    const names = columnNames(device.channels);
+    const columns = device.channels.flatMap((channel, i) => channelColumns(run, channel, rows, names[i]!));
     // The metadata goes into the Arrow schema too: pyarrow (pandas) shows a file's metadata as
     // the stored Arrow schema's, and the other readers read the file's key-value pairs.
-    const metadata = fileMetadata(run, device);
+    const metadata = fileMetadata(run, device, names);
     const schema = new Schema(
       columns.map((c) => c.field),
       metadata,
@@ -58,6 +59,7 @@ export const parquetWriter: ExportWriter = {
     const output = await parquet.transformParquetStream(source, writerProperties(metadata));
     await pipeline(Readable.fromWeb(output as NodeReadableStream<Uint8Array>), fs.createWriteStream(path));
     if (failure !== undefined) throw failure;
+    for (const column of columns) column.finish?.();
   },
 };
 
@@ -105,7 +107,7 @@ function writerProperties(metadata: Map<string, string>): parquet.WriterProperti
 }
 
 /** The file's key-value metadata (docs/export.md#parquet lists the keys). */
-export function fileMetadata(run: RunFile, device: DeviceEntry): Map<string, string> {
+export function fileMetadata(run: RunFile, device: DeviceEntry, names: readonly ColumnNames[]): Map<string, string> {
   const { session } = run;
   const metadata = new Map<string, string>([
     ['rex.session.uuid', session.uuid ?? ''],
@@ -116,6 +118,7 @@ export function fileMetadata(run: RunFile, device: DeviceEntry): Map<string, str
     ['rex.device', device.name],
     ['rex.device.config', tomlToJson(device.config)],
     ['rex.units', JSON.stringify(Object.fromEntries(device.channels.map((c) => [c.name, c.unit])))],
+    ['rex.columns', JSON.stringify(Object.fromEntries(device.channels.map((c, i) => [c.name, [names[i]!.value, names[i]!.timestamp]])))],
     ['rex.results', tomlToJson(Object.fromEntries(run.results.map((r) => [r.name, r.fields])))],
   ]);
   return metadata;
