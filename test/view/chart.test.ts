@@ -42,6 +42,17 @@ describe('ticks', () => {
     expect(scale.ticks.at(-1)).toBeCloseTo(scale.max);
   });
 
+  it('gives an axis of whole numbers (a sample index) whole-number ticks only', () => {
+    for (const [hi, target] of [[4, 7], [1, 6], [9, 4], [0, 5]] as const) {
+      const scale = niceScale(0, hi, target, true);
+      expect(scale.ticks.every(Number.isInteger), `0..${hi}: ${scale.ticks.join(' ')}`).toBe(true);
+      expect(scale.min).toBeLessThanOrEqual(0);
+      expect(scale.max).toBeGreaterThanOrEqual(hi);
+    }
+    // Without the flag a short range gets fractional ticks (what the index axis used to show).
+    expect(niceScale(0, 1, 6).ticks.every(Number.isInteger)).toBe(false);
+  });
+
   it('widens a flat range around its value', () => {
     const scale = niceScale(5, 5, 4);
     expect(scale.min).toBeLessThan(5);
@@ -124,6 +135,12 @@ describe('renderChart', () => {
     expect(gutters.at(-1)).toMatch(/0┤$/);
     expect(frame.labels.trim().startsWith('0')).toBe(true);
     expect(frame.labels.trim().endsWith('4')).toBe(true);
+  });
+
+  it('labels an index axis of a short series with whole numbers (rex show of 2 values)', () => {
+    const frame = renderChart([0, 1], [3, 1], 80, 10)!;
+    expect(frame.labels.trim().split(/\s+/)).toEqual(frame.x.ticks.map(String));
+    expect(frame.labels).not.toMatch(/\d\.\d/);
   });
 
   it('leaves a gap where a value is NaN, and counts only finite points', () => {

@@ -60,7 +60,8 @@ export function renderChart(xs: readonly number[], ys: readonly number[], width:
   const labelWidth = Math.max(...yLabels.map((l) => l.length));
   const plotWidth = width - labelWidth - 1;
   if (plotWidth < 4) return undefined;
-  const x = niceScale(...range(xs), Math.max(2, Math.floor(plotWidth / 12) + 1));
+  const wholeXs = finite.every((i) => Number.isInteger(xs[i]));
+  const x = niceScale(...range(xs), Math.max(2, Math.floor(plotWidth / 12) + 1), wholeXs);
 
   const dotsX = plotWidth * 2;
   const dotsY = plotRows * 4;

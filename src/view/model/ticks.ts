@@ -11,18 +11,21 @@ export interface AxisScale {
 
 /**
  * A scale covering [lo, hi] with about `targetTicks` ticks on round numbers. A flat range is
- * widened around its value so a constant signal sits mid-axis.
+ * widened around its value so a constant signal sits mid-axis. An `integer` axis (a sample index)
+ * has whole-number ticks only: a short series is not labelled 0.5, 1.5, ….
  */
-export function niceScale(lo: number, hi: number, targetTicks: number): AxisScale {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return niceScale(0, 1, targetTicks);
+export function niceScale(lo: number, hi: number, targetTicks: number, integer = false): AxisScale {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return niceScale(0, 1, targetTicks, integer);
   if (hi < lo) [lo, hi] = [hi, lo];
   if (hi === lo) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+    const pad = lo === 0 || integer ? 1 : Math.abs(lo) * 0.1;
     lo -= pad;
     hi += pad;
   }
   const count = Math.max(2, Math.floor(targetTicks));
-  const step = niceStep((hi - lo) / (count - 1));
+  const raw = niceStep((hi - lo) / (count - 1));
+  // 2.5 is the one nice step that is not whole: 2 instead (a tick more than asked).
+  const step = integer ? Math.max(1, raw === 2.5 ? 2 : raw) : raw;
   const min = Math.floor(lo / step + 1e-9) * step;
   const max = Math.ceil(hi / step - 1e-9) * step;
   const ticks: number[] = [];
