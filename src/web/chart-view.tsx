@@ -8,7 +8,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { Chart } from './chart';
 import { type ChartKey, MAX_OVERLAY } from './hash';
-import type { DeviceInfo, Series } from './model';
+import { type DeviceInfo, type Series, unitToShow } from './model';
 import { NumberField } from './number-field';
 import { DEFAULT_OVERLAY, TraceOverlay } from './trace-overlay';
 import { type TraceRow, traceRings } from './trace-rings';
@@ -104,7 +104,7 @@ export function ChartFrame(props: { title: string; unit: string; view: string; o
     <figure class="chart" data-chart={props.title} data-view={props.view}>
       <figcaption>
         <span>
-          {props.title} {props.unit && <span class="unit">({props.unit})</span>}
+          {props.title} {unitToShow(props.title, props.unit) && <span class="unit">({props.unit})</span>}
         </span>
         <button type="button" class="small" onClick={props.onRemove} aria-label={`remove chart ${props.title}`}>
           ×

@@ -4,7 +4,7 @@
  * it may be zoomed (./use-uplot.ts).
  */
 import { useRef } from 'preact/hooks';
-import type { Series } from './model';
+import { type Series, unitToShow } from './model';
 import { plotFrame, type Zoom, useUplot } from './use-uplot';
 
 export interface ChartProps {
@@ -73,7 +73,7 @@ export function Chart({ title, unit, trace, series, onRemove, caption, xLabel, z
     <figure class="chart" data-chart={title}>
       <figcaption>
         <span>
-          {title} {unit && <span class="unit">({unit})</span>}{' '}
+          {title} {unitToShow(title, unit) && <span class="unit">({unit})</span>}{' '}
           <span class="muted">{caption ?? (trace ? 'latest trace' : 'recent values')}</span>
         </span>
         <button type="button" class="small" onClick={onRemove} aria-label={`remove chart ${title}`}>

@@ -161,3 +161,8 @@ export function formatElapsed(ms: number): string {
   const s = total % 60;
   return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
 }
+
+/** The unit to show after a channel's name: none when the name already ends with it (`trace (V)`). */
+export function unitToShow(name: string, unit: string): string {
+  return unit === '' || name.endsWith(`(${unit})`) ? '' : unit;
+}

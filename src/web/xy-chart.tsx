@@ -5,7 +5,7 @@
  */
 import { useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
-import type { Series } from './model';
+import { type Series, unitToShow } from './model';
 import { plotFrame, useUplot } from './use-uplot';
 
 export interface XYChartProps {
@@ -27,7 +27,7 @@ function plotData(points: Array<[number, number]>): uPlot.AlignedData {
   return [finite.map((p) => p[0]), finite.map((p) => p[1])];
 }
 
-const label = (name: string, unit: string): string => (unit ? `${name} (${unit})` : name);
+const label = (name: string, unit: string): string => (unitToShow(name, unit) ? `${name} (${unit})` : name);
 
 export function XYChart({ x, y }: XYChartProps) {
   const box = useRef<HTMLDivElement>(null);

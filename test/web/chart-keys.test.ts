@@ -1,11 +1,11 @@
 /**
  * The charts' keys in the URL hash (src/web/hash.ts), the page's rings of trace rows
- * (src/web/trace-rings.ts) and its log (src/web/run-log.ts): pure parts of the browser view,
+ * (src/web/trace-rings.ts), its log (src/web/run-log.ts) and chart titles: pure parts of the browser view,
  * tested without a browser.
  */
 import { describe, expect, it } from 'vitest';
 import { type ChartKey, readPlace, writePlace } from '../../src/web/hash.js';
-import type { Datastream } from '../../src/web/model.js';
+import { type Datastream, unitToShow } from '../../src/web/model.js';
 import { SHOWN_LOG_LINES, addLogEvent, emptyLog, skippedNote } from '../../src/web/run-log.js';
 import { RING_ROWS, TraceRings } from '../../src/web/trace-rings.js';
 import { seededRandom } from '../helpers/random.js';
@@ -80,6 +80,15 @@ describe('chart keys in the hash', () => {
     expect(readPlace(writePlace({ tab: 'live', charts: [{ device: 'd\ud800', channel: 'c' }] })).charts).toEqual([
       { device: 'd\ufffd', channel: 'c' },
     ]);
+  });
+});
+
+describe('chart titles', () => {
+  it('show the unit after the name, unless the name already ends with it (`trace (V)` was `trace (V) (V)`)', () => {
+    expect(unitToShow('trace', 'V')).toBe('V');
+    expect(unitToShow('trace (V)', 'V')).toBe('');
+    expect(unitToShow('trace (mV)', 'V')).toBe('V');
+    expect(unitToShow('counts', '')).toBe('');
   });
 });
 
