@@ -123,6 +123,31 @@ class Connection:
         return start, reply_times
 
 
+def run_together(work, count):
+    """Runs work(0) … work(count - 1) in threads released at once; returns the monotonic ns at
+    which they were released and at which the last one ended. A SystemExit in one is raised here."""
+    go = threading.Barrier(count + 1)
+    failures = []
+
+    def run(k):
+        go.wait()
+        try:
+            work(k)
+        except SystemExit as error:
+            failures.append(str(error))
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(count)]
+    for thread in threads:
+        thread.start()
+    go.wait()
+    start = time.monotonic_ns()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit(failures[0])
+    return start, time.monotonic_ns()
+
+
 def write_result(figures):
     with open(os.environ["BENCH_RESULT"], "w") as out:
         json.dump(figures, out)

@@ -2,10 +2,7 @@
 ("dev<k>"), each sending the same pre-encoded BENCH_POINTS-point JSON trace line
 BENCH_COUNT / BENCH_CONNECTIONS times, pipelined with at most BENCH_WINDOW unanswered."""
 
-import threading
-import time
-
-from benchlib import Connection, env_int, trace_line, write_result
+from benchlib import Connection, env_int, run_together, trace_line, write_result
 
 connections = env_int("BENCH_CONNECTIONS")
 points = env_int("BENCH_POINTS")
@@ -15,29 +12,15 @@ window = env_int("BENCH_WINDOW")
 conns = [Connection() for _ in range(connections)]
 conns[0].start_session()
 lines = [trace_line(points, "json", f"dev{k}") for k in range(connections)]
-go = threading.Barrier(connections + 1)
 ends = [0] * connections
-failures = []
 
 
 def stream(k):
-    go.wait()
-    try:
-        _, reply_times = conns[k].pipelined(lines[k], per_connection, window)
-        ends[k] = reply_times[-1]
-    except SystemExit as error:
-        failures.append(str(error))
+    _, reply_times = conns[k].pipelined(lines[k], per_connection, window)
+    ends[k] = reply_times[-1]
 
 
-threads = [threading.Thread(target=stream, args=(k,)) for k in range(connections)]
-for thread in threads:
-    thread.start()
-go.wait()
-start = time.monotonic_ns()
-for thread in threads:
-    thread.join()
-if failures:
-    raise SystemExit(failures[0])
+start, _ = run_together(stream, connections)
 end = max(ends)
 count = per_connection * connections
 seconds = (end - start) / 1e9
