@@ -119,6 +119,8 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
           cwd: process.cwd(),
         })
       : undefined;
+  // Set once the terminal's output is arranged (below); the server listens only after that.
+  let announceWeb: (line: string) => void = () => {};
   const host = new RunHost({
     host: options.bind,
     port: requestedPort,
@@ -140,7 +142,9 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
         logLine: (entry: LogEntry) => shownLogLine(entry, verbosity),
       },
     }),
-    ...(webPort !== undefined && { web: { port: webPort, cwd: process.cwd(), version: rexVersion() } }),
+    ...(webPort !== undefined && {
+      web: { port: webPort, cwd: process.cwd(), version: rexVersion(), announce: (line: string) => announceWeb(line) },
+    }),
     ...(fleetStation !== undefined && { fleetStation }),
   });
   // -i: the TUI runs as a child process on the terminal and shows rex's log lines instead of stderr.
@@ -158,6 +162,10 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
   feedback.start();
   const log = (level: 'info' | 'warn' | 'error', message: string): void =>
     host.bus.publish('log', { level, source: 'rex', message, ts: Date.now() });
+  // Asked for with --web, so shown at every -v level (the TUI shows it in its log pane).
+  announceWeb = tui
+    ? (line) => log('info', line)
+    : (line) => feedback.printLine(formatLogEntry({ level: 'info', source: 'rex', message: line, ts: Date.now() }));
   log('info', configSourceLine(loaded));
   for (const warning of warnings) log('warn', warning);
   for (const dir of staleStores) log('info', `removed ${dir}, the temporary directory of a run that is gone`);

@@ -90,6 +90,16 @@ describe('rex run --web', { timeout: TIMEOUT_MS }, () => {
     expect((await events).at(-1)).toMatchObject({ phase: 'ended', id: run.id, exit_code: 0, output_files: [outputFiles(ws.outputDir)[0]] });
   });
 
+  it('prints the URL line at every -v level: asked for with --web, it is not hidden with the info lines', async () => {
+    const ws = workspace();
+    const rex = startRex(ws, ['run', path.join(PY_FIXTURES, 'idle.py'), '--web', '-v', '0', '-o', ws.outputDir], { env: { REXT_IDLE: '1' } });
+    const { code, stderr } = await rex.done;
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(WEB_LINE);
+    const otherInfo = stderr.split('\n').filter((line) => / INFO /.test(line) && !WEB_LINE.test(line));
+    expect(otherInfo).toEqual([]);
+  });
+
   it('a busy PORT, or a value that is no port, is refused before anything starts (exit 2)', async () => {
     const ws = workspace();
     const holder = net.createServer();

@@ -20,6 +20,8 @@ export interface WebViewOptions {
   port: number;
   cwd: string;
   version: string;
+  /** Where the URL line goes once the server listens (default: rex's log, at info). */
+  announce?: (line: string) => void;
 }
 
 export class WebView {
@@ -66,7 +68,9 @@ export class WebView {
       if (!this.run.hasEnded) this.log('error', `the web view did not start: ${innermostMessage(error)}; the run goes on without it`);
       return;
     }
-    this.log('info', `web view: ${this.url}  (token: ${this.token})`);
+    const line = `web view: ${this.url}  (token: ${this.token})`;
+    if (this.options.announce) this.options.announce(line);
+    else this.log('info', line);
   }
 
   private log(level: 'info' | 'error', message: string): void {
