@@ -161,6 +161,8 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     expect((await same(`/runs/${runId}`)).devices.map((d: { name: string }) => d.name)).toEqual(['dmm', 'scope']);
     expect((await same(`/runs/${runId}/channel?device=dmm&channel=voltage`)).y).toEqual([1.5]);
     expect((await same(`/runs/${runId}/channel?device=scope&channel=wave&from=10&to=14`)).y).toEqual([5, 5.5, 6, 6.5]);
+    // Files are not sent over NATS: downloaded from the station, or the hub's archive.
+    expect((await control.http('GET', `/stations/lab1/runs/${runId}/file`)).status).toBe(501);
     expect((await same('/allowed_scripts')).files).toContainEqual(expect.stringMatching(/fixtures\/python\/listener_wait\.py$/));
     expect((await same('/allowed_output_dirs')).dirs).toEqual([station.outputDir]);
 

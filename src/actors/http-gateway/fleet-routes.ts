@@ -124,12 +124,14 @@ class StationView implements RunOps {
     if (run.id !== id || run.phase !== phase || run.exit_code !== exitCode) this.setState(fromRecord(record, this.state));
   }
 
-  /** Asks the station for its run's state (for `GET /run` and the live push); the record stands in if it does not answer. */
-  async refreshState(): Promise<void> {
+  /** Asks the station for its run's state (for `GET /run` and the live push); false: no answer (the record's view stays). */
+  async refreshState(): Promise<boolean> {
     try {
       this.setState(ServeRunState.parse(this.body(await this.link.ask(this.node, 'state', '', STATE_TIMEOUT_MS))));
+      return true;
     } catch {
-      // A station of an older rex, or one slow to answer: the record's view of its run stays.
+      // A station of an older rex, or one slow to answer.
+      return false;
     }
   }
 
@@ -183,7 +185,12 @@ class StationView implements RunOps {
     if (this.refreshing || this.live.size === 0) return;
     this.refreshing = true;
     try {
-      await this.refreshState();
+      if (await this.refreshState()) return;
+      const record = await this.link.station(this.node);
+      // Gone from the registry: its last known run stays shown until it is back.
+      if (record !== null) this.update(record);
+    } catch {
+      // The hub is out of reach: the next poll tries again.
     } finally {
       this.refreshing = false;
     }
