@@ -266,11 +266,12 @@ export function App() {
         <LiveView {...data} charts={place.charts} onCharts={setCharts} onControl={(a) => void control(a)} controlNote={controlNote} />
       )}
       {place.tab === 'runs' && live && (
-        <PastRunsView key={station} run={place.run} charts={place.charts} onCharts={setCharts} onError={fail} />
+        <PastRunsView key={station} station={station} run={place.run} charts={place.charts} onCharts={setCharts} onError={fail} />
       )}
       {place.tab === 'start' && live && (
         <StartView
           key={station}
+          station={station}
           onError={fail}
           onStarted={(id) => {
             setControlNote(`started run ${id}`);

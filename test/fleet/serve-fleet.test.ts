@@ -166,13 +166,19 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     expect((await same('/allowed_scripts')).files).toContainEqual(expect.stringMatching(/fixtures\/python\/listener_wait\.py$/));
     expect((await same('/allowed_output_dirs')).dirs).toEqual([station.outputDir]);
 
-    // The page's Start form, for the station chosen: the run starts there.
+    // The page: the station's past runs, and its Start form: the run starts there.
     const mark = station.output().length;
     const { page, context, problems } = await openPage(browser());
     try {
       await page.goto(`${control.url}/ui/#/start?station=lab1`);
       await page.getByLabel('Token').fill(TOKEN);
       await page.getByRole('button', { name: 'Log in' }).click();
+      // The Past runs tab: the station's run, opened (the station kept in the link).
+      await page.goto(`${control.url}/ui/#/runs?station=lab1`);
+      await page.getByRole('link', { name: 'Listener wait' }).click();
+      await page.locator('#past-devices [data-device="scope"]').waitFor();
+      expect(new URL(page.url()).hash).toBe(`#/runs/${runId}?station=lab1`);
+      await page.goto(`${control.url}/ui/#/start?station=lab1`);
       await page.locator('select[name="path"]').selectOption({ label: 'fixtures/python/listener_wait.py' });
       await page.getByRole('button', { name: 'Start' }).click();
       const started = await station.waitForRun((r) => r.phase === 'running' && r.id !== runs[0].uuid, 20_000);
