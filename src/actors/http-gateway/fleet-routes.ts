@@ -2,10 +2,11 @@
  * `rex serve --fleet` (docs/fleet.md): the HTTP API over every station of a fleet, with no run of
  * its own. `GET /stations` lists the registry; under `/stations/:node` the same routes as for one
  * server (./routes-control.ts, ./routes-run.ts, ./routes-info.ts, ./routes-runs.ts,
- * ./live-routes.ts) are registered, with a route
- * context whose operations are control requests to that station over NATS (./fleet-link.ts), its
- * `{status, body}` reply passed through as the HTTP status and body. An unknown station is a 404;
- * one that does not answer, a 504; a hub that cannot be reached, a 502.
+ * ./live-routes.ts) are registered, with a route context whose operations are control requests to
+ * that station over NATS (./fleet-link.ts; the ops of src/protocol/fleet/stations.ts), its
+ * `{status, body}` reply passed through as the HTTP status and body. The run's state, its log and
+ * datastream are asked for only while someone looks (a request, a client of `/events`). An
+ * unknown station is a 404; one that does not answer, a 504; a hub that cannot be reached, a 502.
  */
 import { STATUS_CODES } from 'node:http';
 import type { FastifyRequest } from 'fastify';
