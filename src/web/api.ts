@@ -16,6 +16,9 @@ export function setApiBase(base: string): void {
   apiBase = base;
 }
 
+/** An endpoint of the run (or of the chosen station). */
+export const apiUrl = (path: string): string => apiBase + path;
+
 /** A station of a fleet, as `GET /stations` lists it (the part the picker shows). */
 export interface StationChoice {
   node: string;

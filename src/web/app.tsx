@@ -4,8 +4,7 @@
  * `GET /run`, `GET /status` (polled once a second), the live push `GET /events` (`run`,
  * `datastream` and `log` events) and, while a trace is charted, `GET /datastream/full`. Under
  * `rex serve --fleet` (`GET /stations` answers), a station is chosen first (kept in the hash), and
- * those endpoints are the station's, under `/stations/<node>`; past runs and the start form are not
- * offered there.
+ * those endpoints are the station's, under `/stations/<node>`, as are its past runs and its start form.
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import {
@@ -258,18 +257,21 @@ export function App() {
         )}
       </header>
       {/* One view per tab of TABS (./hash.ts); past runs and the start form are to come. */}
-      {fleet !== null && place.tab !== 'live' && (
+      {!live && (
         <p class="muted" data-field="fleet-note">
-          Not available for a fleet (rex serve --fleet): choose a station and use the Live tab, or open the station's own server.
+          Choose a station of the fleet above.
         </p>
       )}
-      {place.tab === 'live' && !live && <p class="muted">Choose a station of the fleet above.</p>}
       {place.tab === 'live' && live && (
         <LiveView {...data} charts={place.charts} onCharts={setCharts} onControl={(a) => void control(a)} controlNote={controlNote} />
       )}
-      {place.tab === 'runs' && fleet === null && <PastRunsView run={place.run} charts={place.charts} onCharts={setCharts} onError={fail} />}
-      {place.tab === 'start' && fleet === null && (
+      {place.tab === 'runs' && live && (
+        <PastRunsView key={station} station={station} run={place.run} charts={place.charts} onCharts={setCharts} onError={fail} />
+      )}
+      {place.tab === 'start' && live && (
         <StartView
+          key={station}
+          station={station}
           onError={fail}
           onStarted={(id) => {
             setControlNote(`started run ${id}`);

@@ -7,7 +7,7 @@
 import { useState } from 'preact/hooks';
 import { getBlob } from './api';
 import { ChannelTable } from './channel-table';
-import type { ChartKey } from './hash';
+import { type ChartKey, writePlace } from './hash';
 import { PastChartsPanel } from './past-charts';
 import { runPath } from './past-rows';
 import {
@@ -30,13 +30,18 @@ export interface PastRunsProps {
   onCharts(charts: ChartKey[]): void;
   /** A failed request (a 401 brings the login form back). */
   onError(error: unknown): void;
+  /** `rex serve --fleet`: the station whose runs these are (kept in the links). */
+  station?: string | undefined;
 }
 
 export function PastRunsView(props: PastRunsProps) {
-  return props.run === undefined ? <RunList onError={props.onError} /> : <RunView {...props} id={props.run} />;
+  return props.run === undefined ? <RunList onError={props.onError} station={props.station} /> : <RunView {...props} id={props.run} />;
 }
 
-function RunList({ onError }: { onError(error: unknown): void }) {
+/** The hash of the list (no `run`) or of one run, for the station shown. */
+const runsHref = (station: string | undefined, run?: string): string => writePlace({ tab: 'runs', charts: [], run, station });
+
+function RunList({ onError, station }: { onError(error: unknown): void; station: string | undefined }) {
   const { answer, reload } = useJson('/runs', parsePastRuns, onError);
   return (
     <main class="past">
@@ -52,7 +57,7 @@ function RunList({ onError }: { onError(error: unknown): void }) {
         {answer && 'value' in answer && (
           <>
             {answer.value.runs.length === 0 && <p class="muted">no run files in the allowed output directories</p>}
-            {answer.value.runs.length > 0 && <RunTable runs={answer.value.runs} />}
+            {answer.value.runs.length > 0 && <RunTable runs={answer.value.runs} station={station} />}
             {answer.value.problems.length > 0 && (
               <div class="note" id="problems">
                 <p>Files that could not be read:</p>
@@ -70,7 +75,7 @@ function RunList({ onError }: { onError(error: unknown): void }) {
   );
 }
 
-function RunTable({ runs }: { runs: PastRun[] }) {
+function RunTable({ runs, station }: { runs: PastRun[]; station: string | undefined }) {
   return (
     <table>
       <thead>
@@ -87,7 +92,7 @@ function RunTable({ runs }: { runs: PastRun[] }) {
         {runs.map((run) => (
           <tr key={run.id} data-run={run.id}>
             <td data-field="session">
-              <a href={`#/runs/${encodeURIComponent(run.id)}`} title={run.file}>
+              <a href={runsHref(station, run.id)} title={run.file}>
                 {run.session ?? fileName(run.file)}
               </a>
             </td>
@@ -103,13 +108,13 @@ function RunTable({ runs }: { runs: PastRun[] }) {
   );
 }
 
-function RunView({ id, charts, onCharts, onError }: PastRunsProps & { id: string }) {
+function RunView({ id, charts, onCharts, onError, station }: PastRunsProps & { id: string }) {
   const { answer } = useJson(runPath(id), parsePastRunIndex, onError);
   const index = answer && 'value' in answer ? answer.value : null;
   return (
     <main class="past">
       <p>
-        <a href="#/runs">← all past runs</a>
+        <a href={runsHref(station)}>← all past runs</a>
       </p>
       {answer === null && <p class="muted">reading the file…</p>}
       {answer && 'error' in answer && <p class="error">{answer.error}</p>}

@@ -6,6 +6,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { getJson } from './api';
+import { writePlace } from './hash';
 import { type Draft, type FieldProblems, type StartAnswer, checkDraft, sendRun } from './start-request';
 
 interface Offer {
@@ -19,11 +20,13 @@ export interface StartProps {
   /** A run started: its id (the page then shows the Live tab). */
   onStarted(id: string): void;
   onError(error: unknown): void;
+  /** `rex serve --fleet`: the station the run is started on (kept in the links). */
+  station?: string | undefined;
 }
 
 const EMPTY: Draft = { script: '', dir: '', subdir: '', loops: '1', delay: '0', dryRun: false, meta: '', config: '', email: '' };
 
-export function StartView({ onStarted, onError }: StartProps) {
+export function StartView({ onStarted, onError, station }: StartProps) {
   const [offer, setOffer] = useState<Offer | null>(null);
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [problems, setProblems] = useState<FieldProblems>({});
@@ -147,7 +150,7 @@ export function StartView({ onStarted, onError }: StartProps) {
         </button>
         {answer?.kind === 'busy' && (
           <p class="note" role="status" data-field="busy">
-            A run is already going: {answer.message}. <a href="#/live">See it live</a>.
+            A run is already going: {answer.message}. <a href={writePlace({ tab: 'live', charts: [], station })}>See it live</a>.
           </p>
         )}
         {answer?.kind === 'failed' && (

@@ -3,7 +3,7 @@
  * (loops a whole number ≥ 1, meta a JSON object; same wording as the server), the JSON body, and
  * the answer sorted by what the page shows. The server stays the judge of everything else.
  */
-import { Unauthorized, authHeaders } from './api';
+import { Unauthorized, apiUrl, authHeaders } from './api';
 
 export interface Draft {
   script: string;
@@ -77,7 +77,7 @@ export function problemsOf(message: string, fields: string[]): FieldProblems {
 }
 
 export async function sendRun(draft: Draft): Promise<StartAnswer> {
-  const response = await fetch('/run', {
+  const response = await fetch(apiUrl('/run'), {
     method: 'POST',
     headers: authHeaders({ 'Content-Type': 'application/json' }),
     body: JSON.stringify(runBody(draft)),

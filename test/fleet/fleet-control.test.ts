@@ -159,6 +159,28 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
     }
   });
 
+  it('a lone rex run answers the server ops as `rex run --web` would: its state, its log, its runs, no scripts', async () => {
+    const nc = await connect({ servers: hub.url, user: CONTROL.user, pass: CONTROL.password });
+    try {
+      const ask = async (op: string, data?: unknown) => {
+        const reply = await nc.request(`rex.station.lab2.${op}`, data === undefined ? '' : JSON.stringify(data), { timeout: 5000 });
+        return JSON.parse(new TextDecoder().decode(reply.data)) as { status: number; body: any };
+      };
+      expect(await ask('state')).toMatchObject({
+        status: 200,
+        body: { phase: 'running', port: expect.any(Number), startedAt: expect.any(String) },
+      });
+      const log = await ask('log', { id: null, after: 0 });
+      expect(log.body.lines).toContainEqual(expect.stringContaining('state: Running'));
+      expect(await ask('allowed_scripts')).toMatchObject({ status: 200, body: { files: [] } });
+      expect(await ask('allowed_output_dirs')).toEqual({ status: 200, body: { dirs: [ws.outputDir] } });
+      expect((await ask('runs')).status).toBe(200);
+      expect((await ask('run_index', { id: 'bm9wZQ' })).status).toBe(404);
+    } finally {
+      await nc.close();
+    }
+  });
+
   it('kill ends the lone run; it leaves the registry on its clean exit', async () => {
     expect((await fleet(['kill', 'lab2'])).stdout.trim()).toBe('Shutting down server...');
     const ended = await lone.done;

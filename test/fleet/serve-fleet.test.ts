@@ -32,7 +32,7 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     hub = await NatsServer.start({ users: [STATION, CONTROL] });
     [station, control] = await Promise.all([
       // The station's runs inherit its environment: the fixture sends a session and a line.
-      startServe({ serveConfig: hub.fleetSection('lab1', STATION).split('\n'), env: { ...ENV, REXT_SEND: '1' } }),
+      startServe({ serveConfig: hub.fleetSection('lab1', STATION).split('\n'), env: { ...ENV, REXT_SEND: '1', REXT_TRACE: '1' } }),
       startServe({ serveConfig: hub.fleetSection('control', CONTROL).split('\n'), token: TOKEN, args: ['--fleet'] }),
     ]);
   }, 60_000);
@@ -86,7 +86,24 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     const datastream = await both('GET', '/datastream');
     expect(Object.keys(datastream.fleet.json())).toEqual(Object.keys(datastream.own.json()));
     expect(datastream.fleet.text).toContain('dmm');
-    expect((await control.http('GET', '/stations/lab1/run')).json()).toMatchObject({ id, phase: 'running' });
+    // The run's whole state, as the station's own GET /run: its port, start time, log file.
+    const run = await both('GET', '/run');
+    expect(run.fleet.json()).toMatchObject({ id, phase: 'running', port: expect.any(Number), started_at: expect.any(String) });
+    expect(run.fleet.json()).toEqual(run.own.json());
+    // A trace range: exactly the points the script sent, as the station's own API cuts them.
+    const range = await both('GET', '/datastream/full?device=scope&channel=wave&from=100&to=120');
+    expect(range.fleet.json().scope.measurements.wave).toEqual(Array.from({ length: 20 }, (_, k) => (100 + k) / 2));
+    expect(range.fleet.json()).toEqual(range.own.json());
+    // The run's log, line by line: what the script printed comes as a `log` event.
+    const logged = await readEvents(
+      { ...control, url: `${control.url}/stations/lab1` },
+      (event) => event.event === 'log' && event.data.includes('state: Running'),
+      { token: TOKEN, timeoutMs: 10_000 },
+    );
+    expect(JSON.parse(logged.at(-1)!.data)).toMatchObject({
+      id,
+      lines: expect.arrayContaining([expect.stringContaining('state: Running')]),
+    });
 
     const events = await readEvents(
       { ...control, url: `${control.url}/stations/lab1` },
@@ -118,9 +135,9 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
       await context.close();
     }
     expect((await control.http('POST', '/stations/lab1/continue')).text).toBe('Setting internal server state to start...');
-    const run = await station.waitForRun((r) => r.phase === 'ended');
-    expect(run).toMatchObject({ id, exit_code: 0 });
-    expect(readToml(run.output_files[0]).session).toBeDefined();
+    const ended = await station.waitForRun((r) => r.phase === 'ended');
+    expect(ended).toMatchObject({ id, exit_code: 0 });
+    expect(readToml(ended.output_files[0]).session).toBeDefined();
 
     // No run: the same 502 and text from both.
     const noRun = await both('POST', '/kill');
@@ -129,6 +146,53 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     await vi.waitFor(async () => expect((await control.http('GET', '/stations/lab1/run')).json()).toMatchObject({ id, phase: 'ended' }), {
       timeout: 5_000,
     });
+  });
+
+  it("the station's past runs, its scripts and the Start form, through the control point", async () => {
+    const same = async (route: string) => {
+      const [own, fleet] = await Promise.all([station.http('GET', route), control.http('GET', `/stations/lab1${route}`)]);
+      expect(fleet.status, fleet.text).toBe(200);
+      expect(fleet.json()).toEqual(own.json());
+      return fleet.json();
+    };
+    const { runs } = await same('/runs');
+    expect(runs).toHaveLength(1);
+    const runId = encodeURIComponent(runs[0].id);
+    expect((await same(`/runs/${runId}`)).devices.map((d: { name: string }) => d.name)).toEqual(['dmm', 'scope']);
+    expect((await same(`/runs/${runId}/channel?device=dmm&channel=voltage`)).y).toEqual([1.5]);
+    expect((await same(`/runs/${runId}/channel?device=scope&channel=wave&from=10&to=14`)).y).toEqual([5, 5.5, 6, 6.5]);
+    // Files are not sent over NATS: downloaded from the station, or the hub's archive.
+    expect((await control.http('GET', `/stations/lab1/runs/${runId}/file`)).status).toBe(501);
+    expect((await same('/allowed_scripts')).files).toContainEqual(expect.stringMatching(/fixtures\/python\/listener_wait\.py$/));
+    expect((await same('/allowed_output_dirs')).dirs).toEqual([station.outputDir]);
+
+    // The page: the station's past runs, and its Start form: the run starts there.
+    const mark = station.output().length;
+    const { page, context, problems } = await openPage(browser());
+    try {
+      await page.goto(`${control.url}/ui/#/start?station=lab1`);
+      await page.getByLabel('Token').fill(TOKEN);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      // The Past runs tab: the station's run, opened (the station kept in the link).
+      await page.goto(`${control.url}/ui/#/runs?station=lab1`);
+      await page.getByRole('link', { name: 'Listener wait' }).click();
+      await page.locator('#past-devices [data-device="scope"]').waitFor();
+      expect(new URL(page.url()).hash).toBe(`#/runs/${runId}?station=lab1`);
+      await page.goto(`${control.url}/ui/#/start?station=lab1`);
+      await page.locator('select[name="path"]').selectOption({ label: 'fixtures/python/listener_wait.py' });
+      await page.getByRole('button', { name: 'Start' }).click();
+      const started = await station.waitForRun((r) => r.phase === 'running' && r.id !== runs[0].uuid, 20_000);
+      expect(started.script).toMatch(/listener_wait\.py$/);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+    // Its script ends once it has seen a pause and a resume.
+    await station.waitForOutput(/state: Running/, 10_000, mark);
+    expect((await control.http('POST', '/stations/lab1/pause')).status).toBe(200);
+    await station.waitForOutput(/state: Paused/, 10_000, mark);
+    expect((await control.http('POST', '/stations/lab1/continue')).status).toBe(200);
+    await station.waitForRun((r) => r.phase === 'ended');
   });
 
   it('a bad run request is refused as the station refuses it', async () => {

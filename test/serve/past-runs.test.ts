@@ -14,7 +14,7 @@ import { parse } from 'smol-toml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildGatewayApp, type GatewayApp } from '../../src/actors/http-gateway/app.js';
 import type { GatewayData } from '../../src/actors/http-gateway/messages.js';
-import { runId } from '../../src/actors/http-gateway/past-runs.js';
+import { runId } from '../../src/runtime/run-file/past-runs.js';
 import { timestampNanos } from '../../src/protocol/run-file/timestamps.js';
 import { idleRunState } from '../../src/actors/http-gateway/index.js';
 import { listRuns } from '../../src/runtime/run-file/list-runs.js';

@@ -2,7 +2,7 @@
  * The fleet-station actor (docs/fleet.md): `rex serve` or a lone `rex run` with `[fleet]` is a
  * station of the fleet. It registers in the hub's KV bucket and answers control requests over
  * NATS with the HTTP API's operations and answers. It follows the run as the http-gateway does
- * (`serve.state`, then `serve.run`) and starts runs through the same launcher (`serve.launch`).
+ * (`serve.state`, then `serve.run`), reads its log (`serve.log`) when asked, and starts runs through the same launcher (`serve.launch`).
  * Not critical: the run never waits on it, and it never waits on the hub.
  */
 import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
@@ -12,6 +12,8 @@ import { Station, type StationRun } from './station.js';
 
 /** `serve.launch` answers once the run listens (the launcher waits up to 20 s); this bounds the request. */
 const LAUNCH_TIMEOUT_MS = 30_000;
+/** The main thread answers `serve.log` from memory (as to the http-gateway). */
+const LOG_TIMEOUT_MS = 2_000;
 
 export const fleetStationActor: ActorDefinition<FleetStationData> = {
   name: 'fleet-station',
@@ -33,6 +35,9 @@ export const fleetStationActor: ActorDefinition<FleetStationData> = {
           ? { scriptsDir: data.scriptsDir, allowedOutputDirs: data.allowedOutputDirs, cwd: data.cwd }
           : null,
       launch: (request) => bus.request('serve.launch', request, { timeoutMs: LAUNCH_TIMEOUT_MS }),
+      runLog: (cursor) => bus.request('serve.log', cursor, { timeoutMs: LOG_TIMEOUT_MS }),
+      allowedOutputDirs: data.allowedOutputDirs,
+      scriptsBase: data.scriptsDir ?? data.cwd,
       log,
     });
     const station = new Station(data, control, () => runState!, log);

@@ -14,14 +14,16 @@ import { apiDocsPlugin } from './api-docs.js';
 import { BODY_LIMIT_BYTES, installBodyParsers, installErrorHandlers } from './body-and-errors.js';
 import { LiveEvents } from './live-events.js';
 import { liveRoutes, websocketPlugin } from './live-routes.js';
-import type { GatewayAppOptions, RouteContext, RunOps } from './route-context.js';
+import type { FileOps, GatewayAppOptions, RouteContext, RunOps } from './route-context.js';
 import { fleetRoutes } from './fleet-routes.js';
 import { startRun } from '../../runtime/run-control/start-run.js';
 import { askCurrentRun, limitRunAsks } from '../../runtime/run-control/run-answers.js';
 import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';
-import { MAX_RUN_ID_LENGTH } from './past-runs.js';
+import { MAX_RUN_ID_LENGTH } from '../../runtime/run-file/past-runs.js';
+import { PastRunAnswers } from '../../runtime/run-file/past-run-answers.js';
+import { listScripts } from '../../runtime/run-control/path-policy.js';
 import { pastRunRoutes } from './routes-runs.js';
 import { webUiRoutes } from './web-ui.js';
 
@@ -72,7 +74,21 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
     tcpTimeoutMs,
     ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
   });
+  const pastRuns = new PastRunAnswers(data.allowedOutputDirs);
+  const files: FileOps = {
+    list: () => pastRuns.list(),
+    index: (id) => pastRuns.index(id),
+    channel: (id, query, signal) => pastRuns.channel(id, query, signal),
+    // `rex run --web` starts no run: no scripts.
+    allowedScripts: async () => ({
+      status: 200,
+      body: data.oneRun ? { base_dir: data.scriptsDir, files: [] } : listScripts(data.scriptsDir),
+    }),
+    allowedOutputDirs: async () => ({ status: 200, body: { dirs: data.allowedOutputDirs } }),
+    open: (id) => pastRuns.runs.open(id),
+  };
   const localRun: RunOps = {
+    files,
     runState: options.runState,
     live,
     ask: limitRunAsks(

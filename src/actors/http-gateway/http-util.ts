@@ -1,6 +1,7 @@
 /** Small helpers shared by the gateway's routes. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import type { FileAnswer } from '../../runtime/run-file/past-run-answers.js';
 import type { ErrorBody } from './api-schemas.js';
 
 /** The path of a request target, exactly as sent (no decoding, no dot segments removed). */
@@ -14,6 +15,9 @@ export function sendError(reply: FastifyReply, status: number, message: string, 
   const body: ErrorBody = { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, ...extra };
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
+
+/** An answer as it came, status and body (a station's may carry any status: 502, 504). */
+export const sendAnswer = (reply: FastifyReply, answer: FileAnswer): FastifyReply => reply.code(answer.status).send(answer.body as never);
 
 /**
  * Fires when the client goes before its answer is sent (it closed the connection, with pipelined

@@ -7,6 +7,9 @@ import type { GatewayData, ServeLaunch, ServeLaunchResult, ServeLogChunk, ServeL
 import type { RunAnswer } from '../../runtime/run-control/run-answers.js';
 import type { RunRequest } from '../../runtime/run-control/run-tcp-command.js';
 import type { RunRequest as RunStartRequest } from '../../runtime/run-control/run-request.js';
+import type { ChannelQuery } from '../../runtime/run-file/channel-query.js';
+import type { FileAnswer } from '../../runtime/run-file/past-run-answers.js';
+import type { OpenedRun } from '../../runtime/run-file/past-runs.js';
 
 export interface GatewayAppOptions {
   data: GatewayData;
@@ -39,6 +42,19 @@ export interface RunOps {
   /** `POST /run`, its body validated; the answer's HTTP status and body. */
   start(run: RunStartRequest, request: FastifyRequest): Promise<{ status: number; body: unknown }>;
   live: LiveEvents;
+  files: FileOps;
+}
+
+/** What the server holds besides its run: past runs, the scripts and output directories it allows. */
+export interface FileOps {
+  list(): Promise<FileAnswer>;
+  index(id: string): Promise<FileAnswer>;
+  /** undefined: the asker left first. */
+  channel(id: string, query: ChannelQuery, signal: AbortSignal): Promise<FileAnswer | undefined>;
+  allowedScripts(): Promise<FileAnswer>;
+  allowedOutputDirs(): Promise<FileAnswer>;
+  /** The file for a download, open; absent: no downloads (a fleet's station: they are not sent over NATS). */
+  open?(id: string): Promise<OpenedRun | undefined>;
 }
 
 /** What every route plugin gets. */

@@ -1,15 +1,14 @@
 /**
  * What a client needs to build a request: the scripts and output directories this server allows
- * (the newest original's endpoints). Under `rex run --web`, which starts no run, no scripts. The
- * API description is ./api-docs.ts.
+ * (the newest original's endpoints). Under `rex run --web`, which starts no run, no scripts; under
+ * `rex serve --fleet`, the chosen station's (./fleet-routes.ts). The API description is ./api-docs.ts.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AllowedOutputDirsSchema, AllowedScriptsSchema, jsonReply } from './api-schemas.js';
-import { listScripts } from '../../runtime/run-control/path-policy.js';
 import type { RouteContext } from './route-context.js';
+import { sendAnswer } from './http-util.js';
 
 export const infoRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = async (app, { context }) => {
-  const { data } = context.options;
   app.get(
     '/allowed_scripts',
     {
@@ -18,7 +17,7 @@ export const infoRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
         response: { 200: jsonReply(AllowedScriptsSchema, 'The scripts directory and its scripts.') },
       },
     },
-    async (_request, reply) => reply.send(data.oneRun ? { base_dir: data.scriptsDir, files: [] } : listScripts(data.scriptsDir)),
+    async (request, reply) => sendAnswer(reply, await context.run(request).files.allowedScripts()),
   );
   app.get(
     '/allowed_output_dirs',
@@ -28,6 +27,6 @@ export const infoRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = asyn
         response: { 200: jsonReply(AllowedOutputDirsSchema, 'The allowed output directories.') },
       },
     },
-    async (_request, reply) => reply.send({ dirs: data.allowedOutputDirs }),
+    async (request, reply) => sendAnswer(reply, await context.run(request).files.allowedOutputDirs()),
   );
 };

@@ -12,8 +12,30 @@ export const DEFAULT_STATION_TTL_MS = 15_000;
 /** A station puts its record this often: three puts per TTL, so one lost put does not drop it. */
 export const heartbeatIntervalMs = (ttlMs: number): number => Math.max(100, Math.floor(ttlMs / 3));
 
-/** The operations a station answers, each the HTTP API's endpoint of the same name (docs/serve.md). */
-export const STATION_OPS = ['run', 'pause', 'continue', 'kill', 'status', 'datastream', 'datastream_full'] as const;
+/**
+ * The operations a station answers, each an endpoint of the HTTP API (docs/serve.md, docs/fleet.md):
+ * the run's (`run` ... `datastream_full`), then what `rex serve --fleet` needs to show a station as
+ * a server shows its run: `state` (GET /run), `log` (the live log's lines after a cursor, for
+ * `GET /events`), `datastream_range` (GET /datastream/full?device=...), `runs`, `run_index`,
+ * `run_channel` (GET /runs, /runs/:id, /runs/:id/channel), `allowed_scripts`, `allowed_output_dirs`.
+ */
+export const STATION_OPS = [
+  'run',
+  'pause',
+  'continue',
+  'kill',
+  'status',
+  'datastream',
+  'datastream_full',
+  'state',
+  'log',
+  'datastream_range',
+  'runs',
+  'run_index',
+  'run_channel',
+  'allowed_scripts',
+  'allowed_output_dirs',
+] as const;
 export type StationOp = (typeof STATION_OPS)[number];
 
 export const isStationOp = (op: string): op is StationOp => (STATION_OPS as readonly string[]).includes(op);
@@ -63,3 +85,10 @@ export type ControlReply = z.infer<typeof ControlReply>;
 
 /** A lone `rex run` is one run: it starts none (the HTTP API's `rex run --web` answers 409 too). */
 export const LONE_RUN_REFUSAL = 'this station is a lone `rex run`: it starts no runs; start runs on a station that runs `rex serve`';
+
+/** `log`'s request: the run the asker knows (null: none) and the number of the first line it lacks. */
+export const LogCursor = z.object({ id: z.string().nullable(), after: z.number().int().min(0) });
+/** `run_index`'s request: a run id of `runs`' listing. */
+export const RunIdRequest = z.object({ id: z.string() });
+/** `run_channel`'s request: the run id and `GET /runs/:id/channel`'s query, its values as in a query string. */
+export const RunChannelRequest = z.object({ id: z.string(), query: z.record(z.string(), z.string()) });

@@ -11,10 +11,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isRunOutput, listRuns, type RunListEntry } from '../../runtime/run-file/list-runs.js';
-import { OPEN_NO_FOLLOW, runFileOn } from '../../runtime/run-file/open-run-file.js';
-import type { RunFile } from '../../runtime/run-file/run-file.js';
-import { RunIndexCache } from '../../runtime/run-file/run-index-cache.js';
+import { isRunOutput, listRuns, type RunListEntry } from './list-runs.js';
+import { OPEN_NO_FOLLOW, runFileOn } from './open-run-file.js';
+import type { RunFile } from './run-file.js';
+import { RunIndexCache } from './run-index-cache.js';
 
 /** Indexes kept: a listing of up to this many files is not read again. */
 export const MAX_CACHED_INDEXES = 1000;
