@@ -50,6 +50,7 @@ export async function fleetArchiveCommand(dir: string, options: FleetArchiveOpti
     once: options.once,
     log,
     ...(options.node !== undefined && { node: options.node }),
+    ...(config.fleet.jetstream_domain !== undefined && { domain: config.fleet.jetstream_domain }),
   });
   const onSignal = (): void => archive.stop();
   process.on('SIGINT', onSignal);

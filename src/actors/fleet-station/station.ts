@@ -7,10 +7,10 @@
  */
 import path from 'node:path';
 import type { KV } from '@nats-io/kv';
-import { Kvm } from '@nats-io/kv';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { heartbeatIntervalMs, opOfSubject, STATIONS_BUCKET, type StationRecord, stationSubjects } from '../../protocol/fleet/stations.js';
 import { connectFleet } from '../../runtime/fleet/connect.js';
+import { hubKvm } from '../../runtime/fleet/jetstream.js';
 import { listScripts } from '../../runtime/run-control/path-policy.js';
 import type { AskableRun } from '../../runtime/run-control/run-answers.js';
 import type { StationControl } from './control.js';
@@ -150,7 +150,7 @@ export class Station {
     try {
       do {
         this.putAgain = false;
-        this.kv ??= await new Kvm(nc).create(STATIONS_BUCKET, { ttl: this.data.ttlMs, history: 1 });
+        this.kv ??= await hubKvm(nc, this.data.fleet.jetstream_domain).create(STATIONS_BUCKET, { ttl: this.data.ttlMs, history: 1 });
         if (this.stopped) return; // its record is being deleted: no put after that
         await this.kv.put(this.data.node, JSON.stringify(this.record()));
       } while (this.putAgain && !this.stopped);
