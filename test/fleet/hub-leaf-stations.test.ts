@@ -6,11 +6,12 @@
  * `rex fleet archive` on the hub. Every one of them has `[fleet] jetstream_domain = "hub"`, which is
  * what lets lab-a reach the registry and the journal stream through its leaf.
  *
- * The three register; lab-a's run is started with `rex fleet run`, lab-b's over the control point's
- * HTTP API; then the hub is killed mid-run (lab-a's leaf loses its link, lab-b and lab-c their
- * connection) and restarted: the scripts are answered throughout and end with exit 0, the rest
- * replicates without `rex recover`, and the archive holds each station's file byte for byte,
- * every line once.
+ * The three register (a domain that is not the hub's is told as such); lab-a's run is started with
+ * `rex fleet run` (through the leaf), lab-b's over the control point's HTTP API and ends; then the
+ * hub is killed while lab-a and lab-c stream (lab-a's leaf loses its link, lab-c its connection)
+ * and restarted: the scripts are answered throughout, both runs are ended through the fleet and
+ * exit 0, the rest replicates without `rex recover`, and the archive holds each station's file
+ * byte for byte, every acknowledged line once.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +28,8 @@ const DOMAIN = 'hub';
 const fleetKeys = { jetstream_domain: DOMAIN };
 /** The stations re-register soon after the hub is back (docs/fleet.md: REX_FLEET_TTL_MS). */
 const ENV = { REX_FLEET_TTL_MS: '3000' };
+/** lab-a and lab-c stream until ended through the fleet; the limit only bounds a failed test's leftovers. */
+const STREAM_ENV = { REXT_MAX_STEPS: '3000' };
 const CONTROL: NatsUser = { user: 'control', password: 'control-secret' };
 /** lab-a's leaf node links to the hub as lab-a: the station's own permissions, and the replies it sends. */
 const LAB_A = stationUser('lab-a', DOMAIN);
@@ -55,15 +58,20 @@ describe('a hub, a leaf node and three stations', () => {
     [labA, labB, control] = await Promise.all([
       startServe({
         serveConfig: leaf.fleetSection('lab-a', LAB_A_LOCAL, fleetKeys).split('\n'),
-        env: { ...ENV, REXT_ACK_FILE: labAAcks },
+        env: { ...ENV, ...STREAM_ENV, REXT_ACK_FILE: labAAcks },
       }),
       startServe({ serveConfig: hub.fleetSection('lab-b', LAB_B, fleetKeys).split('\n'), env: { ...ENV, REXT_MAX_STEPS: '20' } }),
       startServe({ serveConfig: hub.fleetSection('control', CONTROL, fleetKeys).split('\n'), args: ['--fleet'] }),
     ]);
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([labA?.dispose(), labB?.dispose(), control?.dispose()]);
-    await Promise.all([leaf?.dispose(), hub?.dispose()]);
+    // A run outlives its server (docs/serve.md): end lab-a's first, whatever the test got to.
+    await labA
+      ?.http('POST', '/kill')
+      .then(() => labA.waitForRun((run) => run.phase !== 'running', 10_000))
+      .catch(() => {});
+    await Promise.allSettled([labA?.dispose(), labB?.dispose(), control?.dispose()]);
+    await Promise.allSettled([leaf?.dispose(), hub?.dispose()]);
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -85,7 +93,7 @@ describe('a hub, a leaf node and three stations', () => {
     const [startedA, startedB, labC] = await Promise.all([
       fleet(['run', 'lab-a', STREAM_SCRIPT, '-o', labA.outputDir]),
       control.http('POST', '/stations/lab-b/run', { body: { path: STREAM_SCRIPT } }),
-      startStream({ config: hub.fleetSection('lab-c', LAB_C, fleetKeys), env: ENV }),
+      startStream({ config: hub.fleetSection('lab-c', LAB_C, fleetKeys), env: { ...ENV, ...STREAM_ENV } }),
     ]);
     expect(startedA.code, startedA.stderr).toBe(0);
     expect(startedB.status, startedB.text).toBe(200);
@@ -101,6 +109,14 @@ describe('a hub, a leaf node and three stations', () => {
       ['lab-a', 'serve'],
       ['lab-b', 'serve'],
       ['lab-c', 'run'],
+    ]);
+    // A domain that is not the hub's: nothing answers there, and rex fleet says what to check.
+    const wrongDomain = path.join(ws.dir, 'wrong-domain.toml');
+    fs.writeFileSync(wrongDomain, hub.fleetSection('control', CONTROL, { jetstream_domain: 'lab' }));
+    const wrong = await runRex(ws, ['fleet', 'ls', '--config-file', wrongDomain]);
+    expect([wrong.code, wrong.stderr.trim()]).toEqual([
+      5,
+      `rex fleet: no JetStream answers at $JS.lab.API: the hub is out of reach of this host's leaf node, or its jetstream { domain } is not "lab" ([fleet] jetstream_domain) (docs/fleet.md, "Leaf nodes")`,
     ]);
     expect((await labB.waitForRun((run) => run.phase === 'ended')).exit_code, labB.output()).toBe(0);
 

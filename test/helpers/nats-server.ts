@@ -58,10 +58,15 @@ export function stationUser(node: string, leafDomain?: string): NatsUser {
   ];
   return {
     user: node,
-    password: `${node}-secret`,
+    password: `${node}-secret-${PASSWORD_SALT}`,
     permissions: `{ publish: { allow: ${JSON.stringify(publish)} }, subscribe: { allow: ["rex.station.${node}.>", "_INBOX.>"] }, allow_responses: true }`,
   };
 }
+/**
+ * Per test process: a station left over from an earlier test (its script runs on after its server
+ * was killed, and it reconnects for ever) must not log into a later hub that got its old port.
+ */
+const PASSWORD_SALT = Math.random().toString(36).slice(2, 8);
 const DEFAULT_USERS: NatsUser[] = [{ user: 'rex', password: 'fleet-secret' }];
 
 export class NatsServer {

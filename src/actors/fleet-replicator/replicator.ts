@@ -20,7 +20,7 @@ import {
   journalSubject,
   recordMessageId,
 } from '../../protocol/fleet/journal-subjects.js';
-import { jetStreamOptions } from '../../runtime/fleet/jetstream.js';
+import { jetStreamOptions, noJetStream } from '../../runtime/fleet/jetstream.js';
 import { ensureJournalStream, JETSTREAM_TIMEOUT_MS } from '../../runtime/fleet/journal-stream.js';
 import { decodeLineRefBody, type JournalRecord, parseJsonBody, RECORD_HEADER_BYTES, RecordType } from '../../runtime/journal/codec.js';
 import { JournalReader } from '../../runtime/journal/reader.js';
@@ -155,7 +155,7 @@ export class JournalReplicator {
         attempt = 0;
       } catch (error) {
         if (this.stopped) return;
-        const message = (error as Error).message;
+        const message = noJetStream(error, this.options.domain) ?? (error as Error).message;
         if (message !== this.lastError)
           this.options.log('warn', `replication to the hub: ${message}; retrying (records wait in the journal)`);
         this.lastError = message;

@@ -10,7 +10,7 @@ import type { KV } from '@nats-io/kv';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { heartbeatIntervalMs, opOfSubject, STATIONS_BUCKET, type StationRecord, stationSubjects } from '../../protocol/fleet/stations.js';
 import { connectFleet } from '../../runtime/fleet/connect.js';
-import { hubKvm } from '../../runtime/fleet/jetstream.js';
+import { hubKvm, noJetStream } from '../../runtime/fleet/jetstream.js';
 import { listScripts } from '../../runtime/run-control/path-policy.js';
 import type { AskableRun } from '../../runtime/run-control/run-answers.js';
 import type { StationControl } from './control.js';
@@ -162,7 +162,9 @@ export class Station {
     } catch (error) {
       // During an outage puts fail until the reconnect (already logged); other failures are named once.
       if (!nc.isClosed() && !/disconnect|closed/i.test((error as Error).message))
-        this.trouble(`fleet: cannot register in ${STATIONS_BUCKET}: ${(error as Error).message}`);
+        this.trouble(
+          `fleet: cannot register in ${STATIONS_BUCKET}: ${noJetStream(error, this.data.fleet.jetstream_domain) ?? (error as Error).message}`,
+        );
     } finally {
       this.putting = false;
     }

@@ -11,7 +11,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { FleetConfig } from '../../protocol/config.js';
 import { type ControlReply, STATIONS_BUCKET, StationRecord, type StationOp } from '../../protocol/fleet/stations.js';
 import { connectFleet } from '../../runtime/fleet/connect.js';
-import { hubKvm } from '../../runtime/fleet/jetstream.js';
+import { hubKvm, noJetStream } from '../../runtime/fleet/jetstream.js';
 import { askStation, describeError, errorNames, findStation, listStations, StationSilentError } from '../../runtime/fleet/registry.js';
 import { loadConfig } from '../config-file.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -163,6 +163,8 @@ async function withHub(options: FleetOptions, work: (nc: NatsConnection, kv: KV)
     if (error instanceof FleetError) return report(error);
     if (errorNames(error).includes('PermissionViolationError') || /permission/i.test(describeError(error)))
       return report(new FleetError(FLEET_EXIT.hub, `the hub refused: ${describeError(error)} (see the permissions in docs/fleet.md)`));
+    const noStream = noJetStream(error, config.fleet.jetstream_domain);
+    if (noStream !== null) return report(new FleetError(FLEET_EXIT.hub, noStream));
     throw error;
   } finally {
     await nc.close();
