@@ -28,6 +28,9 @@ export function addArchiveCommand(fleet: Command): Command {
   return fleet;
 }
 
+/** As `rex fleet`'s exit code for a hub that cannot be used (docs/fleet.md). */
+const NO_JETSTREAM_EXIT = 5;
+
 export async function fleetArchiveCommand(dir: string, options: FleetArchiveOptions): Promise<number> {
   const { loadConfig } = await import('./config-file.js');
   const { config } = await loadConfig(options.configFile ? { path: options.configFile } : {});
@@ -38,8 +41,9 @@ export async function fleetArchiveCommand(dir: string, options: FleetArchiveOpti
   ] as const) {
     if (value !== undefined && !/^[A-Za-z0-9_-]+$/.test(value)) throw new UsageError(`${flag} ${value}: letters, digits, _ and - only`);
   }
-  const [{ connectFleet }, { FleetArchive }] = await Promise.all([
+  const [{ connectFleet }, { noJetStream }, { FleetArchive }] = await Promise.all([
     import('../runtime/fleet/connect.js'),
+    import('../runtime/fleet/jetstream.js'),
     import('./fleet-archive/archive.js'),
   ]);
   const nc = await connectFleet(config.fleet, { name: 'rex-archive' });
@@ -50,6 +54,7 @@ export async function fleetArchiveCommand(dir: string, options: FleetArchiveOpti
     once: options.once,
     log,
     ...(options.node !== undefined && { node: options.node }),
+    ...(config.fleet.jetstream_domain !== undefined && { domain: config.fleet.jetstream_domain }),
   });
   const onSignal = (): void => archive.stop();
   process.on('SIGINT', onSignal);
@@ -57,6 +62,11 @@ export async function fleetArchiveCommand(dir: string, options: FleetArchiveOpti
   try {
     await archive.run();
     return EXIT.ok;
+  } catch (error) {
+    const noStream = noJetStream(error, config.fleet.jetstream_domain);
+    if (noStream === null) throw error;
+    console.error(`rex fleet archive: ${noStream}`);
+    return NO_JETSTREAM_EXIT;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

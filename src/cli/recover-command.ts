@@ -62,7 +62,13 @@ async function replicate(journals: string[], fleet: FleetConfig): Promise<boolea
     );
     return false;
   }
-  const replicator = new JournalReplicator({ connection: Promise.resolve(nc), node, journals: () => journals, log });
+  const replicator = new JournalReplicator({
+    connection: Promise.resolve(nc),
+    node,
+    domain: fleet.jetstream_domain,
+    journals: () => journals,
+    log,
+  });
   replicator.finalize();
   const running = replicator.run(true);
   try {

@@ -87,6 +87,11 @@ export interface FleetConfig {
   creds_file?: string;
   /** A PEM file of CA certificates to trust for `tls://`. */
   tls_ca_file?: string;
+  /**
+   * The hub's JetStream domain (its `jetstream { domain }`): JetStream and KV requests go to
+   * `$JS.<domain>.API`, which crosses a leaf node; absent: the server's own JetStream (`$JS.API`).
+   */
+  jetstream_domain?: string;
 }
 
 export interface RexConfig {
@@ -301,6 +306,12 @@ const fleetSchema = table({
   nkey_file: nonEmptyString.optional(),
   creds_file: nonEmptyString.optional(),
   tls_ca_file: nonEmptyString.optional(),
+  jetstream_domain: z
+    .string()
+    .regex(NODE_NAME, {
+      error: got(`expected the hub's JetStream domain (its jetstream { domain }): letters, digits, "-" and "_" (at most 64)`),
+    })
+    .optional(),
 }).superRefine((fleet, ctx) => {
   if ((fleet.user === undefined) !== (fleet.password === undefined)) {
     ctx.addIssue({ code: 'custom', path: [fleet.user === undefined ? 'user' : 'password'], message: 'user and password go together' });

@@ -151,7 +151,7 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
   });
 
   it("a station's user cannot control another station: the hub denies the request", async () => {
-    const nc = await connect({ servers: hub.url, user: 'lab2', pass: 'lab2-secret' });
+    const nc = await connect({ servers: hub.url, user: 'lab2', pass: stationUser('lab2').password });
     try {
       await expect(nc.request('rex.station.lab1.kill', '', { timeout: 3000 })).rejects.toThrow(/permission/i);
     } finally {

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archiveOnce, expectSameBytes } from '../helpers/fleet-archive.js';
 import { NatsServer, stationUser } from '../helpers/nats-server.js';
 import { counterLines, processGone, waitFor } from '../helpers/processes.js';
 import { freePort, outputFiles, PY_FIXTURES, readToml, runRex, workspace, type RexWorkspace } from '../helpers/rex-cli.js';
@@ -28,27 +29,8 @@ afterAll(async () => {
 /** `rex fleet archive <dir> --once` on the hub (user `rex`), its own durable consumer; the files it wrote for `node`. */
 async function archive(ws: RexWorkspace, node: string): Promise<string[]> {
   const dir = path.join(ws.dir, 'archive');
-  const hubConfig = path.join(ws.dir, 'hub.toml');
-  fs.writeFileSync(hubConfig, nats.fleetSection('hub'));
-  const result = await runRex(ws, [
-    'fleet',
-    'archive',
-    dir,
-    '--once',
-    '--durable',
-    `test-${node}`,
-    '--node',
-    node,
-    '--config-file',
-    hubConfig,
-  ]);
-  expect(result.code, result.stderr).toBe(0);
+  await archiveOnce(ws, dir, nats.fleetSection('hub'), ['--durable', `test-${node}`, '--node', node]);
   return outputFiles(path.join(dir, node));
-}
-
-function expectSameBytes(archived: string[], station: string[]): void {
-  expect(archived.map((f) => path.basename(f))).toEqual(station.map((f) => path.basename(f)));
-  for (const [i, file] of archived.entries()) expect(fs.readFileSync(file).equals(fs.readFileSync(station[i]!)), file).toBe(true);
 }
 
 describe('replication to the hub and the archive', { timeout: TIMEOUT_MS }, () => {
@@ -82,26 +64,6 @@ describe('replication to the hub and the archive', { timeout: TIMEOUT_MS }, () =
         .equals(fs.readFileSync(path.join(ws.dir, 'archive', 'st-a', '.rex', file)));
       expect(same, file).toBe(true);
     }
-  });
-
-  it('the hub killed mid-run and restarted: the script is answered throughout, and the archive holds every line once', async () => {
-    const run = await startStream({
-      env: { REXT_SLEEP: '0.01', REXT_MAX_STEPS: '200', REXT_POINTS: '20' },
-      config: nats.fleetSection('st-b'),
-    });
-    await waitFor('30 acknowledgements', () => counterLines(run.ackFile) >= 30);
-    await nats.stop('SIGKILL');
-    const duringOutage = counterLines(run.ackFile);
-    await waitFor('50 more acknowledgements with the hub down', () => counterLines(run.ackFile) >= duringOutage + 50);
-    expect(run.rex.output()).not.toMatch(/ERROR/);
-    await nats.launch();
-    const ended = await run.rex.done;
-    expect(ended.code, run.rex.output()).toBe(0);
-    expect(counterLines(run.ackFile)).toBe(200);
-    const station = outputFiles(run.ws.outputDir);
-    const archived = await archive(run.ws, 'st-b');
-    expectSameBytes(archived, station);
-    expect(readToml(archived[0]!).device.stream.data.n.data).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
   it('a station killed with kill -9 and recovered: `rex recover` replicates the rest, and the archive writes the recovered file', async () => {

@@ -293,7 +293,7 @@ describe('the [fleet] section (docs/fleet.md)', () => {
   it('takes one URL or several, a node name and one kind of credentials', () => {
     expect(parseConfig('[fleet]\nurl = "nats://hub:4222"\ntoken = "t"\n', FILE).fleet).toEqual({ urls: ['nats://hub:4222'], token: 't' });
     const fleet = parseConfig(
-      '[fleet]\nurl = ["tls://a:4222", "tls://b:4222"]\nnode = "bench-3"\nuser = "st"\npassword = "pw"\ntls_ca_file = "/etc/ca.pem"\n',
+      '[fleet]\nurl = ["tls://a:4222", "tls://b:4222"]\nnode = "bench-3"\nuser = "st"\npassword = "pw"\ntls_ca_file = "/etc/ca.pem"\njetstream_domain = "hub"\n',
       FILE,
     ).fleet;
     expect(fleet).toEqual({
@@ -302,11 +302,12 @@ describe('the [fleet] section (docs/fleet.md)', () => {
       user: 'st',
       password: 'pw',
       tls_ca_file: '/etc/ca.pem',
+      jetstream_domain: 'hub',
     });
     expect(parseConfig('', FILE).fleet).toBeUndefined();
   });
 
-  it('refuses anonymous control, mixed credentials, a bad URL or a node that is not a subject token', () => {
+  it('refuses anonymous control, mixed credentials, a bad URL, or a node or JetStream domain that is not a subject token', () => {
     expect(errorOf('[fleet]\nurl = "nats://hub:4222"\n').message).toBe(
       `${FILE}: fleet: needs credentials: user and password, token, nkey_file or creds_file (control over NATS is never anonymous)`,
     );
@@ -319,6 +320,9 @@ describe('the [fleet] section (docs/fleet.md)', () => {
     );
     expect(errorOf('[fleet]\nurl = "nats://hub:4222"\ntoken = "t"\nnode = "a.b"\n').message).toBe(
       `${FILE}: fleet.node: expected a station name of letters, digits, "-" and "_" (at most 64), got "a.b"`,
+    );
+    expect(errorOf('[fleet]\nurl = "nats://leaf:4222"\ntoken = "t"\njetstream_domain = "lab.hub"\n').message).toBe(
+      `${FILE}: fleet.jetstream_domain: expected the hub's JetStream domain (its jetstream { domain }): letters, digits, "-" and "_" (at most 64), got "lab.hub"`,
     );
   });
 });

@@ -25,7 +25,13 @@ export const fleetReplicatorActor: ActorDefinition<FleetReplicatorData> = {
       (c) => (nc = c),
       (error: unknown) => log('error', `cannot connect to the fleet: ${(error as Error).message}; the journal keeps every record`),
     );
-    const replicator = new JournalReplicator({ connection, node: data.node, journals: () => listJournals(data.journalDir), log });
+    const replicator = new JournalReplicator({
+      connection,
+      node: data.node,
+      domain: data.fleet.jetstream_domain,
+      journals: () => listJournals(data.journalDir),
+      log,
+    });
     const subscriptions = [
       journalNews(bus).subscribe(() => replicator.wake()),
       bus.serve('fleet.replication', ({ runOver }) => {

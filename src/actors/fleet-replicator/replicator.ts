@@ -20,6 +20,7 @@ import {
   journalSubject,
   recordMessageId,
 } from '../../protocol/fleet/journal-subjects.js';
+import { jetStreamOptions, noJetStream } from '../../runtime/fleet/jetstream.js';
 import { ensureJournalStream, JETSTREAM_TIMEOUT_MS } from '../../runtime/fleet/journal-stream.js';
 import { decodeLineRefBody, type JournalRecord, parseJsonBody, RECORD_HEADER_BYTES, RecordType } from '../../runtime/journal/codec.js';
 import { JournalReader } from '../../runtime/journal/reader.js';
@@ -32,6 +33,8 @@ export interface ReplicatorOptions {
   /** The connection, once there is one (a station starts before the hub may be reachable). */
   connection: Promise<NatsConnection>;
   node: string;
+  /** The hub's JetStream domain (`[fleet] jetstream_domain`), if any. */
+  domain?: string;
   /** The journals to replicate, in order; asked again whenever the replicator looks for work. */
   journals(): string[];
   log(level: 'error' | 'warn' | 'info' | 'debug', message: string): void;
@@ -129,14 +132,14 @@ export class JournalReplicator {
       return undefined;
     });
     if (!nc) return;
-    const js = jetstream(nc, { timeout: JETSTREAM_TIMEOUT_MS });
+    const js = jetstream(nc, jetStreamOptions(this.options.domain, JETSTREAM_TIMEOUT_MS));
     void this.watchDisconnects(nc);
     let streamReady = false;
     for (let attempt = 0; !this.stopped; ) {
       this.woken = false;
       try {
         if (!streamReady) {
-          await ensureJournalStream(nc);
+          await ensureJournalStream(nc, this.options.domain);
           streamReady = true;
         }
         const journal = this.nextJournal();
@@ -152,7 +155,7 @@ export class JournalReplicator {
         attempt = 0;
       } catch (error) {
         if (this.stopped) return;
-        const message = (error as Error).message;
+        const message = noJetStream(error, this.options.domain) ?? (error as Error).message;
         if (message !== this.lastError)
           this.options.log('warn', `replication to the hub: ${message}; retrying (records wait in the journal)`);
         this.lastError = message;

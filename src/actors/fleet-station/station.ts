@@ -7,10 +7,10 @@
  */
 import path from 'node:path';
 import type { KV } from '@nats-io/kv';
-import { Kvm } from '@nats-io/kv';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { heartbeatIntervalMs, opOfSubject, STATIONS_BUCKET, type StationRecord, stationSubjects } from '../../protocol/fleet/stations.js';
 import { connectFleet } from '../../runtime/fleet/connect.js';
+import { hubKvm, noJetStream } from '../../runtime/fleet/jetstream.js';
 import { listScripts } from '../../runtime/run-control/path-policy.js';
 import type { AskableRun } from '../../runtime/run-control/run-answers.js';
 import type { StationControl } from './control.js';
@@ -150,7 +150,7 @@ export class Station {
     try {
       do {
         this.putAgain = false;
-        this.kv ??= await new Kvm(nc).create(STATIONS_BUCKET, { ttl: this.data.ttlMs, history: 1 });
+        this.kv ??= await hubKvm(nc, this.data.fleet.jetstream_domain).create(STATIONS_BUCKET, { ttl: this.data.ttlMs, history: 1 });
         if (this.stopped) return; // its record is being deleted: no put after that
         await this.kv.put(this.data.node, JSON.stringify(this.record()));
       } while (this.putAgain && !this.stopped);
@@ -162,7 +162,9 @@ export class Station {
     } catch (error) {
       // During an outage puts fail until the reconnect (already logged); other failures are named once.
       if (!nc.isClosed() && !/disconnect|closed/i.test((error as Error).message))
-        this.trouble(`fleet: cannot register in ${STATIONS_BUCKET}: ${(error as Error).message}`);
+        this.trouble(
+          `fleet: cannot register in ${STATIONS_BUCKET}: ${noJetStream(error, this.data.fleet.jetstream_domain) ?? (error as Error).message}`,
+        );
     } finally {
       this.putting = false;
     }

@@ -4,11 +4,12 @@
  * requests sent as `rex fleet` does (src/runtime/fleet/registry.ts). Loaded only under `--fleet`,
  * so a plain server loads no `@nats-io` module.
  */
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FleetConfig } from '../../protocol/config.js';
 import { STATIONS_BUCKET } from '../../protocol/fleet/stations.js';
 import { connectFleet, stationName } from '../../runtime/fleet/connect.js';
+import { hubKvm } from '../../runtime/fleet/jetstream.js';
 import { askStation, describeError, findStation, listStations } from '../../runtime/fleet/registry.js';
 import type { FleetLink } from './fleet-routes.js';
 
@@ -41,7 +42,7 @@ export function openFleetLink(fleet: FleetConfig, log: (level: 'info' | 'warn', 
           }
         }
       })();
-      return { nc, kv: await new Kvm(nc).open(STATIONS_BUCKET) };
+      return { nc, kv: await hubKvm(nc, fleet.jetstream_domain).open(STATIONS_BUCKET) };
     })();
     // Refused (credentials, a bad file): the next request tries again, and says why.
     linking.catch((error: unknown) => {

@@ -18,6 +18,7 @@ import {
   journalSubjectsOf,
   parseJournalSubject,
 } from '../../protocol/fleet/journal-subjects.js';
+import { jetStreamOptions } from '../../runtime/fleet/jetstream.js';
 import { ensureJournalStream } from '../../runtime/fleet/journal-stream.js';
 import { ArchivedJournal } from './archived-journal.js';
 
@@ -29,6 +30,8 @@ export interface ArchiveOptions {
   node?: string;
   /** Return once nothing is pending (tests, cron); otherwise run until stop(). */
   once: boolean;
+  /** The hub's JetStream domain (`[fleet] jetstream_domain`), if any. */
+  domain?: string;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -52,7 +55,7 @@ export class FleetArchive {
   }
 
   async run(): Promise<void> {
-    const jsm = await ensureJournalStream(this.nc);
+    const jsm = await ensureJournalStream(this.nc, this.options.domain);
     await jsm.consumers.add(JOURNAL_STREAM, {
       durable_name: this.options.durable,
       ack_policy: AckPolicy.Explicit,
@@ -61,7 +64,7 @@ export class FleetArchive {
       ack_wait: ACK_WAIT_NS,
       max_ack_pending: 10_000,
     });
-    const consumer = await jetstream(this.nc).consumers.get(JOURNAL_STREAM, this.options.durable);
+    const consumer = await jetstream(this.nc, jetStreamOptions(this.options.domain)).consumers.get(JOURNAL_STREAM, this.options.durable);
     try {
       while (!this.stopped) {
         // --once: ask for what is pending, no more (a fetch waits for its count or its expiry).

@@ -6,11 +6,12 @@
  * or refused the credentials, 6 no such station, 7 the station does not answer.
  */
 import path from 'node:path';
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FleetConfig } from '../../protocol/config.js';
 import { type ControlReply, STATIONS_BUCKET, StationRecord, type StationOp } from '../../protocol/fleet/stations.js';
 import { connectFleet } from '../../runtime/fleet/connect.js';
+import { hubKvm, noJetStream } from '../../runtime/fleet/jetstream.js';
 import { askStation, describeError, errorNames, findStation, listStations, StationSilentError } from '../../runtime/fleet/registry.js';
 import { loadConfig } from '../config-file.js';
 import { EXIT, UsageError } from '../exit-codes.js';
@@ -156,12 +157,14 @@ async function withHub(options: FleetOptions, work: (nc: NatsConnection, kv: KV)
     return report(new FleetError(FLEET_EXIT.hub, hubProblem(config.fleet, error)));
   }
   try {
-    const kv = await new Kvm(nc).open(STATIONS_BUCKET);
+    const kv = await hubKvm(nc, config.fleet.jetstream_domain).open(STATIONS_BUCKET);
     return await work(nc, kv);
   } catch (error) {
     if (error instanceof FleetError) return report(error);
     if (errorNames(error).includes('PermissionViolationError') || /permission/i.test(describeError(error)))
       return report(new FleetError(FLEET_EXIT.hub, `the hub refused: ${describeError(error)} (see the permissions in docs/fleet.md)`));
+    const noStream = noJetStream(error, config.fleet.jetstream_domain);
+    if (noStream !== null) return report(new FleetError(FLEET_EXIT.hub, noStream));
     throw error;
   } finally {
     await nc.close();

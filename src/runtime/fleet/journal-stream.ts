@@ -5,6 +5,7 @@
 import { type JetStreamManager, JetStreamApiCodes, JetStreamApiError, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { JOURNAL_STREAM, JOURNAL_SUBJECTS } from '../../protocol/fleet/journal-subjects.js';
+import { jetStreamOptions } from './jetstream.js';
 
 /**
  * JetStream requests (a publish's acknowledgement included) give up after this: one lost in an
@@ -15,8 +16,9 @@ export const JETSTREAM_TIMEOUT_MS = 2000;
 /** How long the stream drops a message id it has stored already: covers a replicator's retries. */
 export const DUPLICATE_WINDOW_NS = 2 * 60 * 1_000_000_000;
 
-export async function ensureJournalStream(nc: NatsConnection): Promise<JetStreamManager> {
-  const jsm = await jetstreamManager(nc, { timeout: JETSTREAM_TIMEOUT_MS });
+/** The stream (created if missing), in the hub's JetStream `domain` if `[fleet]` names one. */
+export async function ensureJournalStream(nc: NatsConnection, domain: string | undefined): Promise<JetStreamManager> {
+  const jsm = await jetstreamManager(nc, jetStreamOptions(domain, JETSTREAM_TIMEOUT_MS));
   try {
     await jsm.streams.info(JOURNAL_STREAM);
   } catch (error) {
