@@ -92,7 +92,9 @@ describe('rex run --web', { timeout: TIMEOUT_MS }, () => {
 
   it('prints the URL line at every -v level: asked for with --web, it is not hidden with the info lines', async () => {
     const ws = workspace();
-    const rex = startRex(ws, ['run', path.join(PY_FIXTURES, 'idle.py'), '--web', '-v', '0', '-o', ws.outputDir], { env: { REXT_IDLE: '1' } });
+    const rex = startRex(ws, ['run', path.join(PY_FIXTURES, 'idle.py'), '--web', '-v', '0', '-o', ws.outputDir], {
+      env: { REXT_IDLE: '1' },
+    });
     const { code, stderr } = await rex.done;
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(WEB_LINE);

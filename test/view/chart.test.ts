@@ -43,7 +43,12 @@ describe('ticks', () => {
   });
 
   it('gives an axis of whole numbers (a sample index) whole-number ticks only', () => {
-    for (const [hi, target] of [[4, 7], [1, 6], [9, 4], [0, 5]] as const) {
+    for (const [hi, target] of [
+      [4, 7],
+      [1, 6],
+      [9, 4],
+      [0, 5],
+    ] as const) {
       const scale = niceScale(0, hi, target, true);
       expect(scale.ticks.every(Number.isInteger), `0..${hi}: ${scale.ticks.join(' ')}`).toBe(true);
       expect(scale.min).toBeLessThanOrEqual(0);
