@@ -4,7 +4,7 @@
 // one core and to two (taskset; the client is never pinned). Each cell is the better of --reps
 // runs, rex and the floor alternating, and the ratio is against the floor on the same cores in
 // the same round.
-// Usage: npm run build && node bench/scaling.mjs [--reps 2] [--conns 1,2,4,8] [--cpus 0,0-1] [--traces 1000]
+// Usage: npm run build && node bench/scaling.mjs [--reps 2] [--conns 1,2,4,8] [--cpus 0,0-1] [--traces 1000] [--only B,C]
 import { parseArgs } from 'node:util';
 import { loadAverage, machine } from './lib/machine.mjs';
 import { fmt } from './lib/table.mjs';
@@ -16,6 +16,7 @@ const { values: options } = parseArgs({
     conns: { type: 'string', default: '1,2,4,8' },
     cpus: { type: 'string', default: '0,0-1' },
     traces: { type: 'string', default: '1000' },
+    only: { type: 'string', default: 'B,C' },
   },
 });
 const reps = Number(options.reps);
@@ -46,7 +47,7 @@ const { build, remove } = pinRexBuild();
 console.log(`rex build ${build}; ${JSON.stringify(machine())}; load ${loadAverage()}`);
 const rows = [];
 try {
-  for (const scenario of SCENARIOS) {
+  for (const scenario of SCENARIOS.filter((s) => options.only.split(',').includes(s.name[0]))) {
     for (const cpus of cpuSets) {
       for (const n of connCounts) {
         const best = { rex: 0, floor: 0 };
