@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { formatBytes } from '../protocol/human-units.js';
 import { listRuns, type RunListEntry } from '../runtime/run-file/list-runs.js';
+import { RunListCache } from '../runtime/run-file/run-list-cache.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { durationText, localTime, statusText } from './run-text.js';
 
@@ -21,7 +22,7 @@ export async function lsCommand(dirs: string[], options: LsOptions): Promise<num
     if (!stat) throw new UsageError(`${dir}: no such directory`);
     if (!stat.isDirectory()) throw new UsageError(`${dir}: not a directory (rex ls lists directories; rex show FILE shows one run)`);
   }
-  const { runs, problems } = await listRuns(targets);
+  const { runs, problems } = await listRuns(targets, { listCache: RunListCache.open() });
   for (const problem of problems) console.error(`rex: could not read ${problem}`);
   if (options.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
   else process.stdout.write(runs.length === 0 ? `no runs in ${targets.join(', ')}\n` : table(runs.map(row)));

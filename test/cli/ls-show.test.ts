@@ -155,6 +155,34 @@ describe('rex ls', () => {
   });
 });
 
+describe('rex ls remembers what it listed', () => {
+  it('a file listed as it is now is not read again; a changed file is; a cache open to others is not used', async () => {
+    const ws = workspace();
+    const mix = await exportMixRun(ws);
+    const first = await runRex(ws, ['ls', '--json', ws.outputDir]);
+    expect(first.code, first.stderr).toBe(0);
+    const cacheDir = path.join(ws.cacheHome, 'rex-daq', 'run-list');
+    expect(fs.statSync(cacheDir).mode & 0o777).toBe(0o700);
+    const [entryFile, ...others] = fs.readdirSync(cacheDir).map((name) => path.join(cacheDir, name));
+    expect(others).toEqual([]);
+    expect(fs.statSync(entryFile!).mode & 0o777).toBe(0o600);
+    // Tamper with the remembered entry: if the next listing shows it, the file was not read again.
+    fs.writeFileSync(entryFile!, fs.readFileSync(entryFile!, 'utf8').replace('"Export mix"', '"Remembered"'));
+    const sessionOf = async () =>
+      (JSON.parse((await runRex(ws, ['ls', '--json', ws.outputDir])).stdout) as { session: string }[])[0]!.session;
+    expect(await sessionOf()).toBe('Remembered');
+    // A cache directory others may write to is not trusted: the file is read.
+    fs.chmodSync(cacheDir, 0o777);
+    expect(await sessionOf()).toBe('Export mix');
+    fs.chmodSync(cacheDir, 0o700);
+    expect(await sessionOf()).toBe('Remembered');
+    // The file changes (same size, even): it is read again.
+    const text = fs.readFileSync(mix, 'utf8');
+    fs.writeFileSync(mix, text.replace('"Export mix"', '"Export MIX"'));
+    expect(await sessionOf()).toBe('Export MIX');
+  });
+});
+
 describe('rex show', () => {
   it("prints the session, the end-of-run summary and a plot of a channel; an unknown channel's error lists them", async () => {
     const ws = workspace();

@@ -34,6 +34,8 @@ export interface RexWorkspace {
   outputDir: string;
   /** XDG_CONFIG_HOME for the run: write `rex/config.toml` here to configure it. */
   configHome: string;
+  /** XDG_CACHE_HOME for the run (`rex ls` keeps what it listed there). */
+  cacheHome: string;
   writeConfig(toml: string): void;
 }
 
@@ -47,6 +49,7 @@ export function workspace(): RexWorkspace {
     dir,
     outputDir: path.join(dir, 'out'),
     configHome,
+    cacheHome: path.join(dir, 'cache'),
     writeConfig(toml: string) {
       fs.mkdirSync(path.join(configHome, 'rex'), { recursive: true });
       fs.writeFileSync(path.join(configHome, 'rex', 'config.toml'), toml);
@@ -83,12 +86,12 @@ export interface StartRexOptions {
   bin?: string;
 }
 
-/** Starts `rex <args>` in the workspace (XDG_CONFIG_HOME isolated). Killed after the test if still running. */
+/** Starts `rex <args>` in the workspace (XDG_CONFIG_HOME and XDG_CACHE_HOME isolated). Killed after the test if still running. */
 export function startRex(ws: RexWorkspace, args: string[], options: StartRexOptions = {}): RexRun {
   const [command, argv] = options.bin ? [options.bin, args] : [process.execPath, [REX_BIN, ...args]];
   const child = spawn(command, argv, {
     cwd: options.cwd ?? ws.dir,
-    env: { ...process.env, PATH: PATH_WITH_REAL_PYTHON, XDG_CONFIG_HOME: ws.configHome, ...options.env },
+    env: { ...process.env, PATH: PATH_WITH_REAL_PYTHON, XDG_CONFIG_HOME: ws.configHome, XDG_CACHE_HOME: ws.cacheHome, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const watched = watchOutput(child, 'output so far', 20_000);

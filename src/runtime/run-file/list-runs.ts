@@ -10,6 +10,7 @@ import type { RunFileIndex } from '../../protocol/run-file/model.js';
 import { sessionTimeNanos } from '../../protocol/run-file/session-time.js';
 import { formatRexTimestamp } from '../../protocol/timestamps.js';
 import { type OpenOptions, openRunFile } from './open-run-file.js';
+import type { ListedFile, RunListCache } from './run-list-cache.js';
 
 /** One run as `rex ls --json` prints it (docs/export.md lists the fields). */
 export interface RunListEntry {
@@ -41,11 +42,16 @@ export interface RunList {
 /** Files opened at once: a few, as opening one reads its index. */
 const OPEN_AT_ONCE = 4;
 
+export interface ListOptions extends OpenOptions {
+  /** What earlier listings found (`rex ls`): a file listed as it is now is not read again. */
+  listCache?: RunListCache | null;
+}
+
 /**
  * Lists the runs in `dirs`. A directory that cannot be read rejects with the fs error. `options`
  * are for opening each file: with `noFollow`, symbolic links are left out quietly.
  */
-export async function listRuns(dirs: readonly string[], options: OpenOptions = {}): Promise<RunList> {
+export async function listRuns(dirs: readonly string[], options: ListOptions = {}): Promise<RunList> {
   const files: string[] = [];
   for (const dir of dirs) {
     for (const dirent of await fs.readdir(dir, { withFileTypes: true })) {
@@ -75,18 +81,23 @@ export async function listRuns(dirs: readonly string[], options: OpenOptions = {
   return { runs: found.map((f) => f.entry), problems: problems.sort() };
 }
 
-async function readEntry(file: string, options: OpenOptions): Promise<{ entry: RunListEntry; order: bigint } | null> {
-  const stat = await (options.noFollow ? fs.lstat(file) : fs.stat(file));
+async function readEntry(file: string, options: ListOptions): Promise<ListedFile> {
+  const stat = await (options.noFollow ? fs.lstat(file, { bigint: true }) : fs.stat(file, { bigint: true }));
   if (!stat.isFile()) return null;
+  const cached = options.listCache?.get(file, stat);
+  if (cached !== undefined) return cached;
   const run = await openRunFile(file, options);
+  let listed: ListedFile = null;
   try {
-    if (!isRunOutput(run)) return null;
-    const entry = runListEntry(run);
-    const start = run.session.startTime === undefined ? null : sessionTimeNanos(run.session.startTime);
-    return { entry, order: start ?? BigInt(Math.round(stat.mtimeMs)) * 1_000_000n };
+    if (isRunOutput(run)) {
+      const start = run.session.startTime === undefined ? null : sessionTimeNanos(run.session.startTime);
+      listed = { entry: runListEntry(run), order: start ?? stat.mtimeNs };
+    }
   } finally {
     await run.close();
   }
+  options.listCache?.set(file, stat, listed);
+  return listed;
 }
 
 /**
