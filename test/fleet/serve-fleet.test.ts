@@ -16,11 +16,12 @@ import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openPage, screenshot, useBrowser } from '../helpers/browser.js';
 import { readToml, runRex } from '../helpers/rex-cli.js';
-import { NatsServer, type NatsUser } from '../helpers/nats-server.js';
+import { NatsServer, type NatsUser, stationUser } from '../helpers/nats-server.js';
 import { readEvents, startServe, type ServeProcess } from '../serve/serve-process.js';
 
 const ENV = { REX_FLEET_TTL_MS: '3000' };
-const STATION: NatsUser = { user: 'lab1', password: 'lab1-secret' };
+// The station's user has docs/fleet.md's permissions: the parts of large answers need no other.
+const STATION = stationUser('lab1');
 const CONTROL: NatsUser = { user: 'control', password: 'control-secret' };
 const TOKEN = 'fleet-token';
 /** nats-server's default max_payload, the hub's. */
