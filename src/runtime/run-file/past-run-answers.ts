@@ -4,7 +4,9 @@
  * The http-gateway's routes send them (src/actors/http-gateway/routes-runs.ts), and a fleet's
  * station answers its `runs`, `run_index` and `run_channel` requests with them
  * (src/actors/fleet-station/), so that a station's past runs read the same through the hub.
- * Files are read asynchronously, a piece at a time; a read stops when its asker goes.
+ * Files are read asynchronously, a piece at a time; a read stops when its asker goes. A file's
+ * download is a stream (`GET /runs/:id/file`), or, for a station, parts its hub pulls one at a
+ * time (`run_file`, docs/fleet.md "Large answers and downloads").
  */
 import type fs from 'node:fs';
 import { STATUS_CODES } from 'node:http';
