@@ -25,8 +25,11 @@ export class HeldReplies {
 
   constructor(private readonly heldMs = HELD_MS) {}
 
-  /** Holds `text` (a serialized reply); what the asker gets instead. */
-  hold(reply: ControlReply, text: string): ControlReply {
+  /**
+   * Holds `text` (a serialized reply); what the asker gets instead: a 502 that says why to an asker
+   * that does not know `held` (an older rex), the ref to pull for one that does.
+   */
+  hold(text: string): ControlReply {
     const bytes = Buffer.from(text);
     if (bytes.length > MAX_HELD_BYTES)
       return fileError(502, `the answer (${bytes.length} bytes) is larger than a station holds for the hub (${MAX_HELD_BYTES} bytes)`);
@@ -38,7 +41,8 @@ export class HeldReplies {
     const ref = randomUUID();
     this.held.set(ref, { bytes, timer: this.expiry(ref) });
     this.heldBytes += bytes.length;
-    return { status: reply.status, body: null, held: { ref, size: bytes.length } };
+    const body = `the answer (${bytes.length} bytes) is larger than one message: it is held for reply_part, which this hub's rex does not ask`;
+    return { status: 502, body, held: { ref, size: bytes.length } };
   }
 
   /** `reply_part`: at most `limit` bytes of a held answer from an offset. */

@@ -144,7 +144,7 @@ export class Station {
       }
       const text = JSON.stringify(answer);
       // Too large for one message: held, for the asker to pull in parts.
-      msg.respond(Buffer.byteLength(text) > limit ? JSON.stringify(this.control.held.hold(answer, text)) : text);
+      msg.respond(Buffer.byteLength(text) > limit ? JSON.stringify(this.control.held.hold(text)) : text);
     } catch {
       // The link went meanwhile: the requester times out.
     }
