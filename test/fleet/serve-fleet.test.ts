@@ -4,7 +4,9 @@
  * station through the control point and writes its file, and status, datastream, pause, continue
  * and kill through it answer what the station's own API answers. Unknown stations are 404, silent
  * ones 504, and `--fleet` without `[fleet]` is a usage error. In a real Chromium, the page's
- * station picker shows the station's live run (needs `npm run build`: dist/web).
+ * station picker shows the station's live run (needs `npm run build`: dist/web). Past runs' files
+ * and answers larger than the hub's max_payload (1 MB) come in parts, identical to the
+ * station's own.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,13 +16,22 @@ import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openPage, screenshot, useBrowser } from '../helpers/browser.js';
 import { readToml, runRex } from '../helpers/rex-cli.js';
-import { NatsServer, type NatsUser } from '../helpers/nats-server.js';
+import { NatsServer, type NatsUser, stationUser } from '../helpers/nats-server.js';
 import { readEvents, startServe, type ServeProcess } from '../serve/serve-process.js';
 
 const ENV = { REX_FLEET_TTL_MS: '3000' };
-const STATION: NatsUser = { user: 'lab1', password: 'lab1-secret' };
+// The station's user has docs/fleet.md's permissions: the parts of large answers need no other.
+const STATION = stationUser('lab1');
 const CONTROL: NatsUser = { user: 'control', password: 'control-secret' };
 const TOKEN = 'fleet-token';
+/** nats-server's default max_payload, the hub's. */
+const MAX_PAYLOAD = 1024 * 1024;
+
+/** A GET's status, headers and body as bytes. */
+async function bytesOf(serve: ServeProcess, route: string, token?: string) {
+  const response = await fetch(`${serve.url}${route}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+}
 
 describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
   const browser = useBrowser();
@@ -32,7 +43,11 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     hub = await NatsServer.start({ users: [STATION, CONTROL] });
     [station, control] = await Promise.all([
       // The station's runs inherit its environment: the fixture sends a session and a line.
-      startServe({ serveConfig: hub.fleetSection('lab1', STATION).split('\n'), env: { ...ENV, REXT_SEND: '1', REXT_TRACE: '1' } }),
+      // big_series.py writes two channels of REXT_POINTS timestamped values (about 3 MB of TOML).
+      startServe({
+        serveConfig: hub.fleetSection('lab1', STATION).split('\n'),
+        env: { ...ENV, REXT_SEND: '1', REXT_TRACE: '1', REXT_POINTS: '40000' },
+      }),
       startServe({ serveConfig: hub.fleetSection('control', CONTROL).split('\n'), token: TOKEN, args: ['--fleet'] }),
     ]);
   }, 60_000);
@@ -161,8 +176,13 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     expect((await same(`/runs/${runId}`)).devices.map((d: { name: string }) => d.name)).toEqual(['dmm', 'scope']);
     expect((await same(`/runs/${runId}/channel?device=dmm&channel=voltage`)).y).toEqual([1.5]);
     expect((await same(`/runs/${runId}/channel?device=scope&channel=wave&from=10&to=14`)).y).toEqual([5, 5.5, 6, 6.5]);
-    // Files are not sent over NATS: downloaded from the station, or the hub's archive.
-    expect((await control.http('GET', `/stations/lab1/runs/${runId}/file`)).status).toBe(501);
+    // A small file: one part.
+    const [own, fleet] = await Promise.all([
+      bytesOf(station, `/runs/${runId}/file`),
+      bytesOf(control, `/stations/lab1/runs/${runId}/file`, TOKEN),
+    ]);
+    expect(fleet.status).toBe(200);
+    expect(fleet.bytes.equals(own.bytes)).toBe(true);
     expect((await same('/allowed_scripts')).files).toContainEqual(expect.stringMatching(/fixtures\/python\/listener_wait\.py$/));
     expect((await same('/allowed_output_dirs')).dirs).toEqual([station.outputDir]);
 
@@ -193,6 +213,47 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     await station.waitForOutput(/state: Paused/, 10_000, mark);
     expect((await control.http('POST', '/stations/lab1/continue')).status).toBe(200);
     await station.waitForRun((r) => r.phase === 'ended');
+  });
+
+  /** The id of big_series.py's run (about 3 MB), for the two tests below. */
+  let bigRunId = '';
+
+  it("a past run's file of several MB comes through the hub byte for byte, with the station's headers; a bad id is its 404", async () => {
+    const started = await control.http('POST', '/stations/lab1/run', { body: { path: 'fixtures/python/big_series.py' } });
+    expect(started.status, started.text).toBe(200);
+    const ended = await station.waitForRun((r) => r.phase === 'ended' && r.id === started.json().id, 20_000);
+    expect(ended.exit_code, station.output()).toBe(0);
+    const { runs } = (await station.http('GET', '/runs')).json();
+    bigRunId = encodeURIComponent(runs.find((r: { file: string }) => r.file === ended.output_files[0]).id);
+
+    // Several parts of at most 512 KiB each, pulled one after another.
+    const route = `/runs/${bigRunId}/file`;
+    const [own, fleet] = await Promise.all([bytesOf(station, route), bytesOf(control, `/stations/lab1${route}`, TOKEN)]);
+    expect(own.status).toBe(200);
+    expect(own.bytes.length).toBeGreaterThan(2 * MAX_PAYLOAD);
+    expect(fleet.status).toBe(200);
+    expect(fleet.bytes.length).toBe(own.bytes.length);
+    expect(fleet.bytes.equals(own.bytes)).toBe(true);
+    expect(fleet.bytes.equals(fs.readFileSync(ended.output_files[0]))).toBe(true);
+    for (const header of ['content-type', 'content-disposition', 'content-length', 'x-content-type-options'])
+      expect(fleet.headers.get(header), header).toBe(own.headers.get(header));
+
+    // An id the station does not list: its own 404.
+    const bad = `/runs/${encodeURIComponent(Buffer.from('0/nope.toml').toString('base64url'))}/file`;
+    const [ownBad, fleetBad] = await Promise.all([station.http('GET', bad), control.http('GET', `/stations/lab1${bad}`)]);
+    expect(ownBad.status).toBe(404);
+    expect(fleetBad.status).toBe(404);
+    expect(fleetBad.json()).toEqual(ownBad.json());
+  });
+
+  it('a channel read larger than max_payload comes through the hub as from the station', async () => {
+    // 20 000 points with their indexes and paired values: a JSON answer over 1 MB, held by the station and pulled in parts.
+    const read = `/runs/${bigRunId}/channel?device=big&channel=v&x=w&points=20000`;
+    const [own, fleet] = await Promise.all([station.http('GET', read), control.http('GET', `/stations/lab1${read}`)]);
+    expect(own.status).toBe(200);
+    expect(own.text.length).toBeGreaterThan(MAX_PAYLOAD);
+    expect(fleet.status, fleet.text.slice(0, 300)).toBe(200);
+    expect(fleet.json()).toEqual(own.json());
   });
 
   it('a bad run request is refused as the station refuses it', async () => {

@@ -12,8 +12,11 @@ import {
   LONE_RUN_REFUSAL,
   isStationOp,
   STATION_OPS,
+  PART_BYTES,
   RunChannelRequest,
+  RunFileRequest,
   RunIdRequest,
+  type StationPart,
 } from '../../protocol/fleet/stations.js';
 import { isTraceRangeLine, parseTraceRangeLine, traceRangeLine } from '../../protocol/trace-range.js';
 import { listScripts } from '../../runtime/run-control/path-policy.js';
@@ -21,6 +24,7 @@ import { type AskableRun, type AskRun, askCurrentRun, limitRunAsks } from '../..
 import { parseRunRequest, RUN_BODY_EXPECTED } from '../../runtime/run-control/run-request.js';
 import { errorAnswer, type LaunchRequest, type LaunchResult, type RunPolicy, startRun } from '../../runtime/run-control/start-run.js';
 import { ChannelQuerySchema } from '../../runtime/run-file/channel-query.js';
+import { HeldReplies } from './held-replies.js';
 import { fileError, PastRunAnswers } from '../../runtime/run-file/past-run-answers.js';
 
 /** As the gateway: a run that does not answer within 5 s is a 504. */
@@ -57,6 +61,8 @@ export interface ControlContext {
 export class StationControl {
   private readonly ask: AskRun;
   private readonly pastRuns: PastRunAnswers;
+  /** Answers too large for one message, until the asker has pulled them (`reply_part`). */
+  readonly held = new HeldReplies();
 
   constructor(private readonly context: ControlContext) {
     // The gateway's bounds: 16 exchanges with the run at once, 256 in line, then 503.
@@ -64,7 +70,8 @@ export class StationControl {
     this.pastRuns = new PastRunAnswers(context.allowedOutputDirs);
   }
 
-  async answer(op: string, data: Uint8Array, from: string): Promise<ControlReply> {
+  /** `limit`: the most bytes of a part (`run_file`). */
+  async answer(op: string, data: Uint8Array, from: string, limit = PART_BYTES): Promise<ControlReply | StationPart> {
     if (!isStationOp(op)) return { status: 404, body: `no operation ${JSON.stringify(op)}; a station answers ${STATION_OPS_TEXT}` };
     switch (op) {
       case 'run':
@@ -88,6 +95,10 @@ export class StationControl {
           }
           return (await this.pastRuns.channel(id, parsed.data)) ?? fileError(500, 'the read was abandoned');
         });
+      case 'run_file':
+        return this.withRequest(data, RunFileRequest, ({ id, offset, identity }) => this.pastRuns.part(id, offset, identity, limit));
+      case 'reply_part':
+        return this.held.part(data, limit);
       case 'allowed_scripts':
         // A lone `rex run` starts no run: no scripts (as `rex run --web`).
         return {
@@ -102,11 +113,7 @@ export class StationControl {
   }
 
   /** An op whose request data is JSON of `schema`: anything else is a 400. */
-  private async withRequest<T>(
-    data: Uint8Array,
-    schema: z.ZodType<T>,
-    answer: (request: T) => Promise<ControlReply>,
-  ): Promise<ControlReply> {
+  private async withRequest<T, A>(data: Uint8Array, schema: z.ZodType<T>, answer: (request: T) => Promise<A>): Promise<A | ControlReply> {
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder().decode(data));

@@ -7,8 +7,18 @@
  */
 import path from 'node:path';
 import type { KV } from '@nats-io/kv';
-import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import { heartbeatIntervalMs, opOfSubject, STATIONS_BUCKET, type StationRecord, stationSubjects } from '../../protocol/fleet/stations.js';
+import { headers, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import {
+  type ControlReply,
+  heartbeatIntervalMs,
+  opOfSubject,
+  PART_HEADERS,
+  replyLimit,
+  STATIONS_BUCKET,
+  type StationPart,
+  type StationRecord,
+  stationSubjects,
+} from '../../protocol/fleet/stations.js';
 import { connectFleet } from '../../runtime/fleet/connect.js';
 import { hubKvm, noJetStream } from '../../runtime/fleet/jetstream.js';
 import { listScripts } from '../../runtime/run-control/path-policy.js';
@@ -119,20 +129,22 @@ export class Station {
 
   private async reply(msg: Msg): Promise<void> {
     const op = opOfSubject(msg.subject) ?? '';
-    let text: string;
+    const limit = replyLimit(this.nc?.info?.max_payload);
+    let answer: ControlReply | StationPart;
     try {
-      text = JSON.stringify(await this.control.answer(op, msg.data, 'the fleet'));
+      answer = await this.control.answer(op, msg.data, 'the fleet', limit);
     } catch (error) {
       // As the gateway's error handler: a failing request never takes the station down.
-      text = JSON.stringify({ status: 500, body: `internal error: ${(error as Error).message}` });
-    }
-    const limit = this.nc?.info?.max_payload;
-    if (limit !== undefined && Buffer.byteLength(text) > limit) {
-      const body = `the reply (${Buffer.byteLength(text)} bytes) is larger than the hub's max_payload (${limit} bytes); ask over HTTP`;
-      text = JSON.stringify({ status: 502, body });
+      answer = { status: 500, body: `internal error: ${(error as Error).message}` };
     }
     try {
-      msg.respond(text);
+      if ('bytes' in answer) {
+        msg.respond(answer.bytes, { headers: partHeaders(answer) });
+        return;
+      }
+      const text = JSON.stringify(answer);
+      // Too large for one message: held, for the asker to pull in parts.
+      msg.respond(Buffer.byteLength(text) > limit ? JSON.stringify(this.control.held.hold(text)) : text);
     } catch {
       // The link went meanwhile: the requester times out.
     }
@@ -197,6 +209,15 @@ export class Station {
     this.problem = message;
     this.log('warn', message);
   }
+}
+
+/** What a part's bytes belong to (docs/fleet.md "Large answers and downloads"); the name as a URI component (headers are ASCII). */
+function partHeaders(part: StationPart): MsgHdrs {
+  const h = headers();
+  h.set(PART_HEADERS.total, String(part.total));
+  h.set(PART_HEADERS.identity, part.identity);
+  if (part.name !== undefined) h.set(PART_HEADERS.name, encodeURIComponent(part.name));
+  return h;
 }
 
 function sleep(ms: number): Promise<void> {

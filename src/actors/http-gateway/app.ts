@@ -85,7 +85,7 @@ export function buildGatewayApp(options: GatewayAppOptions): GatewayApp {
       body: data.oneRun ? { base_dir: data.scriptsDir, files: [] } : listScripts(data.scriptsDir),
     }),
     allowedOutputDirs: async () => ({ status: 200, body: { dirs: data.allowedOutputDirs } }),
-    open: (id) => pastRuns.runs.open(id),
+    download: (id) => pastRuns.download(id),
   };
   const localRun: RunOps = {
     files,

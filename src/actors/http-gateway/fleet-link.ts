@@ -11,6 +11,7 @@ import { STATIONS_BUCKET } from '../../protocol/fleet/stations.js';
 import { connectFleet, stationName } from '../../runtime/fleet/connect.js';
 import { hubKvm } from '../../runtime/fleet/jetstream.js';
 import { askStation, describeError, findStation, listStations } from '../../runtime/fleet/registry.js';
+import { downloadFromStation } from '../../runtime/fleet/station-download.js';
 import type { FleetLink } from './fleet-routes.js';
 
 /** A request waits this long for the hub to be reached before it is answered 502. */
@@ -68,6 +69,7 @@ export function openFleetLink(fleet: FleetConfig, log: (level: 'info' | 'warn', 
     stations: async () => listStations((await hub()).kv),
     station: async (node) => findStation((await hub()).kv, node),
     ask: async (node, op, body, timeoutMs) => askStation((await hub()).nc, node, op, body, timeoutMs),
+    download: async (node, id, timeoutMs) => downloadFromStation((await hub()).nc, node, id, timeoutMs),
     async close() {
       if (closed) return;
       closed = true;

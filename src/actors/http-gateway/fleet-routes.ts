@@ -23,7 +23,7 @@ import { LiveEvents } from './live-events.js';
 import { liveRoutes } from './live-routes.js';
 import { idleRunState, ServeLogChunk, ServeRunState } from './messages.js';
 import type { FileOps, GatewayAnswer, RouteContext, RunOps } from './route-context.js';
-import { type FileAnswer, fileError } from '../../runtime/run-file/past-run-answers.js';
+import { type FileAnswer, fileError, type RunDownload } from '../../runtime/run-file/past-run-answers.js';
 import { controlRoutes } from './routes-control.js';
 import { infoRoutes } from './routes-info.js';
 import { runRoutes } from './routes-run.js';
@@ -37,6 +37,8 @@ export interface FleetLink {
   station(node: string): Promise<StationRecord | null>;
   /** A control request; throws StationSilentError when no answer comes. */
   ask(node: string, op: StationOp, body: string, timeoutMs: number): Promise<ControlReply>;
+  /** A past run's file, pulled from the station a part at a time as the stream is read; or the station's error answer. */
+  download(node: string, id: string, timeoutMs: number): Promise<RunDownload | ControlReply>;
   close(): Promise<void>;
 }
 
@@ -113,6 +115,14 @@ class StationView implements RunOps {
       channel: (id, query) => file('run_channel', { id, query: queryText(query) }),
       allowedScripts: () => file('allowed_scripts'),
       allowedOutputDirs: () => file('allowed_output_dirs'),
+      download: async (id) => {
+        try {
+          return await this.link.download(node, id, ASK_TIMEOUT_MS);
+        } catch (error) {
+          const { status, message } = failureOf(error);
+          return fileError(status, message);
+        }
+      },
     };
     this.timer = setInterval(() => void this.refresh(), STATE_POLL_MS);
     this.timer.unref();

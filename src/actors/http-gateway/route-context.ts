@@ -8,8 +8,7 @@ import type { RunAnswer } from '../../runtime/run-control/run-answers.js';
 import type { RunRequest } from '../../runtime/run-control/run-tcp-command.js';
 import type { RunRequest as RunStartRequest } from '../../runtime/run-control/run-request.js';
 import type { ChannelQuery } from '../../runtime/run-file/channel-query.js';
-import type { FileAnswer } from '../../runtime/run-file/past-run-answers.js';
-import type { OpenedRun } from '../../runtime/run-file/past-runs.js';
+import type { FileAnswer, RunDownload } from '../../runtime/run-file/past-run-answers.js';
 
 export interface GatewayAppOptions {
   data: GatewayData;
@@ -53,8 +52,8 @@ export interface FileOps {
   channel(id: string, query: ChannelQuery, signal: AbortSignal): Promise<FileAnswer | undefined>;
   allowedScripts(): Promise<FileAnswer>;
   allowedOutputDirs(): Promise<FileAnswer>;
-  /** The file for a download, open; absent: no downloads (a fleet's station: they are not sent over NATS). */
-  open?(id: string): Promise<OpenedRun | undefined>;
+  /** The file for a download (`GET /runs/:id/file`), streamed; or an error answer (404). */
+  download(id: string): Promise<RunDownload | FileAnswer>;
 }
 
 /** What every route plugin gets. */

@@ -9,7 +9,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorReply, jsonReply } from './api-schemas.js';
-import { clientGoneSignal, sendAnswer, sendError } from './http-util.js';
+import { clientGoneSignal, sendAnswer } from './http-util.js';
 import type { RouteContext } from './route-context.js';
 import {
   ChannelQuerySchema,
@@ -58,28 +58,18 @@ export const pastRunRoutes: FastifyPluginAsyncZod<{ context: RouteContext }> = a
         response: {
           200: { description: 'The TOML file, as an attachment.', content: { 'application/toml': { schema: z.string() } } },
           404: NOT_FOUND,
-          501: errorReply("Under `rex serve --fleet`: a station's files are not sent over the fleet."),
         },
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      const { open } = context.run(request).files;
-      if (open === undefined)
-        return sendError(
-          reply,
-          501,
-          "a station's output files are not downloaded over the fleet: download it from the station's own server, or from the hub's archive (rex fleet archive)",
-        );
-      const opened = await open(id);
-      if (opened === undefined) return sendError(reply, 404, `no run ${JSON.stringify(id)}: the ids are those GET /runs lists`);
-      const { run, handle, name } = opened;
-      // The bytes the index was read from (a live file may grow meanwhile); the stream closes the
-      // handle. The 200 schema describes the body as text; a stream is sent as it is, not serialised.
-      const stream = handle.createReadStream({ start: 0, end: Math.max(0, run.bytes - 1), autoClose: true });
+      // The server's own file, or a station's pulled over the fleet as the client reads it.
+      const download = await context.run(request).files.download(request.params.id);
+      if (!('stream' in download)) return sendAnswer(reply, download);
+      const { name, bytes, stream } = download;
+      // The 200 schema describes the body as text; a stream is sent as it is, not serialised.
       return reply
         .type('application/toml')
-        .header('content-length', run.bytes)
+        .header('content-length', bytes)
         .header('content-disposition', attachment(name))
         .header('x-content-type-options', 'nosniff')
         .send(stream as unknown as string);

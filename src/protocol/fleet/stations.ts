@@ -17,7 +17,9 @@ export const heartbeatIntervalMs = (ttlMs: number): number => Math.max(100, Math
  * the run's (`run` ... `datastream_full`), then what `rex serve --fleet` needs to show a station as
  * a server shows its run: `state` (GET /run), `log` (the live log's lines after a cursor, for
  * `GET /events`), `datastream_range` (GET /datastream/full?device=...), `runs`, `run_index`,
- * `run_channel` (GET /runs, /runs/:id, /runs/:id/channel), `allowed_scripts`, `allowed_output_dirs`.
+ * `run_channel` (GET /runs, /runs/:id, /runs/:id/channel), `allowed_scripts`, `allowed_output_dirs`;
+ * and two that carry what does not fit in one message, a part at a time (the asker pulls each):
+ * `run_file` (GET /runs/:id/file) and `reply_part` (a large answer, held under a ref).
  */
 export const STATION_OPS = [
   'run',
@@ -35,6 +37,8 @@ export const STATION_OPS = [
   'run_channel',
   'allowed_scripts',
   'allowed_output_dirs',
+  'run_file',
+  'reply_part',
 ] as const;
 export type StationOp = (typeof STATION_OPS)[number];
 
@@ -80,7 +84,12 @@ export type StationRecord = z.infer<typeof StationRecord>;
  * JSON value for JSON answers — the run's own JSON, or `{statusCode, error, message, ...}` for an
  * error of `run` — and a string for text answers).
  */
-export const ControlReply = z.object({ status: z.number().int(), body: z.unknown() });
+export const ControlReply = z.object({
+  status: z.number().int(),
+  body: z.unknown(),
+  /** An answer too large for one message: its JSON (`{status, body}`, `size` bytes) is held under `ref`, to be asked for with `reply_part`. */
+  held: z.object({ ref: z.string(), size: z.number().int().min(0) }).optional(),
+});
 export type ControlReply = z.infer<typeof ControlReply>;
 
 /** A lone `rex run` is one run: it starts none (the HTTP API's `rex run --web` answers 409 too). */
@@ -92,3 +101,32 @@ export const LogCursor = z.object({ id: z.string().nullable(), after: z.number()
 export const RunIdRequest = z.object({ id: z.string() });
 /** `run_channel`'s request: the run id and `GET /runs/:id/channel`'s query, its values as in a query string. */
 export const RunChannelRequest = z.object({ id: z.string(), query: z.record(z.string(), z.string()) });
+
+/** `run_file`'s request: the run, where to read from, and (after the first part) the file's identity its first part gave. */
+export const RunFileRequest = z.object({ id: z.string(), offset: z.number().int().min(0), identity: z.string().optional() });
+/** `reply_part`'s request: a held answer's ref and where to read from. */
+export const ReplyPartRequest = z.object({ ref: z.string(), offset: z.number().int().min(0) });
+export type ReplyPartRequest = z.infer<typeof ReplyPartRequest>;
+
+/** A part's bytes are at most this many, and less when the server's `max_payload` asks. */
+export const PART_BYTES = 512 * 1024;
+/** Room under `max_payload` for a part's headers (and the subject). */
+const HEADER_ROOM = 4096;
+/** The most a reply carries (a part's bytes, or a whole JSON reply), under the server's `max_payload`. */
+export const replyLimit = (maxPayload: number | undefined): number =>
+  Math.max(1024, Math.min(PART_BYTES, (maxPayload ?? 1 << 20) - HEADER_ROOM));
+
+/**
+ * A part of `run_file` or `reply_part`: raw bytes as the message's data, what they belong to in its
+ * headers (a JSON `ControlReply`, an error such as 404, has no such headers).
+ */
+export interface StationPart {
+  bytes: Uint8Array;
+  /** The whole's size. */
+  total: number;
+  /** The file's identity (device, inode, size, modification time): a file replaced meanwhile has another. */
+  identity: string;
+  /** The file's name (`run_file`). */
+  name?: string;
+}
+export const PART_HEADERS = { total: 'Rex-Total', identity: 'Rex-Identity', name: 'Rex-Name' } as const;

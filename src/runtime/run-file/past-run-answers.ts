@@ -4,9 +4,14 @@
  * The http-gateway's routes send them (src/actors/http-gateway/routes-runs.ts), and a fleet's
  * station answers its `runs`, `run_index` and `run_channel` requests with them
  * (src/actors/fleet-station/), so that a station's past runs read the same through the hub.
- * Files are read asynchronously, a piece at a time; a read stops when its asker goes.
+ * Files are read asynchronously, a piece at a time; a read stops when its asker goes. A file's
+ * download is a stream (`GET /runs/:id/file`), or, for a station, parts its hub pulls one at a
+ * time (`run_file`, docs/fleet.md "Large answers and downloads").
  */
+import type fs from 'node:fs';
 import { STATUS_CODES } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { StationPart } from '../../protocol/fleet/stations.js';
 import type { ChannelEntry, RunFileIndex, TomlTable } from '../../protocol/run-file/model.js';
 import { tomlToJson } from '../../protocol/run-file/toml-json.js';
 import { Slots } from '../run-control/slots.js';
@@ -27,6 +32,13 @@ export interface FileAnswer {
 /** An error answer, with the body `sendError` gives (`{statusCode, error, message, fields?}`). */
 export function fileError(status: number, message: string, fields?: string[]): FileAnswer {
   return { status, body: { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, ...(fields && { fields }) } };
+}
+
+/** A past run's file for `GET /runs/:id/file`: its name, its size and its bytes as a stream. */
+export interface RunDownload {
+  name: string;
+  bytes: number;
+  stream: Readable;
 }
 
 export class PastRunAnswers {
@@ -66,11 +78,72 @@ export class PastRunAnswers {
     });
   }
 
+  /** `GET /runs/:id/file`: the bytes the index was read from, streamed (the stream closes the file). Not counted with the reads. */
+  async download(id: string): Promise<RunDownload | FileAnswer> {
+    const opened = await this.runs.open(id);
+    if (opened === undefined) return notFound(id);
+    const { run, handle, name } = opened;
+    const stream = handle.createReadStream({ start: 0, end: Math.max(0, run.bytes - 1), autoClose: true });
+    return { name, bytes: run.bytes, stream };
+  }
+
+  /**
+   * A part of `GET /runs/:id/file` for a fleet's hub (`run_file`): at most `limit` bytes from
+   * `offset`. The first part (no `identity`) checks the file as `download` does and gives its size
+   * and identity; a later one is read only from the file of that identity (else 409: replaced).
+   */
+  part(id: string, offset: number, identity: string | undefined, limit: number): Promise<StationPart | FileAnswer> {
+    return this.read(async () => {
+      if (identity === undefined) {
+        const opened = await this.runs.open(id);
+        if (opened === undefined) return notFound(id);
+        try {
+          return await readPart(opened.handle, opened.name, opened.run.bytes, offset, limit, undefined);
+        } finally {
+          await opened.run.close();
+        }
+      }
+      const opened = await this.runs.openFile(id);
+      if (opened === undefined) return changed();
+      try {
+        return await readPart(opened.handle, opened.name, undefined, offset, limit, identity);
+      } finally {
+        await opened.handle.close();
+      }
+    });
+  }
+
   private read<T>(task: () => Promise<T>): Promise<T | FileAnswer> {
     return this.reads.run<T | FileAnswer>(task, () =>
       fileError(503, `more than ${MAX_ACTIVE_FILE_READS + MAX_WAITING_FILE_READS} reads of output files are waiting; try again`),
     );
   }
+}
+
+const changed = (): FileAnswer => fileError(409, "the run's file was replaced or removed during the download; download it again");
+
+/** Bytes from `offset` up to `total` (default: the file's size), at most `limit`, from the file of identity `expected` if given. */
+async function readPart(
+  handle: fs.promises.FileHandle,
+  name: string,
+  total: number | undefined,
+  offset: number,
+  limit: number,
+  expected: string | undefined,
+): Promise<StationPart | FileAnswer> {
+  const stat = await handle.stat();
+  const identity = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  if (expected !== undefined && identity !== expected) return changed();
+  const end = total ?? stat.size;
+  if (offset > end) return fileError(400, `offset: past the end of the file (${end} bytes)`, ['offset']);
+  const bytes = Buffer.alloc(Math.min(limit, end - offset));
+  let filled = 0;
+  while (filled < bytes.length) {
+    const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, offset + filled);
+    if (bytesRead === 0) return changed();
+    filled += bytesRead;
+  }
+  return { bytes, total: end, identity, name };
 }
 
 const notFound = (id: string): FileAnswer => fileError(404, `no run ${JSON.stringify(id)}: the ids are those GET /runs lists`);

@@ -84,24 +84,35 @@ export class PastRuns {
 
   /** The run output file an id names, open (the caller closes it); undefined when the id names no such file. */
   async open(id: string): Promise<OpenedRun | undefined> {
+    const opened = await this.openFile(id);
+    if (opened === undefined) return undefined;
+    const { handle, real, name, file } = opened;
+    try {
+      const run = await runFileOn(handle, real, { indexCache: this.cache });
+      if (isRunOutput(run)) return { run, handle, name, file };
+    } catch {
+      // Not a file, or not TOML: not listed either.
+    }
+    await handle.close();
+    return undefined;
+  }
+
+  /**
+   * The file an id names, open but not read (the caller closes it): for the parts of a download
+   * after its first, which `open` checked; undefined when there is no such file.
+   */
+  async openFile(id: string): Promise<{ handle: fs.promises.FileHandle; real: string; name: string; file: string } | undefined> {
     const parsed = parseRunId(id, this.dirs.length);
     if (parsed === undefined) return undefined;
-    let handle: fs.promises.FileHandle;
     try {
-      const file = path.join(await fs.promises.realpath(this.dirs[parsed.dirIndex]!), parsed.name);
+      const real = path.join(await fs.promises.realpath(this.dirs[parsed.dirIndex]!), parsed.name);
       // A link (O_NOFOLLOW refuses one too, where the system has it), or a FIFO, whose opening would wait for a writer.
-      if (!(await fs.promises.lstat(file)).isFile()) return undefined;
-      handle = await fs.promises.open(file, OPEN_NO_FOLLOW);
-      try {
-        const run = await runFileOn(handle, file, { indexCache: this.cache });
-        if (isRunOutput(run)) return { run, handle, name: parsed.name, file: path.join(this.dirs[parsed.dirIndex]!, parsed.name) };
-      } catch {
-        // Not a file, or not TOML: not listed either.
-      }
-      await handle.close();
+      if (!(await fs.promises.lstat(real)).isFile()) return undefined;
+      const handle = await fs.promises.open(real, OPEN_NO_FOLLOW);
+      return { handle, real, name: parsed.name, file: path.join(this.dirs[parsed.dirIndex]!, parsed.name) };
     } catch {
       // No such directory or file, or a link.
+      return undefined;
     }
-    return undefined;
   }
 }
