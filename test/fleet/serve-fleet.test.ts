@@ -266,7 +266,7 @@ describe('rex serve --fleet: the HTTP API over the stations of a fleet', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-serve-fleet-'));
     try {
       fs.writeFileSync(path.join(dir, 'none.toml'), '[general]\n');
-      const ws = { dir, outputDir: dir, configHome: dir, writeConfig: () => undefined };
+      const ws = { dir, outputDir: dir, configHome: dir, cacheHome: dir, writeConfig: () => undefined };
       const result = await runRex(ws, ['serve', '--fleet', '--config-file', path.join(dir, 'none.toml')]);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/--fleet: the config has no \[fleet\] section/);
