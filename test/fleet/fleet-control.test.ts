@@ -63,7 +63,13 @@ describe('rex fleet: stations register and are controlled over NATS', () => {
   beforeAll(async () => {
     hub = await NatsServer.start({ users: [stationUser('lab1'), stationUser('lab2'), CONTROL] });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-fleet-'));
-    ws = { dir, outputDir: path.join(dir, 'out'), configHome: path.join(dir, 'config'), cacheHome: path.join(dir, 'cache'), writeConfig: () => undefined };
+    ws = {
+      dir,
+      outputDir: path.join(dir, 'out'),
+      configHome: path.join(dir, 'config'),
+      cacheHome: path.join(dir, 'cache'),
+      writeConfig: () => undefined,
+    };
     fs.mkdirSync(path.join(ws.configHome, 'rex'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'control.toml'), hub.fleetSection('control', CONTROL));
     fs.writeFileSync(path.join(dir, 'wrong.toml'), hub.fleetSection('control', { user: 'control', password: 'guess' }));

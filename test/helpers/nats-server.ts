@@ -28,6 +28,8 @@ export interface NatsServerOptions {
   leafOf?: { hub: NatsServer; user: NatsUser };
   /** JetStream on this server (default: on; a leaf node may go without). */
   jetstream?: boolean;
+  /** `max_payload` in bytes (nats-server's default: 1 MB). */
+  maxPayload?: number;
 }
 
 /** The account of a hub that takes leaf nodes (and of its leaf nodes): global-account subjects do not cross a leaf link. */
@@ -172,6 +174,7 @@ export class NatsServer {
       .join('\n');
     const store = `store_dir: ${JSON.stringify(path.join(this.dir, 'jetstream'))}, max_memory_store: 64MB, max_file_store: 4GB`;
     const lines = [`listen: "127.0.0.1:${this.port}"`, `server_name: ${JSON.stringify(leafOf ? 'leaf' : 'hub')}`];
+    if (this.options.maxPayload !== undefined) lines.push(`max_payload: ${this.options.maxPayload}`);
     if (jetStream) lines.push(`jetstream { ${store}${domain === undefined ? '' : `, domain: ${JSON.stringify(domain)}`} }`);
     if (!leafnodes && !leafOf) return [...lines, `authorization { users: [\n${users}\n  ] }`, ''].join('\n');
     const account = `${ACCOUNT} { ${jetStream ? 'jetstream: enabled, ' : ''}users: [\n${users}\n  ] }`;

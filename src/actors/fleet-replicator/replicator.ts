@@ -11,6 +11,7 @@ import path from 'node:path';
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import {
+  CHUNK_BYTES,
   chunkCount,
   chunksOf,
   endMessageId,
@@ -155,7 +156,7 @@ export class JournalReplicator {
         attempt = 0;
       } catch (error) {
         if (this.stopped) return;
-        const message = noJetStream(error, this.options.domain) ?? (error as Error).message;
+        const message = noJetStream(error, this.options.domain) ?? payloadTooSmall(error, nc) ?? (error as Error).message;
         if (message !== this.lastError)
           this.options.log('warn', `replication to the hub: ${message}; retrying (records wait in the journal)`);
         this.lastError = message;
@@ -357,4 +358,13 @@ function newSignal(): { promise: Promise<void>; fire(): void } {
   let fire!: () => void;
   const promise = new Promise<void>((resolve) => (fire = resolve));
   return { promise, fire };
+}
+
+/**
+ * A hub whose `max_payload` is below a journal chunk refuses every chunk, for as long as it is set
+ * so: say what to change (the records wait in the journal meanwhile). Null for any other error.
+ */
+function payloadTooSmall(error: unknown, nc: NatsConnection): string | null {
+  if (!/max_payload|MAX_PAYLOAD/.test((error as Error)?.message ?? '')) return null;
+  return `the hub's max_payload (${nc.info?.max_payload ?? '?'} bytes) is smaller than a journal chunk (${CHUNK_BYTES} bytes and its headers): set max_payload to at least 1MB on the hub (docs/fleet.md)`;
 }
