@@ -18,9 +18,15 @@ import type { JsonObject, JsonPath, JsonValue } from './messages.js';
  * of the numbers that are whole in `parsed` (that object, as parsed from `text`) but were written
  * as floats; `undefined` when there are none. `text` must be JSON that parsed (Python's `NaN`,
  * `Infinity` tokens allowed). A key given twice counts as JSON.parse counts it: the last one wins.
+ * `wholeNumber`: whether `parsed` holds a whole number, when the caller already knows.
  */
-export function integralFloatPaths(text: string, at: readonly string[], parsed: JsonObject): JsonPath[] | undefined {
-  if (!hasWholeNumber(parsed)) return undefined;
+export function integralFloatPaths(
+  text: string,
+  at: readonly string[],
+  parsed: JsonObject,
+  wholeNumber = hasWholeNumber(parsed),
+): JsonPath[] | undefined {
+  if (!wholeNumber) return undefined;
   const start = locate(text, at);
   if (start === -1) return undefined;
   const floats = new Map<string, JsonPath>();

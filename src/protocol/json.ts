@@ -114,7 +114,8 @@ function findClosingQuote(text: string, from: number): number {
   }
 }
 
-export type JsonObjectResult = { ok: true; value: JsonObject } | { ok: false; reason: string };
+/** `wholeNumber`: a number with an integral value occurs somewhere in it (see float-lexemes.ts). */
+export type JsonObjectResult = { ok: true; value: JsonObject; wholeNumber: boolean } | { ok: false; reason: string };
 
 /**
  * Checks that `value` is a JSON object nested at most MAX_NESTING_DEPTH deep (the object itself
@@ -125,27 +126,37 @@ export function validateJsonObject(value: unknown, path: string): JsonObjectResu
   if (!isPlainObject(value)) {
     return { ok: false, reason: `${path}: expected an object, got ${describeJson(value)}` };
   }
-  const trail: (string | number)[] = [];
-  const tooDeep = walkContainer(value, 1, trail);
+  const walk: Walk = { trail: [], wholeNumber: false };
+  const tooDeep = walkContainer(value, 1, walk);
   if (tooDeep) {
     return {
       ok: false,
-      reason: `${fieldPath(path, trail)}: nested deeper than ${MAX_NESTING_DEPTH} levels`,
+      reason: `${fieldPath(path, walk.trail)}: nested deeper than ${MAX_NESTING_DEPTH} levels`,
     };
   }
-  return { ok: true, value: value as JsonObject };
+  return { ok: true, value: value as JsonObject, wholeNumber: walk.wholeNumber };
 }
 
-/** Returns true when nesting is too deep; `trail` then holds the path to the offending value. */
-function walkContainer(container: object, depth: number, trail: (string | number)[]): boolean {
+/**
+ * The walk's state: the path to where it is, and whether it met a whole number (noted here, so
+ * that a config of 2,000,000 keys is not walked a second time for it).
+ */
+interface Walk {
+  trail: (string | number)[];
+  wholeNumber: boolean;
+}
+
+/** Returns true when nesting is too deep; `walk.trail` then holds the path to the offending value. */
+function walkContainer(container: object, depth: number, walk: Walk): boolean {
   if (Array.isArray(container)) {
     for (let i = 0; i < container.length; i++) {
       const child: unknown = container[i];
       if (child === NAN_STAND_IN) container[i] = NaN;
+      else if (typeof child === 'number') walk.wholeNumber ||= Number.isInteger(child);
       if (child === null || typeof child !== 'object') continue;
-      trail.push(i);
-      if (depth + 1 > MAX_NESTING_DEPTH || walkContainer(child, depth + 1, trail)) return true;
-      trail.pop();
+      walk.trail.push(i);
+      if (depth + 1 > MAX_NESTING_DEPTH || walkContainer(child, depth + 1, walk)) return true;
+      walk.trail.pop();
     }
     return false;
   }
@@ -153,10 +164,11 @@ function walkContainer(container: object, depth: number, trail: (string | number
   for (const key of Object.keys(record)) {
     const child = record[key];
     if (child === NAN_STAND_IN) record[key] = NaN;
+    else if (typeof child === 'number') walk.wholeNumber ||= Number.isInteger(child);
     if (child === null || typeof child !== 'object') continue;
-    trail.push(key);
-    if (depth + 1 > MAX_NESTING_DEPTH || walkContainer(child, depth + 1, trail)) return true;
-    trail.pop();
+    walk.trail.push(key);
+    if (depth + 1 > MAX_NESTING_DEPTH || walkContainer(child, depth + 1, walk)) return true;
+    walk.trail.pop();
   }
   return false;
 }

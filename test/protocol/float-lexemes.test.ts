@@ -138,6 +138,11 @@ describe('parseLine carries the float paths', () => {
     expect(message.device_config.a).toBeNaN();
   });
 
+  it('the validation walk notes a whole number at any depth (the only one here is in a row of a row)', () => {
+    const deep = device('{"device_name": "d", "device_config": {"a": {"b": [[0.5, 3.0]]}, "c": "x"}, "measurements": {}}');
+    expect(deep.device_config_floats).toEqual([['a', 'b', 0, 1]]);
+  });
+
   it('info.meta of a session (a top-level `meta` is not it; aliases do not matter)', () => {
     const parsed = parseLine(
       '{"meta": {"x": 1.0}, "info": {"name": "n", "email": "e", "experiment_name": "s", ' +

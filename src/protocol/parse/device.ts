@@ -42,7 +42,7 @@ export function validateDevice(message: Message, line: string, numbers: NumberSo
   }
   const device: DeviceMessage = { device_name: deviceName, device_config: config.value, channels };
   // Scans only the config's span of the line (and skips it when the config has no whole number).
-  const configFloats = integralFloatPaths(line, DEVICE_CONFIG_AT, config.value);
+  const configFloats = integralFloatPaths(line, DEVICE_CONFIG_AT, config.value, config.wholeNumber);
   if (configFloats !== undefined) device.device_config_floats = configFloats;
   return { ok: true, value: device };
 }
