@@ -7,6 +7,7 @@
  * followed by the side body itself), so the archive rebuilds the journal byte for byte. A record
  * too big for one message is cut into chunks.
  */
+import { byteGroups } from '../byte-groups.js';
 
 export const JOURNAL_STREAM = 'REX_JOURNAL';
 export const JOURNAL_SUBJECTS = 'rex.journal.>';
@@ -79,20 +80,5 @@ export function chunkCount(bytes: number, chunkBytes = CHUNK_BYTES): number {
 
 /** The bytes of `parts` (a record, then its side body) cut into pieces of `chunkBytes`, copying only pieces that span two parts. */
 export function* chunksOf(parts: readonly Buffer[], chunkBytes = CHUNK_BYTES): Generator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for (const part of parts) {
-    for (let at = 0; at < part.length; ) {
-      const piece = part.subarray(at, at + chunkBytes - pendingBytes);
-      pending.push(piece);
-      pendingBytes += piece.length;
-      at += piece.length;
-      if (pendingBytes === chunkBytes) {
-        yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
-        pending = [];
-        pendingBytes = 0;
-      }
-    }
-  }
-  if (pendingBytes > 0) yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+  for (const group of byteGroups(parts, chunkBytes)) yield group.length === 1 ? (group[0] as Buffer) : Buffer.concat(group);
 }

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { byteGroups } from '../../protocol/byte-groups.js';
 import { EXCLUSIVE, writeAll } from '../atomic-file.js';
 import type { SideBodyRef } from './codec.js';
 import { syncDirectoryAsync } from './writer.js';
@@ -26,25 +27,6 @@ import { syncDirectoryAsync } from './writer.js';
  */
 const IO_CHUNK_BYTES = 4 << 20;
 
-/** `parts` as groups of at most IO_CHUNK_BYTES (big parts cut into views, nothing copied). */
-function* ioChunks(parts: readonly Buffer[]): Generator<Buffer[]> {
-  let group: Buffer[] = [];
-  let bytes = 0;
-  for (const part of parts) {
-    for (let at = 0; at < part.length; ) {
-      const piece = part.subarray(at, at + IO_CHUNK_BYTES - bytes);
-      group.push(piece);
-      bytes += piece.length;
-      at += piece.length;
-      if (bytes === IO_CHUNK_BYTES) {
-        yield group;
-        group = [];
-        bytes = 0;
-      }
-    }
-  }
-  if (group.length > 0) yield group;
-}
 /** `loop-1.rexj.<connId>-<streamOffset>.body`: a connection's stream offset names one line only. */
 export function sideBodyName(journalPath: string, connId: number, streamOffset: number): string {
   return `${path.basename(journalPath)}.${connId}-${streamOffset}.body`;
@@ -66,7 +48,7 @@ export async function writeSideBody(journalPath: string, name: string, parts: Bu
   let length: number;
   try {
     length = 0;
-    for (const group of ioChunks(parts)) length += await writeAll(handle, group);
+    for (const group of byteGroups(parts, IO_CHUNK_BYTES)) length += await writeAll(handle, group);
     await handle.datasync();
   } catch (error) {
     await handle.close().catch(() => {});
