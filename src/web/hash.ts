@@ -107,6 +107,12 @@ export function writePlace(place: Place): string {
 
 export const sameChart = (a: ChartKey, b: ChartKey): boolean => a.device === b.device && a.channel === b.channel;
 
+/** A stable element key for `charts[i]`: a channel may be charted twice (an overlay and a waterfall), so its nth chart. */
+export const chartElementKey = (charts: ChartKey[], i: number): string => {
+  const chart = charts[i]!;
+  return `${chart.device}\u0000${chart.channel}\u0000${charts.slice(0, i).filter((c) => sameChart(c, chart)).length}`;
+};
+
 /** The charts with `key`'s channel added (a plot button), or all of that channel's charts removed (its hide button). */
 export const toggleChart = (charts: ChartKey[], key: ChartKey): ChartKey[] =>
   charts.some((c) => sameChart(c, key)) ? charts.filter((c) => !sameChart(c, key)) : [...charts, key];

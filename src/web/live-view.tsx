@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { ChannelTable } from './channel-table';
 import { ChartView } from './chart-view';
-import { type ChartKey, sameChart } from './hash';
+import { type ChartKey, chartElementKey } from './hash';
 import { LogPanel } from './log-panel';
 import { type ChannelInfo, type Datastream, type RunInfo, type Series, type StateInfo, formatElapsed, formatValue } from './model';
 import type { RunLog } from './run-log';
@@ -197,8 +197,7 @@ function ChartsPanel({ state, stream, full, charts, onCharts }: LiveProps) {
       <div class="grid">
         {charts.map((key, i) => (
           <ChartView
-            // A channel may be charted twice (an overlay and a waterfall): its nth chart.
-            key={`${key.device}\u0000${key.channel}\u0000${charts.slice(0, i).filter((c) => sameChart(c, key)).length}`}
+            key={chartElementKey(charts, i)}
             chart={key}
             device={state?.devices.find((d) => d.name === key.device)}
             seriesOf={(channel) => full.get(key.device)?.get(channel) || stream.get(key.device)?.get(channel)}

@@ -10,7 +10,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Chart } from './chart';
 import { ChartFrame, ChartOptions } from './chart-view';
-import { type ChartKey, MAX_OVERLAY, sameChart } from './hash';
+import { type ChartKey, chartElementKey, MAX_OVERLAY } from './hash';
 import { NumberField } from './number-field';
 import { type PastDevice, type PastSeries, indexRange, parsePastSeries } from './past-runs-model';
 import { runPath, usePastRows } from './past-rows';
@@ -42,8 +42,7 @@ export function PastChartsPanel({ id, devices, charts, onCharts, onError }: Past
       <div class="grid">
         {charts.map((chart, i) => (
           <PastChartView
-            // A channel may be charted twice (an overlay and a waterfall): its nth chart.
-            key={`${chart.device}\u0000${chart.channel}\u0000${charts.slice(0, i).filter((c) => sameChart(c, chart)).length}`}
+            key={chartElementKey(charts, i)}
             id={id}
             chart={chart}
             device={devices.find((d) => d.name === chart.device)}
