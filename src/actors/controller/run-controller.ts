@@ -10,6 +10,7 @@ import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.j
 import type { IterationEndReason, IterationOutcome, RunOutcome, RunPlan } from './run-plan.js';
 import { ScriptProcess, scriptLaunchCommand, type ScriptExit, type ScriptOutputLine } from './script-process.js';
 import { validateSessionMeta } from './validation.js';
+import { collectRunFacts, type RunFacts } from './run-facts.js';
 
 export interface ControllerPorts {
   beginIteration(journalPath: string, runStart: RunStartRecord): Promise<void>;
@@ -103,14 +104,16 @@ export class RunController {
       this.ports.log('info', `waiting ${this.plan.delayMinutes} minute(s) before the first loop`);
       await this.sleepInterruptibly(this.plan.delayMinutes * 60_000);
     }
+    // Learned once, while the first script runs (src/actors/controller/run-facts.ts).
+    const facts = collectRunFacts(this.plan.interpreter, this.plan.scriptPath);
     for (let loop = 0; loop < this.plan.loops && !this.cancelled && !this.killedInDelay; loop++) {
-      outcome.iterations.push(await this.runIteration(loop));
+      outcome.iterations.push(await this.runIteration(loop, facts));
     }
     outcome.interrupted = this.cancelled;
     return outcome;
   }
 
-  private async runIteration(loop: number): Promise<IterationOutcome> {
+  private async runIteration(loop: number, facts: Promise<RunFacts>): Promise<IterationOutcome> {
     const { plan, ports } = this;
     const journalPath = path.join(plan.journalDir, `loop-${loop + 1}.rexj`);
     const runStart: RunStartRecord = {
@@ -170,6 +173,9 @@ export class RunController {
       ...(validationError ? { validationError } : {}),
       ...(stderrTail ? { stderrTail } : {}),
     };
+    // Settled by now but for a slow `git status` (each of its commands has a 5 s limit).
+    const run = await facts;
+    if (Object.keys(run).length > 0) runEnd.run = run;
     try {
       await ports.endIteration(runEnd);
     } catch (error) {
