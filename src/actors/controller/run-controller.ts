@@ -41,6 +41,8 @@ type StopRequest = { reason: Exclude<IterationEndReason, 'script-exit'>; force: 
 
 export class RunController {
   private stopCurrent: ((request: StopRequest) => void) | null = null;
+  /** `[session.run]` facts learned while the script runs: the end record's `run`. */
+  private facts: Promise<RunFacts> | undefined;
   /** The script of the iteration in progress (a forced stop must reach it mid-grace-period). */
   private currentScript: ScriptProcess | null = null;
   private cancelled = false;
@@ -104,16 +106,14 @@ export class RunController {
       this.ports.log('info', `waiting ${this.plan.delayMinutes} minute(s) before the first loop`);
       await this.sleepInterruptibly(this.plan.delayMinutes * 60_000);
     }
-    // Learned once, while the first script runs (src/actors/controller/run-facts.ts).
-    const facts = collectRunFacts(this.plan.interpreter, this.plan.scriptPath);
     for (let loop = 0; loop < this.plan.loops && !this.cancelled && !this.killedInDelay; loop++) {
-      outcome.iterations.push(await this.runIteration(loop, facts));
+      outcome.iterations.push(await this.runIteration(loop));
     }
     outcome.interrupted = this.cancelled;
     return outcome;
   }
 
-  private async runIteration(loop: number, facts: Promise<RunFacts>): Promise<IterationOutcome> {
+  private async runIteration(loop: number): Promise<IterationOutcome> {
     const { plan, ports } = this;
     const journalPath = path.join(plan.journalDir, `loop-${loop + 1}.rexj`);
     const runStart: RunStartRecord = {
@@ -133,6 +133,8 @@ export class RunController {
 
     const stopRequested = new Promise<StopRequest>((resolve) => (this.stopCurrent = resolve));
     const script = this.startScript();
+    // Learned once, while the first script runs (./run-facts.ts): its processes never delay a start.
+    const facts = (this.facts ??= collectRunFacts(plan.interpreter, plan.scriptPath));
     this.currentScript = script;
     ports.scriptStarted(script.pid ?? null);
     const validation = this.watchValidation(stopRequested);
