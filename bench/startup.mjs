@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAverage, machine, median } from './lib/machine.mjs';
-import { PYTHON } from './lib/targets.mjs';
+import { PATH_WITH_REAL_PYTHON, PYTHON } from './lib/targets.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -58,7 +58,9 @@ async function freePort() {
 /** Runs one command; resolves with its wall time and the script's stamps, all relative to the spawn (ms). */
 function timed(command, argv, port) {
   const stamps = path.join(work, `stamps-${process.hrtime.bigint()}`);
-  const env = { ...process.env, REX_PORT: String(port), BENCH_STAMPS: stamps };
+  // rex runs `python3` from PATH: the same interpreter as the bare run, not a version manager's
+  // shim (pyenv's costs ~0.3 s a start, twice under rex: the script and its --version).
+  const env = { ...process.env, PATH: PATH_WITH_REAL_PYTHON, REX_PORT: String(port), BENCH_STAMPS: stamps };
   return new Promise((resolve, reject) => {
     const start = Date.now();
     const child = spawn(command, argv, { env, cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });

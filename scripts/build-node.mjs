@@ -7,7 +7,7 @@
  * Bundled: our code and the pure-JS packages every run loads (BUNDLED). Every other dependency
  * stays external, loaded from node_modules as before: those with wasm, native or asset files, and
  * those a plain run never loads (ink, fastify, the ClickHouse client, nodemailer, NATS, piscina).
- * Source maps name src/ in stack traces (bin/rex.js turns them on).
+ * Source maps name src/ in stack traces, when on (NODE_OPTIONS=--enable-source-maps; bin/rex.js).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -89,7 +89,9 @@ async function bundle(entryPoints, { chunks, distFromHere }) {
 
 // The CLI: each command and what only it uses (ink, fastify, export's formats) is a chunk loaded
 // when used, one folder deep like cli/main.js.
-await bundle(['src/cli/main.ts'], { chunks: 'chunks', distFromHere: '../' });
+// prestart.ts is bin/rex.js's first step: its own small entry, sharing its modules (the threads it
+// started) with the CLI's through the chunks.
+await bundle(['src/cli/main.ts', 'src/cli/prestart.ts'], { chunks: 'chunks', distFromHere: '../' });
 // Each actor's and pool's thread on its own: one file with all it loads at start (fewer files for
 // the module loader than chunks shared between threads: ~0.1 s of CPU less per run,
 // bench/README.md "startup"), and its lazy imports as chunks beside it.

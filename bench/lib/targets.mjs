@@ -33,7 +33,7 @@ export function pinRexBuild() {
 
 /** The real python3, not a version manager's shim (pyenv's costs a second per start). */
 export const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-const PATH_WITH_REAL_PYTHON = `${path.dirname(PYTHON)}${path.delimiter}${process.env.PATH ?? ''}`;
+export const PATH_WITH_REAL_PYTHON = `${path.dirname(PYTHON)}${path.delimiter}${process.env.PATH ?? ''}`;
 /** The clients import benchlib.py: no __pycache__ left in bench/clients. */
 const CLIENT_ENV = { PYTHONDONTWRITEBYTECODE: '1' };
 

@@ -7,7 +7,15 @@ import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from '../errors.js';
 
 /** Bumped when workerData or the messages below change incompatibly. */
-export const ACTOR_PROTOCOL = 2;
+export const ACTOR_PROTOCOL = 3;
+
+/** `workerData.protocol` of a thread started ahead of its actor (src/host/supervisor/prestarted-threads.ts). */
+export const PRESTARTED = `prestarted/${ACTOR_PROTOCOL}` as const;
+
+/** What a prestarted thread is given; the rest comes in its INIT message. */
+export interface PrestartedWorkerData {
+  protocol: typeof PRESTARTED;
+}
 
 /** What the supervisor hands a new worker thread. */
 export interface ActorWorkerData<Data = unknown> {
@@ -33,8 +41,11 @@ export type ToSupervisor =
   | { code: 'FAULT'; error: WireError }
   | { code: 'STOPPED' };
 
-/** Supervisor -> worker. */
-export type ToActor = { code: 'STOP' };
+/**
+ * Supervisor -> worker. INIT comes first, and only to a prestarted thread: its `workerData`, with
+ * `busPort` in the transfer list.
+ */
+export type ToActor = { code: 'INIT'; workerData: ActorWorkerData } | { code: 'STOP' };
 
 export const TO_SUPERVISOR_CODES: readonly ToSupervisor['code'][] = ['READY', 'FAULT', 'STOPPED'];
 

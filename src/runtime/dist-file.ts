@@ -16,7 +16,8 @@ export function distFile(relative: string): URL {
 
 /**
  * Node's flags for a thread or process started from this build: source maps on when this one has
- * them (bin/rex.js turns them on), so that stack traces name src/ rather than the bundle's chunks.
+ * them (`NODE_OPTIONS=--enable-source-maps`, bin/rex.js), so that stack traces name src/ rather
+ * than the bundle's chunks.
  */
 export function sourceMapFlags(): string[] {
   return process.sourceMapsEnabled ? ['--enable-source-maps'] : [];

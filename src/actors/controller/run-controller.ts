@@ -10,6 +10,7 @@ import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.j
 import type { IterationEndReason, IterationOutcome, RunOutcome, RunPlan } from './run-plan.js';
 import { ScriptProcess, scriptLaunchCommand, type ScriptExit, type ScriptOutputLine } from './script-process.js';
 import { validateSessionMeta } from './validation.js';
+import { collectRunFacts, type RunFacts } from './run-facts.js';
 
 export interface ControllerPorts {
   beginIteration(journalPath: string, runStart: RunStartRecord): Promise<void>;
@@ -40,6 +41,8 @@ type StopRequest = { reason: Exclude<IterationEndReason, 'script-exit'>; force: 
 
 export class RunController {
   private stopCurrent: ((request: StopRequest) => void) | null = null;
+  /** `[session.run]` facts learned while the script runs: the end record's `run`. */
+  private facts: Promise<RunFacts> | undefined;
   /** The script of the iteration in progress (a forced stop must reach it mid-grace-period). */
   private currentScript: ScriptProcess | null = null;
   private cancelled = false;
@@ -130,6 +133,8 @@ export class RunController {
 
     const stopRequested = new Promise<StopRequest>((resolve) => (this.stopCurrent = resolve));
     const script = this.startScript();
+    // Learned once, while the first script runs (./run-facts.ts): its processes never delay a start.
+    const facts = (this.facts ??= collectRunFacts(plan.interpreter, plan.scriptPath));
     this.currentScript = script;
     ports.scriptStarted(script.pid ?? null);
     const validation = this.watchValidation(stopRequested);
@@ -170,6 +175,9 @@ export class RunController {
       ...(validationError ? { validationError } : {}),
       ...(stderrTail ? { stderrTail } : {}),
     };
+    // Settled by now but for a slow `git status` (each of its commands has a 5 s limit).
+    const run = await facts;
+    if (Object.keys(run).length > 0) runEnd.run = run;
     try {
       await ports.endIteration(runEnd);
     } catch (error) {

@@ -95,7 +95,7 @@ export class RunOutput implements RunEventHandler {
       ...(device.configFloats !== undefined && { configFloats: device.configFloats }),
       channels: [...device.channels].map(([channelName, spill]) => new SpillOutputChannel(channelName, spill) as OutputChannel),
     }));
-    const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...this.endRecordFields() };
+    const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...((this.end?.run ?? {}) as JsonObject), ...this.endRecordFields() };
     return {
       devices,
       results: [...this.results.values()],

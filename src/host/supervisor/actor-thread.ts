@@ -17,8 +17,8 @@ import {
   REX_ACTOR_STOP_TIMEOUT,
 } from '../../runtime/errors.js';
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
-import { sourceMapFlags } from '../../runtime/dist-file.js';
 import { LivenessBeacon } from '../../runtime/liveness.js';
+import { actorThreadExecArgv, adoptPrestarted } from './prestarted-threads.js';
 import { heartbeatCheckEveryMs, judgeHeartbeat } from './heartbeat-watch.js';
 
 export interface ThreadSettings {
@@ -86,11 +86,19 @@ export class ActorThread {
       faultInjection: settings.faultInjection,
     };
     let worker: Worker;
+    // A restart always gets a new thread: a prestarted one is for the first start only.
+    const prestarted = settings.restartCount === 0 ? adoptPrestarted(settings.entry) : undefined;
     try {
-      const execArgv = [...process.execArgv, ...sourceMapFlags()];
-      worker = new Worker(settings.entry, { workerData, transferList: [this.link.port], execArgv });
+      if (prestarted) {
+        const init: ToActor = { code: 'INIT', workerData };
+        prestarted.postMessage(init, [this.link.port]);
+        worker = prestarted;
+      } else {
+        worker = new Worker(settings.entry, { workerData, transferList: [this.link.port], execArgv: actorThreadExecArgv() });
+      }
     } catch (error) {
       // Bad entry or uncloneable data: report it like any other death, on a later tick.
+      void prestarted?.terminate();
       this.threadId = -1;
       this.worker = undefined;
       this.uncaught = toWire(error);

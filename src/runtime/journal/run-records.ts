@@ -31,5 +31,7 @@ export const RunEndRecord = z.object({
   validationError: z.string().optional(),
   /** The last lines the script wrote to stderr (at most 64 KiB), if it wrote any. */
   stderrTail: z.string().optional(),
+  /** `[session.run]` facts learned while the script ran (interpreter version, git state). */
+  run: z.record(z.string(), z.unknown()).optional(),
 });
 export type RunEndRecord = z.infer<typeof RunEndRecord>;

@@ -12,7 +12,14 @@ import type { Bus, RequestMap, TopicMap } from '../../bus/bus.js';
 import type { FaultInject, LogLevel } from '../../bus/payloads.js';
 import { connectPortBus, type PortBus } from '../../bus/port-bus.js';
 import type { Requests, Topics } from '../../bus/topics.js';
-import { ACTOR_PROTOCOL, codeOf, type ActorWorkerData, type ToSupervisor } from '../control-protocol.js';
+import {
+  ACTOR_PROTOCOL,
+  PRESTARTED,
+  codeOf,
+  type ActorWorkerData,
+  type PrestartedWorkerData,
+  type ToSupervisor,
+} from '../control-protocol.js';
 import { attachLivenessBeacon, stillWorking } from '../liveness.js';
 import { REX_ACTOR_FAULT_INJECTED, REX_ACTOR_NOT_IN_WORKER, REX_ACTOR_PROTOCOL } from '../errors.js';
 
@@ -67,19 +74,8 @@ export async function runActor<Data, T extends Topics = Topics, R extends Reques
     }
   };
 
-  const init = readWorkerData<Data>(workerData, def.name);
-  if (typeof init === 'string') {
-    die(REX_ACTOR_PROTOCOL(def.name, init));
-    return;
-  }
-  const name = init.actor;
-  attachLivenessBeacon(init.liveness);
-  const bus = connectPortBus<T, R>(init.busPort, name);
-
-  process.on('uncaughtException', die);
-  process.on('unhandledRejection', die);
-  config.onUnhandledError = die;
-
+  let name = def.name;
+  let closeBus = (): void => {};
   let instance: ActorInstance | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let stopRequested = false;
@@ -96,21 +92,44 @@ export async function runActor<Data, T extends Topics = Topics, R extends Reques
       post({ code: 'FAULT', error: toWire(error) });
       exitCode = 1;
     }
-    bus.close();
+    closeBus();
     post({ code: 'STOPPED' });
     process.exit(exitCode);
   };
 
+  // A prestarted thread (src/host/supervisor/prestarted-threads.ts) is given its workerData in INIT.
+  let giveInit: ((raw: unknown) => void) | undefined;
+  const raw = isPrestarted(workerData) ? new Promise<unknown>((resolve) => (giveInit = resolve)) : workerData;
+
   control.on('message', (message: unknown) => {
     const code = codeOf(message);
     if (code === undefined) return;
+    if (code === 'INIT' && giveInit !== undefined) {
+      giveInit((message as { workerData?: unknown }).workerData);
+      giveInit = undefined;
+      return;
+    }
     if (code !== 'STOP') {
-      die(REX_ACTOR_PROTOCOL(name, `unknown control code "${code}"`));
+      die(REX_ACTOR_PROTOCOL(name, `unexpected control code "${code}"`));
       return;
     }
     stopRequested = true;
     void shutdown();
   });
+
+  const init = readWorkerData<Data>(await raw, def.name);
+  if (typeof init === 'string') {
+    die(REX_ACTOR_PROTOCOL(def.name, init));
+    return;
+  }
+  name = init.actor;
+  attachLivenessBeacon(init.liveness);
+  const bus = connectPortBus<T, R>(init.busPort, name);
+  closeBus = () => bus.close();
+
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
+  config.onUnhandledError = die;
 
   if (init.faultInjection) obeyFaultInjection(bus, name);
 
@@ -134,6 +153,10 @@ export async function runActor<Data, T extends Topics = Topics, R extends Reques
   heartbeat = setInterval(stillWorking, init.heartbeatIntervalMs);
   heartbeat.unref();
   if (stopRequested) await shutdown();
+}
+
+function isPrestarted(raw: unknown): raw is PrestartedWorkerData {
+  return typeof raw === 'object' && raw !== null && (raw as { protocol?: unknown }).protocol === PRESTARTED;
 }
 
 function readWorkerData<Data>(raw: unknown, defName: string): ActorWorkerData<Data> | string {
