@@ -134,7 +134,8 @@ export class RunController {
     const stopRequested = new Promise<StopRequest>((resolve) => (this.stopCurrent = resolve));
     const script = this.startScript();
     // Learned once, while the first script runs (./run-facts.ts): its processes never delay a start.
-    const facts = (this.facts ??= collectRunFacts(plan.interpreter, plan.scriptPath));
+    this.facts ??= collectRunFacts(plan.interpreter, plan.scriptPath);
+    const facts = this.facts;
     this.currentScript = script;
     ports.scriptStarted(script.pid ?? null);
     const validation = this.watchValidation(stopRequested);
