@@ -25,6 +25,7 @@ import { printLogs } from './console-log.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { explicitPortProblem, SERVE_PORT_ADVICE } from '../runtime/port-check.js';
 import { ensureScriptsDir } from './scripts-dir.js';
+import { createPrivateDir, removeStalePrivateDirs } from '../runtime/run-store.js';
 import { rexVersion } from './version.js';
 
 export interface ServeOptions {
@@ -96,7 +97,9 @@ export async function serveCommand(options: ServeOptions, verbosity: number): Pr
       `scripts directory: ${data.scriptsDir}${scriptsDirCreated ? ' (created)' : ''}; allowed output directories: ${data.allowedOutputDirs.join(', ')}`,
     );
 
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-serve-'));
+  // The runs' logs: private to this server; those of servers that are gone (killed) go now.
+  for (const dir of removeStalePrivateDirs('rex-serve')) log('info', `removed ${dir}, the temporary directory of a server that is gone`);
+  const logDir = createPrivateDir('rex-serve');
   const launcher = data.fleet
     ? undefined
     : new RunLauncher(bus, { rexBin: REX_BIN, verbosity, logDir, ...(configFile !== undefined && { configFile }) });

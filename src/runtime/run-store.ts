@@ -1,26 +1,28 @@
 /**
- * REX_STORE: a run's private directory in the system's temp dir. Made by mkdtemp (mode 0700, a
- * random name nobody can make first), never at a predictable shared path. Its name carries the
- * pid of the rex process that owns it, `rex-run-<pid>-XXXXXX`, so that the stores of runs that
- * are gone (rex killed) can be told from those of live runs and removed.
+ * rex's private directories in the system's temp dir: a run's REX_STORE (`rex-run-…`) and
+ * `rex serve`'s logs of its runs (`rex-serve-…`). Made by mkdtemp (mode 0700, a random name nobody
+ * can make first), never at a predictable shared path. Each name carries the pid of the rex
+ * process that owns it, `<kind>-<pid>-XXXXXX`, so that the directories of processes that are gone
+ * (killed) can be told from those of live ones and removed.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isProcessAlive } from './process-alive.js';
 
-const STORE_NAME = /^rex-run-(\d+)-/;
+export type PrivateDirKind = 'rex-run' | 'rex-serve';
 
-export function createRunStore(tempDir = os.tmpdir()): string {
-  return fs.mkdtempSync(path.join(tempDir, `rex-run-${process.pid}-`));
+export function createPrivateDir(kind: PrivateDirKind, tempDir = os.tmpdir()): string {
+  return fs.mkdtempSync(path.join(tempDir, `${kind}-${process.pid}-`));
 }
 
 /**
- * Removes the stores of rex processes that are gone. Only real directories (not links) owned by
- * this user are considered; a live process's store, or another user's, is left alone. Returns
+ * Removes the `kind` directories of rex processes that are gone. Only real directories (not links)
+ * owned by this user are considered; a live process's, or another user's, is left alone. Returns
  * the directories removed.
  */
-export function removeStaleRunStores(tempDir = os.tmpdir()): string[] {
+export function removeStalePrivateDirs(kind: PrivateDirKind, tempDir = os.tmpdir()): string[] {
+  const pattern = new RegExp(`^${kind}-(\\d+)-`);
   const removed: string[] = [];
   let names: string[];
   try {
@@ -29,7 +31,7 @@ export function removeStaleRunStores(tempDir = os.tmpdir()): string[] {
     return removed;
   }
   for (const name of names) {
-    const match = STORE_NAME.exec(name);
+    const match = pattern.exec(name);
     if (!match) continue;
     const pid = Number(match[1]);
     if (pid === process.pid || isProcessAlive(pid)) continue;
@@ -45,4 +47,13 @@ export function removeStaleRunStores(tempDir = os.tmpdir()): string[] {
     }
   }
   return removed;
+}
+
+/** REX_STORE: private to one run. */
+export function createRunStore(tempDir = os.tmpdir()): string {
+  return createPrivateDir('rex-run', tempDir);
+}
+
+export function removeStaleRunStores(tempDir = os.tmpdir()): string[] {
+  return removeStalePrivateDirs('rex-run', tempDir);
 }
