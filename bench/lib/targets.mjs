@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleTreeRss } from './rss.mjs';
+import { sampleThreadCpu, threadCpuBetween } from './thread-cpu.mjs';
 
 const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = path.join(BENCH_DIR, '..');
@@ -18,9 +19,7 @@ let rexBin = path.join(REPO_ROOT, 'bin', 'rex.js');
  */
 export function pinRexBuild() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bench-build-'));
-  for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(REPO_ROOT, part), path.join(dir, part), { recursive: true });
-  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  rexBin = path.join(dir, 'bin', 'rex.js');
+  rexBin = copyBuild(dir);
   const git = (...args) => execFileSync('git', ['-C', REPO_ROOT, ...args], { encoding: 'utf8' }).trim();
   let build;
   try {
@@ -29,6 +28,13 @@ export function pinRexBuild() {
     build = 'unknown (not a git work tree)';
   }
   return { build, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Copies the current build (bin, dist, package.json, a link to node_modules) to `dir`; returns its rex.js. */
+export function copyBuild(dir) {
+  for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(REPO_ROOT, part), path.join(dir, part), { recursive: true });
+  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return path.join(dir, 'bin', 'rex.js');
 }
 
 /** The real python3, not a version manager's shim (pyenv's costs a second per start). */
@@ -94,12 +100,12 @@ function readResult(file, what, exit) {
  * fresh port. Returns the client's figures, rex's peak tree RSS (client excluded), the time from
  * the client's last reply to rex's exit and the output file's size. Deletes everything after.
  */
-async function runRex(client, env, timeoutMs, cpus) {
+async function runRex(client, env, timeoutMs, cpus, bin = rexBin) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bench-'));
   try {
     const resultFile = path.join(dir, 'result.json');
     const script = path.join(BENCH_DIR, 'clients', client);
-    const args = [rexBin, 'run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
+    const args = [bin, 'run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
     const rex = start(
       process.execPath,
       args,
@@ -120,15 +126,20 @@ async function runRex(client, env, timeoutMs, cpus) {
       cpus,
     );
     const rss = sampleTreeRss(rex.child.pid, { excludeArg: script });
+    const threads = sampleThreadCpu(rex.child.pid);
     const exit = await rex.exited;
     const peakRssMB = rss.stop();
+    const threadSamples = threads.stop();
     if (exit.code !== 0) throw failure('rex', exit);
     const result = readResult(resultFile, 'rex', exit);
     const outputFile = /^output file: (.+)$/m.exec(exit.output)?.[1];
     if (!outputFile || !fs.existsSync(outputFile)) throw failure('rex wrote no output file;', exit);
+    const lastReplyNs = BigInt(result.last_reply_ns);
     return {
       ...result,
       peakRssMB,
+      /** CPU ms of each of rex's threads from the client's first send to its last reply. */
+      streamThreadCpu: threadCpuBetween(threadSamples, lastReplyNs - BigInt(Math.round(result.seconds * 1e9)), lastReplyNs, rex.child.pid),
       endToExitS: Number(exit.atNs - BigInt(result.last_reply_ns)) / 1e9,
       outputBytes: fs.statSync(outputFile).size,
     };
@@ -174,9 +185,10 @@ async function runBaseline(kind, client, env, timeoutMs, cpus) {
 
 /**
  * Runs `client` (a file in bench/clients) against `target` ('rex' | 'floor' | 'raw'); `cpus` pins
- * the target (rex's whole process, the baseline's server), never the client.
+ * the target (rex's whole process, the baseline's server), never the client; `rexBin` runs another
+ * build of rex than the pinned one (a copyBuild).
  */
-export function runOn(target, client, env, { timeoutMs = 20 * 60_000, cpus } = {}) {
+export function runOn(target, client, env, { timeoutMs = 20 * 60_000, cpus, rexBin: bin } = {}) {
   const stringEnv = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
-  return target === 'rex' ? runRex(client, stringEnv, timeoutMs, cpus) : runBaseline(target, client, stringEnv, timeoutMs, cpus);
+  return target === 'rex' ? runRex(client, stringEnv, timeoutMs, cpus, bin) : runBaseline(target, client, stringEnv, timeoutMs, cpus);
 }

@@ -76,6 +76,8 @@ function pieceEndAt(bytes: Buffer, from: number, close: number): number {
  */
 function readPieceFast(bytes: Buffer, from: number, end: number, at: number): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  // Room for every number the piece can hold (each takes a digit and a comma), checked once.
+  const values = reserve(at + ((end - from + 2) >> 1));
   let pos = from;
   let n = 0;
   for (;;) {
@@ -83,7 +85,7 @@ function readPieceFast(bytes: Buffer, from: number, end: number, at: number): nu
     if (Number.isNaN(value)) return -1; // NaN, Infinity, garbage, undecided: JSON.parse decides
     pos = decimalEnd();
     let c = bytes[pos]!;
-    store(at + n++, value);
+    values[at + n++] = value;
     while (c === SPACE || c === TAB) c = bytes[++pos]!;
     if (pos === end) return n;
     if (c !== COMMA) return -1;
@@ -128,12 +130,19 @@ function tokensAreWhole(bytes: Buffer, from: number, end: number, first: number,
 }
 
 function store(index: number, value: number): void {
-  if (index >= scratch.length) {
-    const grown = new Float64Array(scratch.length * 2);
+  reserve(index + 1)[index] = value;
+}
+
+/** Scratch with room for at least `count` values (grown by doubling, what it held kept). */
+function reserve(count: number): Float64Array {
+  if (count > scratch.length) {
+    let length = scratch.length * 2;
+    while (length < count) length *= 2;
+    const grown = new Float64Array(length);
     grown.set(scratch);
     scratch = grown;
   }
-  scratch[index] = value;
+  return scratch;
 }
 
 function skipSpaces(bytes: Buffer, pos: number): number {

@@ -41,6 +41,8 @@ interface Reader extends TailedJournal {
   records: string[];
   catchUps: number;
   closed: boolean;
+  /** Every size passed to trustIntactUpTo. */
+  trusted: number[];
 }
 
 function host(current: string | null) {
@@ -60,6 +62,11 @@ function host(current: string | null) {
       records,
       catchUps: 0,
       closed: false,
+      trusted: [],
+      trustIntactUpTo: (end) => {
+        reader.trusted.push(end);
+        follower.trustIntactUpTo(end);
+      },
       catchUp: () => {
         reader.catchUps++;
         follower.catchUp();
@@ -147,6 +154,21 @@ describe('JournalTail', () => {
     // Asked for a journal it already reads, it keeps its reader (nothing is read twice).
     expect(tail.follow(three)).toBe(tail.current);
     expect(opened).toHaveLength(3);
+  });
+
+  it("passes each notice's size to its reader: the records ingest wrote in this process are not checked again", async () => {
+    const dir = tempDir();
+    const [one, two] = ['loop-1.rexj', 'loop-2.rexj'].map((name) => path.join(dir, name)) as [string, string];
+    const writer = journal(one, 1);
+    const { bus, opened, start } = host(one);
+    await start();
+    bus.publish('journal.grew', { path: one, size: writer.intactLength });
+    const other = journal(two, 0);
+    bus.publish('journal.grew', { path: two, size: other.intactLength });
+    expect(opened.map((r) => [path.basename(r.journalPath), r.trusted])).toEqual([
+      ['loop-1.rexj', [writer.intactLength]],
+      ['loop-2.rexj', [other.intactLength]],
+    ]);
   });
 
   it('stopped: a catch-up already due does not happen, and the reader is closed', async () => {

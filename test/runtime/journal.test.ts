@@ -103,6 +103,31 @@ describe('journal', () => {
     expect(reader.corruption?.reason).toBe('checksum mismatch');
   });
 
+  it('skips the CRCs of the records its own process wrote (up to intactLength), never of those after', () => {
+    const file = tempJournalPath();
+    const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, {}, 1n)], { syncIntervalMs: 0 });
+    writer.append([lineRecord('keep', 1, 5), lineRecord('flip', 1, 10)]);
+    const vouched = writer.intactLength;
+    expect(vouched).toBe(writer.bytesWritten);
+    writer.append([lineRecord('late', 1, 16)]);
+    writer.close();
+    // A byte changed behind the reader's back in each of the last two records: only the CRC can tell.
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.indexOf('flip')] = 'F'.charCodeAt(0);
+    bytes[bytes.indexOf('late')] = 'L'.charCodeAt(0);
+    fs.writeFileSync(file, bytes);
+
+    const checking = new JournalReader(file);
+    expect([...checking.readAll()].map((r) => r.body.toString()).slice(1)).toEqual(['keep']);
+    expect(checking.corruption?.reason).toBe('checksum mismatch');
+
+    // Told the first `vouched` bytes are intact, it takes them as they are, and still checks the rest.
+    const trusting = new JournalReader(file);
+    trusting.trustIntactUpTo(vouched);
+    expect([...trusting.readAll()].map((r) => r.body.toString()).slice(1)).toEqual(['keep', 'Flip']);
+    expect(trusting.corruption).toEqual({ offset: vouched, reason: 'checksum mismatch' });
+  });
+
   it('tails a growing file and returns records larger than the read size whole', () => {
     const file = tempJournalPath();
     const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, {}, 1n)], { syncIntervalMs: 0 });

@@ -78,6 +78,10 @@ export class OutputWriter implements TailedJournal {
     if (!this.finalized && !this.closed) this.follower.catchUp();
   }
 
+  trustIntactUpTo(end: number): void {
+    this.follower.trustIntactUpTo(end);
+  }
+
   /** Stops following (another journal is followed now). A final file under way closes on its own. */
   close(): void {
     if (this.finalizing) return;

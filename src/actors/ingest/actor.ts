@@ -24,7 +24,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
     const parser = new LineParser();
     const growthNotice = new GrowthNotice(() => {
       const journal = core?.run.journal;
-      if (journal) bus.publish('journal.grew', { path: journal.path, size: journal.bytesWritten });
+      if (journal) bus.publish('journal.grew', { path: journal.path, size: journal.intactLength });
     });
     let core: IngestCore | null = null;
     const handle = (event: (core: IngestCore) => void): void => {
@@ -97,7 +97,7 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
         journal.append([encodeJsonRecord(RecordType.RunEnd, runEnd, nowEpochNs())]);
         journal.close();
         run.journal = null;
-        bus.publish('journal.grew', { path: journal.path, size: journal.bytesWritten });
+        bus.publish('journal.grew', { path: journal.path, size: journal.intactLength });
         return { size: journal.bytesWritten };
       }),
     ];

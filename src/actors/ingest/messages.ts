@@ -28,7 +28,11 @@ export type IngestEof = z.infer<typeof IngestEof>;
 export const IngestClosed = z.object({ connIds: z.array(z.number()) });
 export type IngestClosed = z.infer<typeof IngestClosed>;
 
-/** The journal at `path` holds `size` bytes: followers may read up to there. */
+/**
+ * The journal at `path` holds `size` bytes of whole records that this process's ingest appended
+ * (or verified, reopening the journal): followers may read up to there, and followers in this
+ * process need not check those records' CRCs again (JournalReader.trustIntactUpTo).
+ */
 export const JournalGrew = z.object({ path: z.string(), size: z.number() });
 export type JournalGrew = z.infer<typeof JournalGrew>;
 

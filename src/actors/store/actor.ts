@@ -42,6 +42,7 @@ export const storeActor: ActorDefinition<StoreActorData> = {
         journalPath,
         store,
         catchUp: () => void follower.catchUp(),
+        trustIntactUpTo: (end) => follower.trustIntactUpTo(end),
         close: () => {
           if (closed) return;
           closed = true;

@@ -175,15 +175,19 @@ export type DecodeStep =
 
 /**
  * Decodes the record at `position` of `chunk`, whose first byte sits at file offset `chunkOffset`.
+ * A record ending at or before `checkedEnd` is taken without computing its CRC again: the caller
+ * knows those bytes are intact (see JournalReader.trustIntactUpTo).
  */
-export function decodeRecordAt(chunk: Buffer, position: number, chunkOffset: number): DecodeStep {
+export function decodeRecordAt(chunk: Buffer, position: number, chunkOffset: number, checkedEnd = 0): DecodeStep {
   if (chunk.length - position < RECORD_HEADER_BYTES) return { status: 'incomplete' };
   const length = chunk.readUInt32LE(position);
   if (length < RECORD_HEADER_BYTES) return { status: 'corrupt', reason: `record length ${length} below header size` };
   if (chunk.length - position < length) return { status: 'incomplete' };
-  const storedCrc = chunk.readUInt32LE(position + 4);
-  const actualCrc = crc32(chunk.subarray(position + 8, position + length));
-  if (storedCrc !== actualCrc) return { status: 'corrupt', reason: 'checksum mismatch' };
+  if (chunkOffset + position + length > checkedEnd) {
+    const storedCrc = chunk.readUInt32LE(position + 4);
+    const actualCrc = crc32(chunk.subarray(position + 8, position + length));
+    if (storedCrc !== actualCrc) return { status: 'corrupt', reason: 'checksum mismatch' };
+  }
   const type = chunk.readUInt8(position + 8) as RecordType;
   const padding = chunk.readUInt16LE(position + 10);
   if (padding > length - RECORD_HEADER_BYTES) return { status: 'corrupt', reason: `padding ${padding} longer than the body` };

@@ -71,6 +71,11 @@ export class JournalFollower {
     return this.reader.corruption;
   }
 
+  /** See JournalReader.trustIntactUpTo. */
+  trustIntactUpTo(end: number): void {
+    this.reader.trustIntactUpTo(end);
+  }
+
   /** Applies every complete record now on disk (in bounded reads); returns how many. */
   catchUp(maxBytesPerRead?: number): number {
     let applied = 0;

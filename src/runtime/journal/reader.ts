@@ -30,6 +30,8 @@ export class JournalReader {
   private offset: number;
   private corruptAt: { offset: number; reason: string } | undefined;
   private closed = false;
+  /** Records ending at or before this offset are known intact: their CRCs are not computed again. */
+  private intactEnd = 0;
 
   constructor(
     readonly path: string,
@@ -49,6 +51,18 @@ export class JournalReader {
   /** Offset just after the last record returned. */
   get position(): number {
     return this.offset;
+  }
+
+  /**
+   * The journal's first `end` bytes are complete records that this process's own journal writer
+   * appended (each checksummed as it was encoded) or verified when it reopened the journal
+   * (`journal.grew`): reading them, the reader skips their CRCs. The CRC of every trace again was
+   * half of what following a journal of big traces cost each reader (store, file-writer): 54 vs
+   * 26 ms CPU for 1,000 lines of 10,000 values. Never for bytes another process wrote (`rex
+   * recover` checks every record), nor for what the reader reads past the last notice.
+   */
+  trustIntactUpTo(end: number): void {
+    if (end > this.intactEnd) this.intactEnd = end;
   }
 
   /** Set when a checksum or length error was found; nothing after it is read. */
@@ -72,7 +86,7 @@ export class JournalReader {
     let position = 0;
     let sideBytes = 0;
     for (;;) {
-      const step = decodeRecordAt(chunk, position, this.offset);
+      const step = decodeRecordAt(chunk, position, this.offset, this.intactEnd);
       if (step.status === 'record' && step.record.type === RecordType.LineRef && !this.options.keepLineRefs) {
         const line = this.resolveLineRef(step.record);
         if (typeof line === 'string') {

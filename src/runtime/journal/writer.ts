@@ -24,6 +24,7 @@ export class JournalWriter {
   private syncInFlight = false;
   private closeWhenSynced = false;
   private readonly syncTimer: NodeJS.Timeout | undefined;
+  private completeLength: number;
 
   private constructor(
     readonly path: string,
@@ -31,6 +32,7 @@ export class JournalWriter {
     private size: number,
     private readonly options: JournalWriterOptions,
   ) {
+    this.completeLength = size;
     const interval = options.syncIntervalMs ?? 1000;
     if (interval > 0) {
       this.syncTimer = setInterval(() => this.syncInBackground(), interval);
@@ -71,6 +73,15 @@ export class JournalWriter {
     return this.size;
   }
 
+  /**
+   * The journal's length up to the end of the last append that completed: whole records, each
+   * checksummed as it was encoded (or, below where a reopened journal was cut, verified then).
+   * Unlike `bytesWritten`, never inside a record that an append failed to finish.
+   */
+  get intactLength(): number {
+    return this.completeLength;
+  }
+
   /** Writes all buffers, in order, with as few syscalls as possible. Throws on I/O errors. */
   append(buffers: Buffer[]): void {
     if (this.closed) throw new Error(`journal ${this.path} is closed`);
@@ -92,6 +103,7 @@ export class JournalWriter {
       pending = pending.slice(consumed);
       if (written > 0 && pending.length > 0) pending[0] = pending[0]!.subarray(written);
     }
+    this.completeLength = this.size;
     this.dirty = true;
   }
 

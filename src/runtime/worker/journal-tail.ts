@@ -15,6 +15,8 @@ export interface TailedJournal {
   catchUp(): void;
   /** Releases the journal; may be called more than once. */
   close(): void;
+  /** The first `end` bytes are intact records this process wrote (JournalReader.trustIntactUpTo). */
+  trustIntactUpTo?(end: number): void;
 }
 
 /** Something happened to the run's journals: one grew, or an iteration started or ended. */
@@ -97,10 +99,14 @@ export class JournalTail<T extends TailedJournal> {
       bus.on('run.iteration').subscribe((event) => {
         if (event.phase === 'started') this.follow(event.journalPath);
       }),
-      bus.on('journal.grew').subscribe(({ path }) => {
+      bus.on('journal.grew').subscribe(({ path, size }) => {
         // A notice of another journal: an iteration began that this actor did not hear of.
-        if (this.reading?.journalPath !== path) this.follow(path);
-        else this.catchUpSoon.next();
+        if (this.reading?.journalPath !== path) this.follow(path).trustIntactUpTo?.(size);
+        else {
+          // The notice comes from this process's own journal writer (bus topics do not cross processes).
+          this.reading.trustIntactUpTo?.(size);
+          this.catchUpSoon.next();
+        }
       }),
     );
   }
