@@ -145,7 +145,7 @@ export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrival
   const decided = merge.addEach(
     channels.length,
     (i) => outlineChannel(channels[i]!),
-    (i, before, decision) => effects.push(effectOf(channels[i]!, before, decision)),
+    (i, before, decision) => effects.push(merge.effect(channels[i]!, before, decision)),
   );
   if (!decided) return merge.rejection!;
   return { ok: true, device: merge.identity, deviceCreated: merge.previous === undefined, effects, warnings: merge.warnings, merge };
@@ -166,14 +166,17 @@ export class OutlineMerge {
   readonly warnings: MergeWarning[] = [];
   private readonly changes = new Map<string, ChannelState>();
   private rejected: MergeRejected | null = null;
+  /** Objects that channels of one message share (a line of 100,000 channels made each 100,000 times). */
+  private readonly shared: SharedPieces;
 
   constructor(
     readonly devices: DeviceRegistry,
     readonly deviceName: string,
     config: JsonObject,
     configFloats: readonly JsonPath[] | undefined,
-    private readonly arrivalTime: string,
+    arrivalTime: string,
   ) {
+    this.shared = new SharedPieces(arrivalTime);
     const previous = devices.get(deviceName);
     this.previous = previous;
     const frozen = previous ?? { config, configFloats };
@@ -206,7 +209,7 @@ export class OutlineMerge {
     for (let i = 0; i < count; i++) {
       const outline = outlineAt(i);
       const state = this.changes.get(outline.name) ?? known?.get(outline.name);
-      const decision = decideChannel(this.deviceName, state, outline, this.arrivalTime, this.warnings);
+      const decision = decideChannel(this.deviceName, state, outline, this.shared, this.warnings);
       if (!decision.ok) {
         this.rejected = decision;
         return false;
@@ -225,6 +228,12 @@ export class OutlineMerge {
   /** Why the message is rejected, or null. */
   get rejection(): MergeRejected | null {
     return this.rejected;
+  }
+
+  /** What channel `channel` stores of this message (its data and timestamps). */
+  effect(channel: MeasurementChannel, before: ChannelState | undefined, decision: Accepted): ChannelEffect {
+    const after = decision.next;
+    return { channel: channel.name, unit: after.unit, shape: after.shape, store: storeOp(channel, decision, this.shared), before, after };
   }
 
   commit(): void {
@@ -300,6 +309,37 @@ function firstInvalid(client: readonly string[] | TimestampsOutline): string | n
   return invalid === undefined ? null : invalid.slice(0, 64);
 }
 
+/**
+ * What the channels of one message can share instead of each making its own: the arrival time's
+ * stamps, and a state equal to the one made just before (states are never changed, only replaced).
+ */
+class SharedPieces {
+  readonly arrival: StampsChoice;
+  private lastState: ChannelState | undefined;
+  private lastRepeat: Stamps | undefined;
+
+  constructor(readonly arrivalTime: string) {
+    this.arrival = { kind: 'repeat', timestamp: arrivalTime };
+  }
+
+  /** A state without a pending row: the last one made when equal. */
+  state(unit: string, shape: ChannelShape, count: number): ChannelState {
+    const last = this.lastState;
+    if (last !== undefined && last.count === count && last.shape === shape && last.unit === unit) return last;
+    const state: ChannelState = { unit, shape, count };
+    this.lastState = state;
+    return state;
+  }
+
+  repeat(timestamp: string, count: number): Stamps {
+    const last = this.lastRepeat;
+    if (last !== undefined && last.kind === 'repeat' && last.count === count && last.timestamp === timestamp) return last;
+    const stamps: Stamps = { kind: 'repeat', timestamp, count };
+    this.lastRepeat = stamps;
+    return stamps;
+  }
+}
+
 /** Which timestamps go with the new values or rows: `each` means the client's, one per entry. */
 type StampsChoice = { readonly kind: 'repeat'; readonly timestamp: string } | { readonly kind: 'each'; readonly first: string };
 
@@ -328,10 +368,10 @@ function decideChannel(
   device: string,
   state: ChannelState | undefined,
   channel: ChannelOutline,
-  arrivalTime: string,
+  shared: SharedPieces,
   warnings: MergeWarning[],
 ): ChannelDecision {
-  const current: ChannelState = state ?? { unit: channel.unit, shape: 'undecided', count: 0 };
+  const current: ChannelState = state ?? shared.state(channel.unit, 'undecided', 0);
   if (current.unit !== channel.unit) {
     return {
       ok: false,
@@ -350,36 +390,36 @@ function decideChannel(
           reason: `shape mismatch for ${where(device, channel)}: the channel holds single values, this message has an array of arrays`,
         };
       }
-      const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
-      return decided({ unit: current.unit, shape: 'multi', count: 1 + length }, 'promote', pending, length, stamps);
+      const stamps = channelStamps(device, channel, length, shared, warnings);
+      return decided(shared.state(current.unit, 'multi', 1 + length), 'promote', pending, length, stamps);
     }
     // undecided or multi: append the rows
-    const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
-    return decided({ unit: current.unit, shape: 'multi', count: current.count + length }, 'append-rows', undefined, length, stamps);
+    const stamps = channelStamps(device, channel, length, shared, warnings);
+    return decided(shared.state(current.unit, 'multi', current.count + length), 'append-rows', undefined, length, stamps);
   }
 
   switch (current.shape) {
     case 'multi': {
-      const stamps = channelStamps(device, channel, 1, arrivalTime, warnings);
-      return decided({ unit: current.unit, shape: 'multi', count: current.count + 1 }, 'append-rows', undefined, 1, stamps);
+      const stamps = channelStamps(device, channel, 1, shared, warnings);
+      return decided(shared.state(current.unit, 'multi', current.count + 1), 'append-rows', undefined, 1, stamps);
     }
     case 'undecided': {
-      const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
+      const stamps = channelStamps(device, channel, length, shared, warnings);
       const next: ChannelState =
         length > 1
           ? { unit: current.unit, shape: 'single', count: length, pendingRow: { length, timestamp: firstStamp(stamps) } }
-          : { unit: current.unit, shape: 'single', count: length };
+          : shared.state(current.unit, 'single', length);
       return decided(next, 'append-values', undefined, length, stamps);
     }
     case 'single': {
       const pending = current.pendingRow;
       if (pending !== undefined && pending.length === length) {
-        const stamps = channelStamps(device, channel, 1, arrivalTime, warnings);
-        return decided({ unit: current.unit, shape: 'multi', count: 2 }, 'promote', pending, 1, stamps);
+        const stamps = channelStamps(device, channel, 1, shared, warnings);
+        return decided(shared.state(current.unit, 'multi', 2), 'promote', pending, 1, stamps);
       }
       // Lengths differ (or the first message had one value): a plain single channel for good.
-      const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
-      return decided({ unit: current.unit, shape: 'single', count: current.count + length }, 'append-values', undefined, length, stamps);
+      const stamps = channelStamps(device, channel, length, shared, warnings);
+      return decided(shared.state(current.unit, 'single', current.count + length), 'append-values', undefined, length, stamps);
     }
   }
 }
@@ -394,18 +434,14 @@ function decided(
   return promoted === undefined ? { ok: true, next, store, stampsCount, stamps } : { ok: true, next, store, promoted, stampsCount, stamps };
 }
 
-/** The effect of an accepted decision on a message's channel (its data and timestamps). */
-function effectOf(channel: MeasurementChannel, before: ChannelState | undefined, decision: Accepted): ChannelEffect {
-  const after = decision.next;
-  return { channel: channel.name, unit: after.unit, shape: after.shape, store: storeOp(channel, decision), before, after };
-}
+const STORE_NOTHING: StoreOp = { kind: 'none' };
 
-function storeOp(channel: MeasurementChannel, decision: Accepted): StoreOp {
-  if (decision.store === 'none') return { kind: 'none' };
+function storeOp(channel: MeasurementChannel, decision: Accepted, shared: SharedPieces): StoreOp {
+  if (decision.store === 'none') return STORE_NOTHING;
   const data = channel.data;
   const stamps: Stamps =
     decision.stamps.kind === 'repeat'
-      ? { kind: 'repeat', timestamp: decision.stamps.timestamp, count: decision.stampsCount }
+      ? shared.repeat(decision.stamps.timestamp, decision.stampsCount)
       : { kind: 'each', timestamps: timestampStrings(channel.timestamps!) };
   const rows = data.shape === 'multi' ? data.rows : [data.values];
   switch (decision.store) {
@@ -429,11 +465,11 @@ function channelStamps(
   device: string,
   channel: ChannelOutline,
   count: number,
-  arrivalTime: string,
+  shared: SharedPieces,
   warnings: MergeWarning[],
 ): StampsChoice {
-  if (channel.timestamps === undefined) return { kind: 'repeat', timestamp: arrivalTime };
-  return chooseStamps(count, channel.timestamps, arrivalTime, (code, message) =>
+  if (channel.timestamps === undefined) return shared.arrival;
+  return chooseStamps(count, channel.timestamps, shared.arrival, (code, message) =>
     warnings.push({ code, device, channel: channel.name, message: `${where(device, channel)}: ${message}` }),
   );
 }
@@ -447,10 +483,9 @@ function channelStamps(
 function chooseStamps(
   count: number,
   client: readonly string[] | TimestampsOutline | undefined,
-  arrivalTime: string,
+  arrival: StampsChoice,
   warn: (code: MergeWarningCode, message: string) => void,
 ): StampsChoice {
-  const arrival: StampsChoice = { kind: 'repeat', timestamp: arrivalTime };
   if (count === 0 || client === undefined) return arrival;
   if (client.length !== count && client.length !== 1) {
     warn(

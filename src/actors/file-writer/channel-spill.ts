@@ -215,8 +215,8 @@ export class ChannelSpill implements Flushable {
           ? stamps.timestamp
           : `${stamps.timestamp}\n`.repeat(count).slice(0, -1)
         : sliceStamps(stamps).join('\n');
-    if (this.pendingStamps === NO_STAMPS) this.pendingStamps = [];
-    this.pendingStamps.push(block);
+    if (this.pendingStamps === NO_STAMPS) this.pendingStamps = [block];
+    else this.pendingStamps.push(block);
     this.pendingStampChars += block.length + 1;
     this.stampCount += count;
   }

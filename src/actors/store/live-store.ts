@@ -33,8 +33,6 @@ export class LiveStore implements RunEventHandler {
   private start: RunStartRecord | undefined;
   private info: SessionInfo | undefined;
   private endTimeNs: string | undefined;
-  /** Device → channel → values or rows stored (from the merge state: exact, not a window). */
-  private counts: Record<string, Record<string, number>> = {};
   /** Result name → pass (a later result of the same name replaces it, as in the file). */
   private results = new Map<string, boolean>();
   /** Accepted lines, and values (or rows) over all channels: totals kept as lines come. */
@@ -54,7 +52,6 @@ export class LiveStore implements RunEventHandler {
 
   runStart(record: RunStartRecord): void {
     this.windows = new Map();
-    this.counts = {};
     this.results = new Map();
     this.messages = 0;
     this.values = 0;
@@ -76,14 +73,9 @@ export class LiveStore implements RunEventHandler {
 
   /** Costs what the message holds, never what the run has seen (no walk over all channels or devices). */
   device(_message: unknown, merged: MergeAccepted): void {
+    // Each channel's count is kept in its window: an object keyed by 100,000 channel names cost more than the rest.
     applyMergeToWindows(this.windows, merged, stillWorking);
-    const { name } = merged.device;
-    const counts = this.counts[name] ?? {};
-    this.counts[name] = counts;
-    for (const { channel, before, after } of merged.effects) {
-      counts[channel] = after.count;
-      this.values += after.count - (before?.count ?? 0);
-    }
+    for (const { before, after } of merged.effects) this.values += after.count - (before?.count ?? 0);
     this.messages++;
   }
 
@@ -118,12 +110,7 @@ export class LiveStore implements RunEventHandler {
     // Units and shapes from the live windows (channels in the order first seen); counts exact.
     const devices = [...this.windows.values()].map(({ name, channels }) => ({
       name,
-      channels: [...channels.values()].map(({ name: channel, unit, shape }) => ({
-        name: channel,
-        unit,
-        shape,
-        count: this.counts[name]?.[channel] ?? 0,
-      })),
+      channels: [...channels.values()].map(({ name: channel, unit, shape, count }) => ({ name: channel, unit, shape, count })),
     }));
     const results = [...this.results].map(([name, pass]) => ({ name, pass }));
     return { loop: start.loop, loops: start.loops, messages: this.messages, devices, results };
@@ -138,6 +125,17 @@ export class LiveStore implements RunEventHandler {
   datastreamJson(full = false): string {
     const traceLimit = full ? FULL_TRACE_POINTS : LIVE_WINDOW;
     return liveReplyJson(buildDatastream(this.windows.values(), { subsampling: this.options.subsampling, traceLimit }));
+  }
+
+  /** Device → channel → values or rows stored, from the live windows. */
+  private counts(): RunProgress['counts'] {
+    const counts: RunProgress['counts'] = {};
+    for (const device of this.windows.values()) {
+      const channels: Record<string, number> = {};
+      for (const { name, count } of device.channels.values()) channels[name] = count;
+      counts[device.name] = channels;
+    }
+    return counts;
   }
 
   /** Device → channel → unit and shape, from the live windows. */
@@ -169,7 +167,7 @@ export class LiveStore implements RunEventHandler {
           loop: start.loop + 1,
           loops: start.loops,
           paused: this.paused,
-          counts: this.counts,
+          counts: this.counts(),
           channels: this.channelOutlines(),
           results: Object.fromEntries(this.results),
         }
