@@ -29,6 +29,21 @@ describe('LiveStore', () => {
     expect(JSON.parse(store.stateJson()).run.counts).toEqual({ scope: { a: 2, b: 3, c: 1 } });
   });
 
+  it('counts asked for by STATE during the run stay exact as later messages come', () => {
+    const store = new LiveStore({ subsampling: true });
+    store.runStart({ uuid: 'u', loop: 0, loops: 1, startTimeNs: '0', outputDir: '.', dryRun: false, metaJson: '{}', run: {} } as never);
+    const registry = createDeviceRegistry();
+    store.session({ info: { name: 'a', email: 'a@b.c', session_name: 's', session_description: 'd' } } as never);
+    const counts: unknown[] = [];
+    for (const m of [message({ a: [1, 2], b: [1] }), message({ b: [2, 3] }), { ...message({ x: [1] }), device_name: 'dmm' }]) {
+      const merged = mergeAndCommit(registry, m, '2026-01-16T06:35:32Z');
+      if (!merged.ok) throw new Error(merged.reason);
+      store.device(m, merged);
+      counts.push(JSON.parse(store.stateJson()).run.counts);
+    }
+    expect(counts).toEqual([{ scope: { a: 2, b: 1 } }, { scope: { a: 2, b: 3 } }, { scope: { a: 2, b: 3 }, dmm: { x: 1 } }]);
+  });
+
   it('sums up the iteration: totals for the status line; devices, channels, units, counts and results at the end', () => {
     const store = new LiveStore({ subsampling: true });
     expect(store.status()).toBeNull();

@@ -38,6 +38,11 @@ export class LiveStore implements RunEventHandler {
   /** Accepted lines, and values (or rows) over all channels: totals kept as lines come. */
   private messages = 0;
   private values = 0;
+  /**
+   * Device → channel → count for STATE: made at the first STATE, then kept up to date. A run
+   * nobody asks STATE of never makes an object keyed by 100,000 channel names.
+   */
+  private stateCounts: RunProgress['counts'] | undefined;
   paused = false;
 
   constructor(private readonly options: LiveStoreOptions) {}
@@ -52,6 +57,7 @@ export class LiveStore implements RunEventHandler {
 
   runStart(record: RunStartRecord): void {
     this.windows = new Map();
+    this.stateCounts = undefined;
     this.results = new Map();
     this.messages = 0;
     this.values = 0;
@@ -73,9 +79,13 @@ export class LiveStore implements RunEventHandler {
 
   /** Costs what the message holds, never what the run has seen (no walk over all channels or devices). */
   device(_message: unknown, merged: MergeAccepted): void {
-    // Each channel's count is kept in its window: an object keyed by 100,000 channel names cost more than the rest.
+    // Each channel's count is kept in its window (and for STATE once asked): an object keyed by 100,000 channel names cost more than the rest.
     applyMergeToWindows(this.windows, merged, stillWorking);
-    for (const { before, after } of merged.effects) this.values += after.count - (before?.count ?? 0);
+    const counts = this.stateCounts && (this.stateCounts[merged.device.name] ??= {});
+    for (const { channel, before, after } of merged.effects) {
+      if (counts) counts[channel] = after.count;
+      this.values += after.count - (before?.count ?? 0);
+    }
     this.messages++;
   }
 
@@ -127,14 +137,16 @@ export class LiveStore implements RunEventHandler {
     return liveReplyJson(buildDatastream(this.windows.values(), { subsampling: this.options.subsampling, traceLimit }));
   }
 
-  /** Device → channel → values or rows stored, from the live windows. */
+  /** Device → channel → values or rows stored (made from the live windows the first time). */
   private counts(): RunProgress['counts'] {
+    if (this.stateCounts) return this.stateCounts;
     const counts: RunProgress['counts'] = {};
     for (const device of this.windows.values()) {
       const channels: Record<string, number> = {};
       for (const { name, count } of device.channels.values()) channels[name] = count;
       counts[device.name] = channels;
     }
+    this.stateCounts = counts;
     return counts;
   }
 
