@@ -24,6 +24,9 @@ import type { RunEventHandler } from '../../runtime/journal/follower.js';
 import { stillWorking } from '../../runtime/liveness.js';
 import type { IterationSummary, StoreStatus } from './messages.js';
 
+/** The channels a device's summary lists: what the end of `rex run` names (run-summary.ts, LISTED_CHANNELS). */
+const SUMMARY_CHANNELS = 20;
+
 export interface LiveStoreOptions {
   subsampling: boolean;
 }
@@ -81,7 +84,8 @@ export class LiveStore implements RunEventHandler {
   device(_message: unknown, merged: MergeAccepted): void {
     // Each channel's count is kept in its window (and for STATE once asked): an object keyed by 100,000 channel names cost more than the rest.
     applyMergeToWindows(this.windows, merged, stillWorking);
-    const counts = this.stateCounts && (this.stateCounts[merged.device.name] ??= {});
+    const counts = this.stateCounts ? (this.stateCounts[merged.device.name] ?? {}) : undefined;
+    if (counts && this.stateCounts) this.stateCounts[merged.device.name] = counts;
     for (const { channel, before, after } of merged.effects) {
       if (counts) counts[channel] = after.count;
       this.values += after.count - (before?.count ?? 0);
@@ -120,7 +124,13 @@ export class LiveStore implements RunEventHandler {
     // Units and shapes from the live windows (channels in the order first seen); counts exact.
     const devices = [...this.windows.values()].map(({ name, channels }) => ({
       name,
-      channels: [...channels.values()].map(({ name: channel, unit, shape, count }) => ({ name: channel, unit, shape, count })),
+      channels: firstOf(channels.values(), SUMMARY_CHANNELS).map(({ name: channel, unit, shape, count }) => ({
+        name: channel,
+        unit,
+        shape,
+        count,
+      })),
+      channelCount: channels.size,
     }));
     const results = [...this.results].map(([name, pass]) => ({ name, pass }));
     return { loop: start.loop, loops: start.loops, messages: this.messages, devices, results };
@@ -186,4 +196,13 @@ export class LiveStore implements RunEventHandler {
       : undefined;
     return liveReplyJson(buildStateReply({ session, devices, runFile, ...(progress ? { progress } : {}) }));
   }
+}
+
+function firstOf<T>(items: Iterable<T>, count: number): T[] {
+  const first: T[] = [];
+  for (const item of items) {
+    if (first.length === count) break;
+    first.push(item);
+  }
+  return first;
 }
