@@ -78,9 +78,9 @@ export function readNumbersToScratch(bytes: Buffer, open: number): number {
   return count;
 }
 
-/** The values of the last {@link readNumbersToScratch}: a view, valid until the next read. */
-export function scratchNumbers(count: number): Float64Array {
-  return scratch.subarray(0, count);
+/** Where {@link readNumbersToScratch} left its values (from index 0), valid until the next read. */
+export function scratchNumbers(): Float64Array {
+  return scratch;
 }
 
 /** End of the piece starting at `from`: the last comma within CHUNK_BYTES, or `close`. */
