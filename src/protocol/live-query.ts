@@ -72,7 +72,8 @@ function keptRow(previous: Float64Array | undefined, row: Float64Array | undefin
 
 /** Applies one channel effect to a device's windows (creating the channel's window if new). */
 export function applyEffectToWindow(device: DeviceWindow, effect: ChannelEffect): void {
-  let window = device.channels.get(effect.channel);
+  // A channel first seen (no state before) has no window yet: not looked for among 100,000.
+  let window = effect.before === undefined ? undefined : device.channels.get(effect.channel);
   if (window === undefined) {
     window = {
       name: effect.channel,

@@ -208,7 +208,8 @@ export class OutlineMerge {
     const known = this.previous?.channels;
     for (let i = 0; i < count; i++) {
       const outline = outlineAt(i);
-      const state = this.changes.get(outline.name) ?? known?.get(outline.name);
+      // A message's channels have distinct names (the keys of one JSON object): none is in `changes` yet.
+      const state = known?.get(outline.name);
       const decision = decideChannel(this.deviceName, state, outline, this.shared, this.warnings);
       if (!decision.ok) {
         this.rejected = decision;

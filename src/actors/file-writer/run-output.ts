@@ -59,7 +59,8 @@ export class RunOutput implements RunEventHandler {
       this.devices.set(message.device_name, device);
     }
     for (const effect of merged.effects) {
-      let spill = device.channels.get(effect.channel);
+      // A channel first seen (no state before) has no spill yet: not looked for among 100,000.
+      let spill = effect.before === undefined ? undefined : device.channels.get(effect.channel);
       if (!spill) {
         spill = new ChannelSpill(effect.unit, effect.shape, this.spillFiles);
         device.channels.set(effect.channel, spill);
