@@ -94,7 +94,7 @@ export class RunOutput implements RunEventHandler {
       name,
       config: device.config,
       ...(device.configFloats !== undefined && { configFloats: device.configFloats }),
-      channels: [...device.channels].map(([channelName, spill]) => new SpillOutputChannel(channelName, spill) as OutputChannel),
+      channels: outputChannels(device.channels),
     }));
     const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...this.endRecordFields() };
     return {
@@ -184,6 +184,15 @@ class SpillOutputChannel {
     const values = lengths && spill.valuesInMemory(lengths.reduce((sum, length) => sum + length, 0));
     return lengths && values ? rowsOf(values, lengths) : readRows(spill.valuesNow(), spill.rowsNow(), rowCount);
   }
+}
+
+/** Each channel as the renderer reads it (forEach: no [name, spill] pair made per channel). */
+function outputChannels(spills: ReadonlyMap<string, ChannelSpill>): OutputChannel[] {
+  const channels: OutputChannel[] = [];
+  spills.forEach((spill, name) => {
+    channels.push(new SpillOutputChannel(name, spill));
+  });
+  return channels;
 }
 
 /** Values handed to the renderer as a view: at most one run of it (render.ts formats 16,384 at a time). */
