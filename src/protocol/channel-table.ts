@@ -18,7 +18,7 @@
  *   then the names' UTF-8, the units' UTF-8, padding to 8, and the values as float64
  */
 import { allocFloat64 } from './binary-trace.js';
-import type { MeasurementChannel } from './messages.js';
+import type { DeviceMessage, MeasurementChannel } from './messages.js';
 
 /** From this many channels on a line's channels are kept as a table (fewer: the text is as cheap). */
 export const TABLE_MIN_CHANNELS = 1000;
@@ -65,12 +65,16 @@ export class ChannelTable {
     return this.valueEnds[index]! - (index === 0 ? 0 : this.valueEnds[index - 1]!);
   }
 
-  /** Channel `index` as the parser makes it (its values a view of the table's). */
-  channel(index: number): MeasurementChannel {
+  /** Channel `index`'s values: a view of the table's. */
+  valuesOf(index: number): Float64Array {
     const end = this.valueEnds[index]!;
     const start = index === 0 ? 0 : this.valueEnds[index - 1]!;
-    const values = new Float64Array(this.values.buffer, this.values.byteOffset + start * 8, end - start);
-    return { name: this.name(index), unit: this.unit(index), data: { shape: 'single', values } };
+    return new Float64Array(this.values.buffer, this.values.byteOffset + start * 8, end - start);
+  }
+
+  /** Channel `index` as the parser makes it (its values a view of the table's). */
+  channel(index: number): MeasurementChannel {
+    return { name: this.name(index), unit: this.unit(index), data: { shape: 'single', values: this.valuesOf(index) } };
   }
 
   /** The table as one piece of a journal body (made once). */
@@ -149,4 +153,19 @@ export class ChannelTable {
 
 function alignTo8(length: number): number {
   return length + ((8 - (length % 8)) % 8);
+}
+
+/**
+ * Device messages whose channels are exactly a table's (no device-level timestamps to give them):
+ * the merge reads such a message's channels from the columns (merge.ts), without channel objects.
+ */
+const TABLES = new WeakMap<DeviceMessage, ChannelTable>();
+
+export function rememberTable(message: DeviceMessage, table: ChannelTable | undefined): void {
+  if (table) TABLES.set(message, table);
+  else TABLES.delete(message);
+}
+
+export function tableOfMessage(message: DeviceMessage): ChannelTable | undefined {
+  return TABLES.get(message);
 }

@@ -23,6 +23,7 @@
  */
 import type { DeviceMessage, JsonObject, JsonPath, MeasurementChannel } from './messages.js';
 import { type ClientTimestamps, timestampStrings } from './timestamp-bytes.js';
+import { tableOfMessage } from './channel-table.js';
 import { isRfc3339 } from './timestamps.js';
 
 export type ChannelShape = 'undecided' | 'single' | 'multi';
@@ -140,13 +141,20 @@ export type MergeOutcome = MergeAccepted | MergeRejected;
  */
 export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrivalTime: string): MergeOutcome {
   const merge = new OutlineMerge(devices, msg.device_name, msg.device_config, msg.device_config_floats, arrivalTime);
-  const channels = msg.channels;
   const effects: ChannelEffect[] = [];
-  const decided = merge.addEach(
-    channels.length,
-    (i) => outlineChannel(channels[i]!),
-    (i, before, decision) => effects.push(merge.effect(channels[i]!, before, decision)),
-  );
+  const table = tableOfMessage(msg);
+  // Many small channels kept as a table (channel-table.ts): decided and stored from its columns, no channel object made.
+  const decided = table
+    ? merge.addEach(
+        table.count,
+        (i) => ({ name: table.name(i), unit: table.unit(i), multi: false, length: table.length(i), firstRowLength: 0 }),
+        (i, before, decision, outline) => effects.push(merge.effectOf(outline.name, table.valuesOf(i), null, undefined, before, decision)),
+      )
+    : merge.addEach(
+        msg.channels.length,
+        (i) => outlineChannel(msg.channels[i]!),
+        (i, before, decision) => effects.push(merge.effect(msg.channels[i]!, before, decision)),
+      );
   if (!decided) return merge.rejection!;
   return { ok: true, device: merge.identity, deviceCreated: merge.previous === undefined, effects, warnings: merge.warnings, merge };
 }
@@ -193,7 +201,7 @@ export class OutlineMerge {
    */
   add(
     outlines: readonly ChannelOutline[],
-    decided?: (index: number, before: ChannelState | undefined, decision: Accepted) => void,
+    decided?: (index: number, before: ChannelState | undefined, decision: Accepted, outline: ChannelOutline) => void,
   ): boolean {
     return this.addEach(outlines.length, (i) => outlines[i]!, decided);
   }
@@ -202,7 +210,7 @@ export class OutlineMerge {
   addEach(
     count: number,
     outlineAt: (index: number) => ChannelOutline,
-    decided?: (index: number, before: ChannelState | undefined, decision: Accepted) => void,
+    decided?: (index: number, before: ChannelState | undefined, decision: Accepted, outline: ChannelOutline) => void,
   ): boolean {
     if (this.rejected) return false;
     const known = this.previous?.channels;
@@ -216,7 +224,7 @@ export class OutlineMerge {
         return false;
       }
       this.changes.set(outline.name, decision.next);
-      decided?.(i, state, decision);
+      decided?.(i, state, decision, outline);
     }
     return true;
   }
@@ -233,8 +241,23 @@ export class OutlineMerge {
 
   /** What channel `channel` stores of this message (its data and timestamps). */
   effect(channel: MeasurementChannel, before: ChannelState | undefined, decision: Accepted): ChannelEffect {
+    const { data } = channel;
+    const values = data.shape === 'single' ? data.values : null;
+    return this.effectOf(channel.name, values, data.shape === 'multi' ? data.rows : null, channel.timestamps, before, decision);
+  }
+
+  /** {@link effect} of a channel given by parts: its flat values or its rows, and its client timestamps. */
+  effectOf(
+    name: string,
+    values: Float64Array | null,
+    rows: readonly Float64Array[] | null,
+    timestamps: ClientTimestamps | undefined,
+    before: ChannelState | undefined,
+    decision: Accepted,
+  ): ChannelEffect {
     const after = decision.next;
-    return { channel: channel.name, unit: after.unit, shape: after.shape, store: storeOp(channel, decision, this.shared), before, after };
+    const store = storeOp(values, rows, timestamps, decision, this.shared);
+    return { channel: name, unit: after.unit, shape: after.shape, store, before, after };
   }
 
   commit(): void {
@@ -437,22 +460,27 @@ function decided(
 
 const STORE_NOTHING: StoreOp = { kind: 'none' };
 
-function storeOp(channel: MeasurementChannel, decision: Accepted, shared: SharedPieces): StoreOp {
+/** `values` (a flat message) or `rows` (an array of arrays): what to store of them. */
+function storeOp(
+  values: Float64Array | null,
+  rows: readonly Float64Array[] | null,
+  timestamps: ClientTimestamps | undefined,
+  decision: Accepted,
+  shared: SharedPieces,
+): StoreOp {
   if (decision.store === 'none') return STORE_NOTHING;
-  const data = channel.data;
   const stamps: Stamps =
     decision.stamps.kind === 'repeat'
       ? shared.repeat(decision.stamps.timestamp, decision.stampsCount)
-      : { kind: 'each', timestamps: timestampStrings(channel.timestamps!) };
-  const rows = data.shape === 'multi' ? data.rows : [data.values];
+      : { kind: 'each', timestamps: timestampStrings(timestamps!) };
   switch (decision.store) {
     case 'append-values':
-      return { kind: 'append-values', values: (data as { values: Float64Array }).values, stamps };
+      return { kind: 'append-values', values: values!, stamps };
     case 'append-rows':
-      return { kind: 'append-rows', rows, stamps };
+      return { kind: 'append-rows', rows: rows ?? [values!], stamps };
     case 'promote': {
       const row0 = decision.promoted!;
-      return { kind: 'promote', rowLength: row0.length, row0Timestamp: row0.timestamp, rows, stamps };
+      return { kind: 'promote', rowLength: row0.length, row0Timestamp: row0.timestamp, rows: rows ?? [values!], stamps };
     }
   }
 }

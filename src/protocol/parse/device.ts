@@ -7,7 +7,7 @@ import type { ChannelData, DeviceMessage, MeasurementChannel } from '../messages
 import { type JsonObjectResult, describeJson, fieldPath, isNanStandIn, isPlainObject, validateJsonObject } from '../json.js';
 import { type ExtractedBase64, allocFloat64, decodeBinaryTrace } from '../binary-trace.js';
 import { type ExtractedData, placeholderIndex } from '../line-skeleton.js';
-import { ChannelTable } from '../channel-table.js';
+import { ChannelTable, rememberTable } from '../channel-table.js';
 import { integralFloatPaths } from '../float-lexemes.js';
 import { type ClientTimestamps, TimestampBytes } from '../timestamp-bytes.js';
 import { type Message, type Validated, expected } from './validated.js';
@@ -74,6 +74,7 @@ function extractedTable(measurements: unknown, numbers: NumberSource): ChannelTa
  * cost it a tenth of its time.
  */
 function withTableChannels(device: DeviceMessage, table: ChannelTable, deviceTimestamps: Message | undefined): DeviceMessage {
+  if (deviceTimestamps === undefined) rememberTable(device, table);
   let channels: MeasurementChannel[] | undefined;
   Object.defineProperty(device, 'channels', {
     enumerable: true,
@@ -83,6 +84,7 @@ function withTableChannels(device: DeviceMessage, table: ChannelTable, deviceTim
       return channels;
     },
     set: (value: MeasurementChannel[]) => {
+      rememberTable(device, undefined);
       channels = value;
     },
   });
