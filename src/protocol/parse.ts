@@ -24,7 +24,8 @@
  */
 import { COMMANDS, type Command, type ParsedLine } from './messages.js';
 import { describeJson, isPlainObject, parseJsonText } from './json.js';
-import { type LineSkeleton, extractChannelTable, extractMeasurementData } from './line-skeleton.js';
+import { type LineSkeleton, extractMeasurementData } from './line-skeleton.js';
+import { extractChannelTable } from './channel-table-scan.js';
 import { MAX_LINE_BYTES } from './limits.js';
 import { toReplySafeText } from './replies.js';
 import { isTraceRangeLine, parseTraceRangeLine } from './trace-range.js';
