@@ -18,6 +18,8 @@ export interface ChannelWindow {
   readonly name: string;
   readonly unit: string;
   shape: ChannelShape;
+  /** Values (single) or rows (multi) stored so far: exact, from the merge state (not a window). */
+  count: number;
   /** Single: the last ≤ LIVE_WINDOW values, oldest first. Empty for multi channels. */
   values: number[];
   /** Multi: the newest row. */
@@ -70,12 +72,14 @@ function keptRow(previous: Float64Array | undefined, row: Float64Array | undefin
 
 /** Applies one channel effect to a device's windows (creating the channel's window if new). */
 export function applyEffectToWindow(device: DeviceWindow, effect: ChannelEffect): void {
-  let window = device.channels.get(effect.channel);
+  // A channel first seen (no state before) has no window yet: not looked for among 100,000.
+  let window = effect.before === undefined ? undefined : device.channels.get(effect.channel);
   if (window === undefined) {
     window = {
       name: effect.channel,
       unit: effect.unit,
       shape: effect.shape,
+      count: 0,
       values: [],
       lastRow: undefined,
       firstTimestamp: undefined,
@@ -84,6 +88,7 @@ export function applyEffectToWindow(device: DeviceWindow, effect: ChannelEffect)
     device.channels.set(effect.channel, window);
   }
   window.shape = effect.shape;
+  window.count = effect.after.count;
   const store = effect.store;
   switch (store.kind) {
     case 'none':
@@ -117,6 +122,10 @@ function pushStamps(window: ChannelWindow, stamps: Stamps): void {
     return;
   }
   window.firstTimestamp ??= stamps.timestamp;
+  if (window.timestamps.length === 0 && count === 1) {
+    window.timestamps = [stamps.timestamp];
+    return;
+  }
   if (window.timestamps.length + count <= LIVE_WINDOW) {
     for (let i = 0; i < count; i++) window.timestamps.push(stamps.timestamp);
     return;
@@ -130,6 +139,8 @@ function pushStamps(window: ChannelWindow, stamps: Stamps): void {
  * line of 100,000 one-value channels made four arrays per channel here), else a new array.
  */
 function appendKept<T>(kept: T[], items: ArrayLike<T>, from: number, to: number): T[] {
+  // A new window's first value: an array of one (pushed to an empty array, it took room for 17).
+  if (kept.length === 0 && to - from === 1) return [items[from]!];
   if (kept.length + (to - from) <= LIVE_WINDOW) {
     for (let i = from; i < to; i++) kept.push(items[i]!);
     return kept;

@@ -23,6 +23,7 @@
  */
 import type { DeviceMessage, JsonObject, JsonPath, MeasurementChannel } from './messages.js';
 import { type ClientTimestamps, timestampStrings } from './timestamp-bytes.js';
+import { tableOfMessage } from './channel-table.js';
 import { isRfc3339 } from './timestamps.js';
 
 export type ChannelShape = 'undecided' | 'single' | 'multi';
@@ -140,13 +141,20 @@ export type MergeOutcome = MergeAccepted | MergeRejected;
  */
 export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrivalTime: string): MergeOutcome {
   const merge = new OutlineMerge(devices, msg.device_name, msg.device_config, msg.device_config_floats, arrivalTime);
-  const channels = msg.channels;
   const effects: ChannelEffect[] = [];
-  const decided = merge.addEach(
-    channels.length,
-    (i) => outlineChannel(channels[i]!),
-    (i, before, decision) => effects.push(effectOf(channels[i]!, before, decision)),
-  );
+  const table = tableOfMessage(msg);
+  // Many small channels kept as a table (channel-table.ts): decided and stored from its columns, no channel object made.
+  const decided = table
+    ? merge.addEach(
+        table.count,
+        (i) => ({ name: table.name(i), unit: table.unit(i), multi: false, length: table.length(i), firstRowLength: 0 }),
+        (i, before, decision, outline) => effects.push(merge.effectOf(outline.name, table.valuesOf(i), null, undefined, before, decision)),
+      )
+    : merge.addEach(
+        msg.channels.length,
+        (i) => outlineChannel(msg.channels[i]!),
+        (i, before, decision) => effects.push(merge.effect(msg.channels[i]!, before, decision)),
+      );
   if (!decided) return merge.rejection!;
   return { ok: true, device: merge.identity, deviceCreated: merge.previous === undefined, effects, warnings: merge.warnings, merge };
 }
@@ -166,14 +174,17 @@ export class OutlineMerge {
   readonly warnings: MergeWarning[] = [];
   private readonly changes = new Map<string, ChannelState>();
   private rejected: MergeRejected | null = null;
+  /** Objects that channels of one message share (a line of 100,000 channels made each 100,000 times). */
+  private readonly shared: SharedPieces;
 
   constructor(
     readonly devices: DeviceRegistry,
     readonly deviceName: string,
     config: JsonObject,
     configFloats: readonly JsonPath[] | undefined,
-    private readonly arrivalTime: string,
+    arrivalTime: string,
   ) {
+    this.shared = new SharedPieces(arrivalTime);
     const previous = devices.get(deviceName);
     this.previous = previous;
     const frozen = previous ?? { config, configFloats };
@@ -190,7 +201,7 @@ export class OutlineMerge {
    */
   add(
     outlines: readonly ChannelOutline[],
-    decided?: (index: number, before: ChannelState | undefined, decision: Accepted) => void,
+    decided?: (index: number, before: ChannelState | undefined, decision: Accepted, outline: ChannelOutline) => void,
   ): boolean {
     return this.addEach(outlines.length, (i) => outlines[i]!, decided);
   }
@@ -199,20 +210,21 @@ export class OutlineMerge {
   addEach(
     count: number,
     outlineAt: (index: number) => ChannelOutline,
-    decided?: (index: number, before: ChannelState | undefined, decision: Accepted) => void,
+    decided?: (index: number, before: ChannelState | undefined, decision: Accepted, outline: ChannelOutline) => void,
   ): boolean {
     if (this.rejected) return false;
     const known = this.previous?.channels;
     for (let i = 0; i < count; i++) {
       const outline = outlineAt(i);
-      const state = this.changes.get(outline.name) ?? known?.get(outline.name);
-      const decision = decideChannel(this.deviceName, state, outline, this.arrivalTime, this.warnings);
+      // A message's channels have distinct names (the keys of one JSON object): none is in `changes` yet.
+      const state = known?.get(outline.name);
+      const decision = decideChannel(this.deviceName, state, outline, this.shared, this.warnings);
       if (!decision.ok) {
         this.rejected = decision;
         return false;
       }
       this.changes.set(outline.name, decision.next);
-      decided?.(i, state, decision);
+      decided?.(i, state, decision, outline);
     }
     return true;
   }
@@ -225,6 +237,27 @@ export class OutlineMerge {
   /** Why the message is rejected, or null. */
   get rejection(): MergeRejected | null {
     return this.rejected;
+  }
+
+  /** What channel `channel` stores of this message (its data and timestamps). */
+  effect(channel: MeasurementChannel, before: ChannelState | undefined, decision: Accepted): ChannelEffect {
+    const { data } = channel;
+    const values = data.shape === 'single' ? data.values : null;
+    return this.effectOf(channel.name, values, data.shape === 'multi' ? data.rows : null, channel.timestamps, before, decision);
+  }
+
+  /** {@link effect} of a channel given by parts: its flat values or its rows, and its client timestamps. */
+  effectOf(
+    name: string,
+    values: Float64Array | null,
+    rows: readonly Float64Array[] | null,
+    timestamps: ClientTimestamps | undefined,
+    before: ChannelState | undefined,
+    decision: Accepted,
+  ): ChannelEffect {
+    const after = decision.next;
+    const store = storeOp(values, rows, timestamps, decision, this.shared);
+    return { channel: name, unit: after.unit, shape: after.shape, store, before, after };
   }
 
   commit(): void {
@@ -300,6 +333,37 @@ function firstInvalid(client: readonly string[] | TimestampsOutline): string | n
   return invalid === undefined ? null : invalid.slice(0, 64);
 }
 
+/**
+ * What the channels of one message can share instead of each making its own: the arrival time's
+ * stamps, and a state equal to the one made just before (states are never changed, only replaced).
+ */
+class SharedPieces {
+  readonly arrival: StampsChoice;
+  private lastState: ChannelState | undefined;
+  private lastRepeat: Stamps | undefined;
+
+  constructor(readonly arrivalTime: string) {
+    this.arrival = { kind: 'repeat', timestamp: arrivalTime };
+  }
+
+  /** A state without a pending row: the last one made when equal. */
+  state(unit: string, shape: ChannelShape, count: number): ChannelState {
+    const last = this.lastState;
+    if (last !== undefined && last.count === count && last.shape === shape && last.unit === unit) return last;
+    const state: ChannelState = { unit, shape, count };
+    this.lastState = state;
+    return state;
+  }
+
+  repeat(timestamp: string, count: number): Stamps {
+    const last = this.lastRepeat;
+    if (last !== undefined && last.kind === 'repeat' && last.count === count && last.timestamp === timestamp) return last;
+    const stamps: Stamps = { kind: 'repeat', timestamp, count };
+    this.lastRepeat = stamps;
+    return stamps;
+  }
+}
+
 /** Which timestamps go with the new values or rows: `each` means the client's, one per entry. */
 type StampsChoice = { readonly kind: 'repeat'; readonly timestamp: string } | { readonly kind: 'each'; readonly first: string };
 
@@ -328,10 +392,10 @@ function decideChannel(
   device: string,
   state: ChannelState | undefined,
   channel: ChannelOutline,
-  arrivalTime: string,
+  shared: SharedPieces,
   warnings: MergeWarning[],
 ): ChannelDecision {
-  const current: ChannelState = state ?? { unit: channel.unit, shape: 'undecided', count: 0 };
+  const current: ChannelState = state ?? shared.state(channel.unit, 'undecided', 0);
   if (current.unit !== channel.unit) {
     return {
       ok: false,
@@ -350,36 +414,36 @@ function decideChannel(
           reason: `shape mismatch for ${where(device, channel)}: the channel holds single values, this message has an array of arrays`,
         };
       }
-      const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
-      return decided({ unit: current.unit, shape: 'multi', count: 1 + length }, 'promote', pending, length, stamps);
+      const stamps = channelStamps(device, channel, length, shared, warnings);
+      return decided(shared.state(current.unit, 'multi', 1 + length), 'promote', pending, length, stamps);
     }
     // undecided or multi: append the rows
-    const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
-    return decided({ unit: current.unit, shape: 'multi', count: current.count + length }, 'append-rows', undefined, length, stamps);
+    const stamps = channelStamps(device, channel, length, shared, warnings);
+    return decided(shared.state(current.unit, 'multi', current.count + length), 'append-rows', undefined, length, stamps);
   }
 
   switch (current.shape) {
     case 'multi': {
-      const stamps = channelStamps(device, channel, 1, arrivalTime, warnings);
-      return decided({ unit: current.unit, shape: 'multi', count: current.count + 1 }, 'append-rows', undefined, 1, stamps);
+      const stamps = channelStamps(device, channel, 1, shared, warnings);
+      return decided(shared.state(current.unit, 'multi', current.count + 1), 'append-rows', undefined, 1, stamps);
     }
     case 'undecided': {
-      const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
+      const stamps = channelStamps(device, channel, length, shared, warnings);
       const next: ChannelState =
         length > 1
           ? { unit: current.unit, shape: 'single', count: length, pendingRow: { length, timestamp: firstStamp(stamps) } }
-          : { unit: current.unit, shape: 'single', count: length };
+          : shared.state(current.unit, 'single', length);
       return decided(next, 'append-values', undefined, length, stamps);
     }
     case 'single': {
       const pending = current.pendingRow;
       if (pending !== undefined && pending.length === length) {
-        const stamps = channelStamps(device, channel, 1, arrivalTime, warnings);
-        return decided({ unit: current.unit, shape: 'multi', count: 2 }, 'promote', pending, 1, stamps);
+        const stamps = channelStamps(device, channel, 1, shared, warnings);
+        return decided(shared.state(current.unit, 'multi', 2), 'promote', pending, 1, stamps);
       }
       // Lengths differ (or the first message had one value): a plain single channel for good.
-      const stamps = channelStamps(device, channel, length, arrivalTime, warnings);
-      return decided({ unit: current.unit, shape: 'single', count: current.count + length }, 'append-values', undefined, length, stamps);
+      const stamps = channelStamps(device, channel, length, shared, warnings);
+      return decided(shared.state(current.unit, 'single', current.count + length), 'append-values', undefined, length, stamps);
     }
   }
 }
@@ -394,28 +458,29 @@ function decided(
   return promoted === undefined ? { ok: true, next, store, stampsCount, stamps } : { ok: true, next, store, promoted, stampsCount, stamps };
 }
 
-/** The effect of an accepted decision on a message's channel (its data and timestamps). */
-function effectOf(channel: MeasurementChannel, before: ChannelState | undefined, decision: Accepted): ChannelEffect {
-  const after = decision.next;
-  return { channel: channel.name, unit: after.unit, shape: after.shape, store: storeOp(channel, decision), before, after };
-}
+const STORE_NOTHING: StoreOp = { kind: 'none' };
 
-function storeOp(channel: MeasurementChannel, decision: Accepted): StoreOp {
-  if (decision.store === 'none') return { kind: 'none' };
-  const data = channel.data;
+/** `values` (a flat message) or `rows` (an array of arrays): what to store of them. */
+function storeOp(
+  values: Float64Array | null,
+  rows: readonly Float64Array[] | null,
+  timestamps: ClientTimestamps | undefined,
+  decision: Accepted,
+  shared: SharedPieces,
+): StoreOp {
+  if (decision.store === 'none') return STORE_NOTHING;
   const stamps: Stamps =
     decision.stamps.kind === 'repeat'
-      ? { kind: 'repeat', timestamp: decision.stamps.timestamp, count: decision.stampsCount }
-      : { kind: 'each', timestamps: timestampStrings(channel.timestamps!) };
-  const rows = data.shape === 'multi' ? data.rows : [data.values];
+      ? shared.repeat(decision.stamps.timestamp, decision.stampsCount)
+      : { kind: 'each', timestamps: timestampStrings(timestamps!) };
   switch (decision.store) {
     case 'append-values':
-      return { kind: 'append-values', values: (data as { values: Float64Array }).values, stamps };
+      return { kind: 'append-values', values: values!, stamps };
     case 'append-rows':
-      return { kind: 'append-rows', rows, stamps };
+      return { kind: 'append-rows', rows: rows ?? [values!], stamps };
     case 'promote': {
       const row0 = decision.promoted!;
-      return { kind: 'promote', rowLength: row0.length, row0Timestamp: row0.timestamp, rows, stamps };
+      return { kind: 'promote', rowLength: row0.length, row0Timestamp: row0.timestamp, rows: rows ?? [values!], stamps };
     }
   }
 }
@@ -429,11 +494,11 @@ function channelStamps(
   device: string,
   channel: ChannelOutline,
   count: number,
-  arrivalTime: string,
+  shared: SharedPieces,
   warnings: MergeWarning[],
 ): StampsChoice {
-  if (channel.timestamps === undefined) return { kind: 'repeat', timestamp: arrivalTime };
-  return chooseStamps(count, channel.timestamps, arrivalTime, (code, message) =>
+  if (channel.timestamps === undefined) return shared.arrival;
+  return chooseStamps(count, channel.timestamps, shared.arrival, (code, message) =>
     warnings.push({ code, device, channel: channel.name, message: `${where(device, channel)}: ${message}` }),
   );
 }
@@ -447,10 +512,9 @@ function channelStamps(
 function chooseStamps(
   count: number,
   client: readonly string[] | TimestampsOutline | undefined,
-  arrivalTime: string,
+  arrival: StampsChoice,
   warn: (code: MergeWarningCode, message: string) => void,
 ): StampsChoice {
-  const arrival: StampsChoice = { kind: 'repeat', timestamp: arrivalTime };
   if (count === 0 || client === undefined) return arrival;
   if (client.length !== count && client.length !== 1) {
     warn(

@@ -36,11 +36,31 @@ let scratch = new Float64Array(4096);
 
 /** Reads the array whose `[` is at `open`; null when it is not a flat array of JSON numbers. */
 export function readNumberArray(bytes: Buffer, open: number): NumberArray | null {
+  const count = readNumbersToScratch(bytes, open);
+  if (count === -1) return null;
+  const values = allocFloat64(count);
+  values.set(scratch.subarray(0, count));
+  return { values, end: arrayEnd };
+}
+
+/** Just past the `]` of the array {@link readNumbersToScratch} read last. */
+let arrayEnd = 0;
+
+export function numberArrayEnd(): number {
+  return arrayEnd;
+}
+
+/**
+ * As {@link readNumberArray}, without an array of its own: returns how many values (-1: not a
+ * flat array of JSON numbers), left in {@link scratchNumbers} until the next read.
+ */
+export function readNumbersToScratch(bytes: Buffer, open: number): number {
   const close = bytes.indexOf(CLOSE, open + 1);
-  if (close === -1) return null;
+  if (close === -1) return -1;
   let count = 0;
   let pos = skipSpaces(bytes, open + 1);
-  if (pos === close) return { values: allocFloat64(0), end: close + 1 };
+  arrayEnd = close + 1;
+  if (pos === close) return 0;
   // Once a piece needed JSON.parse the data is probably full precision: skip the byte attempt.
   let preferJson = false;
   while (pos < close) {
@@ -49,15 +69,18 @@ export function readNumberArray(bytes: Buffer, open: number): NumberArray | null
     if (read === -1) {
       preferJson = true;
       read = readPieceJson(bytes, pos, pieceEnd, count);
-      if (read === -1) return null;
+      if (read === -1) return -1;
     }
     count += read;
     pos = pieceEnd === close ? close : skipSpaces(bytes, pieceEnd + 1);
-    if (pieceEnd !== close && pos === close) return null; // a trailing comma
+    if (pieceEnd !== close && pos === close) return -1; // a trailing comma
   }
-  const values = allocFloat64(count);
-  values.set(scratch.subarray(0, count));
-  return { values, end: close + 1 };
+  return count;
+}
+
+/** Where {@link readNumbersToScratch} left its values (from index 0), valid until the next read. */
+export function scratchNumbers(): Float64Array {
+  return scratch;
 }
 
 /** End of the piece starting at `from`: the last comma within CHUNK_BYTES, or `close`. */

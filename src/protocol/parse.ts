@@ -25,6 +25,7 @@
 import { COMMANDS, type Command, type ParsedLine } from './messages.js';
 import { describeJson, isPlainObject, parseJsonText } from './json.js';
 import { type LineSkeleton, extractMeasurementData } from './line-skeleton.js';
+import { extractChannelTable } from './channel-table-scan.js';
 import { MAX_LINE_BYTES } from './limits.js';
 import { toReplySafeText } from './replies.js';
 import { isTraceRangeLine, parseTraceRangeLine } from './trace-range.js';
@@ -62,6 +63,12 @@ export interface BytesParse {
  */
 export function parseLineBytes(line: Buffer): BytesParse {
   if (line.length >= BYTE_PATH_MIN_BYTES && line.length <= MAX_LINE_BYTES) {
+    const table = extractChannelTable(line);
+    if (table !== null) {
+      // Anything but a device (a reason about the rest of the line) is told as the whole line's parse tells it.
+      const parsed = parseLineSkeleton(table);
+      if (parsed.kind === 'device') return { parsed, skeleton: table };
+    }
     const skeleton = extractMeasurementData(line);
     // Nothing taken out (small arrays only): the skeleton is the whole text, kept as such.
     if (skeleton !== null) return { parsed: parseLineSkeleton(skeleton), skeleton: skeleton.extracted.length > 0 ? skeleton : null };

@@ -72,6 +72,12 @@ describe('runSummaryLines', () => {
     });
     expect(line).toMatch(/ch19 \[V\] 1 value, and 5 more channels$/);
   });
+
+  it('counts the channels of a device whose summary lists only its first ones', () => {
+    const channels = Array.from({ length: 20 }, (_, i) => ({ name: `ch${i}`, unit: 'V', shape: 'single' as const, count: 1 }));
+    const [line] = summaryDataLines({ devices: [{ name: 'wide', channels, channelCount: 100_000 }], results: [] });
+    expect(line).toMatch(/ch19 \[V\] 1 value, and 99980 more channels$/);
+  });
 });
 
 describe('summaryDataLines', () => {

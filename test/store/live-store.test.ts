@@ -29,6 +29,33 @@ describe('LiveStore', () => {
     expect(JSON.parse(store.stateJson()).run.counts).toEqual({ scope: { a: 2, b: 3, c: 1 } });
   });
 
+  it('sums up a device of many channels by its first 20 and how many it has', () => {
+    const store = new LiveStore({ subsampling: true });
+    store.runStart({ uuid: 'u', loop: 0, loops: 1, startTimeNs: '0', outputDir: '.', dryRun: false, metaJson: '{}', run: {} } as never);
+    const wide = message(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`c${i}`, [i]])));
+    const merged = mergeAndCommit(createDeviceRegistry(), wide, '2026-01-16T06:35:32Z');
+    if (!merged.ok) throw new Error(merged.reason);
+    store.device(wide, merged);
+    const [device] = store.summary()!.devices;
+    expect(device!.channels.map((c) => c.name)).toEqual(Array.from({ length: 20 }, (_, i) => `c${i}`));
+    expect(device!.channelCount).toBe(1000);
+  });
+
+  it('counts asked for by STATE during the run stay exact as later messages come', () => {
+    const store = new LiveStore({ subsampling: true });
+    store.runStart({ uuid: 'u', loop: 0, loops: 1, startTimeNs: '0', outputDir: '.', dryRun: false, metaJson: '{}', run: {} } as never);
+    const registry = createDeviceRegistry();
+    store.session({ info: { name: 'a', email: 'a@b.c', session_name: 's', session_description: 'd' } } as never);
+    const counts: unknown[] = [];
+    for (const m of [message({ a: [1, 2], b: [1] }), message({ b: [2, 3] }), { ...message({ x: [1] }), device_name: 'dmm' }]) {
+      const merged = mergeAndCommit(registry, m, '2026-01-16T06:35:32Z');
+      if (!merged.ok) throw new Error(merged.reason);
+      store.device(m, merged);
+      counts.push(JSON.parse(store.stateJson()).run.counts);
+    }
+    expect(counts).toEqual([{ scope: { a: 2, b: 1 } }, { scope: { a: 2, b: 3 } }, { scope: { a: 2, b: 3 }, dmm: { x: 1 } }]);
+  });
+
   it('sums up the iteration: totals for the status line; devices, channels, units, counts and results at the end', () => {
     const store = new LiveStore({ subsampling: true });
     expect(store.status()).toBeNull();
@@ -63,8 +90,9 @@ describe('LiveStore', () => {
             { name: 'a', unit: 'V', shape: 'single', count: 2 },
             { name: 'b', unit: 'V', shape: 'single', count: 3 },
           ],
+          channelCount: 2,
         },
-        { name: 'osc', channels: [{ name: 'trace', unit: 'mV', shape: 'multi', count: 2 }] },
+        { name: 'osc', channels: [{ name: 'trace', unit: 'mV', shape: 'multi', count: 2 }], channelCount: 1 },
       ],
       // A later result of the same name replaces the earlier one, as in the file.
       results: [

@@ -92,6 +92,7 @@ describe('pairSeries', () => {
       name: 'trace',
       unit: 'V',
       shape: 'multi',
+      count: 1,
       values: [],
       lastRow: row,
       firstTimestamp: '2026-01-16T06:35:32Z',

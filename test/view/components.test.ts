@@ -178,6 +178,7 @@ describe('App on a live connection', () => {
     name: 'trace',
     unit: 'V',
     shape: 'multi',
+    count: 1,
     values: [],
     lastRow: Float64Array.from({ length: 1000 }, (_, i) => Math.sin(i / 40)),
     firstTimestamp: '2026-01-16T06:35:32Z',

@@ -139,6 +139,8 @@ export class ChannelSpill implements Flushable {
   /** The first `count` timestamps when none was written out yet, else undefined. */
   stampsInMemory(count: number): string[] | undefined {
     if (this.stampPieces.length > 0) return undefined;
+    // One message's one timestamp (a line of 100,000 one-value channels): no split of the block.
+    if (count === 1 && this.pendingStamps.length === 1 && this.pendingStamps[0]!.indexOf('\n') === -1) return [this.pendingStamps[0]!];
     const stamps = this.pendingStamps.length === 1 ? this.pendingStamps[0]!.split('\n') : this.pendingStamps.join('\n').split('\n');
     return stamps.length >= count ? stamps.slice(0, count) : undefined;
   }
@@ -215,8 +217,8 @@ export class ChannelSpill implements Flushable {
           ? stamps.timestamp
           : `${stamps.timestamp}\n`.repeat(count).slice(0, -1)
         : sliceStamps(stamps).join('\n');
-    if (this.pendingStamps === NO_STAMPS) this.pendingStamps = [];
-    this.pendingStamps.push(block);
+    if (this.pendingStamps === NO_STAMPS) this.pendingStamps = [block];
+    else this.pendingStamps.push(block);
     this.pendingStampChars += block.length + 1;
     this.stampCount += count;
   }

@@ -59,7 +59,8 @@ export class RunOutput implements RunEventHandler {
       this.devices.set(message.device_name, device);
     }
     for (const effect of merged.effects) {
-      let spill = device.channels.get(effect.channel);
+      // A channel first seen (no state before) has no spill yet: not looked for among 100,000.
+      let spill = effect.before === undefined ? undefined : device.channels.get(effect.channel);
       if (!spill) {
         spill = new ChannelSpill(effect.unit, effect.shape, this.spillFiles);
         device.channels.set(effect.channel, spill);
@@ -93,7 +94,7 @@ export class RunOutput implements RunEventHandler {
       name,
       config: device.config,
       ...(device.configFloats !== undefined && { configFloats: device.configFloats }),
-      channels: [...device.channels].map(([channelName, spill]) => new SpillOutputChannel(channelName, spill) as OutputChannel),
+      channels: outputChannels(device.channels),
     }));
     const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...((this.end?.run ?? {}) as JsonObject), ...this.endRecordFields() };
     return {
@@ -183,6 +184,15 @@ class SpillOutputChannel {
     const values = lengths && spill.valuesInMemory(lengths.reduce((sum, length) => sum + length, 0));
     return lengths && values ? rowsOf(values, lengths) : readRows(spill.valuesNow(), spill.rowsNow(), rowCount);
   }
+}
+
+/** Each channel as the renderer reads it (forEach: no [name, spill] pair made per channel). */
+function outputChannels(spills: ReadonlyMap<string, ChannelSpill>): OutputChannel[] {
+  const channels: OutputChannel[] = [];
+  spills.forEach((spill, name) => {
+    channels.push(new SpillOutputChannel(name, spill));
+  });
+  return channels;
 }
 
 /** Values handed to the renderer as a view: at most one run of it (render.ts formats 16,384 at a time). */

@@ -11,6 +11,7 @@
  */
 import { type ChannelOutline, type DeviceRegistry, OutlineMerge, outlineChannel, outlineTimestamps } from '../../protocol/merge.js';
 import type { DeviceMessage, JsonObject, JsonPath } from '../../protocol/messages.js';
+import type { ChannelTable } from '../../protocol/channel-table.js';
 
 /** Channels decided in one turn of the ingest's event loop (~1 ms of work each, measured). */
 export const OUTLINE_SLICE = 1000;
@@ -83,6 +84,22 @@ export function unpackOutlines(packed: PackedOutlines): OutlinedDevice {
 function readOutline([name, unit, multi, length, firstRowLength, stamps]: PackedOutline): ChannelOutline {
   const outline = { name, unit, multi: multi === 1, length, firstRowLength };
   return stamps === 0 ? outline : { ...outline, timestamps: { length: stamps[0], first: stamps[1], invalid: stamps[2] } };
+}
+
+/** On the ingest thread: the outlines of a line whose channels are a table in its journal body (channel-table.ts). */
+export function tableOutlines(deviceName: string, table: ChannelTable): OutlinedDevice {
+  return {
+    deviceName,
+    config: {},
+    slices: Math.max(1, Math.ceil(table.count / OUTLINE_SLICE)),
+    slice: (index) => {
+      const outlines: ChannelOutline[] = [];
+      for (let i = index * OUTLINE_SLICE; i < Math.min(table.count, (index + 1) * OUTLINE_SLICE); i++) {
+        outlines.push({ name: table.name(i), unit: table.unit(i), multi: false, length: table.length(i), firstRowLength: 0 });
+      }
+      return outlines;
+    },
+  };
 }
 
 /** Decides all of `device` at once (a line of few channels, a stale decision, a journal replayed). */

@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import type { ParsedLine } from '../../protocol/messages.js';
 import { parseLineBytes } from '../../protocol/parse.js';
 import { encodeSkeletonBody } from '../../runtime/journal/line-body.js';
+import { ChannelTable } from '../../protocol/channel-table.js';
 import type { OutlinedDevice } from './outlined-device.js';
 
 export interface LineParse {
@@ -21,6 +22,8 @@ export interface LineParse {
   deviceBody: Buffer[] | null;
   /** crc32 of that body (`deviceBody`, else `line`), when the parse pool computed it. */
   bodyCrc?: number;
+  /** The part of `deviceBody` that holds the line's channel table (channel-table.ts), if it has one. */
+  tablePart?: number;
 }
 
 export interface OutlinedDeviceLine {
@@ -31,6 +34,8 @@ export interface OutlinedDeviceLine {
 export function parseLineForIngest(line: Buffer): LineParse & { parsed: ParsedLine | null } {
   if (!isUtf8(line)) return { line, parsed: null, deviceBody: null };
   const { parsed, skeleton } = parseLineBytes(line);
-  const deviceBody = skeleton !== null && parsed.kind === 'device' ? encodeSkeletonBody(skeleton) : null;
-  return { line, parsed, deviceBody };
+  if (skeleton === null || parsed.kind !== 'device') return { line, parsed, deviceBody: null };
+  const deviceBody = encodeSkeletonBody(skeleton);
+  const table = skeleton.extracted.find((piece) => piece instanceof ChannelTable);
+  return table ? { line, parsed, deviceBody, tablePart: deviceBody.indexOf(table.encode()) } : { line, parsed, deviceBody };
 }

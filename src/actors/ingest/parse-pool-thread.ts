@@ -7,7 +7,7 @@
 import { crc32 } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
-import type { ParsedLine } from '../../protocol/messages.js';
+import type { DeviceMessage, ParsedLine } from '../../protocol/messages.js';
 import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
 import { joinParts } from '../../protocol/line-splitter.js';
 import { type PackedOutlines, packOutlines } from './outlined-device.js';
@@ -23,7 +23,7 @@ export interface ParseTask {
 
 /** What the pool answers: a LineParse whose device message (if any) is packed. */
 export interface PoolAnswer extends Omit<LineParse, 'parsed'> {
-  parsed: Exclude<ParsedLine, { kind: 'device' }> | PackedOutlinesLine | null;
+  parsed: Exclude<ParsedLine, { kind: 'device' }> | PackedOutlinesLine | TableOutlinesLine | null;
   bodyCrc: number;
 }
 
@@ -32,10 +32,22 @@ export interface PackedOutlinesLine {
   packed: PackedOutlines;
 }
 
+/** A device line whose channels are a table in its body (`tablePart`): the ingest reads their outlines there. */
+export interface TableOutlinesLine {
+  kind: 'table-outlines';
+  deviceName: string;
+}
+
+function tableOutlines(message: DeviceMessage): TableOutlinesLine {
+  return { kind: 'table-outlines', deviceName: message.device_name };
+}
+
 export default function parseInPool({ parts, length }: ParseTask): object {
   const pieces = parts.map((part) => Buffer.from(part.buffer, part.byteOffset, part.length));
   const parse = parseLineForIngest(joinParts(pieces, length));
-  const answer: PoolAnswer = { ...parse, parsed: slimmed(parse.parsed), bodyCrc: crcOf(parse.deviceBody ?? [parse.line]) };
+  const parsed =
+    parse.tablePart !== undefined && parse.parsed?.kind === 'device' ? tableOutlines(parse.parsed.message) : slimmed(parse.parsed);
+  const answer: PoolAnswer = { ...parse, parsed, bodyCrc: crcOf(parse.deviceBody ?? [parse.line]) };
   return move({ [transferableSymbol]: ownBuffersOf(answer), [valueSymbol]: answer });
 }
 

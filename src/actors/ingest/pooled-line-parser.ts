@@ -11,7 +11,8 @@
 import type { Piscina } from 'piscina';
 import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
 import { type LineItem, concatOwned, joinParts } from '../../protocol/line-splitter.js';
-import { unpackOutlines } from './outlined-device.js';
+import { tableOutlines, unpackOutlines } from './outlined-device.js';
+import { ChannelTable } from '../../protocol/channel-table.js';
 import type { ParseTask, PoolAnswer } from './parse-pool-thread.js';
 import { distFile } from '../../runtime/dist-file.js';
 
@@ -59,10 +60,19 @@ export class LineParser {
 function fromPool(answer: PoolAnswer): LineParse {
   const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const { parsed } = answer;
+  const deviceBody = answer.deviceBody?.map(asBuffer) ?? null;
   return {
     line: asBuffer(answer.line),
-    parsed: parsed?.kind === 'packed-outlines' ? { kind: 'outlined-device', outlines: unpackOutlines(parsed.packed) } : parsed,
-    deviceBody: answer.deviceBody?.map(asBuffer) ?? null,
+    parsed:
+      parsed?.kind === 'packed-outlines'
+        ? { kind: 'outlined-device', outlines: unpackOutlines(parsed.packed) }
+        : parsed?.kind === 'table-outlines'
+          ? {
+              kind: 'outlined-device',
+              outlines: tableOutlines(parsed.deviceName, ChannelTable.decode(deviceBody![answer.tablePart!]!, true)),
+            }
+          : parsed,
+    deviceBody,
     bodyCrc: answer.bodyCrc,
   };
 }

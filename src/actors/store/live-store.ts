@@ -24,6 +24,9 @@ import type { RunEventHandler } from '../../runtime/journal/follower.js';
 import { stillWorking } from '../../runtime/liveness.js';
 import type { IterationSummary, StoreStatus } from './messages.js';
 
+/** The channels a device's summary lists: what the end of `rex run` names (run-summary.ts, LISTED_CHANNELS). */
+const SUMMARY_CHANNELS = 20;
+
 export interface LiveStoreOptions {
   subsampling: boolean;
 }
@@ -33,13 +36,16 @@ export class LiveStore implements RunEventHandler {
   private start: RunStartRecord | undefined;
   private info: SessionInfo | undefined;
   private endTimeNs: string | undefined;
-  /** Device → channel → values or rows stored (from the merge state: exact, not a window). */
-  private counts: Record<string, Record<string, number>> = {};
   /** Result name → pass (a later result of the same name replaces it, as in the file). */
   private results = new Map<string, boolean>();
   /** Accepted lines, and values (or rows) over all channels: totals kept as lines come. */
   private messages = 0;
   private values = 0;
+  /**
+   * Device → channel → count for STATE: made at the first STATE, then kept up to date. A run
+   * nobody asks STATE of never makes an object keyed by 100,000 channel names.
+   */
+  private stateCounts: RunProgress['counts'] | undefined;
   paused = false;
 
   constructor(private readonly options: LiveStoreOptions) {}
@@ -54,7 +60,7 @@ export class LiveStore implements RunEventHandler {
 
   runStart(record: RunStartRecord): void {
     this.windows = new Map();
-    this.counts = {};
+    this.stateCounts = undefined;
     this.results = new Map();
     this.messages = 0;
     this.values = 0;
@@ -76,12 +82,12 @@ export class LiveStore implements RunEventHandler {
 
   /** Costs what the message holds, never what the run has seen (no walk over all channels or devices). */
   device(_message: unknown, merged: MergeAccepted): void {
+    // Each channel's count is kept in its window (and for STATE once asked): an object keyed by 100,000 channel names cost more than the rest.
     applyMergeToWindows(this.windows, merged, stillWorking);
-    const { name } = merged.device;
-    const counts = this.counts[name] ?? {};
-    this.counts[name] = counts;
+    const counts = this.stateCounts ? (this.stateCounts[merged.device.name] ?? {}) : undefined;
+    if (counts && this.stateCounts) this.stateCounts[merged.device.name] = counts;
     for (const { channel, before, after } of merged.effects) {
-      counts[channel] = after.count;
+      if (counts) counts[channel] = after.count;
       this.values += after.count - (before?.count ?? 0);
     }
     this.messages++;
@@ -118,12 +124,13 @@ export class LiveStore implements RunEventHandler {
     // Units and shapes from the live windows (channels in the order first seen); counts exact.
     const devices = [...this.windows.values()].map(({ name, channels }) => ({
       name,
-      channels: [...channels.values()].map(({ name: channel, unit, shape }) => ({
+      channels: firstOf(channels.values(), SUMMARY_CHANNELS).map(({ name: channel, unit, shape, count }) => ({
         name: channel,
         unit,
         shape,
-        count: this.counts[name]?.[channel] ?? 0,
+        count,
       })),
+      channelCount: channels.size,
     }));
     const results = [...this.results].map(([name, pass]) => ({ name, pass }));
     return { loop: start.loop, loops: start.loops, messages: this.messages, devices, results };
@@ -138,6 +145,19 @@ export class LiveStore implements RunEventHandler {
   datastreamJson(full = false): string {
     const traceLimit = full ? FULL_TRACE_POINTS : LIVE_WINDOW;
     return liveReplyJson(buildDatastream(this.windows.values(), { subsampling: this.options.subsampling, traceLimit }));
+  }
+
+  /** Device → channel → values or rows stored (made from the live windows the first time). */
+  private counts(): RunProgress['counts'] {
+    if (this.stateCounts) return this.stateCounts;
+    const counts: RunProgress['counts'] = {};
+    for (const device of this.windows.values()) {
+      const channels: Record<string, number> = {};
+      for (const { name, count } of device.channels.values()) channels[name] = count;
+      counts[device.name] = channels;
+    }
+    this.stateCounts = counts;
+    return counts;
   }
 
   /** Device → channel → unit and shape, from the live windows. */
@@ -169,11 +189,20 @@ export class LiveStore implements RunEventHandler {
           loop: start.loop + 1,
           loops: start.loops,
           paused: this.paused,
-          counts: this.counts,
+          counts: this.counts(),
           channels: this.channelOutlines(),
           results: Object.fromEntries(this.results),
         }
       : undefined;
     return liveReplyJson(buildStateReply({ session, devices, runFile, ...(progress ? { progress } : {}) }));
   }
+}
+
+function firstOf<T>(items: Iterable<T>, count: number): T[] {
+  const first: T[] = [];
+  for (const item of items) {
+    if (first.length === count) break;
+    first.push(item);
+  }
+  return first;
 }

@@ -50,7 +50,11 @@ export const IterationSummary = z.object({
   loops: z.number(),
   /** Accepted lines: session, device and result messages. */
   messages: z.number(),
-  devices: z.array(z.object({ name: z.string(), channels: z.array(ChannelSummary) })),
+  /**
+   * Each device's first channels (as many as the end of `rex run` lists) and how many it has: a
+   * device of 100,000 channels is not sent whole across threads at the end of the run.
+   */
+  devices: z.array(z.object({ name: z.string(), channels: z.array(ChannelSummary), channelCount: z.number().optional() })),
   results: z.array(z.object({ name: z.string(), pass: z.boolean() })),
 });
 export type IterationSummary = z.infer<typeof IterationSummary>;

@@ -7,7 +7,7 @@
 import type { ChannelSummary, IterationSummary } from '../../actors/store/index.js';
 import { formatBytes, plural } from '../../protocol/human-units.js';
 
-/** A device line names this many channels at most. */
+/** A device line names this many channels at most (the store's summary holds no more: SUMMARY_CHANNELS). */
 const LISTED_CHANNELS = 20;
 
 export interface SummaryIteration {
@@ -48,7 +48,8 @@ function iterationLines(it: SummaryIteration, dryRun: boolean): string[] {
  */
 export interface SummaryData {
   messages?: number;
-  devices: readonly { name: string; channels: readonly ChannelSummary[] }[];
+  /** `channelCount`: how many channels the device has, when `channels` lists only the first. */
+  devices: readonly { name: string; channels: readonly ChannelSummary[]; channelCount?: number }[];
   /** `pass` undefined: the result has no status (possible in a file). */
   results: readonly { name: string; pass: boolean | undefined }[];
 }
@@ -59,7 +60,7 @@ export function summaryDataLines(summary: SummaryData): string[] {
   if (summary.devices.length === 0) {
     lines.push(summary.messages === undefined ? 'no data received' : `no data received (${plural(summary.messages, 'message')})`);
   }
-  for (const device of summary.devices) lines.push(deviceLine(device.name, device.channels));
+  for (const device of summary.devices) lines.push(deviceLine(device.name, device.channels, device.channelCount));
   if (summary.results.length > 0) {
     const status = (pass: boolean | undefined) => (pass === undefined ? 'no status' : pass ? 'pass' : 'FAIL');
     lines.push(`results: ${summary.results.map((r) => `${r.name} ${status(r.pass)}`).join(', ')}`);
@@ -71,9 +72,9 @@ export function outputLine(file: string, bytes: number | null): string {
   return `output file: ${file}${bytes === null ? '' : ` (${formatBytes(bytes)})`}`;
 }
 
-function deviceLine(name: string, channels: readonly ChannelSummary[]): string {
+function deviceLine(name: string, channels: readonly ChannelSummary[], channelCount = channels.length): string {
   const listed = channels.slice(0, LISTED_CHANNELS).map(channelText);
-  const more = channels.length - listed.length;
+  const more = channelCount - listed.length;
   return `device ${name}: ${listed.join(', ')}${more > 0 ? `, and ${more} more channels` : ''}`;
 }
 

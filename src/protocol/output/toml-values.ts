@@ -110,9 +110,15 @@ const SHORT_ESCAPES: Record<string, string> = {
  * is (the file is UTF-8). A lone surrogate cannot be written in UTF-8 or TOML: it becomes U+FFFD.
  */
 export function tomlString(text: string): string {
-  if (PLAIN_ASCII.test(text)) return `"${text}"`;
-  return `"${text.replace(NEEDS_ESCAPE, escapeChar)}"`;
+  // The same text again (a line's one arrival time and one unit for 100,000 channels): as before.
+  if (text === lastText) return lastQuoted;
+  lastQuoted = PLAIN_ASCII.test(text) ? `"${text}"` : `"${text.replace(NEEDS_ESCAPE, escapeChar)}"`;
+  lastText = text;
+  return lastQuoted;
 }
+
+let lastText: string | undefined;
+let lastQuoted = '';
 
 function escapeChar(ch: string): string {
   const short = SHORT_ESCAPES[ch];

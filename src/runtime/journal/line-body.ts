@@ -11,10 +11,11 @@
  *   0   u8   0 (a text body starts with `{`)     4   u32  skeleton text bytes (UTF-8)
  *   1   u8   format version (1)                  8   u32  key bytes (UTF-8)
  *   2   u16  0                                  12   u32  piece count
- *   16  per piece: u32 kind (1 float64 values, 2 raw bytes), u32 byte length
+ *   16  per piece: u32 kind (1 float64 values, 2 raw bytes, 3 a channel table), u32 byte length
  *   then skeleton text, key, and each piece, every one starting at a multiple of 8
  */
 import { allocFloat64 } from '../../protocol/binary-trace.js';
+import { ChannelTable } from '../../protocol/channel-table.js';
 import type { ExtractedData, LineSkeleton } from '../../protocol/line-skeleton.js';
 import type { ParsedLine } from '../../protocol/messages.js';
 import { parseLine, parseLineSkeleton } from '../../protocol/parse.js';
@@ -25,6 +26,7 @@ const FIXED_BYTES = 16;
 const PIECE_ENTRY_BYTES = 8;
 const KIND_FLOAT64 = 1;
 const KIND_BYTES = 2;
+const KIND_TABLE = 3;
 
 /** The body of a line kept as skeleton + data, as parts for a vectored write (the data is not copied). */
 export function encodeSkeletonBody(skeleton: LineSkeleton): Buffer[] {
@@ -39,8 +41,14 @@ export function encodeSkeletonBody(skeleton: LineSkeleton): Buffer[] {
   const parts: Buffer[] = [head, text, key];
   let length = head.length + text.length + key.length;
   skeleton.extracted.forEach((piece, index) => {
-    const bytes = piece instanceof Float64Array ? Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength) : piece;
-    head.writeUInt32LE(piece instanceof Float64Array ? KIND_FLOAT64 : KIND_BYTES, FIXED_BYTES + index * PIECE_ENTRY_BYTES);
+    const bytes =
+      piece instanceof Float64Array
+        ? Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength)
+        : piece instanceof ChannelTable
+          ? piece.encode()
+          : piece;
+    const kind = piece instanceof Float64Array ? KIND_FLOAT64 : piece instanceof ChannelTable ? KIND_TABLE : KIND_BYTES;
+    head.writeUInt32LE(kind, FIXED_BYTES + index * PIECE_ENTRY_BYTES);
     head.writeUInt32LE(bytes.length, FIXED_BYTES + index * PIECE_ENTRY_BYTES + 4);
     const padding = paddingTo8(length);
     if (padding > 0) parts.push(Buffer.alloc(padding));
@@ -91,6 +99,8 @@ export function decodeSkeletonBody(body: Buffer, { views = false }: LineBodyOpti
     at += length;
     if (kind === KIND_BYTES) {
       extracted.push(bytes); // read once, while the record is applied
+    } else if (kind === KIND_TABLE) {
+      extracted.push(ChannelTable.decode(bytes, views));
     } else if (kind === KIND_FLOAT64 && length % 8 === 0) {
       extracted.push(
         views && bytes.byteOffset % 8 === 0 ? new Float64Array(bytes.buffer, bytes.byteOffset, length / 8) : copyFloat64(bytes),
