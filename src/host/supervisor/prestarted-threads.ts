@@ -17,7 +17,8 @@ interface Prestarted {
   worker: Worker;
   /** It failed to load or ended: never adopted (a fresh start reports why, as always). */
   broken: boolean;
-  release(): void;
+  /** Its 'error' and 'exit' listener until it is adopted. */
+  markBroken(): void;
 }
 
 const waiting = new Map<string, Prestarted>();
@@ -43,16 +44,12 @@ export function prestartThreads(entries: URL[]): number[] {
     const slot: Prestarted = {
       worker,
       broken: false,
-      release: () => {
-        worker.off('error', markBroken);
-        worker.off('exit', markBroken);
+      markBroken: () => {
+        slot.broken = true;
       },
     };
-    const markBroken = (): void => {
-      slot.broken = true;
-    };
-    worker.on('error', markBroken);
-    worker.on('exit', markBroken);
+    worker.on('error', slot.markBroken);
+    worker.on('exit', slot.markBroken);
     waiting.set(entry.href, slot);
     started.push(worker.threadId);
   }
@@ -67,7 +64,8 @@ export function adoptPrestarted(entry: URL): Worker | undefined {
   const slot = waiting.get(entry.href);
   if (slot === undefined) return undefined;
   waiting.delete(entry.href);
-  slot.release();
+  slot.worker.off('error', slot.markBroken);
+  slot.worker.off('exit', slot.markBroken);
   if (slot.broken) return undefined;
   slot.worker.ref();
   return slot.worker;
