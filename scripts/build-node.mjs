@@ -74,6 +74,8 @@ async function bundle(entryPoints, { chunks, distFromHere }) {
     plugins: [rxjsModules, zodEnglishOnly],
     define: { REX_DIST_FROM_HERE: JSON.stringify(distFromHere) },
     sourcemap: true,
+    minifyWhitespace: true,
+    charset: 'ascii',
     sourcesContent: false,
     metafile: true,
     logLevel: 'warning',

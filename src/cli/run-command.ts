@@ -2,7 +2,6 @@
  * `rex run`: resolves the command line and config into a RunPlan, checks what can be checked before
  * the script starts, hosts the run, and turns its outcome into a summary and an exit code.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RunOutcome, RunPlan } from '../actors/controller/index.js';
@@ -75,7 +74,7 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     if (portProblem) throw new UsageError(portProblem);
   }
   const webPort = await resolveWebPort(options, options.port ?? config.general.port);
-  const uuid = serveAssignedRunUuid() ?? randomUUID();
+  const uuid = serveAssignedRunUuid() ?? crypto.randomUUID();
   const mailPlan = planMail({
     email: options.email,
     dryRun: options.dryRun,

@@ -11,12 +11,12 @@
  * it cannot fuse with a neighbouring token (`1Infinity` must not become `11e999`); `-NaN` is left
  * alone and fails, as in Python.
  */
-import { randomBytes } from 'node:crypto';
 import type { JsonObject } from './messages.js';
 import { MAX_KEY_CHARS_IN_REASON, MAX_NESTING_DEPTH } from './limits.js';
+import { randomUint64 } from './random.js';
 
 /** A random double in [2^1000, 2^1001): 52 random mantissa bits. */
-const NAN_STAND_IN = (1 + Number(randomBytes(8).readBigUInt64LE() >> 12n) / 2 ** 52) * 2 ** 1000;
+const NAN_STAND_IN = (1 + Number(randomUint64() >> 12n) / 2 ** 52) * 2 ** 1000;
 const NAN_STAND_IN_TEXT = ` ${String(NAN_STAND_IN)} `;
 const MAY_HOLD_NON_FINITE = /NaN|Infinity/;
 

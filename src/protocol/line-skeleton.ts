@@ -12,9 +12,9 @@
  * line the ordinary way, which explains what is wrong. A key written with escapes
  * (`"d\u0061ta"`) is not recognised here and is simply left to the ordinary parser.
  */
-import { randomBytes } from 'node:crypto';
 import type { ChannelTable } from './channel-table.js';
 import { readNumberArray } from './number-array-bytes.js';
+import { randomHex } from './random.js';
 import { plainStringArrayEnd } from './timestamp-bytes.js';
 
 /**
@@ -34,7 +34,7 @@ export interface LineSkeleton {
   extracted: ExtractedData[];
 }
 
-const PLACEHOLDER_KEY = `\u0000rex-data-${randomBytes(8).toString('hex')}`;
+const PLACEHOLDER_KEY = `\u0000rex-data-${randomHex(8)}`;
 const PLACEHOLDER_OPEN = `{${JSON.stringify(PLACEHOLDER_KEY)}:`;
 
 export const QUOTE = 0x22;

@@ -10,10 +10,10 @@
  * chunks are formatted, and the final fsync has little left to flush (a 5 GB file left it
  * gigabytes, tens of seconds of waiting).
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { syncDirectoryAsync } from './journal/writer.js';
+import { randomHex } from '../protocol/random.js';
 import { isProcessAlive } from './process-alive.js';
 
 const WRITE_BATCH_BYTES = 1 << 20;
@@ -36,7 +36,7 @@ export const EXCLUSIVE = fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constan
 
 /** `.<base>.<pid>.<random>.tmp` beside `base`: the pid tells whose it is once its writer is gone. */
 export function tempPath(dir: string, base: string): string {
-  return path.join(dir, `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  return path.join(dir, `.${base}.${process.pid}.${randomHex(6)}.tmp`);
 }
 
 /**

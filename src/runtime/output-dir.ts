@@ -3,9 +3,9 @@
  * walked one component at a time (never Node's recursive mkdir), and every problem comes back at
  * once as one sentence naming the path.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomHex } from '../protocol/random.js';
 
 /** statfs magic numbers (linux/magic.h) of file systems that are not storage. */
 const PSEUDO_FILE_SYSTEMS = new Map<number, string>([
@@ -109,7 +109,7 @@ export function prepareOutputDirectory(dir: string): string | null {
   const notCreated = createLevels(walk.missing);
   if (notCreated) return outputWalkProblem(notCreated);
   // 'wx' (O_CREAT | O_EXCL): a file made here, never one reached through a link left under that name.
-  const probe = path.join(dir, `.rex-write-test-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const probe = path.join(dir, `.rex-write-test-${process.pid}-${randomHex(6)}`);
   try {
     fs.closeSync(fs.openSync(probe, 'wx', 0o600));
     fs.unlinkSync(probe);
