@@ -28,6 +28,13 @@ interface InFlight {
   origin: Origin;
 }
 
+/** A request for a name nobody serves yet, waiting while actors start (`holdUnservedUntil`). */
+interface Held {
+  name: string;
+  payload: unknown;
+  origin: Origin;
+}
+
 export type Warn = (message: string) => void;
 
 /**
@@ -42,6 +49,10 @@ export interface PayloadChecks {
 export class RequestRouter {
   private readonly servers = new Map<string, Server>();
   private readonly inFlight = new Map<number, InFlight>();
+  /** By their token (`dispatch`'s return), in arrival order. */
+  private readonly held = new Map<number, Held>();
+  /** `holdUnservedUntil` promises not settled yet. */
+  private holding = 0;
   private nextId = 0;
 
   constructor(
@@ -59,6 +70,20 @@ export class RequestRouter {
     };
   }
 
+  /**
+   * Until `starting` settles, a request for a name nobody serves waits for its server instead of
+   * failing at once: an actor still booting (one the run did not wait for) serves it soon. Once
+   * every such promise has settled, what is still unserved fails (REX_BUS_NO_SERVER).
+   */
+  holdUnservedUntil(starting: Promise<unknown>): void {
+    this.holding++;
+    const release = (): void => {
+      if (--this.holding > 0) return;
+      for (const [token, request] of [...this.held]) this.release(token, request);
+    };
+    starting.then(release, release);
+  }
+
   servePort(conn: Connection, name: string): void {
     this.register(name, { kind: 'port', conn });
   }
@@ -70,12 +95,20 @@ export class RequestRouter {
 
   /** Route a request; returns a token for `forget` (used when a local requester times out). */
   dispatch(name: string, payload: unknown, origin: Origin): number | undefined {
+    return this.route(name, payload, origin, ++this.nextId);
+  }
+
+  private route(name: string, payload: unknown, origin: Origin, token: number): number | undefined {
     const invalid = this.checks?.request(name, originName(origin), payload);
     if (invalid !== undefined) {
       this.respond(origin, failure(0, toWire(invalid)));
       return undefined;
     }
     const server = this.servers.get(name);
+    if (server === undefined && this.holding > 0) {
+      this.held.set(token, { name, payload, origin });
+      return token;
+    }
     if (server === undefined) {
       this.respond(origin, failure(0, toWire(REX_BUS_NO_SERVER(name))));
       return undefined;
@@ -92,11 +125,21 @@ export class RequestRouter {
         );
       return undefined;
     }
-    const id = ++this.nextId;
     // Post first: if the payload cannot be cloned this throws and nothing is left in flight.
-    server.conn.post({ kind: 'request', id, name, payload });
-    this.inFlight.set(id, { name, server: server.conn, origin });
-    return id;
+    server.conn.post({ kind: 'request', id: token, name, payload });
+    this.inFlight.set(token, { name, server: server.conn, origin });
+    return token;
+  }
+
+  /** A held request goes on, under its token (its requester may still `forget` it). */
+  private release(token: number, request: Held): void {
+    this.held.delete(token);
+    try {
+      this.route(request.name, request.payload, request.origin, token);
+    } catch (error) {
+      // It could not be cloned to its server's thread (dispatch's caller learns that at once).
+      this.respond(request.origin, failure(0, toWire(error)));
+    }
   }
 
   /** A server answered request `id` (the hub's id). */
@@ -109,6 +152,12 @@ export class RequestRouter {
 
   /** A port requester gave up (timed out) on its request `requesterId`. */
   cancel(from: Connection, requesterId: number): void {
+    for (const [token, request] of this.held) {
+      if (request.origin.kind === 'port' && request.origin.conn === from && request.origin.id === requesterId) {
+        this.held.delete(token);
+        return;
+      }
+    }
     for (const [id, entry] of this.inFlight) {
       if (entry.origin.kind === 'port' && entry.origin.conn === from && entry.origin.id === requesterId) {
         this.inFlight.delete(id);
@@ -120,6 +169,7 @@ export class RequestRouter {
   /** A local requester gave up on the request `dispatch` returned `token` for. */
   forget(token: number): void {
     this.inFlight.delete(token);
+    this.held.delete(token);
   }
 
   /** A thread is gone: drop what it served, fail what it was serving, forget what it asked. */
@@ -135,12 +185,18 @@ export class RequestRouter {
         this.inFlight.delete(id);
       }
     }
+    for (const [token, request] of this.held) {
+      if (request.origin.kind === 'port' && request.origin.conn === conn) this.held.delete(token);
+    }
   }
 
   /** The hub is closing: every request still in flight fails now. */
   close(): void {
-    for (const entry of this.inFlight.values()) this.respond(entry.origin, failure(0, toWire(REX_BUS_CLOSED('hub'))));
+    for (const entry of [...this.inFlight.values(), ...this.held.values()])
+      this.respond(entry.origin, failure(0, toWire(REX_BUS_CLOSED('hub'))));
     this.inFlight.clear();
+    this.held.clear();
+    this.holding = 0;
     this.servers.clear();
   }
 
@@ -150,6 +206,8 @@ export class RequestRouter {
       this.warn(`request "${name}" is now served by "${serverName(server)}" instead of "${serverName(previous)}"`);
     }
     this.servers.set(name, server);
+    // What waited for this name goes to it now, in the order it came.
+    for (const [token, request] of [...this.held]) if (request.name === name) this.release(token, request);
   }
 
   /** The response, or the validation error in its place. */

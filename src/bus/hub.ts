@@ -91,6 +91,11 @@ export class BusHub<T extends TopicMap = Topics, R extends RequestMap = Requests
     return { name, port: port2, close: () => this.detach(conn) };
   }
 
+  /** Requests for names nobody serves wait until `starting` settles (RequestRouter.holdUnservedUntil). */
+  holdUnservedUntil(starting: Promise<unknown>): void {
+    this.router.holdUnservedUntil(starting);
+  }
+
   /** Close every worker port and fail every request still in flight. */
   close(): void {
     if (this.closed) return;

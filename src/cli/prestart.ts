@@ -7,8 +7,11 @@
 import { actorWorker, type ActorName } from '../host/supervisor/actor-worker.js';
 import { prestartThreads } from '../host/supervisor/prestarted-threads.js';
 
-/** The actors RunHost.open starts in every run, whatever its options. */
-const EVERY_RUN: readonly ActorName[] = ['ingest', 'store', 'file-writer', 'controller'];
+/**
+ * The actors RunHost.open starts in every run, whatever its options: those the script's start
+ * waits for first (the ingest, the controller), then the journal's followers.
+ */
+const EVERY_RUN: readonly ActorName[] = ['ingest', 'controller', 'store', 'file-writer'];
 
 /** rex's options before the command word; those listed here take a value (src/cli/main.ts). */
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-v', '--verbosity']);

@@ -20,7 +20,6 @@ import { interpreterProblem } from './interpreter.js';
 import { explicitPortProblem, freePort, portProblemMessage } from '../runtime/port-check.js';
 import { formatLogEntry, printLogs, scriptLogLevel, shownLogLine } from './console-log.js';
 import type { LogEntry } from '../bus/payloads.js';
-import { ViewChild } from '../host/run/view-child.js';
 import { RunFeedback, liveStatusMode } from '../host/run/run-feedback.js';
 import { journalLine } from '../host/run/run-summary.js';
 import { EXIT, UsageError, exitCodeOf } from './exit-codes.js';
@@ -147,10 +146,11 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     ...(fleetStation !== undefined && { fleetStation }),
   });
   // -i: the TUI runs as a child process on the terminal and shows rex's log lines instead of stderr.
-  const tui =
-    options.interactive && ViewChild.available()
-      ? new ViewChild(host.bus, { verbosity, theme: config.general.theme, onQuit: () => host.interrupt(), formatLine: formatLogEntry })
-      : undefined;
+  // Loaded only then: it brings node:child_process to the main thread (~5 ms of each start).
+  const ViewChild = options.interactive ? (await import('../host/run/view-child.js')).ViewChild : undefined;
+  const tui = ViewChild?.available()
+    ? new ViewChild(host.bus, { verbosity, theme: config.general.theme, onQuit: () => host.interrupt(), formatLine: formatLogEntry })
+    : undefined;
   // At info: a status line while the run goes on, a summary at its end.
   const feedback = new RunFeedback(host.bus, {
     live: liveStatusMode(verbosity, tui !== undefined),

@@ -211,6 +211,54 @@ describe('requests', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it('while actors start, a request for a name nobody serves waits for its server, in order', async () => {
+    const hub = startHub();
+    const client = attach(hub, 'client');
+    let booted!: () => void;
+    hub.holdUnservedUntil(new Promise<void>((resolve) => (booted = resolve)));
+    const answers: number[] = [];
+    const fromPort = [1, 2, 3].map((x) => client.bus.request('test.echo', { x }, { timeoutMs: 5_000 }).then((r) => answers.push(r.x)));
+    const fromMain = hub.bus.request('test.echo', { x: 4 }, { timeoutMs: 5_000 });
+    await sleep(50);
+    expect(answers).toEqual([]);
+    const server = attach(hub, 'late');
+    server.bus.serve('test.echo', (req) => ({ x: req.x * 10 }));
+    await Promise.all(fromPort);
+    expect(answers).toEqual([10, 20, 30]);
+    await expect(fromMain).resolves.toEqual({ x: 40 });
+    booted();
+  });
+
+  it('fails what is still held once every start has settled, and a held request may time out', async () => {
+    const hub = startHub();
+    const client = attach(hub, 'client');
+    let booted!: () => void;
+    let failed!: (error: Error) => void;
+    hub.holdUnservedUntil(new Promise<void>((resolve) => (booted = resolve)));
+    hub.holdUnservedUntil(new Promise<void>((_, reject) => (failed = reject)));
+    const held = client.bus.request('test.echo', { x: 1 }, { timeoutMs: 5_000 });
+    const impatient = hub.bus.request('test.echo', { x: 2 }, { timeoutMs: 30 });
+    await expect(impatient).rejects.toMatchObject({ code: 'REX_BUS_REQUEST_TIMEOUT' });
+    booted();
+    await sleep(20);
+    failed(new Error('the store could not start'));
+    await expect(held).rejects.toMatchObject({ code: 'REX_BUS_NO_SERVER' });
+    // Nothing holds now: no server, an answer at once.
+    await expect(hub.bus.request('test.echo', { x: 3 }, { timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'REX_BUS_NO_SERVER' });
+  });
+
+  it('closing the hub fails the held requests', async () => {
+    const hub = startHub();
+    const client = attach(hub, 'client');
+    hub.holdUnservedUntil(new Promise<void>(() => undefined));
+    const held = hub.bus.request('test.echo', { x: 1 }, { timeoutMs: 5_000 });
+    const heldFromPort = client.bus.request('test.echo', { x: 1 }, { timeoutMs: 5_000 });
+    await sleep(20);
+    hub.close();
+    await expect(held).rejects.toMatchObject({ code: 'REX_BUS_CLOSED' });
+    await expect(heldFromPort).rejects.toMatchObject({ code: 'REX_BUS_CLOSED' });
+  });
+
   it("passes the handler's error back with its code", async () => {
     const hub = startHub();
     const a = attach(hub, 'a');

@@ -90,6 +90,36 @@ describe('an actor crashed mid-run', () => {
     expect(fs.readdirSync(ws.outputDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, 90_000);
 
+  // The run does not wait for the journal's followers before the script starts (RunHost.open):
+  // one that never comes up must still stop the run, whenever its failure comes.
+  for (const actor of ['store', 'file-writer']) {
+    it(`${actor} failing its first start: the run stops with exit 4 and says why; nothing acknowledged is lost`, async () => {
+      const ws = workspace();
+      const ackFile = path.join(ws.dir, 'acks');
+      const started = Date.now();
+      const result = await runRex(
+        ws,
+        ['run', path.join(PY_FIXTURES, 'long_running.py'), '-o', ws.outputDir, '-P', String(await freePort())],
+        {
+          env: { REX_FAULT_INJECTION: '1', REX_FAULT_BOOT: actor, REXT_ACK_FILE: ackFile },
+        },
+      );
+      expect(result.code, result.stderr).toBe(4);
+      expect(result.stderr).toMatch(new RegExp(`actor "${actor}" failed \\[REX_ACTOR_FAULT_INJECTED\\].*never became ready`));
+      // The script streams until stopped: it was (or never started), well before any timeout.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      const acks = fs.existsSync(ackFile) ? fs.readFileSync(ackFile, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+      if (actor === 'store') {
+        const n: number[] = onlyOutput(ws.outputDir).device?.stream?.data.n.data ?? [];
+        expect(n.length).toBeGreaterThanOrEqual(acks);
+        expect(n).toEqual(Array.from({ length: n.length }, (_, i) => i));
+      } else if (acks > 0) {
+        // No file-writer, no output file: the journal is kept for `rex recover`.
+        expect(result.stderr).toMatch(/rex recover/);
+      }
+    }, 60_000);
+  }
+
   it('controller: the run ends cleanly, the data is saved, the script is stopped', async () => {
     const { ws, result, acks } = await crashRun([{ actor: 'controller', mode: 'exit', afterReplies: 100 }]);
     expect(result.code).toBe(4);

@@ -45,14 +45,16 @@ export class JournalTail<T extends TailedJournal> {
   private readonly subscriptions: Unsubscribable[];
 
   /**
-   * Follows the journal in progress (`run.current`): a restarted actor reads it again from the
-   * start. Then each iteration's journal as it starts, and reads on when ingest says it grew.
+   * Follows the journal in progress (`run.current`): an actor started late or restarted reads it
+   * from the start. Then each iteration's journal as it starts, and reads on when ingest says it
+   * grew. It listens before it asks: news that comes meanwhile is not missed, and the answer,
+   * given after any news delivered before it, is never older than that news.
    */
   static async start<T extends TailedJournal>(bus: Bus, open: (journalPath: string) => T): Promise<JournalTail<T>> {
     const tail = new JournalTail(open);
+    tail.listen(bus);
     const current = await bus.request('run.current', {});
     if (current.journalPath) tail.follow(current.journalPath);
-    tail.listen(bus);
     return tail;
   }
 

@@ -134,6 +134,10 @@ export async function runActor<Data, T extends Topics = Topics, R extends Reques
   if (init.faultInjection) obeyFaultInjection(bus, name);
 
   try {
+    // Test-only: a first start that fails (a boot failure), for the actors named in REX_FAULT_BOOT.
+    if (init.faultInjection && init.restartCount === 0 && process.env.REX_FAULT_BOOT?.split(',').includes(name)) {
+      throw REX_ACTOR_FAULT_INJECTED(name, 'boot');
+    }
     instance = await def.start({
       name,
       bus,
