@@ -44,10 +44,11 @@ const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 const YIELD_MIN_CHUNK_BYTES = 16 * 1024;
 /**
  * A read at least this big is kept as a copy in a reused block (kept-blocks.ts) and, when it is
- * forwarded whole, handed to the worker itself. Smaller ones are kept as they are: their memory
- * is small, and a client waiting for each reply would use a 64 KiB block for a few bytes.
+ * forwarded whole, handed to the worker itself (a client streaming fast is read 64 KiB at a
+ * time). Smaller ones are kept as they are: a block holds one read, so this bounds what kept
+ * bytes take to 4/3 of their size, even for a client trickling a 256 MiB line in small reads.
  */
-const BLOCK_MIN_CHUNK_BYTES = 16 * 1024;
+const BLOCK_MIN_CHUNK_BYTES = 48 * 1024;
 /** Blocks kept for reuse: what a few connections pipelining big traces hold unacknowledged. */
 const MAX_FREE_BLOCKS = 128;
 
