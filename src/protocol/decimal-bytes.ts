@@ -9,7 +9,7 @@
  * no string. Anything else (more digits, a huge exponent, an exact midpoint between two doubles,
  * `NaN`, `inf`, a `+`, a leading zero) is left to the caller's full parser.
  */
-import { decimalToDouble, MAX_EXPONENT, MIN_EXPONENT } from './decimal-to-double.js';
+import { decimalToDoubleAt, MAX_EXPONENT, MIN_EXPONENT } from './decimal-to-double.js';
 
 const PLUS = 0x2b;
 const MINUS = 0x2d;
@@ -28,20 +28,20 @@ const POWERS_OF_TEN = [
   1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-let end = 0;
-
-/** Where the number last read by {@link readDecimal} ended (the byte after it). */
-export function decimalEnd(): number {
-  return end;
-}
+/** What {@link readDecimalInto} returns for a number it does not decide. */
+export const NOT_DECIDED = -1;
 
 /**
- * The JSON-syntax number at `bytes[pos]` (`view` over the same bytes), or NaN when it is not one
- * this reader decides; then the caller parses it another way. Reads past the number's last byte
- * to see where it ends: a caller whose bytes may be cut must check that {@link decimalEnd} is
- * inside them.
+ * Reads the JSON-syntax number at `bytes[at]` (`view` over the same bytes) into `out[index]` and
+ * returns where it ends (the byte after it), or NOT_DECIDED when it is not a number this reader
+ * decides; then the caller parses it another way. Reads past the number's last byte to see where
+ * it ends: a caller whose bytes may be cut must check that the end is inside them.
+ *
+ * The value goes into an array, not out as the result: a double returned from a call V8 does not
+ * inline is boxed, a 16-byte heap object per number (160 KB of garbage per 10k-point line, the
+ * ingest's scavenges; issue 18).
  */
-export function readDecimal(bytes: Uint8Array, view: DataView, at: number): number {
+export function readDecimalInto(bytes: Uint8Array, view: DataView, at: number, out: Float64Array, index: number): number {
   let pos = at;
   let c = bytes[pos]!;
   let negative = false;
@@ -49,7 +49,7 @@ export function readDecimal(bytes: Uint8Array, view: DataView, at: number): numb
     negative = true;
     c = bytes[++pos]!;
   }
-  if (c < ZERO || c > NINE) return Number.NaN; // NaN, Infinity, garbage: JSON.parse decides
+  if (c < ZERO || c > NINE) return NOT_DECIDED; // NaN, Infinity, garbage: JSON.parse decides
   const intStart = pos;
   // The significand is mantissa × 10^lowDigits + low: exact for up to 20 digits.
   let mantissa = 0;
@@ -65,10 +65,10 @@ export function readDecimal(bytes: Uint8Array, view: DataView, at: number): numb
     } else tooLong = true;
     c = bytes[++pos]!;
   }
-  if (bytes[intStart] === ZERO && pos - intStart > 1) return Number.NaN; // a leading zero: not JSON
+  if (bytes[intStart] === ZERO && pos - intStart > 1) return NOT_DECIDED; // a leading zero: not JSON
   if (c === DOT) {
     c = bytes[++pos]!;
-    if (c < ZERO || c > NINE) return Number.NaN;
+    if (c < ZERO || c > NINE) return NOT_DECIDED;
     // Four digits at a time while they fit the mantissa exactly (most of a full-precision fraction).
     while (mantissa <= MANTISSA_LIMIT_FOUR && pos + 4 <= bytes.length) {
       const four = fourDigits(view.getUint32(pos, true));
@@ -95,7 +95,7 @@ export function readDecimal(bytes: Uint8Array, view: DataView, at: number): numb
       if (c === MINUS) sign = -1;
       c = bytes[++pos]!;
     }
-    if (c < ZERO || c > NINE) return Number.NaN;
+    if (c < ZERO || c > NINE) return NOT_DECIDED;
     let written = 0;
     while (c >= ZERO && c <= NINE) {
       if (written < 1000) written = written * 10 + (c - ZERO);
@@ -103,18 +103,19 @@ export function readDecimal(bytes: Uint8Array, view: DataView, at: number): numb
     }
     exponent += sign * written;
   }
-  if (tooLong) return Number.NaN;
-  let magnitude: number;
+  if (tooLong) return NOT_DECIDED;
   if (lowDigits === 0 && exponent >= -22 && exponent <= 22) {
     // Clinger: an exact significand times an exact power of ten, rounded once.
-    magnitude = exponent < 0 ? mantissa / POWERS_OF_TEN[-exponent]! : mantissa * POWERS_OF_TEN[exponent]!;
-  } else {
-    if (exponent < MIN_EXPONENT || exponent > MAX_EXPONENT) return Number.NaN;
-    magnitude = decimalToDouble(mantissa, lowDigits, low, exponent);
-    if (Number.isNaN(magnitude)) return Number.NaN; // UNDECIDED: the caller asks a full parser
+    const magnitude = exponent < 0 ? mantissa / POWERS_OF_TEN[-exponent]! : mantissa * POWERS_OF_TEN[exponent]!;
+    out[index] = negative ? -magnitude : magnitude;
+    return pos;
   }
-  end = pos;
-  return negative ? -magnitude : magnitude;
+  if (exponent < MIN_EXPONENT || exponent > MAX_EXPONENT) return NOT_DECIDED;
+  // The significand goes in (and the value comes out) through the array: see decimalToDoubleAt.
+  out[index] = mantissa;
+  if (!decimalToDoubleAt(out, index, lowDigits, low, exponent)) return NOT_DECIDED; // a full parser decides
+  if (negative) out[index] = -out[index]!;
+  return pos;
 }
 
 /**

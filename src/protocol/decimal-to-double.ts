@@ -31,12 +31,25 @@ export const UNDECIDED = Number.NaN;
 const ERROR_BOUND = 2 ** -96;
 const POWERS_OF_TEN_EXACT = [1, 10, 100, 1000, 10000];
 
+const ONE = new Float64Array(1);
+
 /**
  * `(high × 10^lowDigits + low) × 10^exponent`, correctly rounded, or UNDECIDED.
  * Requires: `high` an integer below 2^53, `low` an integer below 10^lowDigits, lowDigits ≤ 4,
  * MIN_EXPONENT ≤ exponent ≤ MAX_EXPONENT.
  */
 export function decimalToDouble(high: number, lowDigits: number, low: number, exponent: number): number {
+  ONE[0] = high;
+  return decimalToDoubleAt(ONE, 0, lowDigits, low, exponent) ? ONE[0]! : UNDECIDED;
+}
+
+/**
+ * {@link decimalToDouble} with `high` read from `values[index]` and the result written there;
+ * false when UNDECIDED. For the byte readers: a double passed to or returned from a call V8 does
+ * not inline is boxed, 16 bytes of garbage per number (issue 18).
+ */
+export function decimalToDoubleAt(values: Float64Array, index: number, lowDigits: number, low: number, exponent: number): boolean {
+  const high = values[index]!;
   // The significand as wHigh + wLow, exactly.
   let wHigh = high;
   let wLow = 0;
@@ -49,7 +62,10 @@ export function decimalToDouble(high: number, lowDigits: number, low: number, ex
     wHigh = sum;
     wLow = sumError + productError;
   }
-  if (wHigh === 0) return 0;
+  if (wHigh === 0) {
+    values[index] = 0;
+    return true;
+  }
   const i = exponent - MIN_EXPONENT;
   const pHigh = POWER_HIGH[i]!;
   // wHigh × pHigh exactly (Dekker), with pHigh's split precomputed.
@@ -64,8 +80,9 @@ export function decimalToDouble(high: number, lowDigits: number, low: number, ex
   const remainder = rest - (rounded - h);
   // `rounded` is right when the whole interval the true value may lie in rounds to it.
   const slack = ERROR_BOUND * Math.abs(rounded);
-  if (rounded + (remainder - slack) !== rounded || rounded + (remainder + slack) !== rounded) return UNDECIDED;
-  return rounded;
+  if (rounded + (remainder - slack) !== rounded || rounded + (remainder + slack) !== rounded) return false;
+  values[index] = rounded;
+  return true;
 }
 
 /** The rounding error of `sum = a + b` (exact: sum + error = a + b). */

@@ -4,7 +4,7 @@
  * Why not `JSON.parse(buffer.toString())`: turning a buffer of more than ~128 KB into one string
  * runs at a few hundred MB/s (V8's large-object space), about as slow as parsing it. Here the
  * array is read in pieces of at most CHUNK_BYTES:
- * - first number by number, straight from the bytes (`readDecimal`, decimal-bytes.ts);
+ * - first number by number, straight from the bytes (`readDecimalInto`, decimal-bytes.ts);
  * - a piece holding a number that reader does not decide (more digits, a huge exponent, an exact
  *   midpoint between two doubles, NaN/Infinity) is handed whole to `JSON.parse` as a small string.
  * Python's `NaN`, `Infinity` and `-Infinity` tokens are read as such (SPEC §2 DEVIATION).
@@ -15,7 +15,7 @@
  */
 import { parseJsonText, isNanStandIn } from './json.js';
 import { allocFloat64 } from './binary-trace.js';
-import { decimalEnd, readDecimal } from './decimal-bytes.js';
+import { NOT_DECIDED, readDecimalInto } from './decimal-bytes.js';
 
 const CHUNK_BYTES = 32 * 1024;
 const SPACE = 0x20;
@@ -104,11 +104,10 @@ function readPieceFast(bytes: Buffer, from: number, end: number, at: number): nu
   let pos = from;
   let n = 0;
   for (;;) {
-    const value = readDecimal(bytes, view, pos);
-    if (Number.isNaN(value)) return -1; // NaN, Infinity, garbage, undecided: JSON.parse decides
-    pos = decimalEnd();
+    pos = readDecimalInto(bytes, view, pos, values, at + n);
+    if (pos === NOT_DECIDED) return -1; // NaN, Infinity, garbage, undecided: JSON.parse decides
+    n++;
     let c = bytes[pos]!;
-    values[at + n++] = value;
     while (c === SPACE || c === TAB) c = bytes[++pos]!;
     if (pos === end) return n;
     if (c !== COMMA) return -1;

@@ -213,6 +213,28 @@ describe('SocketFront flow control', () => {
     expect(client.readableEnded).toBe(false); // the worker has not answered yet: rex keeps it open
   });
 
+  it('big reads moved to the worker as they are: a restarted worker still gets every unconsumed byte', async () => {
+    const { hub, client, reply } = await startFront();
+    const received: Buffer[] = [];
+    hub.bus.on('ingest.bytes').subscribe(({ bytes }) => {
+      received.push(Buffer.from(bytes.slice(0)));
+      structuredClone(bytes, { transfer: [bytes] }); // as the post to the worker does: gone from this thread
+    });
+    const letters = (n: number) =>
+      Buffer.from(Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join(''));
+    const sent = Buffer.concat([letters(300_000), Buffer.from('\n'), letters(400_000), Buffer.from('\n'), letters(200_000)]);
+    client.write(sent);
+    const receivedBytes = () => received.reduce((sum, b) => sum + b.length, 0);
+    await until(() => receivedBytes() === 300_001, 'the first line');
+    reply(300_001); // its blocks go back, and hold the bytes read next
+    await until(() => receivedBytes() === 700_002, 'the second line');
+    await sleep(20);
+    expect(Buffer.concat(received).equals(sent.subarray(0, receivedBytes()))).toBe(true);
+    const [connection] = (await hub.bus.request('ingest.resync', {})).connections;
+    expect(connection!.offset).toBe(300_001);
+    expect(Buffer.from(connection!.bytes).equals(sent.subarray(300_001, receivedBytes()))).toBe(true);
+  });
+
   it('a restarted worker learns that a half-closed client ended its stream', async () => {
     const { hub, client, events } = await startFront();
     client.end('last line\n'); // the client is done sending, and waits for the reply and our close

@@ -7,12 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IngestCore, type IngestOptions, type IngestReply } from '../../src/actors/ingest/ingest-core.js';
+import { IngestCore, type IngestEnvironment, type IngestOptions, type IngestReply } from '../../src/actors/ingest/ingest-core.js';
 import { freshRunState, restoreRunState } from '../../src/actors/ingest/restore.js';
 import { parseLineForIngest } from '../../src/actors/ingest/parse-line-for-ingest.js';
 import { OUTLINE_SLICE } from '../../src/actors/ingest/outlined-device.js';
-import { joinParts } from '../../src/protocol/line-splitter.js';
-import { LineKind, RecordType, encodeJsonRecord } from '../../src/runtime/journal/codec.js';
+import { LineParser } from '../../src/actors/ingest/pooled-line-parser.js';
+import { type LineItem, joinParts } from '../../src/protocol/line-splitter.js';
+import { LineKind, RecordType, decodeRejectedBody, encodeJsonRecord } from '../../src/runtime/journal/codec.js';
+import { parseLineBody } from '../../src/runtime/journal/line-body.js';
 import { JournalReader } from '../../src/runtime/journal/reader.js';
 import { JournalWriter } from '../../src/runtime/journal/writer.js';
 
@@ -21,7 +23,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function setup(journalPath?: string, consumed = new Map<number, number>(), options: IngestOptions = {}) {
+function setup(
+  journalPath?: string,
+  consumed = new Map<number, number>(),
+  options: IngestOptions = {},
+  parseLine: IngestEnvironment['parseLine'] = (line: LineItem) => parseLineForIngest(joinParts(line.parts, line.length)),
+) {
   let file = journalPath;
   if (!file) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-ingest-'));
@@ -36,7 +43,7 @@ function setup(journalPath?: string, consumed = new Map<number, number>(), optio
   let t = 1_000_000_000n;
   const core = new IngestCore(
     {
-      parseLine: (line) => parseLineForIngest(joinParts(line.parts, line.length)),
+      parseLine,
       now: () => (t += 1000n),
       query: async ({ command }) => `answer to ${command}`,
       send: (reply) => {
@@ -85,6 +92,44 @@ describe('IngestCore', () => {
     const all = [...new JournalReader(file).readAll()];
     expect(all.filter((r) => r.type === RecordType.Rejected)).toHaveLength(2);
     expect(lineRecords(file)).toHaveLength(2);
+  });
+
+  it('trace lines joined in reused buffers: each journaled as sent, across queries, connections and a rejection', async () => {
+    const parser = new LineParser();
+    const { core, file, replies } = setup(undefined, undefined, {}, (line) => parser.parse(line));
+    const trace = (n: number, unit = 'V') =>
+      JSON.stringify({
+        device_name: 'dev',
+        device_config: {},
+        measurements: { ch: { data: Array.from({ length: 4_000 }, (_, i) => n + i / 7), unit } },
+      });
+    const streams = new Map([
+      [1, `${trace(1)}\n${trace(2)}\nSTATE\n${trace(3, 'mV')}\n${trace(4)}\n`],
+      [2, `${trace(5)}\n${trace(6)}\n`],
+    ]);
+    // 20 KB pieces, the connections interleaved: most lines span pieces and are joined.
+    const offsets = new Map([...streams.keys()].map((id) => [id, 0]));
+    for (let more = true; more; ) {
+      more = false;
+      for (const [id, bytes] of streams) {
+        const at = offsets.get(id)!;
+        if (at >= bytes.length) continue;
+        core.receive(id, at, Buffer.from(bytes.slice(at, at + 20_000)));
+        offsets.set(id, at + 20_000);
+        more = true;
+      }
+    }
+    await core.drain();
+    expect(text(replies.filter((r) => r.connId === 1))).toMatch(
+      /^(Device measurements recorded\n){2}answer to STATE\nInvalid format: unit mismatch.*\nDevice measurements recorded\n$/,
+    );
+    const journaled = lineRecords(file).map((r) => parseLineBody(r.body));
+    const firstValues = journaled.map((p) =>
+      p.kind === 'device' && p.message.channels[0]!.data.shape === 'single' ? p.message.channels[0]!.data.values[0] : -1,
+    );
+    expect(firstValues.sort()).toEqual([1, 2, 4, 5, 6]);
+    const [rejected] = [...new JournalReader(file).readAll()].filter((r) => r.type === RecordType.Rejected);
+    expect(decodeRejectedBody(rejected!.body).line.toString()).toBe(trace(3, 'mV'));
   });
 
   it('answers queries in line order, after what came before them is journaled', async () => {

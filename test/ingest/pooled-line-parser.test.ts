@@ -4,6 +4,7 @@
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LineParser as LineParserType } from '../../src/actors/ingest/pooled-line-parser.js';
+import type { LineParse } from '../../src/actors/ingest/parse-line-for-ingest.js';
 import type { LineItem } from '../../src/protocol/line-splitter.js';
 import { parseLineForIngest } from '../../src/actors/ingest/parse-line-for-ingest.js';
 import { outlinesOf } from '../../src/actors/ingest/outlined-device.js';
@@ -74,5 +75,20 @@ describe('LineParser', () => {
     expect(pooled.parsed?.kind).toBe('outlined-device');
     const small = parser.parse(lineItem([Buffer.from('{"info": '), Buffer.from('{}}')], true));
     expect(small).not.toBeInstanceOf(Promise);
+  });
+
+  it('a trace line in parts is joined into a buffer reused once released, never while held', () => {
+    const values = Array.from({ length: 5_000 }, (_, i) => Math.cos(i) / 7);
+    const line = (n: number) =>
+      `{"device_name": "d${n}", "device_config": {}, "measurements": {"ch": {"data": [${values.join(', ')}], "unit": "V"}}}`;
+    const parse = (n: number) => parser.parse(lineItem(ownedParts(line(n), 3), true)) as LineParse;
+    const first = parse(1);
+    const second = parse(2); // the first is still held: another buffer
+    expect(second.line.buffer).not.toBe(first.line.buffer);
+    expect(first.line.toString()).toBe(line(1));
+    first.release?.();
+    const third = parse(3);
+    expect(third.line.buffer).toBe(first.line.buffer); // no new buffer per line
+    expect([second.line.toString(), third.line.toString()]).toEqual([line(2), line(3)]);
   });
 });

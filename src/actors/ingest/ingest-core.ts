@@ -189,6 +189,19 @@ export class IngestCore {
   }
 
   private async handleItems(connId: number, items: SplitItem[], parses: Array<LineParse | Promise<LineParse> | undefined>): Promise<void> {
+    try {
+      await this.handleParsedItems(connId, items, parses);
+    } finally {
+      // Every line of these items is journaled (or answered) now: reused buffers may hold other lines.
+      for (const parse of parses) if (parse !== undefined && !(parse instanceof Promise)) parse.release?.();
+    }
+  }
+
+  private async handleParsedItems(
+    connId: number,
+    items: SplitItem[],
+    parses: Array<LineParse | Promise<LineParse> | undefined>,
+  ): Promise<void> {
     let batch = newBatch();
     for (const [index, item] of items.entries()) {
       if (item.kind === 'overflow') {
@@ -197,6 +210,7 @@ export class IngestCore {
         continue;
       }
       let parse = parses[index] ?? (this.isJournaled(connId, item.endOffset) ? undefined : this.env.parseLine(item));
+      parses[index] = parse;
       if (parse instanceof Promise) {
         // Answer what is ready before waiting for a line parsed elsewhere.
         this.flush(batch);

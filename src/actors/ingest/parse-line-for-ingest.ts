@@ -24,6 +24,11 @@ export interface LineParse {
   bodyCrc?: number;
   /** The part of `deviceBody` that holds the line's channel table (channel-table.ts), if it has one. */
   tablePart?: number;
+  /**
+   * `line` is a reused buffer: called once the line is journaled (or answered without), after
+   * which nothing may read `line` or the parts of `deviceBody` that are views of it.
+   */
+  release?: () => void;
 }
 
 export interface OutlinedDeviceLine {

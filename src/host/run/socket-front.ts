@@ -20,6 +20,7 @@ import type { Subscription } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
 import { type LineEnds, contentLineEnds } from '../../protocol/line-splitter.js';
 import type { IngestResync } from '../../actors/ingest/index.js';
+import { BLOCK_BYTES, KeptBlocks } from './kept-blocks.js';
 
 export interface SocketFrontOptions {
   host: string;
@@ -41,15 +42,29 @@ const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
  * waits for each reply (10 % of its throughput).
  */
 const YIELD_MIN_CHUNK_BYTES = 16 * 1024;
+/**
+ * A read at least this big is kept as a copy in a reused block (kept-blocks.ts) and, when it is
+ * forwarded whole, handed to the worker itself (a client streaming fast is read 64 KiB at a
+ * time). Smaller ones are kept as they are: a block holds one read, so this bounds what kept
+ * bytes take to 4/3 of their size, even for a client trickling a 256 MiB line in small reads.
+ */
+const BLOCK_MIN_CHUNK_BYTES = 48 * 1024;
+/** Blocks kept for reuse: what a few connections pipelining big traces hold unacknowledged. */
+const MAX_FREE_BLOCKS = 128;
 
 interface Connection {
   id: number;
   socket: net.Socket;
   /** Chunks read and not yet consumed by the worker (forwarded or not), with their stream offsets. */
-  unacked: Array<{ offset: number; bytes: Buffer }>;
+  unacked: Array<{ offset: number; bytes: Buffer; block?: Buffer }>;
   unackedBytes: number;
   /** Offset of the next byte to be read from the socket. */
   nextOffset: number;
+  /**
+   * During `received`: the socket's chunk just read, of which a copy is kept. Forwarded whole, it
+   * goes to the worker itself (transferred): no second copy, nothing left for this thread's GC.
+   */
+  handOver: { offset: number; chunk: Buffer } | undefined;
   /** Every byte before this offset has been forwarded to the worker. */
   forwardedOffset: number;
   /** Every byte before this offset has been consumed by the worker (its replies say so). */
@@ -89,6 +104,7 @@ export class SocketFront {
   private readonly maxInFlightBytes: number;
   /** The supervisor gave up on the ingest worker: no line will be answered any more. */
   private ingestGivenUp = false;
+  private readonly blocks = new KeptBlocks(MAX_FREE_BLOCKS);
 
   constructor(
     private readonly bus: Bus,
@@ -167,6 +183,7 @@ export class SocketFront {
       socket,
       unacked: [],
       unackedBytes: 0,
+      handOver: undefined,
       nextOffset: 0,
       forwardedOffset: 0,
       consumedOffset: 0,
@@ -191,6 +208,8 @@ export class SocketFront {
       // Whatever the client sent before it went away is still handled (replies go nowhere).
       this.forward(connection, connection.nextOffset - connection.forwardedOffset);
       this.connections.delete(connection.id);
+      for (const kept of connection.unacked) if (kept.block) this.blocks.giveBack(kept.block);
+      connection.unacked = [];
       this.tellClosed(connection.id);
     });
   }
@@ -210,7 +229,13 @@ export class SocketFront {
   }
 
   private received(connection: Connection, chunk: Buffer): void {
-    connection.unacked.push({ offset: connection.nextOffset, bytes: chunk });
+    const offset = connection.nextOffset;
+    if (chunk.length >= BLOCK_MIN_CHUNK_BYTES && chunk.length <= BLOCK_BYTES && ownsItsBuffer(chunk)) {
+      connection.unacked.push({ offset, ...this.blocks.keep(chunk) });
+      connection.handOver = { offset, chunk };
+    } else {
+      connection.unacked.push({ offset, bytes: chunk });
+    }
     connection.unackedBytes += chunk.length;
     connection.nextOffset += chunk.length;
     // One big read per connection per turn of the event loop: a client streaming a huge line must
@@ -223,6 +248,8 @@ export class SocketFront {
       });
     }
     this.pump(connection);
+    // Not forwarded whole now: forwarded later from the kept copy, and left to the GC.
+    connection.handOver = undefined;
   }
 
   /** Forwards what flow control allows, tells the worker of the end of stream, adjusts reading. */
@@ -270,12 +297,27 @@ export class SocketFront {
   }
 
   /**
-   * Forwards the next `length` unforwarded bytes (they may span chunks) as one transferred buffer.
+   * Forwards the next `length` unforwarded bytes (they may span chunks) as one transferred buffer:
+   * the socket's chunk just read when that is all of them, else a copy.
    * `scanned`: their line ends, when the caller has found them already (each byte is scanned once).
    */
   private forward(connection: Connection, length: number, scanned?: LineEnds): void {
     if (length <= 0) return;
     const offset = connection.forwardedOffset;
+    const { handOver } = connection;
+    const whole = handOver !== undefined && handOver.offset === offset && handOver.chunk.length === length;
+    const bytes = whole ? handOver.chunk : this.copyOut(connection, offset, length);
+    if (whole) connection.handOver = undefined;
+    const { ends, tailHasContent } = scanned ?? contentLineEnds(bytes, connection.partialHasContent);
+    for (const end of ends) connection.lineEnds.push(offset + end);
+    connection.partialHasContent = tailHasContent;
+    connection.forwardedOffset += length;
+    // Transferred, not cloned: the bytes kept here are the copy for a restarted worker.
+    this.bus.publish('ingest.bytes', { connId: connection.id, offset, bytes: bytes.buffer as ArrayBuffer }, [bytes.buffer]);
+  }
+
+  /** A copy of `length` kept bytes from stream offset `offset`, in an ArrayBuffer of its own. */
+  private copyOut(connection: Connection, offset: number, length: number): Buffer {
     const copy = Buffer.from(new ArrayBuffer(length));
     let copied = 0;
     for (let index = this.chunkIndexAt(connection, offset); copied < length; index++) {
@@ -283,12 +325,7 @@ export class SocketFront {
       const start = offset + copied - chunk.offset;
       copied += chunk.bytes.copy(copy, copied, start, start + length - copied);
     }
-    const { ends, tailHasContent } = scanned ?? contentLineEnds(copy, connection.partialHasContent);
-    for (const end of ends) connection.lineEnds.push(offset + end);
-    connection.partialHasContent = tailHasContent;
-    connection.forwardedOffset += length;
-    // Transferred, not cloned: the chunks kept here are the copy for a restarted worker.
-    this.bus.publish('ingest.bytes', { connId: connection.id, offset, bytes: copy.buffer as ArrayBuffer }, [copy.buffer]);
+    return copy;
   }
 
   /** The unforwarded bytes of the chunk holding `forwardedOffset` (a view, no copy). */
@@ -317,10 +354,11 @@ export class SocketFront {
       if (end <= reply.consumedOffset) {
         connection.unacked.shift();
         connection.unackedBytes -= first.bytes.length;
+        if (first.block) this.blocks.giveBack(first.block);
       } else {
         if (first.offset < reply.consumedOffset) {
           const cut = reply.consumedOffset - first.offset;
-          connection.unacked[0] = { offset: reply.consumedOffset, bytes: first.bytes.subarray(cut) };
+          connection.unacked[0] = { offset: reply.consumedOffset, bytes: first.bytes.subarray(cut), block: first.block };
           connection.unackedBytes -= cut;
         }
         break;
@@ -409,6 +447,11 @@ export class SocketFront {
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The chunk spans the whole of its ArrayBuffer (a socket read does), so it can be transferred. */
+function ownsItsBuffer(chunk: Buffer): boolean {
+  return chunk.byteOffset === 0 && chunk.length === chunk.buffer.byteLength;
+}
 
 function toOwnArrayBuffer(chunk: Buffer): ArrayBuffer {
   const copy = new ArrayBuffer(chunk.length);

@@ -18,7 +18,7 @@
  * `0x`/`0o`/`0b` integers); dates and times are given as their text.
  */
 
-import { decimalEnd, readDecimal } from '../decimal-bytes.js';
+import { NOT_DECIDED, readDecimalInto } from '../decimal-bytes.js';
 import { type ArrayCount, ArrayCounter } from './toml-array-counter.js';
 import {
   APOS,
@@ -101,13 +101,15 @@ const endsBareValue = (b: number): boolean =>
   b === COMMA || b === CLOSE || b === BRACE_CLOSE || b === HASH || b === LF || b === CR || b === SPACE || b === TAB;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Where {@link readDecimalInto} puts each number read. */
+const DECIMAL = new Float64Array(1);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME_AFTER_SPACE = /^ \d{2}:/;
 
 export class TomlScanner {
   private stack: Ctx[];
   private counting: ArrayCounter | null = null;
-  /** A view of the bytes last fed, for {@link readDecimal}. */
+  /** A view of the bytes last fed, for {@link readDecimalInto}. */
   private viewBytes: Uint8Array | null = null;
   private view: DataView | null = null;
   /** Bytes of the file before the current piece. */
@@ -249,10 +251,9 @@ export class TomlScanner {
         ctx = Ctx.ArrayValue;
         pos++;
       } else if (ctx === Ctx.ArrayValue && ((c >= ZERO && c <= NINE) || c === MINUS)) {
-        const value = readDecimal(b, this.view!, pos);
-        const after = decimalEnd();
-        if (Number.isNaN(value) || after >= end || !endsBareValue(b[after]!)) break;
-        this.handler.scalar(value, this.base + pos);
+        const after = readDecimalInto(b, this.view!, pos, DECIMAL, 0);
+        if (after === NOT_DECIDED || after >= end || !endsBareValue(b[after]!)) break;
+        this.handler.scalar(DECIMAL[0]!, this.base + pos);
         ctx = Ctx.ArrayNext;
         pos = after;
       } else break;
