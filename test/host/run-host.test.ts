@@ -26,8 +26,8 @@ it('the controller starts with the data actors and, when rex ends without a run,
   expect(host.supervisor.status('ingest')?.status).toBe('ready');
   for (const actor of ['store', 'file-writer']) expect(['starting', 'ready']).toContain(host.supervisor.status(actor)?.status);
   // Asked at once, the store answers once it is up (the hub holds the request meanwhile).
+  // (Its serve calls reach the hub before its READY does.)
   await expect(host.bus.request('store.session', {})).resolves.toBeDefined();
-  expect(host.supervisor.status('store')?.status).toBe('ready');
   // Spawned in open(), not in run(): its modules load while the others start; READY needs the plan.
   expect(host.supervisor.status('controller')?.status).toBe('starting');
 
