@@ -23,7 +23,7 @@
  */
 import type { DeviceMessage, JsonObject, JsonPath, MeasurementChannel } from './messages.js';
 import { type ClientTimestamps, timestampStrings } from './timestamp-bytes.js';
-import { tableOfMessage } from './channel-table.js';
+import { type ChannelTable, tableOfMessage } from './channel-table.js';
 import { isRfc3339 } from './timestamps.js';
 
 export type ChannelShape = 'undecided' | 'single' | 'multi';
@@ -125,6 +125,18 @@ export interface MergeAccepted {
   readonly warnings: readonly MergeWarning[];
   /** The decision that `commitMerge` writes into the registry. */
   readonly merge: OutlineMerge;
+  /**
+   * Set when the message is a new device's channel table: every channel is first seen and stores
+   * its values as the table holds them, stamped `arrivalTime` (a channel of none: unit only). A
+   * consumer may keep the columns (a copy: they may be views of a reused buffer) and never read
+   * `effects`, which are then not made.
+   */
+  readonly freshTable?: FreshTable;
+}
+
+export interface FreshTable {
+  readonly table: ChannelTable;
+  readonly arrivalTime: string;
 }
 
 export interface MergeRejected {
@@ -141,22 +153,60 @@ export type MergeOutcome = MergeAccepted | MergeRejected;
  */
 export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrivalTime: string): MergeOutcome {
   const merge = new OutlineMerge(devices, msg.device_name, msg.device_config, msg.device_config_floats, arrivalTime);
-  const effects: ChannelEffect[] = [];
   const table = tableOfMessage(msg);
+  if (table && merge.previous === undefined) {
+    // A new device's table: its channels are decided (the registry needs their states), their
+    // effects made only if read: the store and the file-writer keep the columns (`freshTable`).
+    if (!merge.addEach(table.count, tableOutlines(table))) return merge.rejection!;
+    let effects: readonly ChannelEffect[] | undefined;
+    return {
+      ok: true,
+      device: merge.identity,
+      deviceCreated: true,
+      // Decided again as the device's first message: the same decisions, with their effects.
+      get effects() {
+        effects ??= mergeEffects(
+          new OutlineMerge(createDeviceRegistry(), msg.device_name, msg.device_config, msg.device_config_floats, arrivalTime),
+          msg,
+          table,
+        )!;
+        return effects;
+      },
+      warnings: merge.warnings,
+      merge,
+      freshTable: { table, arrivalTime },
+    };
+  }
+  const effects = mergeEffects(merge, msg, table);
+  if (!effects) return merge.rejection!;
+  return { ok: true, device: merge.identity, deviceCreated: merge.previous === undefined, effects, warnings: merge.warnings, merge };
+}
+
+/** Decides `msg`'s channels in `merge`, with their effects (null: rejected). */
+function mergeEffects(merge: OutlineMerge, msg: DeviceMessage, table: ChannelTable | undefined): ChannelEffect[] | null {
+  const effects: ChannelEffect[] = [];
   // Many small channels kept as a table (channel-table.ts): decided and stored from its columns, no channel object made.
   const decided = table
-    ? merge.addEach(
-        table.count,
-        (i) => ({ name: table.name(i), unit: table.unit(i), multi: false, length: table.length(i), firstRowLength: 0 }),
-        (i, before, decision, outline) => effects.push(merge.effectOf(outline.name, table.valuesOf(i), null, undefined, before, decision)),
+    ? merge.addEach(table.count, tableOutlines(table), (i, before, decision, outline) =>
+        effects.push(merge.effectOf(outline.name, table.valuesOf(i), null, undefined, before, decision)),
       )
     : merge.addEach(
         msg.channels.length,
         (i) => outlineChannel(msg.channels[i]!),
         (i, before, decision) => effects.push(merge.effect(msg.channels[i]!, before, decision)),
       );
-  if (!decided) return merge.rejection!;
-  return { ok: true, device: merge.identity, deviceCreated: merge.previous === undefined, effects, warnings: merge.warnings, merge };
+  return decided ? effects : null;
+}
+
+/** A table's channels as outlines: one object, refilled for each (read before the next is asked for). */
+function tableOutlines(table: ChannelTable): (index: number) => ChannelOutline {
+  const outline = { name: '', unit: '', multi: false, length: 0, firstRowLength: 0 };
+  return (i) => {
+    outline.name = table.name(i);
+    outline.unit = table.unit(i);
+    outline.length = table.length(i);
+    return outline;
+  };
 }
 
 /**

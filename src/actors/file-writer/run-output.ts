@@ -15,12 +15,15 @@ import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.j
 import type { RunEventHandler } from '../../runtime/journal/follower.js';
 import { ChannelSpill } from './channel-spill.js';
 import { SpillFiles } from './spill-files.js';
+import { TableBlock } from './table-block.js';
 import { readFloat64Chunks, readRows, readStampChunks } from './spill-reader.js';
 
 interface DeviceOutput {
   config: JsonObject;
   configFloats: readonly JsonPath[] | undefined;
   channels: Map<string, ChannelSpill>;
+  /** Channels first seen in a channel table, kept as its columns (not in `channels`). */
+  blocks: TableBlock[];
 }
 
 export class RunOutput implements RunEventHandler {
@@ -34,12 +37,16 @@ export class RunOutput implements RunEventHandler {
   /** Bumped on every change, so a live writer knows when there is something new to write. */
   version = 0;
 
-  constructor(readonly spillDir: string) {
+  /** `budgetBytes`: what the channels may hold in memory together (SpillFiles' default if not given). */
+  constructor(
+    readonly spillDir: string,
+    budgetBytes?: number,
+  ) {
     fs.rmSync(spillDir, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(spillDir), { recursive: true });
     // New and private: the spill files in it are then created and appended to without more checks.
     fs.mkdirSync(spillDir, { mode: 0o700 });
-    this.spillFiles = new SpillFiles(spillDir);
+    this.spillFiles = new SpillFiles(spillDir, budgetBytes);
   }
 
   runStart(record: RunStartRecord): void {
@@ -55,12 +62,17 @@ export class RunOutput implements RunEventHandler {
   device(message: DeviceMessage, merged: MergeAccepted): void {
     let device = this.devices.get(message.device_name);
     if (!device) {
-      device = { config: merged.device.config, configFloats: merged.device.configFloats, channels: new Map() };
+      device = { config: merged.device.config, configFloats: merged.device.configFloats, channels: new Map(), blocks: [] };
       this.devices.set(message.device_name, device);
+    }
+    if (merged.freshTable) {
+      device.blocks.push(new TableBlock(merged.freshTable, this.spillFiles));
+      this.version++;
+      return;
     }
     for (const effect of merged.effects) {
       // A channel first seen (no state before) has no spill yet: not looked for among 100,000.
-      let spill = effect.before === undefined ? undefined : device.channels.get(effect.channel);
+      let spill = effect.before === undefined ? undefined : (device.channels.get(effect.channel) ?? takeFromBlocks(device, effect.channel));
       if (!spill) {
         spill = new ChannelSpill(effect.unit, effect.shape, this.spillFiles);
         device.channels.set(effect.channel, spill);
@@ -94,7 +106,7 @@ export class RunOutput implements RunEventHandler {
       name,
       config: device.config,
       ...(device.configFloats !== undefined && { configFloats: device.configFloats }),
-      channels: outputChannels(device.channels),
+      channels: outputChannels(device),
     }));
     const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...((this.end?.run ?? {}) as JsonObject), ...this.endRecordFields() };
     return {
@@ -187,12 +199,25 @@ class SpillOutputChannel {
 }
 
 /** Each channel as the renderer reads it (forEach: no [name, spill] pair made per channel). */
-function outputChannels(spills: ReadonlyMap<string, ChannelSpill>): OutputChannel[] {
+function outputChannels(device: DeviceOutput): OutputChannel[] {
   const channels: OutputChannel[] = [];
-  spills.forEach((spill, name) => {
+  device.channels.forEach((spill, name) => {
     channels.push(new SpillOutputChannel(name, spill));
   });
+  for (const block of device.blocks) block.outputChannels(channels);
   return channels;
+}
+
+/** A channel kept in one of the device's blocks, moved to a spill of its own (a later message reached it). */
+function takeFromBlocks(device: DeviceOutput, name: string): ChannelSpill | undefined {
+  for (const block of device.blocks) {
+    const spill = block.take(name);
+    if (spill) {
+      device.channels.set(name, spill);
+      return spill;
+    }
+  }
+  return undefined;
 }
 
 /** Values handed to the renderer as a view: at most one run of it (render.ts formats 16,384 at a time). */
