@@ -155,9 +155,9 @@ export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrival
   const merge = new OutlineMerge(devices, msg.device_name, msg.device_config, msg.device_config_floats, arrivalTime);
   const table = tableOfMessage(msg);
   if (table && merge.previous === undefined) {
-    // A new device's table: its channels are decided (the registry needs their states), their
-    // effects made only if read: the store and the file-writer keep the columns (`freshTable`).
-    if (!merge.addEach(table.count, tableOutlines(table))) return merge.rejection!;
+    // A new device's table: its channels' states are decided when first read (a later message of
+    // the device), their effects only if read: the store and the file-writer keep the columns (`freshTable`).
+    merge.addNewTable(table);
     let effects: readonly ChannelEffect[] | undefined;
     return {
       ok: true,
@@ -222,7 +222,7 @@ export class OutlineMerge {
   /** The device's name and config, frozen at its first message. */
   readonly identity: DeviceIdentity;
   readonly warnings: MergeWarning[] = [];
-  private readonly changes = new Map<string, ChannelState>();
+  private changes = new Map<string, ChannelState>();
   private rejected: MergeRejected | null = null;
   /** Objects that channels of one message share (a line of 100,000 channels made each 100,000 times). */
   private readonly shared: SharedPieces;
@@ -277,6 +277,25 @@ export class OutlineMerge {
       decided?.(i, state, decision, outline);
     }
     return true;
+  }
+
+  /**
+   * A new device's channel table, decided as a whole: every channel is first seen, with its own
+   * name, so none is rejected or warned about; their states are decided when first read.
+   */
+  addNewTable(table: ChannelTable): void {
+    if (this.previous !== undefined || this.changes.size > 0) throw new Error(`device '${this.deviceName}' is not new`);
+    const columns = table.copy(false); // the table may be a view of a reused buffer
+    this.changes = new LazyStates((states) => {
+      const shared = new SharedPieces(this.shared.arrivalTime);
+      const outlineAt = tableOutlines(columns);
+      for (let i = 0; i < columns.count; i++) {
+        const outline = outlineAt(i);
+        const decision = decideChannel(this.deviceName, undefined, outline, shared, this.warnings);
+        if (!decision.ok) throw new Error(`a new device's table rejected: ${decision.reason}`);
+        states.set(outline.name, decision.next);
+      }
+    });
   }
 
   /** The device changed in the registry since this decision began: it must be decided again. */
@@ -366,6 +385,59 @@ export function outlineChannel(channel: MeasurementChannel): ChannelOutline {
   return channel.timestamps === undefined
     ? { name: channel.name, unit: channel.unit, multi, length, firstRowLength }
     : { name: channel.name, unit: channel.unit, multi, length, firstRowLength, timestamps: channel.timestamps };
+}
+
+/**
+ * A device's channel states, made when first read or changed (`fill`): a new device's table of
+ * 100,000 channels otherwise cost every follower a map entry per channel that nothing may ever read.
+ */
+class LazyStates extends Map<string, ChannelState> {
+  constructor(private fill: ((states: Map<string, ChannelState>) => void) | undefined) {
+    super();
+  }
+
+  private filled(): this {
+    const fill = this.fill;
+    this.fill = undefined;
+    fill?.(this);
+    return this;
+  }
+
+  override get size(): number {
+    return this.filled() && super.size;
+  }
+  override get(key: string): ChannelState | undefined {
+    return this.filled() && super.get(key);
+  }
+  override has(key: string): boolean {
+    return this.filled() && super.has(key);
+  }
+  override set(key: string, value: ChannelState): this {
+    return this.filled() && super.set(key, value);
+  }
+  override delete(key: string): boolean {
+    return this.filled() && super.delete(key);
+  }
+  override clear(): void {
+    this.filled();
+    super.clear();
+  }
+  override forEach(callback: (value: ChannelState, key: string, map: Map<string, ChannelState>) => void, thisArg?: unknown): void {
+    this.filled();
+    super.forEach(callback, thisArg);
+  }
+  override entries(): MapIterator<[string, ChannelState]> {
+    return this.filled() && super.entries();
+  }
+  override keys(): MapIterator<string> {
+    return this.filled() && super.keys();
+  }
+  override values(): MapIterator<ChannelState> {
+    return this.filled() && super.values();
+  }
+  override [Symbol.iterator](): MapIterator<[string, ChannelState]> {
+    return this.entries();
+  }
 }
 
 /**
