@@ -165,6 +165,44 @@ describe('followers of a journaled channel table', () => {
     expect(fromText).toContain('[device.w2.data."日本語"]');
   });
 
+  it("a device's tables rendered ahead are written from their text, and rendered again once the device changed", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-channel-table-'));
+    dirs.push(dir);
+    /** The file of `bodies` merged in order into `output`, rendered after each `render` line. */
+    const merger = (output: RunOutput) => {
+      const devices = createDeviceRegistry();
+      let second = 0;
+      return (body: Buffer) => {
+        const parsed = parseLineBody(body);
+        if (parsed.kind !== 'device') throw new Error('expected a device line');
+        const merged = mergeAndCommit(devices, parsed.message, `2026-11-25T10:00:0${second++}Z`);
+        if (!merged.ok) throw new Error(merged.reason);
+        output.device(parsed.message, merged);
+      };
+    };
+    const lines = [wideLine(TABLE_MIN_CHANNELS + 3), wideLine(3)];
+    const fromText = new RunOutput(path.join(dir, 'text.spill'));
+    const fromTable = new RunOutput(path.join(dir, 'table.spill'));
+    const [sendText, sendTable] = [merger(fromText), merger(fromTable)];
+    try {
+      sendText(Buffer.from(lines[0]!));
+      sendTable(bodyOf(lines[0]!));
+      const ahead = fromTable.sourceToPrerender();
+      expect(fromText.sourceToPrerender()).toBeUndefined();
+      await renderOutputToString(ahead!);
+      expect(ahead?.devices[0]?.sections?.data).toBeDefined();
+      expect(fromTable.sourceToPrerender()).toBeUndefined(); // once
+      expect(await renderOutputToString(fromTable.source())).toBe(await renderOutputToString(fromText.source()));
+      // A later line reaches some of the table's channels: the kept text is out of date.
+      sendText(Buffer.from(lines[1]!));
+      sendTable(Buffer.from(lines[1]!));
+      expect(await renderOutputToString(fromTable.source())).toBe(await renderOutputToString(fromText.source()));
+    } finally {
+      fromText.removeSpill();
+      fromTable.removeSpill();
+    }
+  });
+
   it("a new device's table: the merge makes its effects only when read, the same as from the text", () => {
     const line = wideLine(TABLE_MIN_CHANNELS + 5);
     const arrival = '2026-11-25T10:00:00Z';

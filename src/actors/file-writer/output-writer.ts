@@ -48,6 +48,8 @@ export class OutputWriter implements TailedJournal {
   private writtenVersion = -1;
   private nextLiveAt: number;
   private finalizing = false;
+  /** A wide device's tables being rendered ahead (`prerender`). */
+  private prerendering: Promise<void> | undefined;
   private finalized = false;
   private closed = false;
   private readonly clock: Clock;
@@ -72,10 +74,34 @@ export class OutputWriter implements TailedJournal {
       { transient: true },
     ); // the channel spills write or copy what they get at once
     this.follower.catchUp();
+    this.prerender();
   }
 
   catchUp(): void {
-    if (!this.finalized && !this.closed) this.follower.catchUp();
+    if (this.finalized || this.closed) return;
+    this.follower.catchUp();
+    this.prerender();
+  }
+
+  /**
+   * Renders the tables of a device of many channels now (once), while the run goes on: the final
+   * file then writes them from memory if the device did not change, and the end of a run whose
+   * last line held 100,000 channels waits ~0.4 s less (render.ts `keptSection`).
+   */
+  private prerender(): void {
+    if (this.prerendering !== undefined || this.finalizing) return;
+    const source = this.output.sourceToPrerender();
+    if (source === undefined) return;
+    this.prerendering = (async () => {
+      await nextTurn();
+      for await (const _ of renderOutput(source, { pause: nextTurn })) {
+        // Only the device's kept tables are wanted.
+      }
+    })()
+      .catch((error: Error) => this.options.log('warn', `tables not rendered ahead: ${error.message}`))
+      .finally(() => {
+        this.prerendering = undefined;
+      });
   }
 
   trustIntactUpTo(end: number): void {
@@ -119,6 +145,8 @@ export class OutputWriter implements TailedJournal {
     // A live write of a big run can take as long as the final one: it is dropped, not waited for.
     this.liveWrite.abort();
     await this.writing;
+    // Rendering what the final file needs too: waited for, not dropped.
+    await this.prerendering;
     this.follower.catchUp();
     this.finalized = true;
     if (!this.follower.hasEnded) {

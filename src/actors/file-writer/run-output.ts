@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ChannelShape, MergeAccepted } from '../../protocol/merge.js';
 import type { DeviceMessage, JsonObject, JsonPath, ResultMessage, SessionInfo, SessionMessage } from '../../protocol/messages.js';
 import { outputFileName } from '../../protocol/output/file-name.js';
-import type { OutputChannel, OutputSource } from '../../protocol/output/source.js';
+import type { OutputChannel, OutputDevice, OutputSource, RenderedSections } from '../../protocol/output/source.js';
 import { withMetaJson } from '../../protocol/session-meta.js';
 import { formatSessionTime } from '../../protocol/timestamps.js';
 import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.js';
@@ -24,6 +24,22 @@ interface DeviceOutput {
   channels: Map<string, ChannelSpill>;
   /** Channels first seen in a channel table, kept as its columns (not in `channels`). */
   blocks: TableBlock[];
+  /** The device's tables as last rendered (see `keepsSections`); dropped when the device changes. */
+  sections: RenderedSections | undefined;
+  /** Its tables were rendered once while the run went on (`sourceToPrerender`). */
+  prerendered: boolean;
+}
+
+/** The most values a device's kept tables hold (their text: ~100 bytes a value). */
+const KEPT_SECTION_VALUES = 1 << 20;
+
+/**
+ * Whether the renderer keeps the device's tables as text: a device of channel tables only (no
+ * spill: bounded by the lines), whose rendering is worth keeping (100,000 channels: ~0.4 s).
+ */
+function keepsSections(device: DeviceOutput): boolean {
+  if (device.blocks.length === 0 || device.channels.size > 0) return false;
+  return device.blocks.reduce((values, block) => values + block.valueCount, 0) <= KEPT_SECTION_VALUES;
 }
 
 export class RunOutput implements RunEventHandler {
@@ -62,9 +78,17 @@ export class RunOutput implements RunEventHandler {
   device(message: DeviceMessage, merged: MergeAccepted): void {
     let device = this.devices.get(message.device_name);
     if (!device) {
-      device = { config: merged.device.config, configFloats: merged.device.configFloats, channels: new Map(), blocks: [] };
+      device = {
+        config: merged.device.config,
+        configFloats: merged.device.configFloats,
+        channels: new Map(),
+        blocks: [],
+        sections: undefined,
+        prerendered: false,
+      };
       this.devices.set(message.device_name, device);
     }
+    device.sections = undefined;
     if (merged.freshTable) {
       device.blocks.push(new TableBlock(merged.freshTable, this.spillFiles));
       this.version++;
@@ -102,12 +126,7 @@ export class RunOutput implements RunEventHandler {
   /** A renderer source over the current state. */
   source(): OutputSource {
     const start = this.start;
-    const devices = [...this.devices].map(([name, device]) => ({
-      name,
-      config: device.config,
-      ...(device.configFloats !== undefined && { configFloats: device.configFloats }),
-      channels: outputChannels(device),
-    }));
+    const devices = [...this.devices].map(([name, device]) => outputDevice(name, device));
     const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...((this.end?.run ?? {}) as JsonObject), ...this.endRecordFields() };
     return {
       devices,
@@ -124,6 +143,20 @@ export class RunOutput implements RunEventHandler {
           }
         : {}),
     };
+  }
+
+  /**
+   * The devices whose tables are worth rendering now, while the run goes on, once each (their
+   * text kept for the final file), as a source; undefined when there is none.
+   */
+  sourceToPrerender(): OutputSource | undefined {
+    const devices: OutputDevice[] = [];
+    for (const [name, device] of this.devices) {
+      if (device.prerendered || !keepsSections(device)) continue;
+      device.prerendered = true;
+      devices.push(outputDevice(name, device));
+    }
+    return devices.length > 0 ? { devices } : undefined;
   }
 
   removeSpill(): void {
@@ -206,6 +239,22 @@ function outputChannels(device: DeviceOutput): OutputChannel[] {
   });
   for (const block of device.blocks) block.outputChannels(channels);
   return channels;
+}
+
+function outputDevice(name: string, device: DeviceOutput): OutputDevice {
+  if (keepsSections(device)) device.sections ??= {};
+  else device.sections = undefined;
+  const { sections } = device;
+  const fields = {
+    name,
+    config: device.config,
+    ...(device.configFloats !== undefined && { configFloats: device.configFloats }),
+    ...(sections !== undefined && { sections }),
+  };
+  // Tables already rendered are written from their text: their channels are made only if read.
+  if (sections?.data === undefined || sections.timestamps === undefined) return { ...fields, channels: outputChannels(device) };
+  let channels: OutputChannel[] | undefined;
+  return Object.defineProperty(fields, 'channels', { get: () => (channels ??= outputChannels(device)), enumerable: true }) as OutputDevice;
 }
 
 /** A channel kept in one of the device's blocks, moved to a spill of its own (a later message reached it). */

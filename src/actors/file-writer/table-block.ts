@@ -43,6 +43,11 @@ export class TableBlock implements Flushable {
 
   readonly timestamp: string;
 
+  /** Values of all its channels (taken ones too). */
+  get valueCount(): number {
+    return this.bytes / 8;
+  }
+
   flush(): void {
     const values = this.values;
     if (values === null) return;
