@@ -325,13 +325,18 @@ async function* keptSection(
 }
 
 /**
- * A chunk to keep, its text made one flat string: a chunk is built of many small strings, which
- * kept (100,000 channels: a million of them) the garbage collector copied again and again.
+ * A chunk to keep: text as ASCII bytes when it is ASCII, else one flat string. A chunk of text is
+ * built of many small strings, which kept (100,000 channels: a million of them) the garbage
+ * collector copied again and again; bytes are off its heap.
  */
 function flat(chunk: OutputChunk): OutputChunk {
-  if (typeof chunk === 'string' && chunk.length > 0) chunk.charCodeAt(0);
+  if (typeof chunk !== 'string' || chunk.length === 0) return chunk;
+  if (ASCII.test(chunk)) return Buffer.from(chunk, 'latin1');
+  chunk.charCodeAt(0);
   return chunk;
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** `[<path>.<channel>]` with `data` and `unit`, for each channel (sorted); a bare `[<path>]` when there is none. */
 async function* writeChannelData(
