@@ -30,8 +30,8 @@ interface DeviceOutput {
   prerendered: boolean;
 }
 
-/** The most values a device's kept tables hold (their text: ~100 bytes a value). */
-const KEPT_SECTION_VALUES = 1 << 20;
+/** The most values a device's kept tables hold (their text: up to ~110 bytes a value, ~28 MB). */
+const KEPT_SECTION_VALUES = 1 << 18;
 
 /**
  * Whether the renderer keeps the device's tables as text: a device of channel tables only (no
@@ -50,6 +50,8 @@ export class RunOutput implements RunEventHandler {
   private readonly devices = new Map<string, DeviceOutput>();
   private readonly spillFiles: SpillFiles;
   private unfinished = false;
+  /** The device whose tables are kept as text, if any (`outputDevice`). */
+  private kept: DeviceOutput | undefined;
   /** Bumped on every change, so a live writer knows when there is something new to write. */
   version = 0;
 
@@ -126,7 +128,7 @@ export class RunOutput implements RunEventHandler {
   /** A renderer source over the current state. */
   source(): OutputSource {
     const start = this.start;
-    const devices = [...this.devices].map(([name, device]) => outputDevice(name, device));
+    const devices = [...this.devices].map(([name, device]) => this.outputDevice(name, device));
     const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...((this.end?.run ?? {}) as JsonObject), ...this.endRecordFields() };
     return {
       devices,
@@ -154,9 +156,35 @@ export class RunOutput implements RunEventHandler {
     for (const [name, device] of this.devices) {
       if (device.prerendered || !keepsSections(device)) continue;
       device.prerendered = true;
-      devices.push(outputDevice(name, device));
+      devices.push(this.outputDevice(name, device));
     }
     return devices.length > 0 ? { devices } : undefined;
+  }
+
+  /** One device as the renderer reads it; its tables kept as text when it `keepsSections` (one device at a time). */
+  private outputDevice(name: string, device: DeviceOutput): OutputDevice {
+    if (keepsSections(device)) {
+      // Kept for one device only: the memory they take does not grow with the devices.
+      if (this.kept !== undefined && this.kept !== device) this.kept.sections = undefined;
+      this.kept = device;
+      device.sections ??= {};
+    } else {
+      device.sections = undefined;
+    }
+    const { sections } = device;
+    const fields = {
+      name,
+      config: device.config,
+      ...(device.configFloats !== undefined && { configFloats: device.configFloats }),
+      ...(sections !== undefined && { sections }),
+    };
+    // Tables already rendered are written from their text: their channels are made only if read.
+    if (sections?.data === undefined || sections.timestamps === undefined) return { ...fields, channels: outputChannels(device) };
+    let channels: OutputChannel[] | undefined;
+    return Object.defineProperty(fields, 'channels', {
+      get: () => (channels ??= outputChannels(device)),
+      enumerable: true,
+    }) as OutputDevice;
   }
 
   removeSpill(): void {
@@ -239,22 +267,6 @@ function outputChannels(device: DeviceOutput): OutputChannel[] {
   });
   for (const block of device.blocks) block.outputChannels(channels);
   return channels;
-}
-
-function outputDevice(name: string, device: DeviceOutput): OutputDevice {
-  if (keepsSections(device)) device.sections ??= {};
-  else device.sections = undefined;
-  const { sections } = device;
-  const fields = {
-    name,
-    config: device.config,
-    ...(device.configFloats !== undefined && { configFloats: device.configFloats }),
-    ...(sections !== undefined && { sections }),
-  };
-  // Tables already rendered are written from their text: their channels are made only if read.
-  if (sections?.data === undefined || sections.timestamps === undefined) return { ...fields, channels: outputChannels(device) };
-  let channels: OutputChannel[] | undefined;
-  return Object.defineProperty(fields, 'channels', { get: () => (channels ??= outputChannels(device)), enumerable: true }) as OutputDevice;
 }
 
 /** A channel kept in one of the device's blocks, moved to a spill of its own (a later message reached it). */
