@@ -125,6 +125,8 @@ export class OutputWriter implements TailedJournal {
     const { output } = this;
     if (this.finalized || !output.start || output.start.dryRun || !output.info) return false;
     if (output.version === this.writtenVersion || now < this.nextLiveAt) return false;
+    // Tables being rendered ahead come first: a live write would render them a second time.
+    if (this.prerendering !== undefined) return false;
     this.nextLiveAt = Number.POSITIVE_INFINITY;
     this.writing = this.writing.then(async () => {
       const started = this.clock.now();
