@@ -331,12 +331,11 @@ async function* keptSection(
  */
 function flat(chunk: OutputChunk): OutputChunk {
   if (typeof chunk !== 'string' || chunk.length === 0) return chunk;
-  if (ASCII.test(chunk)) return Buffer.from(chunk, 'latin1');
+  // As many UTF-8 bytes as characters: all ASCII.
+  if (Buffer.byteLength(chunk, 'utf8') === chunk.length) return Buffer.from(chunk, 'latin1');
   chunk.charCodeAt(0);
   return chunk;
 }
-
-const ASCII = /^[\x00-\x7f]*$/;
 
 /** `[<path>.<channel>]` with `data` and `unit`, for each channel (sorted); a bare `[<path>]` when there is none. */
 async function* writeChannelData(
