@@ -50,6 +50,8 @@ export class RunOutput implements RunEventHandler {
   private readonly devices = new Map<string, DeviceOutput>();
   private readonly spillFiles: SpillFiles;
   private unfinished = false;
+  /** A device got a channel table since the last `sourceToPrerender`. */
+  prerenderWanted = false;
   /** The device whose tables are kept as text, if any (`outputDevice`). */
   private kept: DeviceOutput | undefined;
   /** Bumped on every change, so a live writer knows when there is something new to write. */
@@ -93,6 +95,7 @@ export class RunOutput implements RunEventHandler {
     device.sections = undefined;
     if (merged.freshTable) {
       device.blocks.push(new TableBlock(merged.freshTable, this.spillFiles));
+      this.prerenderWanted = true;
       this.version++;
       return;
     }
@@ -125,10 +128,13 @@ export class RunOutput implements RunEventHandler {
     return path.join(this.start.outputDir, outputFileName(this.info?.session_name, startDate));
   }
 
-  /** A renderer source over the current state. */
-  source(): OutputSource {
+  /**
+   * A renderer source over the current state. `keep`: tables worth keeping are kept as text when
+   * rendered (false for the final file, after which nothing renders them again).
+   */
+  source(keep = true): OutputSource {
     const start = this.start;
-    const devices = [...this.devices].map(([name, device]) => this.outputDevice(name, device));
+    const devices = [...this.devices].map(([name, device]) => this.outputDevice(name, device, keep));
     const run: JsonObject = { ...((start?.run ?? {}) as JsonObject), ...((this.end?.run ?? {}) as JsonObject), ...this.endRecordFields() };
     return {
       devices,
@@ -152,6 +158,7 @@ export class RunOutput implements RunEventHandler {
    * text kept for the final file), as a source; undefined when there is none.
    */
   sourceToPrerender(): OutputSource | undefined {
+    this.prerenderWanted = false;
     const devices: OutputDevice[] = [];
     for (const [name, device] of this.devices) {
       if (device.prerendered || !keepsSections(device)) continue;
@@ -162,7 +169,7 @@ export class RunOutput implements RunEventHandler {
   }
 
   /** One device as the renderer reads it; its tables kept as text when it `keepsSections` (one device at a time). */
-  private outputDevice(name: string, device: DeviceOutput): OutputDevice {
+  private outputDevice(name: string, device: DeviceOutput, keep = true): OutputDevice {
     if (keepsSections(device)) {
       // Kept for one device only: the memory they take does not grow with the devices.
       if (this.kept !== undefined && this.kept !== device) this.kept.sections = undefined;
@@ -171,7 +178,8 @@ export class RunOutput implements RunEventHandler {
     } else {
       device.sections = undefined;
     }
-    const { sections } = device;
+    const complete = device.sections?.data !== undefined && device.sections.timestamps !== undefined;
+    const sections = keep || complete ? device.sections : undefined;
     const fields = {
       name,
       config: device.config,
@@ -179,7 +187,7 @@ export class RunOutput implements RunEventHandler {
       ...(sections !== undefined && { sections }),
     };
     // Tables already rendered are written from their text: their channels are made only if read.
-    if (sections?.data === undefined || sections.timestamps === undefined) return { ...fields, channels: outputChannels(device) };
+    if (!complete) return { ...fields, channels: outputChannels(device) };
     let channels: OutputChannel[] | undefined;
     return Object.defineProperty(fields, 'channels', {
       get: () => (channels ??= outputChannels(device)),
