@@ -65,11 +65,29 @@ export class ChannelTable {
     return this.valueEnds[index]! - (index === 0 ? 0 : this.valueEnds[index - 1]!);
   }
 
+  /** Where channel `index`'s values start in {@link allValues}. */
+  valueStart(index: number): number {
+    return index === 0 ? 0 : this.valueEnds[index - 1]!;
+  }
+
+  /** Every channel's values, one after the other (channel `index`'s from `valueStart(index)`). */
+  get allValues(): Float64Array {
+    return this.values;
+  }
+
   /** Channel `index`'s values: a view of the table's. */
   valuesOf(index: number): Float64Array {
-    const end = this.valueEnds[index]!;
-    const start = index === 0 ? 0 : this.valueEnds[index - 1]!;
-    return new Float64Array(this.values.buffer, this.values.byteOffset + start * 8, end - start);
+    const start = this.valueStart(index);
+    return new Float64Array(this.values.buffer, this.values.byteOffset + start * 8, this.valueEnds[index]! - start);
+  }
+
+  /**
+   * The table with columns of its own (one decoded as views of a buffer that is reused); without
+   * its values when `values` is false (its holder keeps them apart: `valuesOf` then fails).
+   */
+  copy(values = true): ChannelTable {
+    const own = values ? this.values.slice() : new Float64Array(0);
+    return new ChannelTable(this.count, this.names, this.nameEnds.slice(), this.units, this.unitOf.slice(), this.valueEnds.slice(), own);
   }
 
   /** Channel `index` as the parser makes it (its values a view of the table's). */

@@ -3,7 +3,15 @@
  * per-channel recent window that the store keeps up to date from merge effects. The window never
  * grows with the run: ≤ 100 values or timestamps, plus one row for multi channels.
  */
-import { type ChannelEffect, type ChannelShape, type MergeAccepted, type Stamps, sliceStamps, stampsLength } from './merge.js';
+import {
+  type ChannelEffect,
+  type ChannelShape,
+  type FreshTable,
+  type MergeAccepted,
+  type Stamps,
+  sliceStamps,
+  stampsLength,
+} from './merge.js';
 import type { JsonObject, SessionInfo } from './messages.js';
 import { lttbIndices } from './lttb.js';
 import { parseRfc3339Ns, secondsBetween } from './timestamps.js';
@@ -53,10 +61,36 @@ export function applyMergeToWindows(windows: LiveWindows, accepted: MergeAccepte
     device = { name: accepted.device.name, config: accepted.device.config, channels: new Map() };
     windows.set(device.name, device);
   }
+  if (accepted.freshTable) {
+    addTableWindows(device, accepted.freshTable, progress);
+    return;
+  }
   accepted.effects.forEach((effect, i) => {
     applyEffectToWindow(device, effect);
     if (i % PROGRESS_EVERY === PROGRESS_EVERY - 1) progress?.();
   });
+}
+
+/** A new device's channel table: each channel's window made from the columns (no effects made). */
+function addTableWindows(device: DeviceWindow, { table, arrivalTime }: FreshTable, progress?: () => void): void {
+  const values = table.allValues;
+  for (let i = 0; i < table.count; i++) {
+    const start = table.valueStart(i);
+    const length = table.length(i);
+    const window: ChannelWindow = {
+      name: table.name(i),
+      unit: table.unit(i),
+      shape: length === 0 ? 'undecided' : 'single',
+      count: length,
+      values: appendKept([], values, Math.max(start, start + length - LIVE_WINDOW), start + length),
+      lastRow: undefined,
+      firstTimestamp: undefined,
+      timestamps: [],
+    };
+    pushStamps(window, { kind: 'repeat', timestamp: arrivalTime, count: length });
+    device.channels.set(window.name, window);
+    if (i % PROGRESS_EVERY === PROGRESS_EVERY - 1) progress?.();
+  }
 }
 
 /**

@@ -23,7 +23,7 @@
  */
 import type { DeviceMessage, JsonObject, JsonPath, MeasurementChannel } from './messages.js';
 import { type ClientTimestamps, timestampStrings } from './timestamp-bytes.js';
-import { tableOfMessage } from './channel-table.js';
+import { type ChannelTable, tableOfMessage } from './channel-table.js';
 import { isRfc3339 } from './timestamps.js';
 
 export type ChannelShape = 'undecided' | 'single' | 'multi';
@@ -125,6 +125,18 @@ export interface MergeAccepted {
   readonly warnings: readonly MergeWarning[];
   /** The decision that `commitMerge` writes into the registry. */
   readonly merge: OutlineMerge;
+  /**
+   * Set when the message is a new device's channel table: every channel is first seen and stores
+   * its values as the table holds them, stamped `arrivalTime` (a channel of none: unit only). A
+   * consumer may keep the columns (a copy: they may be views of a reused buffer) and never read
+   * `effects`, which are then not made.
+   */
+  readonly freshTable?: FreshTable;
+}
+
+export interface FreshTable {
+  readonly table: ChannelTable;
+  readonly arrivalTime: string;
 }
 
 export interface MergeRejected {
@@ -141,22 +153,60 @@ export type MergeOutcome = MergeAccepted | MergeRejected;
  */
 export function mergeDevice(devices: DeviceRegistry, msg: DeviceMessage, arrivalTime: string): MergeOutcome {
   const merge = new OutlineMerge(devices, msg.device_name, msg.device_config, msg.device_config_floats, arrivalTime);
-  const effects: ChannelEffect[] = [];
   const table = tableOfMessage(msg);
+  if (table && merge.previous === undefined) {
+    // A new device's table: its channels' states are decided when first read (a later message of
+    // the device), their effects only if read: the store and the file-writer keep the columns (`freshTable`).
+    merge.addNewTable(table);
+    let effects: readonly ChannelEffect[] | undefined;
+    return {
+      ok: true,
+      device: merge.identity,
+      deviceCreated: true,
+      // Decided again as the device's first message: the same decisions, with their effects.
+      get effects() {
+        effects ??= mergeEffects(
+          new OutlineMerge(createDeviceRegistry(), msg.device_name, msg.device_config, msg.device_config_floats, arrivalTime),
+          msg,
+          table,
+        )!;
+        return effects;
+      },
+      warnings: merge.warnings,
+      merge,
+      freshTable: { table, arrivalTime },
+    };
+  }
+  const effects = mergeEffects(merge, msg, table);
+  if (!effects) return merge.rejection!;
+  return { ok: true, device: merge.identity, deviceCreated: merge.previous === undefined, effects, warnings: merge.warnings, merge };
+}
+
+/** Decides `msg`'s channels in `merge`, with their effects (null: rejected). */
+function mergeEffects(merge: OutlineMerge, msg: DeviceMessage, table: ChannelTable | undefined): ChannelEffect[] | null {
+  const effects: ChannelEffect[] = [];
   // Many small channels kept as a table (channel-table.ts): decided and stored from its columns, no channel object made.
   const decided = table
-    ? merge.addEach(
-        table.count,
-        (i) => ({ name: table.name(i), unit: table.unit(i), multi: false, length: table.length(i), firstRowLength: 0 }),
-        (i, before, decision, outline) => effects.push(merge.effectOf(outline.name, table.valuesOf(i), null, undefined, before, decision)),
+    ? merge.addEach(table.count, tableOutlines(table), (i, before, decision, outline) =>
+        effects.push(merge.effectOf(outline.name, table.valuesOf(i), null, undefined, before, decision)),
       )
     : merge.addEach(
         msg.channels.length,
         (i) => outlineChannel(msg.channels[i]!),
         (i, before, decision) => effects.push(merge.effect(msg.channels[i]!, before, decision)),
       );
-  if (!decided) return merge.rejection!;
-  return { ok: true, device: merge.identity, deviceCreated: merge.previous === undefined, effects, warnings: merge.warnings, merge };
+  return decided ? effects : null;
+}
+
+/** A table's channels as outlines: one object, refilled for each (read before the next is asked for). */
+function tableOutlines(table: ChannelTable): (index: number) => ChannelOutline {
+  const outline = { name: '', unit: '', multi: false, length: 0, firstRowLength: 0 };
+  return (i) => {
+    outline.name = table.name(i);
+    outline.unit = table.unit(i);
+    outline.length = table.length(i);
+    return outline;
+  };
 }
 
 /**
@@ -172,7 +222,7 @@ export class OutlineMerge {
   /** The device's name and config, frozen at its first message. */
   readonly identity: DeviceIdentity;
   readonly warnings: MergeWarning[] = [];
-  private readonly changes = new Map<string, ChannelState>();
+  private changes = new Map<string, ChannelState>();
   private rejected: MergeRejected | null = null;
   /** Objects that channels of one message share (a line of 100,000 channels made each 100,000 times). */
   private readonly shared: SharedPieces;
@@ -227,6 +277,25 @@ export class OutlineMerge {
       decided?.(i, state, decision, outline);
     }
     return true;
+  }
+
+  /**
+   * A new device's channel table, decided as a whole: every channel is first seen, with its own
+   * name, so none is rejected or warned about; their states are decided when first read.
+   */
+  addNewTable(table: ChannelTable): void {
+    if (this.previous !== undefined || this.changes.size > 0) throw new Error(`device '${this.deviceName}' is not new`);
+    const columns = table.copy(false); // the table may be a view of a reused buffer
+    this.changes = new LazyStates((states) => {
+      const shared = new SharedPieces(this.shared.arrivalTime);
+      const outlineAt = tableOutlines(columns);
+      for (let i = 0; i < columns.count; i++) {
+        const outline = outlineAt(i);
+        const decision = decideChannel(this.deviceName, undefined, outline, shared, this.warnings);
+        if (!decision.ok) throw new Error(`a new device's table rejected: ${decision.reason}`);
+        states.set(outline.name, decision.next);
+      }
+    });
   }
 
   /** The device changed in the registry since this decision began: it must be decided again. */
@@ -316,6 +385,59 @@ export function outlineChannel(channel: MeasurementChannel): ChannelOutline {
   return channel.timestamps === undefined
     ? { name: channel.name, unit: channel.unit, multi, length, firstRowLength }
     : { name: channel.name, unit: channel.unit, multi, length, firstRowLength, timestamps: channel.timestamps };
+}
+
+/**
+ * A device's channel states, made when first read or changed (`fill`): a new device's table of
+ * 100,000 channels otherwise cost every follower a map entry per channel that nothing may ever read.
+ */
+class LazyStates extends Map<string, ChannelState> {
+  constructor(private fill: ((states: Map<string, ChannelState>) => void) | undefined) {
+    super();
+  }
+
+  private filled(): this {
+    const fill = this.fill;
+    this.fill = undefined;
+    fill?.(this);
+    return this;
+  }
+
+  override get size(): number {
+    return this.filled() && super.size;
+  }
+  override get(key: string): ChannelState | undefined {
+    return this.filled() && super.get(key);
+  }
+  override has(key: string): boolean {
+    return this.filled() && super.has(key);
+  }
+  override set(key: string, value: ChannelState): this {
+    return this.filled() && super.set(key, value);
+  }
+  override delete(key: string): boolean {
+    return this.filled() && super.delete(key);
+  }
+  override clear(): void {
+    this.filled();
+    super.clear();
+  }
+  override forEach(callback: (value: ChannelState, key: string, map: Map<string, ChannelState>) => void, thisArg?: unknown): void {
+    this.filled();
+    super.forEach(callback, thisArg);
+  }
+  override entries(): MapIterator<[string, ChannelState]> {
+    return this.filled() && super.entries();
+  }
+  override keys(): MapIterator<string> {
+    return this.filled() && super.keys();
+  }
+  override values(): MapIterator<ChannelState> {
+    return this.filled() && super.values();
+  }
+  override [Symbol.iterator](): MapIterator<[string, ChannelState]> {
+    return this.entries();
+  }
 }
 
 /**

@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RunOutput } from '../../src/actors/file-writer/run-output.js';
 import { ChannelTable, TABLE_MIN_CHANNELS } from '../../src/protocol/channel-table.js';
 import type { ParsedLine } from '../../src/protocol/messages.js';
+import { applyMergeToWindows, type LiveWindows } from '../../src/protocol/live-query.js';
+import { createDeviceRegistry, mergeAndCommit, mergeDevice } from '../../src/protocol/merge.js';
 import { renderOutputToString } from '../../src/protocol/output/render.js';
 import { parseLine, parseLineBytes } from '../../src/protocol/parse.js';
 import { LineKind, RecordType, encodeJsonRecord, encodeRecordParts } from '../../src/runtime/journal/codec.js';
@@ -111,7 +113,7 @@ describe('followers of a journaled channel table', () => {
   });
 
   /** The output file a follower writes from a journal of `bodies` (each line's journal body). */
-  async function outputOf(bodies: Buffer[]): Promise<string> {
+  async function outputOf(bodies: Buffer[], budgetBytes?: number): Promise<string> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-channel-table-'));
     dirs.push(dir);
     const journal = path.join(dir, 'loop-0.rexj');
@@ -124,7 +126,7 @@ describe('followers of a journaled channel table', () => {
       );
     });
     writer.close();
-    const output = new RunOutput(path.join(dir, 'loop-0.spill'));
+    const output = new RunOutput(path.join(dir, 'loop-0.spill'), budgetBytes);
     const follower = new JournalFollower(journal, output, { transient: true });
     follower.catchUp();
     follower.close();
@@ -145,5 +147,88 @@ describe('followers of a journaled channel table', () => {
     const fromTables = await outputOf(lines.map(bodyOf));
     expect(fromTables).toBe(fromText);
     expect(fromText).toContain('"日本語" = [');
+  });
+
+  it("a new device's table kept as columns, written out at once under the budget, then reached by later lines: the same file", async () => {
+    // No budget: the table's values go to the values file as they come, and are read back from it
+    // when a later line reaches a channel (1 and 3: promoted to rows, or appended) and when rendered.
+    const lines = [
+      wideLine(TABLE_MIN_CHANNELS + 3),
+      wideLine(3),
+      wideLine(TABLE_MIN_CHANNELS).replace('"device_name": "wide"', '"device_name": "w2"'),
+    ];
+    const fromText = await outputOf(
+      lines.map((line) => Buffer.from(line)),
+      0,
+    );
+    expect(await outputOf([bodyOf(lines[0]!), Buffer.from(lines[1]!), bodyOf(lines[2]!)], 0)).toBe(fromText);
+    expect(fromText).toContain('[device.w2.data."日本語"]');
+  });
+
+  it("a device's tables rendered ahead are written from their text, and rendered again once the device changed", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-channel-table-'));
+    dirs.push(dir);
+    /** The file of `bodies` merged in order into `output`, rendered after each `render` line. */
+    const merger = (output: RunOutput) => {
+      const devices = createDeviceRegistry();
+      let second = 0;
+      return (body: Buffer) => {
+        const parsed = parseLineBody(body);
+        if (parsed.kind !== 'device') throw new Error('expected a device line');
+        const merged = mergeAndCommit(devices, parsed.message, `2026-11-25T10:00:0${second++}Z`);
+        if (!merged.ok) throw new Error(merged.reason);
+        output.device(parsed.message, merged);
+      };
+    };
+    const lines = [wideLine(TABLE_MIN_CHANNELS + 3), wideLine(3)];
+    const fromText = new RunOutput(path.join(dir, 'text.spill'));
+    const fromTable = new RunOutput(path.join(dir, 'table.spill'));
+    const [sendText, sendTable] = [merger(fromText), merger(fromTable)];
+    try {
+      sendText(Buffer.from(lines[0]!));
+      sendTable(bodyOf(lines[0]!));
+      const ahead = fromTable.sourceToPrerender();
+      expect(fromText.sourceToPrerender()).toBeUndefined();
+      await renderOutputToString(ahead!);
+      expect(ahead?.devices[0]?.sections?.data).toBeDefined();
+      expect(fromTable.sourceToPrerender()).toBeUndefined(); // once
+      expect(await renderOutputToString(fromTable.source())).toBe(await renderOutputToString(fromText.source()));
+      // A later line reaches some of the table's channels: the kept text is out of date.
+      sendText(Buffer.from(lines[1]!));
+      sendTable(Buffer.from(lines[1]!));
+      expect(await renderOutputToString(fromTable.source())).toBe(await renderOutputToString(fromText.source()));
+    } finally {
+      fromText.removeSpill();
+      fromTable.removeSpill();
+    }
+  });
+
+  it("a new device's table: the merge makes its effects only when read, the same as from the text", () => {
+    const line = wideLine(TABLE_MIN_CHANNELS + 5);
+    const arrival = '2026-11-25T10:00:00Z';
+    const fromTable = parseLineBody(bodyOf(line));
+    const fromText = parseLine(line);
+    if (fromTable.kind !== 'device' || fromText.kind !== 'device') throw new Error('expected device lines');
+    const tableRegistry = createDeviceRegistry();
+    const textRegistry = createDeviceRegistry();
+    const merged = mergeAndCommit(tableRegistry, fromTable.message, arrival);
+    const want = mergeAndCommit(textRegistry, fromText.message, arrival);
+    if (!merged.ok || !want.ok) throw new Error('expected accepted lines');
+    expect(merged.freshTable?.table.count).toBe(TABLE_MIN_CHANNELS + 5);
+    expect(want.freshTable).toBeUndefined();
+    // The registry's states (made when first read, from the columns): the ones the text makes.
+    const states = (registry: typeof tableRegistry) => [...registry.get('wide')!.channels];
+    expect(states(tableRegistry)).toEqual(states(textRegistry));
+    // The store's windows made from the columns are the ones the effects make.
+    const fromColumns: LiveWindows = new Map();
+    const fromEffects: LiveWindows = new Map();
+    applyMergeToWindows(fromColumns, merged);
+    applyMergeToWindows(fromEffects, want);
+    expect(fromColumns).toEqual(fromEffects);
+    expect(merged.effects).toEqual(want.effects);
+    // A second line of the device is merged channel by channel (its channels were seen).
+    const again = mergeDevice(tableRegistry, fromTable.message, arrival);
+    expect(again.ok).toBe(true);
+    expect(again.ok && again.freshTable).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { renderOutput } from '../../protocol/output/render.js';
 import { linkOrCopyAtomically, writeFileAtomically } from '../../runtime/atomic-file.js';
-import { systemClock, type Clock } from '../../runtime/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock.js';
 import { JournalFollower } from '../../runtime/journal/follower.js';
 import type { TailedJournal } from '../../runtime/worker/journal-tail.js';
 import { FloatFormatPool } from './float-format-pool.js';
@@ -16,6 +16,8 @@ import { OwnOutputFile } from './own-output-file.js';
 import { RunOutput } from './run-output.js';
 
 export const LIVE_MIN_INTERVAL_MS = 3000;
+/** How long the journal stays quiet before a wide device's tables are rendered ahead. */
+const PRERENDER_QUIET_MS = 100;
 
 /** A turn of the event loop, so heartbeats and bus requests get through a long render. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -48,6 +50,9 @@ export class OutputWriter implements TailedJournal {
   private writtenVersion = -1;
   private nextLiveAt: number;
   private finalizing = false;
+  /** A wide device's tables being rendered ahead (`prerender`), or waiting to be. */
+  private prerendering: Promise<void> | undefined;
+  private prerenderTimer: TimerHandle | undefined;
   private finalized = false;
   private closed = false;
   private readonly clock: Clock;
@@ -72,10 +77,39 @@ export class OutputWriter implements TailedJournal {
       { transient: true },
     ); // the channel spills write or copy what they get at once
     this.follower.catchUp();
+    this.prerender();
   }
 
   catchUp(): void {
-    if (!this.finalized && !this.closed) this.follower.catchUp();
+    if (this.finalized || this.closed) return;
+    this.follower.catchUp();
+    this.prerender();
+  }
+
+  /**
+   * Renders the tables of a device of many channels (once) when the journal has been quiet for a
+   * moment while the run goes on: the final file then writes them from memory if the device did
+   * not change (render.ts `keptSection`), and a run that goes on after a line of 100,000 channels
+   * no longer waits ~0.4 s for their render at its end. A run that ends at once renders them
+   * only for the final file, as it is.
+   */
+  private prerender(): void {
+    if (this.prerendering !== undefined || this.finalizing || !this.output.prerenderWanted) return;
+    this.clock.clearTimeout(this.prerenderTimer);
+    this.prerenderTimer = this.clock.setTimeout(() => {
+      this.prerenderTimer = undefined;
+      const source = this.finalizing || this.closed ? undefined : this.output.sourceToPrerender();
+      if (source === undefined) return;
+      this.prerendering = (async () => {
+        for await (const _ of renderOutput(source, { pause: nextTurn })) {
+          // Only the device's kept tables are wanted.
+        }
+      })()
+        .catch((error: Error) => this.options.log('warn', `tables not rendered ahead: ${error.message}`))
+        .finally(() => {
+          this.prerendering = undefined;
+        });
+    }, PRERENDER_QUIET_MS);
   }
 
   trustIntactUpTo(end: number): void {
@@ -86,6 +120,7 @@ export class OutputWriter implements TailedJournal {
   close(): void {
     if (this.finalizing) return;
     this.closed = true;
+    this.clock.clearTimeout(this.prerenderTimer);
     this.follower.close();
   }
 
@@ -99,6 +134,8 @@ export class OutputWriter implements TailedJournal {
     const { output } = this;
     if (this.finalized || !output.start || output.start.dryRun || !output.info) return false;
     if (output.version === this.writtenVersion || now < this.nextLiveAt) return false;
+    // Tables being rendered ahead come first: a live write would render them a second time.
+    if (this.prerendering !== undefined) return false;
     this.nextLiveAt = Number.POSITIVE_INFINITY;
     this.writing = this.writing.then(async () => {
       const started = this.clock.now();
@@ -118,7 +155,10 @@ export class OutputWriter implements TailedJournal {
     this.finalizing = true;
     // A live write of a big run can take as long as the final one: it is dropped, not waited for.
     this.liveWrite.abort();
+    this.clock.clearTimeout(this.prerenderTimer);
     await this.writing;
+    // Rendering what the final file needs too: waited for, not dropped.
+    await this.prerendering;
     this.follower.catchUp();
     this.finalized = true;
     if (!this.follower.hasEnded) {
@@ -133,8 +173,8 @@ export class OutputWriter implements TailedJournal {
     }
     // The final file formats on two cores (live files stay on one: the run still needs the other).
     const formatPool = new FloatFormatPool();
-    const result = await this.write(this.output.version, { onProgress: this.options.onFinalProgress, formatPool }).finally(() =>
-      formatPool.close(),
+    const result = await this.write(this.output.version, { onProgress: this.options.onFinalProgress, formatPool, final: true }).finally(
+      () => formatPool.close(),
     );
     this.follower.close();
     this.output.removeSpill();
@@ -147,12 +187,13 @@ export class OutputWriter implements TailedJournal {
       onProgress,
       formatPool,
       signal,
-    }: { onProgress?: (file: string, bytes: number) => void; formatPool?: FloatFormatPool; signal?: AbortSignal } = {},
+      final = false,
+    }: { onProgress?: (file: string, bytes: number) => void; formatPool?: FloatFormatPool; signal?: AbortSignal; final?: boolean } = {},
   ): Promise<{ file: string; bytes: number }> {
     const wanted = this.output.outputPath();
     const start = this.output.start!;
     let file = this.file.nameFor(wanted);
-    const chunks = renderOutput(this.output.source(), {
+    const chunks = renderOutput(this.output.source(!final), {
       onWarning: (w) => this.options.log('warn', w.message),
       ...(formatPool && { formatFloats: formatPool.format }),
       // A live write dropped for the final one stops at its next pause, not at its next chunk.

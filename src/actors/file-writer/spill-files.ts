@@ -44,6 +44,17 @@ export class SpillFile {
     return done;
   }
 
+  /** {@link readAt}, at once (a few values, read back rarely). */
+  readAtSync(target: Uint8Array, position: number): number {
+    let done = 0;
+    while (done < target.byteLength) {
+      const bytesRead = fs.readSync(this.fd, target, done, target.byteLength - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done;
+  }
+
   close(): void {
     fs.closeSync(this.fd);
   }

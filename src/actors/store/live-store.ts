@@ -86,9 +86,16 @@ export class LiveStore implements RunEventHandler {
     applyMergeToWindows(this.windows, merged, stillWorking);
     const counts = this.stateCounts ? (this.stateCounts[merged.device.name] ?? {}) : undefined;
     if (counts && this.stateCounts) this.stateCounts[merged.device.name] = counts;
-    for (const { channel, before, after } of merged.effects) {
-      if (counts) counts[channel] = after.count;
-      this.values += after.count - (before?.count ?? 0);
+    const fresh = merged.freshTable?.table;
+    if (fresh) {
+      // A new device's table (no effects made): every channel's count is its length.
+      if (counts) for (let i = 0; i < fresh.count; i++) counts[fresh.name(i)] = fresh.length(i);
+      this.values += fresh.allValues.length;
+    } else {
+      for (const { channel, before, after } of merged.effects) {
+        if (counts) counts[channel] = after.count;
+        this.values += after.count - (before?.count ?? 0);
+      }
     }
     this.messages++;
   }

@@ -13,12 +13,13 @@
  * exist). Nulls are left out. rex's own keys win: a colliding user key is left out with a warning.
  */
 import type { JsonObject, JsonValue, ResultMessage, SessionInfo } from '../messages.js';
-import type { OutputChannel, OutputDevice, OutputSession, OutputSource } from './source.js';
+import type { OutputChannel, OutputDevice, OutputSession, OutputSource, RenderedSections } from './source.js';
 import {
   type FloatMarks,
   childMarks,
   floatMarks,
   formatFloats,
+  sortByKey,
   sortKeys,
   tomlFloat,
   tomlHeader,
@@ -146,8 +147,10 @@ interface Context {
 
 class ChunkBuffer {
   text = '';
-  private started = false;
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    private started = false,
+  ) {}
   get full(): boolean {
     return this.text.length >= this.limit;
   }
@@ -257,15 +260,81 @@ async function deviceNode(device: OutputDevice, floats: FloatRunFormatter, ctx: 
   node.set('device_name', { kind: 'value', text: tomlString(device.name) });
   // The channels, sorted once, are written by two streams (`data`, `timestamps`) with nothing
   // built per channel: a line of 100,000 channels made a table, a header and generators for each.
-  const byName = new Map<string, OutputChannel>();
-  for (const channel of device.channels) byName.set(channel.name, channel);
-  const names = sortKeys([...byName.keys()]);
-  const channels = names.map((name) => byName.get(name)!);
-  if (ctx.pace.due(channels.length)) await ctx.pace.pause();
-  node.set('data', { kind: 'table-stream', write: (path, out, pace) => writeChannelData(path, channels, out, pace, floats) });
-  node.set('timestamps', { kind: 'table-stream', write: (path, out, pace) => writeChannelStamps(path, channels, out, pace) });
+  // Sorted as they are (a map of 100,000 names to sort them by cost more than the sort): of a
+  // name given twice the last counts. Only if a table is written: kept tables need no channel.
+  let sorted: OutputChannel[] | undefined;
+  const channels = async (pace: Pace): Promise<OutputChannel[]> => {
+    if (sorted !== undefined) return sorted;
+    const all = sortByKey([...device.channels], (channel) => channel.name);
+    sorted = all.filter((channel, i) => i + 1 === all.length || all[i + 1]!.name !== channel.name);
+    if (pace.due(sorted.length)) await pace.pause();
+    return sorted;
+  };
+  const { sections } = device;
+  node.set('data', {
+    kind: 'table-stream',
+    write: (path, out, pace) =>
+      keptSection(sections, 'data', out, async function* (into) {
+        yield* writeChannelData(path, await channels(pace), into, pace, floats);
+      }),
+  });
+  node.set('timestamps', {
+    kind: 'table-stream',
+    write: (path, out, pace) =>
+      keptSection(sections, 'timestamps', out, async function* (into) {
+        yield* writeChannelStamps(path, await channels(pace), into, pace);
+      }),
+  });
   // Config last: rex's keys are already in place, so colliding user keys are reported (nulls are not).
   return jsonNode(`device.${device.name}`, device.config, floatMarks(device.configFloats), ctx, node);
+}
+
+/**
+ * A device's table written by `write`, or from `sections` when they hold it; with `sections` the
+ * table is written whole first and kept there (for a later render of the same device: the file-writer
+ * renders a device of 100,000 channels while it waits for the end of the run, see output-writer.ts).
+ */
+async function* keptSection(
+  sections: RenderedSections | undefined,
+  key: keyof RenderedSections,
+  out: ChunkBuffer,
+  write: (into: ChunkBuffer) => AsyncGenerator<OutputChunk>,
+): AsyncGenerator<OutputChunk> {
+  if (sections === undefined) {
+    yield* write(out);
+    return;
+  }
+  let chunks = sections[key];
+  if (chunks === undefined) {
+    // Headers inside a device's tables always follow the device's own.
+    const into = new ChunkBuffer(out.limit, true);
+    const written: OutputChunk[] = [];
+    for await (const chunk of write(into)) written.push(flat(chunk));
+    written.push(flat(into.take()));
+    chunks = sections[key] = written;
+  }
+  for (const chunk of chunks) {
+    if (typeof chunk === 'string') {
+      out.text += chunk;
+      if (out.full) yield out.take();
+    } else {
+      if (out.text.length > 0) yield out.take();
+      yield chunk;
+    }
+  }
+}
+
+/**
+ * A chunk to keep: text as ASCII bytes when it is ASCII, else one flat string. A chunk of text is
+ * built of many small strings, which kept (100,000 channels: a million of them) the garbage
+ * collector copied again and again; bytes are off its heap.
+ */
+function flat(chunk: OutputChunk): OutputChunk {
+  if (typeof chunk !== 'string' || chunk.length === 0) return chunk;
+  // As many UTF-8 bytes as characters: all ASCII.
+  if (Buffer.byteLength(chunk, 'utf8') === chunk.length) return Buffer.from(chunk, 'latin1');
+  chunk.charCodeAt(0);
+  return chunk;
 }
 
 /** `[<path>.<channel>]` with `data` and `unit`, for each channel (sorted); a bare `[<path>]` when there is none. */

@@ -33,6 +33,18 @@ export interface OutputDevice {
   readonly configFloats?: readonly JsonPath[];
   /** Any order: the renderer sorts. */
   readonly channels: readonly OutputChannel[];
+  /**
+   * Optional: where the renderer keeps the text of the device's `data` and `timestamps` tables
+   * once written, and writes them from while it holds them. The source hands a new one (or none)
+   * whenever the device changed.
+   */
+  readonly sections?: RenderedSections;
+}
+
+/** A device's tables as rendered: text, and bytes of formatted values (render.ts `OutputChunk`). */
+export interface RenderedSections {
+  data?: readonly (string | Uint8Array)[];
+  timestamps?: readonly (string | Uint8Array)[];
 }
 
 interface OutputChannelBase {

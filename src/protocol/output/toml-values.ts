@@ -176,6 +176,16 @@ export function sortKeys(keys: string[]): string[] {
   return keys.some((key) => SURROGATE.test(key)) ? keys.sort(compareKeys) : keys.sort();
 }
 
+/** `items` sorted by `keyOf` as {@link sortKeys} sorts keys, in place; stable (equal keys keep their order). */
+export function sortByKey<T>(items: T[], keyOf: (item: T) => string): T[] {
+  if (items.some((item) => SURROGATE.test(keyOf(item)))) return items.sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+  return items.sort((a, b) => {
+    const x = keyOf(a);
+    const y = keyOf(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
 export type ValueWarning = { code: 'mixed-array'; message: string };
 
 type ValueKind = 'int' | 'float' | 'string' | 'bool' | 'array' | 'table' | 'null';
