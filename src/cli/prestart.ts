@@ -8,10 +8,11 @@ import { actorWorker, type ActorName } from '../host/supervisor/actor-worker.js'
 import { prestartThreads } from '../host/supervisor/prestarted-threads.js';
 
 /**
- * The actors RunHost.open starts in every run, whatever its options: those the script's start
- * waits for first (the ingest, the controller), then the journal's followers.
+ * The actors of every run that the script's start waits for (RunHost.open). Not the journal's
+ * followers: nothing waits for them, and started here their boot took the cores from the main
+ * thread's loading, which the script's start does wait for (bench/README.md "startup").
  */
-const EVERY_RUN: readonly ActorName[] = ['ingest', 'controller', 'store', 'file-writer'];
+const SCRIPT_WAITS_FOR: readonly ActorName[] = ['ingest', 'controller'];
 
 /** rex's options before the command word; those listed here take a value (src/cli/main.ts). */
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-v', '--verbosity']);
@@ -29,5 +30,5 @@ export function commandOf(args: readonly string[]): string | undefined {
 
 /** Starts the threads a run will ask for, when `args` (the process's, after the script) run one. */
 export function prestartFor(args: readonly string[]): void {
-  if (commandOf(args) === 'run') prestartThreads(EVERY_RUN.map(actorWorker));
+  if (commandOf(args) === 'run') prestartThreads(SCRIPT_WAITS_FOR.map(actorWorker));
 }

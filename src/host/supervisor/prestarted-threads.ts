@@ -1,7 +1,7 @@
 /**
  * Worker threads started before the supervisor asks for them. A worker costs ~100 ms of CPU
- * before any code of ours runs, and `rex run` starts the same four actors every time: started as
- * the process starts (src/cli/prestart.ts), they boot and load their actor's code on the second
+ * before any code of ours runs, and `rex run` starts the same actors every time: those started as
+ * the process starts (src/cli/prestart.ts) boot and load their actor's code on the second
  * core while the main thread is still loading the CLI. The supervisor then adopts one (an
  * ActorThread) and sends it in an INIT message what `workerData` would have held: the bus port
  * and the liveness beacon exist only once the supervisor does.
