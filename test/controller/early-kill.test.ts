@@ -25,6 +25,7 @@ it('a KILL before the script has started ends the iteration once it starts (kill
     beginIteration: async () => controller!.kill(),
     endIteration: async () => {},
     settleLines: async () => {},
+    storeFollowing: async () => {},
     finalizeFile: async () => null,
     sessionState: async () => ({ sessionSeen: true, meta: undefined }),
     iterationChanged: () => {},

@@ -22,6 +22,7 @@ function portsWithoutLoops(logs: string[]): ControllerPorts {
     beginIteration: never('beginIteration'),
     endIteration: never('endIteration'),
     settleLines: never('settleLines'),
+    storeFollowing: never('storeFollowing'),
     finalizeFile: never('finalizeFile'),
     sessionState: never('sessionState'),
     iterationChanged: never('iterationChanged'),

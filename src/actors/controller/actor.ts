@@ -58,6 +58,12 @@ export const controllerActor: ActorDefinition<undefined> = {
         ),
       finalizeFile,
       sessionState: () => bus.request('store.session', {}),
+      // Asked once the store is up (the hub holds it until then); an answer, or none, will do.
+      storeFollowing: () =>
+        bus.request('store.status', { summaries: false }, { timeoutMs: 60_000 }).then(
+          () => undefined,
+          () => undefined,
+        ),
       iterationChanged: (event) => bus.publish('run.iteration', event),
       scriptStarted: (pid) => bus.publish('run.script', { pid }),
       scriptOutput: (line) => bus.publish('log', { level: line.level, source: 'script', message: line.text, ts: Date.now() }),

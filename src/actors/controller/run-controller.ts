@@ -17,6 +17,12 @@ export interface ControllerPorts {
   endIteration(runEnd: RunEndRecord): Promise<void>;
   finalizeFile(journalPath: string): Promise<string | null>;
   sessionState(): Promise<{ sessionSeen: boolean; meta: JsonObject | undefined }>;
+  /**
+   * Resolves once the store follows the iteration's journal, or cannot. rex does not wait for the
+   * store before the script starts, and once the iteration has ended `run.current` no longer
+   * names its journal: a store still starting would never read it, nor sum it up at the end.
+   */
+  storeFollowing(): Promise<void>;
   /** Lines the script sent before it exited are read and handed to the ingest (at most `maxWaitMs`). */
   settleLines(maxWaitMs: number): Promise<void>;
   iterationChanged(event: {
@@ -186,7 +192,7 @@ export class RunController {
       // still the truth, so the file is written from it all the same.
       ports.log('error', `could not close the journal: ${(error as Error).message}`);
     }
-    const outputFile = plan.dryRun ? null : await ports.finalizeFile(journalPath);
+    const [outputFile] = await Promise.all([plan.dryRun ? null : ports.finalizeFile(journalPath), ports.storeFollowing()]);
     ports.iterationChanged({ phase: 'ended', loop, loops: plan.loops, journalPath, outputFile });
     return { loop, reason, exitCode: exit.code, signal: exit.signal, journalPath, outputFile, validationError };
   }
