@@ -151,7 +151,10 @@ async function runTrial(plan: TrialPlan, gate: BootGate, scriptGroups: Set<numbe
   const acked = counterLines(ackFile);
   const sent = counterLines(sentFile);
 
-  if (rexExited) {
+  // rex may also have exited between that look and the kill, before this process reaped it: a
+  // SIGKILL cannot be caught, so an end without it was rex's own.
+  const exitedFirst = rexExited || result.signal === null;
+  if (exitedFirst) {
     // The run finished before the kill: the normal path, which must have stored everything.
     expect(result.code, `${label}: rex exited by itself\n${result.stderr}`).toBe(0);
   } else if (!journalLeft(ws.outputDir)) {
@@ -185,7 +188,7 @@ async function runTrial(plan: TrialPlan, gate: BootGate, scriptGroups: Set<numbe
   });
   return {
     plan,
-    phase: rexExited ? 'rex had exited' : scriptEnded ? 'ending' : 'script running',
+    phase: exitedFirst ? 'rex had exited' : scriptEnded ? 'ending' : 'script running',
     tmpFileAtKill,
     acked,
     sent,
