@@ -109,13 +109,18 @@ export function joinParts(parts: readonly Buffer[], length: number): Buffer {
 
 /** Like Buffer.concat, but always into a new ArrayBuffer of its own (never Node's shared pool). */
 export function concatOwned(parts: readonly Buffer[], length: number): Buffer {
-  const line = Buffer.from(new ArrayBuffer(length));
-  let at = 0;
-  for (const part of parts) at += part.copy(line, at);
-  return line;
+  return copyParts(parts, Buffer.from(new ArrayBuffer(length)));
 }
 
-function ownsItsBuffer(bytes: Buffer): boolean {
+/** The parts copied one after another into `into` (as long as they are, together); `into`. */
+export function copyParts(parts: readonly Buffer[], into: Buffer): Buffer {
+  let at = 0;
+  for (const part of parts) at += part.copy(into, at);
+  return into;
+}
+
+/** The bytes span the whole of their ArrayBuffer (a socket read does): they can be transferred. */
+export function ownsItsBuffer(bytes: Buffer): boolean {
   return bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength;
 }
 

@@ -152,7 +152,8 @@ class TableOutputChannel implements SingleOutputChannel {
   }
 
   values(): AsyncIterable<Float64Array> {
-    return this.block.valuesInMemory(this.i) ? once(this.block.valuesInMemory(this.i)!) : this.block.valuesFromFile(this.i);
+    const inMemory = this.block.valuesInMemory(this.i);
+    return inMemory ? once(inMemory) : this.block.valuesFromFile(this.i);
   }
 }
 

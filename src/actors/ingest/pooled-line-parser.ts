@@ -10,7 +10,7 @@
  */
 import type { Piscina } from 'piscina';
 import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
-import { type LineItem, concatOwned, joinParts } from '../../protocol/line-splitter.js';
+import { type LineItem, concatOwned, copyParts, joinParts } from '../../protocol/line-splitter.js';
 import { tableOutlines, unpackOutlines } from './outlined-device.js';
 import { ChannelTable } from '../../protocol/channel-table.js';
 import type { ParseTask, PoolAnswer } from './parse-pool-thread.js';
@@ -54,10 +54,7 @@ export class LineParser {
   /** The parts joined in a reused buffer, which the parse's `release` gives back. */
   private parseJoined(parts: readonly Buffer[], length: number): LineParse {
     const buffer = this.freeJoinBuffers.pop() ?? new ArrayBuffer(POOL_MIN_LINE_BYTES);
-    const line = Buffer.from(buffer, 0, length);
-    let at = 0;
-    for (const part of parts) at += part.copy(line, at);
-    const parse = parseLineForIngest(line);
+    const parse = parseLineForIngest(copyParts(parts, Buffer.from(buffer, 0, length)));
     parse.release = () => {
       if (this.freeJoinBuffers.length < MAX_FREE_JOIN_BUFFERS) this.freeJoinBuffers.push(buffer);
     };

@@ -3,3 +3,4 @@
  * .dependency-cruiser.cjs). Its worker thread starts at worker.ts.
  */
 export type * from './messages.js';
+export { SUMMARY_CHANNELS } from './summary-limits.js';

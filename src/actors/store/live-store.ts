@@ -23,9 +23,7 @@ import type { RunEndRecord, RunStartRecord } from '../../runtime/journal/codec.j
 import type { RunEventHandler } from '../../runtime/journal/follower.js';
 import { stillWorking } from '../../runtime/liveness.js';
 import type { IterationSummary, StoreStatus } from './messages.js';
-
-/** The channels a device's summary lists: what the end of `rex run` names (run-summary.ts, LISTED_CHANNELS). */
-const SUMMARY_CHANNELS = 20;
+import { SUMMARY_CHANNELS } from './summary-limits.js';
 
 export interface LiveStoreOptions {
   subsampling: boolean;

@@ -4,11 +4,8 @@
  * file and its size; and what became of the journal. `rex show` prints the same lines for a
  * file (summaryDataLines, outputLine).
  */
-import type { ChannelSummary, IterationSummary } from '../../actors/store/index.js';
+import { type ChannelSummary, type IterationSummary, SUMMARY_CHANNELS } from '../../actors/store/index.js';
 import { formatBytes, plural } from '../../protocol/human-units.js';
-
-/** A device line names this many channels at most (the store's summary holds no more: SUMMARY_CHANNELS). */
-const LISTED_CHANNELS = 20;
 
 export interface SummaryIteration {
   loop: number;
@@ -73,7 +70,7 @@ export function outputLine(file: string, bytes: number | null): string {
 }
 
 function deviceLine(name: string, channels: readonly ChannelSummary[], channelCount = channels.length): string {
-  const listed = channels.slice(0, LISTED_CHANNELS).map(channelText);
+  const listed = channels.slice(0, SUMMARY_CHANNELS).map(channelText);
   const more = channelCount - listed.length;
   return `device ${name}: ${listed.join(', ')}${more > 0 ? `, and ${more} more channels` : ''}`;
 }

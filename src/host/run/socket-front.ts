@@ -18,7 +18,7 @@
 import net from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { Bus } from '../../bus/bus.js';
-import { type LineEnds, contentLineEnds } from '../../protocol/line-splitter.js';
+import { type LineEnds, contentLineEnds, ownsItsBuffer } from '../../protocol/line-splitter.js';
 import type { IngestResync } from '../../actors/ingest/index.js';
 import { BLOCK_BYTES, KeptBlocks } from './kept-blocks.js';
 
@@ -447,11 +447,6 @@ export class SocketFront {
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** The chunk spans the whole of its ArrayBuffer (a socket read does), so it can be transferred. */
-function ownsItsBuffer(chunk: Buffer): boolean {
-  return chunk.byteOffset === 0 && chunk.length === chunk.buffer.byteLength;
-}
 
 function toOwnArrayBuffer(chunk: Buffer): ArrayBuffer {
   const copy = new ArrayBuffer(chunk.length);
