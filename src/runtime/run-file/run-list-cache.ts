@@ -6,15 +6,13 @@
  * writes its files whole and renames them into place, and the change time cannot be set back by
  * anyone.
  *
- * Where: `$XDG_CACHE_HOME/rex-daq/run-list` (default `~/.cache/rex-daq/run-list`), one small JSON
- * file per listed path. The directory is the user's own (0700); one that is not (another owner, a
- * link, open to others) is not used. Entries are written under a private temporary name and
- * renamed into place. Nothing here is needed: any failure means the file is read instead.
+ * Where: `run-list` in the user's cache (../user-cache.ts), one small JSON file per listed path.
+ * Nothing here is needed: any failure means the file is read instead.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { fileIdentity, privateCacheDir, readCacheFile, replaceCacheFile } from '../user-cache.js';
 import type { RunListEntry } from './list-runs.js';
 
 /** What a file was found to be: a run (its entry, and the order `rex ls` sorts by), or not one. */
@@ -23,20 +21,14 @@ export type ListedFile = { entry: RunListEntry; order: bigint } | null;
 /** Entries kept; past this the oldest are removed (one entry is ~1 KB). */
 const MAX_ENTRIES = 10_000;
 
-const CREATE_PRIVATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
-
 export class RunListCache {
   private constructor(private readonly dir: string) {}
 
   /** The user's cache, made if missing; null when there is none that is safe to use. */
   static open(env: NodeJS.ProcessEnv = process.env): RunListCache | null {
-    const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-    const dir = path.join(base, 'rex-daq', 'run-list');
+    const dir = privateCacheDir('run-list', env);
+    if (dir === null) return null;
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const stat = fs.lstatSync(dir);
-      const own = process.getuid === undefined || stat.uid === process.getuid();
-      if (!stat.isDirectory() || !own || (stat.mode & 0o077) !== 0) return null;
       const cache = new RunListCache(dir);
       cache.prune();
       return cache;
@@ -47,8 +39,10 @@ export class RunListCache {
 
   /** The entry of `file` if it was listed as it is now; undefined otherwise. */
   get(file: string, stat: fs.BigIntStats): ListedFile | undefined {
+    const text = readCacheFile(this.entryPath(file));
+    if (text === undefined) return undefined;
     try {
-      const stored = JSON.parse(fs.readFileSync(this.entryPath(file), 'utf8')) as Stored;
+      const stored = JSON.parse(text) as Stored;
       if (stored.key !== keyOf(stat)) return undefined;
       return stored.listed === null ? null : { entry: { ...stored.listed.entry, file }, order: BigInt(stored.listed.order) };
     } catch {
@@ -58,19 +52,7 @@ export class RunListCache {
 
   set(file: string, stat: fs.BigIntStats, listed: ListedFile): void {
     const stored: Stored = { key: keyOf(stat), listed: listed && { entry: listed.entry, order: listed.order.toString() } };
-    const target = this.entryPath(file);
-    const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const fd = fs.openSync(temporary, CREATE_PRIVATE, 0o600);
-      try {
-        fs.writeFileSync(fd, JSON.stringify(stored));
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(temporary, target);
-    } catch {
-      fs.rmSync(temporary, { force: true });
-    }
+    replaceCacheFile(this.entryPath(file), JSON.stringify(stored));
   }
 
   private entryPath(file: string): string {
@@ -99,5 +81,4 @@ interface Stored {
  * The file's identity, and the time zone: the original rex's times are local, read in the zone of
  * whoever lists them.
  */
-const keyOf = (s: fs.BigIntStats): string =>
-  `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}:${Intl.DateTimeFormat().resolvedOptions().timeZone}`;
+const keyOf = (s: fs.BigIntStats): string => `${fileIdentity(s)}:${Intl.DateTimeFormat().resolvedOptions().timeZone}`;
