@@ -16,7 +16,7 @@ import { REX_BUS_CLOSED, REX_BUS_INVALID_PAYLOAD, REX_BUS_PROTOCOL, REX_BUS_PUBL
 import { RequestRouter, type Connection, type PayloadChecks } from './hub-requests.js';
 import { LocalTopics, reportUnhandled } from './local.js';
 import type { ActorFault, LogEntry, LogLevel } from './payloads.js';
-import { busSchemas, entry, schemaProblem, type BusSchemas } from './schemas.js';
+import { entry, loadBusSchemas, schemaProblem, type BusSchemas } from './schemas.js';
 import type { Requests, Topics } from './topics.js';
 import { BUS_PROTOCOL, kindOf, transferableBuffers, type Envelope, type ToHub } from './wire.js';
 
@@ -24,11 +24,14 @@ export interface HubOptions {
   /** Check every payload against the topic table. Default: REX_BUS_VALIDATE === '1'. */
   validate?: boolean;
   /**
-   * The tables to validate against (default: rex's own, topics.ts). Tests pass theirs, a
-   * superset, together with the matching type parameters of `BusHub`.
+   * The tables to validate against (default: rex's own, topics.ts, loaded only with
+   * REX_BUS_VALIDATE=1). Tests pass theirs, a superset, together with the matching type
+   * parameters of `BusHub`.
    */
   schemas?: BusSchemas;
 }
+
+const ownSchemas = process.env.REX_BUS_VALIDATE === '1' ? await loadBusSchemas() : undefined;
 
 /** One worker's end of the bus, as the hub sees it. */
 export interface HubLink {
@@ -69,8 +72,10 @@ export class BusHub<T extends TopicMap = Topics, R extends RequestMap = Requests
   private closed = false;
 
   constructor(options: HubOptions = {}) {
-    const validate = options.validate ?? process.env.REX_BUS_VALIDATE === '1';
-    this.schemas = validate ? (options.schemas ?? busSchemas) : undefined;
+    const validate = options.validate ?? ownSchemas !== undefined;
+    const schemas = options.schemas ?? ownSchemas;
+    if (validate && schemas === undefined) throw new Error('a validating hub needs REX_BUS_VALIDATE=1 or its own schemas');
+    this.schemas = validate ? schemas : undefined;
     // Main-thread subscriptions need no announcement: the hub sees them directly.
     this.local = new LocalTopics<T>(MAIN, { first: () => undefined, last: () => undefined });
     this.router = new RequestRouter(

@@ -4,6 +4,7 @@
  * `topics.ts` lists them all.
  */
 import { z } from 'zod';
+import { FAULT_MODES } from './fault-modes.js';
 
 export const ACTOR_STATES = ['starting', 'ready', 'restarting', 'stopping', 'stopped', 'failed'] as const;
 export type ActorState = (typeof ACTOR_STATES)[number];
@@ -47,14 +48,6 @@ export type LogEntry = z.infer<typeof LogEntry>;
 /** The supervisor asks the run to stop cleanly (it gave up on a critical actor). */
 export const RunStop = z.object({ reason: z.string() });
 export type RunStop = z.infer<typeof RunStop>;
-
-export const FAULT_MODES = ['throw', 'throw-async', 'reject', 'exit', 'hang'] as const;
-/**
- * throw: throw inside the bus subscriber (rxjs unhandled error); throw-async: throw on a later
- * macrotask (uncaughtException); reject: an unhandled rejection; exit: `process.exit(exitCode)`;
- * hang: block the event loop forever (only a heartbeat timeout can notice).
- */
-export type FaultMode = (typeof FAULT_MODES)[number];
 
 /** Fault injection, obeyed by `runActor` only when REX_FAULT_INJECTION=1 was set for the run. */
 export const FaultInject = z.object({

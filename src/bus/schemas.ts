@@ -1,10 +1,11 @@
 /**
  * Runtime checks of payloads against the topic table (topics.ts). The hub runs them only when
  * validation is on (REX_BUS_VALIDATE=1, which tests set): inside the process the types already
- * hold, and zod on every message would cost more than it catches.
+ * hold, and zod on every message would cost more than it catches. The table itself is loaded
+ * only then: building its schemas cost the main thread ~30 ms of every start.
  */
 import type { z } from 'zod';
-import { requests, topics, type RequestSchemas, type TopicSchemas } from './topics.js';
+import type { RequestSchemas, TopicSchemas } from './topics.js';
 
 /** The tables a hub validates against: rex's own, or a test's wider ones. */
 export interface BusSchemas {
@@ -12,7 +13,11 @@ export interface BusSchemas {
   readonly requests: RequestSchemas;
 }
 
-export const busSchemas: BusSchemas = { topics, requests };
+/** rex's own table. */
+export async function loadBusSchemas(): Promise<BusSchemas> {
+  const { topics, requests } = await import('./topics.js');
+  return { topics, requests };
+}
 
 /** `table[name]` if the table has that name (a topic named `constructor` is not in it). */
 export function entry<V>(table: Readonly<Record<string, V>>, name: string): V | undefined {

@@ -14,7 +14,7 @@ import { RunLauncher } from '../host/serve/run-launcher.js';
 import { isLoopbackName } from '../actors/http-gateway/index.js';
 import type { Bus } from '../bus/bus.js';
 import { BusHub } from '../bus/hub.js';
-import { FAULT_MODES, type FaultMode } from '../bus/payloads.js';
+import { FAULT_MODES, type FaultMode } from '../bus/fault-modes.js';
 import type { FleetConfig } from '../protocol/config.js';
 import { Supervisor } from '../host/supervisor/supervisor.js';
 import { innermostMessage } from '../errors.js';

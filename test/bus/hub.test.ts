@@ -445,6 +445,17 @@ describe('validation and protocol', () => {
     expect(fromRogue).toMatchObject({ actor: 'rogue', ...notInTable });
   });
 
+  it("with validation on by REX_BUS_VALIDATE=1 (as in every test), rex's own table checks its topics' payloads", async () => {
+    expect(process.env.REX_BUS_VALIDATE).toBe('1');
+    const hub = new BusHub(); // the table is loaded only with that variable (src/bus/hub.ts)
+    onTestFinished(() => hub.close());
+    const a = connectPortBus<TestTopics, TestRequests>(hub.connect('a').port, 'a');
+    onTestFinished(() => a.close());
+    const fault = firstValueFrom(hub.bus.on('actor.fault'));
+    a.publish('log', { level: 'loud', source: 'a', message: 'm', ts: 1 } as never);
+    expect(await fault).toMatchObject({ actor: 'a', code: 'REX_BUS_INVALID_PAYLOAD', message: expect.stringContaining('level') });
+  });
+
   it('reports an unknown message kind, and ignores messages without one', async () => {
     const hub = startHub();
     const link = hub.connect('rogue');

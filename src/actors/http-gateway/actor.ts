@@ -8,7 +8,8 @@ import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { SERVE_PORT_ADVICE, portProblemMessage } from '../../runtime/port-check.js';
 import { isLoopbackName } from './access.js';
 import { buildGatewayApp } from './app.js';
-import { type GatewayData, idleRunState, type ServeRunState } from './messages.js';
+import { idleRunState } from './idle-run-state.js';
+import type { GatewayData, ServeRunState } from './messages.js';
 
 /** `serve.launch` answers once the run listens (the launcher waits up to 20 s); this bounds the request. */
 const LAUNCH_TIMEOUT_MS = 30_000;

@@ -35,25 +35,6 @@ export const ServeRunState = z.object({
 });
 export type ServeRunState = z.infer<typeof ServeRunState>;
 
-/** No run yet: what a server shows before its first run (and a fleet's control point, always). */
-export function idleRunState(): ServeRunState {
-  return {
-    phase: 'idle',
-    id: null,
-    script: null,
-    outputDir: null,
-    pid: null,
-    port: null,
-    startedAt: null,
-    endedAt: null,
-    exitCode: null,
-    signal: null,
-    outputFiles: [],
-    logFile: null,
-    logTail: [],
-  };
-}
-
 /**
  * `serve.log`: the live tail of the run's log (./log-ring.ts), asked by the gateway while someone
  * watches. `id` is the run the asker knows (null: none); for another run, its lines from the first kept.

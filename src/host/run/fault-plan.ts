@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { Bus } from '../../bus/bus.js';
-import { FAULT_MODES } from '../../bus/payloads.js';
+import { FAULT_MODES } from '../../bus/fault-modes.js';
 
 const FaultPlanSchema = z.array(
   z.object({
