@@ -6,7 +6,7 @@
  * Pure: writing the file and exporting the variable are the caller's job.
  */
 import { stringify as stringifyToml } from 'smol-toml';
-import { z } from 'zod';
+import * as z from 'zod/mini'; // read at start, as the config is (./config.ts)
 import { describeValue } from './config.js';
 
 export class ProvidedConfigError extends Error {
@@ -37,17 +37,17 @@ const got = (expected: string) => (issue: { input?: unknown }) => `${expected}, 
 const jsonTable = (expected: string) => z.custom<JsonTable>(isJsonTable, { error: got(expected) });
 
 // null counts as "not given": a Python orchestrator writes None for fields it leaves alone.
-const sessionField = z.string({ error: got('expected a string') }).nullish();
+const sessionField = z.nullish(z.string({ error: got('expected a string') }));
 const providedSchema = z.object({
   name: sessionField,
   email: sessionField,
   session_name: sessionField,
   session_description: sessionField,
-  devices: z
-    .record(z.string(), jsonTable('expected an object of device settings'), {
+  devices: z.nullish(
+    z.record(z.string(), jsonTable('expected an object of device settings'), {
       error: got('expected an object mapping device names to their settings'),
-    })
-    .nullish(),
+    }),
+  ),
 });
 
 /**

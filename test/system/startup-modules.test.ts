@@ -25,6 +25,8 @@ const NOT_IN_A_PLAIN_RUN = [
   // the bus's topic table and its zod schemas: loaded only when the hub validates (REX_BUS_VALIDATE=1)
   /^src\/bus\/(topics|payloads)\.ts$/,
   /^src\/actors\/[^/]+\/messages\.ts$/,
+  // classic zod: what a run's start validates (the config, --config) uses zod's mini build
+  /^node_modules\/zod\/v4\/classic\//,
 ];
 
 /** The sources a file of dist/ was built from, relative to the repository (a tsc module: itself). */

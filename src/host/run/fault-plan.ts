@@ -8,7 +8,7 @@
  * a hang need not wait it out. A normal run never sets these variables, so it cannot trigger a
  * fault by accident.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini'; // loaded at every start: classic zod is not (src/protocol/config.ts)
 import type { Bus } from '../../bus/bus.js';
 import { FAULT_MODES } from '../../bus/fault-modes.js';
 
@@ -17,10 +17,10 @@ const FaultPlanSchema = z.array(
     actor: z.string(),
     mode: z.enum(FAULT_MODES),
     /** Fire once ingest has answered this many lines (all connections together)... */
-    afterReplies: z.number().int().min(0).optional(),
+    afterReplies: z.optional(z.number().check(z.int(), z.minimum(0))),
     /** ...or once this many bytes of a final output file are written. */
-    afterFinalBytes: z.number().int().min(0).optional(),
-    exitCode: z.number().int().optional(),
+    afterFinalBytes: z.optional(z.number().check(z.int(), z.minimum(0))),
+    exitCode: z.optional(z.number().check(z.int())),
   }),
 );
 type Fault = z.infer<typeof FaultPlanSchema>[number];
