@@ -375,6 +375,17 @@ describe('planned stops', () => {
     expect(new Set(stops.slice(5))).toEqual(new Set(['a stopped', 'b stopped', 'c stopped']));
   });
 
+  it('stopAll together (a finished run): every actor is asked before any has ended', async () => {
+    const { supervisor, statuses, chaos } = setup();
+    await Promise.all(['a', 'b', 'c'].map((name) => chaos(name, {})));
+    await chaos('last', {});
+    const beforeStop = statuses.items.length;
+    await supervisor.stopAll({ together: true });
+    const stops = statuses.items.slice(beforeStop).map((s) => `${s.actor} ${s.status}`);
+    expect(new Set(stops.slice(0, 4))).toEqual(new Set(['a stopping', 'b stopping', 'c stopping', 'last stopping']));
+    expect(new Set(stops.slice(4))).toEqual(new Set(['a stopped', 'b stopped', 'c stopped', 'last stopped']));
+  });
+
   it('cancels a restart that is waiting for its backoff', async () => {
     const clock = new ManualClock();
     const { supervisor, statuses, chaos } = setup({

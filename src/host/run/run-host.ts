@@ -58,6 +58,8 @@ export class RunHost {
   private readonly web: WebView | null;
   private readonly runState: OneRunState | null;
   private controllerStarted = false;
+  /** The controller published `run.finished`: it asks no other actor anymore. */
+  private runFinished = false;
   private earlyInterrupts = 0;
   /** The controller's start (spawned in open(), READY once run() has given it the plan). */
   private controllerReady: Promise<void> | undefined;
@@ -138,6 +140,7 @@ export class RunHost {
   /** Gives the controller its plan; resolves with the run's outcome. */
   async run(plan: RunPlan): Promise<RunOutcome> {
     const finished = firstValueFrom(this.bus.on('run.finished').pipe(take(1)));
+    void finished.then(() => (this.runFinished = true));
     let givenUp: Error | undefined;
     void this.supervisor.fatal.then((error) => (givenUp = error));
     this.givePlan(plan);
@@ -227,7 +230,7 @@ export class RunHost {
   async close(): Promise<void> {
     this.givePlan(null); // no run() came: the controller ends without one
     this.killScript();
-    await this.supervisor.stopAll();
+    await this.supervisor.stopAll({ together: this.runFinished });
     this.mail?.close();
     await this.front.close();
     this.hub.close();

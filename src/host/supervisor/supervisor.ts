@@ -143,12 +143,14 @@ export class Supervisor {
   /**
    * Stop every actor: the most recently started first (in a run, the controller, which may still
    * be asking the others), then the rest together: a thread's end takes tens of ms, one after
-   * another they were most of a run's exit.
+   * another they were most of a run's exit. `together`: all at once, when none asks another
+   * anymore (a run whose controller has finished).
    */
-  async stopAll(): Promise<void> {
+  async stopAll(options: { together?: boolean } = {}): Promise<void> {
     const [last, ...rest] = [...this.slots.keys()].reverse();
     if (last === undefined) return;
-    await this.stop(last);
+    if (options.together) rest.push(last);
+    else await this.stop(last);
     await Promise.all(rest.map((name) => this.stop(name)));
   }
 
