@@ -14,6 +14,8 @@ import type { RunOptions } from './run-command.js';
 import type { ServeOptions } from './serve-command.js';
 import type { ShowOptions } from './show-command.js';
 import { rexVersion } from './version.js';
+import { viewCommand } from './view-command.js';
+import { fleetCommand } from './fleet-command.js';
 
 // Commands are loaded when used: `rex run` must not pay for the TUI, the HTTP server or the
 // database client at start-up (each rex run starts several threads already).
@@ -72,8 +74,8 @@ program
     process.exitCode = await (await import('./serve-command.js')).serveCommand(options, program.opts<{ verbosity: number }>().verbosity);
   });
 
-program.addCommand((await import('./view-command.js')).viewCommand());
-program.addCommand((await import('./fleet-command.js')).fleetCommand());
+program.addCommand(viewCommand());
+program.addCommand(fleetCommand());
 
 const db = program.command('db').description('the ClickHouse database of [click_house_server] (docs/clickhouse.md)');
 db.command('init')
