@@ -49,9 +49,12 @@ class TableScan {
   private readonly names: string[] = [];
   private readonly seen: NameSet;
   private readonly units: string[] = [];
-  private unitOf: Uint32Array = new Uint32Array(1024);
-  private valueEnds: Uint32Array = new Uint32Array(1024);
-  private values = new Float64Array(1024);
+  // Small at first, grown as channels come: every big line of other shapes (a trace) starts a
+  // scan here and fails at its first channel, and 56 KB of fresh arrays a line were ~8 % of the
+  // ingest's CPU on 10k-point traces (bench/RESULTS.md).
+  private unitOf: Uint32Array = new Uint32Array(16);
+  private valueEnds: Uint32Array = new Uint32Array(16);
+  private values = new Float64Array(64);
   private valueCount = 0;
   /** The last unit's bytes in the line: most channels repeat it. */
   private lastUnitFrom = -1;
@@ -152,10 +155,10 @@ const ALL_DIGITS = /^[0-9]+$/;
  * are equal bytes).
  */
 class NameSet {
-  private slots = new Int32Array(1 << 12);
-  private from: Uint32Array = new Uint32Array(1 << 11);
-  private to: Uint32Array = new Uint32Array(1 << 11);
-  private hashes: Uint32Array = new Uint32Array(1 << 11);
+  private slots = new Int32Array(32);
+  private from: Uint32Array = new Uint32Array(16);
+  private to: Uint32Array = new Uint32Array(16);
+  private hashes: Uint32Array = new Uint32Array(16);
   private count = 0;
 
   constructor(private readonly line: Buffer) {}
