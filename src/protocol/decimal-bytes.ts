@@ -24,6 +24,8 @@ const MANTISSA_LIMIT = 900719925474098;
 const MANTISSA_LIMIT_FOUR = 900719925473;
 /** Digits kept past the mantissa: up to 20 significant digits are read exactly. */
 const MAX_LOW_DIGITS = 4;
+/** Below PARTIAL_LIMITS[k], k more digits keep the mantissa exact (below 2^53). */
+const PARTIAL_LIMITS = [0, 1, 2, 3].map((k) => Math.floor((2 ** 53 - 10 ** k) / 10 ** k) - 1);
 const POWERS_OF_TEN = [
   1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
@@ -50,34 +52,52 @@ export function readDecimalInto(bytes: Uint8Array, view: DataView, at: number, o
     c = bytes[++pos]!;
   }
   if (c < ZERO || c > NINE) return NOT_DECIDED; // NaN, Infinity, garbage: JSON.parse decides
-  const intStart = pos;
   // The significand is mantissa × 10^lowDigits + low: exact for up to 20 digits.
   let mantissa = 0;
   let lowDigits = 0;
   let low = 0;
   let exponent = 0;
   let tooLong = false;
-  while (c >= ZERO && c <= NINE) {
-    if (mantissa <= MANTISSA_LIMIT) mantissa = mantissa * 10 + (c - ZERO);
-    else if (lowDigits < MAX_LOW_DIGITS) {
-      low = low * 10 + (c - ZERO);
-      lowDigits++;
-    } else tooLong = true;
+  if (c === ZERO) {
     c = bytes[++pos]!;
+    if (c >= ZERO && c <= NINE) return NOT_DECIDED; // a leading zero: not JSON
+  } else {
+    while (c >= ZERO && c <= NINE) {
+      if (mantissa <= MANTISSA_LIMIT) mantissa = mantissa * 10 + (c - ZERO);
+      else if (lowDigits < MAX_LOW_DIGITS) {
+        low = low * 10 + (c - ZERO);
+        lowDigits++;
+      } else tooLong = true;
+      c = bytes[++pos]!;
+    }
   }
-  if (bytes[intStart] === ZERO && pos - intStart > 1) return NOT_DECIDED; // a leading zero: not JSON
   if (c === DOT) {
-    c = bytes[++pos]!;
-    if (c < ZERO || c > NINE) return NOT_DECIDED;
-    // Four digits at a time while they fit the mantissa exactly (most of a full-precision fraction).
-    while (mantissa <= MANTISSA_LIMIT_FOUR && pos + 4 <= bytes.length) {
-      const four = fourDigits(view.getUint32(pos, true));
-      if (four < 0) break;
-      mantissa = mantissa * 10000 + four;
-      exponent -= 4;
-      pos += 4;
+    const fractionStart = ++pos;
+    // Fraction digits a 32-bit word at a time while they fit the mantissa exactly: four per word,
+    // then the 1–3 that end the number in its last word. Byte loads are most of the time here.
+    const lastWord = bytes.length - 4;
+    while (pos <= lastWord) {
+      const word = view.getUint32(pos, true);
+      const values = word ^ 0x30303030; // each digit byte now holds its value
+      const notDigits = notDigitBytes(values);
+      if (notDigits === 0) {
+        if (mantissa > MANTISSA_LIMIT_FOUR) break;
+        mantissa = mantissa * 10000 + wordValue(values);
+        exponent -= 4;
+        pos += 4;
+        continue;
+      }
+      // Leading digits of the word (its low bytes): the lowest non-digit byte's index.
+      const count = (31 - Math.clz32(notDigits & -notDigits)) >> 3;
+      if (count > 0 && mantissa <= PARTIAL_LIMITS[count]!) {
+        mantissa = mantissa * POWERS_OF_TEN[count]! + wordValue(values << (32 - 8 * count));
+        exponent -= count;
+        pos += count;
+      }
+      break;
     }
     c = bytes[pos]!;
+    if (pos === fractionStart && (c < ZERO || c > NINE)) return NOT_DECIDED; // no fraction digit
     while (c >= ZERO && c <= NINE) {
       if (mantissa <= MANTISSA_LIMIT) mantissa = mantissa * 10 + (c - ZERO);
       else if (lowDigits < MAX_LOW_DIGITS) {
@@ -119,13 +139,16 @@ export function readDecimalInto(bytes: Uint8Array, view: DataView, at: number, o
 }
 
 /**
- * The value of four ASCII digits read as a little-endian 32-bit word, or -1 if any byte is not a
- * digit (SWAR: every byte is checked and converted at once).
+ * The bytes of a 32-bit word (XORed with 0x30 in each byte) that are not ASCII digits: 0x80 in
+ * each such byte, 0 in the others. No carry crosses a byte (SWAR).
  */
-function fourDigits(word: number): number {
-  // A digit byte is 0x30..0x39: its high nibble is 3, and adding 6 does not carry out of it.
-  if ((word & 0xf0f0f0f0) !== 0x30303030 || ((word + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) return -1;
-  const digits = word - 0x30303030; // d0 in the low byte
-  const pairs = (digits * 10 + (digits >>> 8)) & 0x00ff00ff; // d0d1 in byte 0, d2d3 in byte 2
+function notDigitBytes(values: number): number {
+  // A byte is a digit when its value is 0..9: bit 7 clear, and adding 0x76 to the low 7 bits stays below 0x80.
+  return (((values & 0x7f7f7f7f) + 0x76767676) | values) & 0x80808080;
+}
+
+/** The four digit values in a word's bytes (the first, most significant, in the low byte) as one number. */
+function wordValue(values: number): number {
+  const pairs = (values * 10 + (values >>> 8)) & 0x00ff00ff; // d0d1 in byte 0, d2d3 in byte 2
   return (pairs * 100 + (pairs >>> 16)) & 0xffff;
 }
