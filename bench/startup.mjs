@@ -7,6 +7,7 @@
 //   start-up   = spawn → script's first statement, minus the bare run's
 //   exit       = script's last statement → rex's exit (the bare run's: → python's exit)
 // Usage: npm run build && node bench/startup.mjs [--reps 9] [--rex path/to/bin/rex.js ...]
+//        [--config-file FILE]: each rex run reads it (default: none there, the built-in defaults)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -20,6 +21,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] || 9) || 9;
 const builds = args.flatMap((a, i) => (args[i - 1] === '--rex' ? [path.resolve(a)] : []));
+const configFile = args.includes('--config-file') ? path.resolve(args[args.indexOf('--config-file') + 1]) : undefined;
 if (builds.length === 0) builds.push(path.join(REPO_ROOT, 'bin', 'rex.js'));
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bench-startup-'));
@@ -79,7 +81,8 @@ function timed(command, argv, port) {
 }
 
 const bare = () => timed(PYTHON, [script], serverPort);
-const underRex = async (bin) => timed(process.execPath, [bin, 'run', script, '-o', work, '-P', String(await freePort())], 0);
+const configArgs = configFile ? ['--config-file', configFile] : [];
+const underRex = async (bin) => timed(process.execPath, [bin, 'run', script, '-o', work, '-P', String(await freePort()), ...configArgs], 0);
 
 const info = machine();
 const loadBefore = loadAverage();
@@ -99,7 +102,7 @@ const row = (label, list, base) => {
   return `| ${label} | ${m('wall')} | ${paired('wall')} | ${m('start')} | ${paired('start')} | ${m('exit')} |`;
 };
 console.log(
-  `${reps} rounds; ${info.date}; nproc ${info.nproc} (${info.cpu}); ${info.node}; ${info.python}; load ${loadBefore} → ${loadAverage()}`,
+  `${reps} rounds; ${info.date}; nproc ${info.nproc} (${info.cpu}); ${info.node}; ${info.python}; load ${loadBefore} → ${loadAverage()}; config ${configFile ?? 'none (built-in defaults)'}`,
 );
 console.log('medians in ms; "− bare": median over rounds of (this run − the same round\'s bare run)\n');
 console.log('| run | wall | wall − bare (overhead) | spawn → script start | start − bare | script end → exit |');

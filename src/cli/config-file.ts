@@ -1,14 +1,15 @@
 /**
  * Where rex's config file lives and how it is loaded (SPEC §7), plus the `--config` argument's
  * file and environment variable for the script. The parsing itself is pure, in
- * src/protocol/config.ts and src/protocol/provided-config.ts.
+ * src/protocol/config-schema.ts and src/protocol/provided-config.ts, each loaded only when there
+ * is something to parse: with them comes zod, ~25 ms of the main thread at a run's start.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, defaultConfig, parseConfigWithWarnings, type RexConfig } from '../protocol/config.js';
-import { convertProvidedConfigJson, isJsonArgument, ProvidedConfigError } from '../protocol/provided-config.js';
+import { ConfigError, defaultConfig, type RexConfig } from '../protocol/config.js';
+import { isJsonArgument, ProvidedConfigError } from '../protocol/provided-config-argument.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -87,6 +88,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   } catch {
     throw unreadable(filePath, 'the file is not valid UTF-8 text');
   }
+  const { parseConfigWithWarnings } = await import('../protocol/config-schema.js');
   const { config, warnings } = parseConfigWithWarnings(text, filePath);
   return { config, path: filePath, searched: filePath, warnings };
 }
@@ -131,6 +133,7 @@ export interface PreparedProvidedConfig {
  */
 export async function prepareProvidedConfig(arg: string, dir: string, cwd: string = process.cwd()): Promise<PreparedProvidedConfig> {
   if (isJsonArgument(arg)) {
+    const { convertProvidedConfigJson } = await import('../protocol/provided-config.js');
     const { toml, warnings } = convertProvidedConfigJson(arg);
     const file = path.resolve(dir, `rex_config_${randomUUID()}.toml`);
     await writeFile(file, toml, { encoding: 'utf8', mode: 0o600, flag: 'wx' });

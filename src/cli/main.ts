@@ -4,7 +4,7 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../protocol/config.js';
-import { ProvidedConfigError } from '../protocol/provided-config.js';
+import { ProvidedConfigError } from '../protocol/provided-config-argument.js';
 import { RunFileError } from '../runtime/run-file/run-file.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import { parseArg, parseErrorExitCode, reportParseErrors } from './parse-errors.js';

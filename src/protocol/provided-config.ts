@@ -3,25 +3,13 @@
  * (rex_utils `load_config`) deep-merges over the script's own config file, key by key, when
  * `REX_PROVIDED_OVERWRITE_PATH` names it. So the TOML has the script config's shape:
  * `[session.info]` with the session fields and one `[device.<name>]` table per device.
- * Pure: writing the file and exporting the variable are the caller's job.
+ * Pure: writing the file and exporting the variable are the caller's job. Loaded only with a JSON
+ * `--config` (src/cli/config-file.ts), as zod is.
  */
 import { stringify as stringifyToml } from 'smol-toml';
-import * as z from 'zod/mini'; // read at start, as the config is (./config.ts)
+import * as z from 'zod/mini';
 import { describeValue } from './config.js';
-
-export class ProvidedConfigError extends Error {
-  override readonly name = 'ProvidedConfigError';
-  readonly code = 'REX_PROVIDED_CONFIG_INVALID';
-}
-
-/**
- * Whether a `--config` argument is JSON rather than a path: its first non-blank character is `{`.
- * The original tried the argument as an existing path first and as JSON second; a path that
- * starts with `{` is the only case where the two rules differ.
- */
-export function isJsonArgument(arg: string): boolean {
-  return arg.trimStart().startsWith('{');
-}
+import { ProvidedConfigError } from './provided-config-argument.js';
 
 const SESSION_FIELDS = ['name', 'email', 'session_name', 'session_description'] as const;
 const ACCEPTED_KEYS: readonly string[] = [...SESSION_FIELDS, 'devices'];

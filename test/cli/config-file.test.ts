@@ -12,7 +12,7 @@ import {
   scriptsDirPath,
 } from '../../src/cli/config-file.js';
 import { ConfigError, defaultConfig } from '../../src/protocol/config.js';
-import { ProvidedConfigError } from '../../src/protocol/provided-config.js';
+import { ProvidedConfigError } from '../../src/protocol/provided-config-argument.js';
 
 describe('configFilePath', () => {
   it('uses $XDG_CONFIG_HOME on every platform when set', () => {

@@ -1,6 +1,7 @@
 // The TLS keys rex-daq adds to `[email_server]` (docs/email.md).
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfigWithWarnings } from '../../src/protocol/config.js';
+import { ConfigError } from '../../src/protocol/config.js';
+import { parseConfigWithWarnings } from '../../src/protocol/config-schema.js';
 
 const FILE = '/home/u/.config/rex/config.toml';
 const SECURE = '[email_server]\nserver = "s"\nsecurity = true\nusername = "u"\npassword = "p"\n';

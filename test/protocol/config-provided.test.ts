@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import {
-  convertProvidedConfigJson,
-  isJsonArgument,
-  ProvidedConfigError,
-  providedConfigFromJson,
-} from '../../src/protocol/provided-config.js';
+import { convertProvidedConfigJson, providedConfigFromJson } from '../../src/protocol/provided-config.js';
+import { isJsonArgument, ProvidedConfigError } from '../../src/protocol/provided-config-argument.js';
 
 /** rex_utils `deep_merge_config`, transcribed: tables merge key by key, anything else replaces. */
 function deepMerge(base: Record<string, unknown>, overwrite: Record<string, unknown>): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, parseConfig, parseConfigWithWarnings, type RexConfig } from '../../src/protocol/config.js';
+import { ConfigError, defaultConfig, type RexConfig } from '../../src/protocol/config.js';
+import { parseConfig, parseConfigWithWarnings } from '../../src/protocol/config-schema.js';
 
 const FILE = '/home/u/.config/rex/config.toml';
 

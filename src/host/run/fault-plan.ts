@@ -8,22 +8,43 @@
  * a hang need not wait it out. A normal run never sets these variables, so it cannot trigger a
  * fault by accident.
  */
-import * as z from 'zod/mini'; // loaded at every start: classic zod is not (src/protocol/config.ts)
 import type { Bus } from '../../bus/bus.js';
-import { FAULT_MODES } from '../../bus/fault-modes.js';
+import { FAULT_MODES, type FaultMode } from '../../bus/fault-modes.js';
 
-const FaultPlanSchema = z.array(
-  z.object({
-    actor: z.string(),
-    mode: z.enum(FAULT_MODES),
-    /** Fire once ingest has answered this many lines (all connections together)... */
-    afterReplies: z.optional(z.number().check(z.int(), z.minimum(0))),
-    /** ...or once this many bytes of a final output file are written. */
-    afterFinalBytes: z.optional(z.number().check(z.int(), z.minimum(0))),
-    exitCode: z.optional(z.number().check(z.int())),
-  }),
-);
-type Fault = z.infer<typeof FaultPlanSchema>[number];
+interface Fault {
+  actor: string;
+  mode: FaultMode;
+  /** Fire once ingest has answered this many lines (all connections together)... */
+  afterReplies?: number;
+  /** ...or once this many bytes of a final output file are written. */
+  afterFinalBytes?: number;
+  exitCode?: number;
+}
+
+/** REX_FAULT_PLAN, checked by hand: a test's variable is not worth loading zod at every start for. */
+export function parseFaultPlan(text: string): Fault[] {
+  const plan: unknown = JSON.parse(text);
+  if (!Array.isArray(plan)) throw new Error('REX_FAULT_PLAN: expected a JSON array of faults');
+  return plan.map((fault: unknown, i) => {
+    const wrong = (what: string) => new Error(`REX_FAULT_PLAN[${i}]: ${what}`);
+    if (typeof fault !== 'object' || fault === null) throw wrong('expected an object');
+    const { actor, mode, afterReplies, afterFinalBytes, exitCode } = fault as Record<string, unknown>;
+    if (typeof actor !== 'string') throw wrong('actor: expected a string');
+    if (!FAULT_MODES.includes(mode as FaultMode)) throw wrong(`mode: expected one of ${FAULT_MODES.join(', ')}`);
+    const whole = (value: unknown, key: string, min = -Infinity): number | undefined => {
+      if (value !== undefined && !(Number.isInteger(value) && (value as number) >= min)) throw wrong(`${key}: expected a whole number`);
+      return value as number | undefined;
+    };
+    const checked: Fault = { actor, mode: mode as FaultMode };
+    const replies = whole(afterReplies, 'afterReplies', 0);
+    const bytes = whole(afterFinalBytes, 'afterFinalBytes', 0);
+    const code = whole(exitCode, 'exitCode');
+    if (replies !== undefined) checked.afterReplies = replies;
+    if (bytes !== undefined) checked.afterFinalBytes = bytes;
+    if (code !== undefined) checked.exitCode = code;
+    return checked;
+  });
+}
 
 /** The hung-actor limit a fault-injection test asked for; undefined otherwise (the default). */
 export function faultHeartbeatTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
@@ -34,7 +55,7 @@ export function faultHeartbeatTimeoutMs(env: NodeJS.ProcessEnv = process.env): n
 
 export function armFaultPlan(bus: Bus, env: NodeJS.ProcessEnv = process.env): void {
   if (env.REX_FAULT_INJECTION !== '1' || !env.REX_FAULT_PLAN) return;
-  const plan = FaultPlanSchema.parse(JSON.parse(env.REX_FAULT_PLAN));
+  const plan = parseFaultPlan(env.REX_FAULT_PLAN);
   const inject = (fault: Fault, when: string): void => {
     bus.publish('log', {
       level: 'warn',

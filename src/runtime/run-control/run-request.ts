@@ -8,7 +8,8 @@
  * Unknown fields are ignored, as the original ignored them; they are reported so a typo is seen.
  */
 import { z } from 'zod';
-import { convertProvidedConfigJson, isJsonArgument } from '../../protocol/provided-config.js';
+import { convertProvidedConfigJson } from '../../protocol/provided-config.js';
+import { isJsonArgument } from '../../protocol/provided-config-argument.js';
 import { MAX_META_JSON_DEPTH, metaJsonDepthProblem } from '../../protocol/session-meta.js';
 import { describeInput, describeProblems, expected, type ValidationMessage } from './validation-message.js';
 

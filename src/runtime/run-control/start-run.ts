@@ -5,7 +5,7 @@
  * started over HTTP.
  */
 import { STATUS_CODES } from 'node:http';
-import { isJsonArgument } from '../../protocol/provided-config.js';
+import { isJsonArgument } from '../../protocol/provided-config-argument.js';
 import { checkConfigFile, checkOutputDir, checkScript } from './path-policy.js';
 import type { RunRequest } from './run-request.js';
 
