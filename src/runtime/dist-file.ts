@@ -15,9 +15,9 @@ export function distFile(relative: string): URL {
 }
 
 /**
- * Node's flags for a thread or process started from this build: source maps on when this one has
- * them (`NODE_OPTIONS=--enable-source-maps`, bin/rex.js), so that stack traces name src/ rather
- * than the bundle's chunks.
+ * Node's flags for a process started from this build: source maps on when this one has them
+ * (`NODE_OPTIONS=--enable-source-maps`, bin/rex.js), so that stack traces name src/ rather than
+ * the bundle's chunks. Threads need none: they inherit the process's flags.
  */
 export function sourceMapFlags(): string[] {
   return process.sourceMapsEnabled ? ['--enable-source-maps'] : [];

@@ -84,11 +84,13 @@ export interface StartRexOptions {
   cwd?: string;
   /** An installed `rex` executable to run instead of the repository's bin/rex.js. */
   bin?: string;
+  /** Node's own flags, before rex's script: `node <flags> bin/rex.js ...`. */
+  nodeFlags?: string[];
 }
 
 /** Starts `rex <args>` in the workspace (XDG_CONFIG_HOME and XDG_CACHE_HOME isolated). Killed after the test if still running. */
 export function startRex(ws: RexWorkspace, args: string[], options: StartRexOptions = {}): RexRun {
-  const [command, argv] = options.bin ? [options.bin, args] : [process.execPath, [REX_BIN, ...args]];
+  const [command, argv] = options.bin ? [options.bin, args] : [process.execPath, [...(options.nodeFlags ?? []), REX_BIN, ...args]];
   const child = spawn(command, argv, {
     cwd: options.cwd ?? ws.dir,
     env: { ...process.env, PATH: PATH_WITH_REAL_PYTHON, XDG_CONFIG_HOME: ws.configHome, XDG_CACHE_HOME: ws.cacheHome, ...options.env },

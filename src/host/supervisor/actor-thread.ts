@@ -18,7 +18,7 @@ import {
 } from '../../runtime/errors.js';
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
 import { LivenessBeacon } from '../../runtime/liveness.js';
-import { actorThreadExecArgv, adoptPrestarted } from './prestarted-threads.js';
+import { adoptPrestarted } from './prestarted-threads.js';
 import { heartbeatCheckEveryMs, judgeHeartbeat } from './heartbeat-watch.js';
 
 export interface ThreadSettings {
@@ -94,7 +94,7 @@ export class ActorThread {
         prestarted.postMessage(init, [this.link.port]);
         worker = prestarted;
       } else {
-        worker = new Worker(settings.entry, { workerData, transferList: [this.link.port], execArgv: actorThreadExecArgv() });
+        worker = new Worker(settings.entry, { workerData, transferList: [this.link.port] }); // flags inherited (prestarted-threads.ts)
       }
     } catch (error) {
       // Bad entry or uncloneable data: report it like any other death, on a later tick.

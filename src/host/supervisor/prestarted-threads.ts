@@ -11,7 +11,6 @@
  */
 import { Worker } from 'node:worker_threads';
 import { PRESTARTED, type PrestartedWorkerData } from '../../runtime/control-protocol.js';
-import { sourceMapFlags } from '../../runtime/dist-file.js';
 
 interface Prestarted {
   worker: Worker;
@@ -23,11 +22,6 @@ interface Prestarted {
 
 const waiting = new Map<string, Prestarted>();
 
-/** Node's flags for an actor's thread: the process's own, and its source maps. */
-export function actorThreadExecArgv(): string[] {
-  return [...process.execArgv, ...sourceMapFlags()];
-}
-
 /** Starts one thread on each entry not already waiting; each waits for its INIT. Their thread ids. */
 export function prestartThreads(entries: URL[]): number[] {
   const started: number[] = [];
@@ -36,7 +30,9 @@ export function prestartThreads(entries: URL[]): number[] {
     const workerData: PrestartedWorkerData = { protocol: PRESTARTED };
     let worker: Worker;
     try {
-      worker = new Worker(entry, { workerData, execArgv: actorThreadExecArgv() });
+      // No execArgv: the thread inherits the process's flags (source maps from NODE_OPTIONS too).
+      // Given explicitly, a V8 flag among them (`node --max-old-space-size=… rex`) fails every start.
+      worker = new Worker(entry, { workerData });
     } catch {
       continue; // the supervisor's own start of this entry reports the problem
     }
