@@ -8,9 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomHex } from '../protocol/random.js';
+import { EXCLUSIVE, tempPath } from './atomic-file.js';
 
-const CREATE_PRIVATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
 const READ_NO_LINK = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
 
 /** `<cache>/rex-daq/<name>`, made if missing; null when there is none that is safe to use. */
@@ -42,9 +41,9 @@ export function readCacheFile(file: string): string | undefined {
 
 /** Replaces `file` with `text` whole (a reader sees the old entry or the new one); failures are ignored. */
 export function replaceCacheFile(file: string, text: string): void {
-  const temporary = `${file}.${randomHex(6)}.tmp`;
+  const temporary = tempPath(path.dirname(file), path.basename(file));
   try {
-    const fd = fs.openSync(temporary, CREATE_PRIVATE, 0o600);
+    const fd = fs.openSync(temporary, EXCLUSIVE, 0o600);
     try {
       fs.writeFileSync(fd, text);
     } finally {
