@@ -4,7 +4,8 @@
  * Why not `JSON.parse(buffer.toString())`: turning a buffer of more than ~128 KB into one string
  * runs at a few hundred MB/s (V8's large-object space), about as slow as parsing it. Here the
  * array is read in pieces of at most CHUNK_BYTES:
- * - first number by number, straight from the bytes (`readDecimalInto`, decimal-bytes.ts);
+ * - first straight from the bytes: by the WebAssembly reader (number-reader-wasm/), or number by
+ *   number in JavaScript (`readDecimalInto`, decimal-bytes.ts) where there is no WebAssembly;
  * - a piece holding a number that reader does not decide (more digits, a huge exponent, an exact
  *   midpoint between two doubles, NaN/Infinity) is handed whole to `JSON.parse` as a small string.
  * Python's `NaN`, `Infinity` and `-Infinity` tokens are read as such (SPEC §2 DEVIATION).
@@ -16,6 +17,7 @@
 import { parseJsonText, isNanStandIn } from './json.js';
 import { allocFloat64 } from './binary-trace.js';
 import { NOT_DECIDED, readDecimalInto } from './decimal-bytes.js';
+import { NOT_TAKEN, readPieceWasm } from './number-reader-wasm/number-reader-wasm.js';
 
 const CHUNK_BYTES = 32 * 1024;
 const SPACE = 0x20;
@@ -34,9 +36,19 @@ export interface NumberArray {
 /** Values read so far; grows by doubling, copied once into an exact-size array at the end. */
 let scratch = new Float64Array(4096);
 
-/** Reads the array whose `[` is at `open`; null when it is not a flat array of JSON numbers. */
-export function readNumberArray(bytes: Buffer, open: number): NumberArray | null {
-  const count = readNumbersToScratch(bytes, open);
+/**
+ * Reads the comma-separated numbers in [from, end) into `values` from `at` (which has room for
+ * every number the piece can hold); returns how many, or -1 when one of them is not a plain
+ * number whose rounding the reader decides (the piece is then re-read by JSON.parse).
+ */
+export type PieceReader = (bytes: Buffer, from: number, end: number, values: Float64Array, at: number) => number;
+
+/**
+ * Reads the array whose `[` is at `open`; null when it is not a flat array of JSON numbers.
+ * `readPiece` is for tests, which check both readers.
+ */
+export function readNumberArray(bytes: Buffer, open: number, readPiece: PieceReader = readPieceFast): NumberArray | null {
+  const count = readNumbersToScratch(bytes, open, readPiece);
   if (count === -1) return null;
   const values = allocFloat64(count);
   values.set(scratch.subarray(0, count));
@@ -54,7 +66,7 @@ export function numberArrayEnd(): number {
  * As {@link readNumberArray}, without an array of its own: returns how many values (-1: not a
  * flat array of JSON numbers), left in {@link scratchNumbers} until the next read.
  */
-export function readNumbersToScratch(bytes: Buffer, open: number): number {
+export function readNumbersToScratch(bytes: Buffer, open: number, readPiece: PieceReader = readPieceFast): number {
   const close = bytes.indexOf(CLOSE, open + 1);
   if (close === -1) return -1;
   let count = 0;
@@ -65,7 +77,8 @@ export function readNumbersToScratch(bytes: Buffer, open: number): number {
   let preferJson = false;
   while (pos < close) {
     const pieceEnd = pieceEndAt(bytes, pos, close);
-    let read = preferJson ? -1 : readPieceFast(bytes, pos, pieceEnd, count);
+    // Room for every number the piece can hold (each takes a digit and a comma), checked once.
+    let read = preferJson ? -1 : readPiece(bytes, pos, pieceEnd, reserve(count + ((pieceEnd - pos + 2) >> 1)), count);
     if (read === -1) {
       preferJson = true;
       read = readPieceJson(bytes, pos, pieceEnd, count);
@@ -92,15 +105,18 @@ function pieceEndAt(bytes: Buffer, from: number, close: number): number {
   return ahead !== -1 && ahead < close ? ahead : close;
 }
 
+/** The WebAssembly reader (numbers of up to 19 digits), or the JavaScript one where it cannot be used. */
+export const readPieceFast: PieceReader = (bytes, from, end, values, at) => {
+  const read = readPieceWasm(bytes, from, end, values, at);
+  return read !== NOT_TAKEN ? read : readPieceNumberByNumber(bytes, from, end, values, at);
+};
+
 /**
- * Reads the comma-separated numbers in [from, end) into scratch from `at`; returns how many, or
- * -1 when one of them is not a plain number of at most 20 digits whose rounding is decided here
- * (the piece is re-read by JSON.parse).
+ * The reader in JavaScript (numbers of up to 20 digits), for `node --jitless`, which has no
+ * WebAssembly, and pieces longer than the WebAssembly reader takes.
  */
-function readPieceFast(bytes: Buffer, from: number, end: number, at: number): number {
+export const readPieceNumberByNumber: PieceReader = (bytes, from, end, values, at) => {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  // Room for every number the piece can hold (each takes a digit and a comma), checked once.
-  const values = reserve(at + ((end - from + 2) >> 1));
   let pos = from;
   let n = 0;
   for (;;) {
@@ -114,7 +130,7 @@ function readPieceFast(bytes: Buffer, from: number, end: number, at: number): nu
     pos = skipSpaces(bytes, pos + 1);
     if (pos >= end) return -1;
   }
-}
+};
 
 /** JSON.parse of the piece as a small string (correct rounding for any digits, NaN/Infinity). */
 function readPieceJson(bytes: Buffer, from: number, end: number, at: number): number {

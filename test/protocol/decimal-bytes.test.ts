@@ -1,24 +1,34 @@
-// The byte reader of numbers (decimal-bytes.ts) reads fraction digits a 32-bit word at a time,
-// the last 1–3 of a number from a word that also holds what follows it. Every value must still be
-// exactly JSON.parse's, and everything JSON.parse rejects must be rejected.
+// The byte readers of numbers: WebAssembly (number-reader-wasm/) and JavaScript (decimal-bytes.ts,
+// for `node --jitless`). The JavaScript one reads fraction digits a 32-bit word at a time, the
+// last 1–3 of a number from a word that also holds what follows it. Every value must be exactly
+// JSON.parse's, and everything JSON.parse rejects must be rejected, by each reader.
 import { describe, expect, it } from 'vitest';
-import { readNumberArray } from '../../src/protocol/number-array-bytes.js';
+import { type PieceReader, readNumberArray, readPieceFast, readPieceNumberByNumber } from '../../src/protocol/number-array-bytes.js';
 import { seededRandom } from '../helpers/random.js';
 
-/** readNumberArray's values for `[texts]` (with `separator`), padded by `tail` after the `]`. */
-function read(texts: string[], separator = ',', tail = ''): number[] | null {
-  const result = readNumberArray(Buffer.from(`[${texts.join(separator)}]${tail}`), 0);
-  return result === null ? null : Array.from(result.values);
-}
+describe.each([
+  ['WebAssembly', readPieceFast],
+  ['JavaScript', readPieceNumberByNumber],
+] as [string, PieceReader][])('numbers read from bytes (%s)', (_name, readPiece) => {
+  /** readNumberArray's values for `[texts]` (with `separator`), padded by `tail` after the `]`. */
+  function read(texts: string[], separator = ',', tail = ''): number[] | null {
+    const result = readNumberArray(Buffer.from(`[${texts.join(separator)}]${tail}`), 0, readPiece);
+    return result === null ? null : Array.from(result.values);
+  }
 
-function expectAsJsonParse(texts: string[], separator = ','): void {
-  const values = read(texts, separator);
-  expect(values).not.toBeNull();
-  const mismatches = texts.filter((text, i) => !Object.is(values![i], JSON.parse(text)));
-  expect(mismatches).toEqual([]);
-}
+  function expectAsJsonParse(texts: string[], separator = ','): void {
+    const values = read(texts, separator);
+    expect(values).not.toBeNull();
+    const mismatches = texts.filter((text, i) => !Object.is(values![i], JSON.parse(text)));
+    expect(mismatches).toEqual([]);
+  }
 
-describe('numbers read from bytes', () => {
+  /** How many numbers the reader itself decides in `texts` as one piece (-1: it leaves them to JSON.parse). */
+  function decided(texts: string[]): number {
+    const bytes = Buffer.from(`${texts.join(', ')}]`);
+    return readPiece(bytes, 0, bytes.length - 1, new Float64Array(texts.length), 0);
+  }
+
   it('reads fractions of every length 1–25, ending at every byte of a word, as JSON.parse', () => {
     const next = seededRandom(7);
     const texts: string[] = [];
@@ -32,6 +42,10 @@ describe('numbers read from bytes', () => {
     }
     expectAsJsonParse(texts);
     expectAsJsonParse(texts, ', ');
+    // Up to 19 significant digits the reader decides them itself: JSON.parse is not what passed.
+    const short = texts.filter((text) => text.replace(/e.*$/, '').replace(/[-.]/g, '').replace(/^0+/, '').length <= 19);
+    expect(short.length).toBeGreaterThan(600);
+    expect(decided(short)).toBe(short.length);
     // Each number last, so that its word would reach past the bytes: read a byte at a time there.
     for (const text of texts.slice(0, 200)) expect(Object.is(read([text])![0], JSON.parse(text))).toBe(true);
   });

@@ -1,0 +1,84 @@
+/**
+ * The WebAssembly piece reader (number-reader.c), instantiated on first use by each thread that
+ * reads number arrays. Its memory is fixed: one piece in, its values out. Without WebAssembly
+ * (`node --jitless`) the caller keeps its JavaScript reader.
+ */
+import { POWER_HIGH, POWER_HIGH_LOWER, POWER_HIGH_UPPER, POWER_LOW } from '../powers-of-ten.js';
+import { NUMBER_READER_WASM } from './number-reader.wasm.js';
+
+/** The longest piece read here (number-array-bytes.ts cuts pieces of ~32 KiB). */
+export const WASM_PIECE_BYTES = 64 * 1024;
+/** What {@link readPieceWasm} returns when it cannot take the piece. */
+export const NOT_TAKEN = -2;
+
+/** The piece's last byte (`,` or `]`) and the 7 an eight-byte load may read past it. */
+const INPUT_BYTES = WASM_PIECE_BYTES + 8;
+/** Each number takes a digit and a separator. */
+const OUTPUT_VALUES = (WASM_PIECE_BYTES >> 1) + 1;
+
+/** The part of the WebAssembly global used here (TypeScript declares it only in its DOM library). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+
+interface NumberReaderExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  __heap_base: { value: number };
+  power_table(which: number): number;
+  read_numbers(from: number, end: number, out: number): number;
+}
+
+interface Instance {
+  read: NumberReaderExports['read_numbers'];
+  input: Uint8Array;
+  inputAt: number;
+  output: Float64Array;
+  outputAt: number;
+}
+
+/** undefined: not made yet; null: no WebAssembly here. */
+let instance: Instance | null | undefined;
+
+/**
+ * Reads the comma-separated numbers in `bytes[from, end)` (the byte at `end` is the `,` or `]`
+ * after them) into `values` from `at`; returns how many, -1 when one of them is not decided here
+ * (as readPieceFast), or NOT_TAKEN when the piece is too long or WebAssembly is missing.
+ * `values` must have room for every number the piece can hold.
+ */
+export function readPieceWasm(bytes: Uint8Array, from: number, end: number, values: Float64Array, at: number): number {
+  if (end - from > WASM_PIECE_BYTES) return NOT_TAKEN;
+  if (instance === undefined) instance = instantiate();
+  const reader = instance;
+  if (reader === null) return NOT_TAKEN;
+  reader.input.set(bytes.subarray(from, end + 1));
+  const count = reader.read(reader.inputAt, reader.inputAt + (end - from), reader.outputAt);
+  if (count > 0) values.set(reader.output.subarray(0, count), at);
+  return count;
+}
+
+function instantiate(): Instance | null {
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (api === undefined) return null;
+  const module = new api.Module(Buffer.from(NUMBER_READER_WASM, 'base64'));
+  const exports = new api.Instance(module).exports as NumberReaderExports;
+  const { memory } = exports;
+  const inputAt = align(exports.__heap_base.value, 8);
+  const outputAt = align(inputAt + INPUT_BYTES, 8);
+  const needed = outputAt + OUTPUT_VALUES * 8;
+  if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+  // Views made after the growth: growing detaches the old buffer, and nothing grows it again.
+  const tables = [POWER_HIGH, POWER_LOW, POWER_HIGH_UPPER, POWER_HIGH_LOWER];
+  for (const [which, table] of tables.entries()) new Float64Array(memory.buffer, exports.power_table(which), table.length).set(table);
+  return {
+    read: exports.read_numbers,
+    input: new Uint8Array(memory.buffer, inputAt, INPUT_BYTES),
+    inputAt,
+    output: new Float64Array(memory.buffer, outputAt, OUTPUT_VALUES),
+    outputAt,
+  };
+}
+
+function align(offset: number, to: number): number {
+  return Math.ceil(offset / to) * to;
+}
