@@ -3,6 +3,7 @@
 // Usage: npm run build && node bench/ab-builds.mjs --snapshot /tmp/rex-a     (a copy of this build)
 //        node bench/ab-builds.mjs --builds /tmp/rex-a,/tmp/rex-b [--reps 6] [--form json|binary]
 //             [--points 10000] [--count 1000]
+//        A build given as DIR+FLAG+FLAG runs under those node (or V8) flags: /tmp/rex-a+--single-threaded-gc
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,7 +27,10 @@ if (options.snapshot) {
 }
 if (!options.builds) throw new Error('--builds DIR,DIR (made with --snapshot DIR) or --snapshot DIR');
 
-const builds = options.builds.split(',').map((dir) => ({ name: path.basename(dir), rexBin: path.join(dir, 'bin', 'rex.js') }));
+const builds = options.builds.split(',').map((spec) => {
+  const [dir, ...nodeFlags] = spec.split('+');
+  return { name: [path.basename(dir), ...nodeFlags].join(' '), rexBin: path.join(dir, 'bin', 'rex.js'), nodeFlags };
+});
 const env = {
   BENCH_POINTS: options.points,
   BENCH_COUNT: options.count,
@@ -49,7 +53,7 @@ for (let rep = 0; rep < Number(options.reps); rep++) {
   // The floor's JSON figure in every round: the ratio compares builds run in the same minute.
   const floor = floats(await runOn('floor', 'traces.py', { ...env, BENCH_FORM: 'json' }));
   for (const build of rep % 2 ? [...builds].reverse() : builds) {
-    const result = await runOn('rex', 'traces.py', env, { rexBin: build.rexBin });
+    const result = await runOn('rex', 'traces.py', env, { rexBin: build.rexBin, nodeFlags: build.nodeFlags });
     const streamCpu = result.streamThreadCpu.reduce((total, t) => total + t.ms, 0);
     runs.get(build.name).push({ floats: floats(result), ratio: floats(result) / floor, streamCpu });
     console.log(

@@ -100,12 +100,12 @@ function readResult(file, what, exit) {
  * fresh port. Returns the client's figures, rex's peak tree RSS (client excluded), the time from
  * the client's last reply to rex's exit and the output file's size. Deletes everything after.
  */
-async function runRex(client, env, timeoutMs, cpus, bin = rexBin) {
+async function runRex(client, env, timeoutMs, cpus, bin = rexBin, nodeFlags = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bench-'));
   try {
     const resultFile = path.join(dir, 'result.json');
     const script = path.join(BENCH_DIR, 'clients', client);
-    const args = [bin, 'run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
+    const args = [...nodeFlags, bin, 'run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
     const rex = start(
       process.execPath,
       args,
@@ -186,9 +186,11 @@ async function runBaseline(kind, client, env, timeoutMs, cpus) {
 /**
  * Runs `client` (a file in bench/clients) against `target` ('rex' | 'floor' | 'raw'); `cpus` pins
  * the target (rex's whole process, the baseline's server), never the client; `rexBin` runs another
- * build of rex than the pinned one (a copyBuild).
+ * build of rex than the pinned one (a copyBuild), `nodeFlags` are node's (and V8's) flags for rex.
  */
-export function runOn(target, client, env, { timeoutMs = 20 * 60_000, cpus, rexBin: bin } = {}) {
+export function runOn(target, client, env, { timeoutMs = 20 * 60_000, cpus, rexBin: bin, nodeFlags } = {}) {
   const stringEnv = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
-  return target === 'rex' ? runRex(client, stringEnv, timeoutMs, cpus, bin) : runBaseline(target, client, stringEnv, timeoutMs, cpus);
+  return target === 'rex'
+    ? runRex(client, stringEnv, timeoutMs, cpus, bin, nodeFlags)
+    : runBaseline(target, client, stringEnv, timeoutMs, cpus);
 }
