@@ -100,7 +100,9 @@ describe('a hub, a leaf node and three stations', () => {
     await vi.waitFor(
       async () => {
         const stations = (await control.http('GET', '/stations')).json() as Array<{ node: string; run: { phase: string } }>;
-        if (stations.find((s) => s.node === 'lab-c')?.run.phase !== 'running') throw new Error(`not yet: ${JSON.stringify(stations)}`);
+        if (stations.find((s) => s.node === 'lab-c')?.run.phase !== 'running') {
+          throw new Error(`not yet: ${JSON.stringify(stations.map((s) => [s.node, s.run.phase]))}; lab-c's rex: ${labC.rex.output()}`);
+        }
       },
       { timeout: 15_000, interval: 100 },
     );
