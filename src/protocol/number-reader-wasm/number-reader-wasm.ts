@@ -25,6 +25,7 @@ interface WebAssemblyApi {
 interface NumberReaderExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   __heap_base: { value: number };
+  power_count(): number;
   power_table(which: number): number;
   read_numbers(from: number, end: number, out: number): number;
 }
@@ -69,6 +70,9 @@ function instantiate(): Instance | null {
   if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
   // Views made after the growth: growing detaches the old buffer, and nothing grows it again.
   const tables = [POWER_HIGH, POWER_LOW, POWER_HIGH_UPPER, POWER_HIGH_LOWER];
+  if (exports.power_count() !== POWER_HIGH.length) {
+    throw new Error(`number-reader.c holds ${exports.power_count()} powers of ten, powers-of-ten.ts ${POWER_HIGH.length}: make them agree`);
+  }
   for (const [which, table] of tables.entries()) new Float64Array(memory.buffer, exports.power_table(which), table.length).set(table);
   return {
     read: exports.read_numbers,
