@@ -27,15 +27,17 @@ export class StationSilentError extends Error {
 
 /** Every registered station, by node name; none when no station has ever registered (no bucket yet). */
 export async function listStations(kv: KV): Promise<StationRecord[]> {
-  const nodes: string[] = [];
+  // A set: `keys()` reads the bucket with a consumer that also delivers what is put meanwhile, so
+  // a station that puts its record while the list is read is named twice.
+  const nodes = new Set<string>();
   try {
-    for await (const key of await kv.keys()) nodes.push(key);
+    for await (const key of await kv.keys()) nodes.add(key);
   } catch (error) {
     if (/stream not found/i.test(describeError(error))) return [];
     throw error;
   }
   const stations: StationRecord[] = [];
-  for (const node of nodes.sort()) {
+  for (const node of [...nodes].sort()) {
     const entry = await kv.get(node);
     if (entry?.operation === 'PUT') stations.push(StationRecord.parse(entry.json()));
   }
