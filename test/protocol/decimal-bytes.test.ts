@@ -89,4 +89,28 @@ describe.each([
       expect(read(['0.5', bad, '0.25'], ', ', '        '), bad).toBeNull();
     }
   });
+
+  it('agrees with JSON.parse on 20,000 random arrays of number-like bytes: the same values, or refused', () => {
+    const next = seededRandom(1818);
+    const alphabet = '0123456789000111.eE+-, \t\n';
+    const disagreements: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      const length = 1 + Math.floor(next() * 40);
+      for (let k = 0; k < length; k++) text += alphabet[Math.floor(next() * alphabet.length)];
+      let expected: number[] | null;
+      try {
+        expected = JSON.parse(`[${text}]`) as number[];
+      } catch {
+        expected = null;
+      }
+      const got = read([text]);
+      const same =
+        expected === null
+          ? got === null
+          : got !== null && got.length === expected.length && got.every((v, k) => Object.is(v, expected![k]));
+      if (!same) disagreements.push(text);
+    }
+    expect(disagreements).toEqual([]);
+  });
 });
