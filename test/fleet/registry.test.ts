@@ -1,7 +1,8 @@
 // The fleet's registry read while stations put their records (a station puts at every change of
-// its run and every heartbeat): each station is listed once. `keys()` of NATS KV reads with a
-// consumer that also delivers the puts made while it reads, which had listed a station twice
-// (`rex fleet ls`, `GET /stations`; seen in hub-leaf-stations.test.ts under load).
+// its run and every heartbeat): each station is listed once, and none is missing. NATS KV's
+// `keys()`, which the registry had used, reads with a consumer that also delivers the puts made
+// while it reads and stops when it thinks it has read all: it listed a station twice (every run
+// of this test) or left some out (under load; both seen in hub-leaf-stations.test.ts).
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,12 +3,13 @@
  * and `rex serve --fleet` (the http-gateway): the stations read from the `rex_stations` bucket, and
  * a control request to `rex.station.<node>.<op>` with its `{status, body}` reply.
  */
-import type { KV, KvEntry } from '@nats-io/kv';
+import type { Bucket, KV, KvEntry } from '@nats-io/kv';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import {
   ControlReply,
   controlSubject,
   PART_HEADERS,
+  STATIONS_BUCKET,
   StationRecord,
   type StationOp,
   type StationPart,
@@ -27,21 +28,30 @@ export class StationSilentError extends Error {
 
 /** Every registered station, by node name; none when no station has ever registered (no bucket yet). */
 export async function listStations(kv: KV): Promise<StationRecord[]> {
-  // A set: `keys()` reads the bucket with a consumer that also delivers what is put meanwhile, so
-  // a station that puts its record while the list is read is named twice.
-  const nodes = new Set<string>();
-  try {
-    for await (const key of await kv.keys()) nodes.add(key);
-  } catch (error) {
-    if (/stream not found/i.test(describeError(error))) return [];
-    throw error;
-  }
+  const nodes = await stationNodes(kv as Bucket);
   const stations: StationRecord[] = [];
-  for (const node of [...nodes].sort()) {
+  for (const node of nodes.sort()) {
     const entry = await kv.get(node);
     if (entry?.operation === 'PUT') stations.push(StationRecord.parse(entry.json()));
   }
   return stations;
+}
+
+/**
+ * The bucket's keys, from the server's list of its stream's subjects, one request (paged when
+ * long). Not `kv.keys()`: its consumer also delivers what is put while it reads, and stops when
+ * it thinks it has read all, so a station putting its record meanwhile (at every change of its
+ * run, at every heartbeat) was listed twice, or others not at all.
+ */
+async function stationNodes(bucket: Bucket): Promise<string[]> {
+  const prefix = `$KV.${STATIONS_BUCKET}.`;
+  try {
+    const info = await bucket.jsm.streams.info(bucket.stream, { subjects_filter: `${prefix}>` });
+    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+  } catch (error) {
+    if (/stream not found/i.test(describeError(error))) return [];
+    throw error;
+  }
 }
 
 /** `node`'s record, or null when it is not registered. */
