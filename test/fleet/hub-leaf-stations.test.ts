@@ -104,8 +104,7 @@ describe('a hub, a leaf node and three stations', () => {
           throw new Error(`not yet: ${JSON.stringify(stations.map((s) => [s.node, s.run.phase]))}; lab-c's rex: ${labC.rex.output()}`);
         }
       },
-      // A full suite on two cores once took longer than 15 s here (lab-c's start and first put).
-      { timeout: 30_000, interval: 100 },
+      { timeout: 15_000, interval: 100 },
     );
     const listed = JSON.parse((await fleet(['ls', '--json'])).stdout) as Array<{ node: string; kind: string }>;
     expect(listed.map((s) => [s.node, s.kind])).toEqual([

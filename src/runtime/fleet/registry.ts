@@ -9,7 +9,6 @@ import {
   ControlReply,
   controlSubject,
   PART_HEADERS,
-  STATIONS_BUCKET,
   StationRecord,
   type StationOp,
   type StationPart,
@@ -28,7 +27,7 @@ export class StationSilentError extends Error {
 
 /** Every registered station, by node name; none when no station has ever registered (no bucket yet). */
 export async function listStations(kv: KV): Promise<StationRecord[]> {
-  const nodes = await stationNodes(kv as Bucket);
+  const nodes = await stationNodes(kv as Bucket); // what Kvm's open() and create() return
   const stations: StationRecord[] = [];
   for (const node of nodes.sort()) {
     const entry = await kv.get(node);
@@ -44,10 +43,10 @@ export async function listStations(kv: KV): Promise<StationRecord[]> {
  * run, at every heartbeat) was listed twice, or others not at all.
  */
 async function stationNodes(bucket: Bucket): Promise<string[]> {
-  const prefix = `$KV.${STATIONS_BUCKET}.`;
   try {
-    const info = await bucket.jsm.streams.info(bucket.stream, { subjects_filter: `${prefix}>` });
-    return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+    const info = await bucket.jsm.streams.info(bucket.stream, { subjects_filter: bucket.fullKeyName('>') });
+    // As keys() names them: the subject after the bucket's prefix, decoded.
+    return Object.keys(info.state.subjects ?? {}).map((subject) => bucket.decodeKey(subject.substring(bucket.prefixLen)));
   } catch (error) {
     if (/stream not found/i.test(describeError(error))) return [];
     throw error;
