@@ -1,14 +1,16 @@
 /*
  * The numbers of one piece of a JSON array, read straight from its bytes: the WebAssembly
  * build of the piece reader in number-array-bytes.ts (number-reader-wasm.ts loads it,
- * scripts/build-wasm.mjs builds it). It reads what that reader reads with the same values, in
- * about 40 % of its time on a line of Python floats (issue 18: the reader was half of the
- * ingest thread's work). What helps: a significand of up to 19 digits is one exact 64-bit
+ * scripts/build-wasm.mjs builds it). Every value it gives is the one that reader and JSON.parse
+ * give, in about 40 % of that reader's time on a line of Python floats (issue 18: the reader was
+ * half of the ingest thread's work). What helps: a significand of up to 19 digits is one exact 64-bit
  * integer, eight digits are added at a time, and no byte read is bounds-checked.
  *
  * A piece holding anything it does not decide (more than 19 significant digits, an exponent beyond
  * +-120, a fraction too close to a midpoint between doubles, NaN, Infinity, bad syntax) is
- * refused whole, as the JavaScript reader refuses it; the caller then gives it to JSON.parse.
+ * refused whole, as the JavaScript reader refuses such a piece; the caller then gives it to
+ * JSON.parse. (It decides a little more than that reader: integers below 10^19 even at a
+ * midpoint, zeros past 19 digits; and a little less: 20 significant digits.)
  *
  * Freestanding: no libc, no allocation. IEEE binary64 arithmetic with no fused operations
  * (-ffp-contract=off), so that every step rounds as in decimal-to-double.ts.
