@@ -41,8 +41,9 @@ interface Reader extends TailedJournal {
   records: string[];
   catchUps: number;
   closed: boolean;
-  /** Every size passed to trustIntactUpTo. */
-  trusted: number[];
+  /** Every size passed to catchUpTo. */
+  noticed: number[];
+  follower: JournalFollower;
 }
 
 function host(current: string | null) {
@@ -62,14 +63,17 @@ function host(current: string | null) {
       records,
       catchUps: 0,
       closed: false,
-      trusted: [],
-      trustIntactUpTo: (end) => {
-        reader.trusted.push(end);
-        follower.trustIntactUpTo(end);
-      },
+      noticed: [],
+      follower,
       catchUp: () => {
         reader.catchUps++;
         follower.catchUp();
+        caughtUp?.();
+      },
+      catchUpTo: (end) => {
+        reader.catchUps++;
+        reader.noticed.push(end);
+        follower.catchUpTo(end);
         caughtUp?.();
       },
       close: () => {
@@ -156,19 +160,47 @@ describe('JournalTail', () => {
     expect(opened).toHaveLength(3);
   });
 
-  it("passes each notice's size to its reader: the records ingest wrote in this process are not checked again", async () => {
-    const dir = tempDir();
-    const [one, two] = ['loop-1.rexj', 'loop-2.rexj'].map((name) => path.join(dir, name)) as [string, string];
-    const writer = journal(one, 1);
-    const { bus, opened, start } = host(one);
-    await start();
-    bus.publish('journal.grew', { path: one, size: writer.intactLength });
-    const other = journal(two, 0);
-    bus.publish('journal.grew', { path: two, size: other.intactLength });
-    expect(opened.map((r) => [path.basename(r.journalPath), r.trusted])).toEqual([
-      ['loop-1.rexj', [writer.intactLength]],
-      ['loop-2.rexj', [other.intactLength]],
-    ]);
+  it("reads up to the latest notice's size and no further: what ingest appended since waits for its notice", async () => {
+    const file = path.join(tempDir(), 'loop-1.rexj');
+    const writer = journal(file, 0);
+    const { bus, start, nextCatchUp } = host(file);
+    const tail = await start();
+    const reader = tail.current!;
+
+    writer.append([pauseRecord(true)]);
+    bus.publish('journal.grew', { path: file, size: writer.intactLength });
+    writer.append([pauseRecord(false)]);
+    const noticed = writer.intactLength;
+    bus.publish('journal.grew', { path: file, size: noticed });
+    writer.append([pauseRecord(true)]); // appended before the reader's turn, not yet announced
+    await nextCatchUp();
+    expect(reader.noticed).toEqual([noticed]);
+    expect(reader.records).toEqual(['start', 'paused', 'resumed']);
+
+    bus.publish('journal.grew', { path: file, size: writer.intactLength });
+    await nextCatchUp();
+    expect(reader.records).toEqual(['start', 'paused', 'resumed', 'paused']);
+  });
+
+  it('trusts the records a notice announced: their CRCs are not computed again, those past it are', async () => {
+    const file = path.join(tempDir(), 'loop-1.rexj');
+    const writer = journal(file, 0);
+    const { bus, start, nextCatchUp } = host(file);
+    const tail = await start();
+    writer.append([pauseRecord(true)]);
+    const noticed = writer.intactLength;
+    writer.append([pauseRecord(false)]);
+    // The stored CRC of each of the two records changed behind the tail's back: only a reader that checks can tell.
+    const recordLength = writer.intactLength - noticed;
+    const bytes = fs.readFileSync(file);
+    for (const end of [noticed, writer.intactLength]) bytes[end - recordLength + 4] ^= 0xff;
+    fs.writeFileSync(file, bytes);
+
+    bus.publish('journal.grew', { path: file, size: noticed });
+    await nextCatchUp();
+    expect(tail.current?.records).toEqual(['start', 'paused']);
+    expect(tail.catchUp()?.records).toEqual(['start', 'paused']);
+    expect(tail.current?.follower.corruption).toEqual({ offset: noticed, reason: 'checksum mismatch' });
   });
 
   it('stopped: a catch-up already due does not happen, and the reader is closed', async () => {

@@ -128,6 +128,21 @@ describe('journal', () => {
     expect(trusting.corruption).toEqual({ offset: vouched, reason: 'checksum mismatch' });
   });
 
+  it('reads nothing at or past the offset it is given, and the rest when asked again without it', () => {
+    const file = tempJournalPath();
+    const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, {}, 1n)], { syncIntervalMs: 0 });
+    writer.append([lineRecord('one', 1, 4)]);
+    const noticed = writer.intactLength;
+    writer.append([lineRecord('two', 1, 8), lineRecord('three', 1, 14)]);
+    const reader = new JournalReader(file);
+    expect(reader.readAvailable(undefined, noticed).map((r) => r.type)).toEqual([RecordType.RunStart, RecordType.Line]);
+    expect(reader.position).toBe(noticed);
+    expect(reader.readAvailable(undefined, noticed)).toEqual([]);
+    expect(reader.readAvailable().map((r) => r.body.toString())).toEqual(['two', 'three']);
+    writer.close();
+    reader.close();
+  });
+
   it('tails a growing file and returns records larger than the read size whole', () => {
     const file = tempJournalPath();
     const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, {}, 1n)], { syncIntervalMs: 0 });

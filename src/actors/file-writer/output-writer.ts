@@ -86,6 +86,13 @@ export class OutputWriter implements TailedJournal {
     this.prerender();
   }
 
+  /** See JournalFollower.catchUpTo. */
+  catchUpTo(end: number): void {
+    if (this.finalized || this.closed) return;
+    this.follower.catchUpTo(end);
+    this.prerender();
+  }
+
   /**
    * Renders the tables of a device of many channels (once) when the journal has been quiet for a
    * moment while the run goes on: the final file then writes them from memory if the device did
@@ -112,9 +119,6 @@ export class OutputWriter implements TailedJournal {
     }, PRERENDER_QUIET_MS);
   }
 
-  trustIntactUpTo(end: number): void {
-    this.follower.trustIntactUpTo(end);
-  }
 
   /** Stops following (another journal is followed now). A final file under way closes on its own. */
   close(): void {

@@ -31,7 +31,7 @@ export type IngestClosed = z.infer<typeof IngestClosed>;
 /**
  * The journal at `path` holds `size` bytes of whole records that this process's ingest appended
  * (or verified, reopening the journal): followers may read up to there, and followers in this
- * process need not check those records' CRCs again (JournalReader.trustIntactUpTo).
+ * process read up to there without checking those records' CRCs again (JournalFollower.catchUpTo).
  */
 export const JournalGrew = z.object({ path: z.string(), size: z.number() });
 export type JournalGrew = z.infer<typeof JournalGrew>;

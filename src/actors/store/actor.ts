@@ -42,7 +42,7 @@ export const storeActor: ActorDefinition<StoreActorData> = {
         journalPath,
         store,
         catchUp: () => void follower.catchUp(),
-        trustIntactUpTo: (end) => follower.trustIntactUpTo(end),
+        catchUpTo: (end) => void follower.catchUpTo(end),
         close: () => {
           if (closed) return;
           closed = true;

@@ -72,13 +72,14 @@ export class JournalReader {
 
   /**
    * Returns the complete records now on disk after the current position, reading at most about
-   * `maxBytes` (a single record larger than that is still returned whole).
+   * `maxBytes` (a single record larger than that is still returned whole) and nothing at or past
+   * file offset `upTo`.
    */
-  readAvailable(maxBytes = READ_CHUNK_BYTES): JournalRecord[] {
+  readAvailable(maxBytes = READ_CHUNK_BYTES, upTo = Number.POSITIVE_INFINITY): JournalRecord[] {
     // A closed descriptor's number may already be another file's.
     if (this.closed) throw new Error(`${this.path}: read after the journal reader was closed`);
-    if (this.corruptAt) return [];
-    const size = fs.fstatSync(this.fd).size;
+    if (this.corruptAt || upTo <= this.offset) return [];
+    const size = Math.min(fs.fstatSync(this.fd).size, upTo);
     const available = size - this.offset;
     if (available <= 0) return [];
     let chunk = this.readAt(this.offset, Math.min(available, maxBytes));

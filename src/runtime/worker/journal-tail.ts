@@ -15,8 +15,12 @@ export interface TailedJournal {
   catchUp(): void;
   /** Releases the journal; may be called more than once. */
   close(): void;
-  /** The first `end` bytes are intact records this process wrote (JournalReader.trustIntactUpTo). */
-  trustIntactUpTo?(end: number): void;
+  /**
+   * Reads and applies the records in the first `end` bytes, which this process's journal writer
+   * says are intact (JournalFollower.catchUpTo), and none after them: what a notice announced.
+   * Without it, a notice reads all there is.
+   */
+  catchUpTo?(end: number): void;
 }
 
 /** Something happened to the run's journals: one grew, or an iteration started or ended. */
@@ -41,6 +45,8 @@ function nextTurn(): Observable<void> {
 
 export class JournalTail<T extends TailedJournal> {
   private reading: T | null = null;
+  /** The largest size a `journal.grew` notice gave for the journal read now. */
+  private noticedEnd = 0;
   private readonly catchUpSoon = new Subject<void>();
   private readonly subscriptions: Unsubscribable[];
 
@@ -61,7 +67,11 @@ export class JournalTail<T extends TailedJournal> {
   private constructor(private readonly open: (journalPath: string) => T) {
     this.subscriptions = [
       // Notices that come in one turn make one catch-up, on the next turn: each reads all there is.
-      this.catchUpSoon.pipe(audit(nextTurn)).subscribe(() => this.reading?.catchUp()),
+      this.catchUpSoon.pipe(audit(nextTurn)).subscribe(() => {
+        const reading = this.reading;
+        if (reading?.catchUpTo) reading.catchUpTo(this.noticedEnd);
+        else reading?.catchUp();
+      }),
     ];
   }
 
@@ -78,6 +88,7 @@ export class JournalTail<T extends TailedJournal> {
     if (this.reading?.journalPath === journalPath) return this.reading;
     this.reading?.close();
     this.reading = null;
+    this.noticedEnd = 0;
     const reader = this.open(journalPath);
     this.reading = reader;
     reader.catchUp();
@@ -102,11 +113,11 @@ export class JournalTail<T extends TailedJournal> {
         if (event.phase === 'started') this.follow(event.journalPath);
       }),
       bus.on('journal.grew').subscribe(({ path, size }) => {
-        // A notice of another journal: an iteration began that this actor did not hear of.
-        if (this.reading?.journalPath !== path) this.follow(path).trustIntactUpTo?.(size);
+        // A notice of another journal: an iteration began that this actor did not hear of (read at once, all of it).
+        if (this.reading?.journalPath !== path) this.follow(path);
         else {
           // The notice comes from this process's own journal writer (bus topics do not cross processes).
-          this.reading.trustIntactUpTo?.(size);
+          this.noticedEnd = Math.max(this.noticedEnd, size);
           this.catchUpSoon.next();
         }
       }),
