@@ -55,8 +55,11 @@ describe('the WebAssembly number reader', () => {
     for (const bad of ['01', '1.', '.5', '+1', '1e', '-', '1 2', '0x10', '1,,2', '1,']) {
       expect(readPiece([bad]).count, bad).toBe(-1);
     }
-    expect(readPiece(['0.5', '0.25'], '\n,').count).toBe(-1); // JSON's other blanks: JSON.parse's job
+    // A carriage return: JSON.parse's job (and TOML takes it only before a line feed, toml-scanner.ts).
+    expect(readPiece(['0.5', '0.25'], '\r\n,').count).toBe(-1);
     expect(readPiece(['0.5', '0.25'], ' ,\t').values).toEqual(new Float64Array([0.5, 0.25]));
+    // Line feeds: a TOML data array's layout, a number on each line (a JSON line holds none).
+    expect(readPiece(['0.5', '0.25', '-1e-3'], ',\n    ').values).toEqual(new Float64Array([0.5, 0.25, -1e-3]));
   });
 
   it('does not take a piece longer than its memory; the JavaScript reader reads it', () => {

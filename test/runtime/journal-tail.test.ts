@@ -193,7 +193,7 @@ describe('JournalTail', () => {
     // The stored CRC of each of the two records changed behind the tail's back: only a reader that checks can tell.
     const recordLength = writer.intactLength - noticed;
     const bytes = fs.readFileSync(file);
-    for (const end of [noticed, writer.intactLength]) bytes[end - recordLength + 4] ^= 0xff;
+    for (const crcAt of [noticed - recordLength + 4, writer.intactLength - recordLength + 4]) bytes[crcAt] = bytes[crcAt]! ^ 0xff;
     fs.writeFileSync(file, bytes);
 
     bus.publish('journal.grew', { path: file, size: noticed });

@@ -1,7 +1,8 @@
 /*
  * The numbers of one piece of a JSON array, read straight from its bytes: the WebAssembly
  * build of the piece reader in number-array-bytes.ts (number-reader-wasm.ts loads it,
- * scripts/build-wasm.mjs builds it). Every value it gives is the one that reader and JSON.parse
+ * scripts/build-wasm.mjs builds it). The TOML scanner reads runs of a data array's numbers with it
+ * too. Every value it gives is the one that reader and JSON.parse
  * give, in about 40 % of that reader's time on a line of Python floats (issue 18: the reader was
  * half of the ingest thread's work). What helps: a significand of up to 19 digits is one exact 64-bit
  * integer, eight digits are added at a time, and no byte read is bounds-checked.
@@ -130,8 +131,10 @@ static int round_decimal(u64 significand, int digits, int exponent, double *out)
   return 1;
 }
 
+/* Line feeds too: a TOML data array puts a number on each line (toml-scanner.ts); a JSON line
+ * holds none. A carriage return is refused: TOML allows it only before a line feed. */
 static inline const u8 *skip_blanks(const u8 *p) {
-  while (*p == ' ' || *p == '\t') p++;
+  while (*p == ' ' || *p == '\t' || *p == '\n') p++;
   return p;
 }
 

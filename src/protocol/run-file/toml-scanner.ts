@@ -19,6 +19,7 @@
  */
 
 import { NOT_DECIDED, readDecimalInto } from '../decimal-bytes.js';
+import { readPieceWasm } from '../number-reader-wasm/number-reader-wasm.js';
 import { type ArrayCount, ArrayCounter } from './toml-array-counter.js';
 import {
   APOS,
@@ -59,6 +60,7 @@ export interface TomlHandler {
   counted(count: ArrayCount): void;
   inlineTableStart(offset: number): void;
   inlineTableEnd(): void;
+  /** A value at `offset`; for a run of a data array's numbers read at once, where the run starts. */
   scalar(value: TomlScalar, offset: number): void;
 }
 
@@ -103,6 +105,10 @@ const endsBareValue = (b: number): boolean =>
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Where {@link readDecimalInto} puts each number read. */
 const DECIMAL = new Float64Array(1);
+/** The longest run of a data array's numbers read at once (as the JSON array reader's pieces). */
+const RUN_BYTES = 32 * 1024;
+/** Where a run's numbers are read to: each takes a digit and a separator. */
+let runValues: Float64Array | undefined;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME_AFTER_SPACE = /^ \d{2}:/;
 
@@ -114,6 +120,8 @@ export class TomlScanner {
   private view: DataView | null = null;
   /** Bytes of the file before the current piece. */
   private base = 0;
+  /** File offset up to which a run of numbers was refused by the run reader: read one by one. */
+  private runRefusedUntil = 0;
 
   private constructor(
     private readonly handler: TomlHandler,
@@ -235,8 +243,10 @@ export class TomlScanner {
 
   /**
    * The bulk of a data array in one loop: plain decimal numbers (read from the bytes, no string
-   * made), commas, blanks and line feeds. It stops at anything else, or a number it does not
-   * decide or that the piece may cut, and leaves that to {@link step}.
+   * made), commas, blanks and line feeds. Runs of numbers up to ~32 KB go to the WebAssembly
+   * reader at once ({@link readRun}); what it refuses is read number by number here. It stops at
+   * anything else, or a number it does not decide or that the piece may cut, and leaves that to
+   * {@link step}.
    */
   private numbers(b: Uint8Array, pos: number, end: number): number {
     if (this.viewBytes !== b) {
@@ -251,6 +261,14 @@ export class TomlScanner {
         ctx = Ctx.ArrayValue;
         pos++;
       } else if (ctx === Ctx.ArrayValue && ((c >= ZERO && c <= NINE) || c === MINUS)) {
+        if (this.base + pos >= this.runRefusedUntil) {
+          const after = this.readRun(b, pos, end);
+          if (after > pos) {
+            ctx = Ctx.ArrayNext;
+            pos = after;
+            continue;
+          }
+        }
         const after = readDecimalInto(b, this.view!, pos, DECIMAL, 0);
         if (after === NOT_DECIDED || after >= end || !endsBareValue(b[after]!)) break;
         this.handler.scalar(DECIMAL[0]!, this.base + pos);
@@ -260,6 +278,33 @@ export class TomlScanner {
     }
     this.set(ctx);
     return pos;
+  }
+
+  /**
+   * The numbers from `pos` to the array's `]` (before its trailing comma, if any), or to the last
+   * comma of the next ~32 KB, read by the WebAssembly reader at once; returns the position after
+   * them (a `,` or the `]`), or `pos` when there is no such run or the reader refused it (anything
+   * but plain numbers, commas and blanks, such as a comment or TOML's own forms). Its numbers
+   * are the ones {@link readDecimalInto} or `Number` give, bit for bit.
+   */
+  private readRun(b: Uint8Array, pos: number, end: number): number {
+    const window = b.subarray(pos, Math.min(end, pos + RUN_BYTES));
+    const close = window.indexOf(CLOSE);
+    let stop = close === -1 ? window.lastIndexOf(COMMA) : close;
+    if (close !== -1) {
+      let last = close - 1;
+      while (last > 0 && (window[last] === SPACE || window[last] === LF || window[last] === TAB)) last--;
+      if (window[last] === COMMA) stop = last;
+    }
+    if (stop <= 0) return pos;
+    runValues ??= new Float64Array((RUN_BYTES >> 1) + 1);
+    const count = readPieceWasm(b, pos, pos + stop, runValues, 0);
+    if (count <= 0) {
+      this.runRefusedUntil = this.base + pos + stop;
+      return pos;
+    }
+    for (let i = 0; i < count; i++) this.handler.scalar(runValues[i]!, this.base + pos);
+    return pos + stop;
   }
 
   /** After a value in the current context. */
