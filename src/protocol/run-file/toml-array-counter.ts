@@ -62,17 +62,16 @@ export class ArrayCounter {
         p = after;
         continue;
       }
-      // Most bytes are a number's: one table look-up decides them.
-      for (; p < end; p++) {
-        const c = b[p]!;
-        const kind = BYTE_KIND[c]!;
-        if (kind === PLAIN) {
-          if (this.expectingValue) {
-            this.expectingValue = false;
-            if (this.depth === 1) count.elements++;
-            else if (this.depth === 2) this.row++;
-          }
-        } else if (kind !== BLANK) break;
+      // Most bytes are a number's or blanks: one table look-up decides them. Inside a value they
+      // change nothing until the next special byte; before one, the first plain byte starts it.
+      for (;;) {
+        if (!this.expectingValue) {
+          while (p < end && BYTE_KIND[b[p]!] !== SPECIAL_BYTE) p++;
+          break;
+        }
+        while (p < end && BYTE_KIND[b[p]!] === BLANK) p++;
+        if (p >= end || BYTE_KIND[b[p]!] !== PLAIN) break;
+        this.valueStarts();
       }
       if (p >= end) return end;
       const c = b[p]!;
