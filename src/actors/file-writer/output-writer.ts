@@ -119,7 +119,6 @@ export class OutputWriter implements TailedJournal {
     }, PRERENDER_QUIET_MS);
   }
 
-
   /** Stops following (another journal is followed now). A final file under way closes on its own. */
   close(): void {
     if (this.finalizing) return;

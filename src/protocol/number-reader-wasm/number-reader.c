@@ -1,10 +1,10 @@
 /*
  * The numbers of one piece of a JSON array, read straight from its bytes: the WebAssembly
  * build of the piece reader in number-array-bytes.ts (number-reader-wasm.ts loads it,
- * scripts/build-wasm.mjs builds it). The TOML scanner reads runs of a data array's numbers with it
- * too. Every value it gives is the one that reader and JSON.parse
- * give, in about 40 % of that reader's time on a line of Python floats (issue 18: the reader was
- * half of the ingest thread's work). What helps: a significand of up to 19 digits is one exact 64-bit
+ * scripts/build-wasm.mjs builds it); the TOML scanner reads runs of a data array's numbers with it
+ * too. Every value it gives is the one that reader and JSON.parse give, in about 40 % of that
+ * reader's time on a line of Python floats (issue 18: the reader was half of the ingest thread's
+ * work). What helps: a significand of up to 19 digits is one exact 64-bit
  * integer, eight digits are added at a time, and no byte read is bounds-checked.
  *
  * A piece holding anything it does not decide (more than 19 significant digits, an exponent beyond
