@@ -1,7 +1,7 @@
 // The lines of `-v 3` (a summary of each accepted line) and `-v 4` (the raw line, cut short).
 import { describe, expect, it } from 'vitest';
 import { RAW_LINE_CHARS, deviceLineSummary, rawLine, resultLineSummary, sessionLineSummary } from '../../src/actors/store/line-log.js';
-import { createDeviceRegistry, mergeAndCommit } from '../../src/protocol/merge.js';
+import { type MergeAccepted, createDeviceRegistry, mergeAndCommit } from '../../src/protocol/merge.js';
 import type { DeviceMessage } from '../../src/protocol/messages.js';
 import { encodeSkeletonBody } from '../../src/runtime/journal/line-body.js';
 import { parseLineBytes } from '../../src/protocol/parse.js';
@@ -22,6 +22,30 @@ describe('line log', () => {
     if (!first.ok || !second.ok) throw new Error('rejected');
     expect(deviceLineSummary(first)).toBe('device dmm: voltage [V] +2 (2 values), trace [mV] +1 (1 rows)');
     expect(deviceLineSummary(second)).toBe('device dmm: voltage [V] +1 (3 values), trace [mV] +1 (2 rows)');
+  });
+
+  it("sums up a new device's table line from its columns, as its channels' effects would", () => {
+    const channels = Array.from({ length: 3_000 }, (_, i) => `"ch${i}": {"data": [${i % 7 === 0 ? '' : `${i}.5`}], "unit": "V${i % 3}"}`);
+    const text = `{"device_name": "wide", "device_config": {}, "measurements": {${channels.join(', ')}}}`;
+    const { parsed, skeleton } = parseLineBytes(Buffer.from(text));
+    if (parsed.kind !== 'device') throw new Error(`not a device line: ${parsed.kind}`);
+    const merged = mergeAndCommit(createDeviceRegistry(), parsed.message, '2026-01-16T06:35:32Z');
+    if (!merged.ok) throw new Error(merged.reason);
+    expect(skeleton && merged.freshTable).toBeTruthy(); // kept as a table: the case the summary reads from the columns
+    const fromEffects = merged.effects
+      .slice(0, 8)
+      .map(
+        ({ channel, unit, shape, after }) =>
+          `${channel} [${unit}] +${after.count} (${after.count} ${shape === 'multi' ? 'rows' : 'values'})`,
+      );
+    // The same outcome whose effects may not be asked for: the summary must not decide the table again.
+    const effectsForbidden = Object.defineProperties(
+      {},
+      { ...Object.getOwnPropertyDescriptors(merged), effects: { get: () => expect.unreachable('effects decided again') } },
+    ) as MergeAccepted;
+    const summary = deviceLineSummary(effectsForbidden);
+    expect(summary).toBe(`device wide: ${fromEffects.join(', ')}, and 2992 more channels`);
+    expect(summary).toMatch(/^device wide: ch0 \[V0\] \+0 \(0 values\), ch1 \[V1\] \+1 \(1 values\), /);
   });
 
   it('sums up session and result lines', () => {

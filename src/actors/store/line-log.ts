@@ -12,13 +12,24 @@ export const RAW_LINE_CHARS = 200;
 const LISTED_CHANNELS = 8;
 
 export function deviceLineSummary(merged: MergeAccepted): string {
-  const listed = merged.effects.slice(0, LISTED_CHANNELS).map(({ channel, unit, shape, before, after }) => {
-    const added = after.count - (before?.count ?? 0);
-    const what = shape === 'multi' ? 'rows' : 'values';
-    return `${channel} [${unit}] +${added} (${after.count} ${what})`;
-  });
-  const more = merged.effects.length - listed.length;
+  const fresh = merged.freshTable?.table;
+  // A new device's table: each of its channels is new and holds its column's values. Its effects
+  // would decide the whole table again (merge.ts), 100,000 channels for eight names.
+  const listed = fresh
+    ? Array.from({ length: Math.min(fresh.count, LISTED_CHANNELS) }, (_, i) =>
+        channelSummary(fresh.name(i), fresh.unit(i), 0, fresh.length(i), 'values'),
+      )
+    : merged.effects
+        .slice(0, LISTED_CHANNELS)
+        .map(({ channel, unit, shape, before, after }) =>
+          channelSummary(channel, unit, before?.count ?? 0, after.count, shape === 'multi' ? 'rows' : 'values'),
+        );
+  const more = (fresh ? fresh.count : merged.effects.length) - listed.length;
   return `device ${merged.device.name}: ${listed.join(', ')}${more > 0 ? `, and ${more} more channels` : ''}`;
+}
+
+function channelSummary(channel: string, unit: string, before: number, after: number, what: 'rows' | 'values'): string {
+  return `${channel} [${unit}] +${after - before} (${after} ${what})`;
 }
 
 export function sessionLineSummary(message: SessionMessage): string {
