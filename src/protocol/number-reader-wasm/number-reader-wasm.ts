@@ -1,6 +1,6 @@
 /**
  * The WebAssembly piece reader (number-reader.c), instantiated on first use by each thread that
- * reads number arrays. Its memory is fixed: one piece in, its values out. Without WebAssembly
+ * reads number arrays (and counts a TOML data array's values for a file's index). Its memory is fixed: one piece in, its values out. Without WebAssembly
  * (`node --jitless`) the caller keeps its JavaScript reader.
  */
 import { POWER_HIGH, POWER_HIGH_LOWER, POWER_HIGH_UPPER, POWER_LOW } from '../powers-of-ten.js';
@@ -28,10 +28,15 @@ interface NumberReaderExports {
   power_count(): number;
   power_table(which: number): number;
   read_numbers(from: number, end: number, out: number): number;
+  count_values(from: number, end: number, state: number): number;
 }
 
 interface Instance {
   read: NumberReaderExports['read_numbers'];
+  count: NumberReaderExports['count_values'];
+  /** count_values's state: a value is expected, values started. */
+  countState: Int32Array;
+  countStateAt: number;
   input: Uint8Array;
   inputAt: number;
   output: Float64Array;
@@ -58,6 +63,32 @@ export function readPieceWasm(bytes: Uint8Array, from: number, end: number, valu
   return count;
 }
 
+/**
+ * Counts the values of a TOML data array in `bytes[from, end)` as toml-array-counter.ts does, up
+ * to the first special byte other than a comma (`#`, `]`, `}`, a quote, `[`, `{`); returns where it
+ * stopped, or NOT_TAKEN without WebAssembly. `state[0]`: 1 when a value is expected (in and out);
+ * `state[1]` (out): how many values the bytes started.
+ */
+export function countValuesWasm(bytes: Uint8Array, from: number, end: number, state: Int32Array): number {
+  if (instance === undefined) instance = instantiate();
+  const reader = instance;
+  if (reader === null) return NOT_TAKEN;
+  let values = 0;
+  let pos = from;
+  while (pos < end) {
+    const length = Math.min(end - pos, WASM_PIECE_BYTES);
+    reader.input.set(bytes.subarray(pos, pos + length));
+    reader.countState[0] = state[0]!;
+    const taken = reader.count(reader.inputAt, reader.inputAt + length, reader.countStateAt);
+    state[0] = reader.countState[0]!;
+    values += reader.countState[1]!;
+    pos += taken;
+    if (taken < length) break;
+  }
+  state[1] = values;
+  return pos;
+}
+
 function instantiate(): Instance | null {
   const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
   if (api === undefined) return null;
@@ -66,7 +97,8 @@ function instantiate(): Instance | null {
   const { memory } = exports;
   const inputAt = align(exports.__heap_base.value, 8);
   const outputAt = align(inputAt + INPUT_BYTES, 8);
-  const needed = outputAt + OUTPUT_VALUES * 8;
+  const countStateAt = outputAt + OUTPUT_VALUES * 8;
+  const needed = countStateAt + 8;
   if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
   // Views made after the growth: growing detaches the old buffer, and nothing grows it again.
   const tables = [POWER_HIGH, POWER_LOW, POWER_HIGH_UPPER, POWER_HIGH_LOWER];
@@ -76,6 +108,9 @@ function instantiate(): Instance | null {
   for (const [which, table] of tables.entries()) new Float64Array(memory.buffer, exports.power_table(which), table.length).set(table);
   return {
     read: exports.read_numbers,
+    count: exports.count_values,
+    countState: new Int32Array(memory.buffer, countStateAt, 2),
+    countStateAt,
     input: new Uint8Array(memory.buffer, inputAt, INPUT_BYTES),
     inputAt,
     output: new Float64Array(memory.buffer, outputAt, OUTPUT_VALUES),
