@@ -1,13 +1,16 @@
 /**
  * The WebAssembly piece reader (number-reader.c), instantiated on first use by each thread that
- * reads number arrays (and counts a TOML data array's values for a file's index). Its memory is fixed: one piece in, its values out. Without WebAssembly
- * (`node --jitless`) the caller keeps its JavaScript reader.
+ * reads number arrays (or counts an output file's arrays for its index). Its memory is fixed: one
+ * piece in, its values out. Without WebAssembly (`node --jitless`) the caller keeps its
+ * JavaScript reader.
  */
 import { POWER_HIGH, POWER_HIGH_LOWER, POWER_HIGH_UPPER, POWER_LOW } from '../powers-of-ten.js';
 import { NUMBER_READER_WASM } from './number-reader.wasm.js';
 
 /** The longest piece read here (number-array-bytes.ts cuts pieces of ~32 KiB). */
 export const WASM_PIECE_BYTES = 64 * 1024;
+/** The first step of bytes {@link countValuesWasm} copies in. */
+const COUNT_FIRST_BYTES = 1024;
 /** What {@link readPieceWasm} returns when it cannot take the piece. */
 export const NOT_TAKEN = -2;
 
@@ -75,8 +78,9 @@ export function countValuesWasm(bytes: Uint8Array, from: number, end: number, st
   if (reader === null) return NOT_TAKEN;
   let values = 0;
   let pos = from;
-  while (pos < end) {
-    const length = Math.min(end - pos, WASM_PIECE_BYTES);
+  // Copied in growing steps: the run may end a few bytes on.
+  for (let step = COUNT_FIRST_BYTES; pos < end; step = Math.min(step * 4, WASM_PIECE_BYTES)) {
+    const length = Math.min(end - pos, step);
     reader.input.set(bytes.subarray(pos, pos + length));
     reader.countState[0] = state[0]!;
     const taken = reader.count(reader.inputAt, reader.inputAt + length, reader.countStateAt);

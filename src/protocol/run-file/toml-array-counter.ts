@@ -29,7 +29,11 @@ const SPECIAL_BYTE = 2;
 const BYTE_KIND = new Uint8Array(256).fill(PLAIN);
 for (const c of [SPACE, TAB, LF, CR]) BYTE_KIND[c] = BLANK;
 for (const c of [COMMA, HASH, CLOSE, BRACE_CLOSE, QUOTE, APOS, OPEN, BRACE_OPEN]) BYTE_KIND[c] = SPECIAL_BYTE;
-/** From this many bytes on, a run of plain bytes, blanks and commas is counted by WebAssembly. */
+/**
+ * A run of plain bytes, blanks and commas is counted by WebAssembly once this many commas came
+ * without another special byte, when this many bytes at least are left in the piece.
+ */
+const WASM_AFTER_COMMAS = 8;
 const WASM_RUN_MIN_BYTES = 256;
 /** countValuesWasm's state: a value is expected, values started. */
 const WASM_STATE = new Int32Array(2);
@@ -48,6 +52,8 @@ export class ArrayCounter {
   private multiline = false;
   private escaped = false;
   private inComment = false;
+  /** Commas since the last other special byte: many mean a run of numbers. */
+  private commasSinceSpecial = 0;
 
   /** `wasm`: runs counted by WebAssembly where there is some (tests turn it off to compare). */
   constructor(private readonly wasm = true) {}
@@ -70,8 +76,10 @@ export class ArrayCounter {
         p = after;
         continue;
       }
-      if (this.wasm && end - p >= WASM_RUN_MIN_BYTES) {
-        // Sixteen bytes at a time, commas included, to the next other special byte.
+      // A long run of values (a data array's) goes on sixteen bytes at a time, commas included,
+      // to the next other special byte. An array whose values are strings (timestamps) has a
+      // quote every few bytes: handing it over would cost more than it saves.
+      if (this.wasm && this.commasSinceSpecial >= WASM_AFTER_COMMAS && end - p >= WASM_RUN_MIN_BYTES) {
         WASM_STATE[0] = this.expectingValue ? 1 : 0;
         const stop = countValuesWasm(b, p, end, WASM_STATE);
         if (stop !== NOT_TAKEN) {
@@ -95,8 +103,12 @@ export class ArrayCounter {
       const c = b[p]!;
       if (c === COMMA) {
         this.expectingValue = true;
+        this.commasSinceSpecial++;
         p++;
-      } else if (c === HASH) {
+        continue;
+      }
+      this.commasSinceSpecial = 0;
+      if (c === HASH) {
         this.inComment = true;
         p++;
       } else if (c === CLOSE || c === BRACE_CLOSE) {
