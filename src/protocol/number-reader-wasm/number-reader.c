@@ -17,6 +17,8 @@
  * (-ffp-contract=off), so that every step rounds as in decimal-to-double.ts.
  */
 
+#include <wasm_simd128.h> /* clang's own header: the SIMD intrinsics, for count_values only */
+
 typedef unsigned char u8;
 typedef unsigned long long u64;
 typedef long long i64;
@@ -236,8 +238,6 @@ __attribute__((export_name("read_numbers"))) int read_numbers(const u8 *from, co
  * first special byte other than a comma (`#`, `]`, `}`, quotes, `[`, `{`), whose offset it
  * returns; state[0] is whether a value is expected, in and out, and state[1] the values started.
  */
-#include <wasm_simd128.h>
-
 __attribute__((target("simd128"))) static inline unsigned bytes_equal(v128_t v, u8 c) {
   return (unsigned)wasm_i8x16_bitmask(wasm_i8x16_eq(v, wasm_i8x16_splat((signed char)c)));
 }
