@@ -93,6 +93,14 @@ function host(current: string | null) {
   return { bus: hub.bus, opened, start, nextCatchUp };
 }
 
+/** A tail started on a journal that holds only its run-start record, and that journal's writer. */
+async function tailOfNewJournal() {
+  const file = path.join(tempDir(), 'loop-1.rexj');
+  const writer = journal(file, 0);
+  const { bus, start, nextCatchUp } = host(file);
+  return { file, writer, bus, tail: await start(), nextCatchUp };
+}
+
 describe('JournalTail', () => {
   it('follows the journal in progress from its start: a restarted follower reads it all again', async () => {
     const file = path.join(tempDir(), 'loop-1.rexj');
@@ -109,10 +117,7 @@ describe('JournalTail', () => {
   });
 
   it('reads on when the journal grew: on a later turn, once for the notices of one turn, each record once', async () => {
-    const file = path.join(tempDir(), 'loop-1.rexj');
-    const writer = journal(file, 0);
-    const { bus, start, nextCatchUp } = host(file);
-    const tail = await start();
+    const { file, writer, bus, tail, nextCatchUp } = await tailOfNewJournal();
     const reader = tail.current!;
     const catchUpsAtStart = reader.catchUps;
 
@@ -161,10 +166,7 @@ describe('JournalTail', () => {
   });
 
   it("reads up to the latest notice's size and no further: what ingest appended since waits for its notice", async () => {
-    const file = path.join(tempDir(), 'loop-1.rexj');
-    const writer = journal(file, 0);
-    const { bus, start, nextCatchUp } = host(file);
-    const tail = await start();
+    const { file, writer, bus, tail, nextCatchUp } = await tailOfNewJournal();
     const reader = tail.current!;
 
     writer.append([pauseRecord(true)]);
@@ -183,10 +185,7 @@ describe('JournalTail', () => {
   });
 
   it('trusts the records a notice announced: their CRCs are not computed again, those past it are', async () => {
-    const file = path.join(tempDir(), 'loop-1.rexj');
-    const writer = journal(file, 0);
-    const { bus, start, nextCatchUp } = host(file);
-    const tail = await start();
+    const { file, writer, bus, tail, nextCatchUp } = await tailOfNewJournal();
     writer.append([pauseRecord(true)]);
     const noticed = writer.intactLength;
     writer.append([pauseRecord(false)]);

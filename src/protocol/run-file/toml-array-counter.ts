@@ -29,11 +29,9 @@ const SPECIAL_BYTE = 2;
 const BYTE_KIND = new Uint8Array(256).fill(PLAIN);
 for (const c of [SPACE, TAB, LF, CR]) BYTE_KIND[c] = BLANK;
 for (const c of [COMMA, HASH, CLOSE, BRACE_CLOSE, QUOTE, APOS, OPEN, BRACE_OPEN]) BYTE_KIND[c] = SPECIAL_BYTE;
-/**
- * A run of plain bytes, blanks and commas is counted by WebAssembly once this many commas came
- * without another special byte, when this many bytes at least are left in the piece.
- */
+/** A run of plain bytes, blanks and commas goes to WebAssembly once this many commas came without another special byte… */
 const WASM_AFTER_COMMAS = 8;
+/** …and when this many bytes at least are left in the piece. */
 const WASM_RUN_MIN_BYTES = 256;
 /** countValuesWasm's state: a value is expected, values started. */
 const WASM_STATE = new Int32Array(2);
