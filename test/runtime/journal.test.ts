@@ -16,6 +16,7 @@ import {
   parseJsonBody,
 } from '../../src/runtime/journal/codec.js';
 import { crc32Combine } from '../../src/runtime/journal/crc32-combine.js';
+import { JournalFollower } from '../../src/runtime/journal/follower.js';
 import { JournalReader } from '../../src/runtime/journal/reader.js';
 import { JournalWriter, intactJournalLength } from '../../src/runtime/journal/writer.js';
 import { seededRandom } from '../helpers/random.js';
@@ -141,6 +142,29 @@ describe('journal', () => {
     expect(reader.readAvailable().map((r) => r.body.toString())).toEqual(['two', 'three']);
     writer.close();
     reader.close();
+  });
+
+  it('a full catch-up reads what was on disk when it began, not what a faster writer appends meanwhile', () => {
+    const file = tempJournalPath();
+    const writer = JournalWriter.create(file, [encodeJsonRecord(RecordType.RunStart, {}, 1n)], { syncIntervalMs: 0 });
+    const pause = (paused: boolean) =>
+      encodeRecord({ type: RecordType.Pause, flags: paused ? 1 : 0, connId: 0, arrivalNs: 1n, streamOffset: 0n }, '');
+    writer.append([pause(true), pause(false), pause(true)]);
+    // The writer appends a record for each the follower applies: a follower that read to the end
+    // would chase it (here until the writer stops, 100 records on).
+    let appended = 0;
+    const applied: boolean[] = [];
+    const follower = new JournalFollower(file, {
+      pause: (paused) => {
+        applied.push(paused);
+        if (appended++ < 100) writer.append([pause(appended % 2 === 0)]);
+      },
+    });
+    expect(follower.catchUp()).toBe(4); // the run start and the three pauses written before it began
+    expect(applied).toEqual([true, false, true]);
+    expect(follower.catchUp()).toBe(3); // the three appended during the first
+    writer.close();
+    follower.close();
   });
 
   it('tails a growing file and returns records larger than the read size whole', () => {

@@ -71,9 +71,14 @@ export class JournalFollower {
     return this.reader.corruption;
   }
 
-  /** Applies every complete record now on disk (in bounded reads); returns how many. */
+  /**
+   * Applies every complete record now on disk (in bounded reads); returns how many. "Now" is when
+   * the call begins: a reader slower than the journal's writer (the niced store in a burst) would
+   * otherwise chase the journal's end for the whole burst, checking the CRC of every record on the
+   * way, and answer nothing meanwhile. What comes after is read on the writer's next notice.
+   */
   catchUp(maxBytesPerRead?: number): number {
-    return this.applyUpTo(Number.POSITIVE_INFINITY, maxBytesPerRead);
+    return this.applyUpTo(this.reader.size(), maxBytesPerRead);
   }
 
   /**

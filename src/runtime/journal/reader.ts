@@ -65,6 +65,12 @@ export class JournalReader {
     if (end > this.intactEnd) this.intactEnd = end;
   }
 
+  /** The journal's size on disk now (complete records and, at its end, maybe part of one). */
+  size(): number {
+    if (this.closed) throw new Error(`${this.path}: read after the journal reader was closed`);
+    return fs.fstatSync(this.fd).size;
+  }
+
   /** Set when a checksum or length error was found; nothing after it is read. */
   get corruption(): { offset: number; reason: string } | undefined {
     return this.corruptAt;
