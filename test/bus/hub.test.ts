@@ -378,15 +378,15 @@ describe('validation and protocol', () => {
     await ingest.bus.flush();
     const bytes = Buffer.from('{"a":1}\n');
     // A Buffer crosses a port as a plain Uint8Array; the socket front sends its ArrayBuffer.
-    front.bus.publish('ingest.bytes', { connId: 1, offset: 0, bytes } as unknown as IngestBytes);
+    front.bus.publish('ingest.bytes', { connId: 1, offset: 0, parts: [bytes] } as unknown as IngestBytes);
     const fault = await faults.waitFor(() => true);
     expect(fault).toMatchObject({ actor: 'front', code: 'REX_BUS_INVALID_PAYLOAD' });
     expect(fault.message).toContain('ingest.bytes');
-    expect(fault.message).toContain('bytes:');
+    expect(fault.message).toContain('parts.0:');
     const buffer = new Uint8Array(bytes).buffer;
-    front.bus.publish('ingest.bytes', { connId: 1, offset: 0, bytes: buffer }, [buffer]);
+    front.bus.publish('ingest.bytes', { connId: 1, offset: 0, parts: [buffer] }, [buffer]);
     const chunk = await chunks.waitFor(() => true);
-    expect(chunk.bytes).toBeInstanceOf(ArrayBuffer);
+    expect(chunk.parts[0]).toBeInstanceOf(ArrayBuffer);
     expect(chunks.items).toHaveLength(1);
   });
 

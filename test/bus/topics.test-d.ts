@@ -95,9 +95,9 @@ describe('the production bus', () => {
   });
 
   it('types the payloads inferred from the schemas', () => {
-    productionBus.publish('ingest.bytes', { connId: 1, offset: 0, bytes: new ArrayBuffer(4) });
-    // @ts-expect-error bytes travel as an ArrayBuffer, not a Buffer view
-    productionBus.publish('ingest.bytes', { connId: 1, offset: 0, bytes: Buffer.from('x') });
+    productionBus.publish('ingest.bytes', { connId: 1, offset: 0, parts: [new ArrayBuffer(4)] });
+    // @ts-expect-error bytes travel as ArrayBuffers, not Buffer views
+    productionBus.publish('ingest.bytes', { connId: 1, offset: 0, parts: [Buffer.from('x')] });
     productionBus.publish('run.iteration', { phase: 'started', loop: 0, loops: 1, journalPath: '/j' });
     // @ts-expect-error a request without arguments takes {}
     void productionBus.request('run.current', { x: 1 });

@@ -14,22 +14,24 @@ const MAX_BYTES = 1024;
 
 interface Forwarded {
   offset: number;
+  /** The message's parts, joined. */
   bytes: Buffer;
+  parts: number;
 }
 
-async function startFront(maxQueuedReplyBytes = 1 << 20) {
+async function startFront(maxQueuedReplyBytes = 1 << 20, maxLinesInFlight = MAX_LINES, maxInFlightBytes = MAX_BYTES) {
   const hub = new BusHub();
   const front = new SocketFront(hub.bus, {
     host: '127.0.0.1',
     maxUnackedBytesPerConnection: 64 << 20,
     maxQueuedReplyBytes,
-    maxLinesInFlight: MAX_LINES,
-    maxInFlightBytes: MAX_BYTES,
+    maxLinesInFlight,
+    maxInFlightBytes,
   });
   const forwarded: Forwarded[] = [];
   const events: string[] = [];
-  hub.bus.on('ingest.bytes').subscribe(({ offset, bytes }) => {
-    forwarded.push({ offset, bytes: Buffer.from(bytes) });
+  hub.bus.on('ingest.bytes').subscribe(({ offset, parts }) => {
+    forwarded.push({ offset, bytes: Buffer.concat(parts.map((part) => Buffer.from(part))), parts: parts.length });
     events.push('bytes');
   });
   hub.bus.on('ingest.eof').subscribe(() => events.push('eof'));
@@ -107,6 +109,23 @@ describe('SocketFront flow control', () => {
     await until(() => forwardedBytes() === 3 * 600, 'one more line');
     await sleep(30); // and a fifth within this one
     expect(forwardedBytes()).toBe(3 * 600);
+  });
+
+  it('a client streaming: what a turn read goes to the worker in one message, a turn reading at most 256 KiB and a read', async () => {
+    const { client, forwarded, reply, forwardedBytes } = await startFront(1 << 20, 1_000, 64 << 20);
+    // 100 lines of 20 KB, as a client pipelining traces sends them: read 64 KiB at a time.
+    const sent = Buffer.from(Array.from({ length: 100 }, (_, i) => `${String(i).padEnd(20_000, '.')}\n`).join(''));
+    client.write(sent);
+    for (let answered = 0; forwardedBytes() < sent.length; ) {
+      await until(() => forwarded.length > answered, 'a forward');
+      answered = forwarded.length;
+      reply(lastLineEnd(forwarded)); // answered at once: flow control holds nothing back
+    }
+    expect(Buffer.concat(forwarded.map((f) => f.bytes)).equals(sent)).toBe(true);
+    const sizes = forwarded.map((f) => f.bytes.length);
+    expect(Math.max(...sizes)).toBeGreaterThan(64 * 1024); // more than one read in a message
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(256 * 1024 + 64 * 1024);
+    expect(forwarded.some((f) => f.parts > 1)).toBe(true); // reads moved as they are, side by side
   });
 
   it('streams a long unfinished line through without waiting for replies', async () => {
@@ -216,9 +235,9 @@ describe('SocketFront flow control', () => {
   it('big reads moved to the worker as they are: a restarted worker still gets every unconsumed byte', async () => {
     const { hub, client, reply } = await startFront();
     const received: Buffer[] = [];
-    hub.bus.on('ingest.bytes').subscribe(({ bytes }) => {
-      received.push(Buffer.from(bytes.slice(0)));
-      structuredClone(bytes, { transfer: [bytes] }); // as the post to the worker does: gone from this thread
+    hub.bus.on('ingest.bytes').subscribe(({ parts }) => {
+      for (const part of parts) received.push(Buffer.from(part.slice(0)));
+      structuredClone(parts, { transfer: parts }); // as the post to the worker does: gone from this thread
     });
     const letters = (n: number) =>
       Buffer.from(Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join(''));

@@ -139,6 +139,22 @@ describe('IngestCore', () => {
     expect(text(replies)).toBe('Device measurements recorded\nanswer to STATE\nDevice measurements recorded\nanswer to GET_DATASTREAM\n');
   });
 
+  it('the parts of one message are one batch: lines across parts, one reply; parts the worker has are skipped', async () => {
+    const { core, file, replies } = setup();
+    const bytes = Buffer.from([1, 2, 3, 4, 5].map((v) => `${device(v)}\n`).join(''));
+    const [a, b] = [30, bytes.length - 20]; // the first and the last line span a cut
+    core.receive(1, 0, bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b));
+    await core.drain();
+    expect(replies).toEqual([{ connId: 1, text: 'Device measurements recorded\n'.repeat(5), consumedOffset: bytes.length, close: false }]);
+    // Sent again from an earlier offset (a restarted worker's resync, then what was on its way):
+    // only the bytes after what it has count.
+    core.receive(1, a, bytes.subarray(a, b), bytes.subarray(b), Buffer.from(`${device(6)}\n`));
+    await core.drain();
+    expect(replies.slice(1).map((r) => r.text)).toEqual(['Device measurements recorded\n']);
+    const values = lineRecords(file).map((r) => JSON.parse(r.body.toString()).measurements.ch.data[0]);
+    expect(values).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('after a restart, re-sent lines already journaled are answered from the journal, not stored twice', async () => {
     const first = setup();
     const bytes = Buffer.from(`${device(1)}\n${device(2)}\n${device(3)}\n`);
@@ -150,7 +166,7 @@ describe('IngestCore', () => {
     // The front saw only the first reply consumed: it re-sends everything after it.
     const second = setup(first.file, new Map([[7, afterFirstLine]]));
     second.core.receive(7, afterFirstLine, bytes.subarray(afterFirstLine));
-    second.core.receive(7, afterFirstLine, Buffer.from(`${device(4)}\n`).length ? Buffer.alloc(0) : Buffer.alloc(0));
+    second.core.receive(7, afterFirstLine, Buffer.alloc(0)); // nothing new: nothing happens
     second.core.receive(7, bytes.length, Buffer.from(`${device(4)}\n`));
     await second.core.drain();
     expect(text(second.replies)).toBe('Device measurements recorded\n'.repeat(3));

@@ -32,7 +32,9 @@ export const ingestActor: ActorDefinition<Record<string, never>> = {
       else early.push(event);
     };
     const subscriptions = [
-      bus.on('ingest.bytes').subscribe((chunk) => handle((c) => c.receive(chunk.connId, chunk.offset, Buffer.from(chunk.bytes)))),
+      bus
+        .on('ingest.bytes')
+        .subscribe(({ connId, offset, parts }) => handle((c) => c.receive(connId, offset, ...parts.map((part) => Buffer.from(part))))),
       bus.on('ingest.closed').subscribe(({ connIds }) =>
         handle((c) => {
           for (const connId of connIds) c.closed(connId);

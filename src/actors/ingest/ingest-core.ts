@@ -123,23 +123,31 @@ export class IngestCore {
     private readonly options: IngestOptions = {},
   ) {}
 
-  /** Bytes of connection `connId` starting at stream `offset`. Re-sent bytes are skipped. */
-  receive(connId: number, offset: number, bytes: Buffer): void {
+  /** Bytes of connection `connId` starting at stream `offset`, in parts. Re-sent bytes are skipped. */
+  receive(connId: number, offset: number, ...parts: Buffer[]): void {
     let connection = this.connections.get(connId);
     if (!connection) {
       connection = { splitter: new LineSplitter(MAX_LINE_BYTES, offset), chain: Promise.resolve() };
       this.connections.set(connId, connection);
     }
-    const expected = connection.splitter.streamOffset;
-    if (offset + bytes.length <= expected) return;
-    if (offset > expected) {
-      this.env.warn(`connection ${connId}: bytes ${expected}..${offset} missing; waiting for them to be re-sent`);
-      return;
-    }
-    const fresh = offset < expected ? bytes.subarray(expected - offset) : bytes;
     const { splitter } = connection;
     const consumedBefore = splitter.consumedOffset;
-    const items = splitter.push(fresh);
+    // The lines of all the parts are handled as one batch: one journal write, one reply.
+    let items: SplitItem[] = [];
+    let partOffset = offset;
+    for (const bytes of parts) {
+      const expected = splitter.streamOffset;
+      if (partOffset > expected) {
+        this.env.warn(`connection ${connId}: bytes ${expected}..${partOffset} missing; waiting for them to be re-sent`);
+        break;
+      }
+      if (partOffset + bytes.length > expected) {
+        const pushed = splitter.push(bytes.subarray(expected - partOffset));
+        if (items.length === 0) items = pushed;
+        else for (const item of pushed) items.push(item);
+      }
+      partOffset += bytes.length;
+    }
     if (items.length > 0) this.enqueue(connId, connection, items, false);
     else if (splitter.consumedOffset > consumedBefore) {
       // Bytes of an over-long line were discarded: the front may forget them too, once the lines

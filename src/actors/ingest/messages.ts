@@ -6,8 +6,11 @@ import { RunEndRecord, RunStartRecord } from '../../runtime/journal/run-records.
 export const IngestBytes = z.object({
   connId: z.number(),
   offset: z.number(),
-  /** Handed over (transferred) by the socket front: a plain ArrayBuffer on both sides. */
-  bytes: z.instanceof(ArrayBuffer),
+  /**
+   * The bytes, one part after the other (what a turn read, in the socket's own chunks where it
+   * could). Handed over (transferred) by the socket front: plain ArrayBuffers on both sides.
+   */
+  parts: z.array(z.instanceof(ArrayBuffer)),
 });
 export type IngestBytes = z.infer<typeof IngestBytes>;
 

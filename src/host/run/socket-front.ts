@@ -28,25 +28,36 @@ export interface SocketFrontOptions {
   maxUnackedBytesPerConnection: number;
   /** Stop reading from a client that does not read its replies once this much is queued for it. */
   maxQueuedReplyBytes: number;
-  /** Complete, unanswered lines handed to the worker per connection (default 16). */
+  /** Complete, unanswered lines handed to the worker per connection (default 64). */
   maxLinesInFlight?: number;
   /** Past one line, bytes of unanswered lines handed to the worker per connection (default 8 MiB). */
   maxInFlightBytes?: number;
 }
 
-const DEFAULT_MAX_LINES_IN_FLIGHT = 16;
+/**
+ * 64, not 16: with 16, a client pipelining 20 KB lines had its turn's reads cut short by the
+ * limit, and small messages were back (bench/RESULTS.md, issue 18).
+ */
+const DEFAULT_MAX_LINES_IN_FLIGHT = 64;
 const DEFAULT_MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 /**
- * A read at least this big pauses its socket until the next turn (see `received`). Smaller ones
- * cost little to forward, and pausing and resuming is two syscalls per message for a client that
- * waits for each reply (10 % of its throughput).
+ * A read at least this big comes from a client streaming: it is forwarded at the end of the turn,
+ * with the connection's other reads of the turn (see `received`). Smaller ones are forwarded at
+ * once: a client that waits for each reply sends one line at a time, and deferring it, or pausing
+ * and resuming its socket (two syscalls per message, 10 % of its throughput), only costs it.
  */
-const YIELD_MIN_CHUNK_BYTES = 16 * 1024;
+const STREAMING_MIN_READ_BYTES = 16 * 1024;
+/**
+ * A streaming connection is read on within a turn of the event loop until this much is read, then
+ * paused until the next: the turn's reads go to the worker as one message.
+ */
+const TURN_READ_BYTES = 256 * 1024;
 /**
  * A read at least this big is kept as a copy in a reused block (kept-blocks.ts) and, when it is
- * forwarded whole, handed to the worker itself (a client streaming fast is read 64 KiB at a
- * time). Smaller ones are kept as they are: a block holds one read, so this bounds what kept
- * bytes take to 4/3 of their size, even for a client trickling a 256 MiB line in small reads.
+ * forwarded whole in the turn it was read, handed to the worker itself (a client streaming fast is
+ * read 64 KiB at a time). Smaller ones are kept as they are: a block holds one read, so this
+ * bounds what kept bytes take to 4/3 of their size, even for a client trickling a 256 MiB line in
+ * small reads.
  */
 const BLOCK_MIN_CHUNK_BYTES = 48 * 1024;
 /** Blocks kept for reuse: what a few connections pipelining big traces hold unacknowledged. */
@@ -61,10 +72,11 @@ interface Connection {
   /** Offset of the next byte to be read from the socket. */
   nextOffset: number;
   /**
-   * During `received`: the socket's chunk just read, of which a copy is kept. Forwarded whole, it
-   * goes to the worker itself (transferred): no second copy, nothing left for this thread's GC.
+   * The socket's chunks read this turn of which a copy is kept, in stream order. One forwarded
+   * whole goes to the worker itself (transferred): no second copy, nothing left for this thread's
+   * GC. The others are left to the GC at the turn's end, and forwarded later from the kept copies.
    */
-  handOver: { offset: number; chunk: Buffer } | undefined;
+  handOvers: Array<{ offset: number; chunk: Buffer }>;
   /** Every byte before this offset has been forwarded to the worker. */
   forwardedOffset: number;
   /** Every byte before this offset has been consumed by the worker (its replies say so). */
@@ -81,6 +93,8 @@ interface Connection {
   eofHandled: boolean;
   /** Reading is paused until the event loop's next turn (see `received`). */
   yielding: boolean;
+  /** Bytes read in big reads this turn, forwarded together at its end (see `received`). */
+  readThisTurn: number;
   /** Replies are being gathered into one write (see `writeReply`). */
   corked: boolean;
   ending: boolean;
@@ -183,7 +197,7 @@ export class SocketFront {
       socket,
       unacked: [],
       unackedBytes: 0,
-      handOver: undefined,
+      handOvers: [],
       nextOffset: 0,
       forwardedOffset: 0,
       consumedOffset: 0,
@@ -192,6 +206,7 @@ export class SocketFront {
       eofReceived: false,
       eofHandled: false,
       yielding: false,
+      readThisTurn: 0,
       corked: false,
       ending: false,
     };
@@ -206,7 +221,7 @@ export class SocketFront {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       // Whatever the client sent before it went away is still handled (replies go nowhere).
-      this.forward(connection, connection.nextOffset - connection.forwardedOffset);
+      this.forward(connection, this.forwardable(connection, Number.POSITIVE_INFINITY, false));
       this.connections.delete(connection.id);
       for (const kept of connection.unacked) if (kept.block) this.blocks.giveBack(kept.block);
       connection.unacked = [];
@@ -232,24 +247,37 @@ export class SocketFront {
     const offset = connection.nextOffset;
     if (chunk.length >= BLOCK_MIN_CHUNK_BYTES && chunk.length <= BLOCK_BYTES && ownsItsBuffer(chunk)) {
       connection.unacked.push({ offset, ...this.blocks.keep(chunk) });
-      connection.handOver = { offset, chunk };
+      connection.handOvers.push({ offset, chunk });
     } else {
       connection.unacked.push({ offset, bytes: chunk });
     }
     connection.unackedBytes += chunk.length;
     connection.nextOffset += chunk.length;
-    // One big read per connection per turn of the event loop: a client streaming a huge line must
-    // not keep the others' reads and replies waiting while it is copied chunk after chunk.
-    if (chunk.length >= YIELD_MIN_CHUNK_BYTES) {
-      connection.yielding = true;
-      setImmediate(() => {
-        connection.yielding = false;
-        this.updateReading(connection);
-      });
+    if (chunk.length < STREAMING_MIN_READ_BYTES) {
+      this.pump(connection);
+      return;
     }
-    this.pump(connection);
-    // Not forwarded whole now: forwarded later from the kept copy, and left to the GC.
-    connection.handOver = undefined;
+    // A client streaming: what it sends in a turn goes to the worker at the turn's end in one
+    // message, for one batch of lines there (one journal write, one reply message, and one reply
+    // write here). Per read, those were most of what a line of 20 KB cost. A turn reads at most
+    // TURN_READ_BYTES of it: a client streaming a huge line must not keep the others' reads and
+    // replies waiting while it is copied chunk after chunk.
+    if (connection.readThisTurn === 0) setImmediate(() => this.endTurn(connection));
+    connection.readThisTurn += chunk.length;
+    if (connection.readThisTurn >= TURN_READ_BYTES) {
+      connection.yielding = true;
+      this.updateReading(connection);
+    }
+  }
+
+  /** The end of a turn in which the connection was read in big pieces: forwards what it read. */
+  private endTurn(connection: Connection): void {
+    connection.readThisTurn = 0;
+    connection.yielding = false;
+    // Closed meanwhile: its bytes went to the worker with the close.
+    if (this.connections.has(connection.id)) this.pump(connection);
+    // Not forwarded whole this turn: forwarded later from the kept copies, and left to the GC.
+    connection.handOvers = [];
   }
 
   /** Forwards what flow control allows, tells the worker of the end of stream, adjusts reading. */
@@ -261,7 +289,7 @@ export class SocketFront {
       if (linesInFlight > 0 && connection.forwardedOffset - connection.consumedOffset >= this.maxInFlightBytes) break;
       const next = this.forwardable(connection, room);
       if (next.length === 0) break;
-      this.forward(connection, next.length, next);
+      this.forward(connection, next);
     }
     if (connection.eofReceived && !connection.eofHandled && connection.forwardedOffset === connection.nextOffset) {
       connection.eofHandled = true;
@@ -278,42 +306,71 @@ export class SocketFront {
   }
 
   /**
-   * How much of the next unforwarded piece may go: whole lines while there is room for them, the
-   * first always, the others only while the bytes in flight before them are under the byte limit;
-   * then what follows the last of them (a line in progress goes on as it arrives).
+   * How much of the unforwarded bytes (over any number of reads) may go: whole lines while there
+   * is room for them, the first always, the others only while the bytes in flight before them are
+   * under the byte limit; then what follows the last of them (a line in progress goes on as it
+   * arrives). Line ends are relative to the first unforwarded byte. Not `bounded`: all of them.
    */
-  private forwardable(connection: Connection, room: number): LineEnds & { length: number } {
-    const piece = this.unforwardedPiece(connection);
-    const { ends, tailHasContent } = contentLineEnds(piece, connection.partialHasContent, room);
+  private forwardable(connection: Connection, room: number, bounded = true): Forwardable {
     const inFlight = connection.forwardedOffset - connection.consumedOffset;
     const anyInFlight = connection.lineEnds.length > 0;
-    for (let i = 0; i <= ends.length; i++) {
-      const lineStart = i === 0 ? 0 : ends[i - 1]!;
-      if ((anyInFlight || i > 0) && inFlight + lineStart >= this.maxInFlightBytes)
-        return { length: lineStart, ends: ends.slice(0, i), tailHasContent: false };
+    const overLimit = (lineStart: number, linesBefore: number) =>
+      bounded && (anyInFlight || linesBefore > 0) && inFlight + lineStart >= this.maxInFlightBytes;
+    const ends: number[] = [];
+    let length = 0;
+    let tailHasContent = connection.partialHasContent;
+    // From the chunk holding the first unforwarded byte (none when nothing is kept).
+    for (let index = Math.max(0, this.chunkIndexAt(connection, connection.forwardedOffset)); index < connection.unacked.length; index++) {
+      const chunk = connection.unacked[index]!;
+      const piece = chunk.bytes.subarray(Math.max(0, connection.forwardedOffset - chunk.offset));
+      const scan = contentLineEnds(piece, tailHasContent, room - ends.length);
+      for (const end of scan.ends) {
+        const lineStart = ends.at(-1) ?? 0;
+        if (overLimit(lineStart, ends.length)) return { length: lineStart, ends, tailHasContent: false };
+        ends.push(length + end);
+      }
+      if (ends.length === room) return { length: ends[room - 1]!, ends, tailHasContent: false };
+      length += piece.length;
+      tailHasContent = scan.tailHasContent;
     }
-    if (ends.length === room) return { length: ends[room - 1]!, ends, tailHasContent: false };
-    return { length: piece.length, ends, tailHasContent };
+    const tailStart = ends.at(-1) ?? 0;
+    if (overLimit(tailStart, ends.length)) return { length: tailStart, ends, tailHasContent: false };
+    return { length, ends, tailHasContent };
   }
 
   /**
-   * Forwards the next `length` unforwarded bytes (they may span chunks) as one transferred buffer:
-   * the socket's chunk just read when that is all of them, else a copy.
-   * `scanned`: their line ends, when the caller has found them already (each byte is scanned once).
+   * Forwards the next unforwarded bytes that `forwardable` measured (they may span chunks) in one
+   * message, as transferred buffers: the socket's chunks read this turn, and copies of the rest.
    */
-  private forward(connection: Connection, length: number, scanned?: LineEnds): void {
+  private forward(connection: Connection, { length, ends, tailHasContent }: Forwardable): void {
     if (length <= 0) return;
     const offset = connection.forwardedOffset;
-    const { handOver } = connection;
-    const whole = handOver !== undefined && handOver.offset === offset && handOver.chunk.length === length;
-    const bytes = whole ? handOver.chunk : this.copyOut(connection, offset, length);
-    if (whole) connection.handOver = undefined;
-    const { ends, tailHasContent } = scanned ?? contentLineEnds(bytes, connection.partialHasContent);
+    const parts = this.partsToForward(connection, offset, length);
     for (const end of ends) connection.lineEnds.push(offset + end);
     connection.partialHasContent = tailHasContent;
     connection.forwardedOffset += length;
     // Transferred, not cloned: the bytes kept here are the copy for a restarted worker.
-    this.bus.publish('ingest.bytes', { connId: connection.id, offset, bytes: bytes.buffer as ArrayBuffer }, [bytes.buffer]);
+    this.bus.publish('ingest.bytes', { connId: connection.id, offset, parts }, parts);
+  }
+
+  /**
+   * The bytes from stream offset `offset` on, `length` of them, as buffers the worker may own:
+   * each chunk of this turn that lies whole among them, itself, and the bytes between them copied.
+   */
+  private partsToForward(connection: Connection, offset: number, length: number): ArrayBuffer[] {
+    const end = offset + length;
+    const parts: ArrayBuffer[] = [];
+    let at = offset;
+    for (const { offset: chunkOffset, chunk } of connection.handOvers) {
+      if (chunkOffset < at || chunkOffset + chunk.length > end) continue;
+      if (chunkOffset > at) parts.push(this.copyOut(connection, at, chunkOffset - at).buffer as ArrayBuffer);
+      parts.push(chunk.buffer as ArrayBuffer);
+      at = chunkOffset + chunk.length;
+    }
+    if (at < end) parts.push(this.copyOut(connection, at, end - at).buffer as ArrayBuffer);
+    // A chunk forwarded is the worker's now; one cut by this forward goes on from its kept copy.
+    connection.handOvers = connection.handOvers.filter((handOver) => handOver.offset >= end);
+    return parts;
   }
 
   /** A copy of `length` kept bytes from stream offset `offset`, in an ArrayBuffer of its own. */
@@ -326,13 +383,6 @@ export class SocketFront {
       copied += chunk.bytes.copy(copy, copied, start, start + length - copied);
     }
     return copy;
-  }
-
-  /** The unforwarded bytes of the chunk holding `forwardedOffset` (a view, no copy). */
-  private unforwardedPiece(connection: Connection): Buffer {
-    const from = connection.forwardedOffset;
-    const chunk = connection.unacked[this.chunkIndexAt(connection, from)]!;
-    return chunk.bytes.subarray(from - chunk.offset);
   }
 
   /** Index of the kept chunk holding stream offset `offset` (unforwarded bytes are at the end). */
@@ -445,6 +495,9 @@ export class SocketFront {
     return { connections };
   }
 }
+
+/** The next bytes to forward: how many, and where in them the lines that get a reply end. */
+type Forwardable = LineEnds & { length: number };
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
