@@ -91,9 +91,10 @@ interface Connection {
    */
   eofReceived: boolean;
   eofHandled: boolean;
-  /** Reading is paused until the event loop's next turn (see `received`). */
-  yielding: boolean;
-  /** Bytes read in big reads this turn, forwarded together at its end (see `received`). */
+  /**
+   * Bytes read in big reads this turn, forwarded together at its end (see `received`). From
+   * TURN_READ_BYTES on, reading is paused until the next turn.
+   */
   readThisTurn: number;
   /** Replies are being gathered into one write (see `writeReply`). */
   corked: boolean;
@@ -205,7 +206,6 @@ export class SocketFront {
       partialHasContent: false,
       eofReceived: false,
       eofHandled: false,
-      yielding: false,
       readThisTurn: 0,
       corked: false,
       ending: false,
@@ -264,16 +264,12 @@ export class SocketFront {
     // replies waiting while it is copied chunk after chunk.
     if (connection.readThisTurn === 0) setImmediate(() => this.endTurn(connection));
     connection.readThisTurn += chunk.length;
-    if (connection.readThisTurn >= TURN_READ_BYTES) {
-      connection.yielding = true;
-      this.updateReading(connection);
-    }
+    if (turnReadFull(connection)) this.updateReading(connection);
   }
 
   /** The end of a turn in which the connection was read in big pieces: forwards what it read. */
   private endTurn(connection: Connection): void {
     connection.readThisTurn = 0;
-    connection.yielding = false;
     // Closed meanwhile: its bytes went to the worker with the close.
     if (this.connections.has(connection.id)) this.pump(connection);
     // Not forwarded whole this turn: forwarded later from the kept copies, and left to the GC.
@@ -450,7 +446,7 @@ export class SocketFront {
   /** Reads only while every byte read can go to the worker and the client reads its replies. */
   private updateReading(connection: Connection): void {
     const hold =
-      connection.yielding ||
+      turnReadFull(connection) ||
       connection.forwardedOffset < connection.nextOffset ||
       connection.unackedBytes > this.options.maxUnackedBytesPerConnection ||
       this.repliesPiledUp(connection);
@@ -478,7 +474,9 @@ export class SocketFront {
 
   /** Every byte read from this connection is with the worker, its end of stream too if it came. */
   private handedOver(connection: Connection): boolean {
-    return !connection.yielding && connection.forwardedOffset === connection.nextOffset && connection.eofReceived === connection.eofHandled;
+    return (
+      !turnReadFull(connection) && connection.forwardedOffset === connection.nextOffset && connection.eofReceived === connection.eofHandled
+    );
   }
 
   /**
@@ -494,6 +492,11 @@ export class SocketFront {
     });
     return { connections };
   }
+}
+
+/** The connection read as much as a turn may: it waits for the next. */
+function turnReadFull(connection: Connection): boolean {
+  return connection.readThisTurn >= TURN_READ_BYTES;
 }
 
 /** The next bytes to forward: how many, and where in them the lines that get a reply end. */

@@ -66,7 +66,7 @@ export class JournalTail<T extends TailedJournal> {
 
   private constructor(private readonly open: (journalPath: string) => T) {
     this.subscriptions = [
-      // Notices that come in one turn make one catch-up, on the next turn: each reads all there is.
+      // Notices that come in one turn make one catch-up, on the next turn, to the latest notice's size.
       this.catchUpSoon.pipe(audit(nextTurn)).subscribe(() => {
         const reading = this.reading;
         if (reading?.catchUpTo) reading.catchUpTo(this.noticedEnd);
