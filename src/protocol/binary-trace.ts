@@ -24,7 +24,12 @@ const PLATFORM_IS_LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7
 export interface ExtractedBase64 {
   data: Buffer | Float64Array;
   decoded(values: Float64Array): void;
+  /** Where the decoded values go: by default a fresh array (`allocFloat64`). */
+  allocate?: AllocateFloat64;
 }
+
+/** An array for `count` values, which the caller writes in full before anything reads it. */
+export type AllocateFloat64 = (count: number) => Float64Array;
 
 /**
  * `trace` is the object given as `data`; `path` names it in reasons (e.g. `measurements.x.data`).
@@ -60,7 +65,7 @@ export function decodeBinaryTrace(
   }
 
   // Decode straight into the Float64Array's own buffer: one allocation, correctly aligned.
-  const values = allocFloat64(valueCount);
+  const values = (piece?.allocate ?? allocFloat64)(valueCount);
   const written = writeBase64(Buffer.from(values.buffer, values.byteOffset, byteCount), encoded);
   // Node's decoder skips what is not base64 (and takes the URL alphabet too): a skipped character
   // leaves bytes unwritten, so a full count, without `-` or `_`, means the text was valid. For big

@@ -25,6 +25,7 @@
 import { COMMANDS, type Command, type ParsedLine } from './messages.js';
 import { describeJson, isPlainObject, parseJsonText } from './json.js';
 import { type LineSkeleton, extractMeasurementData } from './line-skeleton.js';
+import type { AllocateFloat64 } from './binary-trace.js';
 import { extractChannelTable } from './channel-table-scan.js';
 import { MAX_LINE_BYTES } from './limits.js';
 import { toReplySafeText } from './replies.js';
@@ -59,9 +60,10 @@ export interface BytesParse {
 
 /**
  * One trimmed line of valid UTF-8 → as `parseLine`, with the same result. A big device line's
- * bulk data is read from the bytes and never becomes one big string.
+ * bulk data is read from the bytes and never becomes one big string. `allocateValues`: where a
+ * big line's decoded binary traces go (the ingest reuses arrays); by default fresh arrays.
  */
-export function parseLineBytes(line: Buffer): BytesParse {
+export function parseLineBytes(line: Buffer, allocateValues?: AllocateFloat64): BytesParse {
   if (line.length >= BYTE_PATH_MIN_BYTES && line.length <= MAX_LINE_BYTES) {
     const table = extractChannelTable(line);
     if (table !== null) {
@@ -71,14 +73,15 @@ export function parseLineBytes(line: Buffer): BytesParse {
     }
     const skeleton = extractMeasurementData(line);
     // Nothing taken out (small arrays only): the skeleton is the whole text, kept as such.
-    if (skeleton !== null) return { parsed: parseLineSkeleton(skeleton), skeleton: skeleton.extracted.length > 0 ? skeleton : null };
+    if (skeleton !== null)
+      return { parsed: parseLineSkeleton(skeleton, allocateValues), skeleton: skeleton.extracted.length > 0 ? skeleton : null };
   }
   return { parsed: parseLine(line.toString('utf8')), skeleton: null };
 }
 
 /** A line kept as skeleton + bulk data (line-skeleton.ts) → what its whole text parses to. */
-export function parseLineSkeleton(skeleton: LineSkeleton): ParsedLine {
-  return parseMessage(skeleton.text, skeleton);
+export function parseLineSkeleton(skeleton: LineSkeleton, allocateValues?: AllocateFloat64): ParsedLine {
+  return parseMessage(skeleton.text, { key: skeleton.key, extracted: skeleton.extracted, allocateValues });
 }
 
 export function parseLine(line: string): ParsedLine {
@@ -97,10 +100,10 @@ export function parseLine(line: string): ParsedLine {
 
 const NOTHING_EXTRACTED: PlaceholderData = { key: '', extracted: [] };
 
-type PlaceholderData = Pick<LineSkeleton, 'key' | 'extracted'>;
+type PlaceholderData = Pick<NumberSource, 'key' | 'extracted' | 'allocateValues'>;
 
 /** `line`: JSON object text, where placeholders may stand for extracted data. */
-function parseMessage(line: string, { key, extracted }: PlaceholderData): ParsedLine {
+function parseMessage(line: string, { key, extracted, allocateValues }: PlaceholderData): ParsedLine {
   const parsed = parseJsonText(line);
   if (!parsed.ok) return invalid(parsed.reason);
   if (!isPlainObject(parsed.value)) {
@@ -112,7 +115,7 @@ function parseMessage(line: string, { key, extracted }: PlaceholderData): Parsed
     return invalid('a string holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)');
   }
   // Without the NaN rewrite no stand-in can exist, and the hot loop can skip looking for one.
-  return classify(parsed.value, line, { copy: parsed.nanStandIns ? copyNumbersOrNan : copyNumbers, key, extracted });
+  return classify(parsed.value, line, { copy: parsed.nanStandIns ? copyNumbersOrNan : copyNumbers, key, extracted, allocateValues });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { ParsedLine } from '../../protocol/messages.js';
 import { parseLineBytes } from '../../protocol/parse.js';
+import type { AllocateFloat64 } from '../../protocol/binary-trace.js';
 import { encodeSkeletonBody } from '../../runtime/journal/line-body.js';
 import { ChannelTable } from '../../protocol/channel-table.js';
 import type { OutlinedDevice } from './outlined-device.js';
@@ -25,8 +26,8 @@ export interface LineParse {
   /** The part of `deviceBody` that holds the line's channel table (channel-table.ts), if it has one. */
   tablePart?: number;
   /**
-   * `line` is a reused buffer: called once the line is journaled (or answered without), after
-   * which nothing may read `line` or the parts of `deviceBody` that are views of it.
+   * `line` or the decoded values are in reused memory: called once the line is journaled (or
+   * answered without), after which nothing may read `line`, `parsed`'s values or `deviceBody`.
    */
   release?: () => void;
 }
@@ -36,9 +37,10 @@ export interface OutlinedDeviceLine {
   outlines: OutlinedDevice;
 }
 
-export function parseLineForIngest(line: Buffer): LineParse & { parsed: ParsedLine | null } {
+/** `allocateValues`: where decoded binary traces go (parse.ts); by default fresh arrays. */
+export function parseLineForIngest(line: Buffer, allocateValues?: AllocateFloat64): LineParse & { parsed: ParsedLine | null } {
   if (!isUtf8(line)) return { line, parsed: null, deviceBody: null };
-  const { parsed, skeleton } = parseLineBytes(line);
+  const { parsed, skeleton } = parseLineBytes(line, allocateValues);
   if (skeleton === null || parsed.kind !== 'device') return { line, parsed, deviceBody: null };
   const deviceBody = encodeSkeletonBody(skeleton);
   const table = skeleton.extracted.find((piece) => piece instanceof ChannelTable);

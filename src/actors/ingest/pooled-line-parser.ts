@@ -15,6 +15,7 @@ import { tableOutlines, unpackOutlines } from './outlined-device.js';
 import { ChannelTable } from '../../protocol/channel-table.js';
 import type { ParseTask, PoolAnswer } from './parse-pool-thread.js';
 import { distFile } from '../../runtime/dist-file.js';
+import { ReusedValueArrays } from './reused-value-arrays.js';
 
 /**
  * From this size on a line is parsed in the pool. A 10,000-point trace (~200 KB, ~1 ms) stays on
@@ -23,17 +24,19 @@ import { distFile } from '../../runtime/dist-file.js';
 export const POOL_MIN_LINE_BYTES = 256 * 1024;
 const IDLE_THREAD_MS = 30_000;
 /**
- * A line of this size or more that spanned chunks is joined into a reused buffer (given back by
- * `LineParse.release` once the line is journaled). A new 200 KB buffer per trace line was fresh
- * memory to fault in and, with the join's copy, 70–220 µs of the ingest's time per line (issue 18).
+ * A line of this size or more reuses memory, given back by `LineParse.release` once the line is
+ * journaled: a buffer to join it in when it spanned chunks, arrays for its decoded binary traces
+ * (reused-value-arrays.ts). A new 200 KB buffer per trace line was fresh memory to fault in and,
+ * with the join's copy, 70–220 µs of the ingest's time per line (issue 18).
  */
-const REUSED_JOIN_MIN_BYTES = 16 * 1024;
+const REUSED_MEMORY_MIN_BYTES = 16 * 1024;
 /** Join buffers kept for reuse: a line's buffer is given back before the next is usually joined. */
 const MAX_FREE_JOIN_BUFFERS = 4;
 
 export class LineParser {
   private pool: Piscina<ParseTask, PoolAnswer> | undefined;
   private readonly freeJoinBuffers: ArrayBuffer[] = [];
+  private readonly valueArrays = new ReusedValueArrays();
 
   /**
    * `line` as the splitter gives it: in pieces when it spanned chunks (a big one is joined on the
@@ -41,22 +44,23 @@ export class LineParser {
    * last one, when it shares its chunk with what follows, is copied (at most a chunk).
    */
   parse({ parts, length, lastOwned }: LineItem): LineParse | Promise<LineParse> {
-    if (length < POOL_MIN_LINE_BYTES) {
-      if (parts.length === 1 || length < REUSED_JOIN_MIN_BYTES) return parseLineForIngest(joinParts(parts, length));
-      return this.parseJoined(parts, length);
-    }
+    if (length < REUSED_MEMORY_MIN_BYTES) return parseLineForIngest(joinParts(parts, length));
+    if (length < POOL_MIN_LINE_BYTES) return this.parseReusing(parts, length);
     const last = parts.at(-1)!;
     const task = lastOwned ? parts : [...parts.slice(0, -1), concatOwned([last], last.length)];
     const transferList = [...new Set(task.map((part) => part.buffer as ArrayBuffer))];
     return this.startPool().then((pool) => pool.run({ parts: task, length }, { transferList }).then(fromPool));
   }
 
-  /** The parts joined in a reused buffer, which the parse's `release` gives back. */
-  private parseJoined(parts: readonly Buffer[], length: number): LineParse {
-    const buffer = this.freeJoinBuffers.pop() ?? new ArrayBuffer(POOL_MIN_LINE_BYTES);
-    const parse = parseLineForIngest(copyParts(parts, Buffer.from(buffer, 0, length)));
+  /** Parsed in reused memory, which the parse's `release` gives back. */
+  private parseReusing(parts: readonly Buffer[], length: number): LineParse {
+    const joinBuffer = parts.length > 1 ? (this.freeJoinBuffers.pop() ?? new ArrayBuffer(POOL_MIN_LINE_BYTES)) : undefined;
+    const line = joinBuffer ? copyParts(parts, Buffer.from(joinBuffer, 0, length)) : parts[0]!;
+    const values = this.valueArrays.lease();
+    const parse = parseLineForIngest(line, values.allocate);
     parse.release = () => {
-      if (this.freeJoinBuffers.length < MAX_FREE_JOIN_BUFFERS) this.freeJoinBuffers.push(buffer);
+      values.giveBack();
+      if (joinBuffer && this.freeJoinBuffers.length < MAX_FREE_JOIN_BUFFERS) this.freeJoinBuffers.push(joinBuffer);
     };
     return parse;
   }

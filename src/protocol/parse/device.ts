@@ -5,7 +5,7 @@
  */
 import type { ChannelData, DeviceMessage, MeasurementChannel } from '../messages.js';
 import { type JsonObjectResult, describeJson, fieldPath, isNanStandIn, isPlainObject, validateJsonObject } from '../json.js';
-import { type ExtractedBase64, allocFloat64, decodeBinaryTrace } from '../binary-trace.js';
+import { type AllocateFloat64, type ExtractedBase64, allocFloat64, decodeBinaryTrace } from '../binary-trace.js';
 import { type ExtractedData, placeholderIndex } from '../line-skeleton.js';
 import { ChannelTable, rememberTable } from '../channel-table.js';
 import { integralFloatPaths } from '../float-lexemes.js';
@@ -221,6 +221,7 @@ function extractedBase64(value: unknown, numbers: NumberSource): ExtractedBase64
     decoded: (values) => {
       numbers.extracted[index] = values;
     },
+    allocate: numbers.allocateValues,
   };
 }
 
@@ -276,6 +277,8 @@ export interface NumberSource {
   /** Placeholders' key and the data they stand for (none for a line parsed as text). */
   key: string;
   extracted: ExtractedData[];
+  /** Where a binary trace's decoded values go (binary-trace.ts); by default fresh arrays. */
+  allocateValues?: AllocateFloat64;
 }
 
 export function copyNumbers(items: unknown[], target: Float64Array, offset: number): number {
