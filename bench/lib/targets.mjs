@@ -39,7 +39,8 @@ export function copyBuild(dir) {
 
 /** The real python3, not a version manager's shim (pyenv's costs a second per start). */
 export const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-export const PATH_WITH_REAL_PYTHON = `${path.dirname(PYTHON)}${path.delimiter}${process.env.PATH ?? ''}`;
+/** With this node first: the `rex` command runs the `node` on the PATH. */
+export const PATH_WITH_REAL_PYTHON = [path.dirname(PYTHON), path.dirname(process.execPath), process.env.PATH ?? ''].join(path.delimiter);
 /** The clients import benchlib.py: no __pycache__ left in bench/clients. */
 const CLIENT_ENV = { PYTHONDONTWRITEBYTECODE: '1' };
 
@@ -105,10 +106,14 @@ async function runRex(client, env, timeoutMs, cpus, bin = rexBin, nodeFlags = []
   try {
     const resultFile = path.join(dir, 'result.json');
     const script = path.join(BENCH_DIR, 'clients', client);
-    const args = [...nodeFlags, bin, 'run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
+    const args = ['run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
+    // As users run it, through the `rex` command (bin/rex, which sizes V8's threads), unless node
+    // flags are asked for or the build predates it.
+    const launcher = path.join(path.dirname(bin), 'rex');
+    const [command, argv] = nodeFlags.length === 0 && fs.existsSync(launcher) ? [launcher, args] : [process.execPath, [...nodeFlags, bin, ...args]];
     const rex = start(
-      process.execPath,
-      args,
+      command,
+      argv,
       {
         cwd: dir,
         env: {

@@ -15,10 +15,12 @@ export function distFile(relative: string): URL {
 }
 
 /**
- * Node's flags for a process started from this build: source maps on when this one has them
+ * Node's flags for a rex process started from this one: source maps on when this one has them
  * (`NODE_OPTIONS=--enable-source-maps`, bin/rex.js), so that stack traces name src/ rather than
- * the bundle's chunks. Threads need none: they inherit the process's flags.
+ * the bundle's chunks; and V8's thread pool as the `rex` command sized it for this machine
+ * (bin/rex). Threads need none: they inherit the process's flags.
  */
-export function sourceMapFlags(): string[] {
-  return process.sourceMapsEnabled ? ['--enable-source-maps'] : [];
+export function childNodeFlags(): string[] {
+  const pool = process.execArgv.find((flag) => flag.startsWith('--v8-pool-size='));
+  return [...(process.sourceMapsEnabled ? ['--enable-source-maps'] : []), ...(pool ? [pool] : [])];
 }

@@ -26,6 +26,8 @@ export interface ServeOptions {
   host?: string;
   /** More arguments of `rex serve` (`--fleet`). */
   args?: string[];
+  /** Node's own flags for `rex serve`: `node <flags> bin/rex.js serve ...`. */
+  nodeFlags?: string[];
 }
 
 export interface HttpAnswer {
@@ -79,7 +81,7 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
   if (options.envToken !== undefined) env.REX_SERVE_TOKEN = options.envToken;
   const clientToken = options.token ?? options.envToken;
   const hostArgs = options.host !== undefined ? ['--host', options.host] : [];
-  const child = spawn(process.execPath, [REX_BIN, 'serve', '--port', String(port), ...hostArgs, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), REX_BIN, 'serve', '--port', String(port), ...hostArgs, ...(options.args ?? [])], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,7 +14,7 @@ import type { RunOutcome } from '../../actors/controller/index.js';
 import type { LogLine } from '../../view/model/tui-state.js';
 import { type ToView, isFromView } from '../../view/hosted-ipc.js';
 import { connectHostFor, formatTcpAddress } from '../../view/transport/address.js';
-import { distFile, sourceMapFlags } from '../../runtime/dist-file.js';
+import { childNodeFlags, distFile } from '../../runtime/dist-file.js';
 
 export interface RunTuiOptions {
   /** `-v`: which log levels reach the pane (0 error … 4 trace). */
@@ -80,7 +80,7 @@ export class ViewChild {
     if (this.state !== 'waiting') return;
     const main = fileURLToPath(distFile('cli/main.js'));
     const address = formatTcpAddress({ host: connectHostFor(bindHost), port });
-    const child = spawn(process.execPath, [...sourceMapFlags(), main, 'view', address, '--hosted', '--theme', this.options.theme], {
+    const child = spawn(process.execPath, [...childNodeFlags(), main, 'view', address, '--hosted', '--theme', this.options.theme], {
       stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;

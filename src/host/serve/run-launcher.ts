@@ -15,6 +15,7 @@ import { LogTail } from './log-tail.js';
 import { idleRunState, LogRing, type ServeLaunch, type ServeLaunchResult, type ServeRunState } from '../../actors/http-gateway/index.js';
 import { describeRunExit } from '../../protocol/run-exit.js';
 import { parseRunIpcMessage, SERVE_RUN_UUID_ENV } from './run-ipc.js';
+import { childNodeFlags } from '../../runtime/dist-file.js';
 
 export interface RunLauncherOptions {
   /** The `rex` launcher script (bin/rex.js), run with this Node. */
@@ -178,7 +179,7 @@ export class RunLauncher {
     const logFd = fs.openSync(logFile, 'a', 0o600);
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [this.options.rexBin, ...runArguments(launch, this.options)], {
+      child = spawn(process.execPath, [...childNodeFlags(), this.options.rexBin, ...runArguments(launch, this.options)], {
         env: runEnvironment(this.options.env ?? process.env, id),
         // A log file rather than pipes: the run must not die at its next log line if rex serve is killed.
         stdio: ['ignore', logFd, logFd, 'ipc'],
