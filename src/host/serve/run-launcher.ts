@@ -18,7 +18,7 @@ import { parseRunIpcMessage, SERVE_RUN_UUID_ENV } from './run-ipc.js';
 import { childNodeFlags } from '../../runtime/dist-file.js';
 
 export interface RunLauncherOptions {
-  /** The `rex` launcher script (bin/rex.js), run with this Node. */
+  /** bin/rex.js, run with this Node (and its V8 thread pool size, `childNodeFlags`). */
   rexBin: string;
   /** `-v` for the run. */
   verbosity: number;
