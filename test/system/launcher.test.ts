@@ -42,6 +42,13 @@ describe('the rex command', () => {
     expect(pool).toEqual(os.availableParallelism() <= 2 ? [POOL_FLAG] : []);
   });
 
+  it("counts the cores it may use, not OpenMP's thread settings", { timeout: TIMEOUT_MS }, async () => {
+    // GNU nproc reports OMP_NUM_THREADS (as a minimum) when it is set.
+    const argv = await probeThroughLauncher({ OMP_NUM_THREADS: '64', OMP_THREAD_LIMIT: '64' });
+    const pool = argv.filter((arg) => arg.startsWith('--v8-pool-size'));
+    expect(pool).toEqual(os.availableParallelism() <= 2 ? [POOL_FLAG] : []);
+  });
+
   it('leaves the pool to NODE_OPTIONS when it names one', { timeout: TIMEOUT_MS }, async () => {
     const argv = await probeThroughLauncher({ NODE_OPTIONS: '--v8-pool-size=3' });
     expect(argv.filter((arg) => arg.startsWith('--v8-pool-size'))).toEqual([]);
