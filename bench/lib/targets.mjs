@@ -110,7 +110,8 @@ async function runRex(client, env, timeoutMs, cpus, bin = rexBin, nodeFlags = []
     // As users run it, through the `rex` command (bin/rex, which sizes V8's threads), unless node
     // flags are asked for or the build predates it.
     const launcher = path.join(path.dirname(bin), 'rex');
-    const [command, argv] = nodeFlags.length === 0 && fs.existsSync(launcher) ? [launcher, args] : [process.execPath, [...nodeFlags, bin, ...args]];
+    const [command, argv] =
+      nodeFlags.length === 0 && fs.existsSync(launcher) ? [launcher, args] : [process.execPath, [...nodeFlags, bin, ...args]];
     const rex = start(
       command,
       argv,

@@ -81,11 +81,15 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
   if (options.envToken !== undefined) env.REX_SERVE_TOKEN = options.envToken;
   const clientToken = options.token ?? options.envToken;
   const hostArgs = options.host !== undefined ? ['--host', options.host] : [];
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), REX_BIN, 'serve', '--port', String(port), ...hostArgs, ...(options.args ?? [])], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeFlags ?? []), REX_BIN, 'serve', '--port', String(port), ...hostArgs, ...(options.args ?? [])],
+    {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const { output, waitForOutput } = watchOutput(child, 'rex serve output so far', 60_000);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal })),
