@@ -67,8 +67,13 @@ export class JournalReader {
 
   /** The journal's size on disk now (complete records and, at its end, maybe part of one). */
   size(): number {
-    if (this.closed) throw new Error(`${this.path}: read after the journal reader was closed`);
+    this.assertOpen();
     return fs.fstatSync(this.fd).size;
+  }
+
+  /** A closed descriptor's number may already be another file's. */
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`${this.path}: read after the journal reader was closed`);
   }
 
   /** Set when a checksum or length error was found; nothing after it is read. */
@@ -82,10 +87,9 @@ export class JournalReader {
    * file offset `upTo`.
    */
   readAvailable(maxBytes = READ_CHUNK_BYTES, upTo = Number.POSITIVE_INFINITY): JournalRecord[] {
-    // A closed descriptor's number may already be another file's.
-    if (this.closed) throw new Error(`${this.path}: read after the journal reader was closed`);
+    this.assertOpen();
     if (this.corruptAt || upTo <= this.offset) return [];
-    const size = Math.min(fs.fstatSync(this.fd).size, upTo);
+    const size = Math.min(this.size(), upTo);
     const available = size - this.offset;
     if (available <= 0) return [];
     let chunk = this.readAt(this.offset, Math.min(available, maxBytes));
