@@ -6,8 +6,7 @@
 //   overhead   = rex's wall time − the bare run's (the same round's pair; median over rounds)
 //   start-up   = spawn → script's first statement, minus the bare run's
 //   exit       = script's last statement → rex's exit (the bare run's: → python's exit)
-// Usage: npm run build && node bench/startup.mjs [--reps 9] [--rex path/to/bin/rex ...]
-//        (a `rex` command, as users run it, or a bin/rex.js, run by this node)
+// Usage: npm run build && node bench/startup.mjs [--reps 9] [--rex path/to/bin/rex.js ...]
 //        [--config-file FILE]: each rex run reads it (default: none there, the built-in defaults)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,7 +22,7 @@ const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] || 9) || 9;
 const builds = args.flatMap((a, i) => (args[i - 1] === '--rex' ? [path.resolve(a)] : []));
 const configFile = args.includes('--config-file') ? path.resolve(args[args.indexOf('--config-file') + 1]) : undefined;
-if (builds.length === 0) builds.push(path.join(REPO_ROOT, 'bin', 'rex'));
+if (builds.length === 0) builds.push(path.join(REPO_ROOT, 'bin', 'rex.js'));
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bench-startup-'));
 const script = path.join(work, 'trivial.py');
@@ -83,10 +82,7 @@ function timed(command, argv, port) {
 
 const bare = () => timed(PYTHON, [script], serverPort);
 const configArgs = configFile ? ['--config-file', configFile] : [];
-const underRex = async (bin) => {
-  const args = ['run', script, '-o', work, '-P', String(await freePort()), ...configArgs];
-  return bin.endsWith('.js') ? timed(process.execPath, [bin, ...args], 0) : timed(bin, args, 0);
-};
+const underRex = async (bin) => timed(process.execPath, [bin, 'run', script, '-o', work, '-P', String(await freePort()), ...configArgs], 0);
 
 const info = machine();
 const loadBefore = loadAverage();

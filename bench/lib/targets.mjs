@@ -39,8 +39,7 @@ export function copyBuild(dir) {
 
 /** The real python3, not a version manager's shim (pyenv's costs a second per start). */
 export const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-/** With this node first: the `rex` command runs the `node` on the PATH. */
-export const PATH_WITH_REAL_PYTHON = [path.dirname(PYTHON), path.dirname(process.execPath), process.env.PATH ?? ''].join(path.delimiter);
+export const PATH_WITH_REAL_PYTHON = `${path.dirname(PYTHON)}${path.delimiter}${process.env.PATH ?? ''}`;
 /** The clients import benchlib.py: no __pycache__ left in bench/clients. */
 const CLIENT_ENV = { PYTHONDONTWRITEBYTECODE: '1' };
 
@@ -106,15 +105,10 @@ async function runRex(client, env, timeoutMs, cpus, bin = rexBin, nodeFlags = []
   try {
     const resultFile = path.join(dir, 'result.json');
     const script = path.join(BENCH_DIR, 'clients', client);
-    const args = ['run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
-    // As users run it, through the `rex` command (bin/rex, which sizes V8's threads), unless node
-    // flags are asked for or the build predates it.
-    const launcher = path.join(path.dirname(bin), 'rex');
-    const [command, argv] =
-      nodeFlags.length === 0 && fs.existsSync(launcher) ? [launcher, args] : [process.execPath, [...nodeFlags, bin, ...args]];
+    const args = [...nodeFlags, bin, 'run', script, '-o', path.join(dir, 'out'), '-P', String(await freePort())];
     const rex = start(
-      command,
-      argv,
+      process.execPath,
+      args,
       {
         cwd: dir,
         env: {

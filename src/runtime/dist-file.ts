@@ -17,8 +17,9 @@ export function distFile(relative: string): URL {
 /**
  * Node's flags for a rex process started from this one: source maps on when this one has them
  * (`NODE_OPTIONS=--enable-source-maps`, bin/rex.js), so that stack traces name src/ rather than
- * the bundle's chunks; and V8's thread pool as the `rex` command sized it for this machine
- * (bin/rex). Threads need none: they inherit the process's flags.
+ * the bundle's chunks; and V8's thread pool size when this one was given it
+ * (`node --v8-pool-size=1 bin/rex.js`; in NODE_OPTIONS it reaches children with the environment).
+ * Threads need none: they inherit the process's flags.
  */
 export function childNodeFlags(): string[] {
   const pool = process.execArgv.find((flag) => flag.startsWith('--v8-pool-size='));

@@ -1,7 +1,6 @@
 /**
- * Runs the real `rex` CLI as a child process for system tests, as users run it (the `rex` command,
- * bin/rex → bin/rex.js → dist/), in a temp directory with an isolated config home, and reads the
- * TOML files it writes.
+ * Runs the real `rex` CLI (bin/rex.js → dist/) as a child process for system tests, in a temp
+ * directory with an isolated config home, and reads the TOML files it writes.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,22 +13,19 @@ import { onTestFinished } from 'vitest';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const REX_BIN = path.join(REPO_ROOT, 'bin/rex.js');
-/** The `rex` command (package.json "bin"): starts node on REX_BIN with V8's pool sized to the machine. */
-export const REX_COMMAND = path.join(REPO_ROOT, 'bin/rex');
 export const PY_FIXTURES = path.join(REPO_ROOT, 'test/fixtures/python');
 
 /**
- * PATH with the directory of the real python3 first, then this node's (the `rex` command runs the
- * `node` on the PATH). Version managers (pyenv) put a shell-script shim on PATH that costs a
- * second or more per start; the tests run the very same interpreter without it.
+ * PATH with the directory of the real python3 first. Version managers (pyenv) put a shell-script
+ * shim on PATH that costs a second or more per start; the tests run the very same interpreter
+ * without it.
  */
 const PATH_WITH_REAL_PYTHON = (() => {
-  const withNode = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
   try {
     const executable = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-    return `${path.dirname(executable)}${path.delimiter}${withNode}`;
+    return `${path.dirname(executable)}${path.delimiter}${process.env.PATH ?? ''}`;
   } catch {
-    return withNode;
+    return process.env.PATH ?? '';
   }
 })();
 
@@ -86,7 +82,7 @@ export interface RexRun {
 export interface StartRexOptions {
   env?: Record<string, string>;
   cwd?: string;
-  /** An installed `rex` executable to run instead of the repository's `rex` command. */
+  /** An installed `rex` executable to run instead of the repository's bin/rex.js. */
   bin?: string;
   /** Node's own flags, before rex's script: `node <flags> bin/rex.js ...`. */
   nodeFlags?: string[];
@@ -94,11 +90,7 @@ export interface StartRexOptions {
 
 /** Starts `rex <args>` in the workspace (XDG_CONFIG_HOME and XDG_CACHE_HOME isolated). Killed after the test if still running. */
 export function startRex(ws: RexWorkspace, args: string[], options: StartRexOptions = {}): RexRun {
-  const [command, argv] = options.bin
-    ? [options.bin, args]
-    : options.nodeFlags
-      ? [process.execPath, [...options.nodeFlags, REX_BIN, ...args]]
-      : [REX_COMMAND, args];
+  const [command, argv] = options.bin ? [options.bin, args] : [process.execPath, [...(options.nodeFlags ?? []), REX_BIN, ...args]];
   const child = spawn(command, argv, {
     cwd: options.cwd ?? ws.dir,
     env: { ...process.env, PATH: PATH_WITH_REAL_PYTHON, XDG_CONFIG_HOME: ws.configHome, XDG_CACHE_HOME: ws.cacheHome, ...options.env },

@@ -19,7 +19,6 @@ it('a packed tarball installs globally and runs the quick start from /', { timeo
   const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   const shipped = packed!.files.map((f) => f.path);
   const needed = [
-    'bin/rex',
     'bin/rex.js',
     'dist/cli/main.js',
     'clients/python/pyproject.toml',
