@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const bin = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
 
 /** npm's cli, as `npm test` names it, or the `npm` on PATH. */
 const npmCli = process.env.npm_execpath ?? fs.realpathSync(execFileSync('which', ['npm'], { encoding: 'utf8' }).trim());
@@ -23,15 +23,14 @@ const shims = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bin-shims-'));
 afterAll(() => fs.rmSync(shims, { recursive: true, force: true }));
 
 it("npm's Windows shims start every command of the package with node", async () => {
-  expect(Object.keys(bin)).toEqual(['rex']);
-  for (const [name, file] of Object.entries(bin)) {
+  expect(Object.keys(pkg.bin)).toEqual(['rex']);
+  for (const [name, file] of Object.entries(pkg.bin)) {
     const target = path.join(root, file);
     expect(fs.readFileSync(target, 'utf8').split('\n')[0], file).toBe('#!/usr/bin/env node');
     const shim = path.join(shims, name);
     await cmdShim(target, shim);
     expect(fs.readFileSync(`${shim}.cmd`, 'utf8')).toContain('SET "_prog=node"');
     expect(fs.readFileSync(`${shim}.ps1`, 'utf8')).toContain('& "node$exe"');
-    const version = execFileSync('sh', [shim, '--version'], { encoding: 'utf8' }).trim();
-    expect(version).toBe(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version);
+    expect(execFileSync('sh', [shim, '--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
   }
 });
