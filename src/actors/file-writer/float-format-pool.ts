@@ -43,6 +43,9 @@ export class FloatFormatPool {
       filename: distFile('actors/file-writer/format-pool-thread.js').href,
       minThreads: 0,
       maxThreads: 1,
+      // The runs handed over wait in the thread's own queue. Queued here, the next one waited for
+      // this thread to turn (formatting a run of its own) each time the previous one ended.
+      concurrentTasksPerWorker: MAX_RUNS_IN_POOL,
       idleTimeout: IDLE_THREAD_MS,
       // A run is at most 16384 values and its bytes, off the heap: a small heap keeps the thread's
       // memory small (the 400 MB budget of a long run, bench/RESULTS.md, counts every thread).
