@@ -19,22 +19,30 @@ export class FloatFormatPool {
   private pool: Piscina<FormatTask, Uint8Array> | undefined;
   /** piscina, loaded with the first long run (a small file never needs it: start-up pays for every module). */
   private loading: Promise<void> | undefined;
-  private runsInPool = 0;
+  private handedOver = 0;
+  /**
+   * Runs the pool thread has formatted, counted there as each is done: this thread learns it while
+   * it formats a run of its own, before it reads the answer. Counted from the answers, the pool
+   * looked full for as long as this thread was busy, and the two took turns (bench/RESULTS.md).
+   */
+  private readonly formattedThere = new Int32Array(new SharedArrayBuffer(4));
+  private failedThere = 0;
 
   readonly format: FloatRunFormatter = (values, separator) => {
     if (this.pool === undefined && values.length >= MIN_POOL_RUN) this.loading ??= this.startPool().catch(() => {});
+    const inPool = this.handedOver - Atomics.load(this.formattedThere, 0) - this.failedThere;
     // Until the pool is there, runs are formatted here.
-    if (this.pool === undefined || this.runsInPool >= MAX_RUNS_IN_POOL || values.length < MIN_POOL_RUN) {
+    if (this.pool === undefined || inPool >= MAX_RUNS_IN_POOL || values.length < MIN_POOL_RUN) {
       return formatFloats(values, separator);
     }
-    this.runsInPool++;
+    this.handedOver++;
     // A copy: the caller's values may be a view of memory it reuses. Cloned to the pool, not
     // moved, so that if the pool fails the run is still formatted here.
     const own = values.slice();
-    return this.pool
-      .run({ values: own, separator })
-      .catch(() => formatFloats(own, separator))
-      .finally(() => this.runsInPool--);
+    return this.pool.run({ values: own, separator, formatted: this.formattedThere }).catch(() => {
+      this.failedThere++;
+      return formatFloats(own, separator);
+    });
   };
 
   private async startPool(): Promise<void> {
