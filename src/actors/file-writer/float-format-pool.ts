@@ -21,16 +21,16 @@ export class FloatFormatPool {
   private loading: Promise<void> | undefined;
   private handedOver = 0;
   /**
-   * Runs the pool thread has formatted, counted there as each is done: this thread learns it while
-   * it formats a run of its own, before it reads the answer. Counted from the answers, the pool
-   * looked full for as long as this thread was busy, and the two took turns (bench/RESULTS.md).
+   * Runs handed over that are settled: counted by the pool thread as it formats each, so that this
+   * thread learns it while it formats a run of its own, before it reads the answer (and here for
+   * one that failed there). Counted from the answers, the pool looked full for as long as this
+   * thread was busy, and the two took turns (bench/RESULTS.md).
    */
-  private readonly formattedThere = new Int32Array(new SharedArrayBuffer(4));
-  private failedThere = 0;
+  private readonly settled = new Int32Array(new SharedArrayBuffer(4));
 
   readonly format: FloatRunFormatter = (values, separator) => {
     if (this.pool === undefined && values.length >= MIN_POOL_RUN) this.loading ??= this.startPool().catch(() => {});
-    const inPool = this.handedOver - Atomics.load(this.formattedThere, 0) - this.failedThere;
+    const inPool = this.handedOver - Atomics.load(this.settled, 0);
     // Until the pool is there, runs are formatted here.
     if (this.pool === undefined || inPool >= MAX_RUNS_IN_POOL || values.length < MIN_POOL_RUN) {
       return formatFloats(values, separator);
@@ -39,8 +39,8 @@ export class FloatFormatPool {
     // A copy: the caller's values may be a view of memory it reuses. Cloned to the pool, not
     // moved, so that if the pool fails the run is still formatted here.
     const own = values.slice();
-    return this.pool.run({ values: own, separator, formatted: this.formattedThere }).catch(() => {
-      this.failedThere++;
+    return this.pool.run({ values: own, separator, settled: this.settled }).catch(() => {
+      Atomics.add(this.settled, 0, 1);
       return formatFloats(own, separator);
     });
   };

@@ -5,12 +5,12 @@ import { formatFloats } from '../../protocol/output/toml-values.js';
 export interface FormatTask {
   values: Float64Array;
   separator: string;
-  /** Runs formatted here so far, counted up as each is done ([0]; shared with the file-writer). */
-  formatted: Int32Array;
+  /** Runs settled so far ([0], shared with the file-writer): counted up as each is formatted here. */
+  settled: Int32Array;
 }
 
-export default function formatInPool({ values, separator, formatted }: FormatTask): Uint8Array {
+export default function formatInPool({ values, separator, settled }: FormatTask): Uint8Array {
   const bytes = formatFloats(values, separator);
-  Atomics.add(formatted, 0, 1);
+  Atomics.add(settled, 0, 1);
   return move(bytes) as Uint8Array;
 }
