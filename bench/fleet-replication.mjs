@@ -5,7 +5,11 @@
  * against the station's own ingest rate in the same run; and what replication costs the station's
  * ingest (runs with `[fleet]` alternated with runs without it, same client, medians).
  *
- *   npm run build && node bench/fleet-replication.mjs [messages=300] [rounds=3]
+ *   npm run build && node bench/fleet-replication.mjs [messages=300] [rounds=3] [setupMs=0]
+ *
+ * `setupMs`: the client pauses this long after its session line before the first trace, as a
+ * script setting up its instruments does; with 0 its traces come while the station's fleet
+ * threads are still starting (loading the NATS client, connecting, registering).
  *
  * Per run: `rex run bench/clients/traces.py` (one connection, BENCH_WINDOW lines in flight, 10,000
  * JSON doubles a line), a real nats-server on loopback with JetStream on a temp store. The bench
@@ -27,6 +31,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REX = path.join(HERE, '../bin/rex.js');
 const MESSAGES = Number(process.argv[2] ?? 300);
 const ROUNDS = Number(process.argv[3] ?? 3);
+const SETUP_MS = Number(process.argv[4] ?? 0);
 const POINTS = 10_000;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rex-bench-fleet-'));
 const USER = { user: 'rex', password: 'bench-secret' };
@@ -137,6 +142,7 @@ async function oneRun(label, nats, nc, fleet) {
       BENCH_FORM: 'json',
       BENCH_MODE: 'pipelined',
       BENCH_WINDOW: '8',
+      BENCH_SETUP_MS: String(SETUP_MS),
     },
     encoding: 'utf8',
   });
@@ -223,7 +229,7 @@ async function fromTheStream(nc, node) {
 const nats = await startNats();
 const nc = await connect({ servers: nats.url, ...{ user: USER.user, pass: USER.password } });
 console.log(
-  `fleet-replication: ${MESSAGES} lines of ${POINTS} doubles, ${ROUNDS} rounds; node ${process.version}; nproc ${os.cpus().length}; load ${os
+  `fleet-replication: ${MESSAGES} lines of ${POINTS} doubles, ${ROUNDS} rounds, set-up ${SETUP_MS} ms; node ${process.version}; nproc ${os.cpus().length}; load ${os
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}; ${new Date().toISOString()}`,

@@ -1,7 +1,8 @@
 """Scenarios B, D, E: one connection sending the same pre-encoded trace line BENCH_COUNT times.
 
 BENCH_POINTS floats per line, BENCH_FORM json|binary, BENCH_MODE pipelined|rr,
-BENCH_WINDOW = most unanswered lines in pipelined mode.
+BENCH_WINDOW = most unanswered lines in pipelined mode; BENCH_SETUP_MS (default 0) = a pause after
+the session line, before the first trace, as a script setting up its instruments makes.
 """
 
 import os
@@ -17,6 +18,7 @@ line = trace_line(points, os.environ["BENCH_FORM"])
 
 conn = Connection()
 conn.start_session()
+time.sleep(int(os.environ.get("BENCH_SETUP_MS", "0")) / 1000)
 if mode == "pipelined":
     start, reply_times = conn.pipelined(line, count, env_int("BENCH_WINDOW"))
 else:

@@ -4,7 +4,7 @@
  * most a window of messages waiting for the hub's acknowledgement. Any failure (the hub down, a
  * reconnect) goes back to the last record of the unbroken acknowledged prefix and sends on from
  * there: message ids let the stream drop what it already has. Ingest never waits for any of this:
- * the journal is the buffer.
+ * the journal is the buffer. While the station streams, it sends after the burst (pace.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +28,7 @@ import { JournalReader } from '../../runtime/journal/reader.js';
 import { readSideBody } from '../../runtime/journal/side-body.js';
 import type { RunStartRecord } from '../../runtime/journal/run-records.js';
 import { loadProgress, type ReplicationProgress, saveProgress } from './progress.js';
+import { DEFAULT_PACE, type PaceSettings, ReplicationPace } from './pace.js';
 import type { ReplicationStatus } from './messages.js';
 
 export interface ReplicatorOptions {
@@ -42,6 +43,8 @@ export interface ReplicatorOptions {
   /** Messages and bytes published but not yet acknowledged, at most. */
   window?: { messages: number; bytes: number };
   retry?: { initialMs: number; maxMs: number };
+  /** When to send while the journal grows (pace.ts); default DEFAULT_PACE. */
+  pace?: PaceSettings;
 }
 
 const DEFAULT_WINDOW = { messages: 64, bytes: 8 << 20 };
@@ -81,6 +84,8 @@ export class JournalReplicator {
   private lastError: string | null = null;
   private disconnected = newSignal();
   private reconnected = newSignal();
+  private readonly finalized = newSignal();
+  private readonly pace: ReplicationPace;
   private connected = true;
   private readonly stopSignal: Promise<void>;
   private signalStop!: () => void;
@@ -88,11 +93,13 @@ export class JournalReplicator {
   constructor(private readonly options: ReplicatorOptions) {
     this.window = options.window ?? DEFAULT_WINDOW;
     this.retry = options.retry ?? DEFAULT_RETRY;
+    this.pace = new ReplicationPace(options.pace ?? DEFAULT_PACE);
     this.stopSignal = new Promise((resolve) => (this.signalStop = resolve));
   }
 
-  /** New journal data, or a new journal: look again now. */
+  /** New journal data, or a new journal: look again (now, or after the burst: pace.ts). */
   wake(): void {
+    this.pace.news();
     this.woken = true;
     for (const journal of this.journals.values()) journal.atEnd = false;
     this.wakeUp?.();
@@ -101,6 +108,7 @@ export class JournalReplicator {
   /** The run is over: journals will not grow any more; one without a run-end record gets an end marker. */
   finalize(): void {
     this.final = true;
+    this.finalized.fire();
     this.wake();
   }
 
@@ -242,10 +250,19 @@ export class JournalReplicator {
     };
     try {
       for (;;) {
+        const holdMs = this.final ? 0 : this.pace.holdMs();
+        if (holdMs > 0) {
+          // The station streams: what is in flight is settled (and its progress saved), the rest waits.
+          while (inFlight.length > 0) await settleOldest();
+          await this.holdFor(holdMs, lost);
+          if (this.stopped) break;
+          continue;
+        }
         const records = reader.readAvailable(READ_BYTES);
         if (records.length === 0) {
           // Before the acknowledgements are awaited: news that comes meanwhile clears it again.
           journal.atEnd = true;
+          this.pace.caughtUp();
           break;
         }
         for (const [i, record] of records.entries()) {
@@ -335,6 +352,16 @@ export class JournalReplicator {
     } catch (error) {
       // The journal may be gone (a finished run removes it); nothing is lost but a resume point.
       this.options.log('debug', `replication progress not saved: ${(error as Error).message}`);
+    }
+  }
+
+  /** Until `ms` have passed, the run is over or the replicator stops; rejects with `lost`. */
+  private async holdFor(ms: number, lost: Promise<never>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, ms))), this.stopSignal, this.finalized.promise, lost]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
