@@ -18,7 +18,7 @@ line = trace_line(points, os.environ["BENCH_FORM"])
 
 conn = Connection()
 conn.start_session()
-time.sleep(int(os.environ.get("BENCH_SETUP_MS", "0")) / 1000)
+time.sleep(env_int("BENCH_SETUP_MS", 0) / 1000)
 if mode == "pipelined":
     start, reply_times = conn.pipelined(line, count, env_int("BENCH_WINDOW"))
 else:

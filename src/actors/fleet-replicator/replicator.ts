@@ -84,7 +84,6 @@ export class JournalReplicator {
   private lastError: string | null = null;
   private disconnected = newSignal();
   private reconnected = newSignal();
-  private readonly finalized = newSignal();
   private readonly pace: ReplicationPace;
   private connected = true;
   private readonly stopSignal: Promise<void>;
@@ -108,7 +107,6 @@ export class JournalReplicator {
   /** The run is over: journals will not grow any more; one without a run-end record gets an end marker. */
   finalize(): void {
     this.final = true;
-    this.finalized.fire();
     this.wake();
   }
 
@@ -355,13 +353,21 @@ export class JournalReplicator {
     }
   }
 
-  /** Until `ms` have passed, the run is over or the replicator stops; rejects with `lost`. */
+  /**
+   * Until `ms` have passed or the next `wake()` (news, the run's end, a stop: the caller looks
+   * again); rejects with `lost`.
+   */
   private async holdFor(ms: number, lost: Promise<never>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
+    const woken = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      this.wakeUp = resolve;
+    });
     try {
-      await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, ms))), this.stopSignal, this.finalized.promise, lost]);
+      await Promise.race([woken, lost]);
     } finally {
       clearTimeout(timer);
+      this.wakeUp = null;
     }
   }
 
