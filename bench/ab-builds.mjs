@@ -39,8 +39,9 @@ const env = {
   BENCH_WINDOW: 64,
 };
 const floats = (result) => result.floats_per_s / 1e6;
-const threadsText = (threads) =>
-  threads.map((t) => `${t.thread === 0 ? 'main' : `+${t.thread}`}${t.nice ? ' (niced)' : ''} ${t.ms}`).join(', ');
+/** rex's own threads by their names; V8's and libuv's (all "node") by their offset from the process id. */
+const threadLabel = (t) => (t.thread === 0 ? 'main' : t.name && t.name !== 'node' ? t.name : `+${t.thread}`);
+const threadsText = (threads) => threads.map((t) => `${threadLabel(t)}${t.nice ? ' (niced)' : ''} ${t.ms}`).join(', ');
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;

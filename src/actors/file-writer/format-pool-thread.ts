@@ -1,6 +1,9 @@
 /** A float-formatting thread (piscina) for the final file: one run of values → its TOML text as bytes, moved back. */
 import { move } from 'piscina';
 import { formatFloats } from '../../protocol/output/toml-values.js';
+import { nameThisThread } from '../../runtime/thread-name.js';
+
+nameThisThread('format-pool');
 
 export interface FormatTask {
   values: Float64Array;

@@ -7,7 +7,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectFleet } from '../../runtime/fleet/connect.js';
 import { listJournals } from '../../runtime/journal/list-journals.js';
-import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
 import type { ActorDefinition } from '../../runtime/worker/run-actor.js';
 import { journalNews } from '../../runtime/worker/journal-tail.js';
 import type { FleetReplicatorData } from './messages.js';
@@ -16,8 +15,6 @@ import { JournalReplicator } from './replicator.js';
 export const fleetReplicatorActor: ActorDefinition<FleetReplicatorData> = {
   name: 'fleet-replicator',
   async start({ bus, data, log }) {
-    // The hub can wait for an idle moment; the station's ingest cannot (docs/fleet.md).
-    runThisThreadInBackground(19);
     // Not awaited: the hub may be down when the run starts; the run does not wait for it.
     const connection = connectFleet(data.fleet, { name: `rex-replicator@${data.node}`, waitOnFirstConnect: true });
     let nc: NatsConnection | undefined;

@@ -7,6 +7,7 @@
 import { crc32 } from 'node:zlib';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
+import { nameThisThread } from '../../runtime/thread-name.js';
 import type { DeviceMessage, ParsedLine } from '../../protocol/messages.js';
 import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
 import { joinParts } from '../../protocol/line-splitter.js';
@@ -14,6 +15,7 @@ import { type PackedOutlines, packOutlines } from './outlined-device.js';
 
 // A huge line's parse must not take the CPU from the threads answering other clients.
 runThisThreadInBackground();
+nameThisThread('parse-pool');
 
 export interface ParseTask {
   /** The line's pieces, in order, each alone in its ArrayBuffer (which is moved here). */

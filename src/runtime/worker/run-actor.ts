@@ -21,6 +21,7 @@ import {
   type ToSupervisor,
 } from '../control-protocol.js';
 import { attachLivenessBeacon, stillWorking } from '../liveness.js';
+import { nameThisThread } from '../thread-name.js';
 import { REX_ACTOR_FAULT_INJECTED, REX_ACTOR_NOT_IN_WORKER, REX_ACTOR_PROTOCOL } from '../errors.js';
 
 /** `T`, `R`: the bus's tables; rex's own unless a test actor widens them (test/fixtures/actors). */
@@ -123,6 +124,7 @@ export async function runActor<Data, T extends Topics = Topics, R extends Reques
     return;
   }
   name = init.actor;
+  nameThisThread(name);
   attachLivenessBeacon(init.liveness);
   const bus = connectPortBus<T, R>(init.busPort, name);
   closeBus = () => bus.close();
