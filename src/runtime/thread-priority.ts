@@ -17,7 +17,9 @@ export function runThisThreadInBackground(niceness = BACKGROUND_NICENESS): void 
   if (process.platform !== 'linux') return;
   try {
     const threadId = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
-    if (Number.isInteger(threadId) && threadId > 0) os.setPriority(threadId, niceness);
+    // Never raised: under `nice -n 15 rex …` (or as root, who may raise it) a background thread
+    // must not end up ahead of the reply path's threads, which keep the process's value.
+    if (Number.isInteger(threadId) && threadId > 0) os.setPriority(threadId, Math.max(niceness, os.getPriority(threadId)));
   } catch {
     // No /proc, or not allowed: the thread keeps the process's priority.
   }
