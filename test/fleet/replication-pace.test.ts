@@ -78,8 +78,13 @@ describe('JournalReplicator at its pace', () => {
     const running = replicator.run();
     const acked = () => replicator.status().bytesAcked;
     const size = () => fs.statSync(journalPath).size;
-    /** A line every `everyMs` with its news, for `forMs`; the acknowledged bytes seen meanwhile. */
+    /**
+     * Once the run-start record is acknowledged (it goes at once: no news yet), a line every
+     * `everyMs` with its news, for `forMs`; the acknowledged bytes before, and those seen meanwhile.
+     */
     const stream = async (forMs: number, everyMs = 50) => {
+      await expect.poll(acked).toBe(size());
+      const before = acked();
       const seen: number[] = [];
       for (let i = 0, end = Date.now() + forMs; Date.now() < end; i++) {
         journal.line(trace(i));
@@ -87,7 +92,7 @@ describe('JournalReplicator at its pace', () => {
         seen.push(acked());
         await new Promise((resolve) => setTimeout(resolve, everyMs));
       }
-      return seen;
+      return { before, seen };
     };
     const close = async () => {
       replicator.stop();
@@ -100,10 +105,7 @@ describe('JournalReplicator at its pace', () => {
   it('a burst reaches the hub after it ends; the end of the run is sent at once', async () => {
     const s = await station('burst', { quietMs: 500, maxLagMs: 10_000 });
     try {
-      // Before any news the run-start record goes at once.
-      await expect.poll(s.acked).toBe(s.size());
-      const before = s.acked();
-      const seen = await s.stream(1_200);
+      const { before, seen } = await s.stream(1_200);
       expect(Math.max(...seen)).toBe(before);
       await expect.poll(s.acked, { timeout: 3_000 }).toBe(s.size());
       // The run is over: its last records (news, as any) wait for no pause.
@@ -123,9 +125,7 @@ describe('JournalReplicator at its pace', () => {
   it('a stream longer than maxLagMs reaches the hub while it goes on', async () => {
     const s = await station('long', { quietMs: 300, maxLagMs: 500 });
     try {
-      await expect.poll(s.acked).toBe(s.size());
-      const before = s.acked();
-      const seen = await s.stream(2_000);
+      const { before, seen } = await s.stream(2_000);
       expect(Math.max(...seen)).toBeGreaterThan(before);
       await expect.poll(s.acked, { timeout: 3_000 }).toBe(s.size());
     } finally {

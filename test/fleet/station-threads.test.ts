@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsServer } from '../helpers/nats-server.js';
-import { counterLines, waitFor } from '../helpers/processes.js';
+import { counterLines, nameAndNice, waitFor } from '../helpers/processes.js';
 import { startStream } from '../helpers/stream-run.js';
 
 let nats: NatsServer;
@@ -17,18 +17,12 @@ afterAll(async () => {
   await nats?.dispose();
 });
 
-/** A thread's nice value, from its `stat` (field 19: the 17th after the name's closing parenthesis). */
-function niceIn(stat: string): number {
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
-
 /** Every thread of `pid` with a name other than Node's default, and its nice value. */
 function namedThreads(pid: number): Map<string, number> {
   const threads = new Map<string, number>();
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    if (name !== 'node') threads.set(name, niceIn(stat));
+    const { name, nice } = nameAndNice(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+    if (name !== 'node') threads.set(name, nice);
   }
   return threads;
 }
@@ -36,7 +30,7 @@ function namedThreads(pid: number): Map<string, number> {
 describe.runIf(process.platform === 'linux')("a station's threads", { timeout: 60_000 }, () => {
   it('are named after their actors, and only those off the reply path run niced', async () => {
     // rex inherits this process's nice value; a thread may lower its priority, never raise it.
-    const base = niceIn(fs.readFileSync('/proc/self/stat', 'utf8'));
+    const base = nameAndNice(fs.readFileSync('/proc/self/stat', 'utf8')).nice;
     const expected = new Map([
       ['ingest', base],
       ['controller', base],
@@ -55,7 +49,7 @@ describe.runIf(process.platform === 'linux')("a station's threads", { timeout: 6
     const threads = namedThreads(pid);
     for (const [name, nice] of expected) expect(threads.get(name), name).toBe(nice);
     // The main thread (the socket front) keeps the process's priority.
-    expect(niceIn(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))).toBe(base);
+    expect(nameAndNice(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')).nice).toBe(base);
     run.rex.child.kill('SIGINT');
     const done = await run.rex.done;
     expect(done.code, done.stderr).toBe(130); // interrupted, its data saved

@@ -56,3 +56,10 @@ export function processGone(pid: number): boolean {
     return true;
   }
 }
+
+/** A thread's or process's name and nice value, from the text of its /proc `stat` (Linux). */
+export function nameAndNice(stat: string): { name: string; nice: number } {
+  // The name may hold spaces or parentheses: the fields are counted from its closing one (nice is field 19).
+  const close = stat.lastIndexOf(')');
+  return { name: stat.slice(stat.indexOf('(') + 1, close), nice: Number(stat.slice(close + 2).split(' ')[16]) };
+}

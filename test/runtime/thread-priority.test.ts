@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { nameAndNice } from '../helpers/processes.js';
 
-/** The nice value of the calling thread (field 19 of /proc/thread-self/stat). */
+/** The nice value of the calling thread. */
 function niceOfThisThread(): number {
-  const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  return nameAndNice(fs.readFileSync('/proc/thread-self/stat', 'utf8')).nice;
 }
 
 /**

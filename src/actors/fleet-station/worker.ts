@@ -1,8 +1,4 @@
-import { runThisThreadInBackground } from '../../runtime/thread-priority.js';
+import { runActorInBackground } from '../../runtime/worker/run-actor-in-background.js';
 
-// Lowered before its code loads (the NATS client, connecting, registering: ~0.2 s of CPU), which
-// would otherwise take the cores from the script's first lines. Nothing the script does waits for
-// this thread, and the hub's requests can wait for an idle moment (docs/fleet.md).
-runThisThreadInBackground();
-const [{ runActor }, { fleetStationActor }] = await Promise.all([import('../../runtime/worker/run-actor.js'), import('./actor.js')]);
-await runActor(fleetStationActor);
+// The hub's requests can wait for an idle moment (docs/fleet.md).
+await runActorInBackground(undefined, async () => (await import('./actor.js')).fleetStationActor);
