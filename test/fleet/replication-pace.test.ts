@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ReplicationPace } from '../../src/actors/fleet-replicator/pace.js';
 import { JournalReplicator } from '../../src/actors/fleet-replicator/replicator.js';
 import { connectFleet } from '../../src/runtime/fleet/connect.js';
@@ -99,37 +99,31 @@ describe('JournalReplicator at its pace', () => {
       await running;
       await (await nc).close();
     };
-    return { journal, replicator, acked, size, stream, close };
+    // Stopped however the test ends.
+    onTestFinished(close);
+    return { journal, replicator, acked, size, stream };
   }
 
   it('a burst reaches the hub after it ends; the end of the run is sent at once', async () => {
     const s = await station('burst', { quietMs: 500, maxLagMs: 10_000 });
-    try {
-      const { before, seen } = await s.stream(1_200);
-      expect(Math.max(...seen)).toBe(before);
-      await expect.poll(s.acked, { timeout: 3_000 }).toBe(s.size());
-      // The run is over: its last records (news, as any) wait for no pause.
-      s.journal.line(trace(99));
-      s.replicator.wake();
-      await new Promise((resolve) => setTimeout(resolve, 100)); // holding now, for 400 ms more
-      s.journal.end();
-      s.replicator.finalize();
-      const finalizedAt = Date.now();
-      await expect.poll(() => s.replicator.status().caughtUp, { timeout: 3_000, interval: 10 }).toBe(true);
-      expect(Date.now() - finalizedAt).toBeLessThan(250);
-    } finally {
-      await s.close();
-    }
+    const { before, seen } = await s.stream(1_200);
+    expect(Math.max(...seen)).toBe(before);
+    await expect.poll(s.acked, { timeout: 3_000 }).toBe(s.size());
+    // The run is over: its last records (news, as any) wait for no pause.
+    s.journal.line(trace(99));
+    s.replicator.wake();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // holding now, for 400 ms more
+    s.journal.end();
+    s.replicator.finalize();
+    const finalizedAt = Date.now();
+    await expect.poll(() => s.replicator.status().caughtUp, { timeout: 3_000, interval: 10 }).toBe(true);
+    expect(Date.now() - finalizedAt).toBeLessThan(250);
   });
 
   it('a stream longer than maxLagMs reaches the hub while it goes on', async () => {
     const s = await station('long', { quietMs: 300, maxLagMs: 500 });
-    try {
-      const { before, seen } = await s.stream(2_000);
-      expect(Math.max(...seen)).toBeGreaterThan(before);
-      await expect.poll(s.acked, { timeout: 3_000 }).toBe(s.size());
-    } finally {
-      await s.close();
-    }
+    const { before, seen } = await s.stream(2_000);
+    expect(Math.max(...seen)).toBeGreaterThan(before);
+    await expect.poll(s.acked, { timeout: 3_000 }).toBe(s.size());
   });
 });
