@@ -9,13 +9,16 @@
  */
 
 export interface PaceSettings {
-  /** Send once the journal's news has paused this long (above the ingest's notice interval, 250 ms). */
+  /**
+   * Send once the journal's news has paused this long: above the longest gap between the ingest's
+   * notices while a stream goes on (GROWTH_NOTICE_MAX_MS, 1 s), which would otherwise look like a pause.
+   */
   quietMs: number;
   /** Send anyway once news has waited this long: bounds the archive's lag and what the run's end must still send. */
   maxLagMs: number;
 }
 
-export const DEFAULT_PACE: PaceSettings = { quietMs: 600, maxLagMs: 5_000 };
+export const DEFAULT_PACE: PaceSettings = { quietMs: 1_500, maxLagMs: 5_000 };
 
 export class ReplicationPace {
   private newsAt = Number.NEGATIVE_INFINITY;

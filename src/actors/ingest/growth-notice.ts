@@ -1,44 +1,56 @@
 /**
- * `journal.grew` at most every GROWTH_NOTICE_MS, and never in the turn that appended: each notice
- * wakes every reader thread (store, file-writer, clickhouse-writer, fleet-replicator), and on two
- * cores their reading competes with the ingest and the main thread answering the client. What
- * must be current reads on by itself (the store on each query and status request, the final file),
- * so the interval only sets how far behind the readers may fall while nobody asks: the live TOML
- * file (written every 3 s or more anyway), ClickHouse's rows, the fleet's copy. The first growth
- * after a quiet spell is told at once: a script sending a line now and then sees no delay at all.
- * Measured (bench/RESULTS.md, issue 18): at 2 ms a request/response client waited 235-260 µs for a
- * reply at p50, at 20 ms 169-172 µs; from 20 to 250 ms a 5,000-line burst of 1,000-point traces
- * went 0.65 → 0.72× the bare floor and a 30,000-line stream used 9 % less CPU (the readers read
- * in fewer, longer passes, mostly after the burst; the run as a whole takes as long).
+ * When the ingest tells the journal's readers (store, file-writer, clickhouse-writer,
+ * fleet-replicator) that it grew: once the growth has paused for GROWTH_PAUSE_MS, or at the latest
+ * GROWTH_NOTICE_MAX_MS after the first growth not yet told; never in the turn that appended. On two
+ * cores the readers' work (and V8 compiling their code) competes with the ingest and the main
+ * thread whatever their priority, so a burst is read after it ends and a long stream once a
+ * second. What must be current reads on by itself (the store on each query, the final file): this
+ * only sets how far the live TOML file, ClickHouse's rows and the fleet's copy may lag.
+ * Measured (bench/RESULTS.md, issue 18): against notices every 250 ms, a 5,000-line burst of
+ * 1,000-point traces went from 0.64-0.70 to 0.76-0.85× the bare floor, with a fifth less CPU.
  */
-import { audit, Subject, timer, type Subscription } from '../../runtime/rx.js';
 
-export const GROWTH_NOTICE_MS = 250;
+export const GROWTH_PAUSE_MS = 20;
+export const GROWTH_NOTICE_MAX_MS = 1_000;
 
 export class GrowthNotice {
-  private readonly growth = new Subject<void>();
-  private readonly notices: Subscription;
-  private lastSent = Number.NEGATIVE_INFINITY;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private firstUntoldAt = 0;
+  private lastGrowthAt = 0;
+  private cancelled = false;
 
-  constructor(send: () => void, intervalMs = GROWTH_NOTICE_MS) {
-    // `audit`: the first growth after a notice starts a timer; the growths until it fires make
-    // one notice when it does. The timer waits out the rest of the interval since the last notice
-    // (0 after a quiet spell, which is still a timer: a later turn). Not `throttleTime`: its
-    // leading notice would go out in the turn that appended, and its interval runs from the
-    // growth, not from the notice.
-    this.notices = this.growth.pipe(audit(() => timer(Math.max(0, this.lastSent + intervalMs - Date.now())))).subscribe(() => {
-      this.lastSent = Date.now();
-      send();
-    });
-  }
+  constructor(
+    private readonly send: () => void,
+    private readonly pauseMs = GROWTH_PAUSE_MS,
+    private readonly maxMs = GROWTH_NOTICE_MAX_MS,
+  ) {}
 
-  /** The journal grew (called in the turn that appended). */
+  /** The journal grew (called in the turn that appended, once per turn: a clock read, no timer). */
   grew(): void {
-    this.growth.next();
+    if (this.cancelled) return;
+    const now = Date.now();
+    this.lastGrowthAt = now;
+    if (this.timer) return;
+    this.firstUntoldAt = now;
+    this.timer = setTimeout(this.due, this.pauseMs);
   }
 
   /** No notice after this, not even one due. */
   cancel(): void {
-    this.notices.unsubscribe();
+    this.cancelled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
+
+  // One timer per pause interval while the journal grows, not one per growth.
+  private readonly due = (): void => {
+    const dueAt = Math.min(this.lastGrowthAt + this.pauseMs, this.firstUntoldAt + this.maxMs);
+    const now = Date.now();
+    if (now < dueAt) {
+      this.timer = setTimeout(this.due, dueAt - now);
+      return;
+    }
+    this.timer = null;
+    this.send();
+  };
 }
