@@ -2,17 +2,23 @@
  * The replicator's pace (src/actors/fleet-replicator/pace.ts): while the station streams, records
  * wait for a pause in the journal's news, or at most `maxLagMs`. First the rule on a clock of our
  * own; then the replicator itself, a real journal and a real nats-server: a burst reaches the hub
- * after it ends, a long stream every `maxLagMs`, and the run's end is never held back.
+ * after it ends, a long stream every `maxLagMs`, and the run's end is never held back; last, a real
+ * `rex run` whose replicator starts while the script already streams.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ReplicationPace } from '../../src/actors/fleet-replicator/pace.js';
 import { JournalReplicator } from '../../src/actors/fleet-replicator/replicator.js';
+import { JOURNAL_STREAM, journalSubjectsOf } from '../../src/protocol/fleet/journal-subjects.js';
 import { connectFleet } from '../../src/runtime/fleet/connect.js';
+import { decodeRecordAt, RecordType } from '../../src/runtime/journal/codec.js';
 import { TestJournal } from '../clickhouse/journal-builder.js';
 import { NatsServer } from '../helpers/nats-server.js';
+import { counterLines } from '../helpers/processes.js';
+import { startStream } from '../helpers/stream-run.js';
 
 describe('ReplicationPace', () => {
   const settings = { quietMs: 600, maxLagMs: 5_000 };
@@ -125,5 +131,49 @@ describe('JournalReplicator at its pace', () => {
     const { before, seen } = await s.stream(2_000);
     expect(Math.max(...seen)).toBeGreaterThan(before);
     await expect.poll(s.acked, { timeout: 3_000 }).toBe(s.size());
+  });
+});
+
+describe("a station's replicator in a real run", () => {
+  let hub: NatsServer;
+
+  beforeAll(async () => {
+    hub = await NatsServer.start({ users: [{ user: 'rex', password: 'fleet-secret' }] });
+  });
+  afterAll(async () => {
+    await hub?.dispose();
+  });
+
+  it('nothing of a stream reaches the hub before it ends, although the replicator starts during it', { timeout: 60_000 }, async () => {
+    // A line every 5 ms for ~1.5 s from the script's first line: the ingest tells of growth once a
+    // second (growth-notice.ts), never a pause, and the run's end comes before the replicator's
+    // longest wait (5 s from its start). A replicator that took what it found at its start for news
+    // already sent would have sent it at once, in the middle of the stream.
+    const run = await startStream({ env: { REXT_SLEEP: '0.005', REXT_MAX_STEPS: '300' }, config: hub.fleetSection('pace-run') });
+    const done = await run.rex.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(counterLines(run.ackFile)).toBe(300);
+
+    const nc = await connectFleet({ urls: [hub.url], user: 'rex', password: 'fleet-secret' }, { name: 'pace-run-reader' });
+    onTestFinished(() => nc.close());
+    const consumer = await jetstream(nc).consumers.get(JOURNAL_STREAM, { filter_subjects: journalSubjectsOf('pace-run') });
+    let firstStoredNs: bigint | null = null;
+    let lastLineArrivalNs = 0n;
+    let records = 0;
+    const messages = await consumer.consume();
+    for await (const m of messages) {
+      const storedNs = BigInt(m.info.timestampNanos);
+      if (firstStoredNs === null || storedNs < firstStoredNs) firstStoredNs = storedNs;
+      // Small records: one message each.
+      const step = decodeRecordAt(Buffer.from(m.data), 0, 0);
+      if (step.status !== 'record') throw new Error(`message ${m.seq}: ${step.status}`);
+      records++;
+      if (step.record.type === RecordType.Line && step.record.arrivalNs > lastLineArrivalNs) lastLineArrivalNs = step.record.arrivalNs;
+      if (m.info.pending === 0) break;
+    }
+    await messages.close();
+    // The run-start record, the session line, 300 lines and the run-end record, all there.
+    expect(records).toBeGreaterThanOrEqual(303);
+    expect(firstStoredNs! > lastLineArrivalNs, `first stored ${firstStoredNs}, last line arrived ${lastLineArrivalNs}`).toBe(true);
   });
 });

@@ -36,6 +36,9 @@ export const fleetReplicatorActor: ActorDefinition<FleetReplicatorData> = {
         return replicator.status();
       }),
     ];
+    // The journal may be growing already (this thread starts at the lowest priority, often during the
+    // script's first burst) and the ingest tells of growth only once it pauses: hold back as for news.
+    replicator.wake();
     // Hub failures are retried inside; a failure of the loop itself crashes this actor, and the supervisor restarts it.
     void replicator.run();
     return {
