@@ -25,7 +25,7 @@ export class GrowthNotice {
     private readonly maxMs = GROWTH_NOTICE_MAX_MS,
   ) {}
 
-  /** The journal grew (called in the turn that appended, once per turn: a clock read, no timer). */
+  /** The journal grew (called in the turn that appended): a clock read, and a timer only if none is set. */
   grew(): void {
     if (this.cancelled) return;
     const now = Date.now();
