@@ -84,8 +84,8 @@ function host(current: string | null) {
     opened.push(reader);
     return reader;
   };
-  const start = async (firstReadMs?: number) => {
-    const tail = await JournalTail.start(hub.bus, open, firstReadMs);
+  const start = async () => {
+    const tail = await JournalTail.start(hub.bus, open);
     cleanups.push(() => tail.stop());
     return tail;
   };
@@ -93,14 +93,12 @@ function host(current: string | null) {
   return { bus: hub.bus, opened, start, nextCatchUp };
 }
 
-/** A tail started on a journal that holds only its run-start record (and opened by a read), and that journal's writer. */
+/** A tail started on a journal that holds only its run-start record, and that journal's writer. */
 async function tailOfNewJournal() {
   const file = path.join(tempDir(), 'loop-1.rexj');
   const writer = journal(file, 0);
   const { bus, start, nextCatchUp } = host(file);
-  const tail = await start();
-  tail.catchUp();
-  return { file, writer, bus, tail, nextCatchUp };
+  return { file, writer, bus, tail: await start(), nextCatchUp };
 }
 
 describe('JournalTail', () => {
@@ -109,43 +107,13 @@ describe('JournalTail', () => {
     journal(file, 2);
     const { opened, start } = host(file);
     const first = await start();
-    expect(first.catchUp()?.records).toEqual(['start', 'paused', 'resumed']);
+    expect(first.current?.records).toEqual(['start', 'paused', 'resumed']);
     first.stop();
     expect(opened[0]!.closed).toBe(true);
 
     const restarted = await start();
-    expect(restarted.catchUp()?.records).toEqual(['start', 'paused', 'resumed']);
     expect(opened).toHaveLength(2);
-  });
-
-  it('opens the journal in progress at its start only at the first notice, a read that must be current, or after firstReadMs', async () => {
-    // Actors start while the script's first lines come: reading them then competes with the ingest.
-    const file = path.join(tempDir(), 'loop-1.rexj');
-    const writer = journal(file, 2);
-    const { bus, opened, start } = host(file);
-
-    const waiting = await start(40);
-    expect(waiting.current).toBeNull();
-    expect(opened).toHaveLength(0);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(waiting.current?.records).toEqual(['start', 'paused', 'resumed']);
-    waiting.stop();
-
-    const noticed = await start(60_000);
-    bus.publish('journal.grew', { path: file, size: writer.intactLength });
-    expect(noticed.current?.records).toEqual(['start', 'paused', 'resumed']);
-    noticed.stop();
-
-    const asked = await start(60_000);
-    expect(asked.catchUp()?.records).toEqual(['start', 'paused', 'resumed']);
-    asked.stop();
-    expect(opened).toHaveLength(3);
-
-    // Stopped before it opened: it never does.
-    const stopped = await start(40);
-    stopped.stop();
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(opened).toHaveLength(3);
+    expect(restarted.current?.records).toEqual(['start', 'paused', 'resumed']);
   });
 
   it('reads on when the journal grew: on a later turn, once for the notices of one turn, each record once', async () => {
@@ -176,7 +144,6 @@ describe('JournalTail', () => {
     journal(one, 1);
     const { bus, opened, start } = host(one);
     const tail = await start();
-    tail.catchUp();
 
     journal(two, 2);
     bus.publish('run.iteration', { phase: 'started', loop: 1, loops: 3, journalPath: two });
@@ -240,7 +207,7 @@ describe('JournalTail', () => {
     const writer = journal(file, 0);
     const { bus, start } = host(file);
     const tail = await start();
-    const reader = tail.catchUp()!;
+    const reader = tail.current!;
     const catchUps = reader.catchUps;
     bus.publish('journal.grew', { path: file, size: writer.bytesWritten });
     tail.stop();

@@ -43,17 +43,8 @@ function nextTurn(): Observable<void> {
   });
 }
 
-/**
- * How long a tail that starts during an iteration waits for the ingest's first notice before it
- * reads the journal anyway: the ingest's longest gap between notices while the journal grows
- * (src/actors/ingest/growth-notice.ts, GROWTH_NOTICE_MAX_MS).
- */
-export const FIRST_READ_MS = 1_000;
-
 export class JournalTail<T extends TailedJournal> {
   private reading: T | null = null;
-  /** The journal in progress when the tail started, not opened yet (see `start`). */
-  private deferred: { journalPath: string; timer: ReturnType<typeof setTimeout> } | null = null;
   /** The largest size a `journal.grew` notice gave for the journal read now. */
   private noticedEnd = 0;
   private readonly catchUpSoon = new Subject<void>();
@@ -61,25 +52,15 @@ export class JournalTail<T extends TailedJournal> {
 
   /**
    * Follows the journal in progress (`run.current`): an actor started late or restarted reads it
-   * from the start. Not at once: the actors start while the script's first lines come, and reading
-   * them then competes with the ingest (bench/RESULTS.md, issue 18). It is opened at the first
-   * notice, at a read that must be current (`catchUp`), or after `firstReadMs`. Then each
-   * iteration's journal as it starts, and reads on when ingest says it grew. It listens before it
-   * asks: news that comes meanwhile is not missed, and the answer, given after any news delivered
-   * before it, is never older than that news.
+   * from the start. Then each iteration's journal as it starts, and reads on when ingest says it
+   * grew. It listens before it asks: news that comes meanwhile is not missed, and the answer,
+   * given after any news delivered before it, is never older than that news.
    */
-  static async start<T extends TailedJournal>(
-    bus: Bus,
-    open: (journalPath: string) => T,
-    firstReadMs = FIRST_READ_MS,
-  ): Promise<JournalTail<T>> {
+  static async start<T extends TailedJournal>(bus: Bus, open: (journalPath: string) => T): Promise<JournalTail<T>> {
     const tail = new JournalTail(open);
     tail.listen(bus);
     const current = await bus.request('run.current', {});
-    const journalPath = current.journalPath;
-    if (journalPath && !tail.reading && !tail.deferred) {
-      tail.deferred = { journalPath, timer: setTimeout(() => tail.follow(journalPath), firstReadMs) };
-    }
+    if (current.journalPath) tail.follow(current.journalPath);
     return tail;
   }
 
@@ -104,7 +85,6 @@ export class JournalTail<T extends TailedJournal> {
    * one journal, so nothing is read twice), else a new one, caught up at once, in its place.
    */
   follow(journalPath: string): T {
-    this.cancelDeferred();
     if (this.reading?.journalPath === journalPath) return this.reading;
     this.reading?.close();
     this.reading = null;
@@ -117,21 +97,14 @@ export class JournalTail<T extends TailedJournal> {
 
   /** Reads everything now on disk, for an answer that must be current; returns the reader. */
   catchUp(): T | null {
-    if (this.deferred) return this.follow(this.deferred.journalPath); // read all as it opens
     this.reading?.catchUp();
     return this.reading;
   }
 
   stop(): void {
-    this.cancelDeferred();
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.reading?.close();
     this.reading = null;
-  }
-
-  private cancelDeferred(): void {
-    if (this.deferred) clearTimeout(this.deferred.timer);
-    this.deferred = null;
   }
 
   private listen(bus: Bus): void {
