@@ -20,9 +20,10 @@ function tinyRun(ws: RexWorkspace, name: string, devices: string[], tail = ''): 
   return file;
 }
 
-/** Every file under `dir`, relative to it. */
+/** Every file under `dir`, relative to it. One listed and gone by its `stat` (rex's own write probe, output-dir.ts) is not. */
 function filesUnder(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+  const isFile = (f: string): boolean => fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.isFile() ?? false;
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter(isFile).sort();
 }
 
 const temps = (dir: string) => filesUnder(dir).filter((f) => f.endsWith('.tmp'));
