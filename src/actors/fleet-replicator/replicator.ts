@@ -355,9 +355,11 @@ export class JournalReplicator {
 
   /**
    * Until `ms` have passed or the next `wake()` (news, the run's end, a stop: the caller looks
-   * again); rejects with `lost`.
+   * again); rejects with `lost`. Not at all once the run is over or stopping: that wake may have
+   * come while the caller settled what was in flight, with no one waiting for it.
    */
   private async holdFor(ms: number, lost: Promise<never>): Promise<void> {
+    if (this.final || this.stopped) return;
     let timer: NodeJS.Timeout | undefined;
     const woken = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, ms);

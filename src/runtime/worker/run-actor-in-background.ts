@@ -8,8 +8,8 @@
 import { runThisThreadInBackground } from '../thread-priority.js';
 import type { ActorDefinition } from './run-actor.js';
 
-/** `niceness` as runThisThreadInBackground takes it; `load` imports the actor's definition. */
-export async function runActorInBackground<Data>(niceness: number | undefined, load: () => Promise<ActorDefinition<Data>>): Promise<void> {
+/** `load` imports the actor's definition; `niceness` as runThisThreadInBackground takes it. */
+export async function runActorInBackground<Data>(load: () => Promise<ActorDefinition<Data>>, niceness?: number): Promise<void> {
   runThisThreadInBackground(niceness);
   const [{ runActor }, definition] = await Promise.all([import('./run-actor.js'), load()]);
   await runActor(definition);
