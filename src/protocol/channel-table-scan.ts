@@ -18,6 +18,13 @@ import {
 import { numberArrayEnd, readNumbersToScratch, scratchNumbers } from './number-array-bytes.js';
 
 const UNIT = Buffer.from('"unit"');
+/** The fewest bytes a channel of a table takes. */
+const MIN_CHANNEL_BYTES = '"":{"data":[],"unit":""}'.length;
+/**
+ * Shorter lines cannot hold TABLE_MIN_CHANNELS channels: they are not scanned (a 1,000-point trace,
+ * ~20 KB, was ~9 µs of the ingest's ~100 a line in that scan; bench/RESULTS.md).
+ */
+const MIN_TABLE_LINE_BYTES = TABLE_MIN_CHANNELS * MIN_CHANNEL_BYTES;
 
 /**
  * A line whose `measurements` are many small channels, each exactly `{"data": [numbers], "unit":
@@ -28,7 +35,7 @@ const UNIT = Buffer.from('"unit"');
  * (JSON.parse would keep the last, or list such keys first).
  */
 export function extractChannelTable(line: Buffer): LineSkeleton | null {
-  if (line[0] !== OPEN_BRACE) return null;
+  if (line[0] !== OPEN_BRACE || line.length < MIN_TABLE_LINE_BYTES) return null;
   const scan = new SkeletonScan(line);
   let found = 0;
   const end = scan.object(0, (key, value) => {

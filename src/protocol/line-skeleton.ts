@@ -12,8 +12,9 @@
  * line the ordinary way, which explains what is wrong. A key written with escapes
  * (`"d\u0061ta"`) is not recognised here and is simply left to the ordinary parser.
  */
+import type { AllocateFloat64 } from './binary-trace.js';
 import type { ChannelTable } from './channel-table.js';
-import { readNumberArray } from './number-array-bytes.js';
+import { readNumberArray, readPieceFast } from './number-array-bytes.js';
 import { randomHex } from './random.js';
 import { plainStringArrayEnd } from './timestamp-bytes.js';
 
@@ -63,10 +64,11 @@ export function placeholderIndex(value: unknown, key: string): number {
   return typeof index === 'number' ? index : -1;
 }
 
-export function extractMeasurementData(line: Buffer): LineSkeleton | null {
+/** `allocate`: where the data arrays' values go; by default fresh arrays. */
+export function extractMeasurementData(line: Buffer, allocate?: AllocateFloat64): LineSkeleton | null {
   // Lines come trimmed; a message starts with its brace (as parseLine requires).
   if (line[0] !== OPEN_BRACE) return null;
-  const scan = new SkeletonScan(line);
+  const scan = new SkeletonScan(line, allocate);
   const end = scan.object(0, (key, value) => {
     if (line[value] !== OPEN_BRACE) return scan.value(value);
     if (scan.keyIs(key, MEASUREMENTS)) return scan.measurements(value);
@@ -92,7 +94,10 @@ export class SkeletonScan {
   private readonly extracted: ExtractedData[] = [];
   private copiedUpTo = 0;
 
-  constructor(private readonly line: Buffer) {}
+  constructor(
+    private readonly line: Buffer,
+    private readonly allocate?: AllocateFloat64,
+  ) {}
 
   finish(): LineSkeleton {
     this.parts.push(this.line.toString('utf8', this.copiedUpTo));
@@ -153,7 +158,7 @@ export class SkeletonScan {
   }
 
   private numbers(open: number): number {
-    const array = readNumberArray(this.line, open);
+    const array = readNumberArray(this.line, open, readPieceFast, this.allocate);
     if (array === null) return FAILED;
     this.replace(open, array.end, array.values);
     return array.end;

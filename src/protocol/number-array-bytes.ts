@@ -15,7 +15,7 @@
  * parser accepts, with the same values.
  */
 import { parseJsonText, isNanStandIn } from './json.js';
-import { allocFloat64 } from './binary-trace.js';
+import { type AllocateFloat64, allocFloat64 } from './binary-trace.js';
 import { NOT_DECIDED, readDecimalInto } from './decimal-bytes.js';
 import { NOT_TAKEN, readPieceWasm } from './number-reader-wasm/number-reader-wasm.js';
 
@@ -45,12 +45,18 @@ export type PieceReader = (bytes: Buffer, from: number, end: number, values: Flo
 
 /**
  * Reads the array whose `[` is at `open`; null when it is not a flat array of JSON numbers.
- * `readPiece` is for tests, which check both readers.
+ * `readPiece` is for tests, which check both readers; `allocate`: where the values go (the ingest
+ * reuses arrays, reused-value-arrays.ts).
  */
-export function readNumberArray(bytes: Buffer, open: number, readPiece: PieceReader = readPieceFast): NumberArray | null {
+export function readNumberArray(
+  bytes: Buffer,
+  open: number,
+  readPiece: PieceReader = readPieceFast,
+  allocate: AllocateFloat64 = allocFloat64,
+): NumberArray | null {
   const count = readNumbersToScratch(bytes, open, readPiece);
   if (count === -1) return null;
-  const values = allocFloat64(count);
+  const values = allocate(count);
   values.set(scratch.subarray(0, count));
   return { values, end: arrayEnd };
 }

@@ -61,7 +61,8 @@ export interface BytesParse {
 /**
  * One trimmed line of valid UTF-8 → as `parseLine`, with the same result. A big device line's
  * bulk data is read from the bytes and never becomes one big string. `allocateValues`: where a
- * big line's decoded binary traces go (the ingest reuses arrays); by default fresh arrays.
+ * big line's data arrays and decoded binary traces go (the ingest reuses arrays); by default
+ * fresh arrays.
  */
 export function parseLineBytes(line: Buffer, allocateValues?: AllocateFloat64): BytesParse {
   if (line.length >= BYTE_PATH_MIN_BYTES && line.length <= MAX_LINE_BYTES) {
@@ -71,7 +72,7 @@ export function parseLineBytes(line: Buffer, allocateValues?: AllocateFloat64): 
       const parsed = parseLineSkeleton(table);
       if (parsed.kind === 'device') return { parsed, skeleton: table };
     }
-    const skeleton = extractMeasurementData(line);
+    const skeleton = extractMeasurementData(line, allocateValues);
     // Nothing taken out (small arrays only): the skeleton is the whole text, kept as such.
     if (skeleton !== null)
       return { parsed: parseLineSkeleton(skeleton, allocateValues), skeleton: skeleton.extracted.length > 0 ? skeleton : null };

@@ -93,32 +93,44 @@ describe('LineParser', () => {
   });
 });
 
-describe('LineParser: binary traces', () => {
-  const b64 = (values: number[]) => Buffer.from(new Float64Array(values).buffer).toString('base64');
+// A 1,000-point JSON trace (~20 KB) as B 1k sends it, and a binary trace: read into reused arrays.
+describe.each([
+  [
+    'binary traces',
+    3_000,
+    (values: number[]) => `{"f64": "${Buffer.from(new Float64Array(values).buffer).toString('base64')}", "shape": [${values.length}]}`,
+  ],
+  ['JSON data arrays', 1_000, (values: number[]) => `[${values.join(', ')}]`],
+])('LineParser: %s', (_form, count, data) => {
   const line = (n: number) => {
-    const values = Array.from({ length: 3_000 }, (_, i) => n * 10_000 + i);
-    return `{"device_name": "d", "device_config": {}, "measurements": {"ch": {"data": {"f64": "${b64(values)}", "shape": [3000]}, "unit": "V"}}}`;
+    const values = Array.from({ length: count }, (_, i) => n * 10_000 + i + 0.123456789);
+    return `{"device_name": "d", "device_config": {}, "measurements": {"ch": {"data": ${data(values)}, "unit": "V"}}}`;
   };
-  const parse = (n: number) => parser.parse(lineItem([Buffer.from(line(n))], true)) as LineParse;
+  const parse = (n: number) => {
+    const text = line(n);
+    expect(text.length).toBeGreaterThan(16 * 1024); // in the size range that reuses memory
+    return parser.parse(lineItem([Buffer.from(text)], true)) as LineParse;
+  };
   const valuesOf = (parse: LineParse): Float64Array => {
     if (parse.parsed?.kind !== 'device') throw new Error(`not a device: ${parse.parsed?.kind}`);
     const data = parse.parsed.message.channels[0]!.data;
     if (data.shape !== 'single') throw new Error('not a single');
     return data.values;
   };
+  const last = count - 1;
 
-  it('are decoded into arrays reused once released, never while held', () => {
+  it('are read into arrays reused once released, never while held', () => {
     const first = parse(1);
     const second = parse(2); // the first is still held: other arrays
     expect(valuesOf(second).buffer).not.toBe(valuesOf(first).buffer);
-    expect([valuesOf(first)[2_999], valuesOf(second)[2_999]]).toEqual([12_999, 22_999]);
+    expect([valuesOf(first)[last], valuesOf(second)[last]]).toEqual([10_000 + last + 0.123456789, 20_000 + last + 0.123456789]);
     first.release?.();
     first.release?.(); // a second release gives nothing back twice
     const third = parse(3);
     const fourth = parse(4);
     expect(valuesOf(third).buffer).toBe(valuesOf(first).buffer); // no new array per line
     expect(valuesOf(fourth).buffer).not.toBe(valuesOf(first).buffer);
-    expect([valuesOf(second)[0], valuesOf(third)[0], valuesOf(fourth)[0]]).toEqual([20_000, 30_000, 40_000]);
+    expect([valuesOf(second)[0], valuesOf(third)[0], valuesOf(fourth)[0]]).toEqual([20_000.123456789, 30_000.123456789, 40_000.123456789]);
     // The journal body holds the values themselves, not a copy: written before the release.
     expect(third.deviceBody?.some((part) => part.buffer === valuesOf(third).buffer)).toBe(true);
     for (const held of [second, third, fourth]) held.release?.();

@@ -1,4 +1,4 @@
-// The ingest's reused arrays for decoded binary traces: reused by size, and bounded in what they
+// The ingest's reused arrays for big lines' data arrays and decoded binary traces: reused by size, and bounded in what they
 // keep, so that a client sending ever new sizes does not make the ingest hold memory.
 import { describe, expect, it } from 'vitest';
 import { ReusedValueArrays } from '../../src/actors/ingest/reused-value-arrays.js';
@@ -18,16 +18,16 @@ describe('ReusedValueArrays', () => {
     expect(arrays.heldBytes).toBe(0);
   });
 
-  it('keeps no small arrays, at most 8 of one size and 4 MiB in all', () => {
+  it('keeps no small arrays, at most 64 of one size and 4 MiB in all', () => {
     const arrays = new ReusedValueArrays();
     const small = arrays.lease();
-    small.allocate(100);
+    small.allocate(50);
     small.giveBack();
     expect(arrays.heldBytes).toBe(0);
     const same = arrays.lease();
-    for (let i = 0; i < 20; i++) same.allocate(1_024);
+    for (let i = 0; i < 100; i++) same.allocate(1_000);
     same.giveBack();
-    expect(arrays.heldBytes).toBe(8 * 1_024 * 8);
+    expect(arrays.heldBytes).toBe(64 * 1_000 * 8);
     const many = arrays.lease();
     for (let size = 2_000; size < 2_500; size++) many.allocate(size);
     many.giveBack();

@@ -98,6 +98,16 @@ describe('channel tables', () => {
     expectSameLine(parseLineBytes(Buffer.from(line)).parsed, parseLine(line));
   });
 
+  it('the most compact line of that many channels is still a table (lines too short for one are not scanned)', () => {
+    const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const shortName = (i: number) =>
+      i === 0 ? '' : i <= letters.length ? letters[i - 1]! : `${letters[i % 52]}${letters[Math.floor(i / 52)]}`;
+    const channels = Array.from({ length: TABLE_MIN_CHANNELS }, (_, i) => `"${shortName(i)}":{"data":[],"unit":""}`);
+    const line = `{"device_name":"w","device_config":{},"measurements":{${channels.join(',')}}}`;
+    expect(tableOf(line)?.count).toBe(TABLE_MIN_CHANNELS);
+    expectSameLine(parseLineBytes(Buffer.from(line)).parsed, parseLine(line));
+  });
+
   it('a bad field outside measurements gets the reason the whole line gets', () => {
     const line = wideLine(TABLE_MIN_CHANNELS).replace('"device_name": "wide"', '"device_name": 7');
     const parsed = parseLineBytes(Buffer.from(line)).parsed;

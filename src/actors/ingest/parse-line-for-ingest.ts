@@ -37,7 +37,7 @@ export interface OutlinedDeviceLine {
   outlines: OutlinedDevice;
 }
 
-/** `allocateValues`: where decoded binary traces go (parse.ts); by default fresh arrays. */
+/** `allocateValues`: where a big line's data arrays and binary traces go (parse.ts); by default fresh arrays. */
 export function parseLineForIngest(line: Buffer, allocateValues?: AllocateFloat64): LineParse & { parsed: ParsedLine | null } {
   if (!isUtf8(line)) return { line, parsed: null, deviceBody: null };
   const { parsed, skeleton } = parseLineBytes(line, allocateValues);

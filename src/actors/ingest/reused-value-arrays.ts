@@ -1,15 +1,17 @@
 /**
- * Arrays for the binary traces the ingest thread decodes, reused once their line is journaled. A
- * fresh 80 KB array per 10,000-point trace was memory to fault in and to collect on the thread
- * that a binary burst keeps busy (issue 18, measured in bench/RESULTS.md).
+ * Arrays for the traces the ingest thread reads (a big line's data arrays, its decoded binary
+ * traces), reused once their line is journaled. A fresh array per trace was memory to fault in
+ * and to collect on the thread that a burst keeps busy: for an 80 KB binary trace, and ~7 µs of
+ * the ~100 µs a 1,000-point JSON trace takes (issue 18, measured in bench/RESULTS.md).
  *
- * Only arrays of MIN_REUSED_VALUES or more are kept, at most MAX_FREE_PER_SIZE of one size and
+ * Only arrays of MIN_REUSED_VALUES or more are kept, at most MAX_FREE_PER_SIZE of one size (the
+ * lines of one turn, up to 64 in flight per connection, are parsed before any is journaled) and
  * MAX_FREE_BYTES in all: a client that sends ever new sizes does not make the ingest hold memory.
  */
 import { type AllocateFloat64, allocFloat64 } from '../../protocol/binary-trace.js';
 
-const MIN_REUSED_VALUES = 1024;
-const MAX_FREE_PER_SIZE = 8;
+const MIN_REUSED_VALUES = 64;
+const MAX_FREE_PER_SIZE = 64;
 const MAX_FREE_BYTES = 4 * 1024 * 1024;
 
 /** The arrays of one line. */
