@@ -116,6 +116,19 @@ describe('rendering device_config, result_meta and session meta', () => {
     expect(section(toml, '[session.info.meta.cryostat]')).toEqual(['field = 0.0']);
   });
 
+  it("a line repeated, alternated with others, gets its own floats every time (the last line's are remembered)", () => {
+    const integers = configLine.replace('"gate_time": 1.0', '"gate_time": 1');
+    const asText = (line: string) => JSON.stringify(parsedDevice(line).device_config_floats ?? null);
+    const first = asText(configLine);
+    expect(first).toContain('["gate_time"]');
+    const seen = [configLine, configLine, integers, integers, configLine].map(asText);
+    expect(seen[0]).toBe(first);
+    expect(seen[1]).toBe(first);
+    expect(seen[2]).not.toContain('["gate_time"]');
+    expect(seen[3]).toBe(seen[2]);
+    expect(seen[4]).toBe(first);
+  });
+
   it("Python's tomllib reads floats as float and integers as int", async () => {
     const device = parsedDevice(configLine);
     const toml = await renderOutputToString({
