@@ -14,6 +14,10 @@ const NS_PER_SECOND = 1_000_000_000n;
 const NS_PER_MS = 1_000_000n;
 const SECONDS_PER_DAY = 86_400;
 
+/** The second formatted last, and its text up to the fraction: lines come many to a second. */
+let lastSecond: bigint | undefined;
+let lastSecondText = '';
+
 /** `epochNs` (nanoseconds since 1970-01-01T00:00:00Z) → the original's RFC 3339 text. */
 export function formatRexTimestamp(epochNs: bigint): string {
   let seconds = epochNs / NS_PER_SECOND;
@@ -22,7 +26,15 @@ export function formatRexTimestamp(epochNs: bigint): string {
     nanos += NS_PER_SECOND;
     seconds -= 1n;
   }
-  const wholeSeconds = Number(seconds);
+  if (seconds !== lastSecond) {
+    lastSecondText = secondText(Number(seconds), epochNs);
+    lastSecond = seconds;
+  }
+  return nanos === 0n ? `${lastSecondText}Z` : `${lastSecondText}.${fractionDigits(Number(nanos))}Z`;
+}
+
+/** `2026-01-16T06:35:32` */
+function secondText(wholeSeconds: number, epochNs: bigint): string {
   const days = Math.floor(wholeSeconds / SECONDS_PER_DAY);
   const secondOfDay = wholeSeconds - days * SECONDS_PER_DAY;
   const { year, month, day } = civilFromDays(days);
@@ -31,8 +43,17 @@ export function formatRexTimestamp(epochNs: bigint): string {
   const hour = Math.floor(secondOfDay / 3600);
   const minute = Math.floor((secondOfDay % 3600) / 60);
   const second = secondOfDay % 60;
-  const fraction = nanos === 0n ? '' : `.${nanos.toString().padStart(9, '0').replace(/0+$/, '')}`;
-  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` + `T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction}Z`;
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}`;
+}
+
+/** 1–999,999,999 ns → the fraction's digits, trailing zeros trimmed: 500,000,000 → `5`. */
+function fractionDigits(nanos: number): string {
+  let width = 9;
+  while (nanos % 10 === 0) {
+    nanos /= 10;
+    width--;
+  }
+  return String(nanos).padStart(width, '0');
 }
 
 /** The session `start_time` / `end_time`: the same format as every other rex timestamp. */

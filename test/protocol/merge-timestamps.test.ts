@@ -38,6 +38,19 @@ describe('formatRexTimestamp', () => {
     }
   });
 
+  it("instants to the nanosecond, many in one second, then the next, then back (the second's text is reused)", () => {
+    const second = 1_768_545_332n; // 2026-01-16T06:35:32Z
+    const expected = (s: bigint, nanos: bigint) => {
+      const fraction = nanos === 0n ? '' : `.${nanos.toString().padStart(9, '0').replace(/0+$/, '')}`;
+      return `${new Date(Number(s) * 1000).toISOString().slice(0, 19)}${fraction}Z`;
+    };
+    for (const s of [second, second, second + 1n, second, second - 86_400n]) {
+      for (const nanos of [0n, 1n, 10n, 120n, 999_999_999n, 500_000_000n, 423_257_000n, BigInt(Math.floor(Math.random() * 1e9))]) {
+        expect(formatRexTimestamp(s * 1_000_000_000n + nanos)).toBe(expected(s, nanos));
+      }
+    }
+  });
+
   it('refuses years outside RFC 3339', () => {
     expect(() => formatRexTimestamp(ns('+010000-01-01T00:00:00Z'))).toThrow(RangeError);
   });
