@@ -54,14 +54,15 @@ export function extractChannelTable(line: Buffer): LineSkeleton | null {
 /** The columns of a channel table, read channel by channel. */
 class TableScan {
   private readonly names: string[] = [];
-  private readonly seen: NameSet;
+  // Made at the first channel read whole, and grown as channels come: every big line of other
+  // shapes (a trace) starts a scan here and fails at its first channel, and fresh arrays for it
+  // were ~8 % of the ingest's CPU on 10k-point traces (56 KB), then still ~12 µs of a binary trace
+  // line's ~400 (seven small ones; bench/RESULTS.md).
+  private seen: NameSet | undefined;
   private readonly units: string[] = [];
-  // Small at first, grown as channels come: every big line of other shapes (a trace) starts a
-  // scan here and fails at its first channel, and 56 KB of fresh arrays a line were ~8 % of the
-  // ingest's CPU on 10k-point traces (bench/RESULTS.md).
-  private unitOf: Uint32Array = new Uint32Array(16);
-  private valueEnds: Uint32Array = new Uint32Array(16);
-  private values = new Float64Array(64);
+  private unitOf: Uint32Array = NO_U32;
+  private valueEnds: Uint32Array = NO_U32;
+  private values: Float64Array = NO_F64;
   private valueCount = 0;
   /** The last unit's bytes in the line: most channels repeat it. */
   private lastUnitFrom = -1;
@@ -71,9 +72,7 @@ class TableScan {
   constructor(
     private readonly scan: SkeletonScan,
     private readonly line: Buffer,
-  ) {
-    this.seen = new NameSet(line);
-  }
+  ) {}
 
   get count(): number {
     return this.names.length;
@@ -84,7 +83,7 @@ class TableScan {
     const { scan, line } = this;
     const keyEnd = scan.string(key);
     const name = plainText(line, key, keyEnd);
-    if (name === null || ALL_DIGITS.test(name) || line[open] !== OPEN_BRACE || !this.seen.add(key, keyEnd)) return FAILED;
+    if (name === null || ALL_DIGITS.test(name) || line[open] !== OPEN_BRACE) return FAILED;
     let count = -1;
     let unitFrom = -1;
     let unitTo = -1;
@@ -104,6 +103,8 @@ class TableScan {
       return FAILED;
     });
     if (end === FAILED || count === -1 || unitFrom === -1) return FAILED;
+    this.seen ??= new NameSet(line);
+    if (!this.seen.add(key, keyEnd)) return FAILED;
     const unit = this.unitIndex(unitFrom, unitTo);
     if (unit === -1) return FAILED;
     const index = this.names.length;
@@ -129,7 +130,7 @@ class TableScan {
   /** The `count` numbers just read (a few: a loop, not a view and a copy each). */
   private addValues(count: number): void {
     if (this.valueCount + count > this.values.length) {
-      const grown = new Float64Array(Math.max(2 * this.values.length, this.valueCount + count));
+      const grown = new Float64Array(Math.max(64, 2 * this.values.length, this.valueCount + count));
       grown.set(this.values.subarray(0, this.valueCount));
       this.values = grown;
     }
@@ -231,9 +232,12 @@ function plainText(line: Buffer, quote: number, end: number): string | null {
   return line.toString('utf8', quote + 1, end - 1);
 }
 
+const NO_U32 = new Uint32Array(0);
+const NO_F64 = new Float64Array(0);
+
 function grownTo(column: Uint32Array, length: number): Uint32Array {
   if (length <= column.length) return column;
-  const grown = new Uint32Array(2 * column.length);
+  const grown = new Uint32Array(Math.max(16, 2 * column.length));
   grown.set(column);
   return grown;
 }
