@@ -9,6 +9,7 @@
  */
 import type { ChannelData } from './messages.js';
 import { describeJson } from './json.js';
+import { NOT_TAKEN, decodeBase64Wasm } from './base64-wasm/base64-wasm.js';
 
 export type BinaryTraceResult = { ok: true; data: ChannelData } | { ok: false; reason: string };
 
@@ -66,11 +67,9 @@ export function decodeBinaryTrace(
 
   // Decode straight into the Float64Array's own buffer: one allocation, correctly aligned.
   const values = (piece?.allocate ?? allocFloat64)(valueCount);
-  const written = writeBase64(Buffer.from(values.buffer, values.byteOffset, byteCount), encoded);
-  // Node's decoder skips what is not base64 (and takes the URL alphabet too): a skipped character
-  // leaves bytes unwritten, so a full count, without `-` or `_`, means the text was valid. For big
-  // traces this is the check; a byte-by-byte scan cost as much as the decoding.
-  if (written !== byteCount || hasUrlAlphabet(encoded)) return fail(INVALID_BASE64(path));
+  const target = Buffer.from(values.buffer, values.byteOffset, byteCount);
+  const written = typeof encoded === 'string' ? writeBase64Text(target, encoded) : writeBase64Bytes(target, encoded);
+  if (written !== byteCount) return fail(INVALID_BASE64(path));
   if (!PLATFORM_IS_LITTLE_ENDIAN) swapBytes64(values);
   piece?.decoded(values);
   return { ok: true, data: shaped(values, shape) };
@@ -105,17 +104,34 @@ function readShape(shape: unknown, path: string): number[] | string {
   return sizes;
 }
 
-/** Base64 text as bytes is decoded in pieces: one string of it all would be slow when big. */
+/**
+ * Decodes base64 text into `target`; returns the bytes written, or -1 when the text is not base64.
+ * Node's decoder skips what is not base64 (and takes the URL alphabet too): a skipped character
+ * leaves bytes unwritten, so a full count, without `-` or `_`, means the text was valid. For big
+ * traces this is the check; a byte-by-byte scan cost as much as the decoding.
+ */
+function writeBase64Text(target: Buffer, encoded: string): number {
+  const written = target.write(encoded, 'base64');
+  return hasUrlAlphabet(encoded) ? -1 : written;
+}
+
+/** Without WebAssembly, base64 text as bytes is decoded by Node in pieces: one string of it all would be slow when big. */
 const BASE64_PIECE_CHARS = 64 * 1024;
 
-/** Decodes `encoded` into `target`; returns the bytes written. */
-function writeBase64(target: Buffer, encoded: string | Buffer): number {
-  if (typeof encoded === 'string') return target.write(encoded, 'base64');
+/**
+ * {@link writeBase64Text} of a big line's base64 bytes (line-skeleton.ts), decoded from the bytes
+ * (base64-wasm/): Node 20 decodes base64 only from a string, and a 107 KB string per 10,000-point
+ * trace was garbage to collect on the ingest thread (~10 % of a binary burst, bench/RESULTS.md).
+ * `decodeWasm` is for tests, which check both decoders.
+ */
+export function writeBase64Bytes(target: Buffer, encoded: Buffer, decodeWasm = decodeBase64Wasm): number {
+  const decoded = decodeWasm(encoded.subarray(0, bodyLengthOf(encoded)), target);
+  if (decoded !== NOT_TAKEN) return decoded;
   let written = 0;
   for (let from = 0; from < encoded.length; from += BASE64_PIECE_CHARS) {
     written += target.write(encoded.toString('latin1', from, Math.min(encoded.length, from + BASE64_PIECE_CHARS)), written, 'base64');
   }
-  return written;
+  return hasUrlAlphabet(encoded) ? -1 : written;
 }
 
 /**

@@ -183,6 +183,8 @@ describe('binary traces (SPEC §12) in big lines', () => {
       [base64, '[99999]', 'invalid'],
       [`${base64.slice(0, 70_000)}*${base64.slice(70_001)}`, '[100000]', 'invalid'],
       [`${base64.slice(0, 70_000)}=${base64.slice(70_001)}`, '[100000]', 'invalid'],
+      [`${base64.slice(0, 70_000)}-${base64.slice(70_001)}`, '[100000]', 'invalid'],
+      [`${base64.slice(0, -3)}_${base64.slice(-2)}`, '[100000]', 'invalid'],
       [base64.slice(0, -2), '[100000]', 'invalid'],
       [base64, '"100000"', 'invalid'],
       // `\/` is JSON for `/`, a base64 character: valid, read by the text parser.
