@@ -4,20 +4,21 @@
  * an overflow and its remaining bytes are discarded up to the next newline, so a client that never
  * sends a newline cannot grow memory without bound.
  *
- * A chunk that spans the whole of its ArrayBuffer (as bytes arriving from another thread do) is
- * kept by reference while its line is incomplete, not copied: the caller hands it over. Anything
- * else (a slice of a larger buffer) is copied, so a pooled buffer is never pinned. A line that
- * spans chunks is returned as its pieces: joining a 10 MB line is left to whoever needs it whole
- * (the parse pool, for a big one), not done on the thread that answers every client.
+ * The chunks are handed over: the splitter keeps views of them while their line is incomplete,
+ * not copies, so the caller must not change or reuse them (the ingest's chunks came from the
+ * socket's thread, transferred: its own). Copying the unfinished tail of every chunk had cost a
+ * binary trace burst ~5 % of the ingest's time (bench/RESULTS.md). A line that spans chunks is
+ * returned as its pieces: joining a 10 MB line is left to whoever needs it whole (the parse pool,
+ * for a big one), not done on the thread that answers every client.
  */
 
 export type SplitItem =
   /**
-   * `parts`: the line's bytes, trimmed, in order (one part unless it spanned chunks). Every part
-   * but the last owns its ArrayBuffer (nothing else lives there: it may be moved to another
-   * thread); `lastOwned` says whether the last does too (it may share its chunk with the next line).
+   * `parts`: the line's bytes, trimmed, in order (one part unless it spanned chunks), as views of
+   * the chunks. A part may share its ArrayBuffer with other lines: whoever moves parts to another
+   * thread copies those that do not own theirs (`ownsItsBuffer`).
    */
-  { kind: 'line'; parts: Buffer[]; length: number; endOffset: number; lastOwned: boolean } | { kind: 'overflow'; endOffset: number };
+  { kind: 'line'; parts: Buffer[]; length: number; endOffset: number } | { kind: 'overflow'; endOffset: number };
 
 export type LineItem = Extract<SplitItem, { kind: 'line' }>;
 
@@ -49,7 +50,7 @@ export class LineSplitter {
   /** The stream ended: an unterminated last line counts as a line (as a line reader at EOF sees it). */
   finish(): SplitItem[] {
     if (this.discarding || this.pendingBytes === 0) return [];
-    const item = lineItem(this.pending, this.offset, true);
+    const item = lineItem(this.pending, this.offset);
     this.pending = [];
     this.pendingBytes = 0;
     return item ? [item] : [];
@@ -69,7 +70,7 @@ export class LineSplitter {
       } else if (this.pendingBytes + (newline - start) > this.maxLineBytes) {
         items.push({ kind: 'overflow', endOffset });
       } else {
-        const item = lineItem([...this.pending, chunk.subarray(start, newline)], endOffset, false);
+        const item = lineItem([...this.pending, chunk.subarray(start, newline)], endOffset);
         if (item) items.push(item);
       }
       this.pending = [];
@@ -85,9 +86,7 @@ export class LineSplitter {
         this.pendingBytes = 0;
         this.discarding = true;
       } else {
-        // A long line arrives as many whole chunks: copying each would double its cost.
-        // A copy gets an ArrayBuffer of its own (Buffer.from would use Node's shared pool): it may be moved.
-        this.pending.push(ownsItsBuffer(rest) ? rest : concatOwned([rest], rest.length));
+        this.pending.push(rest);
         this.pendingBytes += rest.length;
       }
     }
@@ -96,10 +95,10 @@ export class LineSplitter {
 }
 
 /** The trimmed line of `parts` as an item; null when it is blank. */
-function lineItem(parts: Buffer[], endOffset: number, lastOwned: boolean): SplitItem | null {
+function lineItem(parts: Buffer[], endOffset: number): SplitItem | null {
   const trimmed = trimParts(parts);
   if (trimmed.length === 0) return null;
-  return { kind: 'line', parts: trimmed, length: trimmed.reduce((total, part) => total + part.length, 0), endOffset, lastOwned };
+  return { kind: 'line', parts: trimmed, length: trimmed.reduce((total, part) => total + part.length, 0), endOffset };
 }
 
 /** The parts as one buffer: the part itself when there is one, else a copy into a new ArrayBuffer. */

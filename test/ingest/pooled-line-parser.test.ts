@@ -15,12 +15,11 @@ const { LineParser, POOL_MIN_LINE_BYTES } = (await import(
 const parser: LineParserType = new LineParser();
 afterAll(() => parser.close());
 
-const lineItem = (parts: Buffer[], lastOwned: boolean): LineItem => ({
+const lineItem = (parts: Buffer[]): LineItem => ({
   kind: 'line',
   parts,
   length: parts.reduce((total, part) => total + part.length, 0),
   endOffset: 0,
-  lastOwned,
 });
 
 /** `text` cut into `count` pieces, each alone in its own ArrayBuffer (as the splitter hands them over). */
@@ -47,7 +46,7 @@ describe('LineParser', () => {
     for (const text of [trace, session, wide]) {
       const local = parseLineForIngest(Buffer.from(text));
       const parts = ownedParts(text, 7);
-      const pooled = await parser.parse(lineItem(parts, true));
+      const pooled = await parser.parse(lineItem(parts));
       expect(parts[0]!.buffer.byteLength).toBe(0); // moved to the pool, not copied
       expect(parts.at(-1)!.buffer.byteLength).toBe(0);
       expect(pooled.line.toString()).toBe(text);
@@ -64,16 +63,20 @@ describe('LineParser', () => {
     }
   });
 
-  it('a last part it does not own is copied, the others moved; small lines are parsed at once', async () => {
-    const [head, ...rest] = ownedParts(trace, 3);
-    const shared = Buffer.concat([...rest, Buffer.from(`\n${trace}`)]);
-    const tail = shared.subarray(0, rest[0]!.length + rest[1]!.length);
-    const pooled = await parser.parse(lineItem([head!, tail], false));
-    expect(head!.buffer.byteLength).toBe(0); // moved
-    expect(shared.buffer.byteLength).toBeGreaterThan(0); // copied: the next line lives there
+  it('parts it does not own (first and last) are copied, the others moved; small lines are parsed at once', async () => {
+    const [head, middle, last] = ownedParts(trace, 3);
+    const before = Buffer.concat([Buffer.from('{"the line before": 1}\n'), head!]);
+    const first = before.subarray(before.length - head!.length);
+    const after = Buffer.concat([last!, Buffer.from(`\n${trace}`)]);
+    const tail = after.subarray(0, last!.length);
+    const pooled = await parser.parse(lineItem([first, middle!, tail]));
+    expect(middle!.buffer.byteLength).toBe(0); // moved
+    // Copied: the lines before and after live there.
+    expect(before.toString()).toMatch(/^\{"the line before": 1\}\n/);
+    expect(after.buffer.byteLength).toBeGreaterThan(0);
     expect(pooled.line.toString()).toBe(trace);
     expect(pooled.parsed?.kind).toBe('outlined-device');
-    const small = parser.parse(lineItem([Buffer.from('{"info": '), Buffer.from('{}}')], true));
+    const small = parser.parse(lineItem([Buffer.from('{"info": '), Buffer.from('{}}')]));
     expect(small).not.toBeInstanceOf(Promise);
   });
 
@@ -81,7 +84,7 @@ describe('LineParser', () => {
     const values = Array.from({ length: 5_000 }, (_, i) => Math.cos(i) / 7);
     const line = (n: number) =>
       `{"device_name": "d${n}", "device_config": {}, "measurements": {"ch": {"data": [${values.join(', ')}], "unit": "V"}}}`;
-    const parse = (n: number) => parser.parse(lineItem(ownedParts(line(n), 3), true)) as LineParse;
+    const parse = (n: number) => parser.parse(lineItem(ownedParts(line(n), 3))) as LineParse;
     const first = parse(1);
     const second = parse(2); // the first is still held: another buffer
     expect(second.line.buffer).not.toBe(first.line.buffer);
@@ -109,7 +112,7 @@ describe.each([
   const parse = (n: number) => {
     const text = line(n);
     expect(text.length).toBeGreaterThan(16 * 1024); // in the size range that reuses memory
-    return parser.parse(lineItem([Buffer.from(text)], true)) as LineParse;
+    return parser.parse(lineItem([Buffer.from(text)])) as LineParse;
   };
   const valuesOf = (parse: LineParse): Float64Array => {
     if (parse.parsed?.kind !== 'device') throw new Error(`not a device: ${parse.parsed?.kind}`);

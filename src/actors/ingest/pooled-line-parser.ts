@@ -10,7 +10,7 @@
  */
 import type { Piscina } from 'piscina';
 import { type LineParse, parseLineForIngest } from './parse-line-for-ingest.js';
-import { type LineItem, concatOwned, copyParts, joinParts } from '../../protocol/line-splitter.js';
+import { type LineItem, concatOwned, copyParts, joinParts, ownsItsBuffer } from '../../protocol/line-splitter.js';
 import { tableOutlines, unpackOutlines } from './outlined-device.js';
 import { ChannelTable } from '../../protocol/channel-table.js';
 import type { ParseTask, PoolAnswer } from './parse-pool-thread.js';
@@ -41,13 +41,12 @@ export class LineParser {
   /**
    * `line` as the splitter gives it: in pieces when it spanned chunks (a big one is joined on the
    * pool's thread). The pieces that own their ArrayBuffers are moved to the pool, not copied; the
-   * last one, when it shares its chunk with what follows, is copied (at most a chunk).
+   * first and last, when they share their chunk with other lines, are copied (at most a chunk each).
    */
-  parse({ parts, length, lastOwned }: LineItem): LineParse | Promise<LineParse> {
+  parse({ parts, length }: LineItem): LineParse | Promise<LineParse> {
     if (length < REUSED_MEMORY_MIN_BYTES) return parseLineForIngest(joinParts(parts, length));
     if (length < POOL_MIN_LINE_BYTES) return this.parseReusing(parts, length);
-    const last = parts.at(-1)!;
-    const task = lastOwned ? parts : [...parts.slice(0, -1), concatOwned([last], last.length)];
+    const task = parts.map((part) => (ownsItsBuffer(part) ? part : concatOwned([part], part.length)));
     const transferList = [...new Set(task.map((part) => part.buffer as ArrayBuffer))];
     return this.startPool().then((pool) => pool.run({ parts: task, length }, { transferList }).then(fromPool));
   }
