@@ -4,6 +4,7 @@
  * its bytes out. Without WebAssembly (`node --jitless`) the caller keeps Node's decoder.
  */
 import { BASE64_DECODE_WASM } from './base64-decode.wasm.js';
+import { type WasmMemoryExports, align, growMemoryTo, instantiateWasm } from '../wasm-instance.js';
 
 /** What {@link decodeBase64Wasm} returns without WebAssembly. */
 export const NOT_TAKEN = -2;
@@ -12,15 +13,7 @@ export const PIECE_CHARS = 64 * 1024;
 /** A piece's bytes and the 4 more a 16-byte store may write past them. */
 const OUTPUT_BYTES = (PIECE_CHARS / 4) * 3 + 4;
 
-/** The part of the WebAssembly global used here (TypeScript declares it only in its DOM library). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-
-interface DecoderExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  __heap_base: { value: number };
+interface DecoderExports extends WasmMemoryExports {
   decode(input: number, length: number, output: number): number;
 }
 
@@ -57,15 +50,12 @@ export function decodeBase64Wasm(text: Uint8Array, target: Uint8Array): number {
 }
 
 function instantiate(): Decoder | null {
-  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (api === undefined) return null;
-  const exports = new api.Instance(new api.Module(Buffer.from(BASE64_DECODE_WASM, 'base64'))).exports as DecoderExports;
+  const exports = instantiateWasm<DecoderExports>(BASE64_DECODE_WASM);
+  if (exports === null) return null;
   const { memory } = exports;
   const inputAt = align(exports.__heap_base.value, 16);
   const outputAt = align(inputAt + PIECE_CHARS, 16);
-  const needed = outputAt + OUTPUT_BYTES;
-  if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
-  // Views made after the growth: growing detaches the old buffer, and nothing grows it again.
+  growMemoryTo(exports, outputAt + OUTPUT_BYTES);
   return {
     decode: exports.decode,
     input: new Uint8Array(memory.buffer, inputAt, PIECE_CHARS),
@@ -73,8 +63,4 @@ function instantiate(): Decoder | null {
     output: new Uint8Array(memory.buffer, outputAt, OUTPUT_BYTES),
     outputAt,
   };
-}
-
-function align(offset: number, to: number): number {
-  return Math.ceil(offset / to) * to;
 }

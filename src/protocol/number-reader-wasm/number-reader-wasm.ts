@@ -6,6 +6,7 @@
  */
 import { POWER_HIGH, POWER_HIGH_LOWER, POWER_HIGH_UPPER, POWER_LOW } from '../powers-of-ten.js';
 import { NUMBER_READER_WASM } from './number-reader.wasm.js';
+import { type WasmMemoryExports, align, growMemoryTo, instantiateWasm } from '../wasm-instance.js';
 
 /** The longest piece read here (number-array-bytes.ts cuts pieces of ~32 KiB). */
 export const WASM_PIECE_BYTES = 64 * 1024;
@@ -19,15 +20,7 @@ const INPUT_BYTES = WASM_PIECE_BYTES + 8;
 /** Each number takes a digit and a separator. */
 const OUTPUT_VALUES = (WASM_PIECE_BYTES >> 1) + 1;
 
-/** The part of the WebAssembly global used here (TypeScript declares it only in its DOM library). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-
-interface NumberReaderExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  __heap_base: { value: number };
+interface NumberReaderExports extends WasmMemoryExports {
   power_count(): number;
   power_table(which: number): number;
   read_numbers(from: number, end: number, out: number): number;
@@ -94,17 +87,13 @@ export function countValuesWasm(bytes: Uint8Array, from: number, end: number, st
 }
 
 function instantiate(): Instance | null {
-  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (api === undefined) return null;
-  const module = new api.Module(Buffer.from(NUMBER_READER_WASM, 'base64'));
-  const exports = new api.Instance(module).exports as NumberReaderExports;
+  const exports = instantiateWasm<NumberReaderExports>(NUMBER_READER_WASM);
+  if (exports === null) return null;
   const { memory } = exports;
   const inputAt = align(exports.__heap_base.value, 8);
   const outputAt = align(inputAt + INPUT_BYTES, 8);
   const countStateAt = outputAt + OUTPUT_VALUES * 8;
-  const needed = countStateAt + 8;
-  if (needed > memory.buffer.byteLength) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
-  // Views made after the growth: growing detaches the old buffer, and nothing grows it again.
+  growMemoryTo(exports, countStateAt + 8);
   const tables = [POWER_HIGH, POWER_LOW, POWER_HIGH_UPPER, POWER_HIGH_LOWER];
   if (exports.power_count() !== POWER_HIGH.length) {
     throw new Error(`number-reader.c holds ${exports.power_count()} powers of ten, powers-of-ten.ts ${POWER_HIGH.length}: make them agree`);
@@ -120,8 +109,4 @@ function instantiate(): Instance | null {
     output: new Float64Array(memory.buffer, outputAt, OUTPUT_VALUES),
     outputAt,
   };
-}
-
-function align(offset: number, to: number): number {
-  return Math.ceil(offset / to) * to;
 }
