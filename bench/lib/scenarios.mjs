@@ -70,6 +70,7 @@ export async function scenarioA(ctx) {
 
 export async function scenarioB(ctx) {
   const bytes = ctx.quick ? 20e6 : 200e6;
+  ctx.floorOnJson ??= {};
   const figures = {};
   const rows = [];
   for (const points of SIZES) {
@@ -85,7 +86,7 @@ export async function scenarioB(ctx) {
       });
       figures[`${points}_${mode}`] = r;
       // D compares against the floor on this very payload too (scenarioD).
-      if (mode === 'pipelined') (ctx.floorOnJson ??= {})[points] = r.floor;
+      if (mode === 'pipelined') ctx.floorOnJson[points] = r.floor;
       const gain = r.rex.floats_per_s / r.floor.floats_per_s;
       rows.push({
         scenario: `B ${kLabel(points)} JSON, ${mode === 'rr' ? 'req/resp' : 'pipelined'}, ${count} msgs`,
