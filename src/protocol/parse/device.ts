@@ -20,6 +20,8 @@ const DEVICE_CONFIG_AT = ['device_config'];
  * of a scan (~5 µs of the ~100 a 1,000-point trace takes on the ingest, bench/RESULTS.md).
  */
 let lastConfigFloats: { line: string; floats: JsonPath[] | undefined } = { line: '', floats: undefined };
+/** Longer texts are not remembered: a hostile line of many MB would be held until the next. */
+const MAX_REMEMBERED_LINE = 16 * 1024;
 
 // Device (hot path)
 
@@ -62,10 +64,10 @@ function withConfigFloats(
 ): DeviceMessage {
   const device: DeviceMessage = { device_name: deviceName, device_config: config.value, channels };
   // Scans only the config's span of the line (and skips it when the config has no whole number).
-  if (lastConfigFloats.line !== line) {
-    lastConfigFloats = { line, floats: integralFloatPaths(line, DEVICE_CONFIG_AT, config.value, config.wholeNumber) };
-  }
-  if (lastConfigFloats.floats !== undefined) device.device_config_floats = lastConfigFloats.floats;
+  const remembered = lastConfigFloats.line === line;
+  const floats = remembered ? lastConfigFloats.floats : integralFloatPaths(line, DEVICE_CONFIG_AT, config.value, config.wholeNumber);
+  if (!remembered && line.length <= MAX_REMEMBERED_LINE) lastConfigFloats = { line, floats };
+  if (floats !== undefined) device.device_config_floats = floats;
   return device;
 }
 
