@@ -14,7 +14,7 @@
  */
 import type { AllocateFloat64 } from './binary-trace.js';
 import type { ChannelTable } from './channel-table.js';
-import { readNumberArray, readPieceFast } from './number-array-bytes.js';
+import { readNumberArray } from './number-array-bytes.js';
 import { randomHex } from './random.js';
 import { plainStringArrayEnd } from './timestamp-bytes.js';
 
@@ -158,7 +158,7 @@ export class SkeletonScan {
   }
 
   private numbers(open: number): number {
-    const array = readNumberArray(this.line, open, readPieceFast, this.allocate);
+    const array = readNumberArray(this.line, open, this.allocate);
     if (array === null) return FAILED;
     this.replace(open, array.end, array.values);
     return array.end;

@@ -45,14 +45,14 @@ export type PieceReader = (bytes: Buffer, from: number, end: number, values: Flo
 
 /**
  * Reads the array whose `[` is at `open`; null when it is not a flat array of JSON numbers.
- * `readPiece` is for tests, which check both readers; `allocate`: where the values go (the ingest
- * reuses arrays, reused-value-arrays.ts).
+ * `allocate`: where the values go (the ingest reuses arrays, reused-value-arrays.ts); `readPiece`
+ * is for tests, which check both readers.
  */
 export function readNumberArray(
   bytes: Buffer,
   open: number,
-  readPiece: PieceReader = readPieceFast,
   allocate: AllocateFloat64 = allocFloat64,
+  readPiece: PieceReader = readPieceFast,
 ): NumberArray | null {
   const count = readNumbersToScratch(bytes, open, readPiece);
   if (count === -1) return null;

@@ -12,7 +12,7 @@ describe.each([
 ] as [string, PieceReader][])('numbers read from bytes (%s)', (_name, readPiece) => {
   /** readNumberArray's values for `[texts]` (with `separator`), padded by `tail` after the `]`. */
   function read(texts: string[], separator = ',', tail = ''): number[] | null {
-    const result = readNumberArray(Buffer.from(`[${texts.join(separator)}]${tail}`), 0, readPiece);
+    const result = readNumberArray(Buffer.from(`[${texts.join(separator)}]${tail}`), 0, undefined, readPiece);
     return result === null ? null : Array.from(result.values);
   }
 
