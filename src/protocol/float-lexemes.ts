@@ -80,6 +80,15 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const MINUS = 0x2d;
 
+/**
+ * The text of the value at key path `at` of the JSON object `text`, or undefined: what
+ * `integralFloatPaths(valueText, [], …)` needs, and what a caller may remember the answer by.
+ */
+export function valueText(text: string, at: readonly string[]): string | undefined {
+  const start = locate(text, at);
+  return start === -1 ? undefined : text.slice(start, skipValue(text, start));
+}
+
 /** Where the value at key path `at` starts, or -1. */
 function locate(text: string, at: readonly string[]): number {
   let pos = skipSpace(text, 0);

@@ -129,6 +129,22 @@ describe('rendering device_config, result_meta and session meta', () => {
     expect(seen[4]).toBe(first);
   });
 
+  it("lines that differ only in their values share their config's floats; a config that changes is read again", () => {
+    const withValue = (line: string, value: string) => line.replace('"data": [1.0, 2.0]', `"data": [${value}]`);
+    const integers = configLine.replace('"gate_time": 1.0', '"gate_time": 1');
+    const floatsOf = (line: string) => parsedDevice(line).device_config_floats?.map((path) => path.join('.'));
+    const expected = floatsOf(configLine);
+    expect(expected).toEqual(expect.arrayContaining(['gate_time', 'limits.low', 'limits.high', 'points.0']));
+    expect(floatsOf(withValue(configLine, '3.5'))).toEqual(expected);
+    expect(floatsOf(withValue(configLine, '4'))).toEqual(expected);
+    expect(floatsOf(withValue(integers, '5'))).toEqual(expected?.filter((path) => path !== 'gate_time'));
+    // The same config written with other spacing is other text: scanned, with the same answer.
+    expect(floatsOf(withValue(configLine.replace('"gate_time": 1.0', '"gate_time":1.0'), '6'))).toEqual(expected);
+    // A line whose `device_config` comes twice: the last one counts, as in JSON.parse.
+    const twice = withValue(configLine, '7').replace('"measurements"', '"device_config": {"a": 2}, "measurements"');
+    expect(floatsOf(twice)).toBeUndefined();
+  });
+
   it("Python's tomllib reads floats as float and integers as int", async () => {
     const device = parsedDevice(configLine);
     const toml = await renderOutputToString({

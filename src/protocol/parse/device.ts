@@ -3,25 +3,26 @@
  * tight loop (or taken as already extracted from the line's bytes), channel names kept as the
  * user's keys (a zod record would drop a `__proto__` key).
  */
-import type { ChannelData, DeviceMessage, JsonPath, MeasurementChannel } from '../messages.js';
+import type { ChannelData, DeviceMessage, JsonObject, JsonPath, MeasurementChannel } from '../messages.js';
 import { type JsonObjectResult, describeJson, fieldPath, isNanStandIn, isPlainObject, validateJsonObject } from '../json.js';
 import { type AllocateFloat64, type ExtractedBase64, allocFloat64, decodeBinaryTrace } from '../binary-trace.js';
 import { type ExtractedData, placeholderIndex } from '../line-skeleton.js';
 import { ChannelTable, rememberTable } from '../channel-table.js';
-import { integralFloatPaths } from '../float-lexemes.js';
+import { integralFloatPaths, valueText } from '../float-lexemes.js';
 import { type ClientTimestamps, TimestampBytes } from '../timestamp-bytes.js';
 import { type Message, type Validated, expected } from './validated.js';
 
 // Where the config whose number types are kept sits in the line.
 const DEVICE_CONFIG_AT = ['device_config'];
 /**
- * The last message's text and its config's floats. A device's lines repeat their config, and a
- * trace line's skeleton is the same text every time: found again at a string comparison instead
- * of a scan (~5 µs of the ~100 a 1,000-point trace takes on the ingest, bench/RESULTS.md).
+ * The last message's text, its config's text and the config's floats. A trace line's skeleton is
+ * the same text every time, found again at a string comparison; a device's scalar lines differ
+ * only in their values, and their config, the same text every time, is found again at a
+ * comparison of that text instead of a scan (bench/RESULTS.md).
  */
-let lastConfigFloats: { line: string; floats: JsonPath[] | undefined } = { line: '', floats: undefined };
+let lastConfigFloats: { line: string; config: string; floats: JsonPath[] | undefined } = { line: '', config: '', floats: undefined };
 /** Longer texts are not remembered: a hostile line of many MB would be held until the next. */
-const MAX_REMEMBERED_LINE = 16 * 1024;
+const MAX_REMEMBERED_TEXT = 16 * 1024;
 
 // Device (hot path)
 
@@ -63,12 +64,24 @@ function withConfigFloats(
   line: string,
 ): DeviceMessage {
   const device: DeviceMessage = { device_name: deviceName, device_config: config.value, channels };
-  // Scans only the config's span of the line (and skips it when the config has no whole number).
-  const remembered = lastConfigFloats.line === line;
-  const floats = remembered ? lastConfigFloats.floats : integralFloatPaths(line, DEVICE_CONFIG_AT, config.value, config.wholeNumber);
-  if (!remembered && line.length <= MAX_REMEMBERED_LINE) lastConfigFloats = { line, floats };
+  // Without a whole number in the config, no float can hide among its numbers: nothing to scan.
+  const floats = config.wholeNumber ? configFloats(line, config.value) : undefined;
   if (floats !== undefined) device.device_config_floats = floats;
   return device;
+}
+
+function configFloats(line: string, config: JsonObject): JsonPath[] | undefined {
+  const last = lastConfigFloats;
+  if (line === last.line) return last.floats;
+  const text = valueText(line, DEVICE_CONFIG_AT);
+  if (text === undefined) return undefined;
+  const floats = text === last.config ? last.floats : integralFloatPaths(text, [], config, true);
+  lastConfigFloats = {
+    line: line.length <= MAX_REMEMBERED_TEXT ? line : '',
+    config: text.length <= MAX_REMEMBERED_TEXT ? text : '',
+    floats,
+  };
+  return floats;
 }
 
 /** `measurements` kept as a table (a journal body, channel-table.ts): checked when it was made. */
