@@ -28,13 +28,13 @@ export interface ChannelWindow {
   shape: ChannelShape;
   /** Values (single) or rows (multi) stored so far: exact, from the merge state (not a window). */
   count: number;
-  /** Single: the last ≤ LIVE_WINDOW values, oldest first. Empty for multi channels. */
+  /** Single: the last values, oldest first, LIVE_WINDOW of them or more: read `recent(values)`. Empty for multi channels. */
   values: number[];
   /** Multi: the newest row. */
   lastRow: Float64Array | undefined;
   /** The channel's first timestamp ever: the zero of "Time since first … measurement (s)". */
   firstTimestamp: string | undefined;
-  /** The last ≤ LIVE_WINDOW timestamps (one per value, or per row for multi), oldest first. */
+  /** The last timestamps (one per value, or per row for multi), oldest first, as `values`. */
   timestamps: string[];
 }
 
@@ -160,32 +160,41 @@ function pushStamps(window: ChannelWindow, stamps: Stamps): void {
     window.timestamps = [stamps.timestamp];
     return;
   }
-  if (window.timestamps.length + count <= LIVE_WINDOW) {
+  if (window.timestamps.length + count <= WINDOW_ROOM) {
     for (let i = 0; i < count; i++) window.timestamps.push(stamps.timestamp);
     return;
   }
-  const tail = sliceStamps(stamps, Math.max(0, count - LIVE_WINDOW), count);
-  window.timestamps = keepLast(window.timestamps.concat(tail));
+  const from = Math.max(0, count - LIVE_WINDOW);
+  window.timestamps = appendKept(window.timestamps, sliceStamps(stamps, from, count), 0, count - from);
 }
 
 /**
- * `kept` with `items[from, to)` appended, the last LIVE_WINDOW kept: in place while they fit (a
- * line of 100,000 one-value channels made four arrays per channel here), else a new array.
+ * A window's arrays grow to WINDOW_ROOM and are then cut back to their last LIVE_WINDOW: one copy
+ * every LIVE_WINDOW values, where cutting at LIVE_WINDOW copied the window at every value (a
+ * device's scalar lines, two copies of 100 per channel and line).
+ */
+const WINDOW_ROOM = 2 * LIVE_WINDOW;
+
+/** The last ≤ LIVE_WINDOW of a window's values or timestamps. */
+export function recent<T>(items: T[]): T[] {
+  return items.length > LIVE_WINDOW ? items.slice(items.length - LIVE_WINDOW) : items;
+}
+
+/**
+ * `kept` with `items[from, to)` appended (at most LIVE_WINDOW of them): in place while they fit
+ * in WINDOW_ROOM (a line of 100,000 one-value channels made four arrays per channel here), else
+ * a new array of the last LIVE_WINDOW.
  */
 function appendKept<T>(kept: T[], items: ArrayLike<T>, from: number, to: number): T[] {
   // A new window's first value: an array of one (pushed to an empty array, it took room for 17).
   if (kept.length === 0 && to - from === 1) return [items[from]!];
-  if (kept.length + (to - from) <= LIVE_WINDOW) {
+  if (kept.length + (to - from) <= WINDOW_ROOM) {
     for (let i = from; i < to; i++) kept.push(items[i]!);
     return kept;
   }
-  const all = kept.slice();
+  const all = kept.slice(Math.max(0, kept.length - (LIVE_WINDOW - (to - from))));
   for (let i = from; i < to; i++) all.push(items[i]!);
-  return keepLast(all);
-}
-
-function keepLast<T>(items: T[]): T[] {
-  return items.length > LIVE_WINDOW ? items.slice(items.length - LIVE_WINDOW) : items;
+  return all;
 }
 
 export interface DatastreamOptions {
@@ -226,7 +235,7 @@ export function buildDatastream(devices: Iterable<DeviceWindow>, options: Datast
     const sampleIndex: Record<string, number[]> = {};
     for (const channel of device.channels.values()) {
       if (channel.shape !== 'multi') {
-        measurements[channel.name] = jsonNumbers(channel.values);
+        measurements[channel.name] = jsonNumbers(recent(channel.values));
         continue;
       }
       const row = channel.lastRow ?? new Float64Array(0);
@@ -261,7 +270,7 @@ export function buildTraceRange(devices: LiveWindows, range: TraceRange, options
   if (device === undefined || channel === undefined) return {};
   const measurements: Record<string, (number | null)[]> = {};
   const reply: DatastreamDevice = { device_name: device.name, measurements };
-  if (channel.shape !== 'multi') measurements[channel.name] = jsonNumbers(channel.values);
+  if (channel.shape !== 'multi') measurements[channel.name] = jsonNumbers(recent(channel.values));
   else {
     const row = channel.lastRow ?? new Float64Array(0);
     const to = Math.min(range.to ?? row.length, row.length);
@@ -307,7 +316,7 @@ function secondsSinceFirst(channel: ChannelWindow): (number | null)[] | undefine
   if (channel.firstTimestamp === undefined || channel.timestamps.length === 0) return undefined;
   const base = parseRfc3339Ns(channel.firstTimestamp);
   if (base === undefined) return undefined;
-  return channel.timestamps.map((text) => {
+  return recent(channel.timestamps).map((text) => {
     const t = parseRfc3339Ns(text);
     return t === undefined ? null : secondsBetween(base, t);
   });

@@ -58,6 +58,31 @@ describe('GET_DATASTREAM', () => {
     expect(timeSinceFirstKey('counts')).toBe('Time since first counts measurement (s)');
   });
 
+  it('a long stream of small lines: the reply is always the last 100, and the window stays bounded', () => {
+    const registry = createDeviceRegistry();
+    const windows: LiveWindows = new Map();
+    const sent: number[] = [];
+    const times: number[] = [];
+    for (let line = 0; line < 1_000; line++) {
+      // Most lines carry one value and take the arrival time; every 7th brings three of its own.
+      const own = line % 7 === 0;
+      const values = own ? [sent.length, sent.length + 1, sent.length + 2] : [sent.length];
+      const stamps = own ? values.map((_, i) => at(line + i / 10)) : undefined;
+      times.push(...values.map((_, i) => (own ? line + i / 10 : line)));
+      sent.push(...values);
+      const outcome = mergeAndCommit(registry, dev([flat('counts', values, stamps)]), at(line));
+      if (!outcome.ok) throw new Error(outcome.reason);
+      applyMergeToWindows(windows, outcome);
+      const window = windows.get('scope')?.channels.get('counts');
+      expect(window?.values.length).toBeLessThanOrEqual(2 * LIVE_WINDOW);
+      expect(window?.timestamps.length).toBeLessThanOrEqual(2 * LIVE_WINDOW);
+      const m = buildDatastream(windows.values(), { subsampling: true }).scope?.measurements ?? {};
+      expect(m.counts).toEqual(sent.slice(-LIVE_WINDOW));
+      const seconds = m[timeSinceFirstKey('counts')] ?? [];
+      expect(seconds.map((s) => Math.round((s ?? Number.NaN) * 10) / 10)).toEqual(times.slice(-LIVE_WINDOW));
+    }
+  });
+
   it('a big single message keeps only its tail in the window', () => {
     const windows = feed([
       dev([
