@@ -176,7 +176,7 @@ function pushStamps(window: ChannelWindow, stamps: Stamps): void {
 const WINDOW_ROOM = 2 * LIVE_WINDOW;
 
 /** The last ≤ LIVE_WINDOW of a window's values or timestamps. */
-export function recent<T>(items: T[]): T[] {
+function recent<T>(items: T[]): T[] {
   return items.length > LIVE_WINDOW ? items.slice(items.length - LIVE_WINDOW) : items;
 }
 
