@@ -23,14 +23,22 @@ export function instantiateWasm<T extends WasmMemoryExports>(base64: string): T 
 }
 
 /**
- * Grows the module's memory to at least `bytes`. Views of it must be made after: growing
- * detaches the old buffer (and nothing grows it again once laid out).
+ * Lays out regions of `sizes` bytes after the module's own data, each at a multiple of `alignment`,
+ * grows the memory to hold them and returns where each starts. Views of the memory must be made
+ * after: growing detaches the old buffer (and nothing grows it again once laid out).
  */
-export function growMemoryTo(exports: WasmMemoryExports, bytes: number): void {
+export function layOutMemory<Sizes extends number[]>(
+  exports: WasmMemoryExports,
+  alignment: number,
+  ...sizes: Sizes
+): { [Region in keyof Sizes]: number } {
+  let end = exports.__heap_base.value;
+  const starts = sizes.map((size) => {
+    const start = Math.ceil(end / alignment) * alignment;
+    end = start + size;
+    return start;
+  });
   const { memory } = exports;
-  if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-}
-
-export function align(offset: number, to: number): number {
-  return Math.ceil(offset / to) * to;
+  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  return starts as { [Region in keyof Sizes]: number };
 }

@@ -4,7 +4,7 @@
  * its bytes out. Without WebAssembly (`node --jitless`) the caller keeps Node's decoder.
  */
 import { BASE64_DECODE_WASM } from './base64-decode.wasm.js';
-import { type WasmMemoryExports, align, growMemoryTo, instantiateWasm } from '../wasm-instance.js';
+import { type WasmMemoryExports, instantiateWasm, layOutMemory } from '../wasm-instance.js';
 
 /** What {@link decodeBase64Wasm} returns without WebAssembly. */
 export const NOT_TAKEN = -2;
@@ -53,9 +53,7 @@ function instantiate(): Decoder | null {
   const exports = instantiateWasm<DecoderExports>(BASE64_DECODE_WASM);
   if (exports === null) return null;
   const { memory } = exports;
-  const inputAt = align(exports.__heap_base.value, 16);
-  const outputAt = align(inputAt + PIECE_CHARS, 16);
-  growMemoryTo(exports, outputAt + OUTPUT_BYTES);
+  const [inputAt, outputAt] = layOutMemory(exports, 16, PIECE_CHARS, OUTPUT_BYTES);
   return {
     decode: exports.decode,
     input: new Uint8Array(memory.buffer, inputAt, PIECE_CHARS),

@@ -6,7 +6,7 @@
  */
 import { POWER_HIGH, POWER_HIGH_LOWER, POWER_HIGH_UPPER, POWER_LOW } from '../powers-of-ten.js';
 import { NUMBER_READER_WASM } from './number-reader.wasm.js';
-import { type WasmMemoryExports, align, growMemoryTo, instantiateWasm } from '../wasm-instance.js';
+import { type WasmMemoryExports, instantiateWasm, layOutMemory } from '../wasm-instance.js';
 
 /** The longest piece read here (number-array-bytes.ts cuts pieces of ~32 KiB). */
 export const WASM_PIECE_BYTES = 64 * 1024;
@@ -90,10 +90,7 @@ function instantiate(): Instance | null {
   const exports = instantiateWasm<NumberReaderExports>(NUMBER_READER_WASM);
   if (exports === null) return null;
   const { memory } = exports;
-  const inputAt = align(exports.__heap_base.value, 8);
-  const outputAt = align(inputAt + INPUT_BYTES, 8);
-  const countStateAt = outputAt + OUTPUT_VALUES * 8;
-  growMemoryTo(exports, countStateAt + 8);
+  const [inputAt, outputAt, countStateAt] = layOutMemory(exports, 8, INPUT_BYTES, OUTPUT_VALUES * 8, 8);
   const tables = [POWER_HIGH, POWER_LOW, POWER_HIGH_UPPER, POWER_HIGH_LOWER];
   if (exports.power_count() !== POWER_HIGH.length) {
     throw new Error(`number-reader.c holds ${exports.power_count()} powers of ten, powers-of-ten.ts ${POWER_HIGH.length}: make them agree`);
