@@ -55,7 +55,7 @@ export async function dbPushCommand(targets: string[], options: DbOptions & { gi
   const watch = setInterval(() => {
     const status = feeder.status();
     console.error(progressLine(status));
-    if (status.failingSince !== null && Date.now() - status.failingSince > giveUpAfterMs) feeder.stop();
+    if (status.needsUser || (status.failingSince !== null && Date.now() - status.failingSince > giveUpAfterMs)) feeder.stop();
   }, 2000);
   try {
     await feeder.run(true);

@@ -237,7 +237,10 @@ export async function runCommand(options: RunOptions, verbosity: number, argv: s
     outcome,
   });
   if (outcome && verbosity >= 2) for (const line of feedback.summaryLines(outcome, options.loops, summaries)) console.error(line);
-  if (journal === 'kept' || (journal === 'removed' && verbosity >= 2)) console.error(journalLine(journal, journalDir));
+  if (journal === 'kept' || (journal === 'removed' && verbosity >= 2)) {
+    // Kept for the database alone, the output is whole: what to do next is the push.
+    console.error(journalLine(journal, journalDir, clickhouseLeft && exitCode !== EXIT.internal ? 'clickhouse' : null));
+  }
   announceToServe({
     kind: 'rex.run.finished',
     uuid,

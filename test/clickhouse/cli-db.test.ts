@@ -177,6 +177,32 @@ describe('the database is down at the end of a run', () => {
     expect(counts).toEqual({ s: 1, d: 1, r: 1 });
   }, 90_000);
 
+  it('tables never made: the run ends without waiting, naming `rex db init` and `rex db push`, which then store it all', async () => {
+    const ws = workspace();
+    const fresh = { measurement_table: 'fresh_m', session_meta_table: 'fresh_s', device_meta_table: 'fresh_d', results_table: 'fresh_r' };
+    ws.writeConfig(server.configSection(fresh));
+    const run = await runRex(ws, ['run', path.join(PY_FIXTURES, 'scalars.py'), '-o', ws.outputDir, '-P', String(await freePort())], {
+      env: { REXT_STEPS: '4' },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const uuid = onlyOutput(ws.outputDir).session.UUID as string;
+    const journalDir = path.join(ws.outputDir, '.rex', uuid);
+    // The reason is the tables, not 60 s without progress: nobody had to wait for a database that cannot change by itself.
+    expect(run.stderr).toContain(
+      `ClickHouse: not every row is stored (ClickHouse at ${server.url}: table(s) fresh_s, fresh_m, fresh_d, fresh_r do not exist: create them with \`rex db init\`); the journal is kept: \`rex db push ${journalDir}\` stores the rest`,
+    );
+    expect(run.stderr).not.toMatch(/no progress for/);
+    expect(run.stderr).toContain(`journal kept in ${journalDir} (\`rex db push ${journalDir}\` stores the rest in ClickHouse)`);
+
+    const early = await runRex(ws, ['db', 'push', journalDir]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/rex: gave up: .*do not exist: create them with `rex db init`/);
+    expect((await runRex(ws, ['db', 'init'])).code).toBe(0);
+    const push = await runRex(ws, ['db', 'push', journalDir]);
+    expect(push.code, push.stderr).toBe(0);
+    expect(await measurementCount(uuid, 'fresh_m')).toBe(12);
+  }, 90_000);
+
   it('dry run: nothing goes to ClickHouse', async () => {
     const ws = workspace();
     ws.writeConfig(server.configSection());

@@ -54,6 +54,7 @@ describe('ClickHouse schema', () => {
       bytesTotal: 100,
       lastError: null,
       failingSince: null,
+      needsUser: false,
     };
     expect(progressLine(status)).toBe(
       'ClickHouse: 62% of the run stored (1,234,567 measurement rows stored) — Ctrl-C stops waiting, the rest stays in the journal',

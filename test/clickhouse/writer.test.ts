@@ -381,11 +381,46 @@ describe('clickhouse-writer failures', () => {
     await running;
     await wrong.client.close();
     expect(wrong.instance.status().lastError).toMatch(new RegExp(`refused user '${server.user}': wrong username or password`));
+    expect(wrong.instance.status().needsUser).toBe(true);
     expect(wrong.logs[0]).toMatch(/AUTHENTICATION_FAILED/);
     expect(await count('measurement_data', uuid)).toBe(0);
 
     await storeAll(dir);
     await expectBigRunStored(uuid, 5, 10);
+  });
+
+  it('tables missing: retried while the run goes on; once it is over, the next attempt comes at once and says someone must act', async () => {
+    const dir = tempDir();
+    const uuid = randomUUID();
+    bigRun(dir, uuid, 3, 4);
+    const absent = {
+      ...config,
+      measurement_table: 'later_m',
+      session_meta_table: 'later_s',
+      device_meta_table: 'later_d',
+      results_table: 'later_r',
+    };
+    // A backoff far longer than the wait below: only finalize() can bring the next attempt in time.
+    const { instance, client } = feeder(dir, { retry: { initialMs: 120_000, maxMs: 120_000 } }, absent);
+    const running = instance.run();
+    await vi.waitFor(() => expect(instance.status().lastError).not.toBeNull(), STATUS_POLL);
+    expect(instance.status().lastError).toMatch(
+      /table\(s\) later_s, later_m, later_d, later_r do not exist: create them with `rex db init`/,
+    );
+    expect(instance.status().needsUser).toBe(false);
+    instance.finalize();
+    await vi.waitFor(() => expect(instance.status().needsUser).toBe(true), { timeout: 10_000, interval: 20 });
+    instance.stop();
+    await running;
+    await client.close();
+
+    expect((await initDatabase(absent)).failed).toBe(false);
+    const { instance: later, client: laterClient } = feeder(dir, {}, absent);
+    later.finalize();
+    await later.run(true);
+    await laterClient.close();
+    expect(later.status()).toMatchObject({ caughtUp: true, measurementRows: 12, lastError: null, needsUser: false });
+    expect(await count('later_m', uuid)).toBe(12);
   });
 
   it('unreachable server: "connection refused", and the journal stays the buffer', async () => {
@@ -400,5 +435,7 @@ describe('clickhouse-writer failures', () => {
     await client.close();
     expect(instance.status()).toMatchObject({ caughtUp: false, measurementRows: 0 });
     expect(instance.status().lastError).toMatch(/cannot reach ClickHouse at http:\/\/127\.0\.0\.1:1: connection refused/);
+    // An outage may end by itself: the end of a run waits for it.
+    expect(instance.status().needsUser).toBe(false);
   });
 });

@@ -102,5 +102,8 @@ describe('formats', () => {
     ]);
     expect(journalLine('removed', '/d/.rex/u')).toBe('journal removed (/d/.rex/u)');
     expect(journalLine('kept', '/d/.rex/u')).toBe('journal kept in /d/.rex/u (`rex recover /d/.rex/u` rebuilds the output from it)');
+    expect(journalLine('kept', '/d/.rex/u', 'clickhouse')).toBe(
+      'journal kept in /d/.rex/u (`rex db push /d/.rex/u` stores the rest in ClickHouse)',
+    );
   });
 });

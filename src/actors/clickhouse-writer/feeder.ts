@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeError, type RexClickHouse } from './clickhouse-client.js';
+import { classifyError, describeError, type ClickHouseErrorKind, type RexClickHouse } from './clickhouse-client.js';
 import { JournalFeed, type FeedLimits } from './journal-feed.js';
 import { deviceRowsJson, resultRowsJson, sessionRowJson } from './json-rows.js';
 import { encodeMeasurementBlock } from './native-block.js';
@@ -50,7 +50,9 @@ export class ClickHouseFeeder {
   private woken = false;
   private wakeUp: (() => void) | null = null;
   private tablesChecked = false;
-  private lastError: { message: string; since: number; loggedAt: number; attempts: number } | null = null;
+  private lastError: FailureRecord | null = null;
+  /** Ends the pause before a retry early (the run is over: try again now). */
+  private retryNow: (() => void) | null = null;
   private readonly stopSignal: Promise<void>;
   private signalStop!: () => void;
 
@@ -73,6 +75,7 @@ export class ClickHouseFeeder {
     if (this.final) return;
     this.final = true;
     this.wake();
+    this.retryNow?.();
   }
 
   /** Runs until stopped; with `untilCaughtUp`, returns as soon as the run is over and every journal is stored. */
@@ -142,6 +145,7 @@ export class ClickHouseFeeder {
       bytesTotal,
       lastError: this.lastError?.message ?? null,
       failingSince: this.lastError?.since ?? null,
+      needsUser: this.lastError?.needsUser === true && this.lastError.afterRunOver,
     };
   }
 
@@ -185,6 +189,7 @@ export class ClickHouseFeeder {
     }
     feed.sending(batch);
     for (let attempt = 0; !this.stopped; attempt++) {
+      const runWasOver = this.final;
       try {
         await this.checkTablesOnce();
         for (const insert of inserts) await insert();
@@ -194,7 +199,7 @@ export class ClickHouseFeeder {
         return;
       } catch (error) {
         if (this.stopped) return;
-        this.failed(error);
+        this.failed(error, runWasOver);
         await this.pause(Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** attempt));
       }
     }
@@ -222,17 +227,20 @@ export class ClickHouseFeeder {
     this.tablesChecked = true;
   }
 
-  private failed(error: unknown): void {
+  /** `runWasOver`: the attempt began after the run ended, so no later attempt will see other data. */
+  private failed(error: unknown, runWasOver: boolean): void {
     const message = error instanceof TablesNotReady ? error.message : describeError(error, this.options.client);
     const now = this.now();
     // A missing table may be created meanwhile (`rex db init`): look again next time.
     this.tablesChecked = false;
     const last = this.lastError;
+    const needsUser = error instanceof TablesNotReady || NEEDS_USER.has(classifyError(error));
     if (!last || last.message !== message) {
-      this.lastError = { message, since: last?.since ?? now, loggedAt: now, attempts: 1 };
+      this.lastError = { message, since: last?.since ?? now, loggedAt: now, attempts: 1, needsUser, afterRunOver: runWasOver };
       this.options.log('error', `${message}; retrying (rows wait in the journal, nothing is lost)`);
       return;
     }
+    last.afterRunOver ||= runWasOver;
     last.attempts++;
     if (now - last.loggedAt >= REPEAT_ERROR_MS) {
       last.loggedAt = now;
@@ -269,10 +277,29 @@ export class ClickHouseFeeder {
   /** A backoff pause: only stopping cuts it short. */
   private async pause(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), this.stopSignal]);
+    const paused = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      this.retryNow = resolve;
+    });
+    await Promise.race([paused, this.stopSignal]);
+    this.retryNow = null;
     clearTimeout(timer);
   }
 }
+
+interface FailureRecord {
+  message: string;
+  since: number;
+  loggedAt: number;
+  attempts: number;
+  /** Retrying cannot end it by itself: someone has to create tables or fix the config. */
+  needsUser: boolean;
+  /** An attempt that began after the run ended failed this way. */
+  afterRunOver: boolean;
+}
+
+/** Failures of the server's setup, not of its reach: the same answer comes back until someone acts. */
+const NEEDS_USER: ReadonlySet<ClickHouseErrorKind> = new Set(['auth', 'no-database', 'no-table']);
 
 /** The tables cannot take rex's rows yet (missing, or lacking columns). */
 class TablesNotReady extends Error {}

@@ -28,5 +28,10 @@ export const ClickHouseStatus = z.object({
   lastError: z.string().nullable(),
   /** Since when (ms since the epoch) the writer has been failing; null while it is not. */
   failingSince: z.number().nullable(),
+  /**
+   * The current failure is one of the server's setup (tables or columns missing, no such database,
+   * credentials refused), and an attempt made after the run ended met it: waiting longer is pointless.
+   */
+  needsUser: z.boolean(),
 });
 export type ClickHouseStatus = z.infer<typeof ClickHouseStatus>;

@@ -1,7 +1,8 @@
 /**
  * The end of a run, on the main thread: tell the clickhouse-writer the run is over and wait, with a
- * progress line, until every row is stored — or until waiting is pointless (the database has been
- * failing with no progress for a while, the writer is gone, the user pressed Ctrl-C). Rows not
+ * progress line, until every row is stored — or until waiting is pointless (the database is not set
+ * up for rex, or has been failing with no progress for a while, the writer is gone, the user pressed
+ * Ctrl-C). Rows not
  * stored by then stay in the journal, which the caller keeps for `rex db push`.
  */
 import type { Bus } from '../../bus/bus.js';
@@ -11,12 +12,13 @@ import { formatCount } from '../../protocol/human-units.js';
 export interface DrainOptions {
   /** false: do not wait (config `wait_at_end = false`); just ask where the writer is. */
   wait: boolean;
-  /** A progress line for the user. */
+  /** A progress line for the user: when it changes, and again every `repeatEveryMs` while it does not. */
   report(line: string): void;
   /** Give up after the writer has been failing this long without storing anything. */
   noProgressTimeoutMs?: number;
   pollMs?: number;
   reportEveryMs?: number;
+  repeatEveryMs?: number;
 }
 
 export interface DrainOutcome {
@@ -33,6 +35,7 @@ const NO_ANSWER_MS = 20_000;
 export async function drainClickHouse(bus: Bus, options: DrainOptions): Promise<DrainOutcome> {
   const pollMs = options.pollMs ?? 250;
   const reportEveryMs = options.reportEveryMs ?? 2000;
+  const repeatEveryMs = options.repeatEveryMs ?? 10_000;
   const noProgressMs = options.noProgressTimeoutMs ?? DEFAULT_NO_PROGRESS_MS;
   const ask = (): Promise<ClickHouseStatus | null> =>
     bus.request('clickhouse.status', { runOver: true }, { timeoutMs: 5000 }).catch(() => null);
@@ -55,6 +58,7 @@ export async function drainClickHouse(bus: Bus, options: DrainOptions): Promise<
     let lastProgressAt = Date.now();
     let lastAnswerAt = Date.now();
     let lastReportAt = 0;
+    let lastReported = '';
     const started = Date.now();
     for (;;) {
       const status = await ask();
@@ -71,6 +75,7 @@ export async function drainClickHouse(bus: Bus, options: DrainOptions): Promise<
       if (interrupted) return { caughtUp: false, status: last, reason: 'interrupted' };
       if (writerGone) return { caughtUp: false, status: last, reason: 'the clickhouse-writer failed too often and was given up' };
       if (now - lastAnswerAt >= NO_ANSWER_MS) return { caughtUp: false, status: last, reason: 'the clickhouse-writer does not answer' };
+      if (status?.needsUser) return { caughtUp: false, status, reason: status.lastError ?? 'the database is not set up for rex' };
       const failing = !status || status.lastError !== null;
       if (failing && now - lastProgressAt >= noProgressMs) {
         return {
@@ -79,9 +84,12 @@ export async function drainClickHouse(bus: Bus, options: DrainOptions): Promise<
           reason: `no progress for ${Math.round(noProgressMs / 1000)} s${last?.lastError ? `: ${last.lastError}` : ''}`,
         };
       }
-      if (now - lastReportAt >= reportEveryMs && now - started >= pollMs) {
+      const line = last ? progressLine(last) : '';
+      const due = line === lastReported ? repeatEveryMs : reportEveryMs;
+      if (line && now - lastReportAt >= due && now - started >= pollMs) {
         lastReportAt = now;
-        if (last) options.report(progressLine(last));
+        lastReported = line;
+        options.report(line);
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }

@@ -80,11 +80,14 @@ function channelText(channel: ChannelSummary): string {
   return `${channel.name} [${channel.unit}] ${plural(channel.count, noun)}`;
 }
 
-/** What became of the journal; the kept one says how to rebuild the output from it. */
-export function journalLine(state: 'removed' | 'kept', journalDir: string): string {
-  return state === 'removed'
-    ? `journal removed (${journalDir})`
-    : `journal kept in ${journalDir} (\`rex recover ${journalDir}\` rebuilds the output from it)`;
+/** What became of the journal; a kept one says what it is kept for: rows the database lacks, or the output. */
+export function journalLine(state: 'removed' | 'kept', journalDir: string, left: 'clickhouse' | null = null): string {
+  if (state === 'removed') return `journal removed (${journalDir})`;
+  const use =
+    left === 'clickhouse'
+      ? `\`rex db push ${journalDir}\` stores the rest in ClickHouse`
+      : `\`rex recover ${journalDir}\` rebuilds the output from it`;
+  return `journal kept in ${journalDir} (${use})`;
 }
 
 /** `850 ms`, `4.2 s`, `3 min 05 s`, `2 h 01 min`. */
