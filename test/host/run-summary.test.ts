@@ -51,13 +51,18 @@ describe('runSummaryLines', () => {
         { loop: 0, summary: summary(0, 3), output: null },
         { loop: 1, summary: { loop: 1, loops: 3, messages: 1, devices: [], results: [] }, output: null },
         { loop: 2, output: null },
+        { loop: 3, summary: { loop: 3, loops: 3, messages: 0, devices: [], results: [] }, output: null },
       ],
     });
     expect(lines[0]).toBe('the run took 2 min 05 s');
     expect(lines).toContain('  loop 1/3:');
     expect(lines).toContain('    device scope: trace [V] 4 rows');
     expect(lines).toContain('    no data received (1 message)');
-    expect(lines.filter((l) => l === '    no output file (dry run)')).toHaveLength(3);
+    // Nothing at all: most likely a script that does not use a rex client.
+    expect(lines).toContain(
+      '    no data received (0 messages): the script sent rex no line; a script sends its data through a rex client, to the port rex gives it in REX_PORT (docs/python-client.md)',
+    );
+    expect(lines.filter((l) => l === '    no output file (dry run)')).toHaveLength(4);
   });
 
   it('names at most 20 channels of a device', () => {

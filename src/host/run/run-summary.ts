@@ -55,7 +55,10 @@ export interface SummaryData {
 export function summaryDataLines(summary: SummaryData): string[] {
   const lines: string[] = [];
   if (summary.devices.length === 0) {
-    lines.push(summary.messages === undefined ? 'no data received' : `no data received (${plural(summary.messages, 'message')})`);
+    if (summary.messages === undefined) lines.push('no data received');
+    // A first run of a script that does not use a rex client yet ends here.
+    else if (summary.messages === 0) lines.push(`no data received (0 messages): ${NOTHING_SENT_HINT}`);
+    else lines.push(`no data received (${plural(summary.messages, 'message')})`);
   }
   for (const device of summary.devices) lines.push(deviceLine(device.name, device.channels, device.channelCount));
   if (summary.results.length > 0) {
@@ -64,6 +67,9 @@ export function summaryDataLines(summary: SummaryData): string[] {
   }
   return lines;
 }
+
+const NOTHING_SENT_HINT =
+  'the script sent rex no line; a script sends its data through a rex client, to the port rex gives it in REX_PORT (docs/python-client.md)';
 
 export function outputLine(file: string, bytes: number | null): string {
   return `output file: ${file}${bytes === null ? '' : ` (${formatBytes(bytes)})`}`;
