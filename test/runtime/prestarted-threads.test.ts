@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { errorCode } from '../../src/errors.js';
-import { prestartThreads } from '../../src/host/supervisor/prestarted-threads.js';
+import { actorWorker } from '../../src/host/supervisor/actor-worker.js';
+import { adoptPrestarted, prestartThreads } from '../../src/host/supervisor/prestarted-threads.js';
 import { Supervisor } from '../../src/host/supervisor/supervisor.js';
 import { fixture, record, testHub, type TestHub } from '../bus/helpers.js';
 
@@ -66,6 +67,21 @@ it('a prestarted thread that failed to load is not adopted: the start fails as i
   expect(errorCode(error)).toBe('REX_ACTOR_BOOT_FAILED');
   expect(error?.message).toContain('actor "ghost"');
   expect(errorCode(error?.cause)).toMatch(/MODULE_NOT_FOUND/);
+});
+
+it("the file-writer's thread gets its small young generation; other actors' threads V8's defaults", async () => {
+  const fileWriter = actorWorker('file-writer');
+  const probe = fixture('probe');
+  prestartThreads([fileWriter, probe]);
+  const fileWriterThread = adoptPrestarted(fileWriter)!;
+  const probeThread = adoptPrestarted(probe)!;
+  try {
+    expect(fileWriterThread.resourceLimits?.maxYoungGenerationSizeMb).toBe(6);
+    // Unset: V8 sizes it from the heap (more than 6 MB on any machine that runs rex).
+    expect(probeThread.resourceLimits?.maxYoungGenerationSizeMb).not.toBe(6);
+  } finally {
+    await Promise.all([fileWriterThread.terminate(), probeThread.terminate()]);
+  }
 });
 
 it('threads never adopted do not keep the process alive', () => {

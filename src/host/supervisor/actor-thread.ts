@@ -19,6 +19,7 @@ import {
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
 import { LivenessBeacon } from '../../runtime/liveness.js';
 import { adoptPrestarted } from './prestarted-threads.js';
+import { threadOptionsOf } from './actor-worker.js';
 import { heartbeatCheckEveryMs, judgeHeartbeat } from './heartbeat-watch.js';
 
 export interface ThreadSettings {
@@ -94,7 +95,7 @@ export class ActorThread {
         prestarted.postMessage(init, [this.link.port]);
         worker = prestarted;
       } else {
-        worker = new Worker(settings.entry, { workerData, transferList: [this.link.port] }); // flags inherited (prestarted-threads.ts)
+        worker = new Worker(settings.entry, { workerData, transferList: [this.link.port], ...threadOptionsOf(settings.entry) }); // flags inherited (prestarted-threads.ts)
       }
     } catch (error) {
       // Bad entry or uncloneable data: report it like any other death, on a later tick.

@@ -11,6 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { PRESTARTED, type PrestartedWorkerData } from '../../runtime/control-protocol.js';
+import { threadOptionsOf } from './actor-worker.js';
 
 interface Prestarted {
   worker: Worker;
@@ -32,7 +33,7 @@ export function prestartThreads(entries: URL[]): number[] {
     try {
       // No execArgv: the thread inherits the process's flags (source maps from NODE_OPTIONS too).
       // Given explicitly, a V8 flag among them (`node --max-old-space-size=… rex`) fails every start.
-      worker = new Worker(entry, { workerData });
+      worker = new Worker(entry, { workerData, ...threadOptionsOf(entry) });
     } catch {
       continue; // the supervisor's own start of this entry reports the problem
     }
