@@ -274,7 +274,7 @@ export class ClickHouseFeeder {
     });
   }
 
-  /** A backoff pause: only stopping cuts it short. */
+  /** A backoff pause: stopping cuts it short, and so does the run's end (`finalize`: try again now). */
   private async pause(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const paused = new Promise<void>((resolve) => {

@@ -1,9 +1,9 @@
 /**
  * The end of a run, on the main thread: tell the clickhouse-writer the run is over and wait, with a
  * progress line, until every row is stored — or until waiting is pointless (the database is not set
- * up for rex, or has been failing with no progress for a while, the writer is gone, the user pressed
- * Ctrl-C). Rows not
- * stored by then stay in the journal, which the caller keeps for `rex db push`.
+ * up for rex, or has been failing with no progress for a while, the writer is gone, the user
+ * pressed Ctrl-C). Rows not stored by then stay in the journal, which the caller keeps for
+ * `rex db push`.
  */
 import type { Bus } from '../../bus/bus.js';
 import type { ClickHouseStatus } from '../../actors/clickhouse-writer/index.js';
