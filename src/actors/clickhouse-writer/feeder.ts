@@ -234,8 +234,8 @@ export class ClickHouseFeeder {
     // A missing table may be created meanwhile (`rex db init`): look again next time.
     this.tablesChecked = false;
     const last = this.lastError;
-    const needsUser = error instanceof TablesNotReady || NEEDS_USER.has(classifyError(error));
     if (!last || last.message !== message) {
+      const needsUser = error instanceof TablesNotReady || NEEDS_USER.has(classifyError(error));
       this.lastError = { message, since: last?.since ?? now, loggedAt: now, attempts: 1, needsUser, afterRunOver: runWasOver };
       this.options.log('error', `${message}; retrying (rows wait in the journal, nothing is lost)`);
       return;
